@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { readFileChecked } from '../../files/atomic.js';
+import { readCredentialDir } from '../../files/credential-dir.js';
+import { readOneCertificate } from '../../pki/certificate.js';
+import { type CheckResult, checkCredential } from '../../pki/checks.js';
+import { parseDuration } from '../../shared/duration.js';
+import { parseInstant } from '../../shared/time.js';
+import type { CliContext } from '../context.js';
+import { addPassphraseOption, collect } from '../options.js';
+import { EXIT, printJson } from '../output.js';
+import type { Runner } from '../program.js';
+import { passphraseFrom } from '../secrets.js';
+
+/** Prints check results one per line with ✓ or ✗. */
+export function printChecks(ctx: CliContext, checks: CheckResult[]): void {
+  const width = Math.max(...checks.map((c) => c.name.length));
+  for (const c of checks) ctx.out(`${c.ok ? '✓' : '✗'} ${c.name.padEnd(width)}  ${c.reason}\n`);
+}
+
+/** `rollover cert check`: every credential check of ARCHITECTURE §5, each reported. */
+export function registerCertCheck(cert: Command, ctx: CliContext, run: Runner): void {
+  addPassphraseOption(
+    cert
+      .command('check')
+      .description('check a credential directory for a virtual server: exit 0 only when every check passes')
+      .requiredOption('--credential <dir>', 'credential directory (tls.key, tls.crt, ca.crt)')
+      .option('--root <file>', 'the root the chain must build to (default: the credential’s ca.crt)')
+      .option('--host <name>', 'host name or IP the virtual server answers to (repeatable)', collect, [])
+      .option('--valid-at <time>', 'the exchange time T (ISO 8601; default: now)')
+      .option('--valid-for <duration>', 'how long after T it must stay valid, for example 24h or 30d')
+      .option('--json', 'print the results as JSON'),
+  ).action(
+    run(async (o: CheckOptions) => {
+      const cred = await readCredentialDir(o.credential, await passphraseFrom(ctx, o));
+      const root = readOneCertificate(
+        await readFileChecked(o.root ?? join(o.credential, 'ca.crt')),
+        'root certificate',
+      );
+      const validAt = o.validAt ? parseInstant(o.validAt) : ctx.now();
+      const validForMs = o.validFor ? parseDuration(o.validFor) : 0;
+      const report = checkCredential({
+        key: cred.key,
+        chain: cred.chain,
+        root,
+        hosts: o.host,
+        validAt,
+        validForMs,
+      });
+      if (o.json) {
+        printJson(ctx, {
+          ok: report.ok,
+          validAt: validAt.toISOString(),
+          validForMs,
+          leafSha256: cred.chain[0]!.sha256,
+          rootSha256: root.sha256,
+          checks: report.checks,
+        });
+      } else {
+        printChecks(ctx, report.checks);
+        ctx.out(
+          report.ok
+            ? 'all checks passed\n'
+            : `${report.checks.filter((c) => !c.ok).length} check(s) failed\n`,
+        );
+      }
+      return report.ok ? EXIT.ok : EXIT.failed;
+    }),
+  );
+}
+
+interface CheckOptions {
+  credential: string;
+  root?: string;
+  host: string[];
+  validAt?: string;
+  validFor?: string;
+  json?: boolean;
+  passphraseFile?: string;
+}

@@ -1,0 +1,87 @@
+import type { Command } from 'commander';
+import { readFileChecked } from '../../files/atomic.js';
+import { writeCredentialDir } from '../../files/credential-dir.js';
+import { readCertificates, readOneCertificate, subjectAltNames } from '../../pki/certificate.js';
+import { assertCredential, buildPath } from '../../pki/checks.js';
+import { readPrivateKey } from '../../pki/keys.js';
+import { parseDuration } from '../../shared/duration.js';
+import { parseInstant } from '../../shared/time.js';
+import type { CliContext } from '../context.js';
+import { addPassphraseOption, collect } from '../options.js';
+import { printJson } from '../output.js';
+import type { Runner } from '../program.js';
+import { passphraseFrom, requirePassphrase } from '../secrets.js';
+import { printChecks } from './cert-check.js';
+
+/** `rollover cert import`: a key and certificate from an external CA, checked, into a credential directory. */
+export function registerCertImport(cert: Command, ctx: CliContext, run: Runner): void {
+  addPassphraseOption(
+    cert
+      .command('import')
+      .description(
+        'import a key and certificate from an external CA into a credential directory (checked first)',
+      )
+      .requiredOption('--key <file>', 'the private key (for example tls.key from `csr create`)')
+      .requiredOption('--cert <file>', 'the certificate the CA returned (may hold the chain too)')
+      .option('--chain <file>', 'intermediate certificates (repeatable)', collect, [])
+      .requiredOption('--root <file>', 'the root the chain must build to')
+      .option('--host <name>', 'host names the credential must cover (default: its own SANs)', collect, [])
+      .option('--valid-at <time>', 'instant it must be valid at (default: now)')
+      .option('--valid-for <duration>', 'how long after that it must stay valid')
+      .requiredOption('--out <dir>', 'credential directory to write')
+      .option('--encrypt', 'encrypt tls.key with the passphrase')
+      .option('--force', 'replace a credential already in --out')
+      .option('--json', 'print the result as JSON'),
+  ).action(
+    run(async (o: ImportOptions) => {
+      const key = readPrivateKey(await readFileChecked(o.key), await passphraseFrom(ctx, o));
+      const given = readCertificates(await readFileChecked(o.cert));
+      for (const f of o.chain) given.push(...readCertificates(await readFileChecked(f)));
+      const root = readOneCertificate(await readFileChecked(o.root), 'root certificate');
+      // The leaf is the certificate whose key we hold; order the rest along the path to the root.
+      const leafIndex = given.findIndex((c) => c.node.checkPrivateKey(key.keyObject));
+      const leaf = given[Math.max(leafIndex, 0)]!;
+      const others = given.filter((c) => c !== leaf && c.sha256 !== root.sha256);
+      const path = buildPath([leaf, ...others], root);
+      const chain = 'path' in path ? path.path.filter((c) => c.sha256 !== root.sha256) : [leaf, ...others];
+      const { dns, ip } = subjectAltNames(leaf);
+      const hosts = o.host.length ? o.host : [...dns, ...ip];
+      const checks = assertCredential({
+        key,
+        chain,
+        root,
+        hosts,
+        validAt: o.validAt ? parseInstant(o.validAt) : ctx.now(),
+        validForMs: o.validFor ? parseDuration(o.validFor) : 0,
+      });
+      const passphrase = o.encrypt ? await requirePassphrase(ctx, o, 'tls.key') : undefined;
+      const files = await writeCredentialDir(
+        o.out,
+        { key, chain, root },
+        { force: o.force ?? false, ...(passphrase ? { passphrase } : {}) },
+      );
+      if (o.json)
+        printJson(ctx, { out: o.out, files, leafSha256: leaf.sha256, rootSha256: root.sha256, checks });
+      else {
+        printChecks(ctx, checks);
+        ctx.out(`imported into ${o.out} (tls.key, tls.crt, ca.crt)\n`);
+      }
+      return 0;
+    }),
+  );
+}
+
+interface ImportOptions {
+  key: string;
+  cert: string;
+  chain: string[];
+  root: string;
+  host: string[];
+  validAt?: string;
+  validFor?: string;
+  out: string;
+  encrypt?: boolean;
+  force?: boolean;
+  json?: boolean;
+  passphraseFile?: string;
+}

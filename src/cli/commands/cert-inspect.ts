@@ -1,0 +1,100 @@
+import { createPublicKey } from 'node:crypto';
+import type { Command } from 'commander';
+import { readFileChecked } from '../../files/atomic.js';
+import { readCertificates } from '../../pki/certificate.js';
+import { readCsr } from '../../pki/csr.js';
+import { decodePem, looksLikePem } from '../../pki/formats/pem.js';
+import { type CertificateDescription, chainOrder, describeCertificate } from '../../pki/inspect.js';
+import { keyInfo } from '../../pki/keys.js';
+import type { CliContext } from '../context.js';
+import { addPasswordOptions } from '../options.js';
+import { printJson } from '../output.js';
+import type { Runner } from '../program.js';
+import { passwordFrom } from '../secrets.js';
+import { inspectKeystore, looksLikeKeystore } from './inspect-keystore.js';
+
+/** What `cert inspect --json` prints. */
+export interface InspectReport {
+  file: string;
+  format: string;
+  certificates: CertificateDescription[];
+  chain?: { ordered: boolean; reason: string };
+  csr?: {
+    subject: string;
+    sans: string[];
+    key: { algorithm: string; size: number; curve?: string };
+    signatureValid: true;
+  };
+}
+
+function printDescription(ctx: CliContext, d: CertificateDescription, index: number): void {
+  ctx.out(`[${index + 1}] ${d.role}${d.alias ? ` (alias ${d.alias})` : ''}\n`);
+  ctx.out(`    subject     ${d.subject}\n    issuer      ${d.issuer}\n`);
+  if (d.sans.length) ctx.out(`    sans        ${d.sans.join(', ')}\n`);
+  ctx.out(`    valid       ${d.notBefore} → ${d.notAfter}\n`);
+  ctx.out(`    key         ${d.key.algorithm.toUpperCase()} ${d.key.curve ?? d.key.size}\n`);
+  ctx.out(`    signature   ${d.signatureAlgorithm}\n    CA          ${d.isCA ? 'yes' : 'no'}\n`);
+  ctx.out(`    sha256      ${d.sha256}\n    sha1        ${d.sha1}\n`);
+}
+
+/** `rollover cert inspect FILE`: any certificate, chain, CSR, PKCS#12 or JKS. */
+export function registerCertInspect(cert: Command, ctx: CliContext, run: Runner): void {
+  addPasswordOptions(
+    cert
+      .command('inspect')
+      .argument('<file>', 'PEM or DER certificate or chain, CSR, PKCS#12 or JKS')
+      .description('show subject, issuer, SANs, validity, key, fingerprints, CA flag and chain order'),
+  )
+    .option('--json', 'print as JSON')
+    .action(
+      run(async (file: string, o: { json?: boolean; password?: string; passwordFile?: string }) => {
+        const data = await readFileChecked(file);
+        let report: InspectReport;
+        const text = looksLikePem(data) ? data.toString('latin1') : '';
+        if (text && decodePem(text).some((b) => b.label.includes('CERTIFICATE REQUEST'))) {
+          const csr = await readCsr(text);
+          const info = keyInfo(
+            createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: 'der', type: 'spki' }),
+          );
+          const san = csr.getExtension('2.5.29.17') as unknown as {
+            names?: { items: Array<{ value: string }> };
+          } | null;
+          report = {
+            file,
+            format: 'pkcs10',
+            certificates: [],
+            csr: {
+              subject: csr.subject,
+              sans: san?.names?.items.map((n) => n.value) ?? [],
+              key: {
+                algorithm: info.algorithm,
+                size: info.size,
+                ...(info.curve ? { curve: info.curve } : {}),
+              },
+              signatureValid: true,
+            },
+          };
+        } else if (!text && looksLikeKeystore(data)) {
+          report = { file, ...(await inspectKeystore(data, await passwordFrom(o))) };
+        } else {
+          const certs = readCertificates(data);
+          report = {
+            file,
+            format: text ? 'pem' : 'der',
+            certificates: certs.map(describeCertificate),
+            chain: chainOrder(certs),
+          };
+        }
+        if (o.json) printJson(ctx, report);
+        else {
+          ctx.out(`${file}: ${report.format}\n`);
+          if (report.csr)
+            ctx.out(`  CSR for ${report.csr.subject}; SANs ${report.csr.sans.join(', ')}; signature valid\n`);
+          for (const [i, d] of report.certificates.entries()) printDescription(ctx, d, i);
+          if (report.chain && report.certificates.length > 1)
+            ctx.out(`chain order: ${report.chain.reason}\n`);
+        }
+        return 0;
+      }),
+    );
+}

@@ -1,0 +1,16 @@
+import type { Command } from 'commander';
+import { registerCa } from './commands/ca.js';
+import { registerCert } from './commands/cert.js';
+import { registerCsr } from './commands/csr.js';
+import type { CliContext } from './context.js';
+import type { Runner } from './program.js';
+
+/**
+ * Every command group, in the order `rollover --help` lists them. Each module adds its own
+ * subcommands; add a line here for a new group.
+ */
+export function registerCommands(program: Command, ctx: CliContext, run: Runner): void {
+  registerCa(program, ctx, run);
+  registerCert(program, ctx, run);
+  registerCsr(program, ctx, run);
+}
