@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerCa } from './commands/ca.js';
 import { registerCert } from './commands/cert.js';
 import { registerCsr } from './commands/csr.js';
+import { registerLb } from './commands/lb.js';
 import type { CliContext } from './context.js';
 import type { Runner } from './program.js';
 
@@ -13,4 +14,5 @@ export function registerCommands(program: Command, ctx: CliContext, run: Runner)
   registerCa(program, ctx, run);
   registerCert(program, ctx, run);
   registerCsr(program, ctx, run);
+  registerLb(program, ctx, run);
 }
