@@ -55,6 +55,13 @@ export const ERROR_CODES = {
   UNAUTHENTICATED: 'no valid credentials were given',
   FORBIDDEN: 'the caller may not do this',
   INTERNAL: 'an unexpected error',
+  // coordinator
+  WRONG_MASTER_KEY: 'the master key does not open this data directory',
+  RATE_LIMITED: 'too many attempts; wait and try again',
+  BODY_TOO_LARGE: 'the request body is larger than the server accepts',
+  INVITATION_INVALID: 'the invitation link is unknown, used or expired',
+  AUDIT_BROKEN: 'the audit log does not verify: a row was edited, inserted or deleted',
+  SERVER_RUNNING: 'the data directory is in use by a running server',
 } as const;
 
 /** A stable error code. */
