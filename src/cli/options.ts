@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
-import { KEY_TYPES } from '../pki/keys.js';
+import { KEY_TYPES, parseKeyType } from '../pki/keys.js';
+import { fail } from '../shared/errors.js';
 
 /** Collects a repeatable flag (`--host a --host b`) into an array. */
 export function collect(value: string, previous: string[] = []): string[] {
@@ -9,13 +10,15 @@ export function collect(value: string, previous: string[] = []): string[] {
 /** Reads a positive integer flag value. */
 export function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`"${value}" is not a positive whole number`);
+  if (!Number.isInteger(n) || n <= 0) fail('BAD_ARGUMENT', `"${value}" is not a positive whole number`);
   return n;
 }
 
 /** The shared `--key-type` option. */
 export function keyTypeOption(defaultType = 'ec-p256'): Option {
-  return new Option('--key-type <type>', 'key algorithm').choices([...KEY_TYPES]).default(defaultType);
+  return new Option('--key-type <type>', `key algorithm: ${KEY_TYPES.join('|')}`)
+    .argParser((v: string) => parseKeyType(v))
+    .default(defaultType);
 }
 
 /** Adds `--password P` and `--password-file F`. */

@@ -53,7 +53,7 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
       }
       return EXIT.usage;
     }
-    return reportError(ctx, e, false);
+    return reportError(ctx, e, argv.includes('--json'));
   }
   return exitCode();
 }

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { assertCaUsable, type CaMaterial } from '../pki/authority.js';
-import { readCertificates, readOneCertificate } from '../pki/certificate.js';
+import { isCa, readCertificates, readOneCertificate } from '../pki/certificate.js';
 import { encodeCertificatesPem } from '../pki/formats/pem.js';
 import { privateKeyToPem, readPrivateKey } from '../pki/keys.js';
 import { fail } from '../shared/errors.js';
@@ -33,6 +33,8 @@ export async function writeCaDir(
 export async function readCaDir(dir: string, passphrase: string | undefined): Promise<CaMaterial> {
   const certPem = await readFileChecked(join(dir, CA_FILES.cert));
   const cert = readOneCertificate(certPem, 'CA certificate in ca.crt');
+  if (!isCa(cert))
+    fail('NOT_A_CA', `${join(dir, CA_FILES.cert)} is not a CA certificate (basicConstraints cA is not set)`);
   const key = readPrivateKey(await readFileChecked(join(dir, CA_FILES.key)), passphrase);
   const chainText = await fs.readFile(join(dir, CA_FILES.chain)).catch(() => undefined);
   const chain = chainText?.toString().includes('BEGIN') ? readCertificates(chainText) : [];
