@@ -93,7 +93,7 @@ export function subjectAltNames(cert: Cert): { dns: string[]; ip: string[] } {
 /** Extended key usage OIDs (empty when the extension is absent). */
 export function extendedKeyUsages(cert: Cert): string[] {
   const ext = cert.x.getExtension(x509.ExtendedKeyUsageExtension);
-  return (ext?.usages ?? []).map(String);
+  return Array.from(ext?.usages ?? [], String);
 }
 
 /** OID of the TLS server authentication EKU. */
