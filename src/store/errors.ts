@@ -1,0 +1,20 @@
+/** Maps database constraint failures on either dialect to typed errors. */
+import { fail, isRolloverError } from '../shared/errors.js';
+
+/** Re-throws a unique or foreign-key violation as CONFLICT with `what` in the message; others unchanged. */
+export function mapDbError(e: unknown, what: string): never {
+  if (isRolloverError(e)) throw e;
+  const err = e as { code?: string; message?: string };
+  const code = String(err.code ?? '');
+  const message = String(err.message ?? '');
+  if (code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    fail('CONFLICT', `${what} already exists: choose another name`);
+  }
+  if (code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || /FOREIGN KEY/i.test(message)) {
+    fail(
+      'CONFLICT',
+      `${what} is referenced by other objects or references a missing one: remove those first`,
+    );
+  }
+  throw e;
+}

@@ -1,0 +1,64 @@
+/** Opens the store on SQLite (a file, or `:memory:`) or PostgreSQL and runs the migrations. */
+import Sqlite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { fail } from '../shared/errors.js';
+import { migrate } from './migrations.js';
+import type { Database } from './schema.js';
+
+/** Where the store lives. */
+export type StoreConfig =
+  | { kind: 'sqlite'; file: string }
+  | {
+      kind: 'postgres';
+      url: string;
+      /** A schema to work in (created when missing); tests isolate each run in its own schema. */
+      schema?: string;
+    };
+
+/** An open database: Kysely plus which dialect it speaks. */
+export interface OpenDb {
+  db: Kysely<Database>;
+  dialect: 'sqlite' | 'postgres';
+  /** The raw SQLite handle (for the online backup); absent on PostgreSQL. */
+  sqlite?: Sqlite.Database;
+  close(): Promise<void>;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Opens and migrates the database. */
+export async function openDb(config: StoreConfig): Promise<OpenDb> {
+  if (config.kind === 'sqlite') {
+    let handle: Sqlite.Database;
+    try {
+      handle = new Sqlite(config.file);
+    } catch (e) {
+      return fail('IO_ERROR', `cannot open the SQLite store ${config.file}: ${(e as Error).message}`);
+    }
+    handle.pragma('journal_mode = WAL');
+    handle.pragma('foreign_keys = ON');
+    handle.pragma('busy_timeout = 5000');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
+    await migrate(db);
+    return { db, dialect: 'sqlite', sqlite: handle, close: () => db.destroy() };
+  }
+  const schema = config.schema;
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    fail('BAD_ARGUMENT', `"${schema}" is not a usable PostgreSQL schema name`);
+  }
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max: 5,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+  } catch (e) {
+    await db.destroy();
+    return fail('CONNECT_FAILED', `cannot reach PostgreSQL at DATABASE_URL: ${(e as Error).message}`);
+  }
+  await migrate(db);
+  return { db, dialect: 'postgres', close: () => db.destroy() };
+}

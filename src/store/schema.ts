@@ -1,0 +1,252 @@
+/**
+ * The store's tables as Kysely sees them. Portable types only (text, integer) so one migration set
+ * serves SQLite and PostgreSQL: instants are ISO 8601 UTC text, lists and objects are JSON text,
+ * private keys are AES-256-GCM sealed text (see ./seal.ts).
+ */
+
+/** Key/value facts about the store itself (master-key check, audit head). */
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+/** A person or machine account. `organisation` is who they work for (provider or a customer). */
+export interface UserTable {
+  id: string;
+  name: string;
+  email: string | null;
+  organisation: string;
+  password_hash: string | null;
+  created_at: string;
+}
+
+/** One role a user holds, globally or on one tenant/sender. */
+export interface RoleBindingTable {
+  id: string;
+  user_id: string;
+  role: string;
+  /** '' for a global role, else the tenant or sender id the role is scoped to. */
+  scope_id: string;
+}
+
+/** An API bearer token; only its SHA-256 is stored. */
+export interface ApiTokenTable {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+/** A one-time, expiring invitation for a tenant or sender admin of another organisation. */
+export interface InvitationTable {
+  id: string;
+  token_hash: string;
+  role: string;
+  scope_id: string;
+  organisation: string;
+  email: string | null;
+  created_by: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+/** A load balancer: a set of data-plane nodes of one kind. */
+export interface LoadBalancerTable {
+  id: string;
+  name: string;
+  kind: string;
+  created_at: string;
+}
+
+/** One data-plane node of a load balancer. */
+export interface LbNodeTable {
+  id: string;
+  lb_id: string;
+  name: string;
+  address: string;
+  token_hash: string | null;
+  created_at: string;
+}
+
+/** A virtual server: host names, listener, backends, active and staged credential. */
+export interface VirtualServerTable {
+  id: string;
+  lb_id: string;
+  name: string;
+  hosts: string;
+  listen: string;
+  backends: string;
+  active_credential_id: string | null;
+  staged_credential_id: string | null;
+  activate_at: string | null;
+  preview_listen: string | null;
+  created_at: string;
+}
+
+/** A certificate authority: a root or intermediate, with its key sealed (or none for an external root). */
+export interface CaTable {
+  id: string;
+  name: string;
+  certificate_pem: string;
+  key_sealed: string | null;
+  fingerprint: string;
+  not_after: string;
+  created_at: string;
+}
+
+/** A server credential: sealed private key plus certificate chain. */
+export interface CredentialTable {
+  id: string;
+  name: string;
+  chain_pem: string;
+  root_pem: string;
+  key_sealed: string;
+  fingerprint: string;
+  not_after: string;
+  created_at: string;
+}
+
+/** A tenant served by a virtual server. */
+export interface TenantTable {
+  id: string;
+  name: string;
+  virtual_server_id: string | null;
+  operating_model: string;
+  customer_organisation: string;
+  created_at: string;
+}
+
+/** A customer back-end sending to a tenant. */
+export interface SenderTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  contacts: string;
+  truststore_kind: string;
+  source_addresses: string;
+  client_cert_subject: string | null;
+  created_at: string;
+}
+
+/** One exchange on one virtual server (filled by the renewal workflow). */
+export interface RenewalTable {
+  id: string;
+  virtual_server_id: string;
+  old_credential_id: string | null;
+  new_credential_id: string | null;
+  old_root_fingerprint: string | null;
+  new_root_fingerprint: string | null;
+  exchange_at: string | null;
+  rollback_window_seconds: number;
+  gate_policy: string;
+  state: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Further virtual servers one renewal exchanges at the same T. */
+export interface RenewalVirtualServerTable {
+  renewal_id: string;
+  virtual_server_id: string;
+}
+
+/** A recorded workflow step: who did what, when, with which evidence. */
+export interface StepTable {
+  id: string;
+  renewal_id: string;
+  kind: string;
+  role: string;
+  actor: string;
+  at: string;
+  evidence: string;
+}
+
+/** Per-tenant forwarding of the announcement (seed step 3). */
+export interface ForwardingTable {
+  id: string;
+  renewal_id: string;
+  tenant_id: string;
+  state: string;
+  actor: string | null;
+  updated_at: string;
+}
+
+/** Per-sender readiness: notified → acknowledged → verified → old root removed. */
+export interface ReadinessTable {
+  id: string;
+  renewal_id: string;
+  sender_id: string;
+  state: string;
+  evidence: string;
+  updated_at: string;
+}
+
+/** Transactional outbox row, retried until delivered. */
+export interface NotificationTable {
+  id: string;
+  channel: string;
+  recipient: string;
+  subject: string;
+  body: string;
+  state: string;
+  attempts: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+/** A scheduled job (stage retries, post-T probes, window closing). */
+export interface JobTable {
+  id: string;
+  kind: string;
+  payload: string;
+  run_at: string;
+  state: string;
+  attempts: number;
+  locked_by: string | null;
+  locked_until: string | null;
+}
+
+/** One append-only, hash-chained audit event. */
+export interface AuditEventTable {
+  seq: number;
+  at: string;
+  actor: string;
+  role: string;
+  organisation: string;
+  action: string;
+  target_kind: string;
+  target_id: string;
+  change: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** Every table, by name. */
+export interface Database {
+  meta: MetaTable;
+  users: UserTable;
+  role_bindings: RoleBindingTable;
+  api_tokens: ApiTokenTable;
+  invitations: InvitationTable;
+  load_balancers: LoadBalancerTable;
+  lb_nodes: LbNodeTable;
+  virtual_servers: VirtualServerTable;
+  cas: CaTable;
+  credentials: CredentialTable;
+  tenants: TenantTable;
+  senders: SenderTable;
+  renewals: RenewalTable;
+  renewal_virtual_servers: RenewalVirtualServerTable;
+  steps: StepTable;
+  forwardings: ForwardingTable;
+  readiness: ReadinessTable;
+  notifications: NotificationTable;
+  jobs: JobTable;
+  audit_events: AuditEventTable;
+}

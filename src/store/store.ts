@@ -1,0 +1,403 @@
+/**
+ * The store: typed reads and writes over Kysely, the same on SQLite and PostgreSQL. It seals private
+ * keys under the master key, appends audit events to the hash chain inside the caller's transaction,
+ * and refuses to open with a master key that does not match the data.
+ */
+import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { type AuditFacts, type AuditRecord, type ChainHead, linkEvent } from '../audit/chain.js';
+import { fail } from '../shared/errors.js';
+import { mapDbError } from './errors.js';
+import { newId } from './ids.js';
+import { migrate } from './migrations.js';
+import { type OpenDb, openDb, type StoreConfig } from './open.js';
+import type { Database } from './schema.js';
+import { deriveKey, type MasterKey, seal, unseal } from './seal.js';
+
+/** A row of `T` as read. */
+export type Row<T extends keyof Database> = Selectable<Database[T]>;
+
+/** Tables whose rows carry an `id` primary key. */
+export type EntityTable =
+  | 'users'
+  | 'api_tokens'
+  | 'invitations'
+  | 'load_balancers'
+  | 'lb_nodes'
+  | 'virtual_servers'
+  | 'cas'
+  | 'credentials'
+  | 'tenants'
+  | 'senders'
+  | 'renewals'
+  | 'steps'
+  | 'forwardings'
+  | 'readiness'
+  | 'notifications'
+  | 'jobs';
+
+const ID_PREFIX: Record<EntityTable, string> = {
+  users: 'usr',
+  api_tokens: 'tok',
+  invitations: 'inv',
+  load_balancers: 'lb',
+  lb_nodes: 'node',
+  virtual_servers: 'vs',
+  cas: 'ca',
+  credentials: 'cred',
+  tenants: 'ten',
+  senders: 'snd',
+  renewals: 'ren',
+  steps: 'step',
+  forwardings: 'fwd',
+  readiness: 'rdy',
+  notifications: 'ntf',
+  jobs: 'job',
+};
+
+/** What people call a row of each table, for error messages. */
+const NOUN: Record<EntityTable, string> = {
+  users: 'a user with this name',
+  api_tokens: 'this token',
+  invitations: 'this invitation',
+  load_balancers: 'a load balancer with this name',
+  lb_nodes: 'a node with this name',
+  virtual_servers: 'a virtual server with this name',
+  cas: 'a CA with this name',
+  credentials: 'a credential with this name',
+  tenants: 'a tenant with this name',
+  senders: 'a sender with this name in this tenant',
+  renewals: 'this renewal',
+  steps: 'this step',
+  forwardings: 'this forwarding',
+  readiness: 'this readiness record',
+  notifications: 'this notification',
+  jobs: 'this job',
+};
+
+const CHECK_PLAIN = 'rollover master key check';
+const HEAD_KEY = 'audit_head';
+const CHECK_KEY = 'master_key_check';
+
+/** Typed access to the coordinator's state; one instance per database (or per transaction). */
+export class Store {
+  private constructor(
+    /** The Kysely handle (a transaction inside {@link Store.transaction}). */
+    readonly db: Kysely<Database>,
+    /** Which SQL dialect this store speaks. */
+    readonly dialect: 'sqlite' | 'postgres',
+    private readonly masterKey: MasterKey,
+    private readonly opened: OpenDb | undefined,
+    private readonly inTransaction: boolean,
+  ) {}
+
+  /**
+   * Opens the store: checks the master key against the data first (a wrong key refuses before any
+   * migration or write), then migrates and records the key check on a fresh database.
+   */
+  static async open(config: StoreConfig, masterKey: MasterKey): Promise<Store> {
+    const opened = await openDb(config);
+    try {
+      const existing = await readMeta(opened.db, CHECK_KEY);
+      if (existing !== undefined) {
+        try {
+          unseal(masterKey, existing, CHECK_KEY);
+        } catch {
+          fail(
+            'WRONG_MASTER_KEY',
+            'the master key does not open this store: give the key it was created with ' +
+              '(DATA_DIR/master.key, ROLLOVER_MASTER_KEY or --master-key-file); nothing was changed',
+          );
+        }
+      }
+      await migrate(opened.db);
+      if (existing === undefined) {
+        await opened.db
+          .insertInto('meta')
+          .values({ key: CHECK_KEY, value: seal(masterKey, CHECK_PLAIN, CHECK_KEY) })
+          .onConflict((oc) => oc.column('key').doNothing())
+          .execute();
+        await opened.db
+          .insertInto('meta')
+          .values({ key: HEAD_KEY, value: JSON.stringify({ seq: 0, hash: '' }) })
+          .onConflict((oc) => oc.column('key').doNothing())
+          .execute();
+      }
+    } catch (e) {
+      await opened.close();
+      throw e;
+    }
+    return new Store(opened.db, opened.dialect, masterKey, opened, false);
+  }
+
+  /** Closes the database. */
+  async close(): Promise<void> {
+    await this.opened?.close();
+  }
+
+  /** The raw SQLite handle (online backup); undefined on PostgreSQL. */
+  get sqlite() {
+    return this.opened?.sqlite;
+  }
+
+  /** Runs `fn` in one transaction; nested calls join the outer one. */
+  async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return fn(this);
+    return this.db
+      .transaction()
+      .execute((trx: Transaction<Database>) =>
+        fn(new Store(trx, this.dialect, this.masterKey, undefined, true)),
+      );
+  }
+
+  // ---- generic entity access -------------------------------------------------------------------
+
+  /** Inserts a row (an id is minted unless given) and returns it as stored. */
+  async insert<T extends EntityTable>(
+    table: T,
+    values: Omit<Insertable<Database[T]>, 'id'> & { id?: string },
+  ): Promise<Row<T>> {
+    const row = { ...values, id: values.id ?? newId(ID_PREFIX[table]) } as unknown as Insertable<Database[T]>;
+    try {
+      // biome-ignore lint/suspicious/noExplicitAny: Kysely cannot narrow a generic table name
+      await (this.db as Kysely<any>).insertInto(table).values(row).execute();
+    } catch (e) {
+      mapDbError(e, NOUN[table]);
+    }
+    return row as Row<T>;
+  }
+
+  /** A row by id, or undefined. */
+  async get<T extends EntityTable>(table: T, id: string): Promise<Row<T> | undefined> {
+    // biome-ignore lint/suspicious/noExplicitAny: Kysely cannot narrow a generic table name
+    return (await (this.db as Kysely<any>)
+      .selectFrom(table)
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()) as Row<T> | undefined;
+  }
+
+  /** Rows of a table, optionally where `column` is one of `values`, ordered by creation then id. */
+  async list<T extends EntityTable>(
+    table: T,
+    filter?: { column: string; values: readonly string[] },
+  ): Promise<Row<T>[]> {
+    if (filter && filter.values.length === 0) return [];
+    // biome-ignore lint/suspicious/noExplicitAny: Kysely cannot narrow a generic table name
+    let q = (this.db as Kysely<any>).selectFrom(table).selectAll();
+    if (filter) q = q.where(filter.column, 'in', filter.values as string[]);
+    return (await q.orderBy('id').execute()) as Row<T>[];
+  }
+
+  /** Updates columns of a row by id; returns false when no row had that id. */
+  async update<T extends EntityTable>(
+    table: T,
+    id: string,
+    values: Partial<Insertable<Database[T]>>,
+  ): Promise<boolean> {
+    try {
+      // biome-ignore lint/suspicious/noExplicitAny: Kysely cannot narrow a generic table name
+      const r = await (this.db as Kysely<any>)
+        .updateTable(table as string)
+        // biome-ignore lint/suspicious/noExplicitAny: Kysely cannot narrow a generic table name
+        .set(values as any)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    } catch (e) {
+      return mapDbError(e, NOUN[table]);
+    }
+  }
+
+  /** Deletes a row by id; returns false when no row had that id. CONFLICT when still referenced. */
+  async remove(table: EntityTable, id: string): Promise<boolean> {
+    try {
+      // biome-ignore lint/suspicious/noExplicitAny: Kysely cannot narrow a generic table name
+      const r = await (this.db as Kysely<any>).deleteFrom(table).where('id', '=', id).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    } catch (e) {
+      return mapDbError(e, NOUN[table]);
+    }
+  }
+
+  // ---- specific reads ---------------------------------------------------------------------------
+
+  /** A user by name. */
+  userByName(name: string): Promise<Row<'users'> | undefined> {
+    return this.db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
+  }
+
+  /** The role bindings of a user. */
+  bindingsOf(userId: string): Promise<Row<'role_bindings'>[]> {
+    return this.db
+      .selectFrom('role_bindings')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('id')
+      .execute();
+  }
+
+  /** Grants a role (scope '' = global). */
+  async bind(userId: string, role: string, scopeId: string): Promise<void> {
+    try {
+      await this.db
+        .insertInto('role_bindings')
+        .values({ id: newId('rb'), user_id: userId, role, scope_id: scopeId })
+        .execute();
+    } catch (e) {
+      mapDbError(e, 'this role binding');
+    }
+  }
+
+  /** Removes every role binding on a scope (when the tenant or sender goes away). */
+  async unbindScope(scopeId: string): Promise<void> {
+    await this.db.deleteFrom('role_bindings').where('scope_id', '=', scopeId).execute();
+  }
+
+  /** A token row by the SHA-256 of its secret. */
+  tokenByHash(hash: string): Promise<Row<'api_tokens'> | undefined> {
+    return this.db.selectFrom('api_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+  }
+
+  /** An invitation by the SHA-256 of its secret. */
+  invitationByHash(hash: string): Promise<Row<'invitations'> | undefined> {
+    return this.db.selectFrom('invitations').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+  }
+
+  /** Marks an invitation used, only if it was not; returns false when someone used it first. */
+  async useInvitation(id: string, at: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('invitations')
+      .set({ used_at: at })
+      .where('id', '=', id)
+      .where('used_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** A sender by tenant and name. */
+  senderByName(tenantId: string, name: string): Promise<Row<'senders'> | undefined> {
+    return this.db
+      .selectFrom('senders')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('name', '=', name)
+      .executeTakeFirst();
+  }
+
+  // ---- secrets ----------------------------------------------------------------------------------
+
+  /** Seals a private key (PKCS#8 PEM) for a row of `table` with `id`. */
+  sealKey(table: 'cas' | 'credentials', id: string, pem: string): string {
+    return seal(this.masterKey, pem, `${table}:${id}`);
+  }
+
+  /** Opens the sealed private key of a CA or credential (for an authenticated LB node only). */
+  async privateKeyPem(table: 'cas' | 'credentials', id: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom(table).select('key_sealed').where('id', '=', id).executeTakeFirst();
+    if (!row?.key_sealed) return undefined;
+    return unseal(this.masterKey, row.key_sealed, `${table}:${id}`).toString('utf8');
+  }
+
+  /** The key the audit chain is HMAC'd with. */
+  auditKey(): Buffer {
+    return deriveKey(this.masterKey, 'audit-chain');
+  }
+
+  // ---- meta and audit ---------------------------------------------------------------------------
+
+  /** A meta value. */
+  meta(key: string): Promise<string | undefined> {
+    return readMeta(this.db, key);
+  }
+
+  /** Sets a meta value. */
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.db
+      .insertInto('meta')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute();
+  }
+
+  /** The recorded chain head, or undefined on an empty log. */
+  async auditHead(): Promise<ChainHead | undefined> {
+    const raw = await this.meta(HEAD_KEY);
+    const head = raw ? (JSON.parse(raw) as ChainHead) : undefined;
+    return head && head.seq > 0 ? head : undefined;
+  }
+
+  /** Appends an audit event in a transaction (joining the caller's), serialised against other appends. */
+  append(facts: AuditFacts): Promise<AuditRecord> {
+    return this.transaction(async (tx) => {
+      // PostgreSQL: lock the head row so concurrent replicas cannot fork the chain. SQLite: the single
+      // connection already serialises transactions.
+      const q = tx.db.selectFrom('meta').select('value').where('key', '=', HEAD_KEY);
+      const headRow = await (tx.dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
+      const parsed = headRow ? (JSON.parse(headRow.value) as ChainHead) : undefined;
+      const head = parsed && parsed.seq > 0 ? parsed : undefined;
+      const rec = linkEvent(tx.auditKey(), head, facts);
+      await tx.db
+        .insertInto('audit_events')
+        .values({
+          seq: rec.seq,
+          at: rec.at,
+          actor: rec.actor,
+          role: rec.role,
+          organisation: rec.organisation,
+          action: rec.action,
+          target_kind: rec.targetKind,
+          target_id: rec.targetId,
+          change: rec.change,
+          prev_hash: rec.prevHash,
+          hash: rec.hash,
+        })
+        .execute();
+      await tx.setMeta(HEAD_KEY, JSON.stringify({ seq: rec.seq, hash: rec.hash }));
+      return rec;
+    });
+  }
+
+  /** Audit events in order, from `afterSeq` (exclusive), at most `limit`. */
+  async auditEvents(afterSeq = 0, limit = 1_000_000): Promise<AuditRecord[]> {
+    const rows = await this.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      at: r.at,
+      actor: r.actor,
+      role: r.role,
+      organisation: r.organisation,
+      action: r.action,
+      targetKind: r.target_kind,
+      targetId: r.target_id,
+      change: r.change,
+      prevHash: r.prev_hash,
+      hash: r.hash,
+    }));
+  }
+
+  /** Row counts per table (for restore checks and diagnostics). */
+  async counts(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const t of Object.keys(ID_PREFIX) as EntityTable[]) {
+      const r = await this.db.selectFrom(t).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+      out[t] = Number(r.n);
+    }
+    return out;
+  }
+}
+
+async function readMeta(db: Kysely<Database>, key: string): Promise<string | undefined> {
+  try {
+    const row = await db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
+    return row?.value;
+  } catch {
+    // A fresh database has no meta table yet.
+    return undefined;
+  }
+}
