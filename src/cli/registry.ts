@@ -3,6 +3,7 @@ import { registerCa } from './commands/ca.js';
 import { registerCert } from './commands/cert.js';
 import { registerCsr } from './commands/csr.js';
 import { registerLb } from './commands/lb.js';
+import { registerNotice } from './commands/notice.js';
 import { registerWalkthrough } from './commands/walkthrough.js';
 import type { CliContext } from './context.js';
 import type { Runner } from './program.js';
@@ -16,5 +17,6 @@ export function registerCommands(program: Command, ctx: CliContext, run: Runner)
   registerCert(program, ctx, run);
   registerCsr(program, ctx, run);
   registerLb(program, ctx, run);
+  registerNotice(program, ctx, run);
   registerWalkthrough(program, ctx, run);
 }

@@ -44,10 +44,20 @@ export const ERROR_CODES = {
   NOT_A_CA_CERT: 'a leaf certificate was given where a CA root belongs',
   PRIVATE_KEY_IN_TRUSTSTORE: 'the truststore holds a private key',
   REMOVAL_UNSAFE: 'removing this root now would break a sender',
+  PASSWORD_REQUIRED: 'a PKCS#12 or JKS store needs its password and none was given',
+  HASH_LINK_BROKEN:
+    'a hashed CA directory lacks a <hash>.N link OpenSSL needs, or has a gap or dangling link',
+  BUNDLE_STALE: 'the system CA bundle does not hold every local CA: update-ca-certificates has not run',
+  NOT_JAVA_TRUSTED: 'a PKCS#12 certificate entry lacks the attribute Java needs to trust it',
   // network
   CONNECT_FAILED: 'the server did not answer',
   TLS_FAILED: 'the TLS handshake failed',
   NOT_TLS: 'the server did not speak TLS',
+  UNKNOWN_CA: 'the served chain does not lead to any anchor of the truststore',
+  REPORT_FAILED: 'the coordinator did not accept a report',
+  // announcements
+  NOTICE_INVALID: 'an announcement is not signed by the coordinator, or was changed after signing',
+  ROOT_MISMATCH: 'a root certificate is not the one the announcement names',
   // generic
   NOT_YET: 'this capability is not built yet',
   CONFLICT: 'the request conflicts with the current state',

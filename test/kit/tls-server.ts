@@ -1,10 +1,10 @@
 import { once } from 'node:events';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { after } from 'node:test';
 import type { Credential } from '../../src/pki/credential.js';
 import { encodeCertificatesPem } from '../../src/pki/formats/pem.js';
 import { privateKeyToPem } from '../../src/pki/keys.js';
+import { onFileEnd } from './cleanup.js';
 
 /** Starts an HTTPS server on 127.0.0.1 presenting `cred`, answering "ok"; closed when the file ends. */
 export async function startTlsServer(
@@ -24,6 +24,6 @@ export async function startTlsServer(
     server.closeAllConnections();
     server.close();
   };
-  after(close);
+  onFileEnd(close);
   return { port, url: `https://127.0.0.1:${port}`, close };
 }

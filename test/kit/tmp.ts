@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after } from 'node:test';
+import { onFileEnd } from './cleanup.js';
 
 /** A fresh temporary directory removed when the test file ends. */
 export function tempDir(prefix = 'rollover-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  onFileEnd(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
