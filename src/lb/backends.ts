@@ -1,0 +1,125 @@
+/**
+ * The backends (tenant endpoints) of one virtual server: an undici connection pool per backend
+ * (HTTP/1.1 keep-alive, or TLS to the backend), round-robin over those the health check last found
+ * up, and a passive mark-down when a connection attempt fails.
+ */
+import { readFileSync } from 'node:fs';
+import { Pool } from 'undici';
+import type { BackendConfig } from './config.js';
+
+/** One backend and its pool. */
+export interface Backend {
+  url: string;
+  pool: Pool;
+  up: boolean;
+  /** Why the last check or request marked it down. */
+  lastError?: string;
+}
+
+/** Options of a backend set. */
+export interface BackendSetOptions {
+  connectTimeoutMs: number;
+  responseTimeoutMs: number;
+  idleMs: number;
+  healthCheck: { path: string; intervalMs: number; timeoutMs: number };
+  /** Called when a backend goes up or down. */
+  onChange?: (b: Backend) => void;
+}
+
+/** Round-robin, health-checked backends. */
+export class BackendSet {
+  readonly backends: Backend[];
+  private next = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    configs: BackendConfig[],
+    private readonly opts: BackendSetOptions,
+  ) {
+    this.backends = configs.map((c) => ({ url: c.url, pool: makePool(c, opts), up: true }));
+  }
+
+  /** The next backend that is up, or undefined when none is. */
+  pick(): Backend | undefined {
+    const n = this.backends.length;
+    for (let i = 0; i < n; i++) {
+      const b = this.backends[this.next++ % n]!;
+      if (b.up) return b;
+    }
+    return undefined;
+  }
+
+  /** Marks a backend down (a failed connection) or up (a passing check). */
+  mark(b: Backend, up: boolean, error?: string): void {
+    if (error !== undefined) b.lastError = error;
+    if (b.up === up) return;
+    b.up = up;
+    this.opts.onChange?.(b);
+  }
+
+  /** Checks every backend once: an HTTP GET on the health path; any status below 500 is up. */
+  async checkAll(): Promise<void> {
+    await Promise.all(this.backends.map((b) => this.check(b)));
+  }
+
+  private async check(b: Backend): Promise<void> {
+    const { path, timeoutMs } = this.opts.healthCheck;
+    try {
+      const res = await b.pool.request({
+        method: 'GET',
+        path,
+        headers: { 'user-agent': 'rollover-lb-health' },
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await res.body.dump();
+      if (res.statusCode < 500) this.mark(b, true);
+      else this.mark(b, false, `health check answered ${res.statusCode}`);
+    } catch (e) {
+      this.mark(b, false, `health check failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** Starts periodic checks (the first runs at once). */
+  startHealthChecks(): void {
+    const tick = () => {
+      this.checkAll().finally(() => {
+        if (this.timer !== undefined) this.timer = setTimeout(tick, this.opts.healthCheck.intervalMs).unref();
+      });
+    };
+    this.timer = setTimeout(tick, 0).unref();
+  }
+
+  /** Stops checks and closes the pools (after in-flight requests finish). */
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await Promise.all(this.backends.map((b) => b.pool.close().catch(() => undefined)));
+  }
+
+  /** Destroys the pools at once. */
+  async destroy(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await Promise.all(this.backends.map((b) => b.pool.destroy().catch(() => undefined)));
+  }
+}
+
+function makePool(c: BackendConfig, o: BackendSetOptions): Pool {
+  const tls = c.url.startsWith('https:')
+    ? {
+        ...(c.ca ? { ca: readFileSync(c.ca) } : {}),
+        ...(c.servername ? { servername: c.servername } : {}),
+        rejectUnauthorized: !c.insecure,
+      }
+    : {};
+  return new Pool(c.url, {
+    connections: 256,
+    pipelining: 1,
+    keepAliveTimeout: o.idleMs,
+    headersTimeout: o.responseTimeoutMs,
+    bodyTimeout: o.responseTimeoutMs,
+    connect: { timeout: o.connectTimeoutMs, ...tls },
+  });
+}

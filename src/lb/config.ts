@@ -1,0 +1,169 @@
+/**
+ * The data plane's configuration: a file (JSON or YAML) or, for one virtual server, command-line
+ * flags. Validated with zod into one resolved shape; durations are written like `2s` or `PT2S`.
+ */
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { parseDuration } from '../shared/duration.js';
+import { fail } from '../shared/errors.js';
+import { type HostPort, parseHostPort } from './address.js';
+
+const duration = z.union([z.string(), z.number()]);
+
+const backendSchema = z.union([
+  z.string(),
+  z.object({
+    url: z.string(),
+    /** PEM file of the CA that signed an https backend's certificate (default: the system store). */
+    ca: z.string().optional(),
+    /** TLS server name for an https backend (default: the URL's host). */
+    servername: z.string().optional(),
+    /** Skip verifying an https backend's certificate (tests and labs only). */
+    insecure: z.boolean().optional(),
+  }),
+]);
+
+const virtualServerSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash and underscore only'),
+  listen: z.string(),
+  hosts: z.array(z.string()).min(1),
+  credential: z.string(),
+  preview: z.string().optional(),
+  backends: z.array(backendSchema).min(1),
+  healthCheck: z
+    .object({ path: z.string().optional(), interval: duration.optional(), timeout: duration.optional() })
+    .optional(),
+  timeouts: z
+    .object({
+      connect: duration.optional(),
+      response: duration.optional(),
+      handshake: duration.optional(),
+      idle: duration.optional(),
+    })
+    .optional(),
+});
+
+const configSchema = z.object({
+  stateDir: z.string(),
+  control: z.string().optional(),
+  metrics: z.string().optional(),
+  workers: z.number().int().positive().optional(),
+  drainTimeout: duration.optional(),
+  logLevel: z.string().optional(),
+  virtualServers: z.array(virtualServerSchema).min(1),
+});
+
+/** A backend (tenant endpoint) after validation. */
+export interface BackendConfig {
+  url: string;
+  ca?: string;
+  servername?: string;
+  insecure: boolean;
+}
+
+/** One virtual server after validation. */
+export interface VirtualServerConfig {
+  name: string;
+  listen: HostPort;
+  hosts: string[];
+  /** The initial credential directory; the state directory wins once it holds a slot. */
+  credential: string;
+  preview?: HostPort;
+  backends: BackendConfig[];
+  healthCheck: { path: string; intervalMs: number; timeoutMs: number };
+  timeouts: { connectMs: number; responseMs: number; handshakeMs: number; idleMs: number };
+}
+
+/** The whole data-plane configuration after validation. */
+export interface LbConfig {
+  stateDir: string;
+  control: HostPort;
+  metrics?: HostPort;
+  workers: number;
+  drainTimeoutMs: number;
+  logLevel: string;
+  virtualServers: VirtualServerConfig[];
+}
+
+const ms = (v: string | number | undefined, fallback: number): number =>
+  v === undefined ? fallback : typeof v === 'number' ? v : parseDuration(v);
+
+/** Validates a parsed configuration object; paths are taken as given (resolve them before). */
+export function resolveConfig(raw: unknown, defaults: { workers: number }): LbConfig {
+  const r = configSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    fail('BAD_ARGUMENT', `configuration: ${issue.path.join('.') || '(top)'}: ${issue.message}`, {
+      issues: r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
+  }
+  const c = r.data;
+  const names = new Set<string>();
+  const listens = new Set<string>();
+  const virtualServers = c.virtualServers.map((v): VirtualServerConfig => {
+    if (names.has(v.name)) fail('BAD_ARGUMENT', `configuration: two virtual servers are named "${v.name}"`);
+    names.add(v.name);
+    const listen = parseHostPort(v.listen, '0.0.0.0');
+    const preview = v.preview ? parseHostPort(v.preview, '0.0.0.0') : undefined;
+    for (const a of [listen, preview]) {
+      if (!a || a.port === 0) continue;
+      const key = `${a.host}:${a.port}`;
+      if (listens.has(key)) fail('BAD_ARGUMENT', `configuration: ${key} is used twice`);
+      listens.add(key);
+    }
+    return {
+      name: v.name,
+      listen,
+      hosts: v.hosts,
+      credential: v.credential,
+      ...(preview ? { preview } : {}),
+      backends: v.backends.map((b) => {
+        const o = typeof b === 'string' ? { url: b } : b;
+        let u: URL;
+        try {
+          u = new URL(o.url);
+        } catch {
+          return fail('BAD_ARGUMENT', `configuration: backend "${o.url}" is not a URL`);
+        }
+        if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+          fail('BAD_ARGUMENT', `configuration: backend "${o.url}" must be http:// or https://`);
+        }
+        return {
+          url: u.origin,
+          ...(o.ca ? { ca: o.ca } : {}),
+          ...(o.servername ? { servername: o.servername } : {}),
+          insecure: o.insecure ?? false,
+        };
+      }),
+      healthCheck: {
+        path: v.healthCheck?.path ?? '/',
+        intervalMs: ms(v.healthCheck?.interval, 2000),
+        timeoutMs: ms(v.healthCheck?.timeout, 1000),
+      },
+      timeouts: {
+        connectMs: ms(v.timeouts?.connect, 5000),
+        responseMs: ms(v.timeouts?.response, 60_000),
+        handshakeMs: ms(v.timeouts?.handshake, 10_000),
+        idleMs: ms(v.timeouts?.idle, 5000),
+      },
+    };
+  });
+  return {
+    stateDir: c.stateDir,
+    control: parseHostPort(c.control ?? '127.0.0.1:0'),
+    ...(c.metrics ? { metrics: parseHostPort(c.metrics) } : {}),
+    workers: c.workers ?? defaults.workers,
+    drainTimeoutMs: ms(c.drainTimeout, 30_000),
+    logLevel: c.logLevel ?? 'info',
+    virtualServers,
+  };
+}
+
+/** Parses configuration text: JSON when it starts with `{`, YAML otherwise. */
+export function parseConfigText(text: string, path: string): unknown {
+  try {
+    return text.trimStart().startsWith('{') ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    return fail('BAD_ARGUMENT', `${path} is neither valid JSON nor YAML: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * The control interface: JSON over HTTP on loopback, authenticated by a bearer token kept in the
+ * state directory (mode 0600). Routes are documented in docs/lb.md; they mirror the DataPlane port.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { once } from 'node:events';
+import { promises as fs } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../files/atomic.js';
+import { type ErrorCode, fail, isRolloverError } from '../shared/errors.js';
+import { parseInstant } from '../shared/time.js';
+import { formatHostPort, type HostPort } from './address.js';
+import type { DataPlane } from './data-plane.js';
+import type { LbTelemetry } from './telemetry.js';
+
+/** The file in the state directory that tells the CLI where the control interface is. */
+export const CONTROL_FILE = 'control.json';
+
+/** Contents of control.json. */
+export interface ControlEndpoint {
+  url: string;
+  token: string;
+  pid: number;
+}
+
+/** HTTP status per error code, in one table at the edge. */
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  BAD_ARGUMENT: 400,
+  BAD_TIME: 400,
+  BAD_PEM: 400,
+  BAD_CERTIFICATE: 400,
+  BAD_KEY: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  INTERNAL: 500,
+};
+
+/** The HTTP status for an error code (credential check refusals are 422). */
+export function httpStatusFor(code: ErrorCode): number {
+  return STATUS[code] ?? 422;
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > 1_000_000) fail('BAD_ARGUMENT', 'request body is larger than 1 MB');
+    chunks.push(c as Buffer);
+  }
+  if (size === 0) return {};
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return fail('BAD_ARGUMENT', 'request body is not JSON');
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function str(body: unknown, field: string): string {
+  const v = (body as Record<string, unknown>)[field];
+  if (typeof v !== 'string' || v.length === 0)
+    fail('BAD_ARGUMENT', `field "${field}" is required (a string)`);
+  return v;
+}
+
+/** Reads or creates the control token (kept across restarts; mode 0600). */
+export async function controlToken(stateDir: string): Promise<string> {
+  try {
+    const existing = JSON.parse(await fs.readFile(join(stateDir, CONTROL_FILE), 'utf8')) as ControlEndpoint;
+    if (typeof existing.token === 'string' && existing.token.length >= 32) return existing.token;
+  } catch {
+    // none yet
+  }
+  return randomBytes(32).toString('base64url');
+}
+
+/** Starts the control server and writes control.json; returns the server and its address. */
+export async function startControlServer(opts: {
+  dataPlane: DataPlane;
+  stateDir: string;
+  listen: HostPort;
+  telemetry?: LbTelemetry;
+  pid: number;
+}): Promise<{ server: Server; address: HostPort }> {
+  const token = await controlToken(opts.stateDir);
+  const expected = Buffer.from(`Bearer ${token}`);
+  const dp = opts.dataPlane;
+  const server = createServer(async (req, res) => {
+    try {
+      const auth = Buffer.from(req.headers.authorization ?? '');
+      if (auth.length !== expected.length || !timingSafeEqual(auth, expected)) {
+        fail(
+          'UNAUTHENTICATED',
+          'missing or wrong bearer token (it is in control.json in the state directory)',
+        );
+      }
+      const url = new URL(req.url ?? '/', 'http://control');
+      const m = /^\/v1\/virtual-servers\/([^/]+)\/(stage|unstage|activate|rollback)$/.exec(url.pathname);
+      if (req.method === 'GET' && url.pathname === '/v1/status') return send(res, 200, await dp.status());
+      if (req.method === 'GET' && url.pathname === '/v1/handshake-failures') {
+        return send(res, 200, { clients: opts.telemetry?.clientFailures() ?? [] });
+      }
+      if (req.method === 'POST' && m) {
+        const name = decodeURIComponent(m[1]!);
+        const body = await readBody(req);
+        switch (m[2]) {
+          case 'stage': {
+            const validForMs = (body as { validForMs?: unknown }).validForMs;
+            if (validForMs !== undefined && (typeof validForMs !== 'number' || validForMs < 0)) {
+              fail('BAD_ARGUMENT', 'field "validForMs" must be a non-negative number');
+            }
+            return send(
+              res,
+              200,
+              await dp.stage(name, {
+                keyPem: str(body, 'keyPem'),
+                certPem: str(body, 'certPem'),
+                rootPem: str(body, 'rootPem'),
+                activateAt: parseInstant(str(body, 'activateAt')),
+                ...(typeof validForMs === 'number' ? { validForMs } : {}),
+              }),
+            );
+          }
+          case 'unstage':
+            return send(res, 200, await dp.unstage(name));
+          case 'activate':
+            return send(res, 200, await dp.activate(name));
+          default:
+            return send(res, 200, await dp.rollback(name));
+        }
+      }
+      fail('NOT_FOUND', `no route ${req.method} ${url.pathname}`);
+    } catch (e) {
+      if (isRolloverError(e)) {
+        return send(res, httpStatusFor(e.code), {
+          error: { code: e.code, message: e.message, ...e.details },
+        });
+      }
+      return send(res, 500, { error: { code: 'INTERNAL', message: (e as Error).message } });
+    }
+  });
+  server.listen(opts.listen.port, opts.listen.host);
+  await once(server, 'listening');
+  const a = server.address() as AddressInfo;
+  const address = { host: a.address, port: a.port };
+  const endpoint: ControlEndpoint = { url: `http://${formatHostPort(address)}`, token, pid: opts.pid };
+  await writeFileAtomic(join(opts.stateDir, CONTROL_FILE), `${JSON.stringify(endpoint, null, 2)}\n`, {
+    mode: 0o600,
+  });
+  return { server, address };
+}

@@ -1,0 +1,67 @@
+/**
+ * A credential as the data plane keeps it: PEM text ready for `tls.createSecureContext`, plus the
+ * facts status and telemetry report (fingerprint, expiry). Converted from and to the PKI core's
+ * `Credential` so that the same checks run on what is served.
+ */
+
+import { readCertificates, readOneCertificate } from '../pki/certificate.js';
+import type { Credential } from '../pki/credential.js';
+import { encodeCertificatesPem } from '../pki/formats/pem.js';
+import { dn } from '../pki/inspect.js';
+import { privateKeyToPem, readPrivateKey } from '../pki/keys.js';
+import { fail } from '../shared/errors.js';
+
+/** A served credential: PEMs plus the leaf's facts. Holds an unencrypted key: never log it. */
+export interface CredentialRecord {
+  /** Leaf SHA-256, lowercase hex. */
+  sha256: string;
+  /** Leaf subject, one line. */
+  subject: string;
+  /** Leaf notAfter, ISO 8601. */
+  notAfter: string;
+  /** The root's SHA-256 (the root the chain was checked against). */
+  rootSha256: string;
+  /** Key algorithm of the leaf: `ec` or `rsa`. */
+  keyAlgorithm: string;
+  keyPem: string;
+  /** tls.crt: leaf then intermediates. */
+  certPem: string;
+  /** ca.crt: the root. */
+  rootPem: string;
+}
+
+/** Makes a record from a parsed credential. */
+export function recordFromCredential(cred: Credential): CredentialRecord {
+  const leaf = cred.chain[0];
+  if (!leaf) fail('BAD_CERTIFICATE', 'tls.crt holds no certificate');
+  return {
+    sha256: leaf.sha256,
+    subject: dn(leaf.x.subject),
+    notAfter: leaf.notAfter.toISOString(),
+    rootSha256: cred.root.sha256,
+    keyAlgorithm: cred.key.info.algorithm,
+    keyPem: privateKeyToPem(cred.key.keyObject),
+    certPem: encodeCertificatesPem(cred.chain.map((c) => c.der)),
+    rootPem: encodeCertificatesPem([cred.root.der]),
+  };
+}
+
+/** Parses the PEMs of a record (or of a stage request) back into a credential for the checks. */
+export function credentialFromPems(p: { keyPem: string; certPem: string; rootPem: string }): Credential {
+  return {
+    key: readPrivateKey(p.keyPem),
+    chain: readCertificates(p.certPem),
+    root: readOneCertificate(p.rootPem, 'root certificate'),
+  };
+}
+
+/** The public facts of a record (no key), for status output. */
+export function publicFacts(r: CredentialRecord): Omit<CredentialRecord, 'keyPem' | 'certPem' | 'rootPem'> {
+  return {
+    sha256: r.sha256,
+    subject: r.subject,
+    notAfter: r.notAfter,
+    rootSha256: r.rootSha256,
+    keyAlgorithm: r.keyAlgorithm,
+  };
+}

@@ -1,0 +1,278 @@
+/**
+ * The data plane's control side: the `DataPlane` a coordinator (or the `lb` CLI) drives — stage a
+ * credential for T, unstage, activate now, roll back, report status. Every change is checked,
+ * persisted atomically, and then published to the serving side (in this process, or to every
+ * cluster worker) before it is acknowledged. Serving never waits on this: each handshake compares
+ * its own arrival time with T.
+ */
+import { assertCredential, type CheckResult } from '../pki/checks.js';
+import { fail } from '../shared/errors.js';
+import type { Clock } from '../shared/time.js';
+import { formatHostPort, type HostPort } from './address.js';
+import type { LbConfig, VirtualServerConfig } from './config.js';
+import { buildSecureContext } from './context-slot.js';
+import {
+  type CredentialRecord,
+  credentialFromPems,
+  publicFacts,
+  recordFromCredential,
+} from './credential-record.js';
+import type { Slot } from './slot.js';
+import * as slots from './slot.js';
+import { type LbState, writeState } from './state-store.js';
+
+/** A credential to stage, as PEM text (what the coordinator sends). */
+export interface StageRequest {
+  /** PKCS#8 private key, unencrypted. */
+  keyPem: string;
+  /** Leaf then intermediates. */
+  certPem: string;
+  /** The root the chain must build to (the announced new root). */
+  rootPem: string;
+  /** The exchange instant T. */
+  activateAt: Date;
+  /** How long after T it must stay valid (for example the rollback window). */
+  validForMs?: number;
+}
+
+/** Public facts of a credential (no key). */
+export type CredentialFacts = ReturnType<typeof publicFacts>;
+
+/** What the serving side reports about one virtual server. */
+export interface RuntimeFacts {
+  listen?: string;
+  preview?: string;
+  backends: Array<{ url: string; up: boolean; lastError?: string }>;
+  /** When the first handshake got the staged credential after T (ms), if one has. */
+  firstStagedHandshakeAt?: number;
+  openConnections?: number;
+}
+
+/** The status of one virtual server. */
+export interface VirtualServerStatus {
+  name: string;
+  hosts: string[];
+  listen?: string;
+  preview?: string;
+  /** The node's clock when the status was taken. */
+  clock: string;
+  /** The certificate a handshake starting now gets. */
+  served: CredentialFacts;
+  active: CredentialFacts;
+  staged: (CredentialFacts & { activateAt: string }) | null;
+  previous: CredentialFacts | null;
+  lastSwap: { at: string; firstHandshakeAt: string | null; latenessMs: number | null } | null;
+  backends: RuntimeFacts['backends'];
+}
+
+/** The status of the node. */
+export interface DataPlaneStatus {
+  clock: string;
+  pid: number;
+  workers: number;
+  stateDir: string;
+  control?: string;
+  metrics?: string;
+  virtualServers: VirtualServerStatus[];
+}
+
+/** The port a coordinator drives; the built-in data plane implements it, adapters will too. */
+export interface DataPlane {
+  stage(virtualServer: string, req: StageRequest): Promise<VirtualServerStatus>;
+  unstage(virtualServer: string): Promise<VirtualServerStatus>;
+  activate(virtualServer: string): Promise<VirtualServerStatus>;
+  rollback(virtualServer: string): Promise<VirtualServerStatus>;
+  status(): Promise<DataPlaneStatus>;
+}
+
+/** The serving side as the control side sees it (in-process runtimes, or cluster workers). */
+export interface ServingPort {
+  /** Publishes a slot and resolves once every server builds its contexts from it. */
+  apply(name: string, slot: Slot<CredentialRecord>): Promise<void>;
+  /** Reports listener addresses, backend health and the first post-T handshake. */
+  facts(name: string): Promise<RuntimeFacts>;
+}
+
+/** The built-in data plane's control side. */
+export class NodeDataPlane implements DataPlane {
+  private chain: Promise<unknown> = Promise.resolve();
+  private settleTimers = new Map<string, NodeJS.Timeout>();
+  /** First post-T handshakes of swaps already folded into the active credential. */
+  private swapHandshakes = new Map<string, number>();
+  serving: ServingPort | undefined;
+  /** Addresses of the control and metrics listeners, for status. */
+  endpoints: { control?: HostPort; metrics?: HostPort } = {};
+
+  constructor(
+    private readonly config: LbConfig,
+    private readonly state: LbState,
+    private readonly clock: Clock,
+    private readonly workers = 1,
+  ) {}
+
+  /** The current slot of a virtual server. */
+  slot(name: string): Slot<CredentialRecord> {
+    return this.state.virtualServers[name]!;
+  }
+
+  private vs(name: string): VirtualServerConfig {
+    const v = this.config.virtualServers.find((x) => x.name === name);
+    if (!v) {
+      fail('NOT_FOUND', `no virtual server is named "${name}" (this node has ${this.names().join(', ')})`);
+    }
+    return v;
+  }
+
+  /** Names of the virtual servers. */
+  names(): string[] {
+    return this.config.virtualServers.map((v) => v.name);
+  }
+
+  /** Runs one change at a time: compute, persist, publish. */
+  private change(name: string, next: (s: Slot<CredentialRecord>, now: number) => Slot<CredentialRecord>) {
+    const run = async () => {
+      this.vs(name);
+      const now = this.clock.now();
+      const before = this.slot(name);
+      const after = next(before, now);
+      if (before.staged && after.active === before.staged.credential) {
+        const first = (await this.serving?.facts(name))?.firstStagedHandshakeAt;
+        if (first !== undefined) this.swapHandshakes.set(name, first);
+      } else if (after.lastSwapAt !== before.lastSwapAt) {
+        this.swapHandshakes.delete(name);
+      }
+      const nextState: LbState = {
+        ...this.state,
+        virtualServers: { ...this.state.virtualServers, [name]: after },
+      };
+      await writeState(this.config.stateDir, nextState);
+      this.state.virtualServers[name] = after;
+      await this.serving?.apply(name, after);
+      this.scheduleSettle(name);
+      return this.statusOf(name);
+    };
+    const p = this.chain.then(run, run);
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Checks a credential for this virtual server at T; throws the first failing check. */
+  checkStage(name: string, req: StageRequest): { record: CredentialRecord; checks: CheckResult[] } {
+    const vs = this.vs(name);
+    if (Number.isNaN(req.activateAt.getTime())) fail('BAD_TIME', 'activateAt is not a valid instant');
+    const cred = credentialFromPems(req);
+    const checks = assertCredential({
+      key: cred.key,
+      chain: cred.chain,
+      root: cred.root,
+      hosts: vs.hosts,
+      validAt: req.activateAt,
+      validForMs: req.validForMs ?? 0,
+    });
+    const record = recordFromCredential(cred);
+    try {
+      buildSecureContext(record);
+    } catch (e) {
+      fail('BAD_KEY', `the credential cannot be served: ${(e as Error).message}`);
+    }
+    return { record, checks };
+  }
+
+  async stage(name: string, req: StageRequest): Promise<VirtualServerStatus> {
+    this.vs(name);
+    const { record } = this.checkStage(name, req);
+    const at = req.activateAt.getTime();
+    return this.change(name, (s, now) => slots.stage(s, record, at, now));
+  }
+
+  async unstage(name: string): Promise<VirtualServerStatus> {
+    return this.change(name, (s, now) => slots.unstage(s, now));
+  }
+
+  async activate(name: string): Promise<VirtualServerStatus> {
+    return this.change(name, (s, now) => slots.activate(s, now));
+  }
+
+  async rollback(name: string): Promise<VirtualServerStatus> {
+    return this.change(name, (s, now) => slots.rollback(s, now));
+  }
+
+  /** Folds a staged credential whose T has passed into the active one (persisted after T, off the hot path). */
+  async settle(name: string): Promise<VirtualServerStatus> {
+    return this.change(name, (s, now) => slots.settle(s, now));
+  }
+
+  /** Arms a timer that settles the slot a second after T (long waits are re-armed in steps). */
+  scheduleSettle(name: string): void {
+    clearTimeout(this.settleTimers.get(name));
+    this.settleTimers.delete(name);
+    const staged = this.slot(name).staged;
+    if (!staged) return;
+    const wait = Math.min(2 ** 31 - 1, Math.max(0, staged.activateAt + 1000 - this.clock.now()));
+    const t = setTimeout(() => {
+      this.settleTimers.delete(name);
+      if (this.slot(name).staged && this.clock.now() >= staged.activateAt)
+        void this.settle(name).catch(() => undefined);
+      else this.scheduleSettle(name);
+    }, wait);
+    t.unref();
+    this.settleTimers.set(name, t);
+  }
+
+  /** Stops the settle timers. */
+  close(): void {
+    for (const t of this.settleTimers.values()) clearTimeout(t);
+    this.settleTimers.clear();
+  }
+
+  private async statusOf(name: string): Promise<VirtualServerStatus> {
+    const vs = this.vs(name);
+    const now = this.clock.now();
+    const slot = this.slot(name);
+    const facts: RuntimeFacts = (await this.serving?.facts(name)) ?? { backends: [] };
+    const swapAt = slot.staged && now >= slot.staged.activateAt ? slot.staged.activateAt : slot.lastSwapAt;
+    const first =
+      slot.staged && now >= slot.staged.activateAt
+        ? facts.firstStagedHandshakeAt
+        : this.swapHandshakes.get(name);
+    return {
+      name,
+      hosts: vs.hosts,
+      ...(facts.listen ? { listen: facts.listen } : {}),
+      ...(facts.preview ? { preview: facts.preview } : {}),
+      clock: new Date(now).toISOString(),
+      served: publicFacts(slots.servedAt(slot, now)),
+      active: publicFacts(slot.active),
+      staged: slot.staged
+        ? {
+            ...publicFacts(slot.staged.credential),
+            activateAt: new Date(slot.staged.activateAt).toISOString(),
+          }
+        : null,
+      previous: slot.previous ? publicFacts(slot.previous) : null,
+      lastSwap:
+        swapAt === undefined
+          ? null
+          : {
+              at: new Date(swapAt).toISOString(),
+              firstHandshakeAt: first === undefined ? null : new Date(first).toISOString(),
+              latenessMs: first === undefined ? null : first - swapAt,
+            },
+      backends: facts.backends,
+    };
+  }
+
+  async status(): Promise<DataPlaneStatus> {
+    return {
+      clock: new Date(this.clock.now()).toISOString(),
+      pid: process.pid,
+      workers: this.workers,
+      stateDir: this.config.stateDir,
+      ...(this.endpoints.control ? { control: `http://${formatHostPort(this.endpoints.control)}` } : {}),
+      ...(this.endpoints.metrics
+        ? { metrics: `http://${formatHostPort(this.endpoints.metrics)}/metrics` }
+        : {}),
+      virtualServers: await Promise.all(this.names().map((n) => this.statusOf(n))),
+    };
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * The HTTP/1.1 reverse proxy of a virtual server: requests parsed by Node's llhttp, forwarded with
+ * undici `Pool.dispatch` (no hand-written HTTP parsing anywhere), bodies streamed both ways with
+ * back-pressure, hop-by-hop headers stripped, X-Forwarded-For/-Proto/-Host added, backend failures
+ * answered 502 and backend timeouts 504.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { Backend, BackendSet } from './backends.js';
+import type { FrontSocket } from './tls-front.js';
+
+/** Headers that describe one hop, never forwarded (RFC 9110 §7.6.1), plus `expect` (answered here). */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'expect',
+  'http2-settings',
+]);
+
+/** Headers this proxy sets itself. */
+const REPLACED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
+
+/** What the proxy reports. */
+export interface ProxyEvents {
+  response(status: number): void;
+  backendError(backend: string, kind: 'connect' | 'timeout' | 'reset' | 'other', err: Error): void;
+}
+
+/** Undici error codes of a connection that never carried the request (safe to try another backend). */
+const CONNECT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function errorKind(err: Error & { code?: string }): 'connect' | 'timeout' | 'reset' | 'other' {
+  const code = err.code ?? '';
+  if (CONNECT_CODES.has(code)) return 'connect';
+  if (TIMEOUT_CODES.has(code) || err.name === 'TimeoutError') return 'timeout';
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return 'reset';
+  return 'other';
+}
+
+/** Connection header tokens name further hop-by-hop headers. */
+function connectionTokens(raw: string[]): Set<string> | undefined {
+  let tokens: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 10 && raw[i]!.toLowerCase() === 'connection') {
+      for (const t of raw[i + 1]!.split(',')) {
+        const name = t.trim().toLowerCase();
+        if (!name) continue;
+        tokens ??= new Set();
+        tokens.add(name);
+      }
+    }
+  }
+  return tokens;
+}
+
+/** Builds the request headers for the backend from the client's raw headers. */
+export function forwardHeaders(raw: string[], client: string): string[] {
+  const extra = connectionTokens(raw);
+  const out: string[] = [];
+  let xff: string | undefined;
+  let host: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || extra?.has(lower)) continue;
+    if (REPLACED.has(lower)) {
+      if (lower === 'x-forwarded-for') xff = xff ? `${xff}, ${raw[i + 1]}` : raw[i + 1];
+      continue;
+    }
+    if (lower === 'host') host = raw[i + 1];
+    out.push(name, raw[i + 1]!);
+  }
+  out.push('x-forwarded-for', xff ? `${xff}, ${client}` : client, 'x-forwarded-proto', 'https');
+  if (host !== undefined) out.push('x-forwarded-host', host);
+  return out;
+}
+
+/** Builds the response headers for the client from the backend's raw headers. */
+export function responseHeaders(raw: Buffer[]): string[] {
+  const out: string[] = [];
+  let extra: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    if (name.length === 10 && name.toLowerCase() === 'connection') {
+      extra ??= new Set();
+      for (const t of raw[i + 1]!.toString('latin1').split(',')) extra.add(t.trim().toLowerCase());
+    }
+    out.push(name, raw[i + 1]!.toString('latin1'));
+  }
+  const kept: string[] = [];
+  for (let i = 0; i < out.length; i += 2) {
+    const lower = out[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || extra?.has(lower)) continue;
+    kept.push(out[i]!, out[i + 1]!);
+  }
+  return kept;
+}
+
+function sendError(res: ServerResponse, status: 502 | 503 | 504, text: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, [
+    'content-type',
+    'text/plain; charset=utf-8',
+    'content-length',
+    String(Buffer.byteLength(text)),
+  ]);
+  res.end(text);
+}
+
+/** Creates the request listener of a virtual server's HTTP server. */
+export function createProxyHandler(
+  backends: BackendSet,
+  events: ProxyEvents,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const client = (req.socket as FrontSocket).clientAddress ?? req.socket.remoteAddress ?? 'unknown';
+    const headers = forwardHeaders(req.rawHeaders, client);
+    const hasBody =
+      req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+    res.sendDate = false;
+    const attempt = (tries: number) => {
+      const backend = backends.pick();
+      if (!backend) {
+        events.response(502);
+        sendError(res, 502, 'no backend is up\n');
+        return;
+      }
+      dispatch(backend, tries);
+    };
+    const dispatch = (backend: Backend, tries: number) => {
+      let abort: ((err?: Error) => void) | undefined;
+      let resume: (() => void) | undefined;
+      let finished = false;
+      const onClose = () => {
+        if (!finished) abort?.(new Error('client closed the connection'));
+      };
+      res.once('close', onClose);
+      const handler: Dispatcher.DispatchHandler = {
+        onConnect(a) {
+          abort = a;
+        },
+        onHeaders(status, raw, r, statusText) {
+          if (status < 200) return true;
+          resume = r;
+          events.response(status);
+          res.writeHead(status, statusText, responseHeaders(raw as Buffer[]));
+          return true;
+        },
+        onData(chunk) {
+          const ok = res.write(chunk);
+          if (!ok && resume) res.once('drain', resume);
+          return ok;
+        },
+        onComplete() {
+          finished = true;
+          res.removeListener('close', onClose);
+          res.end();
+        },
+        onError(err) {
+          finished = true;
+          res.removeListener('close', onClose);
+          if (res.destroyed) return;
+          const kind = errorKind(err);
+          events.backendError(backend.url, kind, err);
+          if (kind === 'connect') {
+            backends.mark(backend, false, err.message);
+            if (!hasBody && !res.headersSent && tries < backends.backends.length) {
+              attempt(tries + 1);
+              return;
+            }
+          }
+          events.response(kind === 'timeout' ? 504 : 502);
+          sendError(
+            res,
+            kind === 'timeout' ? 504 : 502,
+            kind === 'timeout' ? 'backend timed out\n' : 'backend failed\n',
+          );
+        },
+      };
+      backend.pool.dispatch(
+        {
+          origin: backend.url,
+          method: req.method as Dispatcher.HttpMethod,
+          path: req.url ?? '/',
+          headers,
+          body: hasBody ? req : null,
+        },
+        handler,
+      );
+    };
+    attempt(1);
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * The TLS front of a listener (TECH-NOTES "Hot certificate swap in Node"): a plain TCP server reads
+ * the first bytes of each connection (the ClientHello), notes when they arrived, picks a prebuilt
+ * secure context by that instant, and only then starts TLS on the socket. The chosen context is
+ * the whole SSL_CTX, so clients with and without SNI, and a change of key type, behave alike.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { type SecureContext, TLSSocket } from 'node:tls';
+import type { Clock } from '../shared/time.js';
+import { classifyTlsError, type HandshakeFailureReason } from './telemetry.js';
+
+/** What the front needs from its owner. */
+export interface TlsFrontHooks {
+  clock: Clock;
+  /** The context for a ClientHello that arrived at `arrivedAt` (ms). */
+  choose(arrivedAt: number): { context: SecureContext; sha256: string };
+  /** A handshake completed: the socket is ready for HTTP. */
+  secured(socket: TLSSocket, sha256: string, arrivedAt: number): void;
+  /** A handshake failed (or timed out) for a client address. */
+  failed(client: string, reason: HandshakeFailureReason, err: Error | undefined): void;
+  /** How long a client may take from connect to a finished handshake. */
+  handshakeTimeoutMs: number;
+}
+
+/** A TLS socket with the client address recorded before TLS wrapping. */
+export type FrontSocket = TLSSocket & { clientAddress?: string };
+
+/** Creates the TCP server; listen on it as on any net.Server. */
+export function createTlsFront(hooks: TlsFrontHooks): Server {
+  return createServer({ noDelay: true }, (socket) => accept(socket, hooks));
+}
+
+function accept(socket: Socket, hooks: TlsFrontHooks): void {
+  const client = socket.remoteAddress ?? 'unknown';
+  let done = false;
+  const timer = setTimeout(() => {
+    if (done) return;
+    done = true;
+    hooks.failed(client, 'timeout', undefined);
+    socket.destroy();
+  }, hooks.handshakeTimeoutMs);
+  const early = (err?: Error) => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    hooks.failed(client, err ? classifyTlsError(err) : 'closed', err);
+  };
+  const earlyClose = () => early();
+  socket.on('error', early);
+  socket.once('close', earlyClose);
+  socket.once('data', (chunk: Buffer) => {
+    const arrivedAt = hooks.clock.now();
+    socket.pause();
+    socket.removeListener('error', early);
+    socket.removeListener('close', earlyClose);
+    socket.unshift(chunk);
+    const choice = hooks.choose(arrivedAt);
+    const tls = new TLSSocket(socket, {
+      isServer: true,
+      secureContext: choice.context,
+      requestCert: false,
+      rejectUnauthorized: false,
+    }) as FrontSocket;
+    tls.clientAddress = client;
+    const failed = (err?: Error) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      hooks.failed(client, err ? classifyTlsError(err) : 'closed', err);
+      tls.destroy();
+    };
+    const closed = () => failed();
+    tls.on('error', failed);
+    tls.once('close', closed);
+    tls.once('secure', () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      tls.removeListener('error', failed);
+      tls.removeListener('close', closed);
+      // Errors after the handshake belong to the HTTP layer; keep one listener so none is unhandled.
+      tls.on('error', () => tls.destroy());
+      hooks.secured(tls, choice.sha256, arrivedAt);
+    });
+  });
+}

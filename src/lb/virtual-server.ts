@@ -1,0 +1,219 @@
+/**
+ * One virtual server at run time: its listener and preview listener (TLS fronts), the HTTP server
+ * they hand secured sockets to, the proxy, the backends and the prebuilt contexts. Serving only:
+ * state transitions live in the DataPlane, which calls `apply` with each new slot.
+ */
+import { once } from 'node:events';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo, Server } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { Logger } from 'pino';
+import type { Clock } from '../shared/time.js';
+import { formatHostPort, type HostPort } from './address.js';
+import { BackendSet } from './backends.js';
+import type { VirtualServerConfig } from './config.js';
+import { ContextSlot } from './context-slot.js';
+import type { CredentialRecord } from './credential-record.js';
+import { createProxyHandler } from './proxy.js';
+import type { Slot } from './slot.js';
+import type { LbTelemetry } from './telemetry.js';
+import { createTlsFront } from './tls-front.js';
+
+/** Runtime dependencies of a virtual server. */
+export interface VirtualServerDeps {
+  clock: Clock;
+  telemetry: LbTelemetry;
+  log: Logger;
+  /** When true the listeners are shared with other cluster workers (exclusive: false). */
+  shared?: boolean;
+}
+
+/** A running virtual server. */
+export class VirtualServerRuntime {
+  readonly contexts: ContextSlot;
+  readonly backends: BackendSet;
+  private readonly http: HttpServer;
+  private front: Server | undefined;
+  private previewFront: Server | undefined;
+  private readonly sockets = new Set<TLSSocket>();
+  private draining = false;
+  /** Bound addresses once listening. */
+  listenAddress: HostPort | undefined;
+  previewAddress: HostPort | undefined;
+
+  constructor(
+    readonly config: VirtualServerConfig,
+    slot: Slot<CredentialRecord>,
+    private readonly deps: VirtualServerDeps,
+  ) {
+    const { telemetry, log } = deps;
+    const vs = config.name;
+    this.contexts = new ContextSlot(slot);
+    this.backends = new BackendSet(config.backends, {
+      connectTimeoutMs: config.timeouts.connectMs,
+      responseTimeoutMs: config.timeouts.responseMs,
+      idleMs: config.timeouts.idleMs,
+      healthCheck: config.healthCheck,
+      onChange: (b) => {
+        telemetry.backendUp.set({ virtual_server: vs, backend: b.url }, b.up ? 1 : 0);
+        log.warn(
+          { virtualServer: vs, backend: b.url, up: b.up, reason: b.lastError },
+          'backend state changed',
+        );
+      },
+    });
+    for (const b of this.backends.backends)
+      telemetry.backendUp.set({ virtual_server: vs, backend: b.url }, 1);
+    const requests = telemetry.requests;
+    const byClass = ['1xx', '2xx', '3xx', '4xx', '5xx'].map((code) =>
+      requests.labels({ virtual_server: vs, code }),
+    );
+    const handler = createProxyHandler(this.backends, {
+      response: (status) => byClass[Math.min(4, Math.max(0, Math.floor(status / 100) - 1))]!.inc(),
+      backendError: (backend, kind, err) => {
+        telemetry.backendErrors.inc({ virtual_server: vs, backend, kind });
+        log.warn({ virtualServer: vs, backend, kind, err: err.message }, 'backend request failed');
+      },
+    });
+    this.http = createHttpServer({ keepAliveTimeout: config.timeouts.idleMs }, (req, res) => {
+      if (this.draining) res.shouldKeepAlive = false;
+      handler(req, res);
+    });
+    this.http.on('clientError', (_err, socket) => socket.destroy());
+    // The HTTP server never listens itself (the TLS fronts hand it sockets); 'listening' switches on
+    // its connection tracking, which enforces request/header timeouts and lets a drain close idle ones.
+    this.http.emit('listening');
+    this.lastSlot = slot;
+    this.exportGauges();
+  }
+
+  /** Replaces the slot (contexts of new credentials are built here, ahead of T). */
+  apply(slot: Slot<CredentialRecord>): void {
+    this.contexts.apply(slot);
+    this.lastSlot = slot;
+    this.exportGauges();
+  }
+
+  private exportGauges(): void {
+    const { telemetry } = this.deps;
+    const vs = this.config.name;
+    for (const l of this.expirationLabels) telemetry.expiration.remove(l);
+    for (const l of this.activateLabels) telemetry.activateAt.remove(l);
+    this.expirationLabels = [];
+    this.activateLabels = [];
+    const slot = this.lastSlot;
+    if (!slot) return;
+    const set = (r: CredentialRecord, name: string) => {
+      const labels = { virtual_server: vs, fingerprint: r.sha256, slot: name };
+      telemetry.expiration.set(labels, Date.parse(r.notAfter) / 1000);
+      this.expirationLabels.push(labels);
+    };
+    set(slot.active, 'active');
+    if (slot.staged) {
+      set(slot.staged.credential, 'staged');
+      const labels = { virtual_server: vs, fingerprint: slot.staged.credential.sha256 };
+      telemetry.activateAt.set(labels, slot.staged.activateAt / 1000);
+      this.activateLabels.push(labels);
+    }
+  }
+
+  private expirationLabels: Array<Record<'virtual_server' | 'fingerprint' | 'slot', string>> = [];
+  private activateLabels: Array<Record<'virtual_server' | 'fingerprint', string>> = [];
+
+  /** The last slot applied (kept for gauges). */
+  lastSlot: Slot<CredentialRecord> | undefined;
+
+  /** Starts the listener, the preview listener and the health checks. */
+  async start(): Promise<void> {
+    const { clock, telemetry, log } = this.deps;
+    const vs = this.config.name;
+    const make = (listener: 'main' | 'preview') =>
+      createTlsFront({
+        clock,
+        handshakeTimeoutMs: this.config.timeouts.handshakeMs,
+        choose: listener === 'main' ? (t) => this.contexts.choose(t) : () => this.contexts.preview(),
+        secured: (socket, sha256, arrivedAt) => {
+          telemetry.handshakes.inc({ virtual_server: vs, fingerprint: sha256, listener });
+          if (listener === 'main') {
+            const at = this.contexts.stagedActivateAt();
+            if (at !== undefined && arrivedAt >= at && this.contexts.firstStagedHandshakeAt === arrivedAt) {
+              telemetry.lateness.set({ virtual_server: vs }, (arrivedAt - at) / 1000);
+              log.info(
+                { virtualServer: vs, fingerprint: sha256, latenessMs: arrivedAt - at },
+                'exchange: first handshake with the new certificate',
+              );
+            }
+          }
+          if (this.draining) {
+            socket.destroy();
+            return;
+          }
+          this.sockets.add(socket);
+          socket.once('close', () => this.sockets.delete(socket));
+          this.http.emit('connection', socket);
+        },
+        failed: (client, reason, err) => {
+          telemetry.handshakeFailed(vs, listener, client, reason, new Date(clock.now()));
+          if (reason !== 'closed') {
+            log.warn(
+              { virtualServer: vs, listener, client, reason, err: err?.message },
+              'TLS handshake failed',
+            );
+          }
+        },
+      });
+    this.front = make('main');
+    this.listenAddress = await listen(this.front, this.config.listen, this.deps.shared);
+    if (this.config.preview) {
+      this.previewFront = make('preview');
+      this.previewAddress = await listen(this.previewFront, this.config.preview, this.deps.shared);
+    }
+    this.backends.startHealthChecks();
+    log.info(
+      {
+        virtualServer: vs,
+        listen: formatHostPort(this.listenAddress),
+        preview: this.previewAddress ? formatHostPort(this.previewAddress) : undefined,
+      },
+      'virtual server listening',
+    );
+  }
+
+  /**
+   * Stops accepting, lets open connections finish their requests (each gets `Connection: close`),
+   * then closes the backends. Connections still open after `timeoutMs` are cut.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    this.draining = true;
+    const closing = [this.front, this.previewFront]
+      .filter(Boolean)
+      .map((s) => new Promise((r) => s!.close(r)));
+    this.http.closeIdleConnections();
+    const deadline = Date.now() + timeoutMs;
+    while (this.sockets.size > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 25));
+      this.http.closeIdleConnections();
+    }
+    for (const s of this.sockets) s.destroy();
+    this.http.close(() => undefined);
+    await Promise.all(closing);
+    await this.backends.close();
+  }
+
+  /** Open client connections (after the handshake). */
+  openConnections(): number {
+    return this.sockets.size;
+  }
+}
+
+async function listen(server: Server, at: HostPort, shared = false): Promise<HostPort> {
+  server.listen({ host: at.host, port: at.port, exclusive: !shared, backlog: 4096 });
+  await Promise.race([
+    once(server, 'listening'),
+    once(server, 'error').then(([e]) => {
+      throw e;
+    }),
+  ]);
+  const a = server.address() as AddressInfo;
+  return { host: a.address, port: a.port };
+}
