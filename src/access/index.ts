@@ -1,0 +1,3 @@
+export * from './can.js';
+export * from './operating-model.js';
+export * from './roles.js';

@@ -1,0 +1,140 @@
+/**
+ * Who is calling: bearer tokens (stored hashed, with expiry and revocation), sign-in with a password
+ * (rate-limited), and API tokens people create and revoke for scripts.
+ */
+import { can } from '../access/can.js';
+import type { Principal } from '../access/roles.js';
+import { parseDuration } from '../shared/duration.js';
+import { fail } from '../shared/errors.js';
+import { type CoordinatorEnv, notFound, nowText, record } from './env.js';
+import { principalOf } from './principal.js';
+import { hashSecret, newSecret, verifyPassword } from './secrets.js';
+import { tokenView } from './views.js';
+
+/** Tokens that sign-in hands out live this long. */
+export const SESSION_TTL = '12h';
+/** The longest lifetime a token may be given. */
+const MAX_TOKEN_TTL_MS = parseDuration('400d');
+
+/** The principal behind an `Authorization: Bearer …` value. */
+export async function authenticate(env: CoordinatorEnv, bearer: string | undefined): Promise<Principal> {
+  if (!bearer) {
+    fail('UNAUTHENTICATED', 'sign in first: send an API token as "Authorization: Bearer TOKEN"');
+  }
+  const row = await env.store.tokenByHash(hashSecret(bearer));
+  if (!row) fail('UNAUTHENTICATED', 'the API token is not valid: sign in again or create a new token');
+  if (row.revoked_at)
+    fail('UNAUTHENTICATED', 'the API token was revoked: sign in again or create a new token');
+  if (row.expires_at && Date.parse(row.expires_at) <= env.clock.now()) {
+    fail(
+      'UNAUTHENTICATED',
+      `the API token expired at ${row.expires_at}: sign in again or create a new token`,
+    );
+  }
+  const user = await env.store.get('users', row.user_id);
+  if (!user) fail('UNAUTHENTICATED', 'the API token belongs to a removed user');
+  return principalOf(env.store, user);
+}
+
+/** Issues a token for `userId`; returns the secret once (only its hash is stored). */
+export async function issueToken(
+  env: CoordinatorEnv,
+  tx: CoordinatorEnv['store'],
+  userId: string,
+  name: string,
+  expiresIn: string | undefined,
+) {
+  let expiresAt: string | null = null;
+  if (expiresIn !== undefined) {
+    const ms = parseDuration(expiresIn);
+    if (ms <= 0 || ms > MAX_TOKEN_TTL_MS)
+      fail('BAD_ARGUMENT', 'a token lifetime must be between 1s and 400d');
+    expiresAt = new Date(env.clock.now() + ms).toISOString();
+  }
+  const secret = newSecret('rlv');
+  const row = await tx.insert('api_tokens', {
+    user_id: userId,
+    name,
+    token_hash: hashSecret(secret),
+    created_at: nowText(env),
+    expires_at: expiresAt,
+    revoked_at: null,
+  });
+  return { ...tokenView(row), token: secret };
+}
+
+/** Signs in with a user name and password; refuses while the name or address is rate-limited. */
+export async function signIn(
+  env: CoordinatorEnv,
+  input: { name: string; password: string },
+  clientAddress: string,
+) {
+  const keys = [`user:${input.name.toLowerCase()}`, `addr:${clientAddress}`];
+  const wait = Math.max(...keys.map((k) => env.signInLimiter.retryAfter(k)));
+  if (wait > 0) {
+    fail('RATE_LIMITED', `too many failed sign-ins: try again in ${Math.ceil(wait / 1000)} s`, {
+      retryAfterSeconds: Math.ceil(wait / 1000),
+    });
+  }
+  const user = await env.store.userByName(input.name);
+  const ok = await verifyPassword(input.password, user?.password_hash);
+  if (!ok || !user) {
+    for (const k of keys) env.signInLimiter.fail(k);
+    fail('UNAUTHENTICATED', 'wrong user name or password');
+  }
+  env.signInLimiter.reset(keys[0]!);
+  return env.store.transaction(async (tx) => {
+    const p = await principalOf(tx, user);
+    const token = await issueToken(env, tx, user.id, 'sign-in', SESSION_TTL);
+    await record(tx, env, p, 'session.create', 'token', token.id, { name: token.name });
+    return token;
+  });
+}
+
+/** Creates an API token for the caller (or, for lb-admin, for another user). */
+export async function createToken(
+  env: CoordinatorEnv,
+  p: Principal,
+  input: { name: string; expiresIn?: string | undefined; user?: string | undefined },
+) {
+  let userId = p.userId;
+  if (input.user !== undefined) {
+    const target = (await env.store.get('users', input.user)) ?? (await env.store.userByName(input.user));
+    if (!target || !can(p, 'read', { kind: 'user', userId: target.id })) notFound('user', input.user);
+    userId = target.id;
+  }
+  if (!can(p, 'create', { kind: 'token', userId })) {
+    fail('FORBIDDEN', 'your role may not create tokens for other users');
+  }
+  return env.store.transaction(async (tx) => {
+    const token = await issueToken(env, tx, userId, input.name, input.expiresIn ?? '90d');
+    await record(tx, env, p, 'token.create', 'token', token.id, {
+      name: input.name,
+      userId,
+      expiresAt: token.expiresAt,
+    });
+    return token;
+  });
+}
+
+/** The caller's tokens (every token for lb-admin and auditor). */
+export async function listTokens(env: CoordinatorEnv, p: Principal) {
+  const rows = await env.store.list('api_tokens');
+  return rows.filter((r) => can(p, 'read', { kind: 'token', userId: r.user_id })).map(tokenView);
+}
+
+/** Revokes a token; revoking one already revoked changes nothing and says so. */
+export async function revokeToken(env: CoordinatorEnv, p: Principal, id: string) {
+  const row = await env.store.get('api_tokens', id);
+  if (!row || !can(p, 'read', { kind: 'token', userId: row.user_id })) notFound('token', id);
+  if (!can(p, 'delete', { kind: 'token', userId: row.user_id })) {
+    fail('FORBIDDEN', 'your role may not revoke this token');
+  }
+  if (row.revoked_at) return { ...tokenView(row), changed: false };
+  return env.store.transaction(async (tx) => {
+    const at = nowText(env);
+    await tx.update('api_tokens', id, { revoked_at: at });
+    await record(tx, env, p, 'token.revoke', 'token', id, { name: row.name, userId: row.user_id });
+    return { ...tokenView({ ...row, revoked_at: at }), changed: true };
+  });
+}

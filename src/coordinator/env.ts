@@ -1,0 +1,55 @@
+/** What every coordinator use case receives: the store, the clock, and who the provider is. */
+import { type Principal, primaryRole } from '../access/roles.js';
+import { fail } from '../shared/errors.js';
+import type { Clock } from '../shared/time.js';
+import type { Store } from '../store/store.js';
+import type { FailureLimiter } from './rate-limit.js';
+
+/** The use cases' environment (wired once in src/main/server.ts). */
+export interface CoordinatorEnv {
+  store: Store;
+  clock: Clock;
+  /** The provider organisation's name (the LB operator). */
+  provider: string;
+  /** Sign-in failures per user name and client address. */
+  signInLimiter: FailureLimiter;
+  /** The public base URL, for invitation links. */
+  publicUrl: string;
+}
+
+/** The current instant as stored text. */
+export function nowText(env: CoordinatorEnv): string {
+  return new Date(env.clock.now()).toISOString();
+}
+
+/** Appends one audit event for a change `p` made, inside the caller's transaction. */
+export async function record(
+  tx: Store,
+  env: CoordinatorEnv,
+  p: Principal,
+  action: string,
+  targetKind: string,
+  targetId: string,
+  change: Record<string, unknown>,
+): Promise<void> {
+  await tx.append({
+    at: nowText(env),
+    actor: p.name,
+    role: primaryRole(p),
+    organisation: p.organisation,
+    action,
+    targetKind,
+    targetId,
+    change: JSON.stringify(change),
+  });
+}
+
+/** The one answer for "does not exist" and "exists but you may not see it", so neither leaks. */
+export function notFound(kind: string, ref: string): never {
+  return fail('NOT_FOUND', `no ${kind} "${ref}" (it does not exist or you may not see it)`, { kind });
+}
+
+/** The answer when the caller sees the object but their role may not do this to it. */
+export function forbidden(what: string): never {
+  return fail('FORBIDDEN', `your role may not ${what}`);
+}

@@ -1,0 +1,233 @@
+/**
+ * Users, their roles, and invitations: lb-admin adds users directly; tenant and sender admins of other
+ * organisations join through one-time, expiring invitation links. A tenant-scoped role is only given
+ * to the organisation the tenant's operating model names.
+ */
+import { can } from '../access/can.js';
+import { holderOrganisation, type OperatingModel } from '../access/operating-model.js';
+import { type Binding, type Principal, ROLE_SCOPE, type Role } from '../access/roles.js';
+import { parseDuration } from '../shared/duration.js';
+import { fail } from '../shared/errors.js';
+import type { Store } from '../store/store.js';
+import { issueToken } from './auth.js';
+import { type CoordinatorEnv, forbidden, notFound, nowText, record } from './env.js';
+import { principalOf } from './principal.js';
+import { hashPassword, hashSecret, newSecret } from './secrets.js';
+import { userView } from './views.js';
+
+/** A role as requested: the role and, for scoped roles, the tenant or sender (id or tenant name). */
+export interface RoleRequest {
+  role: Role;
+  scope?: string | undefined;
+}
+
+/** Input of `user add`. */
+export interface UserInput {
+  name: string;
+  email?: string | undefined;
+  organisation: string;
+  password?: string | undefined;
+  roles: RoleRequest[];
+}
+
+/** Input of an invitation. */
+export interface InvitationInput {
+  role: Role;
+  scope: string;
+  organisation: string;
+  email?: string | undefined;
+  expiresIn?: string | undefined;
+}
+
+const MAX_INVITATION_TTL_MS = parseDuration('30d');
+
+/**
+ * Resolves a role request to a binding, checking that the scope exists, that `p` may see it, and that
+ * the operating model lets `organisation` hold the role.
+ */
+async function resolveBinding(
+  env: CoordinatorEnv,
+  store: Store,
+  p: Principal,
+  req: RoleRequest,
+  organisation: string,
+): Promise<Binding & { tenantId: string }> {
+  const kind = ROLE_SCOPE[req.role];
+  if (kind === 'global') {
+    if (req.scope) fail('BAD_ARGUMENT', `${req.role} is a global role: give it without a scope`);
+    return { role: req.role, scopeId: '', tenantId: '' };
+  }
+  if (!req.scope) fail('BAD_ARGUMENT', `${req.role} needs a scope: the ${kind} it applies to`);
+  if (kind === 'sender') {
+    const s = await store.get('senders', req.scope);
+    if (!s || !can(p, 'read', { kind: 'sender', tenantId: s.tenant_id, senderId: s.id }))
+      notFound('sender', req.scope);
+    return { role: req.role, scopeId: s.id, tenantId: s.tenant_id };
+  }
+  const t =
+    (await store.get('tenants', req.scope)) ??
+    (await store.db.selectFrom('tenants').selectAll().where('name', '=', req.scope).executeTakeFirst());
+  if (!t || !can(p, 'read', { kind: 'tenant', tenantId: t.id })) notFound('tenant', req.scope);
+  const holder = holderOrganisation(
+    { operatingModel: t.operating_model as OperatingModel, customerOrganisation: t.customer_organisation },
+    req.role,
+    env.provider,
+  );
+  if (holder !== undefined && holder !== organisation) {
+    fail(
+      'CONFLICT',
+      `tenant ${t.name} is ${t.operating_model}: its ${req.role} must belong to ${holder}, not ${organisation}`,
+    );
+  }
+  return { role: req.role, scopeId: t.id, tenantId: t.id };
+}
+
+/** Adds a user with roles (lb-admin). */
+export async function addUser(env: CoordinatorEnv, p: Principal, input: UserInput) {
+  if (!can(p, 'create', { kind: 'users' })) forbidden('add users');
+  const bindings: Array<Binding & { tenantId: string }> = [];
+  for (const r of input.roles) bindings.push(await resolveBinding(env, env.store, p, r, input.organisation));
+  const hash = input.password === undefined ? null : await hashPassword(input.password);
+  return env.store.transaction(async (tx) => {
+    const u = await tx.insert('users', {
+      name: input.name,
+      email: input.email ?? null,
+      organisation: input.organisation,
+      password_hash: hash,
+      created_at: nowText(env),
+    });
+    for (const b of bindings) await tx.bind(u.id, b.role, b.scopeId);
+    await record(tx, env, p, 'user.add', 'user', u.id, {
+      name: input.name,
+      organisation: input.organisation,
+      roles: bindings.map((b) => ({ role: b.role, scope: b.scopeId })),
+    });
+    return userView(u, bindings);
+  });
+}
+
+/** Users the caller may see: everyone for lb-admin and auditor, else only themselves. */
+export async function listUsers(env: CoordinatorEnv, p: Principal) {
+  const rows = (await env.store.list('users')).filter(
+    (u) => can(p, 'read', { kind: 'users' }) || can(p, 'read', { kind: 'user', userId: u.id }),
+  );
+  const out = [];
+  for (const u of rows) out.push(userView(u, (await principalOf(env.store, u)).bindings));
+  return out;
+}
+
+async function visibleUser(env: CoordinatorEnv, p: Principal, ref: string) {
+  const u = (await env.store.get('users', ref)) ?? (await env.store.userByName(ref));
+  if (!u || !(can(p, 'read', { kind: 'users' }) || can(p, 'read', { kind: 'user', userId: u.id }))) {
+    notFound('user', ref);
+  }
+  return u;
+}
+
+/** One user by id or name. */
+export async function showUser(env: CoordinatorEnv, p: Principal, ref: string) {
+  const u = await visibleUser(env, p, ref);
+  return userView(u, (await principalOf(env.store, u)).bindings);
+}
+
+/** Removes a user with their roles and tokens (lb-admin; never yourself). */
+export async function removeUser(env: CoordinatorEnv, p: Principal, ref: string) {
+  const u = await visibleUser(env, p, ref);
+  if (!can(p, 'delete', { kind: 'users' })) forbidden('remove users');
+  if (u.id === p.userId) fail('CONFLICT', 'you cannot remove yourself: ask another lb-admin');
+  return env.store.transaction(async (tx) => {
+    await tx.db.deleteFrom('api_tokens').where('user_id', '=', u.id).execute();
+    await tx.db.deleteFrom('role_bindings').where('user_id', '=', u.id).execute();
+    await tx.remove('users', u.id);
+    await record(tx, env, p, 'user.remove', 'user', u.id, { name: u.name });
+    return { id: u.id, removed: true };
+  });
+}
+
+/** Creates a one-time invitation link; the secret is returned once and stored only as a hash. */
+export async function invite(env: CoordinatorEnv, p: Principal, input: InvitationInput) {
+  if (ROLE_SCOPE[input.role] === 'global')
+    fail('BAD_ARGUMENT', `invitations are for scoped roles, not ${input.role}`);
+  const b = await resolveBinding(
+    env,
+    env.store,
+    p,
+    { role: input.role, scope: input.scope },
+    input.organisation,
+  );
+  const resource = {
+    kind: 'invitation' as const,
+    role: input.role,
+    tenantId: b.tenantId,
+    ...(ROLE_SCOPE[input.role] === 'sender' ? { senderId: b.scopeId } : {}),
+  };
+  if (!can(p, 'create', resource)) forbidden(`invite a ${input.role}`);
+  const ms = parseDuration(input.expiresIn ?? '7d');
+  if (ms <= 0 || ms > MAX_INVITATION_TTL_MS)
+    fail('BAD_ARGUMENT', 'an invitation must expire within 1s to 30d');
+  const secret = newSecret('rli');
+  return env.store.transaction(async (tx) => {
+    const inv = await tx.insert('invitations', {
+      token_hash: hashSecret(secret),
+      role: input.role,
+      scope_id: b.scopeId,
+      organisation: input.organisation,
+      email: input.email ?? null,
+      created_by: p.userId,
+      created_at: nowText(env),
+      expires_at: new Date(env.clock.now() + ms).toISOString(),
+      used_at: null,
+    });
+    await record(tx, env, p, 'invitation.create', 'invitation', inv.id, {
+      role: input.role,
+      scope: b.scopeId,
+      organisation: input.organisation,
+      email: input.email ?? null,
+      expiresAt: inv.expires_at,
+    });
+    return {
+      id: inv.id,
+      role: inv.role,
+      scope: inv.scope_id,
+      organisation: inv.organisation,
+      expiresAt: inv.expires_at,
+      token: secret,
+      url: `${env.publicUrl.replace(/\/$/, '')}/invite#${secret}`,
+    };
+  });
+}
+
+/** Accepts an invitation: creates the user with the invited role and signs them in. Works once. */
+export async function acceptInvitation(
+  env: CoordinatorEnv,
+  input: { token: string; name: string; password: string; email?: string | undefined },
+) {
+  const inv = await env.store.invitationByHash(hashSecret(input.token));
+  if (!inv) fail('INVITATION_INVALID', 'this invitation link is not valid: ask for a new one');
+  if (inv.used_at) fail('INVITATION_INVALID', 'this invitation link was already used: ask for a new one');
+  if (Date.parse(inv.expires_at) <= env.clock.now()) {
+    fail('INVITATION_INVALID', `this invitation link expired at ${inv.expires_at}: ask for a new one`);
+  }
+  const hash = await hashPassword(input.password);
+  return env.store.transaction(async (tx) => {
+    if (!(await tx.useInvitation(inv.id, nowText(env)))) {
+      fail('INVITATION_INVALID', 'this invitation link was already used: ask for a new one');
+    }
+    const scoped = ROLE_SCOPE[inv.role as Role] === 'sender' ? 'senders' : 'tenants';
+    if (!(await tx.get(scoped, inv.scope_id))) {
+      fail('INVITATION_INVALID', 'what this invitation was for no longer exists: ask for a new one');
+    }
+    const u = await tx.insert('users', {
+      name: input.name,
+      email: input.email ?? inv.email,
+      organisation: inv.organisation,
+      password_hash: hash,
+      created_at: nowText(env),
+    });
+    await tx.bind(u.id, inv.role, inv.scope_id);
+    const p = await principalOf(tx, u);
+    const token = await issueToken(env, tx, u.id, 'sign-in', '12h');
+    await record(tx, env, p, 'invitation.accept', 'invitation', inv.id, { user: u.id, role: inv.role });
+    return { user: userView(u, p.bindings), token };
+  });
+}
