@@ -1,0 +1,55 @@
+import nodemailer from 'nodemailer';
+import type { Message } from './messages.js';
+
+/** The mail port: deliver one message to one recipient; the key makes redelivery recognisable. */
+export interface MailSender {
+  send(to: string, message: Message, idempotencyKey: string): Promise<void>;
+  close(): void;
+}
+
+/** SMTP settings. */
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  from: string;
+  secure?: boolean;
+  user?: string;
+  pass?: string;
+  /** Refuse to send without STARTTLS (default false for loopback sinks, true elsewhere). */
+  requireTls?: boolean;
+}
+
+/**
+ * SMTP delivery with nodemailer. The idempotency key becomes the Message-ID, so a message delivered
+ * twice after a crash (the outbox delivers at least once) is recognisably the same message.
+ */
+export function smtpMailSender(s: SmtpSettings): MailSender {
+  const loopback = s.host === '127.0.0.1' || s.host === 'localhost' || s.host === '::1';
+  const transport = nodemailer.createTransport({
+    host: s.host,
+    port: s.port,
+    secure: s.secure ?? false,
+    requireTLS: s.requireTls ?? !loopback,
+    ...(s.user ? { auth: { user: s.user, pass: s.pass ?? '' } } : {}),
+    connectionTimeout: 10_000,
+    socketTimeout: 20_000,
+  });
+  return {
+    async send(to, m, key) {
+      await transport.sendMail({
+        from: s.from,
+        to,
+        subject: m.subject,
+        text: m.text,
+        messageId: `<${key}@rollover>`,
+        headers: { 'X-Rollover-Idempotency-Key': key },
+        attachments: m.attachments.map((a) => ({
+          filename: a.filename,
+          content: a.content,
+          contentType: a.contentType,
+        })),
+      });
+    },
+    close: () => transport.close(),
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * Notifications over real protocols: mail through an SMTP conversation with a real server (the
+ * smtp-server package as the sink), webhooks over HTTP with their HMAC signature checked by the receiver.
+ */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { type ParsedMail, simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { smtpMailSender } from '../../src/notify/mail.js';
+import { announcementToTenant, type ExchangeFacts, noticeToSender } from '../../src/notify/messages.js';
+import { postWebhook, SIGNATURE_HEADER, verifyWebhook } from '../../src/notify/webhook.js';
+import { encodeCertificatesPem } from '../../src/pki/formats/pem.js';
+import { mintRoot } from '../kit/ca.js';
+
+const received: ParsedMail[] = [];
+let smtpPort = 0;
+let smtp: SMTPServer;
+let facts: ExchangeFacts;
+
+describe('notifications', () => {
+  before(async () => {
+    const root = await mintRoot('Mail Root');
+    facts = {
+      renewalId: 'ren_7',
+      exchangeAt: new Date('2026-12-01T02:00:00Z'),
+      safeRemovalAt: new Date('2026-12-02T02:00:00Z'),
+      hosts: ['lb.example.test'],
+      newRootSha256: root.cert.sha256,
+      newRootPem: encodeCertificatesPem([root.cert.der]),
+      announcementUrl: 'https://coordinator.test/api/v1/renewals/ren_7/announcement.jws',
+    };
+    smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      onData(stream, _session, cb) {
+        simpleParser(stream)
+          .then((m) => received.push(m))
+          .then(() => cb(), cb);
+      },
+    });
+    await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+    smtpPort = (smtp.server.address() as AddressInfo).port;
+  });
+  after(() => smtp.close());
+
+  test('an announcement mail carries T in UTC, the fingerprint, the root and a calendar entry', async () => {
+    const mail = smtpMailSender({ host: '127.0.0.1', port: smtpPort, from: 'rollover@lb.test' });
+    const m = announcementToTenant(facts, {
+      tenantName: 'Acme',
+      forwardUrl: 'https://coordinator.test/forward',
+      now: new Date(),
+    });
+    await mail.send('tenant-admin@acme.test', m, 'ren_7.announce.tenant_1');
+    mail.close();
+    const got = received.at(-1)!;
+    assert.equal(got.messageId, '<ren_7.announce.tenant_1@rollover>');
+    assert.match(got.subject ?? '', /2026-12-01 02:00:00 UTC/);
+    assert.match(got.text ?? '', new RegExp(facts.newRootSha256));
+    const pem = got.attachments.find((a) => a.filename === 'new-root.pem')!;
+    assert.equal(pem.content.toString(), facts.newRootPem);
+    const ics = got.attachments.find((a) => a.filename === 'exchange.ics')!.content.toString();
+    assert.match(ics, /DTSTART:20261201T020000Z/);
+    assert.match(ics, /UID:ren_7@rollover/);
+  });
+
+  test('a sender notice names the exact verify command and the personal link', async () => {
+    const mail = smtpMailSender({ host: '127.0.0.1', port: smtpPort, from: 'rollover@lb.test' });
+    const cmd = 'rollover sender verify --truststore truststore.p12 --url https://lb.example.test:8443';
+    const m = noticeToSender(facts, {
+      senderName: 'billing',
+      link: 'https://coordinator.test/s/abc',
+      verifyCommand: cmd,
+      now: new Date(),
+    });
+    await mail.send('ops@customer.test', m, 'ren_7.forward.sender_1');
+    mail.close();
+    const got = received.at(-1)!;
+    assert.ok(got.text?.includes(cmd));
+    assert.ok(got.text?.includes('https://coordinator.test/s/abc'));
+  });
+
+  test('a webhook arrives signed, and the receiver refuses a forged or replayed one', async () => {
+    const secret = 'whsec-test-secret';
+    const seen: Array<{ ok: boolean; key: string | undefined }> = [];
+    const now = Math.floor(Date.now() / 1000);
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => {
+        const ok = verifyWebhook(body, String(req.headers[SIGNATURE_HEADER]), secret, now);
+        seen.push({ ok, key: req.headers['idempotency-key'] as string | undefined });
+        res.writeHead(ok ? 204 : 401).end();
+      });
+    }).listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    try {
+      await postWebhook({
+        url,
+        secret,
+        event: { type: 'renewal.announced', renewalId: 'ren_7' },
+        idempotencyKey: 'k1',
+        nowSeconds: now,
+      });
+      await assert.rejects(
+        postWebhook({ url, secret: 'wrong', event: {}, idempotencyKey: 'k2', nowSeconds: now }),
+      );
+      await assert.rejects(
+        postWebhook({ url, secret, event: {}, idempotencyKey: 'k3', nowSeconds: now - 3600 }),
+      );
+    } finally {
+      server.close();
+    }
+    assert.deepEqual(seen, [
+      { ok: true, key: 'k1' },
+      { ok: false, key: 'k2' },
+      { ok: false, key: 'k3' },
+    ]);
+  });
+});
