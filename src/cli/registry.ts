@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerCa } from './commands/ca.js';
 import { registerCert } from './commands/cert.js';
 import { registerCsr } from './commands/csr.js';
+import { registerKit } from './commands/kit.js';
 import { registerLb } from './commands/lb.js';
 import { registerNotice } from './commands/notice.js';
 import { registerWalkthrough } from './commands/walkthrough.js';
@@ -16,6 +17,7 @@ export function registerCommands(program: Command, ctx: CliContext, run: Runner)
   registerCa(program, ctx, run);
   registerCert(program, ctx, run);
   registerCsr(program, ctx, run);
+  registerKit(program, ctx, run);
   registerLb(program, ctx, run);
   registerNotice(program, ctx, run);
   registerWalkthrough(program, ctx, run);

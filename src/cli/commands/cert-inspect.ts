@@ -11,7 +11,7 @@ import { addPasswordOptions } from '../options.js';
 import { printJson } from '../output.js';
 import type { Runner } from '../program.js';
 import { passwordFrom } from '../secrets.js';
-import { inspectKeystore, looksLikeKeystore } from './inspect-keystore.js';
+import { inspectKeystore, type KeystoreKey, looksLikeKeystore } from './inspect-keystore.js';
 
 /** What `cert inspect --json` prints. */
 export interface InspectReport {
@@ -19,6 +19,8 @@ export interface InspectReport {
   format: string;
   certificates: CertificateDescription[];
   chain?: { ordered: boolean; reason: string };
+  /** Private keys in a PKCS#12 or JKS store. */
+  keys?: KeystoreKey[];
   csr?: {
     subject: string;
     sans: string[];
@@ -74,7 +76,7 @@ export function registerCertInspect(cert: Command, ctx: CliContext, run: Runner)
               signatureValid: true,
             },
           };
-        } else if (!text && looksLikeKeystore(data)) {
+        } else if (looksLikeKeystore(data)) {
           report = { file, ...(await inspectKeystore(data, await passwordFrom(o))) };
         } else {
           const certs = readCertificates(data);
@@ -91,6 +93,10 @@ export function registerCertInspect(cert: Command, ctx: CliContext, run: Runner)
           if (report.csr)
             ctx.out(`  CSR for ${report.csr.subject}; SANs ${report.csr.sans.join(', ')}; signature valid\n`);
           for (const [i, d] of report.certificates.entries()) printDescription(ctx, d, i);
+          for (const k of report.keys ?? [])
+            ctx.out(
+              `private key (alias ${k.alias}) ${k.algorithm ? `${k.algorithm.toUpperCase()} ${k.curve ?? k.size}` : 'sealed'}\n`,
+            );
           if (report.chain && report.certificates.length > 1)
             ctx.out(`chain order: ${report.chain.reason}\n`);
         }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import type { Runner } from '../program.js';
 import { registerCertCheck } from './cert-check.js';
+import { registerCertExport } from './cert-export.js';
 import { registerCertImport } from './cert-import.js';
 import { registerCertInspect } from './cert-inspect.js';
 import { registerCertIssue } from './cert-issue.js';
@@ -15,5 +16,6 @@ export function registerCert(program: Command, ctx: CliContext, run: Runner): Co
   registerCertImport(cert, ctx, run);
   registerCertCheck(cert, ctx, run);
   registerCertInspect(cert, ctx, run);
+  registerCertExport(cert, ctx, run);
   return cert;
 }

@@ -39,6 +39,18 @@ export function readTlv(bytes: Uint8Array, offset = 0, limit = bytes.length): Tl
   return { tag, start: offset, contentStart: offset + header, end };
 }
 
+/**
+ * Where the content of the element at offset 0 starts, reading only its header (so a truncated file
+ * can still be recognised by its first bytes), or undefined when the header itself is not DER.
+ */
+export function contentStartOf(bytes: Uint8Array): number | undefined {
+  const first = bytes[1];
+  if (bytes[0] === undefined || first === undefined) return undefined;
+  if (first < 0x80) return 2;
+  const n = first & 0x7f;
+  return n === 0 || n > 4 ? undefined : 2 + n;
+}
+
 /** The elements directly inside a constructed element, or undefined when they do not parse exactly. */
 export function children(bytes: Uint8Array, parent: Tlv): Tlv[] | undefined {
   const out: Tlv[] = [];

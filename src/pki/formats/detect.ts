@@ -9,8 +9,8 @@ export type DetectedFormat = 'pem' | 'der' | 'pkcs7' | 'pkcs12' | 'jks' | 'unkno
 
 /**
  * Tells the format by content, never by file name: JKS by its magic number, PEM by a BEGIN line
- * (a PKCS7 block makes it `pkcs7`), DER by its outer structure (PFX version 3 for PKCS#12,
- * SignedData for PKCS#7, any other complete SEQUENCE is taken for a DER certificate).
+ * (a PKCS7 block makes it `pkcs7`), DER by its first bytes (PFX version 3 for PKCS#12, SignedData
+ * for PKCS#7, so truncated stores are still recognised); any other complete SEQUENCE is `der`.
  */
 export function detectFormat(bytes: Uint8Array): DetectedFormat {
   if (isJks(bytes)) return 'jks';
@@ -22,9 +22,7 @@ export function detectFormat(bytes: Uint8Array): DetectedFormat {
       return 'pem';
     }
   }
-  const top = readTlv(bytes);
-  if (top?.tag !== 0x30) return 'unknown';
   if (isPkcs12Der(bytes)) return 'pkcs12';
   if (isPkcs7Der(bytes)) return 'pkcs7';
-  return 'der';
+  return readTlv(bytes)?.tag === 0x30 ? 'der' : 'unknown';
 }

@@ -10,7 +10,7 @@ import { createDecipheriv, createHash, createPrivateKey, X509Certificate } from 
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { fail, isRolloverError } from '../../shared/errors.js';
-import { children, decodeOid, readTlv, tlvBytes, tlvContent } from './der.js';
+import { children, contentStartOf, decodeOid, readTlv, tlvBytes, tlvContent } from './der.js';
 import { rc2CbcDecrypt } from './rc2.js';
 import type { TrustedCertEntry } from './store-entry.js';
 
@@ -445,11 +445,12 @@ export function encodePkcs12Keystore(
   return encodePkcs12({ entries: [{ kind: 'private-key', alias, chain: [...chain], pkcs8 }] }, password);
 }
 
-/** True when DER bytes look like a PFX: SEQUENCE { INTEGER 3, ContentInfo SEQUENCE, … }. */
+/**
+ * True when DER bytes start like a PFX: SEQUENCE { INTEGER 3, SEQUENCE … }. Only the first bytes
+ * are read, so that a truncated PKCS#12 is still recognised (and reported as BAD_KEYSTORE).
+ */
 export function isPkcs12Der(der: Uint8Array): boolean {
-  const top = readTlv(der);
-  if (top?.tag !== 0x30) return false;
-  const v = readTlv(der, top.contentStart, top.end);
-  if (v?.tag !== 0x02 || v.end - v.contentStart !== 1 || der[v.contentStart] !== 3) return false;
-  return readTlv(der, v.end, top.end)?.tag === 0x30;
+  const at = der[0] === 0x30 ? contentStartOf(der) : undefined;
+  if (at === undefined) return false;
+  return der[at] === 0x02 && der[at + 1] === 0x01 && der[at + 2] === 0x03 && der[at + 3] === 0x30;
 }

@@ -3,7 +3,16 @@
  * with no content and no signers, carrying certificates. Pure codec; certificates keep their bytes.
  */
 import { fail } from '../../shared/errors.js';
-import { children, decodeOid, encodeOid, encodeTlv, readTlv, tlvBytes, tlvContent } from './der.js';
+import {
+  children,
+  contentStartOf,
+  decodeOid,
+  encodeOid,
+  encodeTlv,
+  readTlv,
+  tlvBytes,
+  tlvContent,
+} from './der.js';
 import { decodePem, encodePem, looksLikePem } from './pem.js';
 
 const SIGNED_DATA = '1.2.840.113549.1.7.2';
@@ -30,12 +39,15 @@ export function encodePkcs7Pem(certs: readonly Uint8Array[]): string {
   return encodePem('PKCS7', encodePkcs7(certs));
 }
 
-/** True when DER bytes are a ContentInfo holding SignedData. */
+const SIGNED_DATA_OID_DER = encodeOid(SIGNED_DATA);
+
+/** True when DER bytes start like a ContentInfo holding SignedData (only the first bytes are read). */
 export function isPkcs7Der(der: Uint8Array): boolean {
-  const top = readTlv(der);
-  if (top?.tag !== 0x30) return false;
-  const oid = readTlv(der, top.contentStart, top.end);
-  return oid?.tag === 0x06 && decodeOid(tlvContent(der, oid)) === SIGNED_DATA;
+  const at = der[0] === 0x30 ? contentStartOf(der) : undefined;
+  if (at === undefined) return false;
+  return Buffer.from(der.subarray(at, at + SIGNED_DATA_OID_DER.length)).equals(
+    Buffer.from(SIGNED_DATA_OID_DER),
+  );
 }
 
 function bad(why: string): never {
