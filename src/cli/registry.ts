@@ -5,6 +5,8 @@ import { registerCsr } from './commands/csr.js';
 import { registerKit } from './commands/kit.js';
 import { registerLb } from './commands/lb.js';
 import { registerNotice } from './commands/notice.js';
+import { registerSender } from './commands/sender.js';
+import { registerTruststore } from './commands/truststore.js';
 import { registerWalkthrough } from './commands/walkthrough.js';
 import type { CliContext } from './context.js';
 import type { Runner } from './program.js';
@@ -20,5 +22,7 @@ export function registerCommands(program: Command, ctx: CliContext, run: Runner)
   registerKit(program, ctx, run);
   registerLb(program, ctx, run);
   registerNotice(program, ctx, run);
+  registerTruststore(program, ctx, run);
+  registerSender(program, ctx, run);
   registerWalkthrough(program, ctx, run);
 }

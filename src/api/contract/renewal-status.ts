@@ -1,0 +1,23 @@
+/**
+ * What the coordinator serves per renewal for senders (`GET /api/v1/renewals/{id}/status`, or a file
+ * an admin saved): enough for `truststore remove --renewal-status` to tell whether a root may go.
+ */
+import { z } from 'zod';
+import { RENEWAL_STATES } from '../../renewal/states.js';
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256 fingerprint');
+
+/** A renewal's status for senders. Unknown extra fields are allowed (the coordinator may add more). */
+export const RenewalStatusSchema = z.looseObject({
+  id: z.string().optional(),
+  state: z.enum(RENEWAL_STATES),
+  /** The exchange time T. */
+  exchangeAt: z.string().datetime(),
+  /** T plus the rollback window: the old root may go from then on, once the exchange is verified. */
+  safeRemovalAt: z.string().datetime(),
+  oldRootSha256: sha256,
+  newRootSha256: sha256,
+});
+
+/** A renewal's status for senders. */
+export type RenewalStatus = z.infer<typeof RenewalStatusSchema>;

@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import type { Runner } from '../program.js';
+import { registerSenderVerify } from './sender-verify.js';
+
+/** `rollover sender …`: a sender admin's proof of readiness (step 4). */
+export function registerSender(program: Command, ctx: CliContext, run: Runner): Command {
+  const group = program
+    .command('sender')
+    .description("a sender's readiness: verify the truststore against the load balancer");
+  registerSenderVerify(group, ctx, run);
+  return group;
+}

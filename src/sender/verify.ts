@@ -1,0 +1,66 @@
+/** `sender verify`: a handshake with only the truststore's anchors, as a report and an evidence record. */
+
+import type { TruststoreType } from '../truststore/formats/index.js';
+import { open, type StoreRef } from '../truststore/operations.js';
+import { type HandshakeResult, handshake } from './handshake.js';
+import { parseTlsUrl } from './url.js';
+
+/** What `sender verify --json` prints. */
+export interface VerifyReport extends HandshakeResult {
+  url: string;
+  servername?: string;
+  truststore: {
+    file: string;
+    type: TruststoreType;
+    anchors: Array<{ alias: string; sha256: string; subject: string }>;
+  };
+  checkedAt: string;
+}
+
+/** Verifies that the store's anchors accept the server at `url`. */
+export async function verifySender(p: {
+  store: StoreRef;
+  url: string;
+  servername?: string;
+  timeoutMs: number;
+  now: Date;
+}): Promise<VerifyReport> {
+  const { host, port } = parseTlsUrl(p.url);
+  const store = await open(p.store);
+  const anchors = await store.anchorsForClients();
+  const result = await handshake({
+    host,
+    port,
+    ...(p.servername ? { servername: p.servername } : {}),
+    anchors,
+    timeoutMs: p.timeoutMs,
+  });
+  return {
+    url: p.url,
+    ...(p.servername ? { servername: p.servername } : {}),
+    truststore: {
+      file: store.path,
+      type: store.type,
+      anchors: store.entries.map((e) => ({ alias: e.alias, sha256: e.cert.sha256, subject: e.cert.subject })),
+    },
+    ...result,
+    checkedAt: p.now.toISOString(),
+  };
+}
+
+/** The readiness evidence record (src/api/contract/evidence.ts) for a verify report. */
+export function readinessRecord(sender: string, r: VerifyReport): Record<string, unknown> {
+  return {
+    kind: 'readiness',
+    sender,
+    url: r.url,
+    ...(r.servername ? { servername: r.servername } : {}),
+    truststore: { type: r.truststore.type, anchors: [...new Set(r.truststore.anchors.map((a) => a.sha256))] },
+    ...(r.chain[0] ? { servedSha256: r.chain[0].sha256 } : {}),
+    servedChain: r.chain.map((c) => c.sha256),
+    ...(r.anchor ? { anchorSha256: r.anchor.sha256 } : {}),
+    result: r.ok ? 'trusted' : 'failed',
+    ...(r.failure ? { code: r.failure.code, reason: r.failure.reason } : {}),
+    checkedAt: r.checkedAt,
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * A truststore entry's certificate, read with Node's own X509Certificate: enough for listing,
+ * matching and chain checks, and far cheaper to load than a full X.509 library (CLI start time).
+ */
+import { createHash, X509Certificate } from 'node:crypto';
+import { fail } from '../shared/errors.js';
+import { readNode } from './der.js';
+
+/** The facts about one certificate that truststore commands need. */
+export interface CertFacts {
+  der: Uint8Array;
+  /** Lowercase hex SHA-256 of the DER. */
+  sha256: string;
+  /** The subject as RFC 4514 text, most specific part first (`CN=…, O=…`). */
+  subject: string;
+  issuer: string;
+  notBefore: Date;
+  notAfter: Date;
+  /** basicConstraints cA=TRUE. */
+  isCa: boolean;
+  selfSigned: boolean;
+  node: X509Certificate;
+}
+
+/** A trusted certificate in a store, under its alias (file name, keystore alias or bundle label). */
+export interface TrustEntry {
+  alias: string;
+  cert: CertFacts;
+}
+
+/** A private-key entry found in a truststore: kept opaque and untouched. */
+export interface KeyEntry {
+  alias: string;
+}
+
+/** Node prints names one attribute per line, most significant first; RFC 4514 reverses that. */
+function nameText(multiline: string): string {
+  return multiline.split('\n').filter(Boolean).reverse().join(', ');
+}
+
+/** Reads a certificate's facts from DER (trailing bytes, as in OpenSSL's TRUSTED CERTIFICATE, are ignored). */
+export function certFacts(der: Uint8Array): CertFacts {
+  let node: X509Certificate;
+  let exact: Uint8Array;
+  try {
+    exact = der.subarray(0, readNode(der, 0).end);
+    node = new X509Certificate(Buffer.from(exact));
+  } catch (e) {
+    return fail('BAD_CERTIFICATE', `a certificate could not be parsed: ${(e as Error).message}`);
+  }
+  let selfSigned = false;
+  try {
+    selfSigned = node.checkIssued(node) && node.verify(node.publicKey);
+  } catch {
+    selfSigned = false;
+  }
+  return {
+    der: exact,
+    sha256: createHash('sha256').update(exact).digest('hex'),
+    subject: nameText(node.subject),
+    issuer: nameText(node.issuer),
+    notBefore: new Date(Date.parse(node.validFrom)),
+    notAfter: new Date(Date.parse(node.validTo)),
+    isCa: node.ca,
+    selfSigned,
+    node,
+  };
+}
+
+/** True when `child` names `issuer` as its issuer and carries its valid signature. */
+export function signedBy(child: CertFacts, issuer: CertFacts): boolean {
+  try {
+    return child.node.checkIssued(issuer.node) && child.node.verify(issuer.node.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+/** The CN of a subject, or undefined. */
+export function commonName(cert: CertFacts): string | undefined {
+  const cn = cert.node.subject.split('\n').find((l) => l.startsWith('CN='));
+  return cn?.slice(3);
+}
+
+/** What `list --json` prints per entry. */
+export interface EntryView {
+  alias: string;
+  subject: string;
+  issuer: string;
+  sha256: string;
+  notBefore: string;
+  notAfter: string;
+  isCA: boolean;
+  selfSigned: boolean;
+}
+
+/** The JSON view of an entry. */
+export function entryView(e: TrustEntry): EntryView {
+  return {
+    alias: e.alias,
+    subject: e.cert.subject,
+    issuer: e.cert.issuer,
+    sha256: e.cert.sha256,
+    notBefore: e.cert.notBefore.toISOString(),
+    notAfter: e.cert.notAfter.toISOString(),
+    isCA: e.cert.isCa,
+    selfSigned: e.cert.selfSigned,
+  };
+}

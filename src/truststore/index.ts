@@ -1,0 +1,7 @@
+/** Truststores: the model (entries, aliases, plans) and the file formats that carry it out. */
+export * from './alias.js';
+export * from './anchor.js';
+export * from './formats/index.js';
+export * from './operations.js';
+export * from './plan.js';
+export * from './subject-hash.js';
