@@ -1,0 +1,128 @@
+/**
+ * The HTTP API: hono + zod-openapi under /api/v1, bearer authentication, problem+json errors from
+ * one table, body size limits, strict request schemas, and the OpenAPI document generated from the
+ * same schemas at /api/openapi.json. `buildApi` is pure wiring: it gets the coordinator environment
+ * and returns a fetch handler; src/main/server.ts puts it on a socket.
+ */
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { Principal } from '../access/roles.js';
+import { authenticate } from '../coordinator/auth.js';
+import type { CoordinatorEnv } from '../coordinator/env.js';
+import { problem, problemFrom, problemResponse } from './problem.js';
+import { registerAuditRoutes } from './routes/audit.js';
+import { registerInventoryRoutes } from './routes/inventory.js';
+import { registerPeopleRoutes } from './routes/people.js';
+
+/** Variables the middleware puts on each request. */
+export interface ApiEnv {
+  Variables: { principal: Principal; clientAddress: string };
+}
+
+/** The app type routes are registered on. */
+export type ApiApp = OpenAPIHono<ApiEnv>;
+
+/** Optional capabilities the composition root provides. */
+export interface ApiPorts {
+  /** A consistent copy of the store as a file's bytes (SQLite online backup). */
+  backup?: () => Promise<Uint8Array>;
+}
+
+/** The largest JSON body accepted (a sender import of 10 000 rows fits). */
+export const MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+/** Paths under /api/v1 that take no bearer token. */
+const PUBLIC = new Set(['/api/v1/sessions', '/api/v1/invitations/accept']);
+
+/** Builds the API app. */
+export function buildApi(env: CoordinatorEnv, ports: ApiPorts = {}): ApiApp {
+  const app: ApiApp = new OpenAPIHono<ApiEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        // Say where and why, never echo the values (they may be secrets).
+        const issues = result.error.issues.map((i) => ({
+          path: i.path.join('.'),
+          message: i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : i.message,
+        }));
+        const first = issues[0];
+        return problemResponse(
+          problem(
+            'BAD_ARGUMENT',
+            `invalid request: ${first ? `${first.path || 'body'}: ${first.message}` : 'rejected'}`,
+            {
+              issues,
+            },
+          ),
+        );
+      }
+    },
+  });
+
+  app.onError((e) => {
+    if (e instanceof HTTPException) {
+      if (e.status === 413) {
+        return problemResponse(problem('BODY_TOO_LARGE', 'the request body is too large'), {
+          connection: 'close',
+        });
+      }
+      return problemResponse(problem('BAD_ARGUMENT', `malformed request: ${e.message || 'unreadable body'}`));
+    }
+    const p = problemFrom(e);
+    const headers: Record<string, string> = {};
+    if (p.code === 'RATE_LIMITED' && typeof p.retryAfterSeconds === 'number') {
+      headers['retry-after'] = String(p.retryAfterSeconds);
+    }
+    if (p.code === 'UNAUTHENTICATED') headers['www-authenticate'] = 'Bearer realm="rollover"';
+    return problemResponse(p, headers);
+  });
+  app.notFound(() => problemResponse(problem('NOT_FOUND', 'no such route')));
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      // Close the connection: the unread rest of the body must not be taken for the next request.
+      onError: () =>
+        problemResponse(
+          problem('BODY_TOO_LARGE', `the request body is larger than ${MAX_BODY_BYTES} bytes`),
+          {
+            connection: 'close',
+          },
+        ),
+    }),
+  );
+  app.use('/api/v1/*', async (c, next) => {
+    let addr = 'unknown';
+    try {
+      addr = getConnInfo(c).remote.address ?? 'unknown';
+    } catch {
+      // In-process requests (app.request) have no socket.
+    }
+    c.set('clientAddress', addr);
+    if (!PUBLIC.has(c.req.path)) {
+      const h = c.req.header('authorization');
+      const m = h ? /^Bearer\s+(\S+)$/i.exec(h) : null;
+      c.set('principal', await authenticate(env, m?.[1]));
+    }
+    await next();
+  });
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  registerPeopleRoutes(app, env);
+  registerInventoryRoutes(app, env);
+  registerAuditRoutes(app, env, ports);
+
+  app.doc('/api/openapi.json', {
+    openapi: '3.0.3',
+    info: {
+      title: 'rollover coordinator API',
+      version: '1',
+      description: 'Renew a load balancer certificate under a new CA root without breaking a single client.',
+    },
+  });
+  return app;
+}

@@ -1,0 +1,93 @@
+/**
+ * An in-process coordinator for API tests: a real store, the real hono app on @hono/node-server at
+ * port 0, and a fetch helper speaking real HTTP to it. A settable clock drives expiry.
+ */
+import type { AddressInfo } from 'node:net';
+import { after } from 'node:test';
+import { serve } from '@hono/node-server';
+import { buildApi } from '../../src/api/app.js';
+import { bootstrapAdmin } from '../../src/coordinator/bootstrap.js';
+import type { CoordinatorEnv } from '../../src/coordinator/env.js';
+import { FailureLimiter } from '../../src/coordinator/rate-limit.js';
+import type { StoreConfig } from '../../src/store/open.js';
+import { generateMasterKey } from '../../src/store/seal.js';
+import { Store } from '../../src/store/store.js';
+
+/** A response, read whole. */
+export interface Reply {
+  status: number;
+  type: string;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON shapes
+  body: any;
+  text: string;
+}
+
+/** A running test coordinator. */
+export interface TestCoordinator {
+  url: string;
+  env: CoordinatorEnv;
+  store: Store;
+  adminToken: string;
+  /** Moves the clock by `ms`. */
+  advance(ms: number): void;
+  /** Calls the API; `body` is sent as JSON unless it is a string (sent raw). */
+  call(
+    method: string,
+    path: string,
+    opts?: { token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Reply>;
+}
+
+/** Starts a coordinator on `config` (SQLite in memory by default), stopped when the test file ends. */
+export async function startTestCoordinator(
+  config: StoreConfig = { kind: 'sqlite', file: ':memory:' },
+): Promise<TestCoordinator> {
+  let now = Date.parse('2026-11-27T10:00:00Z');
+  const clock = { now: () => now };
+  const store = await Store.open(config, generateMasterKey());
+  const env: CoordinatorEnv = {
+    store,
+    clock,
+    provider: 'Provider',
+    signInLimiter: new FailureLimiter(clock, 5, 15 * 60_000),
+    publicUrl: 'http://coordinator.test',
+  };
+  const app = buildApi(env);
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  after(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await store.close();
+  });
+  const adminToken = (await bootstrapAdmin(env))!;
+  return {
+    url,
+    env,
+    store,
+    adminToken,
+    advance: (ms) => {
+      now += ms;
+    },
+    async call(method, path, opts = {}) {
+      const token = opts.token === undefined ? adminToken : opts.token;
+      const headers: Record<string, string> = { ...opts.headers };
+      if (token) headers.authorization = `Bearer ${token}`;
+      let body: string | undefined;
+      if (opts.body !== undefined) {
+        body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const res = await fetch(`${url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+      const text = await res.text();
+      const type = res.headers.get('content-type') ?? '';
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      return { status: res.status, type, body: parsed, text };
+    },
+  };
+}
