@@ -21,6 +21,8 @@ export interface InspectReport {
   chain?: { ordered: boolean; reason: string };
   /** Private keys in a PKCS#12 or JKS store. */
   keys?: KeystoreKey[];
+  /** False when a JKS was read without its password, so its integrity was not checked. */
+  verified?: boolean;
   csr?: {
     subject: string;
     sans: string[];
@@ -97,6 +99,8 @@ export function registerCertInspect(cert: Command, ctx: CliContext, run: Runner)
             ctx.out(
               `private key (alias ${k.alias}) ${k.algorithm ? `${k.algorithm.toUpperCase()} ${k.curve ?? k.size}` : 'sealed'}\n`,
             );
+          if (report.verified === false)
+            ctx.out("note: read without --password, so the store's integrity was not checked\n");
           if (report.chain && report.certificates.length > 1)
             ctx.out(`chain order: ${report.chain.reason}\n`);
         }
