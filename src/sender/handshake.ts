@@ -109,8 +109,18 @@ export function handshake(p: HandshakeParams): Promise<HandshakeResult> {
       if (!socket.authorized) {
         const err = socket.authorizationError as unknown as { code?: string; message?: string } | string;
         const code = typeof err === 'string' ? err : (err?.code ?? String(err));
-        const message = typeof err === 'string' ? err : (err?.message ?? code);
-        done({ ok: false, failure: verifyFailure(code, message), ...base });
+        let message = typeof err === 'string' ? err : (err?.message ?? code);
+        // Node runs the host-name check itself and keeps only its code: ask again for the sentence.
+        if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+          message = tls.checkServerIdentity(name, socket.getPeerCertificate())?.message ?? message;
+        }
+        const anchor = findAnchor(facts, anchorFacts);
+        done({
+          ok: false,
+          failure: verifyFailure(code, message),
+          ...base,
+          ...(anchor ? { anchor: { sha256: anchor.sha256, subject: anchor.subject } } : {}),
+        });
         return;
       }
       const hostError = tls.checkServerIdentity(name, socket.getPeerCertificate());

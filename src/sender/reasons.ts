@@ -33,6 +33,9 @@ export function verifyFailure(code: string, message: string): FailureReason {
       reason: `unknown CA: the served chain does not lead to any anchor in the truststore (${code}) — add the new root`,
     };
   }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return { code: 'HOST_NOT_COVERED', reason: `host name mismatch: ${message}` };
+  }
   if (code === 'CERT_HAS_EXPIRED') {
     return {
       code: 'EXPIRED',
