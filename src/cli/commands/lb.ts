@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import type { Runner } from '../program.js';
+import { registerLbInventory } from './lb-inventory.js';
 
 /**
  * `rollover lb …`: one group for both faces of a load balancer — the built-in data plane a node runs
@@ -11,5 +12,6 @@ export function registerLb(program: Command, _ctx: CliContext, _run: Runner): Co
   const lb = program
     .command('lb')
     .description('load balancers: run the built-in data plane and drive it; manage the coordinator inventory');
+  registerLbInventory(lb, _ctx, _run);
   return lb;
 }

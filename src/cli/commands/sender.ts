@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import type { Runner } from '../program.js';
+import { registerSenderInventory } from './sender-inventory.js';
 import { registerSenderVerify } from './sender-verify.js';
 
 /** `rollover sender …`: a sender admin's proof of readiness (step 4). */
@@ -9,5 +10,6 @@ export function registerSender(program: Command, ctx: CliContext, run: Runner): 
     .command('sender')
     .description("a sender's readiness: verify the truststore against the load balancer");
   registerSenderVerify(group, ctx, run);
+  registerSenderInventory(group, ctx, run);
   return group;
 }
