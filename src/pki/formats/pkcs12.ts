@@ -240,8 +240,12 @@ function buildChain(leaf: Uint8Array, pool: Uint8Array[]): Uint8Array[] {
  * trusted-cert entries (whether or not they carry Java's attribute); keys are decrypted to PKCS#8.
  */
 export async function decodePkcs12(bytes: Uint8Array, password: string): Promise<Pkcs12Store> {
+  // BER with indefinite lengths (some Windows exports) is left to pkijs; DER must be complete.
+  const indefinite = bytes[0] === 0x30 && bytes[1] === 0x80;
   const top = readTlv(bytes);
-  if (top?.tag !== 0x30 || top.end !== bytes.length) bad('not one complete DER SEQUENCE (truncated?)');
+  if (!indefinite && (top?.tag !== 0x30 || top.end !== bytes.length)) {
+    bad('not one complete DER SEQUENCE (truncated?)');
+  }
   let pfx: pkijs.PFX;
   try {
     pfx = pkijs.PFX.fromBER(copy(bytes));
