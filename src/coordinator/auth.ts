@@ -99,7 +99,7 @@ export async function createToken(
 ) {
   let userId = p.userId;
   if (input.user !== undefined) {
-    const target = (await env.store.get('users', input.user)) ?? (await env.store.userByName(input.user));
+    const target = await env.store.byIdOrName('users', input.user);
     if (!target || !can(p, 'read', { kind: 'user', userId: target.id })) notFound('user', input.user);
     userId = target.id;
   }

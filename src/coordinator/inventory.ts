@@ -54,20 +54,12 @@ export interface SenderInput extends SenderFields {
 export type SenderPatch = Partial<Omit<SenderFields, 'name'>>;
 
 /** A row by id, else by unique name. */
-async function byRef<T extends 'load_balancers' | 'virtual_servers' | 'tenants'>(
+function byRef<T extends 'load_balancers' | 'virtual_servers' | 'tenants'>(
   store: Store,
   table: T,
   ref: string,
 ): Promise<Row<T> | undefined> {
-  const byId = await store.get(table, ref);
-  if (byId) return byId;
-  // biome-ignore lint/suspicious/noExplicitAny: the three tables share a unique name column
-  const rows = (await (store.db as any)
-    .selectFrom(table)
-    .selectAll()
-    .where('name', '=', ref)
-    .execute()) as Row<T>[];
-  return rows[0];
+  return store.byIdOrName(table, ref);
 }
 
 /** Refuses unless `p` may `action` a global kind; global kinds exist for everyone, so this is 403. */

@@ -64,9 +64,7 @@ async function resolveBinding(
       notFound('sender', req.scope);
     return { role: req.role, scopeId: s.id, tenantId: s.tenant_id };
   }
-  const t =
-    (await store.get('tenants', req.scope)) ??
-    (await store.db.selectFrom('tenants').selectAll().where('name', '=', req.scope).executeTakeFirst());
+  const t = await store.byIdOrName('tenants', req.scope);
   if (!t || !can(p, 'read', { kind: 'tenant', tenantId: t.id })) notFound('tenant', req.scope);
   const holder = holderOrganisation(
     { operatingModel: t.operating_model as OperatingModel, customerOrganisation: t.customer_organisation },
@@ -117,7 +115,7 @@ export async function listUsers(env: CoordinatorEnv, p: Principal) {
 }
 
 async function visibleUser(env: CoordinatorEnv, p: Principal, ref: string) {
-  const u = (await env.store.get('users', ref)) ?? (await env.store.userByName(ref));
+  const u = await env.store.byIdOrName('users', ref);
   if (!u || !(can(p, 'read', { kind: 'users' }) || can(p, 'read', { kind: 'user', userId: u.id }))) {
     notFound('user', ref);
   }

@@ -15,7 +15,13 @@ async function renewalResource(store: Store, r: Row<'renewals'>): Promise<Resour
   const vsIds = [r.virtual_server_id, ...extra.map((e) => e.virtual_server_id)];
   const tenants = await store.list('tenants', { column: 'virtual_server_id', values: vsIds });
   const tenantIds = tenants.map((t) => t.id);
-  const senders = await store.list('senders', { column: 'tenant_id', values: tenantIds });
+  // One join rather than a list over tenantIds: the same queries run whether or not tenants exist.
+  const senders = await store.db
+    .selectFrom('senders')
+    .innerJoin('tenants', 'tenants.id', 'senders.tenant_id')
+    .select('senders.id')
+    .where('tenants.virtual_server_id', 'in', vsIds)
+    .execute();
   return { kind: 'renewal', tenantIds, senderIds: senders.map((s) => s.id) };
 }
 
@@ -31,7 +37,8 @@ export async function listRenewals(env: CoordinatorEnv, p: Principal) {
 /** One renewal, if the caller may see it. */
 export async function showRenewal(env: CoordinatorEnv, p: Principal, id: string) {
   const r = await env.store.get('renewals', id);
-  const res = r ? await renewalResource(env.store, r) : undefined;
-  if (!r || !res || !can(p, 'read', res)) notFound('renewal', id);
+  // Scope facts are gathered for a miss too, so a hidden renewal and a missing one cost the same.
+  const res = await renewalResource(env.store, r ?? ({ id, virtual_server_id: '' } as Row<'renewals'>));
+  if (!r || !can(p, 'read', res)) notFound('renewal', id);
   return renewalView(r);
 }

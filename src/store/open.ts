@@ -1,6 +1,6 @@
 /** Opens the store on SQLite (a file, or `:memory:`) or PostgreSQL and runs the migrations. */
 import Sqlite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, type LogEvent, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { fail } from '../shared/errors.js';
 import { migrate } from './migrations.js';
@@ -8,9 +8,11 @@ import type { Database } from './schema.js';
 
 /** Where the store lives. */
 export type StoreConfig =
-  | { kind: 'sqlite'; file: string }
+  | { kind: 'sqlite'; file: string; onQuery?: (sql: string) => void }
   | {
       kind: 'postgres';
+      /** Called with every statement run (tests count queries to prove equal work on hit and miss). */
+      onQuery?: (sql: string) => void;
       url: string;
       /** A schema to work in (created when missing); tests isolate each run in its own schema. */
       schema?: string;
@@ -23,6 +25,12 @@ export interface OpenDb {
   /** The raw SQLite handle (for the online backup); absent on PostgreSQL. */
   sqlite?: Sqlite.Database;
   close(): Promise<void>;
+}
+
+function logger(onQuery: ((sql: string) => void) | undefined) {
+  return (e: LogEvent) => {
+    if (onQuery && e.level === 'query') onQuery(e.query.sql);
+  };
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -39,7 +47,10 @@ export async function openDb(config: StoreConfig): Promise<OpenDb> {
     handle.pragma('journal_mode = WAL');
     handle.pragma('foreign_keys = ON');
     handle.pragma('busy_timeout = 5000');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
+    const db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: handle }),
+      log: logger(config.onQuery),
+    });
     await migrate(db);
     return { db, dialect: 'sqlite', sqlite: handle, close: () => db.destroy() };
   }
@@ -52,7 +63,7 @@ export async function openDb(config: StoreConfig): Promise<OpenDb> {
     max: 5,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: logger(config.onQuery) });
   try {
     if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
   } catch (e) {

@@ -221,6 +221,23 @@ export class Store {
 
   // ---- specific reads ---------------------------------------------------------------------------
 
+  /**
+   * A row by id or by its unique name, in one query either way (so a miss costs the same as a hit
+   * that the caller then hides: existence does not show in timing).
+   */
+  async byIdOrName<T extends 'users' | 'load_balancers' | 'virtual_servers' | 'tenants'>(
+    table: T,
+    ref: string,
+  ): Promise<Row<T> | undefined> {
+    // biome-ignore lint/suspicious/noExplicitAny: Kysely cannot narrow a generic table name
+    const rows = (await (this.db as Kysely<any>)
+      .selectFrom(table)
+      .selectAll()
+      .where((eb) => eb.or([eb('id', '=', ref), eb('name', '=', ref)]))
+      .execute()) as Row<T>[];
+    return rows.find((r) => (r as { id: string }).id === ref) ?? rows[0];
+  }
+
   /** A user by name. */
   userByName(name: string): Promise<Row<'users'> | undefined> {
     return this.db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();

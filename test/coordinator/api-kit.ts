@@ -9,6 +9,7 @@ import { buildApi } from '../../src/api/app.js';
 import { bootstrapAdmin } from '../../src/coordinator/bootstrap.js';
 import type { CoordinatorEnv } from '../../src/coordinator/env.js';
 import { FailureLimiter } from '../../src/coordinator/rate-limit.js';
+import { sqliteBackupBytes } from '../../src/store/backup.js';
 import type { StoreConfig } from '../../src/store/open.js';
 import { generateMasterKey } from '../../src/store/seal.js';
 import { Store } from '../../src/store/store.js';
@@ -28,6 +29,8 @@ export interface TestCoordinator {
   env: CoordinatorEnv;
   store: Store;
   adminToken: string;
+  /** Statements the store has run so far (to compare the work of two requests). */
+  queries(): number;
   /** Moves the clock by `ms`. */
   advance(ms: number): void;
   /** Calls the API; `body` is sent as JSON unless it is a string (sent raw). */
@@ -44,7 +47,16 @@ export async function startTestCoordinator(
 ): Promise<TestCoordinator> {
   let now = Date.parse('2026-11-27T10:00:00Z');
   const clock = { now: () => now };
-  const store = await Store.open(config, generateMasterKey());
+  let count = 0;
+  const store = await Store.open(
+    {
+      ...config,
+      onQuery: () => {
+        count++;
+      },
+    },
+    generateMasterKey(),
+  );
   const env: CoordinatorEnv = {
     store,
     clock,
@@ -52,7 +64,7 @@ export async function startTestCoordinator(
     signInLimiter: new FailureLimiter(clock, 5, 15 * 60_000),
     publicUrl: 'http://coordinator.test',
   };
-  const app = buildApi(env);
+  const app = buildApi(env, store.sqlite ? { backup: () => sqliteBackupBytes(store) } : {});
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -66,6 +78,7 @@ export async function startTestCoordinator(
     env,
     store,
     adminToken,
+    queries: () => count,
     advance: (ms) => {
       now += ms;
     },

@@ -1,0 +1,421 @@
+/**
+ * The access matrix over real HTTP: every route × every role (and the anonymous caller) × own and
+ * foreign scope. A foreign object must be refused exactly like one that does not exist — same status,
+ * same problem body, same number of store queries — and no successful answer to a scoped caller may
+ * mention anything of the foreign customer.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { startTestCoordinator, type TestCoordinator } from './api-kit.js';
+import { buildWorld, CALLERS, type Caller, type World } from './world.js';
+
+type Role = Exclude<Caller, 'anonymous'>;
+type Expect = Record<Role, number>;
+
+interface Case {
+  name: string;
+  method: string;
+  path: (w: World, co: TestCoordinator) => string | Promise<string>;
+  body?: (w: World) => unknown;
+  expect: Expect;
+  /** For foreign-scope cases: the same request for an id that does not exist. */
+  missing?: { find: (w: World) => string; replaceWith: string };
+}
+
+const all = (n: number): Expect => ({
+  admin: n,
+  auditor: n,
+  tenantAdmin: n,
+  integrationDev: n,
+  senderAdmin: n,
+});
+const onlyAdmin = (ok: number, others = 403): Expect => ({ ...all(others), admin: ok });
+const readers = (ok: number, others = 403): Expect => ({ ...all(others), admin: ok, auditor: ok });
+
+let seq = 0;
+async function freshLb(co: TestCoordinator): Promise<string> {
+  return (await co.call('POST', '/api/v1/lbs', { body: { name: `tmp-${++seq}`, kind: 'nginx' } })).body.id;
+}
+async function freshVs(co: TestCoordinator, w: World): Promise<string> {
+  const body = { name: `tmp-vs-${++seq}`, lb: w.lb, hosts: ['t.test'], listen: '0.0.0.0:1', backends: [] };
+  return (await co.call('POST', '/api/v1/virtual-servers', { body })).body.id;
+}
+async function freshTenant(co: TestCoordinator): Promise<string> {
+  const body = { name: `tmp-t-${++seq}`, operatingModel: 'provider-managed', customerOrganisation: 'Tmp' };
+  return (await co.call('POST', '/api/v1/tenants', { body })).body.id;
+}
+async function freshSender(co: TestCoordinator, tenant: string): Promise<string> {
+  const body = { tenant, name: `tmp-s-${++seq}`, contacts: ['x@tmp.test'], truststoreKind: 'pem' };
+  return (await co.call('POST', '/api/v1/senders', { body })).body.id;
+}
+async function freshUser(co: TestCoordinator): Promise<string> {
+  return (
+    await co.call('POST', '/api/v1/users', {
+      body: { name: `tmp-u-${++seq}`, organisation: 'Tmp', roles: [] },
+    })
+  ).body.id;
+}
+
+const senderBody = (tenant: string) => ({
+  tenant,
+  name: `new-${++seq}`,
+  contacts: ['n@new.test'],
+  truststoreKind: 'pem',
+});
+
+const CASES: Case[] = [
+  { name: 'list load balancers', method: 'GET', path: () => '/api/v1/lbs', expect: readers(200) },
+  {
+    name: 'add a load balancer',
+    method: 'POST',
+    path: () => '/api/v1/lbs',
+    body: () => ({ name: `lb-${++seq}`, kind: 'haproxy' }),
+    expect: onlyAdmin(201),
+  },
+  { name: 'show a load balancer', method: 'GET', path: (w) => `/api/v1/lbs/${w.lb}`, expect: readers(200) },
+  {
+    name: 'remove a load balancer',
+    method: 'DELETE',
+    path: (_w, co) => freshLb(co).then((id) => `/api/v1/lbs/${id}`),
+    expect: onlyAdmin(200),
+  },
+  {
+    name: 'list virtual servers',
+    method: 'GET',
+    path: () => '/api/v1/virtual-servers',
+    expect: readers(200),
+  },
+  {
+    name: 'add a virtual server',
+    method: 'POST',
+    path: () => '/api/v1/virtual-servers',
+    body: (w) => ({ name: `vs-${++seq}`, lb: w.lb, hosts: ['n.test'], listen: '0.0.0.0:2', backends: [] }),
+    expect: onlyAdmin(201),
+  },
+  {
+    name: 'show a virtual server',
+    method: 'GET',
+    path: (w) => `/api/v1/virtual-servers/${w.vsA}`,
+    expect: readers(200),
+  },
+  {
+    name: 'remove a virtual server',
+    method: 'DELETE',
+    path: (w, co) => freshVs(co, w).then((id) => `/api/v1/virtual-servers/${id}`),
+    expect: onlyAdmin(200),
+  },
+  { name: 'list tenants', method: 'GET', path: () => '/api/v1/tenants', expect: all(200) },
+  {
+    name: 'add a tenant',
+    method: 'POST',
+    path: () => '/api/v1/tenants',
+    body: () => ({ name: `t-${++seq}`, operatingModel: 'customer-managed', customerOrganisation: 'New' }),
+    expect: onlyAdmin(201),
+  },
+  {
+    name: 'show own tenant',
+    method: 'GET',
+    path: (w) => `/api/v1/tenants/${w.tenantA}`,
+    expect: { ...all(200), senderAdmin: 404 },
+  },
+  {
+    name: 'show a foreign tenant',
+    method: 'GET',
+    path: (w) => `/api/v1/tenants/${w.tenantB}`,
+    expect: { ...all(404), admin: 200, auditor: 200 },
+    missing: { find: (w) => w.tenantB, replaceWith: 'ten_doesnotexist00000000' },
+  },
+  {
+    name: 'remove own tenant',
+    method: 'DELETE',
+    path: (w) => `/api/v1/tenants/${w.tenantA}`,
+    expect: { admin: 0, auditor: 403, tenantAdmin: 403, integrationDev: 403, senderAdmin: 404 },
+  },
+  {
+    name: 'remove a tenant (lb-admin)',
+    method: 'DELETE',
+    path: (_w, co) => freshTenant(co).then((id) => `/api/v1/tenants/${id}`),
+    expect: { ...all(404), admin: 200, auditor: 403 },
+  },
+  {
+    name: 'remove a foreign tenant',
+    method: 'DELETE',
+    path: (w) => `/api/v1/tenants/${w.tenantB}`,
+    expect: { ...all(404), admin: 0, auditor: 403 },
+    missing: { find: (w) => w.tenantB, replaceWith: 'ten_doesnotexist00000000' },
+  },
+  { name: 'list senders', method: 'GET', path: () => '/api/v1/senders', expect: all(200) },
+  {
+    name: 'list senders of a foreign tenant',
+    method: 'GET',
+    path: (w) => `/api/v1/senders?tenant=${w.tenantB}`,
+    expect: all(200),
+  },
+  {
+    name: 'add a sender to own tenant',
+    method: 'POST',
+    path: () => '/api/v1/senders',
+    body: (w) => senderBody(w.tenantA),
+    expect: { admin: 201, auditor: 403, tenantAdmin: 201, integrationDev: 403, senderAdmin: 404 },
+  },
+  {
+    name: 'add a sender to a foreign tenant',
+    method: 'POST',
+    path: () => '/api/v1/senders',
+    body: (w) => ({ ...senderBody(w.tenantB), name: 'same-name' }),
+    expect: { ...all(404), admin: 0, auditor: 403 },
+    missing: { find: (w) => w.tenantB, replaceWith: 'ten_doesnotexist00000000' },
+  },
+  {
+    name: 'import senders into own tenant',
+    method: 'POST',
+    path: () => '/api/v1/senders/import',
+    body: (w) => ({
+      tenant: w.tenantA,
+      senders: [{ name: `imp-${++seq}`, contacts: ['i@imp.test'], truststoreKind: 'os' }],
+    }),
+    expect: { admin: 201, auditor: 403, tenantAdmin: 201, integrationDev: 403, senderAdmin: 404 },
+  },
+  {
+    name: 'import senders into a foreign tenant',
+    method: 'POST',
+    path: () => '/api/v1/senders/import',
+    body: (w) => ({
+      tenant: w.tenantB,
+      senders: [{ name: 'imp-x', contacts: ['i@imp.test'], truststoreKind: 'os' }],
+    }),
+    expect: { ...all(404), admin: 0, auditor: 403 },
+    missing: { find: (w) => w.tenantB, replaceWith: 'ten_doesnotexist00000000' },
+  },
+  { name: 'show own sender', method: 'GET', path: (w) => `/api/v1/senders/${w.senderA1}`, expect: all(200) },
+  {
+    name: 'show a foreign sender',
+    method: 'GET',
+    path: (w) => `/api/v1/senders/${w.senderB1}`,
+    expect: { ...all(404), admin: 200, auditor: 200 },
+    missing: { find: (w) => w.senderB1, replaceWith: 'snd_doesnotexist00000000' },
+  },
+  {
+    name: 'change own sender',
+    method: 'PATCH',
+    path: (w) => `/api/v1/senders/${w.senderA1}`,
+    body: () => ({ contacts: ['changed@acme.test'] }),
+    expect: { admin: 200, auditor: 403, tenantAdmin: 200, integrationDev: 403, senderAdmin: 200 },
+  },
+  {
+    name: 'change a foreign sender',
+    method: 'PATCH',
+    path: (w) => `/api/v1/senders/${w.senderB1}`,
+    body: () => ({ truststoreKind: 'pem' }),
+    expect: { ...all(404), admin: 200, auditor: 403 },
+    missing: { find: (w) => w.senderB1, replaceWith: 'snd_doesnotexist00000000' },
+  },
+  {
+    name: 'remove a sender of own tenant',
+    method: 'DELETE',
+    path: (w, co) => freshSender(co, w.tenantA).then((id) => `/api/v1/senders/${id}`),
+    expect: { admin: 200, auditor: 403, tenantAdmin: 200, integrationDev: 403, senderAdmin: 404 },
+  },
+  {
+    name: 'remove own sender',
+    method: 'DELETE',
+    path: (w) => `/api/v1/senders/${w.senderA1}`,
+    expect: { admin: 0, auditor: 403, tenantAdmin: 0, integrationDev: 403, senderAdmin: 403 },
+  },
+  {
+    name: 'remove a foreign sender',
+    method: 'DELETE',
+    path: (w) => `/api/v1/senders/${w.senderB1}`,
+    expect: { ...all(404), admin: 0, auditor: 403 },
+    missing: { find: (w) => w.senderB1, replaceWith: 'snd_doesnotexist00000000' },
+  },
+  { name: 'list renewals', method: 'GET', path: () => '/api/v1/renewals', expect: all(200) },
+  {
+    name: 'show own renewal',
+    method: 'GET',
+    path: (w) => `/api/v1/renewals/${w.renewalA}`,
+    expect: all(200),
+  },
+  {
+    name: 'show a foreign renewal',
+    method: 'GET',
+    path: (w) => `/api/v1/renewals/${w.renewalB}`,
+    expect: { ...all(404), admin: 200, auditor: 200 },
+    missing: { find: (w) => w.renewalB, replaceWith: 'ren_doesnotexist00000000' },
+  },
+  { name: 'who am I', method: 'GET', path: () => '/api/v1/me', expect: all(200) },
+  { name: 'list users', method: 'GET', path: () => '/api/v1/users', expect: all(200) },
+  {
+    name: 'add a user',
+    method: 'POST',
+    path: () => '/api/v1/users',
+    body: () => ({ name: `u-${++seq}`, organisation: 'Acme', roles: [] }),
+    expect: onlyAdmin(201),
+  },
+  {
+    name: 'show a foreign user',
+    method: 'GET',
+    path: (w) => `/api/v1/users/${w.foreignUser}`,
+    expect: { ...all(404), admin: 200, auditor: 200 },
+    missing: { find: (w) => w.foreignUser, replaceWith: 'usr_doesnotexist00000000' },
+  },
+  {
+    name: 'remove a user',
+    method: 'DELETE',
+    path: (_w, co) => freshUser(co).then((id) => `/api/v1/users/${id}`),
+    expect: { ...all(404), admin: 200, auditor: 403 },
+  },
+  {
+    name: 'create an own token',
+    method: 'POST',
+    path: () => '/api/v1/tokens',
+    body: () => ({ name: 'mine', expiresIn: '1h' }),
+    expect: all(201),
+  },
+  {
+    name: 'create a token for a foreign user',
+    method: 'POST',
+    path: () => '/api/v1/tokens',
+    body: (w) => ({ name: 'theirs', user: w.foreignUser }),
+    expect: { ...all(404), admin: 201, auditor: 403 },
+    missing: { find: (w) => w.foreignUser, replaceWith: 'usr_doesnotexist00000000' },
+  },
+  { name: 'list tokens', method: 'GET', path: () => '/api/v1/tokens', expect: all(200) },
+  {
+    name: 'revoke a foreign token',
+    method: 'DELETE',
+    path: (w) => `/api/v1/tokens/${w.foreignTokenId}`,
+    expect: { ...all(404), admin: 0, auditor: 403 },
+    missing: { find: (w) => w.foreignTokenId, replaceWith: 'tok_doesnotexist00000000' },
+  },
+  {
+    name: 'invite a sender admin for own sender',
+    method: 'POST',
+    path: () => '/api/v1/invitations',
+    body: (w) => ({ role: 'sender-admin', scope: w.senderA1, organisation: 'Acme Payroll' }),
+    expect: { admin: 201, auditor: 403, tenantAdmin: 201, integrationDev: 403, senderAdmin: 403 },
+  },
+  {
+    name: 'invite a sender admin for a foreign sender',
+    method: 'POST',
+    path: () => '/api/v1/invitations',
+    body: (w) => ({ role: 'sender-admin', scope: w.senderB1, organisation: 'Beta Billing' }),
+    expect: { ...all(404), admin: 201, auditor: 403 },
+    missing: { find: (w) => w.senderB1, replaceWith: 'snd_doesnotexist00000000' },
+  },
+  {
+    name: 'invite a tenant admin',
+    method: 'POST',
+    path: () => '/api/v1/invitations',
+    body: (w) => ({ role: 'tenant-admin', scope: w.tenantA, organisation: 'Acme' }),
+    expect: { admin: 201, auditor: 403, tenantAdmin: 403, integrationDev: 403, senderAdmin: 404 },
+  },
+  { name: 'verify the audit log', method: 'GET', path: () => '/api/v1/audit/verify', expect: readers(200) },
+  { name: 'export the audit log', method: 'GET', path: () => '/api/v1/audit/events', expect: readers(200) },
+  { name: 'download a backup', method: 'GET', path: () => '/api/v1/backup', expect: onlyAdmin(200) },
+];
+
+/** Things of customer B (and other people) no scoped caller of A may ever see in an answer. */
+function foreignMarks(w: World): string[] {
+  return [
+    w.tenantB,
+    w.senderB1,
+    w.renewalB,
+    w.vsB,
+    w.foreignUser,
+    w.foreignTokenId,
+    'billing-b1',
+    '"beta"',
+    'Beta',
+  ];
+}
+
+// Started at the top level so that the kit's after() hook belongs to the file, not to a suite hook.
+const co = await startTestCoordinator();
+const w = await buildWorld(co);
+
+describe('the access matrix', () => {
+  test('the matrix covers every /api/v1 route of the OpenAPI document', async () => {
+    const doc = (await co.call('GET', '/api/openapi.json', { token: '' })).body;
+    const routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
+    );
+    const covered = new Set(
+      CASES.map((c) => {
+        const p = c.path.toString();
+        return `${c.method} ${p}`;
+      }),
+    );
+    assert.ok(covered.size > 0);
+    const publicRoutes = new Set(['POST /api/v1/sessions', 'POST /api/v1/invitations/accept']);
+    for (const r of routes) {
+      if (publicRoutes.has(r)) continue;
+      const [m, p] = r.split(' ') as [string, string];
+      const re = new RegExp(`^${p.replace(/\{id\}/g, '[^/?]+')}(\\?.*)?$`);
+      const hit = await (async () => {
+        for (const c of CASES) {
+          if (c.method !== m) continue;
+          if (
+            re.test(
+              await Promise.resolve(c.path(w, { ...co, call: co.call } as TestCoordinator)).catch(() => ''),
+            )
+          )
+            return true;
+        }
+        return false;
+      })();
+      assert.ok(hit, `no matrix case for ${r}`);
+    }
+  });
+
+  for (const c of CASES) {
+    for (const caller of CALLERS) {
+      const expected = caller === 'anonymous' ? 401 : c.expect[caller];
+      if (expected === 0) continue; // would destroy the shared world; covered by the disposable cases
+      test(`${c.name} as ${caller}: ${expected}`, async () => {
+        const path = await c.path(w, co);
+        const r = await co.call(c.method, path, { token: w.tokens[caller], body: c.body?.(w) });
+        assert.equal(r.status, expected, `${c.method} ${path} → ${r.text}`);
+        if (r.status >= 400) {
+          assert.match(r.type, /^application\/problem\+json/);
+          assert.equal(typeof r.body.code, 'string');
+        }
+        if (r.status < 300 && caller !== 'admin' && caller !== 'auditor') {
+          for (const mark of foreignMarks(w)) {
+            assert.ok(
+              !r.text.includes(mark),
+              `${caller} saw ${mark} in ${c.method} ${path}: ${r.text.slice(0, 300)}`,
+            );
+          }
+        }
+        if (c.missing && r.status === 404) {
+          // The same request for an object that does not exist: identical answer, identical work.
+          const bodyOf = (x: unknown) =>
+            x === undefined
+              ? undefined
+              : JSON.parse(JSON.stringify(x).replaceAll(c.missing!.find(w), c.missing!.replaceWith));
+          const missingPath = path.replaceAll(c.missing.find(w), c.missing.replaceWith);
+          const q0 = co.queries();
+          const again = await co.call(c.method, path, { token: w.tokens[caller], body: c.body?.(w) });
+          const q1 = co.queries();
+          const miss = await co.call(c.method, missingPath, {
+            token: w.tokens[caller],
+            body: bodyOf(c.body?.(w)),
+          });
+          const q2 = co.queries();
+          assert.equal(miss.status, again.status);
+          assert.deepEqual(
+            JSON.parse(again.text.replaceAll(c.missing.find(w), c.missing.replaceWith)),
+            miss.body,
+            'a foreign object and a missing one must be answered alike',
+          );
+          assert.equal(
+            q1 - q0,
+            q2 - q1,
+            'a foreign object and a missing one must cost the same store queries',
+          );
+        }
+      });
+    }
+  }
+});
