@@ -1,9 +1,10 @@
 /**
  * Composition root of the CLI: the only place that reads process.argv, process.env and the real clock.
  */
-import { runCli } from '../cli/program.js';
+import { runCliLazily } from '../cli/groups.js';
 
-const code = await runCli(process.argv.slice(2), {
+// Only the invoked command group is loaded (start time); see src/cli/groups.ts.
+const code = await runCliLazily(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   now: () => new Date(),

@@ -5,10 +5,9 @@ import { certFacts } from '../../truststore/anchor.js';
 import { checkFailure, checkTruststore } from '../../truststore/operations.js';
 import { normalizeSha256 } from '../../truststore/plan.js';
 import type { CliContext } from '../context.js';
-import { collect } from '../options.js';
 import { printJson } from '../output.js';
 import type { Runner } from '../program.js';
-import { addStoreOptions, type StoreFlags, storeRef } from './truststore-options.js';
+import { addStoreOptions, collectValues, type StoreFlags, storeRef } from './truststore-options.js';
 
 /** A `--contains` value: a SHA-256 fingerprint, or a certificate file. */
 async function fingerprintOf(value: string): Promise<string> {
@@ -26,7 +25,7 @@ export function registerTruststoreCheck(group: Command, ctx: CliContext, run: Ru
         'check a truststore: readable, no private keys, links and bundle up to date, holds the given roots',
       ),
   )
-    .option('--contains <sha256-or-file>', 'fail unless this root is trusted (repeatable)', collect, [])
+    .option('--contains <sha256-or-file>', 'fail unless this root is trusted (repeatable)', collectValues, [])
     .option('--json', 'print as JSON')
     .action(
       run(async (file: string, o: StoreFlags & { contains: string[]; json?: boolean }) => {

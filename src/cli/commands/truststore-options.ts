@@ -4,7 +4,6 @@ import { fail } from '../../shared/errors.js';
 import { parseTruststoreType, TRUSTSTORE_TYPES } from '../../truststore/formats/index.js';
 import type { StoreRef } from '../../truststore/operations.js';
 import type { CliContext } from '../context.js';
-import { addPasswordOptions } from '../options.js';
 import { passwordFrom } from '../secrets.js';
 
 /** The flags every truststore-reading command shares. */
@@ -15,13 +14,27 @@ export interface StoreFlags {
   passwordFile?: string;
 }
 
+// ../options.js is not imported here: it loads the X.509 library (for --key-type), ~90 ms of start time.
+
+/** Collects a repeatable flag into an array. */
+export function collectValues(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Reads a positive whole number flag value. */
+export function positiveWhole(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`"${value}" is not a positive whole number`);
+  return n;
+}
+
 /** Adds `--type`, `--root-dir`, `--password`, `--password-file`. */
 export function addStoreOptions(cmd: Command): Command {
-  return addPasswordOptions(
-    cmd
-      .option('--type <type>', `store type (${TRUSTSTORE_TYPES.join('|')}); detected when left out`)
-      .option('--root-dir <dir>', 'for the system store: the root of the file system to work on (default /)'),
-  );
+  return cmd
+    .option('--type <type>', `store type (${TRUSTSTORE_TYPES.join('|')}); detected when left out`)
+    .option('--root-dir <dir>', 'for the system store: the root of the file system to work on (default /)')
+    .option('--password <password>', 'store password (PKCS#12, JKS)')
+    .option('--password-file <file>', 'file whose first line is the store password');
 }
 
 /** A store reference from a FILE argument and the shared flags. */

@@ -2,13 +2,13 @@ import type { Command } from 'commander';
 import { fail } from '../../shared/errors.js';
 import { type RemovalGuard, removeFromTruststore } from '../../truststore/operations.js';
 import type { CliContext } from '../context.js';
-import { positiveInt } from '../options.js';
 import { printJson } from '../output.js';
 import type { Runner } from '../program.js';
 import { printChange } from './truststore-add.js';
 import {
   addReportOptions,
   addStoreOptions,
+  positiveWhole,
   reportTarget,
   type StoreFlags,
   senderId,
@@ -56,7 +56,7 @@ export function registerTruststoreRemove(group: Command, ctx: CliContext, run: R
     .option('--force', 'remove even though the renewal status says it is not safe yet (needs --reason)')
     .option('--reason <text>', 'why --force was needed (recorded in the removal record)')
     .option('--allow-private-keys', 'edit a store that also holds private keys (they are left untouched)')
-    .option('--timeout <ms>', 'handshake and status timeout', positiveInt, 5000)
+    .option('--timeout <ms>', 'handshake and status timeout', positiveWhole, 5000)
     .option('--dry-run', 'show the change without writing')
     .option('--json', 'print as JSON')
     .action(
