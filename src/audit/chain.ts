@@ -104,7 +104,10 @@ export function verifyChain(key: Uint8Array, rows: AuditRecord[], head: ChainHea
     problems.push({
       seq: expected,
       kind: 'deleted',
-      message: `events ${expected}–${headSeq} are missing from the end of the log`,
+      message:
+        headSeq === expected
+          ? `event ${expected} is missing from the end of the log`
+          : `events ${expected}–${headSeq} are missing from the end of the log`,
     });
   } else if (head && rows.length > 0 && rows.find((r) => r.seq === headSeq)?.hash !== head.hash) {
     problems.push({
