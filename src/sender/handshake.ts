@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import tls from 'node:tls';
 import { encodePem } from '../pki/formats/pem.js';
 import { type CertFacts, certFacts, signedBy } from '../truststore/anchor.js';
+import { namesChain } from '../truststore/der.js';
 import { type FailureReason, socketFailure, verifyFailure } from './reasons.js';
 
 /** Where to connect and what to trust. */
@@ -60,7 +61,7 @@ export function findAnchor(
   for (const c of chain) {
     const same = anchors.find((a) => a.sha256 === c.sha256);
     if (same) return same;
-    const issuer = anchors.find((a) => signedBy(c, a));
+    const issuer = anchors.find((a) => namesChain(c.der, a.der) && signedBy(c, a));
     if (issuer) return issuer;
   }
   return undefined;

@@ -38,33 +38,75 @@ function nameText(multiline: string): string {
   return multiline.split('\n').filter(Boolean).reverse().join(', ');
 }
 
-/** Reads a certificate's facts from DER (trailing bytes, as in OpenSSL's TRUSTED CERTIFICATE, are ignored). */
+/**
+ * Certificate facts computed on first use: the fingerprint is eager (cheap), the X.509 parse and the
+ * self-signature check are lazy, so a 150-anchor store opens without parsing entries nobody looks at.
+ */
+class LazyCertFacts implements CertFacts {
+  readonly sha256: string;
+  #node?: X509Certificate;
+  #selfSigned?: boolean;
+  constructor(readonly der: Uint8Array) {
+    this.sha256 = createHash('sha256').update(der).digest('hex');
+  }
+  get node(): X509Certificate {
+    if (!this.#node) {
+      try {
+        this.#node = new X509Certificate(Buffer.from(this.der));
+      } catch (e) {
+        return fail('BAD_CERTIFICATE', `a certificate could not be parsed: ${(e as Error).message}`, {
+          sha256: this.sha256,
+        });
+      }
+    }
+    return this.#node;
+  }
+  get subject(): string {
+    return nameText(this.node.subject);
+  }
+  get issuer(): string {
+    return nameText(this.node.issuer);
+  }
+  get notBefore(): Date {
+    return new Date(Date.parse(this.node.validFrom));
+  }
+  get notAfter(): Date {
+    return new Date(Date.parse(this.node.validTo));
+  }
+  get isCa(): boolean {
+    return this.node.ca;
+  }
+  get selfSigned(): boolean {
+    if (this.#selfSigned === undefined) {
+      try {
+        this.#selfSigned = this.node.checkIssued(this.node) && this.node.verify(this.node.publicKey);
+      } catch {
+        this.#selfSigned = false;
+      }
+    }
+    return this.#selfSigned;
+  }
+}
+
+/**
+ * Reads a certificate's facts from DER (trailing bytes, as in OpenSSL's TRUSTED CERTIFICATE, are
+ * ignored). The outer structure is checked now; the full parse happens on first use of a field.
+ */
 export function certFacts(der: Uint8Array): CertFacts {
-  let node: X509Certificate;
   let exact: Uint8Array;
   try {
     exact = der.subarray(0, readNode(der, 0).end);
-    node = new X509Certificate(Buffer.from(exact));
   } catch (e) {
     return fail('BAD_CERTIFICATE', `a certificate could not be parsed: ${(e as Error).message}`);
   }
-  let selfSigned = false;
-  try {
-    selfSigned = node.checkIssued(node) && node.verify(node.publicKey);
-  } catch {
-    selfSigned = false;
-  }
-  return {
-    der: exact,
-    sha256: createHash('sha256').update(exact).digest('hex'),
-    subject: nameText(node.subject),
-    issuer: nameText(node.issuer),
-    notBefore: new Date(Date.parse(node.validFrom)),
-    notAfter: new Date(Date.parse(node.validTo)),
-    isCa: node.ca,
-    selfSigned,
-    node,
-  };
+  return new LazyCertFacts(exact);
+}
+
+/** Parses now (BAD_CERTIFICATE when the DER is not a certificate) and returns the facts. */
+export function parsedCertFacts(der: Uint8Array): CertFacts {
+  const facts = certFacts(der);
+  void facts.node;
+  return facts;
 }
 
 /** True when `child` names `issuer` as its issuer and carries its valid signature. */

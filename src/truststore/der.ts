@@ -67,15 +67,33 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** The subject Name element of a DER certificate. */
-export function subjectNode(der: Uint8Array): DerNode {
+/** The issuer and subject Name elements of a DER certificate. */
+export function nameNodes(der: Uint8Array): { issuer: DerNode; subject: DerNode } {
   const cert = readNode(der, 0);
   const tbs = children(der, cert)[0];
   if (!tbs) fail('BAD_CERTIFICATE', 'the certificate has no body');
   const fields = children(der, tbs);
   // tbsCertificate: [0] version (optional), serial, signature, issuer, validity, subject, …
   const first = fields[0]?.tag === 0xa0 ? 1 : 0;
+  const issuer = fields[first + 2];
   const subject = fields[first + 4];
-  if (subject?.tag !== 0x30) return fail('BAD_CERTIFICATE', 'the certificate has no subject name');
-  return subject;
+  if (issuer?.tag !== 0x30 || subject?.tag !== 0x30)
+    return fail('BAD_CERTIFICATE', 'the certificate has no names');
+  return { issuer, subject };
+}
+
+/** The subject Name element of a DER certificate. */
+export function subjectNode(der: Uint8Array): DerNode {
+  return nameNodes(der).subject;
+}
+
+/** True when `child`'s issuer name is byte-for-byte `parent`'s subject name (a cheap pre-check). */
+export function namesChain(child: Uint8Array, parent: Uint8Array): boolean {
+  try {
+    const i = nameNodes(child).issuer;
+    const s = nameNodes(parent).subject;
+    return Buffer.from(child.subarray(i.start, i.end)).equals(parent.subarray(s.start, s.end));
+  } catch {
+    return false;
+  }
 }

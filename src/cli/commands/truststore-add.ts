@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readFileChecked } from '../../files/atomic.js';
 import { readCertificateDers } from '../../pki/formats/pem.js';
 import { fail } from '../../shared/errors.js';
-import { certFacts } from '../../truststore/anchor.js';
+import { parsedCertFacts } from '../../truststore/anchor.js';
 import { addToTruststore, type ChangeReport } from '../../truststore/operations.js';
 import type { CliContext } from '../context.js';
 import { printJson } from '../output.js';
@@ -52,7 +52,7 @@ export function registerTruststoreAdd(group: Command, ctx: CliContext, run: Runn
               `${certFile} holds ${ders.length} certificates: give the one root to trust`,
             );
           }
-          const r = await addToTruststore(await storeRef(file, o), certFacts(ders[0]!), {
+          const r = await addToTruststore(await storeRef(file, o), parsedCertFacts(ders[0]!), {
             ...(o.alias !== undefined ? { alias: o.alias } : {}),
             allowLeaf: Boolean(o.allowLeaf),
             allowPrivateKeys: Boolean(o.allowPrivateKeys),
