@@ -11,6 +11,7 @@ have python3 || need+=(python3)
 have haproxy || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 have nginx || [ -x /usr/sbin/nginx ] || need+=(nginx)
 have c_rehash || need+=(openssl)
+have chattr || need+=(e2fsprogs)
 have update-ca-certificates || need+=(ca-certificates)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
