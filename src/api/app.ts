@@ -10,15 +10,17 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { Principal } from '../access/roles.js';
 import { authenticate } from '../coordinator/auth.js';
+import { authenticateNode, type NodeIdentity } from '../coordinator/credentials.js';
 import type { CoordinatorEnv } from '../coordinator/env.js';
 import { problem, problemFrom, problemResponse } from './problem.js';
 import { registerAuditRoutes } from './routes/audit.js';
+import { registerCredentialRoutes } from './routes/credentials.js';
 import { registerInventoryRoutes } from './routes/inventory.js';
 import { registerPeopleRoutes } from './routes/people.js';
 
 /** Variables the middleware puts on each request. */
 export interface ApiEnv {
-  Variables: { principal: Principal; clientAddress: string };
+  Variables: { principal: Principal; node: NodeIdentity; clientAddress: string };
 }
 
 /** The app type routes are registered on. */
@@ -103,17 +105,18 @@ export function buildApi(env: CoordinatorEnv, ports: ApiPorts = {}): ApiApp {
       // In-process requests (app.request) have no socket.
     }
     c.set('clientAddress', addr);
-    if (!PUBLIC.has(c.req.path)) {
-      const h = c.req.header('authorization');
-      const m = h ? /^Bearer\s+(\S+)$/i.exec(h) : null;
-      c.set('principal', await authenticate(env, m?.[1]));
-    }
+    const h = c.req.header('authorization');
+    const bearer = h ? /^Bearer\s+(\S+)$/i.exec(h)?.[1] : undefined;
+    // Node routes take a node token only; every other non-public route takes a user token only.
+    if (c.req.path.startsWith('/api/v1/node/')) c.set('node', await authenticateNode(env, bearer));
+    else if (!PUBLIC.has(c.req.path)) c.set('principal', await authenticate(env, bearer));
     await next();
   });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   registerPeopleRoutes(app, env);
   registerInventoryRoutes(app, env);
+  registerCredentialRoutes(app, env);
   registerAuditRoutes(app, env, ports);
 
   app.doc('/api/openapi.json', {

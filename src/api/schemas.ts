@@ -332,3 +332,35 @@ export const ProblemBody = z
     detail: z.string(),
   })
   .openapi('Problem');
+
+const Pem = z.string().min(1).max(200_000);
+
+/** Body of POST /credentials: PEM texts; the key unencrypted (it is sealed under the master key). */
+export const CredentialCreate = z
+  .object({ name: Name, chainPem: Pem, keyPem: Pem, rootPem: Pem, hosts: z.array(Host).max(100).optional() })
+  .strict()
+  .openapi('CredentialCreate');
+
+/** A credential as shown to people: never its key. */
+export const CredentialInfo = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    fingerprint: z.string(),
+    rootFingerprint: z.string(),
+    hosts: z.array(z.string()),
+    notAfter: Instant,
+    createdAt: Instant,
+  })
+  .openapi('Credential');
+
+/** A credential with its key, for an LB node. */
+export const NodeCredential = z
+  .object({ id: z.string(), name: z.string(), chainPem: z.string(), rootPem: z.string(), keyPem: z.string() })
+  .openapi('NodeCredential');
+
+/** Path parameters `{id}` and `{node}`. */
+export const NodeParams = z.object({
+  id: Ref.openapi({ param: { name: 'id', in: 'path' } }),
+  node: Ref.openapi({ param: { name: 'node', in: 'path' } }),
+});

@@ -363,6 +363,7 @@ export async function updateSender(env: CoordinatorEnv, p: Principal, id: string
     if (patch.truststoreKind !== undefined) values.truststore_kind = patch.truststoreKind;
     if (patch.sourceAddresses !== undefined) values.source_addresses = JSON.stringify(patch.sourceAddresses);
     if (patch.clientCertSubject !== undefined) values.client_cert_subject = patch.clientCertSubject;
+    if (Object.keys(values).length === 0) return senderView(s); // nothing to change, nothing to record
     await tx.update('senders', s.id, values);
     await record(tx, env, p, 'sender.update', 'sender', s.id, { ...patch });
     return senderView({ ...s, ...values });

@@ -194,12 +194,15 @@ export class Store {
     id: string,
     values: Partial<Insertable<Database[T]>>,
   ): Promise<boolean> {
+    const set = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+    // Nothing to change: say whether the row exists, without an empty (invalid) UPDATE.
+    if (Object.keys(set).length === 0) return (await this.get(table, id)) !== undefined;
     try {
       // biome-ignore lint/suspicious/noExplicitAny: Kysely cannot narrow a generic table name
       const r = await (this.db as Kysely<any>)
         .updateTable(table as string)
         // biome-ignore lint/suspicious/noExplicitAny: Kysely cannot narrow a generic table name
-        .set(values as any)
+        .set(set as any)
         .where('id', '=', id)
         .executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;

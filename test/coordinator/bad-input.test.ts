@@ -580,3 +580,11 @@ describe('the bad-input corpus', () => {
     });
   }
 });
+
+test('an empty change is accepted as a no-op and changes nothing', async () => {
+  const before = await snapshot();
+  const r = await co.call('PATCH', `/api/v1/senders/${w.senderA1}`, { body: {} });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.id, w.senderA1);
+  assert.deepEqual(await snapshot(), before, 'not even an audit event');
+});

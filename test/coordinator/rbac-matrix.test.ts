@@ -310,6 +310,32 @@ const CASES: Case[] = [
     body: (w) => ({ role: 'tenant-admin', scope: w.tenantA, organisation: 'Acme' }),
     expect: { admin: 201, auditor: 403, tenantAdmin: 403, integrationDev: 403, senderAdmin: 404 },
   },
+  { name: 'list credentials', method: 'GET', path: () => '/api/v1/credentials', expect: readers(200) },
+  {
+    name: 'show a credential',
+    method: 'GET',
+    path: () => '/api/v1/credentials/cred_doesnotexist',
+    expect: { ...all(403), admin: 404, auditor: 404 },
+  },
+  {
+    name: 'import a credential',
+    method: 'POST',
+    path: () => '/api/v1/credentials',
+    body: () => ({ name: 'c', chainPem: 'x', keyPem: 'x', rootPem: 'x' }),
+    expect: { ...all(403), admin: 400 },
+  },
+  {
+    name: 'issue a node token',
+    method: 'POST',
+    path: (w) => `/api/v1/lbs/${w.lb}/nodes/none/token`,
+    expect: { ...all(403), admin: 404 },
+  },
+  {
+    name: 'fetch a credential key as a person',
+    method: 'GET',
+    path: () => '/api/v1/node/credentials/cred_x',
+    expect: all(401),
+  },
   { name: 'verify the audit log', method: 'GET', path: () => '/api/v1/audit/verify', expect: readers(200) },
   { name: 'export the audit log', method: 'GET', path: () => '/api/v1/audit/events', expect: readers(200) },
   { name: 'download a backup', method: 'GET', path: () => '/api/v1/backup', expect: onlyAdmin(200) },
@@ -351,7 +377,7 @@ describe('the access matrix', () => {
     for (const r of routes) {
       if (publicRoutes.has(r)) continue;
       const [m, p] = r.split(' ') as [string, string];
-      const re = new RegExp(`^${p.replace(/\{id\}/g, '[^/?]+')}(\\?.*)?$`);
+      const re = new RegExp(`^${p.replace(/\{[^}]+\}/g, '[^/?]+')}(\\?.*)?$`);
       const hit = await (async () => {
         for (const c of CASES) {
           if (c.method !== m) continue;
