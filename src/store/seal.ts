@@ -15,7 +15,7 @@ export function parseMasterKey(text: string, source: string): MasterKey {
   let key: Buffer | undefined;
   if (/^[0-9a-f]{64}$/i.test(t)) key = Buffer.from(t, 'hex');
   else if (/^[A-Za-z0-9+/]{43}=$/.test(t)) key = Buffer.from(t, 'base64');
-  if (!key || key.length !== 32) {
+  if (key?.length !== 32) {
     fail('BAD_ARGUMENT', `${source} is not a master key: it must hold 32 bytes as base64 or 64 hex digits`);
   }
   return key as MasterKey;

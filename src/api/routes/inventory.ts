@@ -48,7 +48,7 @@ export function registerInventoryRoutes(app: ApiApp, env: CoordinatorEnv): void 
       tag: 'load balancers',
       response: z.array(LoadBalancer),
     },
-    async (c, i) => await inv.listLbs(env, c.var.principal),
+    async (c) => await inv.listLbs(env, c.var.principal),
   );
   op(
     app,
@@ -97,7 +97,7 @@ export function registerInventoryRoutes(app: ApiApp, env: CoordinatorEnv): void 
       tag: 'virtual servers',
       response: z.array(VirtualServer),
     },
-    async (c, i) => await inv.listVs(env, c.var.principal),
+    async (c) => await inv.listVs(env, c.var.principal),
   );
   op(
     app,
@@ -146,7 +146,7 @@ export function registerInventoryRoutes(app: ApiApp, env: CoordinatorEnv): void 
       tag: 'tenants',
       response: z.array(Tenant),
     },
-    async (c, i) => await inv.listTenants(env, c.var.principal),
+    async (c) => await inv.listTenants(env, c.var.principal),
   );
   op(
     app,
@@ -258,7 +258,7 @@ export function registerInventoryRoutes(app: ApiApp, env: CoordinatorEnv): void 
       tag: 'renewals',
       response: z.array(Renewal),
     },
-    async (c, i) => await listRenewals(env, c.var.principal),
+    async (c) => await listRenewals(env, c.var.principal),
   );
   op(
     app,
