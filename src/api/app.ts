@@ -30,6 +30,8 @@ export type ApiApp = OpenAPIHono<ApiEnv>;
 export interface ApiPorts {
   /** A consistent copy of the store as a file's bytes (SQLite online backup). */
   backup?: () => Promise<Uint8Array>;
+  /** Where unexpected errors (answered as INTERNAL without details) are reported with their stack. */
+  onUnexpected?: (e: unknown) => void;
 }
 
 /** The largest JSON body accepted (a sender import of 10 000 rows fits). */
@@ -72,6 +74,7 @@ export function buildApi(env: CoordinatorEnv, ports: ApiPorts = {}): ApiApp {
       return problemResponse(problem('BAD_ARGUMENT', `malformed request: ${e.message || 'unreadable body'}`));
     }
     const p = problemFrom(e);
+    if (p.code === 'INTERNAL') ports.onUnexpected?.(e);
     const headers: Record<string, string> = {};
     if (p.code === 'RATE_LIMITED' && typeof p.retryAfterSeconds === 'number') {
       headers['retry-after'] = String(p.retryAfterSeconds);

@@ -132,7 +132,11 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     throw e;
   }
 
-  const app = buildApi(env, store.sqlite ? { backup: () => sqliteBackupBytes(store) } : {});
+  const app = buildApi(env, {
+    ...(store.sqlite ? { backup: () => sqliteBackupBytes(store) } : {}),
+    onUnexpected: (e) =>
+      o.log(`unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+  });
   const server = serve({
     fetch: app.fetch,
     port,

@@ -64,7 +64,10 @@ export async function startTestCoordinator(
     signInLimiter: new FailureLimiter(clock, 5, 15 * 60_000),
     publicUrl: 'http://coordinator.test',
   };
-  const app = buildApi(env, store.sqlite ? { backup: () => sqliteBackupBytes(store) } : {});
+  const app = buildApi(env, {
+    ...(store.sqlite ? { backup: () => sqliteBackupBytes(store) } : {}),
+    onUnexpected: (e) => console.error('unexpected error in the coordinator:', e),
+  });
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
