@@ -61,6 +61,7 @@ export function oneServerConfig(p: {
   preview?: boolean;
   healthInterval?: string;
   drainTimeout?: string;
+  responseTimeout?: string;
 }): LbConfig {
   return resolveConfig(
     {
@@ -76,7 +77,7 @@ export function oneServerConfig(p: {
           ...(p.preview ? { preview: '127.0.0.1:0' } : {}),
           backends: p.backends,
           healthCheck: { interval: p.healthInterval ?? '200ms', timeout: '500ms' },
-          timeouts: { response: '2s', connect: '1s' },
+          timeouts: { response: p.responseTimeout ?? '2s', connect: '1s' },
         },
       ],
     },

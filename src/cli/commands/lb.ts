@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import type { Runner } from '../program.js';
+import { registerLbDataPlane } from './lb-dataplane.js';
 import { registerLbInventory } from './lb-inventory.js';
 
 /**
@@ -11,7 +12,10 @@ import { registerLbInventory } from './lb-inventory.js';
 export function registerLb(program: Command, _ctx: CliContext, _run: Runner): Command {
   const lb = program
     .command('lb')
-    .description('load balancers: run the built-in data plane and drive it; manage the coordinator inventory');
+    .description(
+      'load balancers: run the built-in data plane and drive it; manage the coordinator inventory',
+    );
   registerLbInventory(lb, _ctx, _run);
+  registerLbDataPlane(lb, _ctx, _run);
   return lb;
 }

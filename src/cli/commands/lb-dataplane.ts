@@ -1,0 +1,282 @@
+import { availableParallelism } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import pino from 'pino';
+import { readFileChecked } from '../../files/atomic.js';
+import { readCredentialDir } from '../../files/credential-dir.js';
+import { startClusterPrimary } from '../../lb/cluster.js';
+import { type LbConfig, parseConfigText, resolveConfig } from '../../lb/config.js';
+import { callControl } from '../../lb/control-client.js';
+import { recordFromCredential } from '../../lb/credential-record.js';
+import type { DataPlaneStatus, VirtualServerStatus } from '../../lb/data-plane.js';
+import { startLbNode } from '../../lb/node.js';
+import { waitForShutdownSignal } from '../../lb/signals.js';
+import { parseDuration } from '../../shared/duration.js';
+import { fail } from '../../shared/errors.js';
+import { formatInstant, parseInstant } from '../../shared/time.js';
+import type { CliContext } from '../context.js';
+import { addPassphraseOption, collect, positiveInt } from '../options.js';
+import { printJson } from '../output.js';
+import type { Runner } from '../program.js';
+import { passphraseFrom } from '../secrets.js';
+
+/**
+ * `rollover lb run|stage|unstage|activate|rollback|status`: the built-in data plane and its control
+ * face. The control commands find the address and token in control.json in `--state-dir`.
+ */
+export function registerLbDataPlane(lb: Command, ctx: CliContext, run: Runner): void {
+  lb.command('run')
+    .description('run the built-in data plane: TLS-terminating virtual servers that swap credentials at T')
+    .option('--config <file>', 'configuration file (JSON or YAML) with one or more virtual servers')
+    .option('--listen <host:port>', 'listen address of the one virtual server (without --config)')
+    .option('--host <name>', 'host name (SNI) or IP the virtual server answers to (repeatable)', collect, [])
+    .option('--credential <dir>', 'initial credential directory (tls.key, tls.crt, ca.crt)')
+    .option('--backend <url>', 'backend URL, http:// or https:// (repeatable)', collect, [])
+    .option('--backend-ca <file>', 'CA certificate (PEM) that https backends are verified with')
+    .option('--state-dir <dir>', 'where the node keeps its state and control.json')
+    .option('--name <name>', 'virtual server name (without --config)', 'default')
+    .option('--preview <host:port>', 'preview listener serving the staged credential')
+    .option('--control <host:port>', 'control interface address (loopback)', '127.0.0.1:0')
+    .option('--metrics <host:port>', 'Prometheus /metrics listener (loopback unless a host is given)')
+    .option('--workers <n>', 'worker processes (default: one per core)', positiveInt)
+    .option('--health-path <path>', 'HTTP path the health check requests', '/')
+    .option('--log-level <level>', 'pino log level', 'info')
+    .action(
+      run(async (o: RunOptions) => {
+        const config = await runConfig(ctx, o);
+        const log = pino({ level: config.logLevel });
+        const clock = { now: () => ctx.now().getTime() };
+        const node =
+          config.workers > 1
+            ? await startClusterPrimary(config, {
+                clock,
+                log,
+                workerScript: fileURLToPath(new URL('../../main/lb.js', import.meta.url)),
+              })
+            : await startLbNode(config, { clock, log });
+        const status = await node.dataPlane.status();
+        log.info(
+          { control: status.control, metrics: status.metrics, workers: config.workers },
+          'data plane ready',
+        );
+        const sig = await waitForShutdownSignal();
+        log.info({ signal: sig }, 'draining');
+        await node.stop();
+        log.info('stopped');
+        return 0;
+      }),
+    );
+
+  const common = (cmd: Command) =>
+    cmd
+      .requiredOption('--state-dir <dir>', 'state directory of the running data plane')
+      .option('--virtual-server <name>', 'which virtual server (needed when the node has several)')
+      .option('--json', 'print the virtual server status as JSON');
+
+  addPassphraseOption(
+    common(
+      lb
+        .command('stage')
+        .description(
+          'stage a credential that every handshake from --at on gets (refused unless it passes the checks)',
+        )
+        .requiredOption(
+          '--credential <dir>',
+          'credential directory (tls.key, tls.crt, ca.crt with the new root)',
+        )
+        .requiredOption('--at <time>', 'the exchange time T (ISO 8601 with a zone)')
+        .option(
+          '--valid-for <duration>',
+          'how long after T it must stay valid (for example the rollback window)',
+        ),
+    ),
+  ).action(
+    run(
+      async (
+        o: ControlOptions & { credential: string; at: string; validFor?: string; passphraseFile?: string },
+      ) => {
+        const activateAt = parseInstant(o.at);
+        const validForMs = o.validFor ? parseDuration(o.validFor) : undefined;
+        const cred = await readCredentialDir(resolve(ctx.cwd, o.credential), await passphraseFrom(ctx, o));
+        const r = recordFromCredential(cred);
+        const stateDir = resolve(ctx.cwd, o.stateDir);
+        const name = await virtualServer(stateDir, o.virtualServer);
+        const status = (await callControl(
+          stateDir,
+          'POST',
+          `/v1/virtual-servers/${encodeURIComponent(name)}/stage`,
+          {
+            keyPem: r.keyPem,
+            certPem: r.certPem,
+            rootPem: r.rootPem,
+            activateAt: activateAt.toISOString(),
+            ...(validForMs !== undefined ? { validForMs } : {}),
+          },
+        )) as VirtualServerStatus;
+        report(ctx, status, o.json, `staged ${r.sha256} for ${formatInstant(activateAt)}`);
+        return 0;
+      },
+    ),
+  );
+
+  for (const [verb, text] of [
+    ['unstage', 'drop the staged credential'],
+    ['activate', 'serve the staged credential now, without waiting for T'],
+    ['rollback', 'go back to the previous credential now'],
+  ] as const) {
+    common(lb.command(verb).description(text)).action(
+      run(async (o: ControlOptions) => {
+        const stateDir = resolve(ctx.cwd, o.stateDir);
+        const name = await virtualServer(stateDir, o.virtualServer);
+        const status = (await callControl(
+          stateDir,
+          'POST',
+          `/v1/virtual-servers/${encodeURIComponent(name)}/${verb}`,
+        )) as VirtualServerStatus;
+        report(ctx, status, o.json, `${verb}: now serving ${status.served.sha256}`);
+        return 0;
+      }),
+    );
+  }
+
+  lb.command('status')
+    .description('what a running data plane serves: per listener the served and staged certificate, T, clock')
+    .requiredOption('--state-dir <dir>', 'state directory of the running data plane')
+    .option('--json', 'print as JSON')
+    .action(
+      run(async (o: { stateDir: string; json?: boolean }) => {
+        const status = (await callControl(
+          resolve(ctx.cwd, o.stateDir),
+          'GET',
+          '/v1/status',
+        )) as DataPlaneStatus;
+        if (o.json) printJson(ctx, status);
+        else {
+          ctx.out(`node pid ${status.pid}, ${status.workers} worker(s), clock ${status.clock}\n`);
+          if (status.metrics) ctx.out(`metrics ${status.metrics}\n`);
+          for (const vs of status.virtualServers) printVirtualServer(ctx, vs);
+        }
+        return 0;
+      }),
+    );
+}
+
+interface RunOptions {
+  config?: string;
+  listen?: string;
+  host: string[];
+  credential?: string;
+  backend: string[];
+  backendCa?: string;
+  stateDir?: string;
+  name: string;
+  preview?: string;
+  control: string;
+  metrics?: string;
+  workers?: number;
+  healthPath: string;
+  logLevel: string;
+}
+
+interface ControlOptions {
+  stateDir: string;
+  virtualServer?: string;
+  json?: boolean;
+}
+
+/** Builds the configuration from --config or from the one-virtual-server flags; resolves paths. */
+async function runConfig(ctx: CliContext, o: RunOptions): Promise<LbConfig> {
+  const abs = (p: string, base = ctx.cwd) => (isAbsolute(p) ? p : resolve(base, p));
+  let raw: Record<string, unknown>;
+  let base = ctx.cwd;
+  if (o.config) {
+    const path = abs(o.config);
+    raw = parseConfigText((await readFileChecked(path)).toString('utf8'), path) as Record<string, unknown>;
+    if (typeof raw !== 'object' || raw === null) fail('BAD_ARGUMENT', `${path} must hold an object`);
+    base = resolve(path, '..');
+    if (o.listen || o.credential || o.backend.length) {
+      fail(
+        'BAD_ARGUMENT',
+        'give either --config or the one-virtual-server flags (--listen, --credential…), not both',
+      );
+    }
+    if (o.stateDir) raw.stateDir = o.stateDir;
+  } else {
+    const missing = [
+      ['--listen', o.listen],
+      ['--credential', o.credential],
+      ['--state-dir', o.stateDir],
+    ].filter(([, v]) => !v);
+    if (missing.length || o.host.length === 0 || o.backend.length === 0) {
+      fail(
+        'BAD_ARGUMENT',
+        `without --config, give --listen, --host (at least one), --credential, --backend (at least one) and --state-dir${missing.length ? ` (missing ${missing.map(([n]) => n).join(', ')})` : ''}`,
+      );
+    }
+    raw = {
+      stateDir: o.stateDir,
+      virtualServers: [
+        {
+          name: o.name,
+          listen: o.listen,
+          hosts: o.host,
+          credential: o.credential,
+          ...(o.preview ? { preview: o.preview } : {}),
+          backends: o.backend.map((url) => ({ url, ...(o.backendCa ? { ca: abs(o.backendCa) } : {}) })),
+          healthCheck: { path: o.healthPath },
+        },
+      ],
+    };
+  }
+  if (o.control !== '127.0.0.1:0' || raw.control === undefined) raw.control = o.control;
+  if (o.metrics) raw.metrics = o.metrics;
+  if (o.workers) raw.workers = o.workers;
+  if (o.logLevel !== 'info' || raw.logLevel === undefined) raw.logLevel = o.logLevel;
+  const config = resolveConfig(raw, { workers: availableParallelism() });
+  config.stateDir = abs(config.stateDir, o.config && !o.stateDir ? base : ctx.cwd);
+  for (const vs of config.virtualServers) {
+    vs.credential = abs(vs.credential, base);
+    for (const b of vs.backends) if (b.ca) b.ca = abs(b.ca, base);
+  }
+  return config;
+}
+
+/** The virtual server to act on: the one named, or the node's only one. */
+async function virtualServer(stateDir: string, name: string | undefined): Promise<string> {
+  if (name) return name;
+  const status = (await callControl(stateDir, 'GET', '/v1/status')) as DataPlaneStatus;
+  if (status.virtualServers.length !== 1) {
+    fail(
+      'BAD_ARGUMENT',
+      `this node has ${status.virtualServers.length} virtual servers (${status.virtualServers.map((v) => v.name).join(', ')}): choose one with --virtual-server`,
+    );
+  }
+  return status.virtualServers[0]!.name;
+}
+
+function report(ctx: CliContext, status: VirtualServerStatus, json: boolean | undefined, line: string): void {
+  if (json) printJson(ctx, status);
+  else {
+    ctx.out(`${line}\n`);
+    printVirtualServer(ctx, status);
+  }
+}
+
+function printVirtualServer(ctx: CliContext, vs: VirtualServerStatus): void {
+  ctx.out(
+    `${vs.name}  listen ${vs.listen ?? '-'}${vs.preview ? `  preview ${vs.preview}` : ''}  hosts ${vs.hosts.join(', ')}\n`,
+  );
+  ctx.out(`  served    ${vs.served.sha256}  ${vs.served.subject}  until ${vs.served.notAfter}\n`);
+  ctx.out(
+    vs.staged ? `  staged    ${vs.staged.sha256}  from ${vs.staged.activateAt}\n` : '  staged    none\n',
+  );
+  ctx.out(`  previous  ${vs.previous ? vs.previous.sha256 : 'none'}\n`);
+  if (vs.lastSwap) {
+    ctx.out(
+      `  last swap ${vs.lastSwap.at}${vs.lastSwap.latenessMs !== null ? `, first new handshake ${vs.lastSwap.latenessMs} ms after T` : ', no new handshake seen yet'}\n`,
+    );
+  }
+  for (const b of vs.backends)
+    ctx.out(`  backend   ${b.url}  ${b.up ? 'up' : `down${b.lastError ? ` (${b.lastError})` : ''}`}\n`);
+}

@@ -1,0 +1,204 @@
+/**
+ * `--workers N` (N > 1): node:cluster with the shared-socket policy (each worker accepts on the same
+ * listening sockets itself; no round-robin hand-off through the primary). The primary owns the
+ * state, the control and metrics listeners; workers serve. A change is persisted, then sent to
+ * every worker, and acknowledged only when all have built their contexts. Each worker compares
+ * each ClientHello's arrival with T itself, so every worker switches at T with no message at T.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import { AggregatorRegistry } from 'prom-client';
+import { fail } from '../shared/errors.js';
+import type { Clock } from '../shared/time.js';
+import type { LbConfig } from './config.js';
+import { startControlServer } from './control.js';
+import type { CredentialRecord } from './credential-record.js';
+import { NodeDataPlane, type RuntimeFacts } from './data-plane.js';
+import { loadState } from './load.js';
+import { startMetricsServer } from './metrics-server.js';
+import { assertLoopback, type LbNode, runtimeFacts } from './node.js';
+import type { Slot } from './slot.js';
+import { LbTelemetry } from './telemetry.js';
+import { VirtualServerRuntime } from './virtual-server.js';
+
+/** Messages from the primary to a worker. */
+type ToWorker =
+  | { type: 'lb:init'; config: LbConfig; slots: Record<string, Slot<CredentialRecord>> }
+  | { type: 'lb:apply'; id: number; name: string; slot: Slot<CredentialRecord> }
+  | { type: 'lb:facts'; id: number; name: string }
+  | { type: 'lb:drain' };
+
+/** Messages from a worker to the primary. */
+type FromWorker =
+  | { type: 'lb:ready' }
+  | { type: 'lb:failed'; message: string }
+  | { type: 'lb:ack'; id: number; facts?: RuntimeFacts };
+
+/** Starts the primary: state, control, metrics, and `config.workers` serving workers. */
+export async function startClusterPrimary(
+  config: LbConfig,
+  deps: { clock: Clock; log: Logger; workerScript: string },
+): Promise<Pick<LbNode, 'dataPlane' | 'stop'>> {
+  assertLoopback(config.control.host);
+  const { clock, log } = deps;
+  const state = await loadState(config, clock, log);
+  const dataPlane = new NodeDataPlane(config, state, clock, config.workers);
+  // Shared-socket policy: workers accept on the listening socket directly (measured faster here).
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  cluster.setupPrimary({ exec: deps.workerScript, args: [], silent: false });
+  const aggregator = new AggregatorRegistry();
+  let nextId = 1;
+  const pending = new Map<
+    number,
+    { left: number; facts: RuntimeFacts[]; done: (f: RuntimeFacts[]) => void }
+  >();
+  const workers: Worker[] = [];
+  let stopping = false;
+
+  const ask = (make: (id: number) => ToWorker): Promise<RuntimeFacts[]> =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      const live = workers.filter((w) => w.isConnected());
+      if (live.length === 0) return resolve([]);
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new Error('a worker did not acknowledge within 10 s'));
+      }, 10_000);
+      pending.set(id, {
+        left: live.length,
+        facts: [],
+        done: (f) => {
+          clearTimeout(timer);
+          resolve(f);
+        },
+      });
+      for (const w of live) w.send(make(id));
+    });
+
+  const fork = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const w = cluster.fork({ ROLLOVER_LB_LOG_LEVEL: config.logLevel });
+      workers.push(w);
+      w.on('message', (m: FromWorker) => {
+        if (m.type === 'lb:ready') resolve();
+        else if (m.type === 'lb:failed') reject(new Error(m.message));
+        else if (m.type === 'lb:ack') {
+          const p = pending.get(m.id);
+          if (!p) return;
+          if (m.facts) p.facts.push(m.facts);
+          if (--p.left === 0) {
+            pending.delete(m.id);
+            p.done(p.facts);
+          }
+        }
+      });
+      w.once('online', () =>
+        w.send({ type: 'lb:init', config, slots: state.virtualServers } satisfies ToWorker),
+      );
+      w.once('exit', (code) => {
+        workers.splice(workers.indexOf(w), 1);
+        if (!stopping) {
+          log.error({ pid: w.process.pid, code }, 'worker exited; starting a new one');
+          fork().catch((e) => log.error({ err: (e as Error).message }, 'worker failed to start'));
+        }
+        reject(new Error(`worker exited with code ${code} before it was ready`));
+      });
+    });
+
+  const servers: Server[] = [];
+  const stop = async () => {
+    stopping = true;
+    dataPlane.close();
+    for (const s of servers) {
+      s.close();
+      s.closeAllConnections();
+    }
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            w.once('exit', () => resolve());
+            w.send({ type: 'lb:drain' } satisfies ToWorker);
+          }),
+      ),
+    );
+  };
+  try {
+    await Promise.all(Array.from({ length: config.workers }, fork));
+    dataPlane.serving = {
+      apply: async (name, slot) => {
+        await ask((id) => ({ type: 'lb:apply', id, name, slot }));
+      },
+      facts: async (name) => mergeFacts(await ask((id) => ({ type: 'lb:facts', id, name }))),
+    };
+    for (const vs of config.virtualServers) dataPlane.scheduleSettle(vs.name);
+    const control = await startControlServer({
+      dataPlane,
+      stateDir: config.stateDir,
+      listen: config.control,
+      pid: process.pid,
+    });
+    servers.push(control.server);
+    dataPlane.endpoints.control = control.address;
+    if (config.metrics) {
+      const metrics = await startMetricsServer(config.metrics, async () => ({
+        contentType: aggregator.contentType,
+        text: await aggregator.clusterMetrics(),
+      }));
+      servers.push(metrics.server);
+      dataPlane.endpoints.metrics = metrics.address;
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { dataPlane, stop };
+}
+
+/** Combines the facts of every worker: backends are up when any worker sees them up; first handshake is the earliest. */
+function mergeFacts(all: RuntimeFacts[]): RuntimeFacts {
+  if (all.length === 0) return { backends: [] };
+  const first = all.map((f) => f.firstStagedHandshakeAt).filter((x): x is number => x !== undefined);
+  return {
+    ...all[0]!,
+    backends: all[0]!.backends.map((b, i) => ({ ...b, up: all.some((f) => f.backends[i]?.up) })),
+    ...(first.length ? { firstStagedHandshakeAt: Math.min(...first) } : {}),
+    openConnections: all.reduce((n, f) => n + (f.openConnections ?? 0), 0),
+  };
+}
+
+/** Runs a worker: waits for its configuration and slots from the primary, then serves. */
+export function runClusterWorker(deps: { clock: Clock; log: Logger }): void {
+  if (!cluster.isWorker || !process.send) fail('INTERNAL', 'runClusterWorker must run in a cluster worker');
+  const send = (m: FromWorker) => process.send!(m);
+  const runtimes = new Map<string, VirtualServerRuntime>();
+  let config: LbConfig | undefined;
+  const telemetry = new LbTelemetry();
+  // The primary's AggregatorRegistry asks each worker for this registry's metrics.
+  AggregatorRegistry.setRegistries([telemetry.registry]);
+  process.on('message', async (m: ToWorker) => {
+    try {
+      if (m.type === 'lb:init') {
+        config = m.config;
+        for (const vs of config.virtualServers) {
+          const rt = new VirtualServerRuntime(vs, m.slots[vs.name]!, { ...deps, telemetry, shared: true });
+          runtimes.set(vs.name, rt);
+          await rt.start();
+        }
+        send({ type: 'lb:ready' });
+      } else if (m.type === 'lb:apply') {
+        runtimes.get(m.name)?.apply(m.slot);
+        send({ type: 'lb:ack', id: m.id });
+      } else if (m.type === 'lb:facts') {
+        const rt = runtimes.get(m.name);
+        send({ type: 'lb:ack', id: m.id, ...(rt ? { facts: runtimeFacts(rt) } : {}) });
+      } else if (m.type === 'lb:drain') {
+        await Promise.all([...runtimes.values()].map((r) => r.drain(config?.drainTimeoutMs ?? 30_000)));
+        process.exit(0);
+      }
+    } catch (e) {
+      send({ type: 'lb:failed', message: (e as Error).message });
+    }
+  });
+}
