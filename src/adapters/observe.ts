@@ -1,0 +1,39 @@
+import { createHash } from 'node:crypto';
+import { connect } from 'node:tls';
+
+/**
+ * The SHA-256 of the leaf a TLS server presents to a new handshake, as an outside client sees it
+ * (no trust decision: this observes, it does not authenticate).
+ */
+export function observeLeaf(p: {
+  host: string;
+  port: number;
+  servername?: string;
+  timeoutMs?: number;
+}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = connect({
+      host: p.host,
+      port: p.port,
+      ...(p.servername ? { servername: p.servername } : {}),
+      rejectUnauthorized: false,
+      // A fresh handshake every time: no session resumption, which would hide the certificate.
+      session: undefined,
+    });
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`no TLS handshake with ${p.host}:${p.port} within ${p.timeoutMs ?? 2000} ms`));
+    }, p.timeoutMs ?? 2000);
+    sock.once('secureConnect', () => {
+      clearTimeout(timer);
+      const raw = sock.getPeerCertificate().raw;
+      sock.destroy();
+      if (!raw) reject(new Error('the server presented no certificate'));
+      else resolve(createHash('sha256').update(raw).digest('hex'));
+    });
+    sock.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}

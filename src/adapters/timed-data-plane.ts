@@ -1,0 +1,295 @@
+import type { Logger } from 'pino';
+import {
+  type CredentialRecord,
+  credentialFromPems,
+  publicFacts,
+  recordFromCredential,
+} from '../lb/credential-record.js';
+import type { DataPlane, DataPlaneStatus, StageRequest, VirtualServerStatus } from '../lb/data-plane.js';
+import type { Slot } from '../lb/slot.js';
+import * as slots from '../lb/slot.js';
+import { type LbState, readState, writeState } from '../lb/state-store.js';
+import { assertCredential } from '../pki/checks.js';
+import { fail } from '../shared/errors.js';
+import type { Clock } from '../shared/time.js';
+import { atInstant, type Scheduled } from './at-instant.js';
+import type { SwapDriver } from './driver.js';
+
+/** One virtual server as an adapter knows it. */
+export interface AdapterVirtualServer {
+  name: string;
+  hosts: string[];
+  /** The listener senders connect to, for status. */
+  listen?: string;
+}
+
+/** The last swap as measured: T, when the data plane was told, and when an observer first saw the new leaf. */
+interface SwapRecord {
+  at: number;
+  appliedAt: number;
+  observedAt?: number;
+  /** True when the swap happened after T because this agent was not running at T. */
+  late?: boolean;
+}
+
+/**
+ * A `DataPlane` for data planes that swap by an action at T rather than per handshake (HAProxy's
+ * Runtime API commit, nginx's graceful reload). It keeps the same slot rules and state file as the
+ * built-in node, checks a credential before staging it, prepares ahead of T, acts at T by its own
+ * clock (no coordinator on the critical path), then observes the result and records the lateness.
+ * Restarted after T, it applies the staged credential at once and reports the swap as late.
+ */
+export class TimedDataPlane implements DataPlane {
+  private state: LbState = { version: 1, virtualServers: {} };
+  private timers = new Map<string, Scheduled[]>();
+  private swaps = new Map<string, SwapRecord>();
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly o: {
+      driver: SwapDriver;
+      virtualServers: AdapterVirtualServer[];
+      stateDir: string;
+      clock: Clock;
+      /** The credential each virtual server serves on first start (from its config). */
+      initial: Record<string, CredentialRecord>;
+      /** How long before T `prepare` runs (default 2 s). */
+      prepareLeadMs?: number;
+      log?: Logger;
+    },
+  ) {}
+
+  /** Loads or initialises the state, catches up on a T that passed while down, and arms the timers. */
+  async start(): Promise<void> {
+    const saved = await readState(this.o.stateDir);
+    for (const vs of this.o.virtualServers) {
+      const slot = saved?.virtualServers[vs.name];
+      const initial = this.o.initial[vs.name];
+      if (slot) this.state.virtualServers[vs.name] = slot;
+      else if (initial) this.state.virtualServers[vs.name] = { active: initial };
+      else fail('BAD_ARGUMENT', `virtual server "${vs.name}" has no credential and no saved state`);
+    }
+    await writeState(this.o.stateDir, this.state);
+    for (const vs of this.o.virtualServers) {
+      const slot = this.slot(vs.name);
+      const now = this.o.clock.now();
+      if (slot.staged && now >= slot.staged.activateAt) {
+        await this.swap(vs.name, true);
+      } else {
+        const observed = await this.o.driver.served(vs.name, this.known(vs.name)).catch(() => undefined);
+        if (observed !== slot.active.sha256) await this.o.driver.apply(vs.name, slot.active);
+        this.arm(vs.name);
+      }
+    }
+  }
+
+  /** Cancels every timer. */
+  close(): void {
+    for (const list of this.timers.values()) for (const t of list) t.cancel();
+    this.timers.clear();
+  }
+
+  private slot(name: string): Slot<CredentialRecord> {
+    const s = this.state.virtualServers[name];
+    if (!s) {
+      fail(
+        'NOT_FOUND',
+        `no virtual server is named "${name}" (this node has ${this.o.virtualServers.map((v) => v.name).join(', ')})`,
+      );
+    }
+    return s;
+  }
+
+  /** The credentials this agent knows for a virtual server. */
+  private known(name: string): CredentialRecord[] {
+    const s = this.slot(name);
+    return [s.active, ...(s.staged ? [s.staged.credential] : []), ...(s.previous ? [s.previous] : [])];
+  }
+
+  private vs(name: string): AdapterVirtualServer {
+    const v = this.o.virtualServers.find((x) => x.name === name);
+    if (!v) fail('NOT_FOUND', `no virtual server is named "${name}"`);
+    return v;
+  }
+
+  /** One change at a time: compute the slot, persist it, then act on the data plane. */
+  private change(
+    name: string,
+    fn: (s: Slot<CredentialRecord>, now: number) => Promise<Slot<CredentialRecord>>,
+  ) {
+    const run = async () => {
+      const next = await fn(this.slot(name), this.o.clock.now());
+      this.state.virtualServers[name] = next;
+      await writeState(this.o.stateDir, this.state);
+      return next;
+    };
+    const p = this.chain.then(run, run);
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  private arm(name: string): void {
+    for (const t of this.timers.get(name) ?? []) t.cancel();
+    const staged = this.slot(name).staged;
+    if (!staged) {
+      this.timers.delete(name);
+      return;
+    }
+    const lead = this.o.prepareLeadMs ?? 2000;
+    this.timers.set(name, [
+      atInstant(this.o.clock, staged.activateAt - lead, () => {
+        this.o.driver
+          .prepare(name, staged.credential)
+          .catch((e) =>
+            this.o.log?.warn({ err: e, vs: name }, 'prepare failed; the swap at T will do it all'),
+          );
+      }),
+      atInstant(this.o.clock, staged.activateAt, () => {
+        this.swap(name, false).catch((e) => this.o.log?.error({ err: e, vs: name }, 'the swap at T failed'));
+      }),
+    ]);
+  }
+
+  /** Applies the staged credential (at T, or late after a restart), observes it, then settles the slot. */
+  private async swap(name: string, late: boolean): Promise<void> {
+    const staged = this.slot(name).staged;
+    if (!staged) return;
+    await this.o.driver.apply(name, staged.credential);
+    const record: SwapRecord = {
+      at: staged.activateAt,
+      appliedAt: this.o.clock.now(),
+      ...(late ? { late } : {}),
+    };
+    this.swaps.set(name, record);
+    const observedAt = await this.observe(name, staged.credential.sha256);
+    if (observedAt !== undefined) record.observedAt = observedAt;
+    this.o.log?.info(
+      { vs: name, latenessMs: (record.observedAt ?? record.appliedAt) - record.at, late },
+      'swapped at T',
+    );
+    await this.change(name, async (s, now) => slots.settle(s, Math.max(now, staged.activateAt)));
+  }
+
+  /** Polls what the data plane serves until it is `sha256` (up to 10 s); returns when it was first seen. */
+  private async observe(name: string, sha256: string): Promise<number | undefined> {
+    const deadline = this.o.clock.now() + 10_000;
+    while (this.o.clock.now() < deadline) {
+      if ((await this.o.driver.served(name, this.known(name)).catch(() => undefined)) === sha256)
+        return this.o.clock.now();
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    this.o.log?.error(
+      { vs: name, sha256 },
+      'the data plane does not serve the new credential 10 s after the swap',
+    );
+    return undefined;
+  }
+
+  async stage(name: string, req: StageRequest): Promise<VirtualServerStatus> {
+    const vs = this.vs(name);
+    if (Number.isNaN(req.activateAt.getTime())) fail('BAD_TIME', 'activateAt is not a valid instant');
+    const cred = credentialFromPems(req);
+    assertCredential({
+      key: cred.key,
+      chain: cred.chain,
+      root: cred.root,
+      hosts: vs.hosts,
+      validAt: req.activateAt,
+      validForMs: req.validForMs ?? 0,
+    });
+    const record = recordFromCredential(cred);
+    await this.change(name, async (s, now) => {
+      if (s.staged) await this.o.driver.abort(name);
+      return slots.stage(s, record, req.activateAt.getTime(), now);
+    });
+    const staged = this.slot(name).staged;
+    if (staged && this.o.clock.now() >= staged.activateAt) await this.swap(name, false);
+    else this.arm(name);
+    return this.statusOf(name);
+  }
+
+  async unstage(name: string): Promise<VirtualServerStatus> {
+    await this.change(name, async (s, now) => {
+      const next = slots.unstage(s, now);
+      await this.o.driver.abort(name);
+      return next;
+    });
+    this.arm(name);
+    return this.statusOf(name);
+  }
+
+  async activate(name: string): Promise<VirtualServerStatus> {
+    await this.change(name, async (s, now) => {
+      const next = slots.activate(s, now);
+      await this.o.driver.apply(name, next.active);
+      this.swaps.set(name, { at: now, appliedAt: this.o.clock.now() });
+      return next;
+    });
+    this.arm(name);
+    const swap = this.swaps.get(name)!;
+    const seen = await this.observe(name, this.slot(name).active.sha256);
+    if (seen !== undefined) swap.observedAt = seen;
+    return this.statusOf(name);
+  }
+
+  async rollback(name: string): Promise<VirtualServerStatus> {
+    await this.change(name, async (s, now) => {
+      const next = slots.rollback(s, now);
+      await this.o.driver.abort(name);
+      await this.o.driver.apply(name, next.active);
+      this.swaps.set(name, { at: now, appliedAt: this.o.clock.now() });
+      return next;
+    });
+    this.arm(name);
+    const swap = this.swaps.get(name)!;
+    const seen = await this.observe(name, this.slot(name).active.sha256);
+    if (seen !== undefined) swap.observedAt = seen;
+    return this.statusOf(name);
+  }
+
+  private async statusOf(
+    name: string,
+  ): Promise<VirtualServerStatus & { kind: string; observedSha256: string | null; lateSwap: boolean }> {
+    const vs = this.vs(name);
+    const slot = this.slot(name);
+    const now = this.o.clock.now();
+    const swap = this.swaps.get(name);
+    const observed = await this.o.driver.served(name, this.known(name)).catch(() => undefined);
+    return {
+      name,
+      hosts: vs.hosts,
+      ...(vs.listen ? { listen: vs.listen } : {}),
+      kind: this.o.driver.kind,
+      clock: new Date(now).toISOString(),
+      served: publicFacts(slots.servedAt(slot, now)),
+      observedSha256: observed ?? null,
+      active: publicFacts(slot.active),
+      staged: slot.staged
+        ? {
+            ...publicFacts(slot.staged.credential),
+            activateAt: new Date(slot.staged.activateAt).toISOString(),
+          }
+        : null,
+      previous: slot.previous ? publicFacts(slot.previous) : null,
+      lastSwap: swap
+        ? {
+            at: new Date(swap.at).toISOString(),
+            firstHandshakeAt: swap.observedAt === undefined ? null : new Date(swap.observedAt).toISOString(),
+            latenessMs: swap.observedAt === undefined ? null : swap.observedAt - swap.at,
+          }
+        : null,
+      lateSwap: swap?.late ?? false,
+      backends: [],
+    };
+  }
+
+  async status(): Promise<DataPlaneStatus> {
+    return {
+      clock: new Date(this.o.clock.now()).toISOString(),
+      pid: process.pid,
+      workers: 1,
+      stateDir: this.o.stateDir,
+      virtualServers: await Promise.all(this.o.virtualServers.map((v) => this.statusOf(v.name))),
+    };
+  }
+}

@@ -1,0 +1,61 @@
+import { observeLeaf } from '../../src/adapters/observe.js';
+
+/** One handshake as an outside client saw it: when it started and finished, and the leaf it got. */
+export interface Observation {
+  startedAt: number;
+  doneAt: number;
+  sha256?: string;
+  error?: string;
+}
+
+/**
+ * Opens new TLS handshakes back to back (each a full handshake, no resumption) from `from` to `until`
+ * and records what each one got: an independent observer of an exchange.
+ */
+export async function observeHandshakes(p: {
+  host: string;
+  port: number;
+  servername?: string;
+  until: number;
+  concurrency?: number;
+}): Promise<Observation[]> {
+  const out: Observation[] = [];
+  const worker = async () => {
+    while (Date.now() < p.until) {
+      const startedAt = Date.now();
+      try {
+        const sha256 = await observeLeaf({
+          host: p.host,
+          port: p.port,
+          ...(p.servername ? { servername: p.servername } : {}),
+        });
+        out.push({ startedAt, doneAt: Date.now(), sha256 });
+      } catch (e) {
+        out.push({ startedAt, doneAt: Date.now(), error: (e as Error).message });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: p.concurrency ?? 2 }, worker));
+  return out.sort((a, b) => a.startedAt - b.startedAt);
+}
+
+/**
+ * What must hold across an exchange at T: no failures, nothing served the new leaf to a handshake that
+ * finished before T, and from the first new-leaf handshake on, nothing started later got the old one.
+ * Returns the first new-leaf handshake's lateness after T.
+ */
+export function exchangeFacts(obs: Observation[], p: { at: number; oldSha: string; newSha: string }) {
+  const failures = obs.filter((o) => o.error);
+  const newBeforeT = obs.filter((o) => o.doneAt < p.at && o.sha256 === p.newSha);
+  const firstNew = obs.find((o) => o.sha256 === p.newSha);
+  const oldAfterFirstNew = firstNew
+    ? obs.filter((o) => o.startedAt > firstNew.doneAt && o.sha256 === p.oldSha)
+    : [];
+  return {
+    total: obs.length,
+    failures,
+    newBeforeT,
+    oldAfterFirstNew,
+    firstNewLatenessMs: firstNew ? firstNew.doneAt - p.at : undefined,
+  };
+}
