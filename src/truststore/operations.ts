@@ -101,6 +101,8 @@ export async function addToTruststore(
   }
   const entry = store.type === 'jks' ? { ...plan.entry, alias: plan.entry.alias.toLowerCase() } : plan.entry;
   const what = `"${entry.alias}" ${cert.subject} (sha256 ${cert.sha256})`;
+  // A dry run checks writability too: "it would fail" is part of showing the change.
+  await assertEditable(store.writablePaths());
   if (opts.dryRun) {
     return {
       ...base,
@@ -112,7 +114,6 @@ export async function addToTruststore(
       ran: [],
     };
   }
-  await assertEditable(store.writablePaths());
   const done = await store.apply({ add: [entry], remove: [] }, opts.now);
   return {
     ...base,
@@ -148,9 +149,9 @@ export async function removeFromTruststore(
     entries: picked.map(entryView),
     remaining: [...new Set(remaining.map((e) => e.cert.sha256))],
   };
+  await assertEditable(store.writablePaths());
   if (opts.dryRun)
     return { ...base, changed: false, message: `would remove ${what}`, written: [], backups: [], ran: [] };
-  await assertEditable(store.writablePaths());
   const done = await store.apply({ add: [], remove: picked }, opts.now);
   return { ...base, changed: true, message: `removed ${what}`, ...done };
 }

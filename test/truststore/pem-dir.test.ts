@@ -169,3 +169,19 @@ test('check finds a gap in a directory made by hand, and a directory made by c_r
   assert.equal(check.code, 1);
   assert.match(check.stderr, /HASH_LINK_BROKEN/);
 });
+
+test('add --dry-run shows the change and writes nothing', async () => {
+  const bundle = p('dry.pem');
+  writeFileSync(bundle, readFileSync(p('old-root.pem')));
+  const before = readFileSync(bundle);
+  const r = await cli(['truststore', 'add', bundle, p('new-root.pem'), '--dry-run', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.json().changed, false);
+  assert.match(r.json().message, /^would add "example-root-[0-9a-f]{8}"/);
+  assert.deepEqual(readFileSync(bundle), before);
+  assert.deepEqual(
+    readdirSync(dir).filter((n) => n.startsWith('dry.pem')),
+    ['dry.pem'],
+    'no backup or temporary file either',
+  );
+});

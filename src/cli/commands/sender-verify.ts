@@ -89,3 +89,15 @@ export function registerSenderVerify(group: Command, ctx: CliContext, run: Runne
       ),
     );
 }
+
+/**
+ * The `sender` group with only `verify` in it, for the start-time path (src/cli/groups.ts): the
+ * group's inventory commands load the API client and schemas (~200 ms) that verify does not need.
+ */
+export function registerSenderVerifyOnly(program: Command, ctx: CliContext, run: Runner): Command {
+  const group = program
+    .command('sender')
+    .description("a sender's readiness: verify the truststore against the load balancer");
+  registerSenderVerify(group, ctx, run);
+  return group;
+}
