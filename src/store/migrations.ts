@@ -234,9 +234,17 @@ export const MIGRATIONS: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
-/** Brings the database up to the latest migration; safe on a fresh or an existing database. */
-export async function migrate(db: AnyDb): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+/**
+ * Brings the database up to the latest migration; safe on a fresh or an existing database. On
+ * PostgreSQL pass the schema in use: Kysely otherwise takes a migration table in *any* schema of the
+ * database for its own, and skips creating one in ours.
+ */
+export async function migrate(db: AnyDb, schema?: string): Promise<void> {
+  const { error, results } = await new Migrator({
+    db,
+    provider,
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  }).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     fail('INTERNAL', `database migration ${failed} failed: ${(error as Error).message ?? String(error)}`);

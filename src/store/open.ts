@@ -1,9 +1,8 @@
-/** Opens the store on SQLite (a file, or `:memory:`) or PostgreSQL and runs the migrations. */
+/** Opens the store's database on SQLite (a file, or `:memory:`) or PostgreSQL; the store migrates it. */
 import Sqlite from 'better-sqlite3';
 import { Kysely, type LogEvent, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { fail } from '../shared/errors.js';
-import { migrate } from './migrations.js';
 import type { Database } from './schema.js';
 
 /** Where the store lives. */
@@ -22,6 +21,8 @@ export type StoreConfig =
 export interface OpenDb {
   db: Kysely<Database>;
   dialect: 'sqlite' | 'postgres';
+  /** The PostgreSQL schema in use (migrations are kept in it). */
+  schema?: string;
   /** The raw SQLite handle (for the online backup); absent on PostgreSQL. */
   sqlite?: Sqlite.Database;
   close(): Promise<void>;
@@ -35,7 +36,7 @@ function logger(onQuery: ((sql: string) => void) | undefined) {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
-/** Opens and migrates the database. */
+/** Opens the database (without migrating: the store checks the master key first). */
 export async function openDb(config: StoreConfig): Promise<OpenDb> {
   if (config.kind === 'sqlite') {
     let handle: Sqlite.Database;
@@ -51,7 +52,6 @@ export async function openDb(config: StoreConfig): Promise<OpenDb> {
       dialect: new SqliteDialect({ database: handle }),
       log: logger(config.onQuery),
     });
-    await migrate(db);
     return { db, dialect: 'sqlite', sqlite: handle, close: () => db.destroy() };
   }
   const schema = config.schema;
@@ -64,12 +64,13 @@ export async function openDb(config: StoreConfig): Promise<OpenDb> {
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: logger(config.onQuery) });
+  let current: string;
   try {
     if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+    current = (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s ?? 'public';
   } catch (e) {
     await db.destroy();
     return fail('CONNECT_FAILED', `cannot reach PostgreSQL at DATABASE_URL: ${(e as Error).message}`);
   }
-  await migrate(db);
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  return { db, dialect: 'postgres', schema: current, close: () => db.destroy() };
 }

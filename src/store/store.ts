@@ -109,7 +109,7 @@ export class Store {
           );
         }
       }
-      await migrate(opened.db);
+      await migrate(opened.db, opened.schema);
       if (existing === undefined) {
         await opened.db
           .insertInto('meta')
