@@ -12,14 +12,21 @@ export interface HostPort {
  */
 export function parseHostPort(text: string, defaultHost = '127.0.0.1'): HostPort {
   const s = text.trim();
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]*))?:?(\d{1,5})$/.exec(s);
-  const bare = /^\d{1,5}$/.test(s);
-  if (!m || (!bare && !s.includes(':'))) {
+  const bad = () =>
     fail('BAD_ARGUMENT', `"${text}" is not a listen address: write HOST:PORT, [::1]:PORT or :PORT`);
+  let host: string;
+  let portText: string;
+  if (/^\d{1,5}$/.test(s)) {
+    host = defaultHost;
+    portText = s;
+  } else {
+    const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(s);
+    if (!m) return bad();
+    host = m[1] ?? (m[2] || defaultHost);
+    portText = m[3]!;
   }
-  const port = Number(m[3]);
+  const port = Number(portText);
   if (port > 65535) fail('BAD_ARGUMENT', `"${text}": port ${port} is above 65535`);
-  const host = m[1] ?? (m[2] || defaultHost);
   return { host, port };
 }
 

@@ -29,7 +29,7 @@ export async function startBackend(
     const text =
       custom?.body ??
       JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body: body.toString('utf8') });
-    res.writeHead(custom?.status ?? 200, { 'content-type': 'application/json', 'keep-alive': 'timeout=5' });
+    res.writeHead(custom?.status ?? 200, { 'content-type': 'application/json', 'keep-alive': 'timeout=77' });
     res.end(text);
   });
   server.keepAliveTimeout = 10_000;
