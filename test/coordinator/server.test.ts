@@ -3,7 +3,9 @@
  * HTTPS, backup and restore, and the CLI finding its server from the data directory.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { promises as fs, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -12,6 +14,7 @@ import { generateMasterKey } from '../../src/store/seal.js';
 import { mintCredential, mintRoot, saveCredential } from '../kit/ca.js';
 import { cli } from '../kit/cli.js';
 import { tempDir } from '../kit/tmp.js';
+import { pgSchemaConfig, TEST_PG_URL } from './stores.js';
 
 async function start(
   cwd: string,
@@ -228,5 +231,74 @@ test('backup and restore round trip: the restored store is the backed-up one, ch
     assert.equal((await cli(['audit', 'verify'], { cwd, env })).code, 0);
   } finally {
     await running?.close();
+  }
+});
+
+test('rollover server runs as a process, serves the CLI, and stops cleanly on SIGTERM', async () => {
+  const cwd = tempDir();
+  const bin = join(process.cwd(), 'bin', 'rollover.js');
+  const child = spawn(process.execPath, [bin, 'server', '--listen', '127.0.0.1:0'], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: cwd },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  try {
+    const deadline = Date.now() + 20_000;
+    while (!/listening on http/.test(stderr)) {
+      assert.ok(Date.now() < deadline, `the server did not start: ${stderr}`);
+      assert.equal(child.exitCode, null, `the server exited: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(readFileSync(join(cwd, 'rollover-data', 'server.pid'), 'utf8').trim(), String(child.pid));
+    const r = await cli(['user', 'list', '--json'], { cwd, env: cfg(cwd) });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.json()[0].name, 'admin');
+  } finally {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  }
+  assert.equal(child.exitCode, 0, stderr);
+  assert.match(stderr, /stopping/);
+  await assert.rejects(fs.access(join(cwd, 'rollover-data', 'server.pid')), 'the pid file is removed');
+});
+
+test('the server keeps its store in PostgreSQL when DATABASE_URL is set, and restarts on it', async () => {
+  const schema = pgSchemaConfig().schema!;
+  const cwd = tempDir();
+  const env = { DATABASE_URL: TEST_PG_URL, ROLLOVER_DB_SCHEMA: schema };
+  const first = await start(cwd, { env });
+  try {
+    assert.ok(first.logs.some((l) => /store: PostgreSQL/.test(l)));
+    await assert.rejects(
+      fs.access(join(cwd, 'rollover-data', 'rollover.db')),
+      'no SQLite file beside PostgreSQL',
+    );
+    assert.equal((await cli(['lb', 'add', 'pg-edge'], { cwd, env: cfg(cwd) })).code, 0);
+    const backup = await cli(['backup', '--out', 'x.db'], { cwd, env: cfg(cwd) });
+    assert.equal(backup.code, 1);
+    assert.match(backup.stderr, /NOT_YET.*pg_dump/);
+  } finally {
+    await first.s.close();
+  }
+  const key = readFileSync(join(cwd, 'rollover-data', 'master.key'), 'utf8').trim();
+  await assert.rejects(
+    start(cwd, { env: { ...env, ROLLOVER_MASTER_KEY: generateMasterKey().toString('base64') } }),
+    (e: Error & { code?: string }) => e.code === 'WRONG_MASTER_KEY',
+  );
+  const second = await start(cwd, { env: { ...env, ROLLOVER_MASTER_KEY: key } });
+  try {
+    const lbs = await cli(['lb', 'list', '--json'], { cwd, env: cfg(cwd) });
+    assert.deepEqual(
+      lbs.json().map((l: { name: string }) => l.name),
+      ['pg-edge'],
+    );
+  } finally {
+    await second.s.close();
   }
 });
