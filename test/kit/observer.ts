@@ -41,8 +41,9 @@ export async function observeHandshakes(p: {
 
 /**
  * What must hold across an exchange at T: no failures, nothing served the new leaf to a handshake that
- * finished before T, and from the first new-leaf handshake on, nothing started later got the old one.
- * Returns the first new-leaf handshake's lateness after T.
+ * finished before T, and (for a per-handshake switch) from the first new-leaf handshake on, nothing
+ * started later got the old one. Reports the first new-leaf handshake's lateness after T and the
+ * lateness from which every handshake got the new leaf.
  */
 export function exchangeFacts(obs: Observation[], p: { at: number; oldSha: string; newSha: string }) {
   const failures = obs.filter((o) => o.error);
@@ -51,11 +52,16 @@ export function exchangeFacts(obs: Observation[], p: { at: number; oldSha: strin
   const oldAfterFirstNew = firstNew
     ? obs.filter((o) => o.startedAt > firstNew.doneAt && o.sha256 === p.oldSha)
     : [];
+  // The instant from which every handshake gets the new leaf (a graceful reload overlaps old and new
+  // workers for a moment; a per-handshake switch does not).
+  const lastOld = obs.filter((o) => o.sha256 === p.oldSha).at(-1);
+  const settled = obs.find((o) => o.sha256 === p.newSha && (!lastOld || o.startedAt > lastOld.doneAt));
   return {
     total: obs.length,
     failures,
     newBeforeT,
     oldAfterFirstNew,
     firstNewLatenessMs: firstNew ? firstNew.doneAt - p.at : undefined,
+    settledLatenessMs: settled ? settled.doneAt - p.at : undefined,
   };
 }

@@ -1,0 +1,112 @@
+/**
+ * The nginx adapter against a real nginx: files renamed into place and a graceful reload at T by the
+ * agent's own clock; handshakes observed from outside: no failure, the new certificate only after T.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+import { NginxDriver } from '../../src/adapters/nginx/driver.js';
+import { observeLeaf } from '../../src/adapters/observe.js';
+import { TimedDataPlane } from '../../src/adapters/timed-data-plane.js';
+import { type CredentialRecord, recordFromCredential } from '../../src/lb/credential-record.js';
+import type { Credential } from '../../src/pki/credential.js';
+import { encodeCertificatesPem } from '../../src/pki/formats/pem.js';
+import { privateKeyToPem } from '../../src/pki/keys.js';
+import { systemClock } from '../../src/shared/time.js';
+import { mintCredential, mintRoot } from '../kit/ca.js';
+import { freePort, startBackend } from '../kit/net.js';
+import { type NginxProcess, startNginx } from '../kit/nginx.js';
+import { exchangeFacts, observeHandshakes } from '../kit/observer.js';
+import { tempDir } from '../kit/tmp.js';
+
+const dir = tempDir();
+let nginx: NginxProcess;
+let oldRec: CredentialRecord;
+let newRec: CredentialRecord;
+let newCred: Credential;
+
+function agent(stateDir: string): TimedDataPlane {
+  return new TimedDataPlane({
+    driver: new NginxDriver({
+      pidFile: nginx.pidFile,
+      virtualServers: {
+        vs1: {
+          certPath: nginx.certPath,
+          keyPath: nginx.keyPath,
+          host: '127.0.0.1',
+          port: nginx.port,
+          servername: 'lb.test',
+        },
+      },
+    }),
+    virtualServers: [{ name: 'vs1', hosts: ['lb.test'] }],
+    stateDir,
+    clock: systemClock,
+    initial: { vs1: oldRec },
+    prepareLeadMs: 500,
+  });
+}
+
+describe('nginx adapter', () => {
+  before(async () => {
+    const oldCred = await mintCredential(await mintRoot('nginx Old Root'), ['lb.test']);
+    newCred = await mintCredential(await mintRoot('nginx New Root'), ['lb.test']);
+    oldRec = recordFromCredential(oldCred);
+    newRec = recordFromCredential(newCred);
+    writeFileSync(join(dir, 'tls.crt'), oldRec.certPem);
+    writeFileSync(join(dir, 'tls.key'), oldRec.keyPem, { mode: 0o600 });
+    const backend = await startBackend();
+    nginx = await startNginx({
+      dir,
+      port: await freePort(),
+      backendPort: backend.port,
+      serverName: 'lb.test',
+    });
+  });
+
+  test('files and a graceful reload at T: no failure, nothing new before T, nothing old after the first new', async () => {
+    const dp = agent(join(dir, 'state'));
+    await dp.start();
+    const at = Date.now() + 1500;
+    await dp.stage('vs1', {
+      keyPem: privateKeyToPem(newCred.key.keyObject),
+      certPem: encodeCertificatesPem(newCred.chain.map((x) => x.der)),
+      rootPem: encodeCertificatesPem([newCred.root.der]),
+      activateAt: new Date(at),
+    });
+    const obs = await observeHandshakes({
+      host: '127.0.0.1',
+      port: nginx.port,
+      servername: 'lb.test',
+      until: at + 1500,
+    });
+    const f = exchangeFacts(obs, { at, oldSha: oldRec.sha256, newSha: newRec.sha256 });
+    assert.deepEqual(f.failures, []);
+    assert.deepEqual(f.newBeforeT, []);
+    // A graceful reload lets the old worker accept a little longer: the switch settles instead of flipping.
+    assert.ok(
+      f.settledLatenessMs !== undefined && f.settledLatenessMs >= 0,
+      'from some point after T nginx serves only the new certificate',
+    );
+    assert.ok(
+      obs.some((o) => o.doneAt < at && o.sha256 === oldRec.sha256),
+      'the old one was served before T',
+    );
+    assert.equal(readFileSync(nginx.certPath, 'utf8'), newRec.certPem, 'the live files are the new ones');
+    assert.equal(
+      await observeLeaf({ host: '127.0.0.1', port: nginx.port, servername: 'lb.test' }),
+      newRec.sha256,
+    );
+    const st = (await dp.status()).virtualServers[0]!;
+    assert.equal(st.active.sha256, newRec.sha256);
+    assert.ok(st.lastSwap?.latenessMs !== null);
+    const rolled = await dp.rollback('vs1');
+    assert.equal(rolled.active.sha256, oldRec.sha256);
+    assert.equal(
+      await observeLeaf({ host: '127.0.0.1', port: nginx.port, servername: 'lb.test' }),
+      oldRec.sha256,
+    );
+    dp.close();
+  });
+});
