@@ -205,6 +205,12 @@ describe('bad input to the PKI commands', () => {
     cpSync(p('good'), p('leaf-as-ca'), { recursive: true });
     writeFileSync(p('leaf-as-ca', 'ca.crt'), readFileSync(p('good', 'tls.crt')));
     writeFileSync(p('leaf-as-ca', 'ca.key'), readFileSync(p('good', 'tls.key')));
+    await ok(['kit', '--root', p('root-a', 'ca.crt'), '--out', p('kit')]);
+    for (const f of ['truststore.p12', 'truststore.jks']) {
+      const bytes = readFileSync(p('kit', f));
+      bytes[bytes.length - 1]! ^= 0x01;
+      writeFileSync(p(`tampered-${f}`), bytes);
+    }
     const good = readFileSync(p('good', 'tls.crt'), 'utf8');
     writeFileSync(p('garbage.pem'), 'this is not a certificate\n');
     writeFileSync(p('truncated.pem'), good.slice(0, Math.floor(good.length / 2)));
@@ -723,6 +729,47 @@ describe('bad input to the PKI commands', () => {
         p('never'),
       ],
       code: 'FILE_NOT_FOUND',
+    },
+    {
+      name: 'a PKCS#12 with a wrong password',
+      args: () => ['cert', 'inspect', p('kit', 'truststore.p12'), '--password', 'not-changeit'],
+      code: 'WRONG_PASSWORD',
+    },
+    {
+      name: 'a JKS with a wrong password',
+      args: () => ['cert', 'inspect', p('kit', 'truststore.jks'), '--password', 'not-changeit'],
+      code: 'WRONG_PASSWORD',
+    },
+    {
+      name: 'a PKCS#12 with a broken MAC',
+      args: () => ['cert', 'inspect', p('tampered-truststore.p12'), '--password', 'changeit'],
+      code: 'WRONG_PASSWORD',
+    },
+    {
+      name: 'a JKS with a broken integrity trailer',
+      args: () => ['cert', 'inspect', p('tampered-truststore.jks'), '--password', 'changeit'],
+      code: 'WRONG_PASSWORD',
+    },
+    {
+      name: 'a kit whose root is a server certificate',
+      args: () => ['kit', '--root', p('good', 'tls.crt'), '--out', p('never')],
+      code: 'NOT_A_CA_CERT',
+    },
+    {
+      name: 'an export over an existing file',
+      args: () => [
+        'cert',
+        'export',
+        '--credential',
+        p('good'),
+        '--format',
+        'pkcs12',
+        '--password',
+        'changeit',
+        '--out',
+        p('kit', 'truststore.p12'),
+      ],
+      code: 'FILE_EXISTS',
     },
     {
       name: 'cert check on a swapped key',
