@@ -337,7 +337,8 @@ export async function listSenders(env: CoordinatorEnv, p: Principal, tenantRef?:
   if (tenantRef !== undefined) {
     const t = await byRef(env.store, 'tenants', tenantRef);
     // A tenant the caller cannot see may still hold their sender (sender-admin): filter, don't refuse.
-    filter = { column: 'tenant_id', values: t ? [t.id] : [] };
+    // Query even for a tenant that does not exist, so a hidden tenant and a missing one cost the same.
+    filter = { column: 'tenant_id', values: [t?.id ?? tenantRef] };
   }
   return (await env.store.list('senders', filter))
     .filter((s) => can(p, 'read', senderResource(s)))

@@ -104,5 +104,21 @@ export async function restoreSqlite(
     await fs.rm(tmp, { force: true });
     fail('IO_ERROR', `restore failed, the store is unchanged: ${(e as Error).message}`);
   }
+  // The restored log records its own restore, so the chain shows where history was replaced.
+  const store = await Store.open({ kind: 'sqlite', file: target }, key);
+  try {
+    await store.append({
+      at: now.toISOString(),
+      actor: 'rollover',
+      role: 'system',
+      organisation: '',
+      action: 'store.restore',
+      targetKind: 'store',
+      targetId: DATA_FILES.db,
+      change: JSON.stringify({ from: file, previous: previous ?? null, events: checked.events }),
+    });
+  } finally {
+    await store.close();
+  }
   return { restored: target, previous, events: checked.events, counts: checked.counts };
 }

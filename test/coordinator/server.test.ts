@@ -229,6 +229,10 @@ test('backup and restore round trip: the restored store is the backed-up one, ch
     const tenants = await cli(['tenant', 'list', '--json'], { cwd, env });
     assert.equal(tenants.json().length, 1);
     assert.equal((await cli(['audit', 'verify'], { cwd, env })).code, 0);
+    const events = (await cli(['audit', 'export'], { cwd, env })).stdout.trim().split('\n');
+    const last = JSON.parse(events.at(-1)!);
+    assert.equal(last.action, 'store.restore', 'the restore is on the record');
+    assert.ok(!events.some((e) => e.includes('after-backup')), 'history after the backup is gone with it');
   } finally {
     await running?.close();
   }
