@@ -31,6 +31,7 @@ type ToWorker =
 
 /** Messages from a worker to the primary. */
 type FromWorker =
+  | { type: 'lb:hello' }
   | { type: 'lb:ready' }
   | { type: 'lb:failed'; message: string }
   | { type: 'lb:ack'; id: number; facts?: RuntimeFacts };
@@ -81,7 +82,10 @@ export async function startClusterPrimary(
       const w = cluster.fork({ ROLLOVER_LB_LOG_LEVEL: config.logLevel });
       workers.push(w);
       w.on('message', (m: FromWorker) => {
-        if (m.type === 'lb:ready') resolve();
+        // The worker says hello once its message listener exists (earlier messages would be lost).
+        if (m.type === 'lb:hello')
+          w.send({ type: 'lb:init', config, slots: state.virtualServers } satisfies ToWorker);
+        else if (m.type === 'lb:ready') resolve();
         else if (m.type === 'lb:failed') reject(new Error(m.message));
         else if (m.type === 'lb:ack') {
           const p = pending.get(m.id);
@@ -176,6 +180,8 @@ export function runClusterWorker(deps: { clock: Clock; log: Logger }): void {
   let config: LbConfig | undefined;
   const telemetry = new LbTelemetry();
   // The primary's AggregatorRegistry asks each worker for this registry's metrics.
+  // Constructing one installs the worker-side listener that answers the primary.
+  new AggregatorRegistry();
   AggregatorRegistry.setRegistries([telemetry.registry]);
   process.on('message', async (m: ToWorker) => {
     try {
@@ -201,4 +207,5 @@ export function runClusterWorker(deps: { clock: Clock; log: Logger }): void {
       send({ type: 'lb:failed', message: (e as Error).message });
     }
   });
+  send({ type: 'lb:hello' });
 }

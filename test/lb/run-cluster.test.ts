@@ -1,0 +1,120 @@
+/**
+ * `rollover lb run --workers 2` as a real process: both workers serve, every worker switches at T
+ * (new connections across T never get the old certificate after it), status and metrics aggregate
+ * the workers, and SIGTERM drains and exits 0.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join, resolve } from 'node:path';
+import { after, test } from 'node:test';
+import { mintCredential, mintRoot, saveCredential } from '../kit/ca.js';
+import { cli } from '../kit/cli.js';
+import { tempDir } from '../kit/tmp.js';
+import { get, sleep, startBackend, trusting } from './kit.js';
+
+const dir = tempDir();
+const oldRoot = await mintRoot('Old Root');
+const newRoot = await mintRoot('New Root');
+const oldCred = await mintCredential(oldRoot, ['lb.test']);
+const newCred = await mintCredential(newRoot, ['lb.test']);
+const OLD = oldCred.chain[0]!.sha256;
+const NEW = newCred.chain[0]!.sha256;
+const both = trusting(oldCred, newCred);
+const backend = await startBackend();
+const stateDir = join(dir, 'state');
+const bin = resolve(import.meta.dirname, '../../../bin/rollover.js');
+
+let child: ChildProcess | undefined;
+after(() => child?.kill('SIGKILL'));
+
+async function waitForStatus(): Promise<any> {
+  for (let i = 0; i < 100; i++) {
+    const r = await cli(['lb', 'status', '--state-dir', stateDir, '--json']);
+    if (r.code === 0) return r.json();
+    await sleep(100);
+  }
+  throw new Error('the data plane did not come up');
+}
+
+test('lb run with two workers serves, swaps at T in every worker, and drains on SIGTERM', async () => {
+  child = spawn(
+    process.execPath,
+    [
+      bin,
+      'lb',
+      'run',
+      '--listen',
+      '127.0.0.1:0',
+      '--host',
+      'lb.test',
+      '--credential',
+      await saveCredential(join(dir, 'old'), oldCred),
+      '--backend',
+      backend.url,
+      '--state-dir',
+      stateDir,
+      '--metrics',
+      '127.0.0.1:0',
+      '--workers',
+      '2',
+      '--log-level',
+      'warn',
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  const status = await waitForStatus();
+  assert.equal(status.workers, 2);
+  const port = Number(status.virtualServers[0].listen.split(':').pop());
+
+  const T = Date.now() + 1000;
+  const staged = await cli([
+    'lb',
+    'stage',
+    '--state-dir',
+    stateDir,
+    '--credential',
+    await saveCredential(join(dir, 'new'), newCred),
+    '--at',
+    new Date(T).toISOString(),
+  ]);
+  assert.equal(staged.code, 0, staged.stderr);
+
+  const seen: Array<{ startedAt: number; fingerprint: string }> = [];
+  const failures: string[] = [];
+  const loop = async () => {
+    while (Date.now() < T + 800) {
+      const startedAt = Date.now();
+      try {
+        const a = await get(port, { ctx: both, ...(seen.length % 2 ? { servername: 'lb.test' } : {}) });
+        if (a.status !== 200) failures.push(`status ${a.status}`);
+        seen.push({ startedAt, fingerprint: a.fingerprint });
+      } catch (e) {
+        failures.push((e as Error).message);
+      }
+    }
+  };
+  await Promise.all([loop(), loop(), loop(), loop()]);
+  assert.deepEqual(failures, []);
+  assert.deepEqual(
+    seen.filter((h) => h.startedAt >= T && h.fingerprint !== NEW),
+    [],
+  );
+  assert.ok(seen.some((h) => h.startedAt < T && h.fingerprint === OLD));
+  assert.ok(seen.filter((h) => h.startedAt >= T).length > 20);
+
+  const metricsUrl = (await waitForStatus()).metrics;
+  const metrics = await (await fetch(metricsUrl)).text();
+  const handshakes = (fp: string) =>
+    Number(
+      new RegExp(
+        `rollover_lb_handshakes_total\\{virtual_server="default",fingerprint="${fp}",listener="main"\\} (\\d+)`,
+      ).exec(metrics)?.[1] ?? 0,
+    );
+  assert.equal(handshakes(OLD) + handshakes(NEW), seen.length);
+
+  child.kill('SIGTERM');
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 0);
+  child = undefined;
+});
