@@ -1,6 +1,7 @@
 /** Small servers the verify and bad-input tests point at: plain HTTP, silent TCP, a refused port, a recorder. */
 import { once } from 'node:events';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import { onFileEnd } from '../kit/cleanup.js';
 
@@ -55,9 +56,12 @@ export interface Recorded {
  * An HTTP server standing in for the coordinator: records every request; answers 201 to the token
  * `good-token`, 403 to any other; serves `status` JSON on GET.
  */
-export async function startRecorder(status?: () => unknown): Promise<{ url: string; seen: Recorded[] }> {
+export async function startRecorder(
+  status?: () => unknown,
+  tls?: { key: string; cert: string },
+): Promise<{ url: string; seen: Recorded[] }> {
   const seen: Recorded[] = [];
-  const s = http.createServer((q, r) => {
+  const handler = (q: http.IncomingMessage, r: http.ServerResponse) => {
     let text = '';
     q.on('data', (c) => {
       text += c;
@@ -77,12 +81,13 @@ export async function startRecorder(status?: () => unknown): Promise<{ url: stri
       r.statusCode = q.headers.authorization === 'Bearer good-token' ? 201 : 403;
       r.end(r.statusCode === 201 ? '{"ok":true}' : '{"error":"token not scoped to this sender"}');
     });
-  });
+  };
+  const s = tls ? https.createServer(tls, handler) : http.createServer(handler);
   s.listen(0, '127.0.0.1');
   await once(s, 'listening');
   onFileEnd(() => {
     s.closeAllConnections();
     s.close();
   });
-  return { url: `http://127.0.0.1:${(s.address() as net.AddressInfo).port}`, seen };
+  return { url: `${tls ? 'https' : 'http'}://127.0.0.1:${(s.address() as net.AddressInfo).port}`, seen };
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { ReadinessEvidenceSchema, RootRemovalSchema } from '../../src/api/contract/evidence.js';
 import { encodePem } from '../../src/pki/formats/pem.js';
+import { privateKeyToPem } from '../../src/pki/keys.js';
 import { mintCredential, mintIntermediate, mintRoot } from '../kit/ca.js';
 import { cli } from '../kit/cli.js';
 import { startTlsServer } from '../kit/tls-server.js';
@@ -168,6 +169,37 @@ test('--report posts readiness evidence that matches the contract, with the bear
   ]);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /error\[REPORT_FAILED\].*403/);
+});
+
+test('--report reaches an HTTPS coordinator whose CA is given with --report-ca, and only with it', async () => {
+  const coordRoot = await mintRoot('Coordinator Root');
+  const coordCred = await mintCredential(coordRoot, ['coordinator.test']);
+  writeFileSync(p('coord-ca.pem'), encodePem('CERTIFICATE', coordRoot.cert.der));
+  const secure = await startRecorder(undefined, {
+    key: privateKeyToPem(coordCred.key.keyObject),
+    cert: encodePem('CERTIFICATE', coordCred.chain[0]!.der),
+  });
+  const ts = await store('both-4.pem', ['old.pem', 'new.pem']);
+  const url = `${secure.url}/api/v1/renewals/r1/evidence`;
+  const args = [
+    'sender',
+    'verify',
+    '--truststore',
+    ts,
+    '--url',
+    good,
+    '--report',
+    url,
+    '--token',
+    'good-token',
+  ];
+  const untrusted = await cli(args);
+  assert.equal(untrusted.code, 1);
+  assert.match(untrusted.stderr, /error\[REPORT_FAILED\]/);
+  assert.equal(secure.seen.length, 0);
+  const ok = await cli([...args, '--report-ca', p('coord-ca.pem')]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(ReadinessEvidenceSchema.parse(secure.seen[0]!.body).result, 'trusted');
 });
 
 test('removal before the safe-removal instant is refused; --force --reason or a later time allows it and is reported', async () => {
