@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /** `sender verify`: a handshake with only the truststore's anchors, as a report and an evidence record. */
 
 import type { TruststoreType } from '../truststore/formats/index.js';
@@ -12,7 +13,10 @@ export interface VerifyReport extends HandshakeResult {
   truststore: {
     file: string;
     type: TruststoreType;
+    /** The store's entries. */
     anchors: Array<{ alias: string; sha256: string; subject: string }>;
+    /** SHA-256 of every certificate the handshake trusted (for the system store: its whole bundle). */
+    trusted: string[];
   };
   checkedAt: string;
 }
@@ -42,6 +46,7 @@ export async function verifySender(p: {
       file: store.path,
       type: store.type,
       anchors: store.entries.map((e) => ({ alias: e.alias, sha256: e.cert.sha256, subject: e.cert.subject })),
+      trusted: [...new Set(anchors.map((d) => createHash('sha256').update(d).digest('hex')))],
     },
     ...result,
     checkedAt: p.now.toISOString(),
@@ -55,7 +60,7 @@ export function readinessRecord(sender: string, r: VerifyReport): Record<string,
     sender,
     url: r.url,
     ...(r.servername ? { servername: r.servername } : {}),
-    truststore: { type: r.truststore.type, anchors: [...new Set(r.truststore.anchors.map((a) => a.sha256))] },
+    truststore: { type: r.truststore.type, anchors: r.truststore.trusted },
     ...(r.chain[0] ? { servedSha256: r.chain[0].sha256 } : {}),
     servedChain: r.chain.map((c) => c.sha256),
     ...(r.anchor ? { anchorSha256: r.anchor.sha256 } : {}),
