@@ -364,3 +364,23 @@ export const NodeParams = z.object({
   id: Ref.openapi({ param: { name: 'id', in: 'path' } }),
   node: Ref.openapi({ param: { name: 'node', in: 'path' } }),
 });
+
+/** Body of POST /cas. */
+export const CaCreate = z
+  .object({ name: Name, certificatePem: Pem, keyPem: Pem.optional() })
+  .strict()
+  .openapi('CaCreate');
+
+/** A CA as shown: never its key. */
+export const CaInfo = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    subject: z.string(),
+    fingerprint: z.string(),
+    selfSigned: z.boolean(),
+    hasKey: z.boolean(),
+    notAfter: Instant,
+    createdAt: Instant,
+  })
+  .openapi('CertificateAuthority');

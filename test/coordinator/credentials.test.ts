@@ -115,3 +115,56 @@ test('only a node of a load balancer serving the credential gets its key', async
   );
   assert.equal((await co.call('GET', path, { token: rotated })).status, 200);
 });
+
+test('a CA is imported with its key sealed, or without a key as an external root; a leaf or a wrong key is refused', async () => {
+  const withKey = await co.call('POST', '/api/v1/cas', {
+    body: {
+      name: 'new-root',
+      certificatePem: encodeCertificatesPem([root.cert.der]),
+      keyPem: privateKeyToPem(root.key.keyObject),
+    },
+  });
+  assert.equal(withKey.status, 201, withKey.text);
+  assert.equal(withKey.body.hasKey, true);
+  assert.equal(withKey.body.selfSigned, true);
+  assert.equal(withKey.body.fingerprint, root.cert.sha256);
+  assert.equal(
+    await co.store.privateKeyPem('cas', withKey.body.id),
+    privateKeyToPem(root.key.keyObject),
+    'the key opens with the master key',
+  );
+  const raw = await co.store.db
+    .selectFrom('cas')
+    .select('key_sealed')
+    .where('id', '=', withKey.body.id)
+    .executeTakeFirst();
+  assert.ok(!raw!.key_sealed!.includes('PRIVATE KEY'));
+
+  const external = await co.call('POST', '/api/v1/cas', {
+    body: { name: 'external-root', certificatePem: encodeCertificatesPem([otherRoot.cert.der]) },
+  });
+  assert.equal(external.body.hasKey, false);
+  const listed = await co.call('GET', '/api/v1/cas', { token: w.tokens.auditor });
+  assert.deepEqual(listed.body.map((c: { name: string }) => c.name).sort(), ['external-root', 'new-root']);
+  assert.ok(!listed.text.includes('PRIVATE KEY'));
+
+  const before = (await co.store.list('cas')).length;
+  const leaf = await co.call('POST', '/api/v1/cas', {
+    body: { name: 'leaf', certificatePem: encodeCertificatesPem([cred.chain[0]!.der]) },
+  });
+  assert.equal(leaf.body.code, 'NOT_A_CA');
+  const mismatch = await co.call('POST', '/api/v1/cas', {
+    body: {
+      name: 'mismatch',
+      certificatePem: encodeCertificatesPem([otherRoot.cert.der]),
+      keyPem: privateKeyToPem(root.key.keyObject),
+    },
+  });
+  assert.equal(mismatch.body.code, 'KEY_MISMATCH');
+  const byTenant = await co.call('POST', '/api/v1/cas', {
+    token: w.tokens.tenantAdmin,
+    body: { name: 'tenant-root', certificatePem: encodeCertificatesPem([otherRoot.cert.der]) },
+  });
+  assert.equal(byTenant.status, 403);
+  assert.equal((await co.store.list('cas')).length, before);
+});

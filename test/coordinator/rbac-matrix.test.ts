@@ -314,6 +314,20 @@ const CASES: Case[] = [
     body: (w) => ({ role: 'tenant-admin', scope: w.tenantA, organisation: 'Acme' }),
     expect: { admin: 201, auditor: 403, tenantAdmin: 403, integrationDev: 403, senderAdmin: 404 },
   },
+  { name: 'list CAs', method: 'GET', path: () => '/api/v1/cas', expect: readers(200) },
+  {
+    name: 'show a CA',
+    method: 'GET',
+    path: () => '/api/v1/cas/ca_doesnotexist',
+    expect: { ...all(403), admin: 404, auditor: 404 },
+  },
+  {
+    name: 'import a CA',
+    method: 'POST',
+    path: () => '/api/v1/cas',
+    body: () => ({ name: 'r', certificatePem: 'x' }),
+    expect: { ...all(403), admin: 400 },
+  },
   { name: 'list credentials', method: 'GET', path: () => '/api/v1/credentials', expect: readers(200) },
   {
     name: 'show a credential',

@@ -1,14 +1,53 @@
 /** Routes for server credentials and node tokens; the key goes only to an authenticated LB node. */
 import { z } from '@hono/zod-openapi';
+import * as cas from '../../coordinator/authorities.js';
 import * as creds from '../../coordinator/credentials.js';
 import type { CoordinatorEnv } from '../../coordinator/env.js';
 import type { ApiApp } from '../app.js';
 import { op } from '../route.js';
-import { CredentialCreate, CredentialInfo, IdParam, NodeCredential, NodeParams } from '../schemas.js';
+import {
+  CaCreate,
+  CaInfo,
+  CredentialCreate,
+  CredentialInfo,
+  IdParam,
+  NodeCredential,
+  NodeParams,
+} from '../schemas.js';
 
-/** Registers the credential routes. */
+/** Registers the CA and credential routes. */
 export function registerCredentialRoutes(app: ApiApp, env: CoordinatorEnv): void {
   const P = '/api/v1';
+  op(
+    app,
+    {
+      method: 'post',
+      path: `${P}/cas`,
+      summary: 'Import a CA certificate (with its key, sealed at rest, or without for an external root)',
+      tag: 'credentials',
+      body: CaCreate,
+      response: CaInfo,
+      status: 201,
+    },
+    async (c, i) => cas.importCa(env, c.var.principal, i.body),
+  );
+  op(
+    app,
+    { method: 'get', path: `${P}/cas`, summary: 'List CAs', tag: 'credentials', response: z.array(CaInfo) },
+    async (c) => cas.listCas(env, c.var.principal),
+  );
+  op(
+    app,
+    {
+      method: 'get',
+      path: `${P}/cas/{id}`,
+      summary: 'Show a CA',
+      tag: 'credentials',
+      params: IdParam,
+      response: CaInfo,
+    },
+    async (c, i) => cas.showCa(env, c.var.principal, i.params.id),
+  );
   op(
     app,
     {
