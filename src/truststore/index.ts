@@ -4,4 +4,5 @@ export * from './anchor.js';
 export * from './formats/index.js';
 export * from './operations.js';
 export * from './plan.js';
+export * from './removal-policy.js';
 export * from './subject-hash.js';
