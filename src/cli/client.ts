@@ -6,7 +6,6 @@
  */
 import { promises as fs } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Agent, fetch as undiciFetch } from 'undici';
 import { exists, readFileChecked, writeFileAtomic } from '../files/atomic.js';
 import { ERROR_CODES, type ErrorCode, fail, RolloverError } from '../shared/errors.js';
 import type { CliContext } from './context.js';
@@ -141,22 +140,28 @@ export async function makeClient(
   }
   if (base.protocol !== 'http:' && base.protocol !== 'https:')
     fail('BAD_ARGUMENT', `${server} is not an http(s) URL`);
-  const dispatcher = caFile
-    ? new Agent({ connect: { ca: (await readFileChecked(caFile)).toString('utf8') } })
-    : undefined;
+  // undici only when a CA must be trusted (its Agent carries the CA); it is loaded on use, as it is large.
+  let doFetch: (url: string, init: Record<string, unknown>) => Promise<Response> = (url, init) =>
+    fetch(url, init as RequestInit);
+  if (caFile) {
+    const ca = (await readFileChecked(caFile)).toString('utf8');
+    const undici = await import('undici');
+    const dispatcher = new undici.Agent({ connect: { ca } });
+    doFetch = (url, init) =>
+      undici.fetch(url, { ...init, dispatcher } as never) as unknown as Promise<Response>;
+  }
   const root = server.replace(/\/+$/, '');
 
   async function send(method: string, path: string, body?: unknown) {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    let res: Awaited<ReturnType<typeof undiciFetch>>;
+    let res: Response;
     try {
-      res = await undiciFetch(`${root}${path}`, {
+      res = await doFetch(`${root}${path}`, {
         method,
         headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        ...(dispatcher ? { dispatcher } : {}),
       });
     } catch (e) {
       const cause = (e as { cause?: Error }).cause;

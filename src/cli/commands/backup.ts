@@ -5,8 +5,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../../files/atomic.js';
-import { restoreSqlite } from '../../store/backup.js';
-import { resolveMasterKey } from '../../store/data-dir.js';
 import { type ClientFlags, clientCommand, resolveClient } from '../client.js';
 import type { CliContext } from '../context.js';
 import type { Runner } from '../program.js';
@@ -37,6 +35,9 @@ export function registerBackup(program: Command, ctx: CliContext, run: Runner): 
     .option('--json', 'print JSON')
     .action(
       run(async (file: string, o: { dataDir: string; masterKeyFile?: string; json?: boolean }) => {
+        // Loaded on use: the store drivers would slow every other command's start.
+        const { resolveMasterKey } = await import('../../store/data-dir.js');
+        const { restoreSqlite } = await import('../../store/backup.js');
         const dataDir = resolve(ctx.cwd, o.dataDir);
         const { key } = await resolveMasterKey({
           dataDir,

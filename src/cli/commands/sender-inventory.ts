@@ -1,6 +1,5 @@
 /** `rollover sender add|list|show|remove|import`: a tenant's senders in the coordinator inventory. */
 import type { Command } from 'commander';
-import { SenderFields } from '../../api/schemas.js';
 import { readSenderCsv } from '../../coordinator/sender-csv.js';
 import { readFileChecked } from '../../files/atomic.js';
 import { fail } from '../../shared/errors.js';
@@ -77,6 +76,8 @@ export function registerSenderInventory(sender: Command, ctx: CliContext, run: R
     run(async (file: string, o: ClientFlags & { tenant: string; json?: boolean }) => {
       const text = (await readFileChecked(file)).toString('utf8');
       const { rows, problems } = readSenderCsv(text);
+      // The API's own row schema, loaded on use (zod and the OpenAPI layer cost every command's start).
+      const { SenderFields } = await import('../../api/schemas.js');
       for (const r of rows) {
         const v = SenderFields.safeParse(r.fields);
         if (!v.success) {

@@ -1,6 +1,5 @@
 /** `rollover server`: run the coordinator (API and store) until interrupted. */
 import type { Command } from 'commander';
-import { runServer } from '../../main/server.js';
 import type { CliContext } from '../context.js';
 import type { Runner } from '../program.js';
 
@@ -21,6 +20,8 @@ export function registerServer(program: Command, ctx: CliContext, run: Runner): 
     .action(
       run(async (o: { dataDir: string; listen: string; tlsCredential?: string; masterKeyFile?: string }) => {
         // The composition root owns the process (signals); this command only hands it the options.
+        // Loaded here, not at the top: the server's modules (store drivers, HTTP) would slow every command.
+        const { runServer } = await import('../../main/server.js');
         await runServer({
           dataDir: o.dataDir,
           listen: o.listen,
