@@ -239,3 +239,52 @@ test('a token created with the CLI works until it is revoked with the CLI', asyn
   assert.equal(after.code, 1);
   assert.match(after.stderr, /error\[UNAUTHENTICATED\].*revoked/);
 });
+
+test('bad CLI input is refused with a stable code and the coordinator unchanged', async () => {
+  const csvNoHeader = join(cwd, 'no-header.csv');
+  await fs.writeFile(csvNoHeader, 'payroll,ops@a.test,jks\n');
+  const csvOpenQuote = join(cwd, 'open-quote.csv');
+  await fs.writeFile(csvOpenQuote, 'name,contacts,truststore_kind\n"payroll,ops@a.test,jks\n');
+  const cases: Array<{ args: string[]; code: number; error: string; cwd?: string }> = [
+    { args: ['lb', 'add', 'x', '--node', 'no-equals-sign'], code: 2, error: 'BAD_ARGUMENT' },
+    { args: ['lb', 'add', 'x', '--kind', 'f5'], code: 2, error: 'BAD_ARGUMENT' },
+    {
+      args: ['vs', 'add', 'v', '--lb', 'missing-lb', '--listen', '0.0.0.0:443', '--host', 'v.test'],
+      code: 1,
+      error: 'NOT_FOUND',
+    },
+    {
+      args: ['tenant', 'add', 't', '--customer', 'C', '--operating-model', 'self-service'],
+      code: 2,
+      error: 'BAD_ARGUMENT',
+    },
+    { args: ['tenant', 'show', 'no-such-tenant'], code: 1, error: 'NOT_FOUND' },
+    {
+      args: ['sender', 'import', '--tenant', 'bulk', join(cwd, 'missing.csv')],
+      code: 1,
+      error: 'FILE_NOT_FOUND',
+    },
+    { args: ['sender', 'import', '--tenant', 'bulk', csvNoHeader], code: 2, error: 'BAD_ARGUMENT' },
+    { args: ['sender', 'import', '--tenant', 'bulk', csvOpenQuote], code: 2, error: 'BAD_ARGUMENT' },
+    { args: ['user', 'add', 'x', '--organisation', 'O', '--role', 'wizard'], code: 2, error: 'BAD_ARGUMENT' },
+    { args: ['token', 'create', 't', '--expires-in', 'forever'], code: 2, error: 'BAD_ARGUMENT' },
+    { args: ['token', 'revoke', 'tok_missing'], code: 1, error: 'NOT_FOUND' },
+    { args: ['audit', 'export', '--after', 'yesterday'], code: 2, error: 'BAD_ARGUMENT' },
+    { args: ['lb', 'list', '--server', 'not a url', '--token', 't'], code: 2, error: 'BAD_ARGUMENT' },
+    { args: ['login', '--server', server.url], code: 2, error: 'BAD_ARGUMENT' },
+    { args: ['restore', 'missing.db', '--data-dir', 'rollover-data'], code: 1, error: 'SERVER_RUNNING' },
+  ];
+  const before = await ok(['audit', 'export']);
+  for (const c of cases) {
+    const r = await cli(c.args, { cwd: c.cwd ?? cwd, env });
+    assert.equal(r.code, c.code, `rollover ${c.args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`^error\\[${c.error}\\]: `), `rollover ${c.args.join(' ')}`);
+  }
+  const json = await cli(['tenant', 'show', 'no-such-tenant', '--json'], { cwd, env });
+  assert.equal(json.json().error.code, 'NOT_FOUND');
+  assert.equal(
+    (await ok(['audit', 'export'])).stdout,
+    before.stdout,
+    'nothing was recorded: nothing changed',
+  );
+});
