@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import type { Runner } from '../program.js';
+import { registerLbAgent } from './lb-agent.js';
 import { registerLbDataPlane } from './lb-dataplane.js';
 import { registerLbInventory } from './lb-inventory.js';
 
@@ -17,5 +18,6 @@ export function registerLb(program: Command, _ctx: CliContext, _run: Runner): Co
     );
   registerLbInventory(lb, _ctx, _run);
   registerLbDataPlane(lb, _ctx, _run);
+  registerLbAgent(lb, _ctx, _run);
   return lb;
 }

@@ -1,0 +1,67 @@
+import { isAbsolute } from 'node:path';
+import { z } from 'zod';
+import { type HostPort, parseHostPort } from '../lb/address.js';
+import { fail } from '../shared/errors.js';
+
+const VirtualServer = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash and underscore'),
+    hosts: z.array(z.string().min(1)).min(1),
+    /** The listener senders connect to (observed after a swap). */
+    listen: z.string(),
+    /** The credential directory served on first start (tls.key, tls.crt, ca.crt). */
+    credential: z.string(),
+    /** HAProxy: the absolute `crt` path of this frontend, exactly as in haproxy.cfg. */
+    crt: z.string().optional(),
+    /** nginx: the absolute `ssl_certificate` and `ssl_certificate_key` paths. */
+    cert: z.string().optional(),
+    key: z.string().optional(),
+  })
+  .strict();
+
+/** The agent configuration file (JSON or YAML). */
+export const AgentConfigSchema = z
+  .object({
+    kind: z.enum(['haproxy', 'nginx']),
+    stateDir: z.string(),
+    control: z.string().default('127.0.0.1:0'),
+    /** HAProxy: the Runtime API socket (`stats socket PATH mode 600 level admin`). */
+    socket: z.string().optional(),
+    /** nginx: the master's pid file. */
+    pidFile: z.string().optional(),
+    /** How long before T the agent prepares the swap. */
+    prepareLeadMs: z.number().int().min(0).default(2000),
+    virtualServers: z.array(VirtualServer).min(1),
+  })
+  .strict();
+
+/** A checked agent configuration. */
+export type AgentConfig = z.infer<typeof AgentConfigSchema> & { controlAddress: HostPort };
+
+/** Checks a parsed configuration: the fields each kind needs, absolute paths, unique names. */
+export function resolveAgentConfig(raw: unknown, path: string): AgentConfig {
+  const parsed = AgentConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    fail('BAD_ARGUMENT', `${path}: ${i.path.join('.') || 'config'}: ${i.message}`);
+  }
+  const c = parsed.data;
+  const abs = (p: string | undefined, what: string) => {
+    if (!p || !isAbsolute(p)) fail('BAD_ARGUMENT', `${path}: ${what} must be an absolute path`);
+  };
+  if (c.kind === 'haproxy') {
+    abs(c.socket, 'socket');
+    for (const v of c.virtualServers) abs(v.crt, `virtualServers.${v.name}.crt (as in haproxy.cfg)`);
+  } else {
+    abs(c.pidFile, 'pidFile');
+    for (const v of c.virtualServers) {
+      abs(v.cert, `virtualServers.${v.name}.cert`);
+      abs(v.key, `virtualServers.${v.name}.key`);
+    }
+  }
+  const names = c.virtualServers.map((v) => v.name);
+  if (new Set(names).size !== names.length)
+    fail('BAD_ARGUMENT', `${path}: virtual server names must be unique`);
+  for (const v of c.virtualServers) parseHostPort(v.listen);
+  return { ...c, controlAddress: parseHostPort(c.control) };
+}

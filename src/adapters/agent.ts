@@ -1,0 +1,75 @@
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import { readCredentialDir } from '../files/credential-dir.js';
+import { type HostPort, parseHostPort } from '../lb/address.js';
+import { startControlServer } from '../lb/control.js';
+import { type CredentialRecord, recordFromCredential } from '../lb/credential-record.js';
+import type { Clock } from '../shared/time.js';
+import type { AgentConfig } from './agent-config.js';
+import type { SwapDriver } from './driver.js';
+import { HaproxyDriver } from './haproxy/driver.js';
+import { NginxDriver } from './nginx/driver.js';
+import { TimedDataPlane } from './timed-data-plane.js';
+
+/** A running agent beside a real HAProxy or nginx. */
+export interface RunningAgent {
+  dataPlane: TimedDataPlane;
+  control: HostPort;
+  close(): Promise<void>;
+}
+
+function driverFor(c: AgentConfig): SwapDriver {
+  if (c.kind === 'haproxy') {
+    return new HaproxyDriver({
+      socketPath: c.socket!,
+      crtPaths: Object.fromEntries(c.virtualServers.map((v) => [v.name, v.crt!])),
+    });
+  }
+  return new NginxDriver({
+    pidFile: c.pidFile!,
+    virtualServers: Object.fromEntries(
+      c.virtualServers.map((v) => {
+        const l = parseHostPort(v.listen);
+        return [
+          v.name,
+          { certPath: v.cert!, keyPath: v.key!, host: l.host, port: l.port, servername: v.hosts[0]! },
+        ];
+      }),
+    ),
+  });
+}
+
+/**
+ * Starts an agent: the data plane's swap driver, the timed data plane with its state directory, and
+ * the same loopback control interface as the built-in node, so the coordinator and `rollover lb
+ * stage|status --state-dir` drive every kind of node alike.
+ */
+export async function startAgent(c: AgentConfig, deps: { clock: Clock; log: Logger }): Promise<RunningAgent> {
+  const initial: Record<string, CredentialRecord> = {};
+  for (const v of c.virtualServers)
+    initial[v.name] = recordFromCredential(await readCredentialDir(v.credential));
+  const dataPlane = new TimedDataPlane({
+    driver: driverFor(c),
+    virtualServers: c.virtualServers.map((v) => ({ name: v.name, hosts: v.hosts, listen: v.listen })),
+    stateDir: c.stateDir,
+    clock: deps.clock,
+    initial,
+    prepareLeadMs: c.prepareLeadMs,
+    log: deps.log,
+  });
+  await dataPlane.start();
+  const { server, address } = await startControlServer({
+    dataPlane,
+    stateDir: c.stateDir,
+    listen: c.controlAddress,
+    pid: process.pid,
+  });
+  return {
+    dataPlane,
+    control: address,
+    async close() {
+      dataPlane.close();
+      await new Promise<void>((r) => (server as Server).close(() => r()));
+    },
+  };
+}
