@@ -321,8 +321,12 @@ export async function importSenders(
     });
   }
   return env.store.transaction(async (tx) => {
-    const out = [];
-    for (const s of input.senders) out.push(senderView(await tx.insert('senders', senderRow(env, t.id, s))));
+    const out = (
+      await tx.insertMany(
+        'senders',
+        input.senders.map((s) => senderRow(env, t.id, s)),
+      )
+    ).map(senderView);
     await record(tx, env, p, 'sender.import', 'tenant', t.id, {
       count: out.length,
       names: out.map((s) => s.name),

@@ -166,6 +166,29 @@ export class Store {
     return row as Row<T>;
   }
 
+  /** Inserts many rows in multi-row statements (ids minted unless given); all or nothing with a transaction. */
+  async insertMany<T extends EntityTable>(
+    table: T,
+    values: Array<Omit<Insertable<Database[T]>, 'id'> & { id?: string }>,
+  ): Promise<Row<T>[]> {
+    const rows = values.map(
+      (v) => ({ ...v, id: v.id ?? newId(ID_PREFIX[table]) }) as unknown as Insertable<Database[T]>,
+    );
+    // 500 rows per statement stays far below SQLite's and PostgreSQL's bound-parameter limits.
+    for (let i = 0; i < rows.length; i += 500) {
+      try {
+        // biome-ignore lint/suspicious/noExplicitAny: Kysely cannot narrow a generic table name
+        await (this.db as Kysely<any>)
+          .insertInto(table)
+          .values(rows.slice(i, i + 500))
+          .execute();
+      } catch (e) {
+        mapDbError(e, NOUN[table]);
+      }
+    }
+    return rows as Row<T>[];
+  }
+
   /** A row by id, or undefined. */
   async get<T extends EntityTable>(table: T, id: string): Promise<Row<T> | undefined> {
     // biome-ignore lint/suspicious/noExplicitAny: Kysely cannot narrow a generic table name

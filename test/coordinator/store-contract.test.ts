@@ -158,6 +158,28 @@ for (const backend of BACKENDS) {
       }
     });
 
+    test('many rows go in together, and one duplicate among them leaves none inside a transaction', async () => {
+      const store = await Store.open(backend.config(), generateMasterKey());
+      try {
+        const lbRow = (name: string) => ({ name, kind: 'builtin', created_at: NOW });
+        const many = Array.from({ length: 1203 }, (_, i) => lbRow(`lb-${i}`));
+        assert.equal((await store.insertMany('load_balancers', many)).length, 1203);
+        assert.equal((await store.list('load_balancers')).length, 1203);
+        const batch = [...Array.from({ length: 700 }, (_, i) => lbRow(`new-${i}`)), lbRow('lb-5')];
+        await assert.rejects(
+          store.transaction((tx) => tx.insertMany('load_balancers', batch)),
+          (e) => isRolloverError(e, 'CONFLICT'),
+        );
+        assert.equal(
+          (await store.list('load_balancers')).length,
+          1203,
+          'the first 500 new rows were rolled back',
+        );
+      } finally {
+        await store.close();
+      }
+    });
+
     test('an invitation can be marked used only once', async () => {
       const store = await Store.open(backend.config(), generateMasterKey());
       try {
