@@ -4,6 +4,7 @@
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import { fail } from '../shared/errors.js';
+import { renewalWorkflow } from './migration-0002-renewal.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations see the database before its types exist
 type AnyDb = Kysely<any>;
@@ -230,6 +231,7 @@ async function initial(db: AnyDb): Promise<void> {
 /** Every migration, in order. Names sort in the order they run. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': { up: initial },
+  '0002_renewal_workflow': { up: renewalWorkflow },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

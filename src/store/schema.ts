@@ -3,6 +3,7 @@
  * serves SQLite and PostgreSQL: instants are ISO 8601 UTC text, lists and objects are JSON text,
  * private keys are AES-256-GCM sealed text (see ./seal.ts).
  */
+import type { Generated } from 'kysely';
 
 /** Key/value facts about the store itself (master-key check, audit head). */
 export interface MetaTable {
@@ -70,6 +71,9 @@ export interface LbNodeTable {
   address: string;
   token_hash: string | null;
   created_at: string;
+  /** Migration 0002: the node's control API URL and its bearer token, sealed. */
+  control_url: string | null;
+  control_token_sealed: string | null;
 }
 
 /** A virtual server: host names, listener, backends, active and staged credential. */
@@ -146,6 +150,19 @@ export interface RenewalTable {
   state: string;
   created_at: string;
   updated_at: string;
+  /** Migration 0002 (renewal workflow): instants computed once at planning. */
+  gate_at: string | null;
+  postpone_deadline: string | null;
+  safe_removal_at: string | null;
+  /** Announcement sequence: 0 first, +1 per postpone (the .ics SEQUENCE). */
+  sequence: Generated<number>;
+  /** The last gate decision (JSON), and an lb-admin override (JSON {by, reason, at}). */
+  gate: string | null;
+  gate_override: string | null;
+  /** Reminder instants (JSON array of ISO strings). */
+  reminders: Generated<string>;
+  /** Per-node handshake-failure counts per client taken at T (JSON), to count only failures after T. */
+  failures_baseline: string | null;
 }
 
 /** Further virtual servers one renewal exchanges at the same T. */
@@ -173,6 +190,8 @@ export interface ForwardingTable {
   state: string;
   actor: string | null;
   updated_at: string;
+  /** Migration 0002: the tenant admin's note passed on to the senders. */
+  message: string | null;
 }
 
 /** Per-sender readiness: notified → acknowledged → verified → old root removed. */
@@ -183,6 +202,9 @@ export interface ReadinessTable {
   state: string;
   evidence: string;
   updated_at: string;
+  /** Migration 0002: handshake failures attributed to this sender after T, and why it fails. */
+  failures_after_t: Generated<number>;
+  reason: string | null;
 }
 
 /** Transactional outbox row, retried until delivered. */
@@ -198,6 +220,9 @@ export interface NotificationTable {
   last_error: string | null;
   created_at: string;
   delivered_at: string | null;
+  /** Migration 0002: unique per (step, recipient), so one step's message is written once. */
+  idempotency_key: string | null;
+  renewal_id: string | null;
 }
 
 /** A scheduled job (stage retries, post-T probes, window closing). */
@@ -210,6 +235,41 @@ export interface JobTable {
   attempts: number;
   locked_by: string | null;
   locked_until: string | null;
+  /** Migration 0002: unique per scheduled duty, so re-arming a job is a no-op. */
+  job_key: string | null;
+  last_error: string | null;
+}
+
+/** Migration 0002: a node's acknowledgement of a renewal's staging, and its verification after T. */
+export interface RenewalNodeTable {
+  renewal_id: string;
+  node_id: string;
+  virtual_server_id: string;
+  sequence: number;
+  staged_ack_at: string | null;
+  verified_at: string | null;
+  served_sha256: string | null;
+  last_error: string | null;
+}
+
+/** Migration 0002: a sender's personal, expiring link for one renewal (only its hash is stored). */
+export interface SenderLinkTable {
+  id: string;
+  renewal_id: string;
+  sender_id: string;
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+}
+
+/** Migration 0002: per-tenant notification settings (webhook, auto-forward). */
+export interface TenantSettingsTable {
+  tenant_id: string;
+  webhook_url: string | null;
+  webhook_secret_sealed: string | null;
+  auto_forward: Generated<number>;
+  updated_at: string;
 }
 
 /** One append-only, hash-chained audit event. */
@@ -249,4 +309,7 @@ export interface Database {
   notifications: NotificationTable;
   jobs: JobTable;
   audit_events: AuditEventTable;
+  renewal_nodes: RenewalNodeTable;
+  sender_links: SenderLinkTable;
+  tenant_settings: TenantSettingsTable;
 }
