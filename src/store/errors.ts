@@ -1,8 +1,11 @@
 /** Maps database constraint failures on either dialect to typed errors. */
 import { fail, isRolloverError } from '../shared/errors.js';
 
-/** Re-throws a unique or foreign-key violation as CONFLICT with `what` in the message; others unchanged. */
-export function mapDbError(e: unknown, what: string): never {
+/**
+ * Re-throws a unique violation as CONFLICT saying `what` already exists, a foreign-key violation as
+ * CONFLICT saying `kind` is still referenced (or references a missing object); others unchanged.
+ */
+export function mapDbError(e: unknown, what: string, kind = 'this object'): never {
   if (isRolloverError(e)) throw e;
   const err = e as { code?: string; message?: string };
   const code = String(err.code ?? '');

@@ -54,7 +54,27 @@ const ID_PREFIX: Record<EntityTable, string> = {
   jobs: 'job',
 };
 
-/** What people call a row of each table, for error messages. */
+/** What people call a row of each table. */
+const KIND: Record<EntityTable, string> = {
+  users: 'the user',
+  api_tokens: 'the token',
+  invitations: 'the invitation',
+  load_balancers: 'the load balancer',
+  lb_nodes: 'the node',
+  virtual_servers: 'the virtual server',
+  cas: 'the CA',
+  credentials: 'the credential',
+  tenants: 'the tenant',
+  senders: 'the sender',
+  renewals: 'the renewal',
+  steps: 'the step',
+  forwardings: 'the forwarding',
+  readiness: 'the readiness record',
+  notifications: 'the notification',
+  jobs: 'the job',
+};
+
+/** How a duplicate of each table's row is described, for error messages. */
 const NOUN: Record<EntityTable, string> = {
   users: 'a user with this name',
   api_tokens: 'this token',
@@ -161,7 +181,7 @@ export class Store {
       // biome-ignore lint/suspicious/noExplicitAny: Kysely cannot narrow a generic table name
       await (this.db as Kysely<any>).insertInto(table).values(row).execute();
     } catch (e) {
-      mapDbError(e, NOUN[table]);
+      mapDbError(e, NOUN[table], KIND[table]);
     }
     return row as Row<T>;
   }
@@ -183,7 +203,7 @@ export class Store {
           .values(rows.slice(i, i + 500))
           .execute();
       } catch (e) {
-        mapDbError(e, NOUN[table]);
+        mapDbError(e, NOUN[table], KIND[table]);
       }
     }
     return rows as Row<T>[];
@@ -230,7 +250,7 @@ export class Store {
         .executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
     } catch (e) {
-      return mapDbError(e, NOUN[table]);
+      return mapDbError(e, NOUN[table], KIND[table]);
     }
   }
 
@@ -241,7 +261,7 @@ export class Store {
       const r = await (this.db as Kysely<any>).deleteFrom(table).where('id', '=', id).executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
     } catch (e) {
-      return mapDbError(e, NOUN[table]);
+      return mapDbError(e, NOUN[table], KIND[table]);
     }
   }
 
