@@ -16,7 +16,7 @@ export function mapDbError(e: unknown, what: string, kind = 'this object'): neve
   if (code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || /FOREIGN KEY/i.test(message)) {
     fail(
       'CONFLICT',
-      `${what} is referenced by other objects or references a missing one: remove those first`,
+      `${kind} is still referenced by other objects (or refers to one that is gone): remove or change those first`,
     );
   }
   throw e;
