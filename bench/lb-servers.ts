@@ -1,0 +1,311 @@
+/**
+ * Benchmark helpers for the load-balancer benchmarks: minted credentials on disk, the three servers
+ * (rollover's built-in data plane, nginx, HAProxy) and an nginx backend, each as a child process,
+ * with their CPU time read from /proc (the whole process tree).
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
+import { join, resolve } from 'node:path';
+import { writeCredentialDir } from '../src/files/credential-dir.js';
+import { createCa } from '../src/pki/authority.js';
+import { type Credential, issueCredential } from '../src/pki/credential.js';
+import { encodeCertificatesPem } from '../src/pki/formats/pem.js';
+import type { KeyType } from '../src/pki/keys.js';
+import { privateKeyToPem } from '../src/pki/keys.js';
+
+/** The repository root (bench files run from dist/bench). */
+export const REPO = resolve(import.meta.dirname, '../..');
+
+/** Installs nginx, haproxy and wrk with apt-get when absent (the benchmark needs them side by side). */
+export function ensureBenchTools(): void {
+  const need: string[] = [];
+  if (!existsSync('/usr/sbin/nginx')) need.push('nginx');
+  if (!existsSync('/usr/sbin/haproxy')) need.push('haproxy');
+  if (!existsSync('/usr/bin/wrk')) need.push('wrk');
+  if (need.length === 0) return;
+  console.error(`installing ${need.join(', ')} with apt-get…`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...need], {
+    stdio: 'ignore',
+    env,
+  });
+}
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** A root and a server credential, written as a credential directory and as the PEM files nginx and HAProxy read. */
+export async function mintBenchCredential(
+  dir: string,
+  name: string,
+  keyType: KeyType = 'ec-p256',
+): Promise<{
+  cred: Credential;
+  dir: string;
+  certFile: string;
+  keyFile: string;
+  pemFile: string;
+  rootFile: string;
+}> {
+  const now = new Date();
+  const ca = await createCa({ subject: `CN=${name} Root,O=rollover bench`, keyType, days: 30, now });
+  const cred = await issueCredential({ ca, keyType, hosts: ['lb.test'], ips: ['127.0.0.1'], days: 7, now });
+  const d = join(dir, name);
+  await writeCredentialDir(d, cred);
+  const certPem = encodeCertificatesPem(cred.chain.map((c) => c.der));
+  const keyPem = privateKeyToPem(cred.key.keyObject);
+  const pemFile = join(d, 'combined.pem');
+  writeFileSync(pemFile, certPem + keyPem, { mode: 0o600 });
+  return {
+    cred,
+    dir: d,
+    certFile: join(d, 'tls.crt'),
+    keyFile: join(d, 'tls.key'),
+    pemFile,
+    rootFile: join(d, 'ca.crt'),
+  };
+}
+
+/** A started server process. */
+export interface Proc {
+  name: string;
+  child: ChildProcess;
+  port: number;
+  stop: () => Promise<void>;
+}
+
+function track(name: string, child: ChildProcess, port: number): Proc {
+  return {
+    name,
+    child,
+    port,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await new Promise((r) => child.once('exit', r));
+      clearTimeout(t);
+    },
+  };
+}
+
+/** Waits until something accepts TCP connections on the port. */
+export async function waitForPort(port: number, ms = 15_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        r(true);
+      });
+      s.once('error', () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on ${port} after ${ms} ms`);
+}
+
+/** 100 bytes, the response body every benchmark backend answers. */
+export const BODY_100 = 'x'.repeat(99) + '\n';
+
+/** An nginx backend answering 100 bytes (the same backend for all three proxies). */
+export async function startNginxBackend(dir: string): Promise<Proc> {
+  const port = await freePort();
+  const prefix = join(dir, 'nginx-backend');
+  execFileSync('mkdir', ['-p', join(prefix, 'logs')]);
+  writeFileSync(
+    join(prefix, 'nginx.conf'),
+    `worker_processes 1;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/logs/error.log error;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  keepalive_timeout 60s;
+  client_body_temp_path ${prefix}/body; proxy_temp_path ${prefix}/proxy; fastcgi_temp_path ${prefix}/fcgi;
+  uwsgi_temp_path ${prefix}/uwsgi; scgi_temp_path ${prefix}/scgi;
+  server {
+    listen 127.0.0.1:${port} backlog=4096;
+    location / { default_type text/plain; return 200 "${BODY_100.trimEnd()}\\n"; }
+  }
+}
+`,
+  );
+  const child = spawn(
+    '/usr/sbin/nginx',
+    ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'],
+    {
+      stdio: 'inherit',
+    },
+  );
+  await waitForPort(port);
+  return track('backend', child, port);
+}
+
+/** nginx as a TLS-terminating proxy, one worker, upstream keep-alive. */
+export async function startNginxProxy(
+  dir: string,
+  pemCert: string,
+  pemKey: string,
+  backendPort: number,
+): Promise<Proc> {
+  const port = await freePort();
+  const prefix = join(dir, 'nginx-proxy');
+  execFileSync('mkdir', ['-p', join(prefix, 'logs')]);
+  writeFileSync(
+    join(prefix, 'nginx.conf'),
+    `worker_processes 1;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/logs/error.log error;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  keepalive_timeout 60s;
+  # wrk keeps the TLS session across reconnects (SSL_clear): refuse resumption so that every
+  # handshake is a full one, as rollover's per-handshake contexts do.
+  ssl_session_cache off;
+  ssl_session_tickets off;
+  client_body_temp_path ${prefix}/body; proxy_temp_path ${prefix}/proxy; fastcgi_temp_path ${prefix}/fcgi;
+  uwsgi_temp_path ${prefix}/uwsgi; scgi_temp_path ${prefix}/scgi;
+  upstream be { server 127.0.0.1:${backendPort}; keepalive 64; keepalive_requests 1000000; }
+  server {
+    listen 127.0.0.1:${port} ssl backlog=4096;
+    ssl_certificate ${pemCert};
+    ssl_certificate_key ${pemKey};
+    location / {
+      proxy_pass http://be;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto https;
+      proxy_set_header X-Forwarded-Host $host;
+    }
+  }
+}
+`,
+  );
+  const child = spawn(
+    '/usr/sbin/nginx',
+    ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'],
+    {
+      stdio: 'inherit',
+    },
+  );
+  await waitForPort(port);
+  return track('nginx', child, port);
+}
+
+/** HAProxy as a TLS-terminating proxy, one thread, connection reuse to the backend. */
+export async function startHaproxy(dir: string, pemFile: string, backendPort: number): Promise<Proc> {
+  const port = await freePort();
+  const cfg = join(dir, 'haproxy.cfg');
+  writeFileSync(
+    cfg,
+    `global
+  nbthread 1
+  maxconn 4096
+  # no session cache and no tickets: full handshakes only (see the nginx note)
+  tune.ssl.cachesize 0
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+  option forwardfor
+  http-reuse always
+frontend fe
+  bind 127.0.0.1:${port} ssl crt ${pemFile} no-tls-tickets
+  http-request set-header X-Forwarded-Proto https
+  default_backend be
+backend be
+  server b1 127.0.0.1:${backendPort}
+`,
+  );
+  const child = spawn('/usr/sbin/haproxy', ['-f', cfg, '-db'], { stdio: 'inherit' });
+  await waitForPort(port);
+  return track('haproxy', child, port);
+}
+
+/** rollover's built-in data plane with one worker (`lb run --workers 1`). */
+export async function startRolloverLb(
+  dir: string,
+  credentialDir: string,
+  backendPort: number,
+  nodeArgs: string[] = [],
+): Promise<Proc & { stateDir: string }> {
+  const port = await freePort();
+  const stateDir = join(dir, 'lb-state');
+  const child = spawn(
+    process.execPath,
+    [
+      ...nodeArgs,
+      join(REPO, 'bin/rollover.js'),
+      'lb',
+      'run',
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--host',
+      'lb.test',
+      '--host',
+      '127.0.0.1',
+      '--credential',
+      credentialDir,
+      '--backend',
+      `http://127.0.0.1:${backendPort}`,
+      '--state-dir',
+      stateDir,
+      '--workers',
+      '1',
+      '--log-level',
+      'error',
+    ],
+    { stdio: 'inherit', cwd: dir },
+  );
+  await waitForPort(port);
+  return { ...track('rollover', child, port), stateDir };
+}
+
+/** CPU seconds (user + system) of a process and all its descendants. */
+export function cpuSeconds(pid: number): number {
+  const tick = 100; // USER_HZ on Linux
+  const parents = new Map<number, number>();
+  const cpu = new Map<number, number>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parents.set(Number(d), Number(f[1]));
+      cpu.set(Number(d), (Number(f[11]) + Number(f[12])) / tick);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  let total = 0;
+  const want = new Set([pid]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [p, pp] of parents) {
+      if (!want.has(p) && want.has(pp)) {
+        want.add(p);
+        grew = true;
+      }
+    }
+  }
+  for (const p of want) total += cpu.get(p) ?? 0;
+  return total;
+}
