@@ -208,7 +208,7 @@ export async function acceptInvitation(
   }
   const hash = await hashPassword(input.password);
   return env.store.transaction(async (tx) => {
-    if (!(await tx.useInvitation(inv.id, nowText(env)))) {
+    if (!(await tx.consumeInvitation(inv.id, nowText(env)))) {
       fail('INVITATION_INVALID', 'this invitation link was already used: ask for a new one');
     }
     const scoped = ROLE_SCOPE[inv.role as Role] === 'sender' ? 'senders' : 'tenants';

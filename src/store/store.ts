@@ -327,7 +327,7 @@ export class Store {
   }
 
   /** Marks an invitation used, only if it was not; returns false when someone used it first. */
-  async useInvitation(id: string, at: string): Promise<boolean> {
+  async consumeInvitation(id: string, at: string): Promise<boolean> {
     const r = await this.db
       .updateTable('invitations')
       .set({ used_at: at })

@@ -195,8 +195,8 @@ for (const backend of BACKENDS) {
           used_at: null,
         });
         const results = await Promise.all([
-          store.useInvitation(inv.id, NOW),
-          store.useInvitation(inv.id, NOW),
+          store.consumeInvitation(inv.id, NOW),
+          store.consumeInvitation(inv.id, NOW),
         ]);
         assert.deepEqual(results.sort(), [false, true]);
       } finally {
