@@ -14,6 +14,7 @@ have wrk || need+=(wrk)
 have c_rehash || need+=(openssl)
 have chattr || need+=(e2fsprogs)
 have update-ca-certificates || need+=(ca-certificates)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "missing tools (${need[*]}): install them with apt-get as root" >&2

@@ -17,6 +17,7 @@ import { registerAuditRoutes } from './routes/audit.js';
 import { registerCredentialRoutes } from './routes/credentials.js';
 import { registerInventoryRoutes } from './routes/inventory.js';
 import { registerPeopleRoutes } from './routes/people.js';
+import { webUi } from './web.js';
 
 /** Variables the middleware puts on each request. */
 export interface ApiEnv {
@@ -85,6 +86,7 @@ export function buildApi(env: CoordinatorEnv, ports: ApiPorts = {}): ApiApp {
   app.notFound(() => problemResponse(problem('NOT_FOUND', 'no such route')));
 
   app.get('/healthz', (c) => c.json({ ok: true }));
+  app.use('*', webUi()); // the web UI and its client routes; never /api/*, /healthz, /.well-known/*, /metrics
 
   app.use(
     '/api/*',

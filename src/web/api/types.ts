@@ -1,0 +1,192 @@
+/**
+ * The shapes the web UI reads from the coordinator API (docs/api.md). Types only: the web bundle
+ * never imports server code at run time. Inventory shapes mirror src/api/schemas.ts; renewal shapes
+ * follow the renewal workflow contract (issue 6).
+ */
+
+/** The roles a user can hold (src/access/roles.ts). */
+export type Role = 'lb-admin' | 'tenant-admin' | 'sender-admin' | 'integration-developer' | 'auditor';
+
+/** GET /me. */
+export interface Me {
+  id: string;
+  name: string;
+  email: string | null;
+  organisation: string;
+  roles: { role: Role; scope: string | null }[];
+}
+
+/** A virtual server. */
+export interface VirtualServer {
+  id: string;
+  name: string;
+  lbId: string;
+  hosts: string[];
+  listen: string;
+  backends: string[];
+  previewListen: string | null;
+  activeCredentialId: string | null;
+  stagedCredentialId: string | null;
+  activateAt: string | null;
+}
+
+/** A credential as shown to people (never its key). */
+export interface CredentialInfo {
+  id: string;
+  name: string;
+  fingerprint: string;
+  rootFingerprint: string;
+  hosts: string[];
+  notAfter: string;
+  createdAt: string;
+}
+
+/** A CA as shown (never its key). */
+export interface CaInfo {
+  id: string;
+  name: string;
+  subject: string;
+  fingerprint: string;
+  selfSigned: boolean;
+  hasKey: boolean;
+  notAfter: string;
+}
+
+/** A tenant. */
+export interface Tenant {
+  id: string;
+  name: string;
+  virtualServerId: string | null;
+  operatingModel: string;
+  customerOrganisation: string;
+}
+
+/** A sender. */
+export interface Sender {
+  id: string;
+  tenantId: string;
+  name: string;
+  contacts: string[];
+  truststoreKind: string;
+}
+
+/** The audit chain verdict. */
+export interface AuditVerdict {
+  ok: boolean;
+  events: number;
+  head?: { seq: number; hash: string };
+  problems: { seq: number; kind: string; message: string }[];
+}
+
+/** One audit event (a JSON line of /audit/events). */
+export interface AuditEvent {
+  seq: number;
+  at?: string;
+  actor?: string;
+  action?: string;
+  [k: string]: unknown;
+}
+
+/** Per-state sender counts of a renewal. */
+export interface Readiness {
+  pending: number;
+  notified: number;
+  acknowledged: number;
+  verified: number;
+  failing: number;
+  'old-root-removed': number;
+}
+
+/** GET /renewals item. */
+export interface RenewalSummary {
+  id: string;
+  state: string;
+  exchangeAt: string;
+  virtualServers: { id: string; name: string; hosts: string[] }[];
+  newRootSha256: string | null;
+  oldRootSha256: string | null;
+  readiness?: Readiness;
+}
+
+/** One recorded step of a renewal. */
+export interface RenewalStep {
+  step: number;
+  kind: string;
+  role: string;
+  actor: string | null;
+  at: string;
+  detail?: string | null;
+}
+
+/** A sender's readiness in a renewal. */
+export interface SenderReadiness {
+  id: string;
+  name: string;
+  tenantId: string;
+  state: string;
+  reason?: string | null;
+  updatedAt: string | null;
+  failuresAfterT: number;
+}
+
+/** GET /renewals/{id}. */
+export interface RenewalDetail extends RenewalSummary {
+  safeRemovalAt: string;
+  gateAt: string | null;
+  postponeDeadline: string | null;
+  rollbackWindowSeconds: number;
+  gatePolicy: string;
+  gate: { decision: string; notReady: number; reason: string | null } | null;
+  steps: RenewalStep[];
+  tenants: {
+    id: string;
+    name: string;
+    operatingModel: string;
+    forwarded: boolean;
+    forwardedAt: string | null;
+    forwardedBy: string | null;
+  }[];
+  senders: SenderReadiness[];
+  nodes: {
+    id: string;
+    name: string;
+    stagedAckAt: string | null;
+    verifiedAt: string | null;
+    servedSha256: string | null;
+    late: boolean;
+  }[];
+  announcementUrl: string | null;
+  statusUrl: string | null;
+}
+
+/** GET /links/{token}: what a sender admin sees through the personal link. */
+export interface SenderLink {
+  renewal: RenewalDetail | RenewalSummary;
+  sender: { id: string; name: string; truststoreKind?: string };
+  fingerprint: string;
+  kitFiles: string[];
+  previewUrl: string | null;
+  verifyCommand: string;
+  state: string;
+  removalAllowed: boolean;
+}
+
+/** GET /inbox item: an announcement for one of the tenant admin's tenants. */
+export interface InboxItem {
+  renewalId: string;
+  tenantId: string;
+  tenantName?: string;
+  exchangeAt: string;
+  state?: string;
+  forwarded: boolean;
+  forwardedAt?: string | null;
+  [k: string]: unknown;
+}
+
+/** GET /expiry item: when a virtual server's credential ends and the latest safe T. */
+export interface ExpiryItem {
+  virtualServerId: string;
+  notAfter: string | null;
+  latestSafeExchangeAt: string | null;
+  [k: string]: unknown;
+}

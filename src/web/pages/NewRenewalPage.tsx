@@ -1,0 +1,201 @@
+/**
+ * Start a renewal: which virtual servers, which credential (an imported one, a PEM upload, or one
+ * issued from a CA the coordinator holds), T with a picker showing local time and UTC, the rollback
+ * window and the gate policy.
+ */
+import { type FormEvent, useState } from 'react';
+import { get, post } from '../api/client.js';
+import type { CaInfo, CredentialInfo, RenewalSummary, VirtualServer } from '../api/types.js';
+import { ErrorNote } from '../components/common.js';
+import { useLive } from '../lib/live.js';
+import { navigate } from '../lib/router.js';
+import { formatInstant, fromLocalInput, localZone, toLocalInput } from '../lib/time.js';
+
+type Source = 'existing' | 'upload' | 'issue';
+
+async function loadChoices() {
+  const [vss, creds, cas] = await Promise.all([
+    get<VirtualServer[]>('/virtual-servers'),
+    get<CredentialInfo[]>('/credentials'),
+    get<CaInfo[]>('/cas'),
+  ]);
+  return { vss, creds, cas: cas.filter((c) => c.hasKey) };
+}
+
+function readFile(input: HTMLInputElement | null): Promise<string> {
+  const f = input?.files?.[0];
+  return f ? f.text() : Promise.resolve('');
+}
+
+/** The page. */
+export function NewRenewalPage() {
+  const preset = new URLSearchParams(location.search).get('vs');
+  const choices = useLive(loadChoices, '', 0);
+  const [vsIds, setVsIds] = useState<string[]>(preset ? [preset] : []);
+  const [source, setSource] = useState<Source>('existing');
+  const [credentialId, setCredentialId] = useState('');
+  const [caId, setCaId] = useState('');
+  const [tLocal, setTLocal] = useState(() => toLocalInput(Date.now() + 7 * 86_400_000));
+  const [rollbackWindow, setRollbackWindow] = useState('1h');
+  const [gate, setGate] = useState<'block' | 'warn'>('block');
+  const [error, setError] = useState<Error>();
+  const [busy, setBusy] = useState(false);
+  const t = fromLocalInput(tLocal);
+  const c = choices.data;
+
+  const submit = async (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    setError(undefined);
+    if (!t) return setError(new Error('Pick the exchange time T.'));
+    if (vsIds.length === 0) return setError(new Error('Pick at least one virtual server.'));
+    setBusy(true);
+    try {
+      const body: Record<string, unknown> = {
+        virtualServerIds: vsIds,
+        exchangeAt: t.toISOString(),
+        rollbackWindow,
+        gate,
+      };
+      if (source === 'existing') body.credentialId = credentialId;
+      else if (source === 'issue') body.issueFromCaId = caId;
+      else {
+        const form = e.currentTarget;
+        const pick = (n: string) => form.querySelector<HTMLInputElement>(`input[name="${n}"]`);
+        const [chainPem, keyPem, rootPem] = await Promise.all([
+          readFile(pick('chain')),
+          readFile(pick('key')),
+          readFile(pick('root')),
+        ]);
+        const name = (form.querySelector<HTMLInputElement>('input[name="credName"]')?.value ?? '').trim();
+        const cred = await post<CredentialInfo>('/credentials', { name, chainPem, keyPem, rootPem });
+        body.credentialId = cred.id;
+      }
+      const r = await post<RenewalSummary>('/renewals', body);
+      navigate(`/renewals/${encodeURIComponent(r.id)}`);
+    } catch (err) {
+      setError(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <h1>Start a renewal</h1>
+      <ErrorNote error={choices.error} what="Loading choices" />
+      <form className="card" onSubmit={submit}>
+        <fieldset>
+          <legend>Virtual servers</legend>
+          {(c?.vss ?? []).map((vs) => (
+            <label key={vs.id} className="check">
+              <input
+                type="checkbox"
+                checked={vsIds.includes(vs.id)}
+                onChange={(ev) =>
+                  setVsIds(ev.target.checked ? [...vsIds, vs.id] : vsIds.filter((x) => x !== vs.id))
+                }
+              />
+              {vs.name} <span className="muted">({vs.hosts.join(', ')})</span>
+            </label>
+          ))}
+        </fieldset>
+        <fieldset>
+          <legend>New credential</legend>
+          <div className="radios" role="radiogroup" aria-label="Where the credential comes from">
+            {(
+              [
+                ['existing', 'Imported already'],
+                ['upload', 'Upload PEM files'],
+                ['issue', 'Issue from a CA'],
+              ] as const
+            ).map(([v, label]) => (
+              <label key={v} className="check">
+                <input type="radio" name="source" checked={source === v} onChange={() => setSource(v)} />
+                {label}
+              </label>
+            ))}
+          </div>
+          {source === 'existing' ? (
+            <label>
+              Credential
+              <select value={credentialId} onChange={(e) => setCredentialId(e.target.value)} required>
+                <option value="">— choose —</option>
+                {(c?.creds ?? []).map((cr) => (
+                  <option key={cr.id} value={cr.id}>
+                    {cr.name} ({cr.hosts.join(', ')}; until {formatInstant(cr.notAfter)})
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : null}
+          {source === 'upload' ? (
+            <>
+              <label>
+                Name
+                <input name="credName" required />
+              </label>
+              <label>
+                Certificate chain (tls.crt)
+                <input type="file" name="chain" accept=".crt,.pem" required />
+              </label>
+              <label>
+                Private key (tls.key, unencrypted PKCS#8; sealed at rest, never shown again)
+                <input type="file" name="key" accept=".key,.pem" required />
+              </label>
+              <label>
+                New root (ca.crt)
+                <input type="file" name="root" accept=".crt,.pem" required />
+              </label>
+            </>
+          ) : null}
+          {source === 'issue' ? (
+            <label>
+              Issuing CA
+              <select value={caId} onChange={(e) => setCaId(e.target.value)} required>
+                <option value="">— choose —</option>
+                {(c?.cas ?? []).map((ca) => (
+                  <option key={ca.id} value={ca.id}>
+                    {ca.name} ({ca.subject})
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : null}
+        </fieldset>
+        <fieldset>
+          <legend>When</legend>
+          <label>
+            Exchange time T (your time, {localZone()})
+            <input
+              type="datetime-local"
+              step={1}
+              value={tLocal}
+              onChange={(e) => setTLocal(e.target.value)}
+              required
+              aria-describedby="t-utc"
+            />
+          </label>
+          <p id="t-utc" className="t-preview" aria-live="polite">
+            T = {t ? formatInstant(t.toISOString()) : '—'}
+            {t ? <span className="muted"> · UTC {t.toISOString()}</span> : null}
+          </p>
+          <label>
+            Rollback window (e.g. 1h, 30m, 2d)
+            <input value={rollbackWindow} onChange={(e) => setRollbackWindow(e.target.value)} required />
+          </label>
+          <label>
+            Readiness gate
+            <select value={gate} onChange={(e) => setGate(e.target.value as 'block' | 'warn')}>
+              <option value="block">block: hold the exchange until every sender is verified</option>
+              <option value="warn">warn: go on at T and escalate</option>
+            </select>
+          </label>
+        </fieldset>
+        <ErrorNote error={error} what="Could not start the renewal" />
+        <button type="submit" disabled={busy}>
+          {busy ? 'Planning…' : 'Plan the renewal'}
+        </button>
+      </form>
+    </>
+  );
+}
