@@ -107,6 +107,10 @@ try {
   await Promise.all(loops);
   const elapsed = (Date.now() - t0) / 1000;
 
+  const metrics = await (await fetch(`http://127.0.0.1:${lb.metricsPort}/metrics`)).text();
+  const lag = (q: string) =>
+    Number(new RegExp(`^nodejs_eventloop_lag_${q}_seconds (\\S+)`, 'm').exec(metrics)?.[1] ?? Number.NaN) *
+    1000;
   const status = JSON.parse((await cli('lb', 'status', '--state-dir', lb.stateDir, '--json')).stdout);
   const vs = status.virtualServers[0];
   const afterT = handshakes.filter((h) => h.startedAt >= T);
@@ -128,6 +132,9 @@ try {
   );
   console.log(
     `| earliest handshake that got the new certificate, client side (its connect start − T; negative: connected just before T, ClientHello arrived after) | ${firstNew - T} ms | |`,
+  );
+  console.log(
+    `| the data plane's event-loop delay over the run (p50 / p99 / max) | ${lag('p50').toFixed(1)} / ${lag('p99').toFixed(1)} / ${lag('max').toFixed(1)} ms | |`,
   );
   console.log(
     `| served after the run | ${vs.served.sha256 === NEW ? 'new' : vs.served.sha256 === OLD ? 'old' : '?'} certificate (${NEW_KEY}) | new |`,

@@ -245,8 +245,9 @@ export async function startRolloverLb(
   credentialDir: string,
   backendPort: number,
   nodeArgs: string[] = [],
-): Promise<Proc & { stateDir: string }> {
+): Promise<Proc & { stateDir: string; metricsPort: number }> {
   const port = await freePort();
+  const metricsPort = await freePort();
   const stateDir = join(dir, 'lb-state');
   const child = spawn(
     process.execPath,
@@ -269,13 +270,15 @@ export async function startRolloverLb(
       stateDir,
       '--workers',
       '1',
+      '--metrics',
+      `127.0.0.1:${metricsPort}`,
       '--log-level',
       'error',
     ],
     { stdio: 'inherit', cwd: dir },
   );
   await waitForPort(port);
-  return { ...track('rollover', child, port), stateDir };
+  return { ...track('rollover', child, port), stateDir, metricsPort };
 }
 
 /** CPU seconds (user + system) of a process and all its descendants. */

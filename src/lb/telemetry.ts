@@ -3,7 +3,7 @@
  * worker; the primary aggregates them). Handshake failures are also kept per client address, in a
  * bounded table, so the coordinator can tell which sender still lacks the new root.
  */
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 /** Why a handshake failed, as counted. */
 export type HandshakeFailureReason =
@@ -52,6 +52,8 @@ export class LbTelemetry {
 
   constructor(registry = new Registry()) {
     this.registry = registry;
+    // Process metrics, among them the event-loop delay that bounds how late a ClientHello is read.
+    collectDefaultMetrics({ register: registry });
     const r = [registry];
     this.handshakes = new Counter({
       name: 'rollover_lb_handshakes_total',
