@@ -170,13 +170,23 @@ export class TimedDataPlane implements DataPlane {
     await this.change(name, async (s, now) => slots.settle(s, Math.max(now, staged.activateAt)));
   }
 
-  /** Polls what the data plane serves until it is `sha256` (up to 10 s); returns when it was first seen. */
+  /**
+   * Polls what the data plane serves until it has been `sha256` in every observation for 250 ms (a
+   * graceful reload lets old workers accept for a moment after new ones start); returns when that run
+   * began, which is when the swap took effect. Gives up after 10 s.
+   */
   private async observe(name: string, sha256: string): Promise<number | undefined> {
     const deadline = this.o.clock.now() + 10_000;
+    let runStart: number | undefined;
     while (this.o.clock.now() < deadline) {
-      if ((await this.o.driver.served(name, this.known(name)).catch(() => undefined)) === sha256)
-        return this.o.clock.now();
-      await new Promise((r) => setTimeout(r, 2));
+      const seen = await this.o.driver.served(name, this.known(name)).catch(() => undefined);
+      const now = this.o.clock.now();
+      if (seen !== sha256) runStart = undefined;
+      else {
+        runStart ??= now;
+        if (now - runStart >= 250) return runStart;
+      }
+      await new Promise((r) => setTimeout(r, 1));
     }
     this.o.log?.error(
       { vs: name, sha256 },

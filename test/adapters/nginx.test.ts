@@ -110,3 +110,77 @@ describe('nginx adapter', () => {
     dp.close();
   });
 });
+
+describe('nginx adapter, per-handshake mode', () => {
+  test('one combined file renamed at T: no reload, 0 failed requests under keep-alive load, nothing new before T', async () => {
+    const { chmodSync, chownSync, mkdirSync } = await import('node:fs');
+    const { httpsLoad } = await import('../kit/load.js');
+    // nginx's workers (user nobody) read the file on each handshake: the path must be reachable.
+    const phDir = join(dir, 'per-handshake');
+    mkdirSync(phDir);
+    chmodSync(dir, 0o755);
+    chmodSync(phDir, 0o755);
+    const combined = join(phDir, 'vs1.pem');
+    writeFileSync(combined, `${oldRec.certPem}${oldRec.keyPem}`, { mode: 0o600 });
+    chownSync(combined, 65534, 65534);
+    const backend = await startBackend();
+    const n = await startNginx({
+      dir: phDir,
+      port: await freePort(),
+      backendPort: backend.port,
+      serverName: 'lb.test',
+      mode: 'per-handshake',
+    });
+    const dp = new TimedDataPlane({
+      driver: new NginxDriver({
+        pidFile: n.pidFile,
+        mode: 'per-handshake',
+        virtualServers: {
+          vs1: {
+            combinedPath: combined,
+            fileOwner: '65534:65534',
+            host: '127.0.0.1',
+            port: n.port,
+            servername: 'lb.test',
+          },
+        },
+      }),
+      virtualServers: [{ name: 'vs1', hosts: ['lb.test'] }],
+      stateDir: join(dir, 'state-ph'),
+      clock: systemClock,
+      initial: { vs1: oldRec },
+      prepareLeadMs: 500,
+    });
+    await dp.start();
+    const at = Date.now() + 1200;
+    await dp.stage('vs1', {
+      keyPem: privateKeyToPem(newCred.key.keyObject),
+      certPem: encodeCertificatesPem(newCred.chain.map((x) => x.der)),
+      rootPem: encodeCertificatesPem([newCred.root.der]),
+      activateAt: new Date(at),
+    });
+    const ca = [oldRec.rootPem, newRec.rootPem];
+    const [load, obs] = await Promise.all([
+      httpsLoad({ port: n.port, servername: 'lb.test', ca, until: at + 1200, clients: 4 }),
+      observeHandshakes({
+        host: '127.0.0.1',
+        port: n.port,
+        servername: 'lb.test',
+        until: at + 1200,
+        concurrency: 1,
+      }),
+    ]);
+    const f = exchangeFacts(obs, { at, oldSha: oldRec.sha256, newSha: newRec.sha256 });
+    assert.equal(load.failures, 0, load.errors.join('; '));
+    assert.ok(load.requests > 0);
+    assert.deepEqual(f.failures, []);
+    assert.deepEqual(f.newBeforeT, []);
+    assert.deepEqual(f.oldAfterFirstNew, [], 'a file read per handshake switches at once, without overlap');
+    assert.equal(
+      await observeLeaf({ host: '127.0.0.1', port: n.port, servername: 'lb.test' }),
+      newRec.sha256,
+    );
+    dp.close();
+    await n.stop();
+  });
+});

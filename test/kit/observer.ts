@@ -55,7 +55,7 @@ export function exchangeFacts(obs: Observation[], p: { at: number; oldSha: strin
   // The instant from which every handshake gets the new leaf (a graceful reload overlaps old and new
   // workers for a moment; a per-handshake switch does not).
   const lastOld = obs.filter((o) => o.sha256 === p.oldSha).at(-1);
-  const settled = obs.find((o) => o.sha256 === p.newSha && (!lastOld || o.startedAt > lastOld.doneAt));
+  const settled = obs.find((o) => o.sha256 === p.newSha && (!lastOld || o.startedAt >= lastOld.doneAt));
   return {
     total: obs.length,
     failures,
