@@ -1,82 +1,29 @@
 /**
  * The shapes the web UI reads from the coordinator API (docs/api.md). Types only: the web bundle
- * never imports server code at run time. Inventory shapes mirror src/api/schemas.ts; renewal shapes
- * follow the renewal workflow contract (issue 6).
+ * never imports server code at run time. Inventory shapes come from src/api/types.ts (inferred from
+ * the zod schemas); renewal shapes follow the renewal workflow contract (issue 6).
  */
 
 /** The roles a user can hold (src/access/roles.ts). */
 export type Role = 'lb-admin' | 'tenant-admin' | 'sender-admin' | 'integration-developer' | 'auditor';
 
+import type {
+  AuditVerdict,
+  CertificateAuthority,
+  CredentialInfo,
+  Sender,
+  Tenant,
+  User,
+  VirtualServer,
+} from '../../api/types.js';
+
+export type { AuditVerdict, CredentialInfo, Sender, Tenant, VirtualServer };
+
 /** GET /me. */
-export interface Me {
-  id: string;
-  name: string;
-  email: string | null;
-  organisation: string;
-  roles: { role: Role; scope: string | null }[];
-}
-
-/** A virtual server. */
-export interface VirtualServer {
-  id: string;
-  name: string;
-  lbId: string;
-  hosts: string[];
-  listen: string;
-  backends: string[];
-  previewListen: string | null;
-  activeCredentialId: string | null;
-  stagedCredentialId: string | null;
-  activateAt: string | null;
-}
-
-/** A credential as shown to people (never its key). */
-export interface CredentialInfo {
-  id: string;
-  name: string;
-  fingerprint: string;
-  rootFingerprint: string;
-  hosts: string[];
-  notAfter: string;
-  createdAt: string;
-}
+export type Me = Omit<User, 'roles'> & { roles: { role: Role; scope: string | null }[] };
 
 /** A CA as shown (never its key). */
-export interface CaInfo {
-  id: string;
-  name: string;
-  subject: string;
-  fingerprint: string;
-  selfSigned: boolean;
-  hasKey: boolean;
-  notAfter: string;
-}
-
-/** A tenant. */
-export interface Tenant {
-  id: string;
-  name: string;
-  virtualServerId: string | null;
-  operatingModel: string;
-  customerOrganisation: string;
-}
-
-/** A sender. */
-export interface Sender {
-  id: string;
-  tenantId: string;
-  name: string;
-  contacts: string[];
-  truststoreKind: string;
-}
-
-/** The audit chain verdict. */
-export interface AuditVerdict {
-  ok: boolean;
-  events: number;
-  head?: { seq: number; hash: string };
-  problems: { seq: number; kind: string; message: string }[];
-}
+export type CaInfo = CertificateAuthority;
 
 /** One audit event (a JSON line of /audit/events). */
 export interface AuditEvent {

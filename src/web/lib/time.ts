@@ -28,7 +28,10 @@ export function formatInstant(iso: string | null | undefined): string {
   const zone = localZone();
   const local = fmt(d, zone);
   if (zone === 'UTC' || zone === 'Etc/UTC') return local;
-  return `${local} (${fmt(d, 'UTC')})`;
+  // Repeat the date in the UTC part only when it differs from the local date.
+  const day = (z: string) => new Intl.DateTimeFormat('en-GB', { timeZone: z, dateStyle: 'medium' }).format(d);
+  const utc = fmt(d, 'UTC');
+  return `${local} (${day(zone) === day('UTC') ? utc.slice(utc.indexOf(',') + 2) : utc})`;
 }
 
 /** "in 2 h 03 min", "5 s ago". */

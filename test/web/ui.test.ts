@@ -1,0 +1,139 @@
+/**
+ * The web UI in a real browser (Debian's chromium via playwright-core) against a real
+ * `rollover server`: the server serves the app without shadowing the API, under a strict CSP; each
+ * role signs in and lands on its own work, at laptop and phone widths; the auditor sees the chain
+ * verdict; a route the coordinator lacks shows "not available yet", never made-up data.
+ */
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import {
+  type Coordinator,
+  ensureWebBuilt,
+  launchBrowser,
+  newPage,
+  pageErrors,
+  screenshot,
+  signInAs,
+  startCoordinator,
+} from './browser.js';
+import { PASSWORD, type Seeded, seed } from './seed.js';
+
+let co: Coordinator;
+let browser: Browser;
+let world: Seeded;
+
+before(async () => {
+  ensureWebBuilt();
+  co = await startCoordinator();
+  world = await seed(co);
+  browser = await launchBrowser();
+});
+
+test('the server serves the app for client routes under a strict CSP and leaves the API alone', async () => {
+  for (const path of ['/', '/lb', '/s/some-link-token', '/renewals/r1']) {
+    const res = await fetch(co.url + path);
+    assert.equal(res.status, 200, path);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /script-src 'self'/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+    assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
+    const html = await res.text();
+    assert.match(html, /<div id="root">/);
+    assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script');
+  }
+  for (const path of ['/api/v1/no-such-thing', '/api/nothing', '/metrics']) {
+    const res = await fetch(co.url + path);
+    assert.ok(res.status >= 400, path);
+    assert.match(res.headers.get('content-type') ?? '', /problem\+json/, path);
+  }
+  assert.equal((await fetch(`${co.url}/healthz`)).status, 200);
+  assert.equal((await fetch(`${co.url}/.well-known/rollover`)).headers.get('content-security-policy'), null);
+  assert.equal((await fetch(`${co.url}/assets/missing.js`)).status, 404);
+  assert.equal((await fetch(`${co.url}/assets/..%2f..%2f..%2fpackage.json`)).status, 404);
+});
+
+test('a wrong password is refused with a message, and nothing is kept in storage', async () => {
+  const { ctx, page } = await newPage(browser);
+  await page.goto(co.url);
+  await page.getByLabel('Name').fill('alice');
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').getByText('do not match').waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  assert.deepEqual(await ctx.cookies(), []);
+  await ctx.close();
+});
+
+test('the LB admin lands on the virtual servers with their credentials and the renewals', async () => {
+  const { ctx, page } = await newPage(browser);
+  await signInAs(page, co.url, world.users.lb, PASSWORD);
+  await page.waitForURL(/\/lb$/);
+  await page.getByRole('heading', { name: 'Load balancer' }).waitFor();
+  const row = page.locator('tr[data-vs="shop-api"]');
+  await row.waitFor();
+  assert.match((await row.textContent()) ?? '', /api\.shop\.test/);
+  await screenshot(page, 'lb-admin-inventory');
+  // The token sits in sessionStorage, never in a cookie.
+  assert.ok(await page.evaluate(() => sessionStorage.getItem('rollover.token')));
+  assert.deepEqual(await ctx.cookies(), []);
+  await page.getByRole('link', { name: 'Start a renewal' }).click();
+  await page.getByRole('heading', { name: 'Start a renewal' }).waitFor();
+  // The T picker shows the chosen time in the browser's zone and in UTC.
+  await page.getByLabel(/Exchange time T/).fill('2027-03-01T10:00:00');
+  const preview = (await page.locator('#t-utc').textContent()) ?? '';
+  assert.match(preview, /CET/);
+  assert.match(preview, /09:00:00 UTC/);
+  assert.match(preview, /2027-03-01T09:00:00\.000Z/);
+  assert.deepEqual(pageErrors(page), []);
+  await ctx.close();
+});
+
+test('the auditor sees that the audit chain verifies and the newest events', async () => {
+  const { ctx, page } = await newPage(browser);
+  await signInAs(page, co.url, world.users.auditor, PASSWORD);
+  await page.waitForURL(/\/audit$/);
+  const verdict = page.getByRole('status').filter({ hasText: 'chain verifies' });
+  await verdict.waitFor();
+  const expected = (await co.api('GET', '/audit/verify')).events as number;
+  assert.match((await verdict.textContent()) ?? '', new RegExp(`${expected} event`));
+  // The seeding created users: the log shows it.
+  await page.getByRole('cell', { name: /user/ }).first().waitFor();
+  await screenshot(page, 'auditor');
+  assert.deepEqual(pageErrors(page), []);
+  await ctx.close();
+});
+
+test('the tenant admin and the sender admin land on their own pages, also at phone width', async () => {
+  for (const width of [1280, 390]) {
+    const t = await newPage(browser, width);
+    await signInAs(t.page, co.url, world.users.tenant, PASSWORD);
+    await t.page.waitForURL(/\/tenant$/);
+    await t.page.getByText('billing (jks)').waitFor();
+    if (width === 390) await screenshot(t.page, 'tenant-admin-phone');
+    // The page fits the width: nothing scrolls sideways.
+    const overflow = await t.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `tenant page overflows by ${overflow}px at ${width}px`);
+    assert.deepEqual(pageErrors(t.page), []);
+    await t.ctx.close();
+
+    const s = await newPage(browser, width);
+    await signInAs(s.page, co.url, world.users.sender, PASSWORD);
+    await s.page.waitForURL(/\/sender$/);
+    await s.page.getByRole('heading', { name: 'My senders' }).waitFor();
+    assert.deepEqual(pageErrors(s.page), []);
+    await s.ctx.close();
+  }
+});
+
+test('an unknown personal link says so without asking for an account', async () => {
+  const { ctx, page } = await newPage(browser, 390);
+  await page.goto(`${co.url}/s/not-a-real-token`);
+  await page.getByRole('heading', { name: 'Your part in a certificate renewal' }).waitFor();
+  const note = page.locator('.note');
+  await note.waitFor();
+  assert.match((await note.textContent()) ?? '', /This link/);
+  assert.equal(await page.getByLabel('Password').count(), 0);
+  await ctx.close();
+});
