@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
+import type { DataPlaneStatus } from '../../src/lb/data-plane.js';
 import { mintCredential, mintRoot, saveCredential } from '../kit/ca.js';
 import { cli } from '../kit/cli.js';
 import { tempDir } from '../kit/tmp.js';
@@ -28,7 +29,7 @@ const bin = resolve(import.meta.dirname, '../../../bin/rollover.js');
 let child: ChildProcess | undefined;
 after(() => child?.kill('SIGKILL'));
 
-async function waitForStatus(): Promise<any> {
+async function waitForStatus(): Promise<DataPlaneStatus> {
   for (let i = 0; i < 100; i++) {
     const r = await cli(['lb', 'status', '--state-dir', stateDir, '--json']);
     if (r.code === 0) return r.json();
@@ -65,7 +66,7 @@ test('lb run with two workers serves, swaps at T in every worker, and drains on 
   );
   const status = await waitForStatus();
   assert.equal(status.workers, 2);
-  const port = Number(status.virtualServers[0].listen.split(':').pop());
+  const port = Number(status.virtualServers[0]!.listen!.split(':').pop());
 
   const T = Date.now() + 1000;
   const staged = await cli([
@@ -104,7 +105,7 @@ test('lb run with two workers serves, swaps at T in every worker, and drains on 
   assert.ok(seen.filter((h) => h.startedAt >= T).length > 20);
 
   const metricsUrl = (await waitForStatus()).metrics;
-  const metrics = await (await fetch(metricsUrl)).text();
+  const metrics = await (await fetch(metricsUrl!)).text();
   const handshakes = (fp: string) =>
     Number(
       new RegExp(
