@@ -12,11 +12,18 @@ import type { Principal } from '../access/roles.js';
 import { authenticate } from '../coordinator/auth.js';
 import { authenticateNode, type NodeIdentity } from '../coordinator/credentials.js';
 import type { CoordinatorEnv } from '../coordinator/env.js';
+import type { RenewalEnv, RenewalPorts } from '../coordinator/renewal/ports.js';
 import { problem, problemFrom, problemResponse } from './problem.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerCredentialRoutes } from './routes/credentials.js';
+import { registerEventRoutes } from './routes/events.js';
+import { registerExpiryRoutes } from './routes/expiry.js';
 import { registerInventoryRoutes } from './routes/inventory.js';
+import { registerJwksRoute } from './routes/jwks.js';
+import { registerLinkRoutes } from './routes/links.js';
 import { registerPeopleRoutes } from './routes/people.js';
+import { registerRenewalRoutes } from './routes/renewals.js';
+import { registerVsCredentialRoutes } from './routes/vs-credential.js';
 import { webUi } from './web.js';
 
 /** Variables the middleware puts on each request. */
@@ -33,6 +40,8 @@ export interface ApiPorts {
   backup?: () => Promise<Uint8Array>;
   /** Where unexpected errors (answered as INTERNAL without details) are reported with their stack. */
   onUnexpected?: (e: unknown) => void;
+  /** The renewal workflow's ports (issue 6); without them the workflow routes are absent. */
+  renewal?: RenewalPorts;
 }
 
 /** The largest JSON body accepted (a sender import of 10 000 rows fits). */
@@ -40,6 +49,13 @@ export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 /** Paths under /api/v1 that take no bearer token. */
 const PUBLIC = new Set(['/api/v1/sessions', '/api/v1/invitations/accept']);
+/** Public renewal paths: the status, the signed announcement, and personal links (the link is the key). */
+const PUBLIC_PATTERNS = [
+  /^\/api\/v1\/renewals\/[^/]+\/(status\.json|announcement\.jws)$/,
+  /^\/api\/v1\/links\//,
+];
+/** Evidence may come with a personal link token (`rlk_…`) instead of a user token. */
+const LINK_TOKEN_PATH = /^\/api\/v1\/renewals\/[^/]+\/evidence$/;
 
 /** Builds the API app. */
 export function buildApi(env: CoordinatorEnv, ports: ApiPorts = {}): ApiApp {
@@ -114,15 +130,29 @@ export function buildApi(env: CoordinatorEnv, ports: ApiPorts = {}): ApiApp {
     const bearer = h ? /^Bearer\s+(\S+)$/i.exec(h)?.[1] : undefined;
     // Node routes take a node token only; every other non-public route takes a user token only.
     if (c.req.path.startsWith('/api/v1/node/')) c.set('node', await authenticateNode(env, bearer));
-    else if (!PUBLIC.has(c.req.path)) c.set('principal', await authenticate(env, bearer));
+    else if (PUBLIC_PATTERNS.some((r) => r.test(c.req.path))) {
+      // public
+    } else if (LINK_TOKEN_PATH.test(c.req.path) && bearer?.startsWith('rlk_')) {
+      // the evidence route checks the link itself
+    } else if (!PUBLIC.has(c.req.path)) c.set('principal', await authenticate(env, bearer));
     await next();
   });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   registerPeopleRoutes(app, env);
   registerInventoryRoutes(app, env);
+  registerVsCredentialRoutes(app, env);
   registerCredentialRoutes(app, env);
   registerAuditRoutes(app, env, ports);
+  if (ports.renewal) {
+    // The same object, so publicUrl set after listening is seen by the workflow too.
+    const renewalEnv = Object.assign(env, { renewal: ports.renewal }) as RenewalEnv;
+    registerRenewalRoutes(app, renewalEnv);
+    registerLinkRoutes(app, renewalEnv);
+    registerEventRoutes(app, renewalEnv);
+    registerExpiryRoutes(app, renewalEnv);
+    registerJwksRoute(app, renewalEnv);
+  }
 
   app.doc('/api/openapi.json', {
     openapi: '3.0.3',

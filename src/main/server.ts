@@ -12,6 +12,7 @@ import { buildApi } from '../api/app.js';
 import { bootstrapAdmin } from '../coordinator/bootstrap.js';
 import type { CoordinatorEnv } from '../coordinator/env.js';
 import { FailureLimiter } from '../coordinator/rate-limit.js';
+import { renewalSettingsFromEnv, startRenewalRuntime } from '../coordinator/renewal/runtime.js';
 import { exists, readFileChecked, writeFileAtomic } from '../files/atomic.js';
 import { fail } from '../shared/errors.js';
 import { type Clock, systemClock } from '../shared/time.js';
@@ -132,7 +133,20 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     throw e;
   }
 
+  // The renewal workflow: its ports, and the scheduler (one leader per PostgreSQL via an advisory lock).
+  let renewal: Awaited<ReturnType<typeof startRenewalRuntime>>;
+  try {
+    renewal = await startRenewalRuntime(env, renewalSettingsFromEnv(o.env), {
+      pgUrl,
+      pgSchema: o.env.ROLLOVER_DB_SCHEMA,
+      log: o.log,
+    });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   const app = buildApi(env, {
+    renewal: renewal.ports,
     ...(store.sqlite ? { backup: () => sqliteBackupBytes(store) } : {}),
     onUnexpected: (e) =>
       o.log(`unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
@@ -149,6 +163,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       server.once('error', ko);
     });
   } catch (e) {
+    await renewal.stop();
     await store.close();
     fail('IO_ERROR', `cannot listen on ${o.listen}: ${(e as Error).message}`);
   }
@@ -183,6 +198,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     async close() {
       if (closed) return;
       closed = true;
+      await renewal.stop();
       await new Promise<void>((ok) => {
         server.close(() => ok());
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();

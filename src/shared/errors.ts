@@ -72,6 +72,9 @@ export const ERROR_CODES = {
   INVITATION_INVALID: 'the invitation link is unknown, used or expired',
   AUDIT_BROKEN: 'the audit log does not verify: a row was edited, inserted or deleted',
   SERVER_RUNNING: 'the data directory is in use by a running server',
+  LINK_INVALID: 'a personal sender link is unknown, expired or replaced by a newer one',
+  POSTPONE_TOO_LATE: 'a postpone came after the cut-off before the exchange time',
+  ROLLBACK_WINDOW_CLOSED: 'the rollback window after the exchange has closed',
 } as const;
 
 /** A stable error code. */

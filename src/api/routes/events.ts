@@ -1,0 +1,70 @@
+/** Live updates and the in-app inbox: `GET /events` (server-sent `renewal` events) and `GET /inbox`. */
+import { z } from '@hono/zod-openapi';
+import { streamSSE } from 'hono/streaming';
+import type { RenewalEnv } from '../../coordinator/renewal/ports.js';
+import type { ApiApp } from '../app.js';
+import { op } from '../route.js';
+
+/** Registers the events and inbox routes. */
+export function registerEventRoutes(app: ApiApp, env: RenewalEnv): void {
+  op(
+    app,
+    {
+      method: 'get',
+      path: '/api/v1/inbox',
+      summary: 'Your in-app notifications, newest first',
+      tag: 'renewals',
+      response: z.array(
+        z.object({
+          id: z.string(),
+          subject: z.string(),
+          renewalId: z.string().nullable(),
+          createdAt: z.string(),
+        }),
+      ),
+    },
+    async (c) => {
+      const rows = await env.store.db
+        .selectFrom('notifications')
+        .select(['id', 'subject', 'renewal_id', 'created_at'])
+        .where('channel', '=', 'inbox')
+        .where('recipient', '=', c.var.principal.userId)
+        .orderBy('created_at', 'desc')
+        .limit(500)
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        subject: r.subject,
+        renewalId: r.renewal_id,
+        createdAt: r.created_at,
+      }));
+    },
+  );
+  app.get('/api/v1/events', (c) =>
+    streamSSE(c, async (stream) => {
+      const queue: Array<{ id: string; state: string }> = [];
+      let wake: (() => void) | undefined;
+      const off = env.renewal.subscribe((id, state) => {
+        queue.push({ id, state });
+        wake?.();
+      });
+      stream.onAbort(() => {
+        off();
+        wake?.();
+      });
+      await stream.writeSSE({ event: 'ready', data: '{}' });
+      while (!stream.aborted) {
+        const next = queue.shift();
+        if (next) await stream.writeSSE({ event: 'renewal', data: JSON.stringify(next) });
+        else
+          await new Promise<void>((r) => {
+            wake = r;
+            setTimeout(r, 15_000).unref();
+          });
+        if (!next && !stream.aborted && queue.length === 0)
+          await stream.writeSSE({ event: 'ping', data: '{}' });
+      }
+      off();
+    }),
+  );
+}

@@ -1,0 +1,331 @@
+/**
+ * The renewal workflow's routes (seed steps 1–6) under /api/v1: plan, announce, forward, ack,
+ * evidence, postpone, gate override, exchange now, rollback, complete, and the public status and
+ * signed announcement. Node control endpoints and tenant notification settings are set here too.
+ */
+import { z } from '@hono/zod-openapi';
+import { SenderEvidenceSchema } from '../../api/contract/evidence.js';
+import { RenewalStatusSchema } from '../../api/contract/renewal-status.js';
+import { authenticate } from '../../coordinator/auth.js';
+import { announceRenewal } from '../../coordinator/renewal/announce.js';
+import { forwardRenewal } from '../../coordinator/renewal/forward.js';
+import {
+  completeRenewal,
+  exchangeNow,
+  overrideGate,
+  postponeRenewal,
+  rollbackRenewal,
+} from '../../coordinator/renewal/lifecycle.js';
+import { resolveLink } from '../../coordinator/renewal/links.js';
+import { setNodeControl } from '../../coordinator/renewal/nodes.js';
+import { planRenewal } from '../../coordinator/renewal/plan.js';
+import type { RenewalEnv } from '../../coordinator/renewal/ports.js';
+import { acknowledge, recordEvidence } from '../../coordinator/renewal/readiness.js';
+import { setTenantNotify } from '../../coordinator/renewal/tenant-settings.js';
+import {
+  announcementJws,
+  listRenewalSummaries,
+  publicStatus,
+  renewalDetail,
+} from '../../coordinator/renewal/views.js';
+import { fail } from '../../shared/errors.js';
+import type { ApiApp } from '../app.js';
+import { problemFrom, problemResponse } from '../problem.js';
+import { op } from '../route.js';
+
+const Sha = z.string().nullable();
+const Counts = z.object({
+  pending: z.number(),
+  notified: z.number(),
+  acknowledged: z.number(),
+  verified: z.number(),
+  failing: z.number(),
+  'old-root-removed': z.number(),
+});
+
+/** A renewal in a list. */
+export const RenewalSummary = z
+  .object({
+    id: z.string(),
+    state: z.string(),
+    exchangeAt: z.string().nullable(),
+    virtualServers: z.array(z.object({ id: z.string(), name: z.string(), hosts: z.array(z.string()) })),
+    newRootSha256: Sha,
+    oldRootSha256: Sha,
+    readiness: Counts,
+  })
+  .openapi('RenewalSummary');
+
+/** One renewal with its steps, tenants, senders and nodes (scoped to the caller). */
+export const RenewalDetail = RenewalSummary.extend({
+  safeRemovalAt: z.string().nullable(),
+  gateAt: z.string().nullable(),
+  postponeDeadline: z.string().nullable(),
+  rollbackWindowSeconds: z.number(),
+  gatePolicy: z.string(),
+  sequence: z.number(),
+  gate: z.object({
+    decision: z.string(),
+    notReady: z.array(z.string()),
+    reason: z.string(),
+    override: z.object({ by: z.string(), reason: z.string() }).optional(),
+  }),
+  steps: z.array(
+    z.object({
+      step: z.number().nullable(),
+      kind: z.string(),
+      role: z.string(),
+      actor: z.string(),
+      at: z.string(),
+      detail: z.unknown(),
+    }),
+  ),
+  tenants: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      operatingModel: z.string(),
+      forwarded: z.boolean(),
+      forwardedAt: z.string().nullable(),
+      forwardedBy: z.string().nullable(),
+    }),
+  ),
+  senders: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      tenantId: z.string(),
+      state: z.string(),
+      reason: z.string().optional(),
+      updatedAt: z.string(),
+      failuresAfterT: z.number(),
+    }),
+  ),
+  nodes: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      stagedAckAt: z.string().nullable(),
+      verifiedAt: z.string().nullable(),
+      servedSha256: z.string().nullable(),
+      late: z.boolean(),
+      lastError: z.string().nullable().optional(),
+    }),
+  ),
+  announcementUrl: z.string(),
+  statusUrl: z.string(),
+}).openapi('RenewalDetail');
+
+const PlanBody = z
+  .object({
+    virtualServerIds: z.array(z.string().min(1)).min(1),
+    credentialId: z.string().min(1).optional(),
+    issueFromCaId: z.string().min(1).optional(),
+    exchangeAt: z.string().min(1),
+    rollbackWindow: z.string().optional(),
+    gate: z.enum(['block', 'warn']).optional(),
+  })
+  .strict();
+const Id = z.object({ id: z.string().min(1) });
+const ReadinessAnswer = z.object({
+  senderId: z.string(),
+  state: z.string(),
+  reason: z.string().optional(),
+  changed: z.boolean().optional(),
+});
+
+/** Registers the renewal routes. */
+export function registerRenewalRoutes(app: ApiApp, env: RenewalEnv): void {
+  const P = '/api/v1';
+  const detail = (c: { var: { principal: Parameters<typeof renewalDetail>[1] } }, id: string) =>
+    renewalDetail(env, c.var.principal, id);
+  op(
+    app,
+    {
+      method: 'post',
+      path: `${P}/renewals`,
+      summary: 'Plan a renewal (step 1)',
+      tag: 'renewals',
+      body: PlanBody,
+      response: RenewalDetail,
+      status: 201,
+    },
+    async (c, i) => detail(c, await planRenewal(env, c.var.principal, i.body)),
+  );
+  op(
+    app,
+    {
+      method: 'get',
+      path: `${P}/renewals`,
+      summary: 'Renewals you may see, summarised',
+      tag: 'renewals',
+      response: z.array(RenewalSummary),
+    },
+    async (c) => listRenewalSummaries(env, c.var.principal),
+  );
+  op(
+    app,
+    {
+      method: 'get',
+      path: `${P}/renewals/{id}`,
+      summary: 'One renewal: steps, gate, tenants, senders, nodes (scoped)',
+      tag: 'renewals',
+      params: Id,
+      response: RenewalDetail,
+    },
+    async (c, i) => detail(c, i.params.id),
+  );
+  const action = (
+    path: string,
+    summary: string,
+    body: z.ZodType | undefined,
+    fn: (c: Parameters<Parameters<typeof op>[2]>[0], id: string, body: never) => Promise<unknown>,
+  ) =>
+    op(
+      app,
+      {
+        method: 'post',
+        path: `${P}/renewals/{id}/${path}`,
+        summary,
+        tag: 'renewals',
+        params: Id,
+        ...(body ? { body } : {}),
+        response: RenewalDetail,
+      },
+      async (c, i) => {
+        await fn(c, i.params.id, i.body as never);
+        return detail(c, i.params.id);
+      },
+    );
+  action(
+    'announce',
+    'Announce: stage on every node at T, notify the tenant admins (step 2)',
+    undefined,
+    (c, id) => announceRenewal(env, c.var.principal, id),
+  );
+  action(
+    'forward',
+    "Forward to the tenant's senders (step 3)",
+    z.object({ tenantId: z.string().min(1), message: z.string().max(4000).optional() }).strict(),
+    (c, id, b: { tenantId: string; message?: string }) =>
+      forwardRenewal(env, c.var.principal, id, b.tenantId, b.message),
+  );
+  op(
+    app,
+    {
+      method: 'post',
+      path: `${P}/renewals/{id}/ack`,
+      summary: 'Acknowledge for a sender (step 4)',
+      tag: 'renewals',
+      params: Id,
+      body: z.object({ senderId: z.string().min(1) }).strict(),
+      response: ReadinessAnswer,
+    },
+    async (c, i) => acknowledge(env, { principal: c.var.principal }, i.params.id, i.body.senderId),
+  );
+  op(
+    app,
+    {
+      method: 'post',
+      path: `${P}/renewals/{id}/evidence`,
+      summary:
+        'Readiness evidence or a root-removal record (a sender-admin token or the personal link token)',
+      tag: 'renewals',
+      params: Id,
+      body: SenderEvidenceSchema as unknown as z.ZodType,
+      response: ReadinessAnswer,
+    },
+    async (c, i) => {
+      const h = c.req.header('authorization') ?? '';
+      const bearer = /^Bearer\s+(\S+)$/i.exec(h)?.[1];
+      const caller = bearer?.startsWith('rlk_')
+        ? { link: await resolveLink(env, bearer) }
+        : { principal: c.var.principal ?? (await authenticate(env, bearer)) };
+      return recordEvidence(env, caller, i.params.id, i.body as never);
+    },
+  );
+  action(
+    'postpone',
+    'Postpone T: re-stage and re-announce; refused after the cut-off',
+    z.object({ exchangeAt: z.string().min(1) }).strict(),
+    (c, id, b: { exchangeAt: string }) => postponeRenewal(env, c.var.principal, id, b.exchangeAt),
+  );
+  action(
+    'gate/override',
+    'Let a blocked gate through, with a reason (lb-admin)',
+    z.object({ reason: z.string().min(1).max(2000) }).strict(),
+    (c, id, b: { reason: string }) => overrideGate(env, c.var.principal, id, b.reason),
+  );
+  action(
+    'exchange',
+    'Exchange now on every node (step 5)',
+    z.object({ now: z.literal(true) }).strict(),
+    (c, id) => exchangeNow(env, c.var.principal, id),
+  );
+  action('rollback', 'Roll back every node, until T plus the rollback window', undefined, (c, id) =>
+    rollbackRenewal(env, c.var.principal, id),
+  );
+  action('complete', 'Complete a retiring renewal (step 6)', undefined, (c, id) =>
+    completeRenewal(env, c.var.principal, id),
+  );
+  op(
+    app,
+    {
+      method: 'get',
+      path: `${P}/renewals/{id}/status.json`,
+      summary: 'Public status for truststore remove --renewal-status (no secrets)',
+      tag: 'renewals',
+      params: Id,
+      response: RenewalStatusSchema as unknown as z.ZodType,
+      public: true,
+    },
+    async (_c, i) => publicStatus(env, i.params.id),
+  );
+  app.get(`${P}/renewals/:id/announcement.jws`, async (c) => {
+    try {
+      return c.body(await announcementJws(env, c.req.param('id')), 200, {
+        'content-type': 'application/jose',
+      });
+    } catch (e) {
+      return problemResponse(problemFrom(e));
+    }
+  });
+  op(
+    app,
+    {
+      method: 'post',
+      path: `${P}/lbs/{id}/nodes/{node}/control`,
+      summary: "Where a node's control API is, and its token (sealed at rest)",
+      tag: 'load balancers',
+      params: z.object({ id: z.string(), node: z.string() }),
+      body: z.object({ url: z.string().min(1), token: z.string().min(16) }).strict(),
+      response: z.object({ nodeId: z.string(), controlUrl: z.string() }),
+    },
+    async (c, i) =>
+      setNodeControl(env, c.var.principal, i.params.id, i.params.node, i.body.url, i.body.token),
+  );
+  op(
+    app,
+    {
+      method: 'post',
+      path: `${P}/tenants/{id}/notify`,
+      summary: "A tenant's webhook (HMAC-signed) and auto-forward policy",
+      tag: 'tenants',
+      params: Id,
+      body: z
+        .object({
+          webhookUrl: z.string().url().nullable().optional(),
+          webhookSecret: z.string().min(16).optional(),
+          autoForward: z.boolean().optional(),
+        })
+        .strict(),
+      response: z.object({
+        tenantId: z.string(),
+        webhookUrl: z.string().nullable(),
+        autoForward: z.boolean(),
+      }),
+    },
+    async (c, i) => setTenantNotify(env, c.var.principal, i.params.id, i.body),
+  );
+  void fail;
+}

@@ -1,0 +1,220 @@
+/**
+ * Step 2: announce. Records the per-node staging duties (the scheduler stages with activateAt = T and
+ * retries until each node acknowledges), creates each sender's readiness row, and writes the tenant
+ * admins' notices (mail, inbox, webhook) in the same transaction. Tenants with auto-forward pass it on
+ * to their senders at once.
+ */
+import { can } from '../../access/can.js';
+import type { Principal } from '../../access/roles.js';
+import type { Store } from '../../store/store.js';
+import { forbidden } from '../env.js';
+import { forwardInTx } from './forward.js';
+import { schedule } from './jobs-store.js';
+import {
+  type Actor,
+  actorOf,
+  addStep,
+  loadFacts,
+  nodePairs,
+  type RenewalFacts,
+  transition,
+} from './model.js';
+import { enqueue, type OutboxItem } from './outbox.js';
+import type { RenewalEnv } from './ports.js';
+import { holders } from './recipients.js';
+
+/** Writes the tenant admins' notices for announcement `sequence` (idempotent per tenant admin and sequence). */
+export async function notifyTenants(
+  tx: Store,
+  env: RenewalEnv,
+  f: RenewalFacts,
+  tenantIds: readonly string[],
+): Promise<void> {
+  const seq = Number(f.r.sequence);
+  const items: OutboxItem[] = [];
+  const subject = `New root for ${f.vss.map((v) => v.name).join(', ')} — exchange at ${f.r.exchange_at}`;
+  for (const h of await holders(tx, 'tenant-admin', tenantIds)) {
+    const body = { t: 'tenant-announcement' as const, renewalId: f.r.id, tenantId: h.scopeId, sequence: seq };
+    if (h.email)
+      items.push({
+        key: `ann:${f.r.id}:${seq}:${h.scopeId}:${h.email}`,
+        channel: 'mail',
+        recipient: h.email,
+        subject,
+        body,
+        renewalId: f.r.id,
+      });
+    items.push({
+      key: `ann:${f.r.id}:${seq}:${h.scopeId}:inbox:${h.userId}`,
+      channel: 'inbox',
+      recipient: h.userId,
+      subject,
+      body,
+      renewalId: f.r.id,
+    });
+  }
+  const hooks = await tx.db
+    .selectFrom('tenant_settings')
+    .select('tenant_id')
+    .where('tenant_id', 'in', tenantIds.length ? [...tenantIds] : [''])
+    .where('webhook_url', 'is not', null)
+    .execute();
+  for (const h of hooks) {
+    items.push({
+      key: `ann:${f.r.id}:${seq}:${h.tenant_id}:webhook`,
+      channel: 'webhook',
+      recipient: h.tenant_id,
+      subject,
+      body: { t: 'event', event: announcementEvent(env, f, h.tenant_id) },
+      renewalId: f.r.id,
+    });
+  }
+  await enqueue(tx, env, items);
+}
+
+/** The webhook event for an announcement. */
+function announcementEvent(env: RenewalEnv, f: RenewalFacts, tenantId: string): Record<string, unknown> {
+  return {
+    type: 'renewal.announced',
+    renewalId: f.r.id,
+    tenantId,
+    sequence: Number(f.r.sequence),
+    exchangeAt: f.r.exchange_at,
+    safeRemovalAt: f.r.safe_removal_at,
+    newRootSha256: f.r.new_root_fingerprint,
+    oldRootSha256: f.r.old_root_fingerprint,
+    newRootPem: f.newCred.root_pem,
+    announcementUrl: `${env.publicUrl}/api/v1/renewals/${f.r.id}/announcement.jws`,
+  };
+}
+
+/** Creates the per-node staging rows for the renewal's current sequence and schedules the staging job. */
+export async function armStaging(tx: Store, env: RenewalEnv, f: RenewalFacts): Promise<void> {
+  const seq = Number(f.r.sequence);
+  await tx.db.deleteFrom('renewal_nodes').where('renewal_id', '=', f.r.id).execute();
+  const pairs = await nodePairs(tx, f.vss);
+  for (const { node, vs } of pairs) {
+    await tx.db
+      .insertInto('renewal_nodes')
+      .values({
+        renewal_id: f.r.id,
+        node_id: node.id,
+        virtual_server_id: vs.id,
+        sequence: seq,
+        staged_ack_at: null,
+        verified_at: null,
+        served_sha256: null,
+        last_error: null,
+      })
+      .execute();
+  }
+  await schedule(
+    tx,
+    'stage',
+    { renewalId: f.r.id, sequence: seq },
+    env.clock.now(),
+    `stage:${f.r.id}:${seq}`,
+  );
+}
+
+/** Schedules the time-driven duties of the current sequence: gate, exchange, reminders, retirement. */
+export async function armTimers(tx: Store, f: RenewalFacts): Promise<void> {
+  const id = f.r.id;
+  const seq = Number(f.r.sequence);
+  await schedule(tx, 'gate', { renewalId: id, sequence: seq }, f.r.gate_at!, `gate:${id}:${seq}`);
+  await schedule(tx, 'exchange', { renewalId: id, sequence: seq }, f.r.exchange_at!, `exchange:${id}:${seq}`);
+  const reminders = JSON.parse(f.r.reminders) as string[];
+  for (const [i, at] of reminders.entries()) {
+    await schedule(
+      tx,
+      'reminder',
+      { renewalId: id, sequence: seq, index: i },
+      at,
+      `reminder:${id}:${seq}:${i}`,
+    );
+  }
+}
+
+/** Announces a planned renewal. */
+export async function announceRenewal(env: RenewalEnv, p: Principal, id: string): Promise<void> {
+  if (!can(p, 'update', { kind: 'renewal', tenantIds: [], senderIds: [] })) forbidden('announce renewals');
+  const actor: Actor = actorOf(p);
+  await env.store.transaction(async (tx) => {
+    const f = await loadFacts(tx, id);
+    if (f.r.state !== 'planned' && f.r.state !== 'cancelled') {
+      // A repeated announce changes nothing and says so.
+      if (f.r.state === 'announced' || f.r.state === 'staged') return;
+    }
+    await transition(tx, env, f.r, 'announce');
+    for (const vs of f.vss) {
+      await tx.update('virtual_servers', vs.id, {
+        staged_credential_id: f.newCred.id,
+        activate_at: f.r.exchange_at,
+      });
+    }
+    await armStaging(tx, env, f);
+    await armTimers(tx, f);
+    const tenantIds = f.tenants.map((t) => t.id);
+    // Readiness rows for every sender of the affected tenants, pending until told.
+    const now = new Date(env.clock.now()).toISOString();
+    for (let i = 0; i < tenantIds.length; i += 500) {
+      await tx.db
+        .insertInto('readiness')
+        .columns(['id', 'renewal_id', 'sender_id', 'state', 'evidence', 'updated_at'])
+        .expression((eb) =>
+          eb
+            .selectFrom('senders')
+            .select((s) => [
+              s.fn('concat', [s.val(`rdy_${id.slice(4)}_`), s.ref('senders.id')]).as('id'),
+              s.val(id).as('renewal_id'),
+              s.ref('senders.id').as('sender_id'),
+              s.val('pending').as('state'),
+              s.val('{}').as('evidence'),
+              s.val(now).as('updated_at'),
+            ])
+            .where('senders.tenant_id', 'in', tenantIds.slice(i, i + 500)),
+        )
+        .onConflict((oc) => oc.columns(['renewal_id', 'sender_id']).doNothing())
+        .execute();
+    }
+    for (const t of f.tenants) {
+      await tx.db
+        .insertInto('forwardings')
+        .values({
+          id: `fwd_${id}_${t.id}`,
+          renewal_id: id,
+          tenant_id: t.id,
+          state: 'announced',
+          actor: null,
+          updated_at: now,
+          message: null,
+        })
+        .onConflict((oc) => oc.columns(['renewal_id', 'tenant_id']).doNothing())
+        .execute();
+    }
+    await notifyTenants(tx, env, f, tenantIds);
+    await addStep(tx, env, id, 'announce', actor, {
+      exchangeAt: f.r.exchange_at,
+      tenants: tenantIds.length,
+      announcementUrl: `${env.publicUrl}/api/v1/renewals/${id}/announcement.jws`,
+    });
+    const auto = await tx.db
+      .selectFrom('tenant_settings')
+      .select('tenant_id')
+      .where('auto_forward', '=', 1)
+      .where('tenant_id', 'in', tenantIds.length ? tenantIds : [''])
+      .execute();
+    for (const a of auto) {
+      await forwardInTx(
+        tx,
+        env,
+        f,
+        a.tenant_id,
+        { name: 'auto-forward', role: 'system', organisation: env.provider },
+        undefined,
+        'auto-forward',
+      );
+    }
+  });
+  env.renewal.changed(id, 'announced');
+}

@@ -1,0 +1,204 @@
+/**
+ * The people-driven moves after announcing: postpone (re-stage and re-announce), gate override,
+ * immediate exchange, rollback within the window, and completion.
+ */
+import { can } from '../../access/can.js';
+import type { Principal } from '../../access/roles.js';
+import { renewalTimes } from '../../renewal/timing.js';
+import { fail } from '../../shared/errors.js';
+import { parseInstant } from '../../shared/time.js';
+import { forbidden } from '../env.js';
+import { armStaging, armTimers, notifyTenants } from './announce.js';
+import { notifySenders } from './forward.js';
+import { reschedule } from './jobs-store.js';
+import { actorOf, addStep, loadFacts, nodePairs, transition } from './model.js';
+import { requireEndpoint } from './nodes.js';
+import type { RenewalEnv } from './ports.js';
+
+function lbAdmin(p: Principal, what: string) {
+  if (!can(p, 'update', { kind: 'renewal', tenantIds: [], senderIds: [] })) forbidden(what);
+}
+
+/** Postpones T: refused after the cut-off; re-stages on every node and re-announces to everyone already told. */
+export async function postponeRenewal(env: RenewalEnv, p: Principal, id: string, exchangeAtText: string) {
+  lbAdmin(p, 'postpone renewals');
+  const exchangeAt = parseInstant(exchangeAtText);
+  await env.store.transaction(async (tx) => {
+    const f = await loadFacts(tx, id);
+    const now = env.clock.now();
+    if (f.r.exchange_at === exchangeAt.toISOString()) return; // the same T again: nothing to do
+    if (!['announced', 'staged', 'postponed'].includes(f.r.state)) {
+      fail('CONFLICT', `a renewal that is ${f.r.state} cannot be postponed`, { state: f.r.state });
+    }
+    if (now >= Date.parse(f.r.postpone_deadline!)) {
+      fail(
+        'POSTPONE_TOO_LATE',
+        `postponing was possible until ${f.r.postpone_deadline} (the cut-off before T); it is too late now`,
+        { postponeDeadline: f.r.postpone_deadline },
+      );
+    }
+    const times = renewalTimes({
+      exchangeAt,
+      plannedAt: new Date(now),
+      rollbackWindowMs: Number(f.r.rollback_window_seconds) * 1000,
+      policy: env.renewal.timing,
+    });
+    const from = f.r.exchange_at;
+    const seq = Number(f.r.sequence) + 1;
+    await transition(tx, env, f.r, 'postpone', {
+      exchange_at: times.exchangeAt.toISOString(),
+      gate_at: times.gateAt.toISOString(),
+      postpone_deadline: times.postponeDeadline.toISOString(),
+      safe_removal_at: times.safeRemovalAt.toISOString(),
+      reminders: JSON.stringify(times.reminders.map((d) => d.toISOString())),
+      sequence: seq,
+      gate: null,
+    });
+    Object.assign(f.r, {
+      exchange_at: times.exchangeAt.toISOString(),
+      gate_at: times.gateAt.toISOString(),
+      postpone_deadline: times.postponeDeadline.toISOString(),
+      safe_removal_at: times.safeRemovalAt.toISOString(),
+      reminders: JSON.stringify(times.reminders.map((d) => d.toISOString())),
+      sequence: seq,
+    });
+    for (const vs of f.vss) await tx.update('virtual_servers', vs.id, { activate_at: f.r.exchange_at });
+    await armStaging(tx, env, f);
+    await armTimers(tx, f);
+    await notifyTenants(
+      tx,
+      env,
+      f,
+      f.tenants.map((t) => t.id),
+    );
+    const told = await tx.db
+      .selectFrom('readiness')
+      .select('sender_id')
+      .where('renewal_id', '=', id)
+      .where('state', '!=', 'pending')
+      .orderBy('sender_id')
+      .execute();
+    await notifySenders(
+      tx,
+      env,
+      f,
+      told.map((t) => t.sender_id),
+      { keyPrefix: `fwd:${id}:${seq}` },
+    );
+    await addStep(tx, env, id, 'postpone', actorOf(p), { from, to: f.r.exchange_at, sequence: seq });
+  });
+  env.renewal.changed(id, 'postponed');
+}
+
+/** An lb-admin lets a blocked gate through, with a reason; nodes that were held are staged again. */
+export async function overrideGate(env: RenewalEnv, p: Principal, id: string, reason: string) {
+  lbAdmin(p, 'override the gate');
+  if (!reason.trim()) fail('BAD_ARGUMENT', 'an override needs a reason');
+  await env.store.transaction(async (tx) => {
+    const f = await loadFacts(tx, id);
+    if (!['announced', 'staged', 'postponed'].includes(f.r.state))
+      fail('CONFLICT', `a renewal that is ${f.r.state} has no gate to override`, { state: f.r.state });
+    const at = new Date(env.clock.now()).toISOString();
+    await tx.update('renewals', id, {
+      gate_override: JSON.stringify({ by: p.name, reason, at }),
+      updated_at: at,
+    });
+    const gate = f.r.gate ? (JSON.parse(f.r.gate) as { decision: string }) : undefined;
+    if (gate?.decision === 'blocked') {
+      // The gate had held the nodes: stage again (at T if it is still ahead, the exchange job then runs).
+      f.r.gate_override = 'set';
+      await armStaging(tx, env, f);
+      const seq = Number(f.r.sequence);
+      if (env.clock.now() >= Date.parse(f.r.exchange_at!)) {
+        await reschedule(
+          tx,
+          env,
+          'exchange',
+          { renewalId: id, sequence: seq, now: true },
+          env.clock.now(),
+          `exchange:${id}:${seq}`,
+        );
+      }
+    }
+    await addStep(tx, env, id, 'gate-override', actorOf(p), {
+      reason,
+      gate: gate?.decision ?? 'not evaluated yet',
+    });
+  });
+  env.renewal.changed(id, (await env.store.get('renewals', id))!.state);
+}
+
+/** Switches every node now (before T); the renewal is exchanged, then verified by the scheduler. */
+export async function exchangeNow(env: RenewalEnv, p: Principal, id: string) {
+  lbAdmin(p, 'exchange now');
+  const f = await loadFacts(env.store, id);
+  if (f.r.state === 'exchanged' || f.r.state === 'verified') return;
+  if (!['announced', 'staged'].includes(f.r.state))
+    fail('CONFLICT', `a renewal that is ${f.r.state} cannot be exchanged now`, { state: f.r.state });
+  const pending = await env.store.db
+    .selectFrom('renewal_nodes')
+    .select('node_id')
+    .where('renewal_id', '=', id)
+    .where('staged_ack_at', 'is', null)
+    .execute();
+  if (pending.length)
+    fail('CONFLICT', `${pending.length} node(s) have not acknowledged the staging yet: wait for "staged"`, {
+      nodes: pending.map((n) => n.node_id),
+    });
+  for (const { node, vs } of await nodePairs(env.store, f.vss)) {
+    await env.renewal.nodes.activate(requireEndpoint(env.store, node), vs.name);
+  }
+  const { exchangeInTx } = await import('./jobs.js');
+  await env.store.transaction(async (tx) => exchangeInTx(tx, env, await loadFacts(tx, id), actorOf(p), true));
+  env.renewal.changed(id, 'exchanged');
+}
+
+/** Rolls every node back to the old credential, until T plus the rollback window. */
+export async function rollbackRenewal(env: RenewalEnv, p: Principal, id: string) {
+  lbAdmin(p, 'roll back');
+  const f = await loadFacts(env.store, id);
+  if (f.r.state === 'rolled-back') return;
+  if (f.r.state !== 'exchanged' && f.r.state !== 'verified')
+    fail('CONFLICT', `a renewal that is ${f.r.state} cannot be rolled back (before T, postpone instead)`, {
+      state: f.r.state,
+    });
+  if (env.clock.now() > Date.parse(f.r.safe_removal_at!))
+    fail('ROLLBACK_WINDOW_CLOSED', `the rollback window closed at ${f.r.safe_removal_at}`);
+  const results: Array<{ node: string; vs: string; served: string }> = [];
+  for (const { node, vs } of await nodePairs(env.store, f.vss)) {
+    const st = await env.renewal.nodes.rollback(requireEndpoint(env.store, node), vs.name);
+    results.push({ node: node.id, vs: vs.id, served: st.served.sha256 });
+  }
+  await env.store.transaction(async (tx) => {
+    const r = (await tx.get('renewals', id))!;
+    await transition(tx, env, r, 'rollback');
+    for (const vs of f.vss)
+      await tx.update('virtual_servers', vs.id, {
+        active_credential_id: f.r.old_credential_id,
+        staged_credential_id: null,
+        activate_at: null,
+      });
+    await addStep(tx, env, id, 'rollback', actorOf(p), { nodes: results });
+  });
+  env.renewal.changed(id, 'rolled-back');
+}
+
+/** Completes a retiring renewal. */
+export async function completeRenewal(env: RenewalEnv, p: Principal, id: string) {
+  lbAdmin(p, 'complete renewals');
+  await env.store.transaction(async (tx) => {
+    const r = (await tx.get('renewals', id))!;
+    if (r.state === 'completed') return;
+    await transition(tx, env, r, 'complete');
+    const counts = await tx.db
+      .selectFrom('readiness')
+      .select(['state'])
+      .where('renewal_id', '=', id)
+      .execute();
+    await addStep(tx, env, id, 'complete', actorOf(p), {
+      removed: counts.filter((c) => c.state === 'old-root-removed').length,
+      senders: counts.length,
+    });
+  });
+  env.renewal.changed(id, 'completed');
+}

@@ -1,0 +1,102 @@
+/**
+ * Personal sender links: `rlk_<link id>.<HMAC>` — signed with a key derived from the master key,
+ * expiring, one per sender and renewal. Issuing a new one (a postpone re-notifies) revokes the old,
+ * so only the latest link works; an expired or superseded link answers LINK_INVALID (HTTP 410).
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { fail } from '../../shared/errors.js';
+import { newId } from '../../store/ids.js';
+import type { Row, Store } from '../../store/store.js';
+import { hashSecret } from '../secrets.js';
+import type { RenewalEnv } from './ports.js';
+import { linkKey } from './sealing.js';
+
+function mac(store: Store, linkId: string): string {
+  return createHmac('sha256', linkKey(store)).update(linkId).digest('base64url');
+}
+
+/** The secret link token for a link row (derivable again from its id, so the outbox stores no secret). */
+export function linkToken(store: Store, linkId: string): string {
+  return `rlk_${linkId}.${mac(store, linkId)}`;
+}
+
+/** The personal page URL for a link. */
+export function linkUrl(env: RenewalEnv, store: Store, linkId: string): string {
+  return `${env.publicUrl}/api/v1/links/${linkToken(store, linkId)}`;
+}
+
+/** Issues a new link for a sender, revoking the previous ones for this renewal. */
+export async function issueLinks(
+  tx: Store,
+  env: RenewalEnv,
+  renewalId: string,
+  senderIds: readonly string[],
+): Promise<Map<string, string>> {
+  const now = env.clock.now();
+  const out = new Map<string, string>();
+  for (let i = 0; i < senderIds.length; i += 1000) {
+    const chunk = senderIds.slice(i, i + 1000);
+    await tx.db
+      .updateTable('sender_links')
+      .set({ revoked_at: new Date(now).toISOString() })
+      .where('renewal_id', '=', renewalId)
+      .where('sender_id', 'in', chunk)
+      .where('revoked_at', 'is', null)
+      .execute();
+    const rows = chunk.map((sid) => {
+      const id = newId('lnk');
+      out.set(sid, id);
+      return {
+        id,
+        renewal_id: renewalId,
+        sender_id: sid,
+        token_hash: hashSecret(linkToken(tx, id)),
+        created_at: new Date(now).toISOString(),
+        expires_at: new Date(now + env.renewal.linkTtlMs).toISOString(),
+        revoked_at: null,
+      };
+    });
+    for (let j = 0; j < rows.length; j += 400)
+      await tx.db
+        .insertInto('sender_links')
+        .values(rows.slice(j, j + 400))
+        .execute();
+  }
+  return out;
+}
+
+/** The link row behind a token, or LINK_INVALID (unknown, forged, expired or superseded). */
+export async function resolveLink(env: RenewalEnv, token: string): Promise<Row<'sender_links'>> {
+  const m = /^rlk_([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(token);
+  const invalid = (why: string) =>
+    fail('LINK_INVALID', `this personal link ${why}: ask your tenant admin for a new one`);
+  if (!m) return invalid('is not a rollover link');
+  const expected = Buffer.from(mac(env.store, m[1]!));
+  const given = Buffer.from(m[2]!);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return invalid('is not valid');
+  const row = await env.store.db
+    .selectFrom('sender_links')
+    .selectAll()
+    .where('id', '=', m[1]!)
+    .executeTakeFirst();
+  if (!row) return invalid('is not valid');
+  if (row.revoked_at) return invalid(`was replaced by a newer one on ${row.revoked_at}`);
+  if (Date.parse(row.expires_at) <= env.clock.now()) return invalid(`expired at ${row.expires_at}`);
+  return row;
+}
+
+/** The current (latest, unrevoked) link id of a sender for a renewal. */
+export async function currentLinkId(
+  store: Store,
+  renewalId: string,
+  senderId: string,
+): Promise<string | undefined> {
+  const row = await store.db
+    .selectFrom('sender_links')
+    .select('id')
+    .where('renewal_id', '=', renewalId)
+    .where('sender_id', '=', senderId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return row?.id;
+}

@@ -1,0 +1,148 @@
+/**
+ * Loading a renewal with what it touches (virtual servers, credentials, tenants, nodes), recording
+ * workflow steps with their audit events, and moving the state through the pure transition table.
+ */
+import { type Principal, primaryRole } from '../../access/roles.js';
+import type { RenewalEvent, RenewalState } from '../../renewal/states.js';
+import { nextState } from '../../renewal/states.js';
+import type { Row, Store } from '../../store/store.js';
+import { notFound } from '../env.js';
+import type { RenewalEnv } from './ports.js';
+
+/** Who did something: a person, or the coordinator itself (the scheduler). */
+export interface Actor {
+  name: string;
+  role: string;
+  organisation: string;
+}
+
+/** The actor for a principal. */
+export function actorOf(p: Principal): Actor {
+  return { name: p.name, role: primaryRole(p), organisation: p.organisation };
+}
+
+/** The coordinator acting on its own (jobs). */
+export function systemActor(env: RenewalEnv): Actor {
+  return { name: 'scheduler', role: 'system', organisation: env.provider };
+}
+
+/** Seed step number per step kind (null for bookkeeping steps). */
+export const STEP_NUMBER: Record<string, number | null> = {
+  plan: 1,
+  announce: 2,
+  staged: 2,
+  'stage-failed': 2,
+  postpone: 2,
+  forward: 3,
+  'auto-forward': 3,
+  ack: 4,
+  evidence: 4,
+  reminder: 4,
+  gate: null,
+  'gate-override': null,
+  exchange: 5,
+  'exchange-held': 5,
+  verify: 5,
+  rollback: 5,
+  retire: 6,
+  removal: 6,
+  complete: 6,
+};
+
+/** A renewal with everything it touches. */
+export interface RenewalFacts {
+  r: Row<'renewals'>;
+  vss: Row<'virtual_servers'>[];
+  tenants: Row<'tenants'>[];
+  newCred: Row<'credentials'>;
+  oldCred: Row<'credentials'> | undefined;
+}
+
+/** The ids of a renewal's virtual servers (the first, then any others). */
+export async function vsIdsOf(store: Store, r: Row<'renewals'>): Promise<string[]> {
+  const extra = await store.db
+    .selectFrom('renewal_virtual_servers')
+    .select('virtual_server_id')
+    .where('renewal_id', '=', r.id)
+    .orderBy('virtual_server_id')
+    .execute();
+  return [
+    r.virtual_server_id,
+    ...extra.map((e) => e.virtual_server_id).filter((v) => v !== r.virtual_server_id),
+  ];
+}
+
+/** Loads a renewal's facts, or NOT_FOUND. */
+export async function loadFacts(store: Store, id: string): Promise<RenewalFacts> {
+  const r = (await store.get('renewals', id)) ?? notFound('renewal', id);
+  const vsIds = await vsIdsOf(store, r);
+  const vss = await store.list('virtual_servers', { column: 'id', values: vsIds });
+  vss.sort((a, b) => vsIds.indexOf(a.id) - vsIds.indexOf(b.id));
+  const tenants = await store.list('tenants', { column: 'virtual_server_id', values: vsIds });
+  const newCred = (await store.get('credentials', r.new_credential_id ?? ''))!;
+  const oldCred = r.old_credential_id ? await store.get('credentials', r.old_credential_id) : undefined;
+  return { r, vss, tenants, newCred, oldCred };
+}
+
+/** Records a step and its audit event in the caller's transaction. */
+export async function addStep(
+  tx: Store,
+  env: RenewalEnv,
+  renewalId: string,
+  kind: string,
+  actor: Actor,
+  evidence: Record<string, unknown>,
+): Promise<void> {
+  const at = new Date(env.clock.now()).toISOString();
+  await tx.insert('steps', {
+    renewal_id: renewalId,
+    kind,
+    role: actor.role,
+    actor: actor.name,
+    at,
+    evidence: JSON.stringify(evidence),
+  });
+  await tx.append({
+    at,
+    actor: actor.name,
+    role: actor.role,
+    organisation: actor.organisation,
+    action: `renewal.${kind}`,
+    targetKind: 'renewal',
+    targetId: renewalId,
+    change: JSON.stringify(evidence),
+  });
+}
+
+/** Moves a renewal by `event` (CONFLICT when the table refuses); returns the new state. */
+export async function transition(
+  tx: Store,
+  env: RenewalEnv,
+  r: Row<'renewals'>,
+  event: RenewalEvent,
+  extra: Partial<Omit<Row<'renewals'>, 'id'>> = {},
+): Promise<RenewalState> {
+  const next = nextState(r.state as RenewalState, event);
+  await tx.update('renewals', r.id, {
+    ...extra,
+    state: next,
+    updated_at: new Date(env.clock.now()).toISOString(),
+  });
+  r.state = next;
+  return next;
+}
+
+/** Every node of the load balancers serving these virtual servers, paired with each virtual server. */
+export async function nodePairs(
+  store: Store,
+  vss: Row<'virtual_servers'>[],
+): Promise<Array<{ node: Row<'lb_nodes'>; vs: Row<'virtual_servers'> }>> {
+  const nodes = await store.list('lb_nodes', {
+    column: 'lb_id',
+    values: [...new Set(vss.map((v) => v.lb_id))],
+  });
+  return vss.flatMap((vs) => nodes.filter((n) => n.lb_id === vs.lb_id).map((node) => ({ node, vs })));
+}
+
+/** Renewal states in which nothing more happens. */
+export const FINISHED = new Set(['completed', 'rolled-back', 'cancelled']);

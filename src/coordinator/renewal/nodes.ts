@@ -1,0 +1,55 @@
+/** Reaching the data-plane nodes: their control endpoints (token sealed), and actions over all of them. */
+import { can } from '../../access/can.js';
+import type { Principal } from '../../access/roles.js';
+import { fail } from '../../shared/errors.js';
+import type { Row, Store } from '../../store/store.js';
+import { forbidden, notFound, record } from '../env.js';
+import type { NodeEndpoint } from './node-control.js';
+import type { RenewalEnv } from './ports.js';
+import { sealSecret, unsealSecret } from './sealing.js';
+
+/** Records where a node's control API is and the token it takes (lb-admin). */
+export async function setNodeControl(
+  env: RenewalEnv,
+  p: Principal,
+  lbRef: string,
+  nodeRef: string,
+  url: string,
+  token: string,
+) {
+  if (!can(p, 'update', { kind: 'lb' })) forbidden('configure nodes');
+  const lb = (await env.store.byIdOrName('load_balancers', lbRef)) ?? notFound('load balancer', lbRef);
+  const node = await env.store.db
+    .selectFrom('lb_nodes')
+    .selectAll()
+    .where('lb_id', '=', lb.id)
+    .where((eb) => eb.or([eb('id', '=', nodeRef), eb('name', '=', nodeRef)]))
+    .executeTakeFirst();
+  if (!node) notFound('node', nodeRef);
+  if (!/^https?:\/\/[^/]+/.test(url)) fail('BAD_ARGUMENT', `control URL "${url}" is not http(s)://HOST:PORT`);
+  await env.store.transaction(async (tx) => {
+    await tx.update('lb_nodes', node.id, {
+      control_url: url,
+      control_token_sealed: sealSecret(tx, `node-control:${node.id}`, token),
+    });
+    await record(tx, env, p, 'node.control', 'node', node.id, { url });
+  });
+  return { nodeId: node.id, controlUrl: url };
+}
+
+/** A node's control endpoint, or undefined when none is recorded. */
+export function endpointOf(store: Store, n: Row<'lb_nodes'>): NodeEndpoint | undefined {
+  if (!n.control_url || !n.control_token_sealed) return undefined;
+  return { url: n.control_url, token: unsealSecret(store, `node-control:${n.id}`, n.control_token_sealed) };
+}
+
+/** The endpoint, or a CONNECT_FAILED naming what to configure. */
+export function requireEndpoint(store: Store, n: Row<'lb_nodes'>): NodeEndpoint {
+  return (
+    endpointOf(store, n) ??
+    fail(
+      'CONNECT_FAILED',
+      `node ${n.name} has no control endpoint: set it with POST /api/v1/lbs/{lb}/nodes/${n.name}/control`,
+    )
+  );
+}

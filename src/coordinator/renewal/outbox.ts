@@ -1,0 +1,249 @@
+/**
+ * The transactional outbox: notifications are written in the same transaction as the state change
+ * that causes them, once per (step, recipient) thanks to a unique idempotency key, and delivered at
+ * least once by the scheduler — retried with exponential backoff while SMTP or a webhook target is
+ * down. Rows hold template references, not rendered mail: messages are rendered at delivery from the
+ * stored facts (the link token is derived again from the link id, so no secret sits in the outbox).
+ */
+
+import {
+  announcementToTenant,
+  type ExchangeFacts,
+  type Message,
+  noticeToSender,
+  safeRemovalToSender,
+} from '../../notify/messages.js';
+import { readOneCertificate } from '../../pki/certificate.js';
+import { newId } from '../../store/ids.js';
+import type { Row, Store } from '../../store/store.js';
+import { linkToken, linkUrl } from './links.js';
+import { loadFacts, type RenewalFacts } from './model.js';
+import type { RenewalEnv } from './ports.js';
+import { unsealSecret } from './sealing.js';
+
+/** What a notification row's body refers to. */
+export type Template =
+  | { t: 'tenant-announcement'; renewalId: string; tenantId: string; sequence: number }
+  | {
+      t: 'sender-notice';
+      renewalId: string;
+      senderId: string;
+      linkId: string;
+      sequence: number;
+      message?: string;
+      reminder?: boolean;
+    }
+  | { t: 'safe-removal'; renewalId: string; senderId: string; linkId: string }
+  | { t: 'escalation'; renewalId: string; subject: string; text: string }
+  | { t: 'event'; event: Record<string, unknown> };
+
+/** One notification to write. */
+export interface OutboxItem {
+  key: string;
+  channel: 'mail' | 'webhook' | 'inbox';
+  /** A mail address, a tenant id (webhook) or a user id (inbox). */
+  recipient: string;
+  subject: string;
+  body: Template;
+  renewalId: string;
+}
+
+/** Writes notifications in the caller's transaction; an item whose key exists already is skipped. */
+export async function enqueue(tx: Store, env: RenewalEnv, items: readonly OutboxItem[]): Promise<void> {
+  const now = new Date(env.clock.now()).toISOString();
+  const rows = items.map((i) => ({
+    id: newId('ntf'),
+    channel: i.channel,
+    recipient: i.recipient,
+    subject: i.subject,
+    body: JSON.stringify(i.body),
+    // The in-app inbox is the store itself: written is delivered.
+    state: i.channel === 'inbox' ? 'delivered' : 'pending',
+    attempts: 0,
+    next_attempt_at: now,
+    last_error: null,
+    created_at: now,
+    delivered_at: i.channel === 'inbox' ? now : null,
+    idempotency_key: i.key,
+    renewal_id: i.renewalId,
+  }));
+  for (let j = 0; j < rows.length; j += 500) {
+    await tx.db
+      .insertInto('notifications')
+      .values(rows.slice(j, j + 500))
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .execute();
+  }
+}
+
+/** The message facts of a renewal. */
+export function exchangeFacts(env: RenewalEnv, f: RenewalFacts): ExchangeFacts {
+  const newRoot = readOneCertificate(f.newCred.root_pem, 'root');
+  return {
+    renewalId: f.r.id,
+    exchangeAt: new Date(f.r.exchange_at!),
+    safeRemovalAt: new Date(f.r.safe_removal_at!),
+    hosts: f.vss.flatMap((v) => JSON.parse(v.hosts) as string[]),
+    newRootSha256: newRoot.sha256,
+    newRootPem: f.newCred.root_pem,
+    ...(f.r.old_root_fingerprint ? { oldRootSha256: f.r.old_root_fingerprint } : {}),
+    announcementUrl: `${env.publicUrl}/api/v1/renewals/${f.r.id}/announcement.jws`,
+    sequence: Number(f.r.sequence),
+  };
+}
+
+/** The preview listener URL of a renewal's first virtual server, when it has one. */
+export function previewUrl(f: RenewalFacts): string | undefined {
+  const p = f.vss[0]?.preview_listen;
+  return p ? `https://${p}` : undefined;
+}
+
+/** The exact `rollover sender verify` command for a sender. */
+export function verifyCommand(
+  env: RenewalEnv,
+  store: Store,
+  f: RenewalFacts,
+  senderId: string,
+  linkId: string,
+): string {
+  const host = (JSON.parse(f.vss[0]!.hosts) as string[])[0];
+  return [
+    'rollover sender verify --truststore YOUR-TRUSTSTORE',
+    `--url ${previewUrl(f) ?? `https://${host}`}`,
+    `--servername ${host}`,
+    `--report ${env.publicUrl}/api/v1/renewals/${f.r.id}/evidence`,
+    `--token ${linkToken(store, linkId)}`,
+    `--sender ${senderId}`,
+  ].join(' ');
+}
+
+async function render(
+  env: RenewalEnv,
+  n: Row<'notifications'>,
+  cache: Map<string, RenewalFacts>,
+): Promise<Message | Record<string, unknown>> {
+  const b = JSON.parse(n.body) as Template;
+  if (b.t === 'event') return b.event;
+  let f = cache.get(b.renewalId);
+  if (!f) {
+    f = await loadFacts(env.store, b.renewalId);
+    cache.set(b.renewalId, f);
+  }
+  const facts = exchangeFacts(env, f);
+  const now = new Date(env.clock.now());
+  switch (b.t) {
+    case 'tenant-announcement': {
+      const tenant = f.tenants.find((t) => t.id === b.tenantId);
+      return announcementToTenant(
+        { ...facts, sequence: b.sequence },
+        {
+          tenantName: tenant?.name ?? b.tenantId,
+          forwardUrl: `${env.publicUrl}/api/v1/renewals/${f.r.id}/forward`,
+          now,
+        },
+      );
+    }
+    case 'sender-notice': {
+      const sender = await env.store.get('senders', b.senderId);
+      const preview = previewUrl(f);
+      return noticeToSender(
+        { ...facts, sequence: b.sequence },
+        {
+          senderName: sender?.name ?? b.senderId,
+          link: linkUrl(env, env.store, b.linkId),
+          ...(preview ? { previewUrl: preview } : {}),
+          verifyCommand: verifyCommand(env, env.store, f, b.senderId, b.linkId),
+          ...(b.message ? { message: b.message } : {}),
+          ...(b.reminder ? { reminder: true } : {}),
+          now,
+        },
+      );
+    }
+    case 'safe-removal': {
+      const sender = await env.store.get('senders', b.senderId);
+      return safeRemovalToSender(facts, {
+        senderName: sender?.name ?? b.senderId,
+        link: linkUrl(env, env.store, b.linkId),
+      });
+    }
+    case 'escalation':
+      return { subject: b.subject, text: b.text, attachments: [] };
+  }
+}
+
+/** Delivery backoff after `attempts` failures. */
+export function backoffMs(env: RenewalEnv, attempts: number): number {
+  return Math.min(env.renewal.retryMaxMs, env.renewal.retryBaseMs * 2 ** Math.max(0, attempts - 1));
+}
+
+async function deliverOne(
+  env: RenewalEnv,
+  n: Row<'notifications'>,
+  cache: Map<string, RenewalFacts>,
+): Promise<void> {
+  const content = await render(env, n, cache);
+  const key = n.idempotency_key ?? n.id;
+  if (n.channel === 'mail') {
+    if (!env.renewal.mail) throw new Error('no SMTP server is configured (set ROLLOVER_SMTP_URL)');
+    await env.renewal.mail.send(n.recipient, content as Message, key);
+  } else if (n.channel === 'webhook') {
+    const s = await env.store.db
+      .selectFrom('tenant_settings')
+      .selectAll()
+      .where('tenant_id', '=', n.recipient)
+      .executeTakeFirst();
+    if (!s?.webhook_url || !s.webhook_secret_sealed) return; // the tenant removed its webhook: nothing to send
+    await env.renewal.webhook({
+      url: s.webhook_url,
+      secret: unsealSecret(env.store, `webhook:${n.recipient}`, s.webhook_secret_sealed),
+      event: content,
+      idempotencyKey: key,
+      nowSeconds: Math.floor(env.clock.now() / 1000),
+    });
+  }
+}
+
+/** Delivers due notifications (at most `limit`); returns how many were delivered and how many failed. */
+export async function deliverDue(
+  env: RenewalEnv,
+  limit = 200,
+): Promise<{ delivered: number; failed: number }> {
+  const now = new Date(env.clock.now()).toISOString();
+  const due = await env.store.db
+    .selectFrom('notifications')
+    .selectAll()
+    .where('state', '=', 'pending')
+    .where('next_attempt_at', '<=', now)
+    .orderBy('next_attempt_at')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  const cache = new Map<string, RenewalFacts>();
+  let delivered = 0;
+  let failed = 0;
+  const queue = [...due];
+  const worker = async () => {
+    for (let n = queue.shift(); n; n = queue.shift()) {
+      try {
+        await deliverOne(env, n, cache);
+        await env.store.update('notifications', n.id, {
+          state: 'delivered',
+          attempts: Number(n.attempts) + 1,
+          delivered_at: new Date(env.clock.now()).toISOString(),
+          last_error: null,
+        });
+        delivered++;
+      } catch (e) {
+        const attempts = Number(n.attempts) + 1;
+        await env.store.update('notifications', n.id, {
+          attempts,
+          next_attempt_at: new Date(env.clock.now() + backoffMs(env, attempts)).toISOString(),
+          last_error: (e as Error).message.slice(0, 500),
+        });
+        failed++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, queue.length) }, worker));
+  return { delivered, failed };
+}

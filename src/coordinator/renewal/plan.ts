@@ -1,0 +1,145 @@
+/** Step 1: plan a renewal — the credential passes the checks for every virtual server, T is far enough ahead. */
+import { can } from '../../access/can.js';
+import type { Principal } from '../../access/roles.js';
+import { readCertificates, readOneCertificate } from '../../pki/certificate.js';
+import { assertCredential } from '../../pki/checks.js';
+import { readPrivateKey } from '../../pki/keys.js';
+import { renewalTimes } from '../../renewal/timing.js';
+import { parseDuration } from '../../shared/duration.js';
+import { fail } from '../../shared/errors.js';
+import { parseInstant } from '../../shared/time.js';
+import { newId } from '../../store/ids.js';
+import { forbidden, notFound } from '../env.js';
+import { actorOf, addStep, FINISHED } from './model.js';
+import type { RenewalEnv } from './ports.js';
+
+/** Input of a plan. */
+export interface PlanInput {
+  virtualServerIds: string[];
+  credentialId?: string | undefined;
+  issueFromCaId?: string | undefined;
+  exchangeAt: string;
+  rollbackWindow?: string | undefined;
+  gate?: 'block' | 'warn' | undefined;
+}
+
+/** Plans a renewal; nothing is stored when a check fails. Returns the new renewal's id. */
+export async function planRenewal(env: RenewalEnv, p: Principal, input: PlanInput): Promise<string> {
+  if (!can(p, 'create', { kind: 'renewal', tenantIds: [], senderIds: [] })) forbidden('plan renewals');
+  if (input.virtualServerIds.length === 0) fail('BAD_ARGUMENT', 'name at least one virtual server (--vs)');
+  if (input.issueFromCaId && !input.credentialId) {
+    fail(
+      'NOT_YET',
+      'issuing the credential from a CA in the coordinator (--issue-from) is not built yet: import one with --credential DIR',
+    );
+  }
+  if (!input.credentialId)
+    fail(
+      'BAD_ARGUMENT',
+      'give the new credential (--credential DIR) or a CA to issue it from (--issue-from)',
+    );
+  const exchangeAt = parseInstant(input.exchangeAt);
+  const windowMs = parseDuration(input.rollbackWindow ?? '24h');
+  const now = env.clock.now();
+  const times = renewalTimes({
+    exchangeAt,
+    plannedAt: new Date(now),
+    rollbackWindowMs: windowMs,
+    policy: env.renewal.timing,
+  });
+  const store = env.store;
+  const vss = [];
+  for (const ref of [...new Set(input.virtualServerIds)]) {
+    vss.push((await store.byIdOrName('virtual_servers', ref)) ?? notFound('virtual server', ref));
+  }
+  const cred =
+    (await store.get('credentials', input.credentialId)) ?? notFound('credential', input.credentialId);
+  const chain = readCertificates(cred.chain_pem);
+  const root = readOneCertificate(cred.root_pem, 'root');
+  const key = readPrivateKey((await store.privateKeyPem('credentials', cred.id))!);
+  let oldCredId: string | null = null;
+  let oldRoot: string | null = null;
+  for (const vs of vss) {
+    // Every virtual server must be served by this credential at T and through the rollback window.
+    assertCredential({
+      key,
+      chain,
+      root,
+      hosts: JSON.parse(vs.hosts) as string[],
+      validAt: exchangeAt,
+      validForMs: windowMs,
+    });
+    if (!vs.active_credential_id)
+      fail('CONFLICT', `virtual server ${vs.name} serves no credential yet: there is nothing to renew`);
+    if (vs.active_credential_id === cred.id)
+      fail('CONFLICT', `virtual server ${vs.name} already serves this credential`);
+    const active = (await store.get('credentials', vs.active_credential_id))!;
+    const activeRoot = readOneCertificate(active.root_pem, 'root').sha256;
+    if (oldRoot && activeRoot !== oldRoot) {
+      fail(
+        'CONFLICT',
+        'the virtual servers of one renewal must move from the same old root: plan them separately',
+      );
+    }
+    oldRoot = activeRoot;
+    oldCredId ??= active.id;
+  }
+  const vsIds = vss.map((v) => v.id);
+  const busy = await store.db
+    .selectFrom('renewals')
+    .leftJoin('renewal_virtual_servers', 'renewal_virtual_servers.renewal_id', 'renewals.id')
+    .select(['renewals.id', 'renewals.state'])
+    .where((eb) =>
+      eb.or([
+        eb('renewals.virtual_server_id', 'in', vsIds),
+        eb('renewal_virtual_servers.virtual_server_id', 'in', vsIds),
+      ]),
+    )
+    .execute();
+  const open = busy.find((b) => !FINISHED.has(b.state));
+  if (open)
+    fail(
+      'CONFLICT',
+      `renewal ${open.id} (${open.state}) is already under way on one of these virtual servers`,
+      { renewalId: open.id },
+    );
+  const id = newId('ren');
+  const at = new Date(now).toISOString();
+  await store.transaction(async (tx) => {
+    await tx.insert('renewals', {
+      id,
+      virtual_server_id: vsIds[0]!,
+      old_credential_id: oldCredId,
+      new_credential_id: cred.id,
+      old_root_fingerprint: oldRoot,
+      new_root_fingerprint: root.sha256,
+      exchange_at: times.exchangeAt.toISOString(),
+      rollback_window_seconds: Math.round(windowMs / 1000),
+      gate_policy: input.gate ?? 'block',
+      state: 'planned',
+      created_at: at,
+      updated_at: at,
+      gate_at: times.gateAt.toISOString(),
+      postpone_deadline: times.postponeDeadline.toISOString(),
+      safe_removal_at: times.safeRemovalAt.toISOString(),
+      reminders: JSON.stringify(times.reminders.map((d) => d.toISOString())),
+    });
+    for (const vsId of vsIds.slice(1)) {
+      await tx.db
+        .insertInto('renewal_virtual_servers')
+        .values({ renewal_id: id, virtual_server_id: vsId })
+        .execute();
+    }
+    await addStep(tx, env, id, 'plan', actorOf(p), {
+      virtualServers: vsIds,
+      credential: cred.id,
+      exchangeAt: times.exchangeAt.toISOString(),
+      rollbackWindowSeconds: Math.round(windowMs / 1000),
+      gate: input.gate ?? 'block',
+      newRootSha256: root.sha256,
+      oldRootSha256: oldRoot,
+    });
+  });
+  env.renewal.changed(id, 'planned');
+  return id;
+}

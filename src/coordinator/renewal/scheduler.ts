@@ -1,0 +1,192 @@
+/**
+ * The scheduler: one loop that claims due jobs and delivers due notifications. Exactly one runs at a
+ * time — on PostgreSQL the holder of a session advisory lock (another process takes over when the
+ * holder's connection dies), on SQLite the one process. Jobs live in the store, so a restart re-arms
+ * them: rows left "running" by a dead holder are made pending again when leadership is taken.
+ */
+import { randomBytes } from 'node:crypto';
+import { runJob } from './jobs.js';
+import { deliverDue } from './outbox.js';
+import type { RenewalEnv } from './ports.js';
+
+/** Decides who runs the scheduler: `acquire` is tried every tick until it answers true. */
+export interface Leadership {
+  acquire(): Promise<boolean>;
+  release(): Promise<void>;
+}
+
+/** SQLite: a single process owns the store, so it leads. */
+export const singleProcess: Leadership = { acquire: async () => true, release: async () => undefined };
+
+/** The advisory-lock key (a fixed 64-bit number: "rollover scheduler"). */
+export const SCHEDULER_LOCK = 0x726f6c6c6f766572n;
+
+/**
+ * PostgreSQL: a dedicated connection holding `pg_try_advisory_lock`. When the process dies its
+ * connection closes and the lock is free for the next server's tick.
+ */
+export function advisoryLock(
+  connect: () => Promise<{
+    query(sql: string, params?: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
+    end(): Promise<void>;
+  }>,
+): Leadership {
+  let client: Awaited<ReturnType<typeof connect>> | undefined;
+  let held = false;
+  return {
+    async acquire() {
+      if (held) return true;
+      try {
+        client ??= await connect();
+        const r = await client.query('select pg_try_advisory_lock($1::bigint) as ok', [
+          SCHEDULER_LOCK.toString(),
+        ]);
+        held = r.rows[0]?.ok === true;
+      } catch {
+        await client?.end().catch(() => undefined);
+        client = undefined;
+        held = false;
+      }
+      return held;
+    },
+    async release() {
+      held = false;
+      await client?.end().catch(() => undefined);
+      client = undefined;
+    },
+  };
+}
+
+/** The running scheduler. */
+export class Scheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private leading = false;
+  private again = false;
+  /** This process's name in the jobs' locked_by column. */
+  readonly id = `sched_${randomBytes(6).toString('hex')}`;
+
+  constructor(
+    private readonly env: RenewalEnv,
+    private readonly leadership: Leadership,
+    private readonly tickMs = 1000,
+    private readonly log: (line: string) => void = () => undefined,
+  ) {}
+
+  /** Starts ticking. */
+  start(): void {
+    this.arm(0);
+  }
+
+  /** True while this process runs the scheduler. */
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  /** Runs a tick soon (after a change that created due work). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else this.arm(0);
+  }
+
+  private arm(ms: number) {
+    clearTimeout(this.timer);
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.tick().finally(() => {
+        this.running = undefined;
+        const soon = this.again;
+        this.again = false;
+        this.arm(soon ? 0 : this.tickMs);
+      });
+    }, ms);
+  }
+
+  /** One pass: take leadership if free, run due jobs, deliver due notifications. */
+  async tick(): Promise<void> {
+    try {
+      if (!(await this.leadership.acquire())) return;
+      if (!this.leading) {
+        this.leading = true;
+        // Re-arm what a previous holder left half-done.
+        await this.env.store.db
+          .updateTable('jobs')
+          .set({ state: 'pending', locked_by: null })
+          .where('state', '=', 'running')
+          .execute();
+        this.log(`scheduler ${this.id} leads`);
+      }
+      await this.runDueJobs();
+      await deliverDue(this.env);
+    } catch (e) {
+      this.log(`scheduler tick failed: ${(e as Error).message}`);
+    }
+  }
+
+  private async runDueJobs(): Promise<void> {
+    for (let round = 0; round < 20 && !this.stopped; round++) {
+      const now = new Date(this.env.clock.now()).toISOString();
+      const due = await this.env.store.db
+        .selectFrom('jobs')
+        .selectAll()
+        .where('state', '=', 'pending')
+        .where('run_at', '<=', now)
+        .orderBy('run_at')
+        .limit(20)
+        .execute();
+      if (due.length === 0) return;
+      for (const job of due) {
+        const claimed = await this.env.store.db
+          .updateTable('jobs')
+          .set({ state: 'running', locked_by: this.id })
+          .where('id', '=', job.id)
+          .where('state', '=', 'pending')
+          .executeTakeFirst();
+        if (Number(claimed.numUpdatedRows) !== 1) continue;
+        try {
+          const r = await runJob(this.env, job);
+          await this.env.store.db
+            .updateTable('jobs')
+            .set(
+              r.retryInMs !== undefined
+                ? {
+                    state: 'pending',
+                    locked_by: null,
+                    attempts: Number(job.attempts) + 1,
+                    run_at: new Date(this.env.clock.now() + r.retryInMs).toISOString(),
+                  }
+                : { state: 'done', locked_by: null, attempts: Number(job.attempts) + 1 },
+            )
+            .where('id', '=', job.id)
+            .execute();
+        } catch (e) {
+          this.log(`job ${job.kind} ${job.id} failed: ${(e as Error).message}`);
+          await this.env.store.db
+            .updateTable('jobs')
+            .set({
+              state: 'pending',
+              locked_by: null,
+              attempts: Number(job.attempts) + 1,
+              last_error: (e as Error).message.slice(0, 500),
+              run_at: new Date(
+                this.env.clock.now() + Math.min(60_000, 500 * 2 ** Math.min(7, Number(job.attempts))),
+              ).toISOString(),
+            })
+            .where('id', '=', job.id)
+            .execute();
+        }
+      }
+    }
+  }
+
+  /** Stops ticking, waits for the current pass, and gives up leadership. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+    this.leading = false;
+    await this.leadership.release();
+  }
+}

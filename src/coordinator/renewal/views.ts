@@ -1,0 +1,326 @@
+/**
+ * What the API shows of renewals: the summary (counts, computed in SQL so 100k senders stay fast),
+ * the detail (steps, tenants, senders, nodes — scoped to what the caller may see), the public status
+ * for `truststore remove --renewal-status`, the signed announcement, and a sender's link page.
+ */
+
+import { sql } from 'kysely';
+import { can, senderScopes, tenantScopes } from '../../access/can.js';
+import type { Principal } from '../../access/roles.js';
+import { signAnnouncement } from '../../notice/jws.js';
+import { KIT_FILES } from '../../pki/kit.js';
+import { evaluateGate, type GatePolicy } from '../../renewal/gate.js';
+import { READINESS_STATES, type ReadinessState, readinessSummary } from '../../renewal/readiness.js';
+import { removalAllowed } from '../../renewal/timing.js';
+import type { Row, Store } from '../../store/store.js';
+import { notFound } from '../env.js';
+import { currentLinkId, linkToken } from './links.js';
+import { loadFacts, type RenewalFacts, STEP_NUMBER, vsIdsOf } from './model.js';
+import { previewUrl, verifyCommand } from './outbox.js';
+import type { RenewalEnv } from './ports.js';
+
+/** True when the caller sees everything (lb-admin or auditor). */
+function global(p: Principal): boolean {
+  return p.bindings.some((b) => (b.role === 'lb-admin' || b.role === 'auditor') && b.scopeId === '');
+}
+
+/** The scope facts of a renewal for can(). */
+async function visible(store: Store, p: Principal, r: Row<'renewals'>, vsIds: string[]): Promise<boolean> {
+  if (global(p)) return true;
+  const tenants = await store.db
+    .selectFrom('tenants')
+    .select('id')
+    .where('virtual_server_id', 'in', vsIds)
+    .execute();
+  const mySenders = senderScopes(p);
+  const senders = mySenders.length
+    ? await store.db
+        .selectFrom('senders')
+        .select('id')
+        .where('id', 'in', mySenders)
+        .where('tenant_id', 'in', tenants.length ? tenants.map((t) => t.id) : [''])
+        .execute()
+    : [];
+  return can(p, 'read', {
+    kind: 'renewal',
+    tenantIds: tenants.map((t) => t.id),
+    senderIds: senders.map((s) => s.id),
+  });
+}
+
+async function counts(
+  store: Store,
+  renewalId: string,
+  p?: Principal,
+): Promise<Record<ReadinessState, number>> {
+  let q = store.db
+    .selectFrom('readiness')
+    .select(['readiness.state', sql<number>`count(*)`.as('n')])
+    .where('readiness.renewal_id', '=', renewalId);
+  if (p && !global(p)) {
+    const ts = tenantScopes(p);
+    const ss = senderScopes(p);
+    q = q
+      .innerJoin('senders', 'senders.id', 'readiness.sender_id')
+      .where((eb) =>
+        eb.or([
+          eb('senders.tenant_id', 'in', ts.length ? ts : ['']),
+          eb('senders.id', 'in', ss.length ? ss : ['']),
+        ]),
+      );
+  }
+  const rows = await q.groupBy('readiness.state').execute();
+  const out = readinessSummary([]);
+  for (const r of rows)
+    if ((READINESS_STATES as readonly string[]).includes(r.state))
+      out[r.state as ReadinessState] = Number(r.n);
+  return out;
+}
+
+/** The summary of one renewal. */
+export async function summaryOf(env: RenewalEnv, f: RenewalFacts, p?: Principal) {
+  return {
+    id: f.r.id,
+    state: f.r.state,
+    exchangeAt: f.r.exchange_at,
+    virtualServers: f.vss.map((v) => ({ id: v.id, name: v.name, hosts: JSON.parse(v.hosts) as string[] })),
+    newRootSha256: f.r.new_root_fingerprint,
+    oldRootSha256: f.r.old_root_fingerprint,
+    readiness: await counts(env.store, f.r.id, p),
+  };
+}
+
+/** Renewals the caller may see, summarised. */
+export async function listRenewalSummaries(env: RenewalEnv, p: Principal) {
+  const out = [];
+  for (const r of await env.store.list('renewals')) {
+    if (!(await visible(env.store, p, r, await vsIdsOf(env.store, r)))) continue;
+    out.push(await summaryOf(env, await loadFacts(env.store, r.id), p));
+  }
+  return out;
+}
+
+/** A renewal the caller may see (NOT_FOUND otherwise). */
+export async function visibleFacts(env: RenewalEnv, p: Principal, id: string): Promise<RenewalFacts> {
+  const f = await loadFacts(env.store, id);
+  if (
+    !(await visible(
+      env.store,
+      p,
+      f.r,
+      f.vss.map((v) => v.id),
+    ))
+  )
+    notFound('renewal', id);
+  return f;
+}
+
+/** The full detail, scoped: a tenant admin sees only its tenants and their senders. */
+export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
+  const f = await visibleFacts(env, p, id);
+  const all = global(p);
+  const ts = new Set(tenantScopes(p));
+  const ss = new Set(senderScopes(p));
+  const steps = await env.store.db
+    .selectFrom('steps')
+    .selectAll()
+    .where('renewal_id', '=', id)
+    .orderBy('at')
+    .orderBy('id')
+    .execute();
+  const fwd = await env.store.db.selectFrom('forwardings').selectAll().where('renewal_id', '=', id).execute();
+  const senderRows = await env.store.db
+    .selectFrom('readiness')
+    .innerJoin('senders', 'senders.id', 'readiness.sender_id')
+    .select([
+      'senders.id',
+      'senders.name',
+      'senders.tenant_id',
+      'readiness.state',
+      'readiness.reason',
+      'readiness.updated_at',
+      'readiness.failures_after_t',
+    ])
+    .where('readiness.renewal_id', '=', id)
+    .orderBy('senders.id')
+    .limit(all ? 1000 : 100_000)
+    .execute();
+  const nodeRows = await env.store.db
+    .selectFrom('renewal_nodes')
+    .innerJoin('lb_nodes', 'lb_nodes.id', 'renewal_nodes.node_id')
+    .select([
+      'lb_nodes.id',
+      'lb_nodes.name',
+      'renewal_nodes.staged_ack_at',
+      'renewal_nodes.verified_at',
+      'renewal_nodes.served_sha256',
+      'renewal_nodes.last_error',
+    ])
+    .where('renewal_nodes.renewal_id', '=', id)
+    .execute();
+  const byNode = new Map<string, typeof nodeRows>();
+  for (const n of nodeRows) byNode.set(n.id, [...(byNode.get(n.id) ?? []), n]);
+  const latest = (xs: Array<string | null>) => (xs.every((x) => x) ? (xs as string[]).sort().at(-1)! : null);
+  const ov = f.r.gate_override
+    ? (JSON.parse(f.r.gate_override) as { by: string; reason: string })
+    : undefined;
+  const gate = f.r.gate
+    ? (JSON.parse(f.r.gate) as { decision: string; notReady: string[]; reason: string })
+    : evaluateGate({
+        policy: f.r.gate_policy as GatePolicy,
+        senders: senderRows.map((s) => ({ id: s.id, state: s.state as ReadinessState })),
+        ...(ov ? { override: ov } : {}),
+      });
+  const exchangedAt = Date.parse(f.r.exchange_at!);
+  return {
+    ...(await summaryOf(env, f, p)),
+    safeRemovalAt: f.r.safe_removal_at,
+    gateAt: f.r.gate_at,
+    postponeDeadline: f.r.postpone_deadline,
+    rollbackWindowSeconds: Number(f.r.rollback_window_seconds),
+    gatePolicy: f.r.gate_policy,
+    sequence: Number(f.r.sequence),
+    gate: {
+      decision: ov && gate.decision === 'blocked' ? 'overridden' : gate.decision,
+      notReady: gate.notReady.slice(0, 1000),
+      reason: gate.reason,
+      ...(ov ? { override: ov } : {}),
+    },
+    steps: steps.map((s) => ({
+      step: STEP_NUMBER[s.kind] ?? null,
+      kind: s.kind,
+      role: s.role,
+      actor: s.actor,
+      at: s.at,
+      detail: JSON.parse(s.evidence) as unknown,
+    })),
+    tenants: f.tenants
+      .filter((t) => all || ts.has(t.id))
+      .map((t) => {
+        const w = fwd.find((x) => x.tenant_id === t.id);
+        return {
+          id: t.id,
+          name: t.name,
+          operatingModel: t.operating_model,
+          forwarded: w?.state === 'forwarded',
+          forwardedAt: w?.state === 'forwarded' ? w.updated_at : null,
+          forwardedBy: w?.state === 'forwarded' ? w.actor : null,
+        };
+      }),
+    senders: senderRows
+      .filter((s) => all || ts.has(s.tenant_id) || ss.has(s.id))
+      .map((s) => ({
+        id: s.id,
+        name: s.name,
+        tenantId: s.tenant_id,
+        state: s.state,
+        ...(s.reason ? { reason: s.reason } : {}),
+        updatedAt: s.updated_at,
+        failuresAfterT: Number(s.failures_after_t),
+      })),
+    nodes: [...byNode.entries()].map(([nid, rows]) => {
+      const verifiedAt = latest(rows.map((r) => r.verified_at));
+      return {
+        id: nid,
+        name: rows[0]!.name,
+        stagedAckAt: latest(rows.map((r) => r.staged_ack_at)),
+        verifiedAt,
+        servedSha256: rows[0]!.served_sha256,
+        late: !verifiedAt && env.clock.now() > exchangedAt && ['exchanged', 'verified'].includes(f.r.state),
+        ...(rows.some((r) => r.last_error) ? { lastError: rows.find((r) => r.last_error)!.last_error } : {}),
+      };
+    }),
+    announcementUrl: `${env.publicUrl}/api/v1/renewals/${id}/announcement.jws`,
+    statusUrl: `${env.publicUrl}/api/v1/renewals/${id}/status.json`,
+  };
+}
+
+/** The public status (no secrets) that `truststore remove --renewal-status` reads. */
+export async function publicStatus(env: RenewalEnv, id: string) {
+  const r = (await env.store.get('renewals', id)) ?? notFound('renewal', id);
+  if (r.state === 'planned') notFound('renewal', id); // nothing is public before the announcement
+  return {
+    id: r.id,
+    state: r.state,
+    exchangeAt: r.exchange_at!,
+    safeRemovalAt: r.safe_removal_at!,
+    oldRootSha256: r.old_root_fingerprint!,
+    newRootSha256: r.new_root_fingerprint!,
+  };
+}
+
+/** The signed announcement (compact JWS), public once announced. */
+export async function announcementJws(env: RenewalEnv, id: string): Promise<string> {
+  const f = await loadFacts(env.store, id);
+  if (f.r.state === 'planned') notFound('renewal', id);
+  const announced = await env.store.db
+    .selectFrom('steps')
+    .select('at')
+    .where('renewal_id', '=', id)
+    .where('kind', 'in', ['announce', 'postpone'])
+    .orderBy('at', 'desc')
+    .executeTakeFirst();
+  const preview = previewUrl(f);
+  return signAnnouncement(
+    {
+      type: 'rollover.root-announcement',
+      version: 1,
+      renewalId: id,
+      exchangeAt: f.r.exchange_at!,
+      safeRemovalAt: f.r.safe_removal_at!,
+      virtualServers: f.vss.map((v, i) => ({
+        id: v.id,
+        hosts: JSON.parse(v.hosts) as string[],
+        ...(i === 0 && preview ? { previewUrl: preview } : {}),
+      })),
+      newRootSha256: f.r.new_root_fingerprint!,
+      ...(f.r.old_root_fingerprint ? { oldRootSha256: f.r.old_root_fingerprint } : {}),
+      newRootPem: f.newCred.root_pem,
+      url: `${env.publicUrl}/api/v1/renewals/${id}/announcement.jws`,
+      issuedAt: announced?.at ?? f.r.updated_at,
+      ...(Number(f.r.sequence) > 0 ? { supersedes: `${id}#${Number(f.r.sequence) - 1}` } : {}),
+    },
+    env.renewal.announcementKey.privateKey,
+    env.renewal.announcementKey.jwk.kid,
+  );
+}
+
+/** A sender's personal page: everything to act without an account. */
+export async function linkPage(env: RenewalEnv, link: Row<'sender_links'>) {
+  const f = await loadFacts(env.store, link.renewal_id);
+  const sender = (await env.store.get('senders', link.sender_id))!;
+  const rdy = await env.store.db
+    .selectFrom('readiness')
+    .selectAll()
+    .where('renewal_id', '=', f.r.id)
+    .where('sender_id', '=', sender.id)
+    .executeTakeFirst();
+  const linkId = (await currentLinkId(env.store, f.r.id, sender.id)) ?? link.id;
+  const token = linkToken(env.store, linkId);
+  const verdict = removalAllowed({
+    now: new Date(env.clock.now()),
+    safeRemovalAt: new Date(f.r.safe_removal_at!),
+    exchangeVerified: ['verified', 'retiring', 'completed'].includes(f.r.state),
+  });
+  return {
+    renewal: {
+      id: f.r.id,
+      state: f.r.state,
+      exchangeAt: f.r.exchange_at,
+      safeRemovalAt: f.r.safe_removal_at,
+      virtualServers: f.vss.map((v) => ({ id: v.id, name: v.name, hosts: JSON.parse(v.hosts) as string[] })),
+      newRootSha256: f.r.new_root_fingerprint,
+      oldRootSha256: f.r.old_root_fingerprint,
+    },
+    sender: { id: sender.id, name: sender.name },
+    fingerprint: f.r.new_root_fingerprint,
+    kitFiles: [...KIT_FILES],
+    kitUrl: `${env.publicUrl}/api/v1/links/${token}/kit/`,
+    previewUrl: previewUrl(f) ?? null,
+    verifyCommand: verifyCommand(env, env.store, f, sender.id, linkId),
+    state: rdy?.state ?? 'pending',
+    removalAllowed: verdict.ok,
+    removalReason: verdict.reason,
+    expiresAt: link.expires_at,
+  };
+}
