@@ -55,6 +55,9 @@ export async function seed(c: Coordinator, hosts = ['api.shop.test']): Promise<S
     });
   const oc = await importCred('shop-api-2026', oldCred);
   const nc = await importCred('shop-api-2027', newCred);
+  // The credential the virtual server serves before any renewal (a coordinator without the route
+  // leaves it unset; the inventory page then shows none).
+  await c.raw('POST', `/virtual-servers/${vs.id}/credential`, { credentialId: oc.id });
   const tenant = await c.api('POST', '/tenants', {
     name: 'Shop',
     virtualServer: vs.id,

@@ -43,11 +43,13 @@ test('the server serves the app for client routes under a strict CSP and leaves 
     assert.match(html, /<div id="root">/);
     assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script');
   }
-  for (const path of ['/api/v1/no-such-thing', '/api/nothing', '/metrics']) {
+  for (const path of ['/api/v1/no-such-thing', '/api/nothing']) {
     const res = await fetch(co.url + path);
     assert.ok(res.status >= 400, path);
     assert.match(res.headers.get('content-type') ?? '', /problem\+json/, path);
   }
+  // /metrics belongs to the coordinator (Prometheus text, or a 404 problem where not wired): never the app.
+  assert.doesNotMatch((await fetch(`${co.url}/metrics`)).headers.get('content-type') ?? '', /html/);
   assert.equal((await fetch(`${co.url}/healthz`)).status, 200);
   assert.equal((await fetch(`${co.url}/.well-known/rollover`)).headers.get('content-security-policy'), null);
   assert.equal((await fetch(`${co.url}/assets/missing.js`)).status, 404);

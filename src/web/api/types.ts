@@ -57,12 +57,14 @@ export interface RenewalSummary {
 
 /** One recorded step of a renewal. */
 export interface RenewalStep {
-  step: number;
+  /** 1–6, or null for a record outside the six steps (gate, reminder…). */
+  step: number | null;
   kind: string;
   role: string;
   actor: string | null;
   at: string;
-  detail?: string | null;
+  /** The step's evidence: any JSON. */
+  detail?: unknown;
 }
 
 /** A sender's readiness in a renewal. */
@@ -78,12 +80,17 @@ export interface SenderReadiness {
 
 /** GET /renewals/{id}. */
 export interface RenewalDetail extends RenewalSummary {
-  safeRemovalAt: string;
+  safeRemovalAt: string | null;
   gateAt: string | null;
   postponeDeadline: string | null;
   rollbackWindowSeconds: number;
   gatePolicy: string;
-  gate: { decision: string; notReady: number; reason: string | null } | null;
+  gate: {
+    decision: string;
+    notReady: string[];
+    reason: string | null;
+    override?: { by: string; reason: string };
+  } | null;
   steps: RenewalStep[];
   tenants: {
     id: string;
@@ -101,39 +108,46 @@ export interface RenewalDetail extends RenewalSummary {
     verifiedAt: string | null;
     servedSha256: string | null;
     late: boolean;
+    lastError?: string | null;
   }[];
   announcementUrl: string | null;
   statusUrl: string | null;
+  sequence?: number;
 }
 
 /** GET /links/{token}: what a sender admin sees through the personal link. */
 export interface SenderLink {
-  renewal: RenewalDetail | RenewalSummary;
+  renewal: RenewalSummary & { safeRemovalAt: string | null };
   sender: { id: string; name: string; truststoreKind?: string };
   fingerprint: string;
   kitFiles: string[];
+  /** Base URL of the kit files (the file name is appended). */
+  kitUrl?: string;
   previewUrl: string | null;
   verifyCommand: string;
   state: string;
   removalAllowed: boolean;
+  /** Why removal is (not yet) allowed. */
+  removalReason?: string;
+  expiresAt?: string;
 }
 
-/** GET /inbox item: an announcement for one of the tenant admin's tenants. */
+/** GET /inbox item: an in-app notice (announcement, forward, reminder) for the signed-in user. */
 export interface InboxItem {
-  renewalId: string;
-  tenantId: string;
-  tenantName?: string;
-  exchangeAt: string;
-  state?: string;
-  forwarded: boolean;
-  forwardedAt?: string | null;
+  id?: string;
+  subject?: string;
+  body?: string;
+  renewalId?: string | null;
+  createdAt?: string;
+  at?: string;
   [k: string]: unknown;
 }
 
-/** GET /expiry item: when a virtual server's credential ends and the latest safe T. */
+/** GET /expiry item: a virtual server's credential and root expiry, and the latest safe T. */
 export interface ExpiryItem {
-  virtualServerId: string;
-  notAfter: string | null;
-  latestSafeExchangeAt: string | null;
-  [k: string]: unknown;
+  virtualServer: { id: string; name: string; hosts: string[] };
+  credential: { id: string; fingerprint: string; notAfter: string };
+  root: { sha256: string; notAfter: string };
+  latestSafeExchange: string;
+  proposal: { startBy: string; due: boolean };
 }

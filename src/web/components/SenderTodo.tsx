@@ -17,6 +17,8 @@ export interface SenderTodoProps {
   oldFingerprint?: string | null;
   verifyCommand: string | null;
   removalAllowed: boolean;
+  /** Why removal is not allowed yet, when the coordinator says. */
+  removalReason?: string | undefined;
   /** Kit files with where to fetch them (a URL or a download action). */
   kit: { file: string; href?: string; onDownload?: () => void }[];
   now: number;
@@ -136,7 +138,11 @@ export function SenderTodo(p: SenderTodoProps) {
           ) : null}
           once the exchange is verified.
           {p.oldFingerprint ? <Fingerprint label="Old root SHA-256" hex={p.oldFingerprint} /> : null}
-          {!p.removalAllowed ? <p className="muted">Not yet: keep the old root for now.</p> : null}
+          {!p.removalAllowed ? (
+            <p className="muted">
+              Not yet: keep the old root for now{p.removalReason ? ` (${p.removalReason})` : ''}.
+            </p>
+          ) : null}
         </li>
       </ol>
       {error ? (

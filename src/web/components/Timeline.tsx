@@ -12,6 +12,18 @@ export const SIX_STEPS = [
   { n: 6, title: 'Remove the old root', role: 'sender admin' },
 ] as const;
 
+/** A short line from a step's evidence: a string as it is, an object's simple fields as key: value. */
+export function describe(detail: unknown): string {
+  if (detail == null) return '';
+  if (typeof detail === 'string' || typeof detail === 'number') return String(detail);
+  if (typeof detail !== 'object') return '';
+  return Object.entries(detail as Record<string, unknown>)
+    .filter(([, v]) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+    .slice(0, 4)
+    .map(([k, v]) => `${k}: ${String(v).length > 40 ? `${String(v).slice(0, 39)}…` : String(v)}`)
+    .join(', ');
+}
+
 /** Renders the timeline; a step is done when the renewal recorded one of its kind. */
 export function Timeline({ renewal }: { renewal: RenewalDetail }) {
   const steps = renewal.steps ?? [];
@@ -32,7 +44,7 @@ export function Timeline({ renewal }: { renewal: RenewalDetail }) {
                   <>
                     {done.length > 1 ? `${done.length}× · ` : ''}
                     {last.kind} by {last.actor ?? 'the coordinator'} at <Time at={last.at} />
-                    {last.detail ? <span className="muted"> — {last.detail}</span> : null}
+                    {describe(last.detail) ? <span className="muted"> — {describe(last.detail)}</span> : null}
                   </>
                 ) : (
                   <span className="muted">not yet</span>

@@ -22,7 +22,7 @@ async function loadOverview(): Promise<Overview> {
   let expiry: Map<string, ExpiryItem> | undefined;
   try {
     const rows = await get<ExpiryItem[]>('/expiry');
-    expiry = new Map(rows.map((r) => [r.virtualServerId, r]));
+    expiry = new Map(rows.map((r) => [r.virtualServer.id, r]));
   } catch (e) {
     if (!(e instanceof ApiError && e.notAvailable)) throw e;
   }
@@ -71,12 +71,28 @@ export function LbAdminPage() {
                       <th scope="row">{vs.name}</th>
                       <td>{vs.hosts.join(', ')}</td>
                       <td>{cred ? cred.name : <span className="muted">none</span>}</td>
-                      <td>{cred ? <Time at={cred.notAfter} now={now} /> : '—'}</td>
+                      <td>
+                        {cred ? <Time at={cred.notAfter} now={now} /> : '—'}
+                        {ex && ex.root.notAfter < (cred?.notAfter ?? '') ? (
+                          <div className="muted">
+                            root ends first: <Time at={ex.root.notAfter} />
+                          </div>
+                        ) : null}
+                      </td>
                       <td>
                         {o.expiry === undefined ? (
                           <span className="muted">not available yet</span>
                         ) : (
-                          <Time at={ex?.latestSafeExchangeAt ?? null} />
+                          <>
+                            <Time at={ex?.latestSafeExchange ?? null} now={now} />
+                            {ex?.proposal.due ? (
+                              <span className="pill pill-failing">start a renewal now</span>
+                            ) : ex ? (
+                              <div className="muted">
+                                start by <Time at={ex.proposal.startBy} />
+                              </div>
+                            ) : null}
+                          </>
                         )}
                       </td>
                       <td>

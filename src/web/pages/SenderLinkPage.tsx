@@ -23,13 +23,14 @@ export function SenderLinkPage({ token }: { token: string }) {
           senderName={l.sender.name}
           state={l.state}
           exchangeAt={l.renewal.exchangeAt}
-          safeRemovalAt={'safeRemovalAt' in l.renewal ? l.renewal.safeRemovalAt : null}
+          safeRemovalAt={l.renewal.safeRemovalAt}
           renewalState={l.renewal.state}
           fingerprint={l.fingerprint}
           oldFingerprint={l.renewal.oldRootSha256}
           verifyCommand={l.verifyCommand}
           removalAllowed={l.removalAllowed}
           kit={l.kitFiles.map((f) => ({ file: f, href: `/api/v1${base}/kit/${encodeURIComponent(f)}` }))}
+          removalReason={l.removalReason}
           now={now}
           onAck={async () => {
             await api('POST', `${base}/ack`, {}, { anonymous: true });

@@ -65,6 +65,7 @@ export function SenderPage({ me }: { me: Me }) {
                 )}
                 removalAllowed={
                   ['verified', 'retiring', 'completed'].includes(r.state) &&
+                  r.safeRemovalAt !== null &&
                   Date.parse(r.safeRemovalAt) <= now
                 }
                 kit={[]}
