@@ -139,11 +139,7 @@ export function buildApi(env: CoordinatorEnv, ports: ApiPorts = {}): ApiApp {
   });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
-  registerPeopleRoutes(app, env);
-  registerInventoryRoutes(app, env);
-  registerVsCredentialRoutes(app, env);
-  registerCredentialRoutes(app, env);
-  registerAuditRoutes(app, env, ports);
+  // Before the inventory routes: the workflow's GET /renewals answers instead of the read-only one.
   if (ports.renewal) {
     // The same object, so publicUrl set after listening is seen by the workflow too.
     const renewalEnv = Object.assign(env, { renewal: ports.renewal }) as RenewalEnv;
@@ -153,6 +149,11 @@ export function buildApi(env: CoordinatorEnv, ports: ApiPorts = {}): ApiApp {
     registerExpiryRoutes(app, renewalEnv);
     registerJwksRoute(app, renewalEnv);
   }
+  registerPeopleRoutes(app, env);
+  registerInventoryRoutes(app, env);
+  registerVsCredentialRoutes(app, env);
+  registerCredentialRoutes(app, env);
+  registerAuditRoutes(app, env, ports);
 
   app.doc('/api/openapi.json', {
     openapi: '3.0.3',

@@ -54,7 +54,7 @@ export const SourceAddress = z
   }, 'not an IP address or CIDR range');
 
 /** The truststore kinds a sender may have. */
-export const TRUSTSTORE_KINDS = ['pem', 'pkcs12', 'jks', 'os', 'unknown'] as const;
+export const TRUSTSTORE_KINDS = ['pem', 'pkcs12', 'jks', 'dir', 'os', 'unknown'] as const;
 
 const Email = z.email().max(254);
 const Duration = z.string().regex(/^([0-9]+(ms|d|h|m|s))+$|^P/i, 'write a duration such as 90d or 12h');

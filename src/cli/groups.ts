@@ -29,6 +29,7 @@ const GROUPS: Record<string, () => Promise<Register>> = {
   backup: async () => (await import('./commands/backup.js')).registerBackup,
   // registerBackup adds `restore` too.
   restore: async () => (await import('./commands/backup.js')).registerBackup,
+  up: async () => (await import('./commands/up.js')).registerUp,
   walkthrough: async () => (await import('./commands/walkthrough.js')).registerWalkthrough,
 };
 

@@ -13,6 +13,7 @@ import { registerServer } from './commands/server.js';
 import { registerTenant } from './commands/tenant.js';
 import { registerToken } from './commands/token.js';
 import { registerTruststore } from './commands/truststore.js';
+import { registerUp } from './commands/up.js';
 import { registerUser } from './commands/user.js';
 import { registerVs } from './commands/vs.js';
 import { registerWalkthrough } from './commands/walkthrough.js';
@@ -40,5 +41,6 @@ export function registerCommands(program: Command, ctx: CliContext, run: Runner)
   registerToken(program, ctx, run);
   registerAudit(program, ctx, run);
   registerBackup(program, ctx, run);
+  registerUp(program, ctx, run);
   registerWalkthrough(program, ctx, run);
 }

@@ -1,0 +1,45 @@
+/**
+ * A virtual server's first credential: what it serves before any renewal. Later changes go through a
+ * renewal (plan → announce → exchange), never through this, so a credential is never swapped behind
+ * the senders' backs.
+ */
+import { can } from '../access/can.js';
+import type { Principal } from '../access/roles.js';
+import { readCertificates, readOneCertificate } from '../pki/certificate.js';
+import { assertCredential } from '../pki/checks.js';
+import { fail } from '../shared/errors.js';
+import { type CoordinatorEnv, forbidden, notFound, record } from './env.js';
+import { vsView } from './views.js';
+
+/** Sets the credential a virtual server serves when it serves none yet (lb-admin; checked; audited). */
+export async function assignInitialCredential(
+  env: CoordinatorEnv,
+  p: Principal,
+  vsRef: string,
+  credentialId: string,
+) {
+  if (!can(p, 'update', { kind: 'vs' })) forbidden('set the credential of virtual servers');
+  const vs = (await env.store.byIdOrName('virtual_servers', vsRef)) ?? notFound('virtual server', vsRef);
+  const cred = (await env.store.get('credentials', credentialId)) ?? notFound('credential', credentialId);
+  if (vs.active_credential_id === cred.id) return vsView(vs);
+  if (vs.active_credential_id) {
+    fail(
+      'CONFLICT',
+      `virtual server ${vs.name} already serves a credential: change it with a renewal (rollover renewal plan)`,
+    );
+  }
+  assertCredential({
+    chain: readCertificates(cred.chain_pem),
+    root: readOneCertificate(cred.root_pem, 'root'),
+    hosts: JSON.parse(vs.hosts) as string[],
+    validAt: new Date(env.clock.now()),
+  });
+  return env.store.transaction(async (tx) => {
+    await tx.update('virtual_servers', vs.id, { active_credential_id: cred.id });
+    await record(tx, env, p, 'vs.credential', 'vs', vs.id, {
+      credential: cred.id,
+      fingerprint: cred.fingerprint,
+    });
+    return vsView({ ...vs, active_credential_id: cred.id });
+  });
+}
