@@ -2,7 +2,7 @@
  * The one migration set, written with Kysely's schema builder in portable types so the same steps run
  * on SQLite and PostgreSQL. Append new migrations; never edit one that has shipped.
  */
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Kysely, type Migration, sql } from 'kysely';
 import { fail } from '../shared/errors.js';
 import { renewalWorkflow } from './migration-0002-renewal.js';
 
@@ -234,21 +234,70 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0002_renewal_workflow': { up: renewalWorkflow },
 };
 
-const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
-
 /**
- * Brings the database up to the latest migration; safe on a fresh or an existing database. On
- * PostgreSQL pass the schema in use: Kysely otherwise takes a migration table in *any* schema of the
- * database for its own, and skips creating one in ours.
+ * Brings the database up to the latest migration; safe on a fresh or an existing database, and with
+ * several replicas starting at once. One transaction: on PostgreSQL it first takes an advisory lock
+ * keyed by the schema in use, so concurrent starts wait instead of racing; DDL is transactional on
+ * both databases, so a failed migration leaves nothing half-done. (Kysely's own Migrator is not used:
+ * it looks for its tables through catalog introspection across every schema of the database, which
+ * races with schemas being dropped next door and mistakes another schema's tables for ours.)
  */
-export async function migrate(db: AnyDb, schema?: string): Promise<void> {
-  const { error, results } = await new Migrator({
-    db,
-    provider,
-    ...(schema ? { migrationTableSchema: schema } : {}),
-  }).migrateToLatest();
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    fail('INTERNAL', `database migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
+export async function migrate(db: AnyDb, dialect: 'sqlite' | 'postgres'): Promise<void> {
+  let current = '';
+  try {
+    await db.transaction().execute(async (trx) => {
+      if (dialect === 'postgres')
+        await sql`select pg_advisory_xact_lock(hashtext(current_schema()))`.execute(trx);
+      await trx.schema
+        .createTable('rollover_migrations')
+        .ifNotExists()
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('applied_at', 'text', (c) => c.notNull())
+        .execute();
+      const done = new Set<string>(
+        (await trx.selectFrom('rollover_migrations').select('name').execute()).map((r) => r.name as string),
+      );
+      if (done.size === 0) {
+        for (const name of await kyselyApplied(trx, dialect)) {
+          done.add(name);
+          await trx
+            .insertInto('rollover_migrations')
+            .values({ name, applied_at: new Date().toISOString() })
+            .execute();
+        }
+      }
+      for (const name of Object.keys(MIGRATIONS).sort()) {
+        if (done.has(name)) continue;
+        current = name;
+        await MIGRATIONS[name]!.up(trx);
+        await trx
+          .insertInto('rollover_migrations')
+          .values({ name, applied_at: new Date().toISOString() })
+          .execute();
+      }
+    });
+  } catch (e) {
+    fail(
+      'INTERNAL',
+      `database migration ${current || '(set-up)'} failed: ${(e as Error).message ?? String(e)}`,
+    );
   }
+}
+
+/** Migrations a store made before this runner recorded as applied (in Kysely's own table). */
+async function kyselyApplied(trx: AnyDb, dialect: 'sqlite' | 'postgres'): Promise<string[]> {
+  const present =
+    dialect === 'postgres'
+      ? (await sql<{ t: string | null }>`select to_regclass('kysely_migration')::text as t`.execute(trx))
+          .rows[0]?.t
+      : (
+          await sql<{
+            t: string;
+          }>`select name as t from sqlite_master where type = 'table' and name = 'kysely_migration'`.execute(
+            trx,
+          )
+        ).rows[0]?.t;
+  if (!present) return [];
+  const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(trx);
+  return rows.rows.map((r) => r.name);
 }

@@ -129,7 +129,7 @@ export class Store {
           );
         }
       }
-      await migrate(opened.db, opened.schema);
+      await migrate(opened.db, opened.dialect);
       if (existing === undefined) {
         await opened.db
           .insertInto('meta')

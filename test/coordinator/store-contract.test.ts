@@ -252,3 +252,31 @@ function facts(action: string) {
     change: '{}',
   };
 }
+
+test('a store first migrated by Kysely’s own migrator is taken over without re-running its migrations', async () => {
+  const file = join(tempDir(), 'old.db');
+  const { default: Sqlite } = await import('better-sqlite3');
+  const { Kysely, SqliteDialect, sql } = await import('kysely');
+  const { MIGRATIONS } = await import('../../src/store/migrations.js');
+  // biome-ignore lint/suspicious/noExplicitAny: a database before its types exist
+  const old = new Kysely<any>({ dialect: new SqliteDialect({ database: new Sqlite(file) }) });
+  await MIGRATIONS['0001_initial']!.up(old);
+  await sql`create table kysely_migration (name varchar(255) primary key, timestamp varchar(255) not null)`.execute(
+    old,
+  );
+  await sql`insert into kysely_migration values ('0001_initial', '2026-11-27T10:00:00Z')`.execute(old);
+  await old.destroy();
+
+  const store = await Store.open({ kind: 'sqlite', file }, generateMasterKey());
+  try {
+    const applied = await sql<{ name: string }>`select name from rollover_migrations order by name`.execute(
+      store.db,
+    );
+    assert.deepEqual(
+      applied.rows.map((r) => r.name),
+      Object.keys(MIGRATIONS).sort(),
+    );
+  } finally {
+    await store.close();
+  }
+});
