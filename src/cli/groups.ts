@@ -30,6 +30,7 @@ const GROUPS: Record<string, () => Promise<Register>> = {
   // registerBackup adds `restore` too.
   restore: async () => (await import('./commands/backup.js')).registerBackup,
   up: async () => (await import('./commands/up.js')).registerUp,
+  demo: async () => (await import('./commands/demo.js')).registerDemo,
   walkthrough: async () => (await import('./commands/walkthrough.js')).registerWalkthrough,
 };
 

@@ -4,6 +4,7 @@ import { registerBackup } from './commands/backup.js';
 import { registerCa } from './commands/ca.js';
 import { registerCert } from './commands/cert.js';
 import { registerCsr } from './commands/csr.js';
+import { registerDemo } from './commands/demo.js';
 import { registerKit } from './commands/kit.js';
 import { registerLb } from './commands/lb.js';
 import { registerLogin } from './commands/login.js';
@@ -42,5 +43,6 @@ export function registerCommands(program: Command, ctx: CliContext, run: Runner)
   registerAudit(program, ctx, run);
   registerBackup(program, ctx, run);
   registerUp(program, ctx, run);
+  registerDemo(program, ctx, run);
   registerWalkthrough(program, ctx, run);
 }

@@ -80,6 +80,14 @@ export const DEMO_USERS: DemoUser[] = [
       { role: 'sender-admin', scope: 'acme-orders' },
     ],
   },
+  {
+    name: 'globex-ops',
+    organisation: 'Globex',
+    roles: [
+      { role: 'sender-admin', scope: 'globex-payroll' },
+      { role: 'sender-admin', scope: 'globex-ledger' },
+    ],
+  },
   { name: 'auditor', organisation: 'Provider', roles: [{ role: 'auditor' }] },
 ];
 

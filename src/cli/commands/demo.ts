@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { printJson } from '../output.js';
+import type { Runner } from '../program.js';
+
+/** `rollover demo`: the whole seed against the `rollover up` landscape, under live traffic. */
+export function registerDemo(program: Command, ctx: CliContext, run: Runner): void {
+  program
+    .command('demo')
+    .description(
+      'run the whole renewal (steps 1–6) against the landscape of a running `rollover up`, under live traffic',
+    )
+    .option('--data-dir <dir>', 'the data directory `rollover up` uses', 'rollover-data')
+    .option(
+      '--speed <speed>',
+      'fast: T in 15 s and a 6 s rollback window; real: T in 7 days (stops before T)',
+      'fast',
+    )
+    .option('--json', 'print the report as JSON (the narration goes to stderr)')
+    .action(
+      run(async (o: { dataDir: string; speed: string; json?: boolean }) => {
+        const { fail } = await import('../../shared/errors.js');
+        if (o.speed !== 'fast' && o.speed !== 'real')
+          fail('BAD_ARGUMENT', `--speed is fast or real, not "${o.speed}"`);
+        const { resolve } = await import('node:path');
+        const { runDemo } = await import('../../demo/run.js');
+        const say = (line: string) => (o.json ? ctx.err : ctx.out)(`${line}\n`);
+        const r = await runDemo({
+          dataDir: resolve(ctx.cwd, o.dataDir),
+          ctx,
+          speed: o.speed as 'fast' | 'real',
+          say,
+        });
+        if (o.json) {
+          printJson(ctx, r);
+          return 0;
+        }
+        ctx.out(`\nTimeline of renewal ${r.renewalId} (T = ${r.exchangeAt}):\n`);
+        for (const s of r.steps) ctx.out(`  ${s.at}  step ${s.step}  ${s.role.padEnd(12)}  ${s.what}\n`);
+        ctx.out(
+          `\nSwap lateness on the node: ${r.swap.latenessMs ?? '—'} ms. Final state: ${r.finalState}.\n\n`,
+        );
+        ctx.out(
+          'sender            truststore  ready  requests before T  after T  failed after T  attributed\n',
+        );
+        for (const s of r.senders) {
+          ctx.out(
+            `${s.name.padEnd(18)}${s.truststore.padEnd(12)}${(s.ready ? 'yes' : 'no').padEnd(7)}${String(s.requestsBeforeT).padStart(17)}${String(s.requestsAfterT).padStart(9)}${String(s.failuresAfterT).padStart(16)}${String(s.attributedFailuresAfterT).padStart(12)}\n`,
+          );
+        }
+        const readyFailures = r.senders
+          .filter((s) => s.ready)
+          .reduce((n, s) => n + s.failuresAfterT + s.failuresBeforeT, 0);
+        ctx.out(`\nFailures seen by ready senders: ${readyFailures}.\n`);
+        return 0;
+      }),
+    );
+}

@@ -1,0 +1,516 @@
+/**
+ * `rollover demo`: the whole seed against the landscape `rollover up` created, under live traffic.
+ * Every step is done by the role that owns it, through the API or the real CLI commands that role
+ * would type; four senders call the virtual server the whole time from their own loopback addresses,
+ * and one of them never adds the new root. The report says what each sender saw before and after T.
+ */
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { type ApiClient, makeClient } from '../cli/client.js';
+import type { CliContext } from '../cli/context.js';
+import { runCli } from '../cli/program.js';
+import { backupStamp } from '../files/atomic.js';
+import { callControl } from '../lb/control-client.js';
+import { readCertificates } from '../pki/certificate.js';
+import { fail } from '../shared/errors.js';
+import { formatInstant } from '../shared/time.js';
+import { DATA_FILES } from '../store/data-dir.js';
+import { DEMO_HOST, DEMO_STORE_PASSWORD } from './landscape.js';
+import { type Landscape, readLandscape } from './seed.js';
+import { SenderClient, type SenderTraffic } from './traffic.js';
+
+/** One seed step as the report shows it. */
+export interface DemoStep {
+  step: 1 | 2 | 3 | 4 | 5 | 6;
+  role: 'lb-admin' | 'tenant-admin' | 'sender-admin';
+  at: string;
+  what: string;
+  [detail: string]: unknown;
+}
+
+/** One sender in the report. */
+export interface DemoSenderReport {
+  id: string;
+  name: string;
+  truststore: string;
+  ready: boolean;
+  requestsBeforeT: number;
+  requestsAfterT: number;
+  failuresBeforeT: number;
+  failuresAfterT: number;
+  /** Failures after T the coordinator attributed to this sender from the LB's telemetry. */
+  attributedFailuresAfterT: number;
+  servedBeforeAndAfter: Record<string, number>;
+}
+
+/** The report `rollover demo --json` prints. */
+export interface DemoReport {
+  renewalId: string;
+  exchangeAt: string;
+  oldLeafSha256: string;
+  newLeafSha256: string;
+  newRootSha256: string;
+  steps: DemoStep[];
+  senders: DemoSenderReport[];
+  swap: { latenessMs: number | null; nodes: unknown[] };
+  gate: unknown;
+  readiness: Record<string, number>;
+  finalState: string;
+}
+
+/** Timings of one demo speed. */
+const SPEEDS = {
+  fast: { leadMs: 15_000, rollbackWindow: '6s', afterTMs: 4000 },
+  real: { leadMs: 7 * 86_400_000, rollbackWindow: '24h', afterTMs: 0 },
+} as const;
+
+type Detail = {
+  id: string;
+  state: string;
+  exchangeAt: string;
+  safeRemovalAt: string | null;
+  statusUrl: string;
+  gate: { decision: string };
+  senders: Array<{ id: string; state: string; failuresAfterT: number }>;
+  nodes: Array<{ verifiedAt: string | null; servedSha256: string | null }>;
+  readiness: Record<string, number>;
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline)
+      fail('CONFLICT', `the demo waited ${Math.round(timeoutMs / 1000)} s for ${what}`);
+    await sleep(250);
+  }
+}
+
+/** Runs the demo; `say` narrates each step for people. */
+export async function runDemo(o: {
+  dataDir: string;
+  ctx: CliContext;
+  speed: 'fast' | 'real';
+  say: (line: string) => void;
+}): Promise<DemoReport> {
+  const land: Landscape =
+    (await readLandscape(o.dataDir)) ??
+    fail('FILE_NOT_FOUND', `${o.dataDir} holds no demo landscape: start \`rollover up\` first`);
+  const server = (
+    JSON.parse(await fs.readFile(join(o.dataDir, DATA_FILES.client), 'utf8')) as { server: string }
+  ).server;
+  const as = async (name: string): Promise<ApiClient> => {
+    const u =
+      land.users.find((x) => x.name === name) ?? fail('NOT_FOUND', `the landscape has no user ${name}`);
+    return makeClient(server, (await fs.readFile(u.tokenFile, 'utf8')).trim(), 'data directory');
+  };
+  const tokenOf = async (name: string) =>
+    (await fs.readFile(land.users.find((x) => x.name === name)!.tokenFile, 'utf8')).trim();
+  const lbAdmin = await as('lb-admin');
+  const speed = SPEEDS[o.speed];
+  const work = join(o.dataDir, 'demo', `renewal-${backupStamp(o.ctx.now())}`);
+  await fs.mkdir(work, { recursive: true });
+  const passphrase = (await fs.readFile(join(o.dataDir, 'demo', 'ca-passphrase'), 'utf8')).trim();
+  const cli = async (argv: string[], role: string) => {
+    o.say(`  [${role}] $ rollover ${argv.join(' ')}`);
+    let out = '';
+    let err = '';
+    const code = await runCli(argv, {
+      ...o.ctx,
+      env: { ...o.ctx.env, ROLLOVER_PASSPHRASE: passphrase },
+      out: (t) => {
+        out += t;
+      },
+      err: (t) => {
+        err += t;
+      },
+    });
+    if (code !== 0)
+      fail('CONFLICT', `\`rollover ${argv.slice(0, 2).join(' ')}\` failed: ${(err || out).trim()}`);
+    return out;
+  };
+  const steps: DemoStep[] = [];
+  const now = () => formatInstant(o.ctx.now());
+  const oldLeaf = readCertificates(await fs.readFile(join(land.credentialDir, 'tls.crt')))[0]!.sha256;
+
+  // Step 1 — the LB admin: a new root, an issuing CA under it, the new credential; plan T.
+  o.say('Step 1 (lb-admin): a new root, a new key pair and certificate under it, and the exchange time T');
+  await cli(
+    [
+      'ca',
+      'create',
+      '--subject',
+      'CN=Demo New Root 2026,O=Demo Provider',
+      '--key-type',
+      'ec-p384',
+      '--days',
+      '3650',
+      '--out',
+      join(work, 'new-root'),
+    ],
+    'lb-admin',
+  );
+  await cli(
+    [
+      'ca',
+      'create',
+      '--subject',
+      'CN=Demo Issuing CA 2026,O=Demo Provider',
+      '--days',
+      '1825',
+      '--issuer',
+      join(work, 'new-root'),
+      '--out',
+      join(work, 'issuing-ca'),
+    ],
+    'lb-admin',
+  );
+  await cli(
+    [
+      'cert',
+      'issue',
+      '--ca',
+      join(work, 'issuing-ca'),
+      '--host',
+      DEMO_HOST,
+      '--ip',
+      '127.0.0.1',
+      '--days',
+      '90',
+      '--out',
+      join(work, 'credential'),
+    ],
+    'lb-admin',
+  );
+  const read = (f: string) => fs.readFile(join(work, 'credential', f), 'utf8');
+  const credential = await lbAdmin.request<{ id: string; fingerprint: string }>(
+    'POST',
+    '/api/v1/credentials',
+    {
+      name: `shop-${backupStamp(o.ctx.now()).toLowerCase()}`,
+      chainPem: await read('tls.crt'),
+      keyPem: await read('tls.key'),
+      rootPem: await read('ca.crt'),
+    },
+  );
+  const exchangeAt = new Date(o.ctx.now().getTime() + speed.leadMs);
+  const planned = await lbAdmin.request<Detail & { newRootSha256: string }>('POST', '/api/v1/renewals', {
+    virtualServerIds: [land.virtualServer.id],
+    credentialId: credential.id,
+    exchangeAt: exchangeAt.toISOString(),
+    rollbackWindow: speed.rollbackWindow,
+    gate: 'block',
+  });
+  const id = planned.id;
+  steps.push({
+    step: 1,
+    role: 'lb-admin',
+    at: now(),
+    what: 'new root, new credential, renewal planned',
+    renewalId: id,
+    exchangeAt: planned.exchangeAt,
+    newLeafSha256: credential.fingerprint,
+    newRootSha256: planned.newRootSha256,
+  });
+  o.say(`  renewal ${id}: T = ${planned.exchangeAt}`);
+
+  // Live traffic from every sender, from now until after T.
+  const [lbHost, lbPort] = [
+    land.virtualServer.listen.slice(0, land.virtualServer.listen.lastIndexOf(':')),
+    Number(land.virtualServer.listen.split(':').pop()),
+  ];
+  const clients = new Map<string, SenderClient>();
+  for (const s of land.senders) {
+    const c = new SenderClient({
+      truststore: s.truststore,
+      type: s.kind as never,
+      ...(s.kind === 'pkcs12' || s.kind === 'jks' ? { password: DEMO_STORE_PASSWORD } : {}),
+      localAddress: s.sourceAddress,
+      host: lbHost,
+      port: lbPort,
+      servername: DEMO_HOST,
+      exchangeAt: exchangeAt.getTime(),
+      path: `/${s.tenant}/from-${s.name}`,
+    });
+    c.start();
+    clients.set(s.id, c);
+  }
+  const straggler = land.senders[land.senders.length - 1]!;
+
+  try {
+    // Step 2 — the LB admin announces: staged on every node, tenant admins told, signed notice published.
+    o.say('Step 2 (lb-admin): announce — the credential is staged on every node; tenant admins are told');
+    const announced = await lbAdmin.request<Detail>('POST', `/api/v1/renewals/${id}/announce`, {});
+    steps.push({
+      step: 2,
+      role: 'lb-admin',
+      at: now(),
+      what: 'announced and staged',
+      state: announced.state,
+      nodes: announced.nodes,
+    });
+
+    // Step 3 — each tenant admin forwards to its senders.
+    o.say('Step 3 (tenant-admin): each tenant admin forwards the new root to its senders');
+    const hops: unknown[] = [];
+    for (const t of land.tenants) {
+      const admin = `${t.name}-admin`;
+      await (await as(admin)).request('POST', `/api/v1/renewals/${id}/forward`, {
+        tenantId: t.id,
+        message: `From ${admin}: please add the new root before T.`,
+      });
+      hops.push({ tenant: t.name, operatingModel: t.operatingModel, by: admin, at: now() });
+    }
+    steps.push({
+      step: 3,
+      role: 'tenant-admin',
+      at: now(),
+      what: 'forwarded to every sender',
+      tenants: hops,
+    });
+
+    // Step 4 — sender admins add the root and prove it against the preview listener; one never does.
+    o.say(
+      'Step 4 (sender-admin): add the new root, prove it against the preview listener, report the evidence',
+    );
+    await fs.writeFile(join(work, 'new-root.pem'), await fs.readFile(join(work, 'new-root', 'ca.crt')));
+    const evidenceUrl = `${server}/api/v1/renewals/${id}/evidence`;
+    const senderHops: unknown[] = [];
+    for (const s of land.senders) {
+      if (s.id === straggler.id) {
+        senderHops.push({ sender: s.name, at: now(), result: 'never added the new root (the straggler)' });
+        continue;
+      }
+      const admin = `${s.tenant}-ops`;
+      const pw = s.kind === 'pkcs12' || s.kind === 'jks' ? ['--password', DEMO_STORE_PASSWORD] : [];
+      await cli(
+        ['truststore', 'add', s.truststore, join(work, 'new-root.pem'), '--type', s.kind, ...pw],
+        admin,
+      );
+      const out = await cli(
+        [
+          'sender',
+          'verify',
+          '--truststore',
+          s.truststore,
+          '--type',
+          s.kind,
+          ...pw,
+          '--url',
+          `https://${land.virtualServer.preview}`,
+          '--servername',
+          DEMO_HOST,
+          '--report',
+          evidenceUrl,
+          '--token',
+          await tokenOf(admin),
+          '--sender',
+          s.id,
+          '--json',
+        ],
+        admin,
+      );
+      const v = JSON.parse(out) as { ok?: boolean; result?: string; servedSha256?: string };
+      senderHops.push({
+        sender: s.name,
+        by: admin,
+        at: now(),
+        result: v.result ?? (v.ok ? 'trusted' : 'failed'),
+        servedSha256: v.servedSha256,
+      });
+    }
+    steps.push({
+      step: 4,
+      role: 'sender-admin',
+      at: now(),
+      what: 'new root added and proven',
+      senders: senderHops,
+    });
+
+    // The gate: under `block`, a sender that is not verified holds T unless the LB admin overrides.
+    let gate: unknown = (await lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`)).gate;
+    o.say(
+      `Gate: ${(gate as { decision: string }).decision} — the LB admin overrides for the known straggler ${straggler.name}`,
+    );
+    gate = (
+      await lbAdmin.request<Detail>('POST', `/api/v1/renewals/${id}/gate/override`, {
+        reason: `${straggler.name} is a known straggler; its failures will be attributed to it`,
+      })
+    ).gate;
+
+    if (o.speed === 'real') {
+      o.say(
+        `T is ${exchangeAt.toISOString()}: every node swaps by itself then; rerun with --speed fast to watch it now.`,
+      );
+      const stats = await Promise.all([...clients.values()].map((c) => c.stop()));
+      return report(
+        land,
+        id,
+        exchangeAt,
+        oldLeaf,
+        credential.fingerprint,
+        planned.newRootSha256,
+        steps,
+        stats,
+        { latenessMs: null, nodes: [] },
+        gate,
+        await lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`),
+      );
+    }
+
+    // Step 5 — at T every node swaps by its own clock; the coordinator verifies each one.
+    o.say(`Step 5 (lb-admin): the exchange at T = ${exchangeAt.toISOString()} by every node's own clock`);
+    await sleep(Math.max(0, exchangeAt.getTime() - o.ctx.now().getTime() + speed.afterTMs));
+    const verified = await until(
+      async () => {
+        const d = await lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`);
+        return ['verified', 'retiring', 'completed'].includes(d.state) ? d : undefined;
+      },
+      'the exchange to be verified on every node',
+      30_000,
+    );
+    const lbStatus = (await callControl(join(o.dataDir, 'demo', 'lb-state'), 'GET', '/v1/status')) as {
+      virtualServers: Array<{ lastSwap: { latenessMs: number | null } | null }>;
+    };
+    const latenessMs = lbStatus.virtualServers[0]?.lastSwap?.latenessMs ?? null;
+    const stats = new Map<string, SenderTraffic>();
+    for (const [sid, c] of clients) stats.set(sid, await c.stop());
+    const attributed = await until(
+      async () => {
+        const d = await lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`);
+        return (d.senders.find((s) => s.id === straggler.id)?.failuresAfterT ?? 0) > 0 ? d : undefined;
+      },
+      "the straggler's failures to be attributed",
+      20_000,
+    ).catch(() => verified);
+    steps.push({
+      step: 5,
+      role: 'lb-admin',
+      at: now(),
+      what: 'exchanged at T and verified on every node',
+      state: verified.state,
+      latenessMs,
+      nodes: verified.nodes,
+    });
+
+    // Step 6 — after the rollback window, ready senders remove the old root (checked against the status).
+    o.say('Step 6 (sender-admin): after the rollback window, ready senders remove the old root');
+    const retiring = await until(
+      async () => {
+        const d = await lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`);
+        return d.state === 'retiring' || d.state === 'completed' ? d : undefined;
+      },
+      'the rollback window to close',
+      60_000,
+    );
+    const removals: unknown[] = [];
+    for (const s of land.senders) {
+      if (s.id === straggler.id) continue;
+      const admin = `${s.tenant}-ops`;
+      const pw = s.kind === 'pkcs12' || s.kind === 'jks' ? ['--password', DEMO_STORE_PASSWORD] : [];
+      await cli(
+        [
+          'truststore',
+          'remove',
+          s.truststore,
+          '--type',
+          s.kind,
+          ...pw,
+          '--fingerprint',
+          land.oldRoot.sha256,
+          '--renewal-status',
+          retiring.statusUrl,
+          '--report',
+          evidenceUrl,
+          '--token',
+          await tokenOf(admin),
+          '--sender',
+          s.id,
+        ],
+        admin,
+      );
+      removals.push({ sender: s.name, by: admin, at: now() });
+    }
+    const completed = await lbAdmin.request<Detail>('POST', `/api/v1/renewals/${id}/complete`, {});
+    steps.push({
+      step: 6,
+      role: 'sender-admin',
+      at: now(),
+      what: 'old root removed after the window; renewal completed',
+      senders: removals,
+      state: completed.state,
+    });
+    return report(
+      land,
+      id,
+      exchangeAt,
+      oldLeaf,
+      credential.fingerprint,
+      planned.newRootSha256,
+      steps,
+      land.senders.map((s) => stats.get(s.id)!),
+      { latenessMs, nodes: verified.nodes },
+      gate,
+      attributed.senders.length
+        ? {
+            ...completed,
+            senders: completed.senders.map((x) => ({
+              ...x,
+              failuresAfterT: Math.max(
+                x.failuresAfterT,
+                attributed.senders.find((a) => a.id === x.id)?.failuresAfterT ?? 0,
+              ),
+            })),
+          }
+        : completed,
+    );
+  } finally {
+    for (const c of clients.values()) await c.stop();
+  }
+}
+
+function report(
+  land: Landscape,
+  id: string,
+  exchangeAt: Date,
+  oldLeaf: string,
+  newLeaf: string,
+  newRoot: string,
+  steps: DemoStep[],
+  stats: SenderTraffic[],
+  swap: DemoReport['swap'],
+  gate: unknown,
+  final: Detail,
+): DemoReport {
+  return {
+    renewalId: id,
+    exchangeAt: exchangeAt.toISOString(),
+    oldLeafSha256: oldLeaf,
+    newLeafSha256: newLeaf,
+    newRootSha256: newRoot,
+    steps,
+    senders: land.senders.map((s, i) => {
+      const st = stats[i]!;
+      const fromCoordinator = final.senders.find((x) => x.id === s.id);
+      return {
+        id: s.id,
+        name: s.name,
+        truststore: s.kind,
+        ready: ['verified', 'old-root-removed'].includes(fromCoordinator?.state ?? ''),
+        requestsBeforeT: st.requestsBeforeT,
+        requestsAfterT: st.requestsAfterT,
+        failuresBeforeT: st.failuresBeforeT,
+        failuresAfterT: st.failuresAfterT,
+        attributedFailuresAfterT: fromCoordinator?.failuresAfterT ?? 0,
+        servedBeforeAndAfter: st.served,
+      };
+    }),
+    swap,
+    gate,
+    readiness: final.readiness,
+    finalState: final.state,
+  };
+}

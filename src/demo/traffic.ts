@@ -1,0 +1,129 @@
+/**
+ * A demo sender as live traffic: a real HTTPS client that trusts exactly what its truststore file
+ * holds (re-read for every new connection, as a restarted client would), calls the virtual server
+ * from its own loopback address, and counts requests and failures before and after T.
+ */
+import { createHash } from 'node:crypto';
+import https from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import { encodeCertificatesPem } from '../pki/formats/pem.js';
+import type { TruststoreType } from '../truststore/formats/types.js';
+import { open } from '../truststore/operations.js';
+
+/** What one sender saw. */
+export interface SenderTraffic {
+  requestsBeforeT: number;
+  requestsAfterT: number;
+  failuresBeforeT: number;
+  failuresAfterT: number;
+  /** Leaf fingerprints served to this sender, with counts. */
+  served: Record<string, number>;
+  lastError?: string;
+}
+
+/** A sender client running until stopped. */
+export class SenderClient {
+  readonly stats: SenderTraffic = {
+    requestsBeforeT: 0,
+    requestsAfterT: 0,
+    failuresBeforeT: 0,
+    failuresAfterT: 0,
+    served: {},
+  };
+  private running = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly o: {
+      truststore: string;
+      type: TruststoreType;
+      password?: string;
+      localAddress: string;
+      host: string;
+      port: number;
+      servername: string;
+      exchangeAt: number;
+      path: string;
+      intervalMs?: number;
+    },
+  ) {}
+
+  private async anchors(): Promise<string> {
+    const store = await open({
+      path: this.o.truststore,
+      type: this.o.type,
+      ...(this.o.password ? { password: this.o.password } : {}),
+    });
+    return encodeCertificatesPem(store.entries.map((e) => e.cert.der));
+  }
+
+  private one(): Promise<void> {
+    const startedAt = Date.now();
+    const after = startedAt >= this.o.exchangeAt;
+    return this.anchors().then(
+      (ca) =>
+        new Promise<void>((resolve) => {
+          const req = https.request(
+            {
+              host: this.o.host,
+              port: this.o.port,
+              path: this.o.path,
+              servername: this.o.servername,
+              localAddress: this.o.localAddress,
+              ca,
+              agent: false,
+              timeout: 5000,
+            },
+            (res) => {
+              const raw = (res.socket as TLSSocket).getPeerCertificate?.().raw;
+              if (raw) {
+                const sha = createHash('sha256').update(raw).digest('hex');
+                this.stats.served[sha] = (this.stats.served[sha] ?? 0) + 1;
+              }
+              res.resume();
+              res.on('end', () => {
+                if (res.statusCode === 200) this.count(after, true);
+                else this.count(after, false, `HTTP ${res.statusCode}`);
+                resolve();
+              });
+            },
+          );
+          req.on('error', (e: NodeJS.ErrnoException) => {
+            this.count(after, false, e.code ?? e.message);
+            resolve();
+          });
+          req.on('timeout', () => req.destroy(new Error('timeout')));
+          req.end();
+        }),
+      (e: Error) => this.count(after, false, `truststore: ${e.message}`),
+    );
+  }
+
+  /** Counts one request by when it started; failures are counted among the requests too. */
+  private count(afterT: boolean, ok: boolean, error?: string): void {
+    if (afterT) this.stats.requestsAfterT++;
+    else this.stats.requestsBeforeT++;
+    if (ok) return;
+    if (afterT) this.stats.failuresAfterT++;
+    else this.stats.failuresBeforeT++;
+    if (error) this.stats.lastError = error;
+  }
+
+  /** Starts sending, one request at a time with a short pause. */
+  start(): void {
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        await this.one();
+        await new Promise((r) => setTimeout(r, this.o.intervalMs ?? 50));
+      }
+    })();
+  }
+
+  /** Stops after the request in flight. */
+  async stop(): Promise<SenderTraffic> {
+    this.running = false;
+    await this.loop;
+    return this.stats;
+  }
+}
