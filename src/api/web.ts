@@ -81,8 +81,8 @@ function reply(method: string, bytes: Uint8Array, headers: Record<string, string
 
 /**
  * The middleware: GET and HEAD of a non-reserved path answer a file of `root` if there is one,
- * else index.html (the app routes on the client). A path with an extension that names no file is a
- * plain 404, so a missing script is not answered with HTML.
+ * else index.html (the app routes on the client). A path with a static file's extension (.js, .css…)
+ * that names no file is a plain 404, so a missing script is not answered with HTML.
  */
 export function webUi(root: string = DEFAULT_WEB_ROOT): MiddlewareHandler {
   const base = resolve(root);
@@ -106,7 +106,9 @@ export function webUi(root: string = DEFAULT_WEB_ROOT): MiddlewareHandler {
         'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
       });
     }
-    if (extname(rel) !== '') return next();
+    // A missing script or stylesheet is a 404, never the app's HTML. Other dots are data: the
+    // personal link's token (`/s/rlk_ID.MAC`) has one.
+    if (!rel.startsWith('/s/') && TYPES[extname(rel)] !== undefined) return next();
     const index = await readIfFile(join(base, 'index.html'));
     if (!index) {
       return problemResponse(

@@ -53,6 +53,7 @@ export async function newPage(browser: Browser, width = 1280): Promise<{ ctx: Br
     acceptDownloads: true,
   });
   const page = await ctx.newPage();
+  page.setDefaultTimeout(15_000);
   // Any CSP violation or script error fails the test that reads `errors`.
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));

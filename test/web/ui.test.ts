@@ -31,7 +31,7 @@ before(async () => {
 });
 
 test('the server serves the app for client routes under a strict CSP and leaves the API alone', async () => {
-  for (const path of ['/', '/lb', '/s/some-link-token', '/renewals/r1']) {
+  for (const path of ['/', '/lb', '/s/some-link-token', '/s/rlk_abc.Zm9v-_x', '/renewals/r1']) {
     const res = await fetch(co.url + path);
     assert.equal(res.status, 200, path);
     assert.match(res.headers.get('content-type') ?? '', /^text\/html/);

@@ -38,7 +38,8 @@ export function formatInstant(iso: string | null | undefined): string {
 export function relative(iso: string, now: number): string {
   const ms = Date.parse(iso) - now;
   const abs = Math.abs(ms);
-  const s = Math.floor(abs / 1000);
+  // Round towards T: a countdown reads "in 1 s" until T, never "in 0 s".
+  const s = ms >= 0 ? Math.ceil(abs / 1000) : Math.floor(abs / 1000);
   const d = Math.floor(s / 86400);
   const h = Math.floor((s % 86400) / 3600);
   const m = Math.floor((s % 3600) / 60);

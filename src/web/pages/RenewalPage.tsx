@@ -12,7 +12,7 @@ import { PathDiagram } from '../components/PathDiagram.js';
 import { ReadinessMatrix } from '../components/ReadinessMatrix.js';
 import { Timeline } from '../components/Timeline.js';
 import { useLive, useNow } from '../lib/live.js';
-import { fromLocalInput, relative, toLocalInput } from '../lib/time.js';
+import { formatInstant, fromLocalInput, localZone, relative, toLocalInput } from '../lib/time.js';
 
 const AFTER_T = new Set(['exchanged', 'verified', 'retiring', 'completed']);
 
@@ -43,7 +43,7 @@ export function RenewalPage({ id, me }: { id: string; me: Me }) {
               </dd>
               <dt>Countdown</dt>
               <dd className="countdown" aria-live="off">
-                {Date.parse(d.exchangeAt) > now
+                {Date.parse(d.exchangeAt) > now && !AFTER_T.has(d.state)
                   ? `T ${relative(d.exchangeAt, now)}`
                   : `T was ${relative(d.exchangeAt, now)}`}
               </dd>
@@ -105,10 +105,18 @@ export function RenewalPage({ id, me }: { id: string; me: Me }) {
                   </tr>
                 </thead>
                 <tbody>
+                  {(d.nodes ?? []).length === 0 ? (
+                    <tr>
+                      <td colSpan={4} className="muted">
+                        This load balancer has no data-plane nodes registered.
+                      </td>
+                    </tr>
+                  ) : null}
                   {(d.nodes ?? []).map((n) => (
                     <tr key={n.id} data-node={n.name}>
                       <th scope="row">
                         {n.name} {n.late ? <Pill state="late" /> : null}
+                        {n.lastError ? <div className="note error small-note">{n.lastError}</div> : null}
                       </th>
                       <td>
                         <Time at={n.stagedAckAt} />
@@ -216,9 +224,18 @@ function Actions({ renewal, onDone }: { renewal: RenewalDetail; onDone: () => vo
       {beforeT && s !== 'planned' ? (
         <form className="inline-form" onSubmit={postpone}>
           <label>
-            Postpone T to (your time)
-            <input type="datetime-local" step={1} value={newT} onChange={(e) => setNewT(e.target.value)} />
+            Postpone T to (your time, {localZone()})
+            <input
+              type="datetime-local"
+              step={1}
+              value={newT}
+              onChange={(e) => setNewT(e.target.value)}
+              aria-describedby="postpone-utc"
+            />
           </label>
+          <span id="postpone-utc" className="t-preview" aria-live="polite">
+            = {formatInstant(fromLocalInput(newT)?.toISOString())}
+          </span>
           <button type="submit" disabled={busy}>
             Postpone
           </button>

@@ -1,0 +1,156 @@
+/**
+ * A whole renewal through the web UI, across the roles, in a real browser against a real
+ * `rollover server` with seconds-scale timing: the LB admin plans (T in local time and UTC) and
+ * announces; the tenant admin forwards with a message; the sender admin opens the personal link,
+ * compares the fingerprint, downloads the kit and confirms; the LB admin watches readiness, the
+ * exchange at T, verification and the retirement, then completes; the sender admin is told the old
+ * root may go now. The load balancer here has no data-plane nodes (the data-plane tests cover
+ * staging and per-node verification), so staging and verification are immediate.
+ */
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { currentLinkId, linkToken } from '../../src/coordinator/renewal/links.js';
+import { tempDir } from '../kit/tmp.js';
+import {
+  type Coordinator,
+  ensureWebBuilt,
+  launchBrowser,
+  newPage,
+  pageErrors,
+  screenshot,
+  signInAs,
+  startCoordinator,
+} from './browser.js';
+import { PASSWORD, type Seeded, seed } from './seed.js';
+
+let co: Coordinator;
+let browser: Browser;
+let world: Seeded;
+
+before(async () => {
+  ensureWebBuilt();
+  co = await startCoordinator({
+    ROLLOVER_MIN_LEAD: '5s',
+    ROLLOVER_GATE_LEAD: '2s',
+    ROLLOVER_POSTPONE_CUTOFF: '1s',
+    ROLLOVER_SCHEDULER_TICK: '250ms',
+    ROLLOVER_RETRY_BASE: '250ms',
+  });
+  world = await seed(co, ['api.shop.test'], { nodes: false });
+  browser = await launchBrowser();
+});
+
+/** The wall time `ms` shows in Europe/Berlin, as a datetime-local value. */
+function berlinLocal(ms: number): string {
+  return new Intl.DateTimeFormat('sv-SE', {
+    timeZone: 'Europe/Berlin',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  })
+    .format(new Date(ms))
+    .replace(' ', 'T');
+}
+
+async function stateOf(page: Page): Promise<string> {
+  return ((await page.locator('.summary .pill').first().textContent()) ?? '').trim();
+}
+
+async function waitForState(page: Page, state: string, timeoutMs: number): Promise<void> {
+  await page.locator('.summary .pill', { hasText: new RegExp(`^${state}$`) }).waitFor({ timeout: timeoutMs });
+}
+
+test('a renewal runs end to end through the UI: plan, announce, forward, kit and confirm, exchange, retire', async () => {
+  // --- LB admin plans and announces -----------------------------------------------------------
+  const lb = await newPage(browser);
+  await signInAs(lb.page, co.url, world.users.lb, PASSWORD);
+  await lb.page.locator('tr[data-vs="shop-api"]').getByRole('link', { name: 'Renew' }).click();
+  await lb.page.getByRole('heading', { name: 'Start a renewal' }).waitFor();
+  assert.ok(await lb.page.getByRole('checkbox', { name: /shop-api/ }).isChecked());
+  await lb.page.getByLabel(/^Credential/).selectOption(world.newCredentialId);
+  const t = Math.ceil((Date.now() + 30_000) / 1000) * 1000;
+  await lb.page.getByLabel(/Exchange time T/).fill(berlinLocal(t));
+  assert.match((await lb.page.locator('#t-utc').textContent()) ?? '', new RegExp(new Date(t).toISOString()));
+  await lb.page.getByLabel(/Rollback window/).fill('4s');
+  await lb.page.getByLabel('Readiness gate').selectOption('warn');
+  await lb.page.getByRole('button', { name: 'Plan the renewal' }).click();
+  await lb.page.waitForURL(/\/renewals\/[^/]+$/);
+  const renewalId = decodeURIComponent(lb.page.url().split('/').pop()!);
+  await waitForState(lb.page, 'planned', 10_000);
+  // T is stored as picked (to the second), and shown with its zone.
+  const stored = await co.api('GET', `/renewals/${renewalId}`);
+  assert.equal(Date.parse(stored.exchangeAt), t);
+  assert.match((await lb.page.locator('.facts').textContent()) ?? '', /CET|CEST/);
+  await lb.page.getByRole('button', { name: 'Announce to tenant admins' }).click();
+  await lb.page.locator('.summary .pill', { hasText: /^(announced|staged)$/ }).waitFor({ timeout: 10_000 });
+  await lb.page.locator('.timeline li.done', { hasText: 'Announce' }).waitFor();
+
+  // --- Tenant admin forwards with a message -----------------------------------------------------
+  const ten = await newPage(browser);
+  await signInAs(ten.page, co.url, world.users.tenant, PASSWORD);
+  const item = ten.page.locator('article[data-tenant="Shop"]');
+  await item.waitFor({ timeout: 10_000 });
+  await item.getByLabel(/Message to your sender admins/).fill('Please add the new root this week.');
+  await item.getByRole('button', { name: /Forward to 2 sender/ }).click();
+  await item.getByRole('status').filter({ hasText: 'Forwarded to 2 sender(s)' }).waitFor({ timeout: 10_000 });
+  await screenshot(ten.page, 'tenant-admin-inbox');
+
+  // --- Sender admin: the personal link, the kit, the confirmation -------------------------------
+  const billing = world.senderIds[0]!;
+  const linkId = await currentLinkId(co.server.store, renewalId, billing);
+  assert.ok(linkId, 'forwarding issued a personal link for the sender');
+  const snd = await newPage(browser, 390);
+  await snd.page.goto(`${co.url}/s/${linkToken(co.server.store, linkId)}`);
+  const todo = snd.page.locator('article[data-sender="billing"]');
+  await todo.waitFor({ timeout: 10_000 });
+  // The fingerprint to compare is the new root's.
+  const shown = ((await todo.locator('.fingerprint code').first().textContent()) ?? '').replace(/\s/g, '');
+  assert.equal(shown, world.newRoot.root.sha256);
+  assert.match((await todo.locator('.command code').textContent()) ?? '', /^rollover sender verify /);
+  // A kit file downloads through the link, and it is the new root.
+  const [download] = await Promise.all([
+    snd.page.waitForEvent('download'),
+    todo
+      .getByRole('link', { name: /Download .*\.pem$/ })
+      .first()
+      .click(),
+  ]);
+  const saved = `${tempDir('rollover-kit-')}/${download.suggestedFilename()}`;
+  await download.saveAs(saved);
+  assert.match(await fs.readFile(saved, 'utf8'), /BEGIN CERTIFICATE/);
+  await todo.getByRole('button', { name: 'I have added the new root' }).click();
+  await todo.getByRole('button', { name: 'Confirmed' }).waitFor({ timeout: 10_000 });
+  await screenshot(snd.page, 'sender-admin-link');
+
+  // --- LB admin watches readiness, the exchange at T and the retirement ------------------------
+  const billingCell = lb.page.locator('.matrix li[data-sender="billing"]');
+  await billingCell.locator('.pill', { hasText: 'acknowledged' }).waitFor({ timeout: 10_000 });
+  await lb.page.locator('.matrix li[data-sender="warehouse"] .pill', { hasText: 'notified' }).waitFor();
+  assert.match((await lb.page.locator('.countdown').textContent()) ?? '', /^T in /);
+  await screenshot(lb.page, 'lb-admin-renewal-before-t');
+  await waitForState(lb.page, 'exchanged|verified|retiring', Math.max(5_000, t - Date.now() + 20_000));
+  assert.ok(Date.now() >= t, 'the exchange did not happen before T');
+  await lb.page.locator('.countdown', { hasText: /^T was / }).waitFor();
+  await lb.page.locator('.timeline li.done', { hasText: 'Exchange the credential at T' }).waitFor();
+  // The gate warned (one sender not verified) and let the exchange go.
+  assert.match((await lb.page.locator('[class*="gate-"]').textContent()) ?? '', /go-with-warning|go/);
+  await waitForState(lb.page, 'retiring', 30_000);
+  await lb.page.getByRole('button', { name: 'Complete' }).click();
+  await waitForState(lb.page, 'completed', 10_000);
+  await screenshot(lb.page, 'lb-admin-renewal');
+
+  // --- The sender admin may now remove the old root -------------------------------------------
+  await snd.page.reload();
+  await snd.page.getByText('You may now remove the old root').waitFor({ timeout: 10_000 });
+  await screenshot(snd.page, 'sender-admin-removal');
+
+  for (const p of [lb.page, ten.page, snd.page]) assert.deepEqual(pageErrors(p), []);
+  assert.equal(await stateOf(lb.page), 'completed');
+  for (const x of [lb, ten, snd]) await x.ctx.close();
+});
