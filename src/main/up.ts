@@ -63,7 +63,12 @@ async function startTenantBackend(listen: string): Promise<Server> {
 /** Starts the coordinator, the tenant back-end and the LB node; seeds the landscape the first time. */
 export async function startUp(o: UpOptions): Promise<RunningUp> {
   // A demo system: seconds-scale leads, so `rollover demo --speed fast` can run the whole seed.
-  const env = { ROLLOVER_MIN_LEAD: '10s', ROLLOVER_GATE_LEAD: '5s', ROLLOVER_POSTPONE_CUTOFF: '3s', ...o.env };
+  const env = {
+    ROLLOVER_MIN_LEAD: '10s',
+    ROLLOVER_GATE_LEAD: '5s',
+    ROLLOVER_POSTPONE_CUTOFF: '3s',
+    ...o.env,
+  };
   const coordinator = await startServer({
     dataDir: o.dataDir,
     listen: o.listen,
