@@ -44,7 +44,7 @@ export function registerUp(program: Command, ctx: CliContext, run: Runner): void
           const rel = (p: string) => relative(ctx.cwd, p) || p;
           ctx.out(`\nrollover is up.\n\n  coordinator (web UI and API)  ${url}\n`);
           ctx.out(
-            `  virtual server "${l.virtualServer.name}"       https://${l.virtualServer.listen}  (${l.virtualServer.hosts.join(', ')})\n`,
+            `  ${`virtual server "${l.virtualServer.name}"`.padEnd(28)}  https://${l.virtualServer.listen}  (${l.virtualServer.hosts.join(', ')})\n`,
           );
           ctx.out(
             `  preview listener              https://${l.virtualServer.preview}\n  tenant back-end               ${up.backendUrl}\n\n`,
