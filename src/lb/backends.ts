@@ -4,13 +4,23 @@
  * up, and a passive mark-down when a connection attempt fails.
  */
 import { readFileSync } from 'node:fs';
-import { Pool } from 'undici';
+import { isIP } from 'node:net';
+import { buildConnector, Pool } from 'undici';
 import type { BackendConfig } from './config.js';
+
+/**
+ * undici derives a request's TLS server name from its Host header and reconnects whenever it
+ * changes; a proxy forwards the client's Host, so every request to an https backend carries this
+ * constant instead, and the connector below sets the real server name.
+ */
+export const BACKEND_SERVERNAME = 'rollover-backend';
 
 /** One backend and its pool. */
 export interface Backend {
   url: string;
   pool: Pool;
+  /** The value to pass as `servername` on each request (see BACKEND_SERVERNAME). */
+  servername: string | undefined;
   up: boolean;
   /** Why the last check or request marked it down. */
   lastError?: string;
@@ -36,7 +46,12 @@ export class BackendSet {
     configs: BackendConfig[],
     private readonly opts: BackendSetOptions,
   ) {
-    this.backends = configs.map((c) => ({ url: c.url, pool: makePool(c, opts), up: true }));
+    this.backends = configs.map((c) => ({
+      url: c.url,
+      pool: makePool(c, opts),
+      up: true,
+      servername: c.url.startsWith('https:') ? BACKEND_SERVERNAME : undefined,
+    }));
   }
 
   /** The next backend that is up, or undefined when none is. */
@@ -69,6 +84,7 @@ export class BackendSet {
         method: 'GET',
         path,
         headers: { 'user-agent': 'rollover-lb-health' },
+        ...(b.servername ? { servername: b.servername } : {}),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
         signal: AbortSignal.timeout(timeoutMs),
@@ -107,19 +123,26 @@ export class BackendSet {
 }
 
 function makePool(c: BackendConfig, o: BackendSetOptions): Pool {
-  const tls = c.url.startsWith('https:')
-    ? {
-        ...(c.ca ? { ca: readFileSync(c.ca) } : {}),
-        ...(c.servername ? { servername: c.servername } : {}),
-        rejectUnauthorized: !c.insecure,
-      }
-    : {};
-  return new Pool(c.url, {
+  const common = {
     connections: 256,
     pipelining: 1,
     keepAliveTimeout: o.idleMs,
     headersTimeout: o.responseTimeoutMs,
     bodyTimeout: o.responseTimeoutMs,
-    connect: { timeout: o.connectTimeoutMs, ...tls },
+  };
+  if (!c.url.startsWith('https:'))
+    return new Pool(c.url, { ...common, connect: { timeout: o.connectTimeoutMs } });
+  const host = new URL(c.url).hostname.replace(/^\[|\]$/g, '');
+  // SNI: the configured name, else the URL's host name; none for an IP address (verified against it).
+  const sni = c.servername ?? (isIP(host) ? undefined : host);
+  const connector = buildConnector({
+    timeout: o.connectTimeoutMs,
+    rejectUnauthorized: !c.insecure,
+    ...(c.ca ? { ca: readFileSync(c.ca) } : {}),
+    ...(sni ? { servername: sni } : {}),
+  });
+  return new Pool(c.url, {
+    ...common,
+    connect: (opts, cb) => connector({ ...opts, servername: sni as string }, cb),
   });
 }

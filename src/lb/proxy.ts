@@ -195,7 +195,8 @@ export function createProxyHandler(
           path: req.url ?? '/',
           headers,
           body: hasBody ? req : null,
-        },
+          ...(backend.servername ? { servername: backend.servername } : {}),
+        } as Dispatcher.DispatchOptions,
         handler,
       );
     };

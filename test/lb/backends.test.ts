@@ -5,11 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { encodeCertificatesPem } from '../../src/pki/formats/pem.js';
 import { mintCredential, mintRoot, saveCredential } from '../kit/ca.js';
+import { startTlsServer } from '../kit/tls-server.js';
 import { tempDir } from '../kit/tmp.js';
 import { get, oneServerConfig, portOf, sleep, startBackend, startNode, trusting } from './kit.js';
 
@@ -132,4 +135,35 @@ test('shutdown drains a request in flight and refuses new connections', async ()
   assert.equal(a.status, 200);
   assert.equal(a.body, 'finished');
   await stopped;
+});
+
+test('a backend reached over TLS is verified with the configured CA', async () => {
+  const backendRoot = await mintRoot('Backend Root');
+  const backendCred = await mintCredential(backendRoot, ['backend.test']);
+  const tlsBackend = await startTlsServer(backendCred);
+  const caFile = join(dir, 'backend-ca.pem');
+  writeFileSync(caFile, encodeCertificatesPem([backendRoot.root.der]));
+  const config = oneServerConfig({
+    stateDir: join(dir, 's6'),
+    credential: credDir,
+    backends: [tlsBackend.url],
+  });
+  config.virtualServers[0]!.backends = [
+    { url: tlsBackend.url, ca: caFile, servername: 'backend.test', insecure: false },
+  ];
+  const node = await startNode(config);
+  const a = await get(portOf(node), { ctx, servername: 'lb.test' });
+  assert.equal(a.status, 200, JSON.stringify((await node.dataPlane.status()).virtualServers[0]!.backends));
+  assert.equal(a.body, 'ok');
+  await node.stop();
+
+  // Without the CA the backend's certificate is refused: 502, never an unverified connection.
+  const untrusted = oneServerConfig({
+    stateDir: join(dir, 's7'),
+    credential: credDir,
+    backends: [tlsBackend.url],
+  });
+  const node2 = await startNode(untrusted);
+  assert.equal((await get(portOf(node2), { ctx, servername: 'lb.test' })).status, 502);
+  await node2.stop();
 });
