@@ -4,12 +4,14 @@
  * admins' notices (mail, inbox, webhook) in the same transaction. Tenants with auto-forward pass it on
  * to their senders at once.
  */
+
+import { sql } from 'kysely';
 import { can } from '../../access/can.js';
 import type { Principal } from '../../access/roles.js';
 import type { Store } from '../../store/store.js';
 import { forbidden } from '../env.js';
 import { forwardInTx } from './forward.js';
-import { schedule } from './jobs-store.js';
+import { reschedule, schedule } from './jobs-store.js';
 import {
   type Actor,
   actorOf,
@@ -165,12 +167,12 @@ export async function announceRenewal(env: RenewalEnv, p: Principal, id: string)
           eb
             .selectFrom('senders')
             .select((s) => [
-              s.fn('concat', [s.val(`rdy_${id.slice(4)}_`), s.ref('senders.id')]).as('id'),
-              s.val(id).as('renewal_id'),
+              sql<string>`cast(${`rdy_${id.slice(4)}_`} as text) || ${s.ref('senders.id')}`.as('id'),
+              sql<string>`cast(${id} as text)`.as('renewal_id'),
               s.ref('senders.id').as('sender_id'),
-              s.val('pending').as('state'),
-              s.val('{}').as('evidence'),
-              s.val(now).as('updated_at'),
+              sql<string>`cast('pending' as text)`.as('state'),
+              sql<string>`cast('{}' as text)`.as('evidence'),
+              sql<string>`cast(${now} as text)`.as('updated_at'),
             ])
             .where('senders.tenant_id', 'in', tenantIds.slice(i, i + 500)),
         )

@@ -171,6 +171,27 @@ async function gateJob(env: RenewalEnv, p: { renewalId: string; sequence: number
     ? (JSON.parse(f.r.gate_override) as { by: string; reason: string })
     : undefined;
   const g = evaluateGate({ policy: f.r.gate_policy as GatePolicy, senders, ...(ov ? { override: ov } : {}) });
+  if (g.decision === 'blocked') {
+    // Before the decision is recorded, so an override that follows it stages again after this.
+    // Hold the exchange: the nodes would otherwise switch at T by themselves.
+    for (const row of await env.store.db
+      .selectFrom('renewal_nodes')
+      .selectAll()
+      .where('renewal_id', '=', f.r.id)
+      .execute()) {
+      const node = (await env.store.get('lb_nodes', row.node_id))!;
+      const vs = f.vss.find((v) => v.id === row.virtual_server_id)!;
+      const ep = endpointOf(env.store, node);
+      if (ep) await env.renewal.nodes.unstage(ep, vs.name).catch(() => undefined);
+      await env.store.db
+        .updateTable('renewal_nodes')
+        .set({ staged_ack_at: null })
+        .where('renewal_id', '=', row.renewal_id)
+        .where('node_id', '=', row.node_id)
+        .where('virtual_server_id', '=', row.virtual_server_id)
+        .execute();
+    }
+  }
   await env.store.transaction(async (tx) => {
     await tx.update('renewals', f.r.id, { gate: JSON.stringify(g) });
     await addStep(tx, env, f.r.id, 'gate', systemActor(env), {
@@ -191,26 +212,6 @@ async function gateJob(env: RenewalEnv, p: { renewalId: string; sequence: number
       );
     }
   });
-  if (g.decision === 'blocked') {
-    // Hold the exchange: the nodes would otherwise switch at T by themselves.
-    for (const row of await env.store.db
-      .selectFrom('renewal_nodes')
-      .selectAll()
-      .where('renewal_id', '=', f.r.id)
-      .execute()) {
-      const node = (await env.store.get('lb_nodes', row.node_id))!;
-      const vs = f.vss.find((v) => v.id === row.virtual_server_id)!;
-      const ep = endpointOf(env.store, node);
-      if (ep) await env.renewal.nodes.unstage(ep, vs.name).catch(() => undefined);
-      await env.store.db
-        .updateTable('renewal_nodes')
-        .set({ staged_ack_at: null })
-        .where('renewal_id', '=', row.renewal_id)
-        .where('node_id', '=', row.node_id)
-        .where('virtual_server_id', '=', row.virtual_server_id)
-        .execute();
-    }
-  }
   env.renewal.changed(f.r.id, f.r.state);
   return {};
 }

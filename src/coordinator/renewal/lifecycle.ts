@@ -104,7 +104,7 @@ export async function overrideGate(env: RenewalEnv, p: Principal, id: string, re
       updated_at: at,
     });
     const gate = f.r.gate ? (JSON.parse(f.r.gate) as { decision: string }) : undefined;
-    if (gate?.decision === 'blocked') {
+    if (gate?.decision !== 'go') {
       // The gate had held the nodes: stage again (at T if it is still ahead, the exchange job then runs).
       f.r.gate_override = 'set';
       await armStaging(tx, env, f);
