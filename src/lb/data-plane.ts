@@ -58,6 +58,8 @@ export interface VirtualServerStatus {
   clock: string;
   /** The certificate a handshake starting now gets. */
   served: CredentialFacts;
+  /** What the preview listener serves (the staged credential, else the active one); null without one. */
+  previewServed: CredentialFacts | null;
   active: CredentialFacts;
   staged: (CredentialFacts & { activateAt: string }) | null;
   previous: CredentialFacts | null;
@@ -242,6 +244,7 @@ export class NodeDataPlane implements DataPlane {
       ...(facts.preview ? { preview: facts.preview } : {}),
       clock: new Date(now).toISOString(),
       served: publicFacts(slots.servedAt(slot, now)),
+      previewServed: vs.preview ? publicFacts(slot.staged?.credential ?? slot.active) : null,
       active: publicFacts(slot.active),
       staged: slot.staged
         ? {

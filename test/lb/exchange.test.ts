@@ -117,6 +117,7 @@ test('before T a client trusting only the new root fails and the preview listene
   const preview = await get(portOf(node, 'preview'), { ctx: trusting(newCred), servername: 'lb.test' });
   assert.equal(preview.status, 200);
   assert.equal(preview.fingerprint, NEW);
+  assert.equal((await node.dataPlane.status()).virtualServers[0]!.previewServed?.sha256, NEW);
   const status = await node.dataPlane.status();
   assert.equal(status.virtualServers[0]!.served.sha256, OLD);
   assert.equal(status.virtualServers[0]!.staged?.sha256, NEW);

@@ -272,6 +272,7 @@ function printVirtualServer(ctx: CliContext, vs: VirtualServerStatus): void {
     vs.staged ? `  staged    ${vs.staged.sha256}  from ${vs.staged.activateAt}\n` : '  staged    none\n',
   );
   ctx.out(`  previous  ${vs.previous ? vs.previous.sha256 : 'none'}\n`);
+  if (vs.previewServed) ctx.out(`  preview   ${vs.previewServed.sha256}\n`);
   if (vs.lastSwap) {
     ctx.out(
       `  last swap ${vs.lastSwap.at}${vs.lastSwap.latenessMs !== null ? `, first new handshake ${vs.lastSwap.latenessMs} ms after T` : ', no new handshake seen yet'}\n`,
