@@ -126,7 +126,7 @@ export async function startRenewalRuntime(
             query(sql: string, params?: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
             end(): Promise<void>;
           };
-        })
+        }, o.pgSchema ?? 'public')
       : singleProcess;
   scheduler = new Scheduler(renewalEnv, leadership, s.tickMs, o.log);
   if (o.autoStart !== false) scheduler.start();

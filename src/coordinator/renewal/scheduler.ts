@@ -30,6 +30,9 @@ export function advisoryLock(
     query(sql: string, params?: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
     end(): Promise<void>;
   }>,
+  /** The schema the store lives in: advisory locks are per database, so deployments in other schemas of
+   * the same database must not share the lock. */
+  scope = 'public',
 ): Leadership {
   let client: Awaited<ReturnType<typeof connect>> | undefined;
   let held = false;
@@ -38,8 +41,9 @@ export function advisoryLock(
       if (held) return true;
       try {
         client ??= await connect();
-        const r = await client.query('select pg_try_advisory_lock($1::bigint) as ok', [
-          SCHEDULER_LOCK.toString(),
+        const r = await client.query('select pg_try_advisory_lock($1::int, $2::int) as ok', [
+          Number(SCHEDULER_LOCK >> 32n),
+          scopeKey(scope),
         ]);
         held = r.rows[0]?.ok === true;
       } catch {
@@ -55,6 +59,13 @@ export function advisoryLock(
       client = undefined;
     },
   };
+}
+
+/** A 32-bit key for a schema name (FNV-1a), as the second half of the two-key advisory lock. */
+export function scopeKey(scope: string): number {
+  let h = 0x811c9dc5;
+  for (const ch of Buffer.from(scope, 'utf8')) h = Math.imul(h ^ ch, 0x01000193);
+  return h | 0;
 }
 
 /** The running scheduler. */
