@@ -4,8 +4,8 @@
  * announces; the tenant admin forwards with a message; the sender admin opens the personal link,
  * compares the fingerprint, downloads the kit and confirms; the LB admin watches readiness, the
  * exchange at T, verification and the retirement, then completes; the sender admin is told the old
- * root may go now. The load balancer here has no data-plane nodes (the data-plane tests cover
- * staging and per-node verification), so staging and verification are immediate.
+ * root may go now. The load balancer has one real built-in node: the coordinator stages the new
+ * credential on it, it swaps at T by itself, and the coordinator's handshake verifies it.
  */
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
@@ -23,6 +23,7 @@ import {
   signInAs,
   startCoordinator,
 } from './browser.js';
+import { startRegisteredNode } from './node.js';
 import { PASSWORD, type Seeded, seed } from './seed.js';
 
 let co: Coordinator;
@@ -38,7 +39,14 @@ before(async () => {
     ROLLOVER_SCHEDULER_TICK: '250ms',
     ROLLOVER_RETRY_BASE: '250ms',
   });
-  world = await seed(co, ['api.shop.test'], { nodes: false });
+  world = await seed(co, ['api.shop.test']);
+  await startRegisteredNode(co, {
+    lbId: world.lbId,
+    nodeName: 'edge-1',
+    vsName: 'shop-api',
+    hosts: ['api.shop.test'],
+    credential: world.oldCredential,
+  });
   browser = await launchBrowser();
 });
 
@@ -140,6 +148,16 @@ test('a renewal runs end to end through the UI: plan, announce, forward, kit and
   await lb.page.locator('.timeline li.done', { hasText: 'Exchange the credential at T' }).waitFor();
   // The gate warned (one sender not verified) and let the exchange go.
   assert.match((await lb.page.locator('[class*="gate-"]').textContent()) ?? '', /go-with-warning|go/);
+  // The node acknowledged the staging before T and was verified after T, serving the new leaf.
+  const nodeRow = lb.page.locator('tr[data-node="edge-1"]');
+  await nodeRow.locator('td').nth(0).locator('time').waitFor();
+  await nodeRow.locator('td').nth(1).locator('time').waitFor({ timeout: 20_000 });
+  const served = (await co.api('GET', `/renewals/${renewalId}`)).nodes[0].servedSha256 as string;
+  assert.equal(served, world.newCredentialSha256);
+  assert.match(
+    (await nodeRow.locator('td').nth(2).textContent()) ?? '',
+    new RegExp(`^${served.slice(0, 16)}`),
+  );
   await waitForState(lb.page, 'retiring', 30_000);
   await lb.page.getByRole('button', { name: 'Complete' }).click();
   await waitForState(lb.page, 'completed', 10_000);

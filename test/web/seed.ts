@@ -23,6 +23,10 @@ export interface Seeded {
   newRoot: CaMaterial;
   oldCredentialId: string;
   newCredentialId: string;
+  /** SHA-256 of the new credential's leaf. */
+  newCredentialSha256: string;
+  /** The old credential itself, for a data-plane node to serve. */
+  oldCredential: Credential;
   users: { lb: string; tenant: string; sender: string; auditor: string };
 }
 
@@ -103,6 +107,8 @@ export async function seed(
     newRoot,
     oldCredentialId: oc.id,
     newCredentialId: nc.id,
+    newCredentialSha256: nc.fingerprint,
+    oldCredential: oldCred,
     users: { lb: 'alice', tenant: 'tom', sender: 'sam', auditor: 'audrey' },
   };
 }

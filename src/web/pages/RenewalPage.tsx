@@ -252,6 +252,9 @@ function Actions({ renewal, onDone }: { renewal: RenewalDetail; onDone: () => vo
           </button>
         </form>
       ) : null}
+      {s === 'completed' || s === 'cancelled' || s === 'rolled-back' ? (
+        <p className="muted">Nothing left to do: this renewal is {s}.</p>
+      ) : null}
       <ErrorNote error={error} what="The action failed" />
     </section>
   );
