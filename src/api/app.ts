@@ -23,6 +23,7 @@ import { registerJwksRoute } from './routes/jwks.js';
 import { registerLinkRoutes } from './routes/links.js';
 import { registerPeopleRoutes } from './routes/people.js';
 import { registerRenewalRoutes } from './routes/renewals.js';
+import { registerSignInLinkRoutes, SIGN_IN_LINK_REDEEM } from './routes/sign-in-links.js';
 import { registerVsCredentialRoutes } from './routes/vs-credential.js';
 import { webUi } from './web.js';
 
@@ -48,7 +49,7 @@ export interface ApiPorts {
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 /** Paths under /api/v1 that take no bearer token. */
-const PUBLIC = new Set(['/api/v1/sessions', '/api/v1/invitations/accept']);
+const PUBLIC = new Set(['/api/v1/sessions', '/api/v1/invitations/accept', SIGN_IN_LINK_REDEEM]);
 /** Public renewal paths: the status, the signed announcement, and personal links (the link is the key). */
 const PUBLIC_PATTERNS = [
   /^\/api\/v1\/renewals\/[^/]+\/(status\.json|announcement\.jws)$/,
@@ -152,6 +153,7 @@ export function buildApi(env: CoordinatorEnv, ports: ApiPorts = {}): ApiApp {
   registerPeopleRoutes(app, env);
   registerInventoryRoutes(app, env);
   registerVsCredentialRoutes(app, env);
+  registerSignInLinkRoutes(app, env);
   registerCredentialRoutes(app, env);
   registerAuditRoutes(app, env, ports);
 

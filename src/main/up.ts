@@ -35,6 +35,8 @@ export interface RunningUp {
   lb: LbNode;
   landscape: Landscape;
   backendUrl: string;
+  /** A one-time sign-in link per demo user, fresh at every start. */
+  signInLinks: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -130,7 +132,13 @@ export async function startUp(o: UpOptions): Promise<RunningUp> {
       url: control.url,
       token: control.token,
     });
-    return { coordinator, lb, landscape, backendUrl, close: closeAll };
+    const signInLinks: Record<string, string> = {};
+    for (const u of landscape.users) {
+      signInLinks[u.name] = (
+        await api.request<{ url: string }>('POST', '/api/v1/sign-in-links', { user: u.name })
+      ).url;
+    }
+    return { coordinator, lb, landscape, backendUrl, signInLinks, close: closeAll };
   } catch (e) {
     await closeAll();
     throw e;

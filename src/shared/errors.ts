@@ -70,6 +70,7 @@ export const ERROR_CODES = {
   RATE_LIMITED: 'too many attempts; wait and try again',
   BODY_TOO_LARGE: 'the request body is larger than the server accepts',
   INVITATION_INVALID: 'the invitation link is unknown, used or expired',
+  SIGN_IN_LINK_INVALID: 'the sign-in link is unknown, used or expired',
   AUDIT_BROKEN: 'the audit log does not verify: a row was edited, inserted or deleted',
   SERVER_RUNNING: 'the data directory is in use by a running server',
   LINK_INVALID: 'a personal sender link is unknown, expired or replaced by a newer one',

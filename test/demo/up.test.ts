@@ -94,6 +94,26 @@ describe('rollover up', () => {
         ['acme'],
         'the tenant admin sees only its tenant',
       );
+      // The printed sign-in link works once, as the user it names, and never again.
+      const link = up.signInLinks['acme-admin']!;
+      assert.match(link, /#signin=/);
+      const secret = link.split('#signin=')[1]!;
+      const redeem = () =>
+        fetch(`${up.coordinator.url}/api/v1/sessions/link`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ token: secret }),
+        });
+      const once = await redeem();
+      assert.equal(once.status, 201);
+      const session = (await once.json()) as { token: string };
+      const me = await (await makeClient(up.coordinator.url, session.token, 'flags')).request<{
+        name: string;
+      }>('GET', '/api/v1/me');
+      assert.equal(me.name, 'acme-admin');
+      const twice = await redeem();
+      assert.equal(twice.status, 410);
+      assert.equal(((await twice.json()) as { code: string }).code, 'SIGN_IN_LINK_INVALID');
       first = { lb: up.landscape.lb.id, senders: up.landscape.senders.map((s) => s.id) };
     } finally {
       await up.close();

@@ -49,10 +49,13 @@ export function registerUp(program: Command, ctx: CliContext, run: Runner): void
           ctx.out(
             `  preview listener              https://${l.virtualServer.preview}\n  tenant back-end               ${up.backendUrl}\n\n`,
           );
-          ctx.out('Sign in (each link signs you in as that role; the tokens are in the files named):\n');
+          ctx.out(
+            'Sign in as each role (one-time links, valid 24 h; a new set is printed at every start):\n',
+          );
           for (const u of l.users) {
-            const token = (await import('node:fs')).readFileSync(u.tokenFile, 'utf8').trim();
-            ctx.out(`  ${u.roles[0]!.padEnd(14)} ${u.name.padEnd(13)} ${url}/#token=${token}\n`);
+            ctx.out(
+              `  ${u.roles[0]!.padEnd(14)} ${u.name.padEnd(13)} ${up.signInLinks[u.name] ?? '(no link)'}\n`,
+            );
           }
           ctx.out('\nSenders and their truststores (all trust the old root only):\n');
           for (const s of l.senders)
