@@ -280,8 +280,14 @@ for (const backend of BACKENDS) {
         const x = await co.call('GET', `/api/v1/renewals/${id}`);
         const jobs = await co.store.db
           .selectFrom('jobs')
-          .select(['kind', 'state', 'run_at', 'last_error'])
+          .select(['kind', 'state', 'run_at', 'attempts', 'last_error'])
           .execute();
+        const rn = await co.store.db.selectFrom('renewal_nodes').selectAll().execute();
+        console.log(
+          'DEBUG',
+          JSON.stringify(rn),
+          JSON.stringify(x.steps.map((y: { kind: string; at: string }) => [y.kind, y.at])),
+        );
         throw new Error(
           `${e.message}: ${x.state} ${JSON.stringify(x.nodes)} ${x.steps.map((y: { kind: string }) => y.kind)} ${JSON.stringify(jobs)}`,
         );

@@ -110,8 +110,10 @@ export async function armStaging(tx: Store, env: RenewalEnv, f: RenewalFacts): P
       })
       .execute();
   }
-  await schedule(
+  // Re-armed even if it ran before (a gate override stages again).
+  await reschedule(
     tx,
+    env,
     'stage',
     { renewalId: f.r.id, sequence: seq },
     env.clock.now(),
