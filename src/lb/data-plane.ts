@@ -59,7 +59,7 @@ export interface VirtualServerStatus {
   /** The certificate a handshake starting now gets. */
   served: CredentialFacts;
   /** What the preview listener serves (the staged credential, else the active one); null without one. */
-  previewServed: CredentialFacts | null;
+  previewServed?: CredentialFacts | null;
   active: CredentialFacts;
   staged: (CredentialFacts & { activateAt: string }) | null;
   previous: CredentialFacts | null;
