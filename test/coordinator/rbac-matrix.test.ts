@@ -73,6 +73,22 @@ const senderBody = (tenant: string) => ({
 });
 
 const CASES: Case[] = [
+  {
+    name: "set a virtual server's first credential",
+    method: 'POST',
+    path: (w, co) => freshVs(co, w).then((id) => `/api/v1/virtual-servers/${id}/credential`),
+    // Permission is checked before the credential is looked up: others are refused, lb-admin learns it is missing.
+    body: () => ({ credentialId: 'cred_missing' }),
+    expect: onlyAdmin(404),
+  },
+  {
+    name: 'create a one-time sign-in link',
+    method: 'POST',
+    path: () => '/api/v1/sign-in-links',
+    // A user nobody may see is "not found" for every role alike (lb-admin creates links in test/demo/up.test.ts).
+    body: () => ({ user: 'lb-admin-does-not-exist' }),
+    expect: all(404),
+  },
   { name: 'list load balancers', method: 'GET', path: () => '/api/v1/lbs', expect: readers(200) },
   {
     name: 'add a load balancer',
