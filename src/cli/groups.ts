@@ -32,6 +32,7 @@ const GROUPS: Record<string, () => Promise<Register>> = {
   up: async () => (await import('./commands/up.js')).registerUp,
   demo: async () => (await import('./commands/demo.js')).registerDemo,
   walkthrough: async () => (await import('./commands/walkthrough.js')).registerWalkthrough,
+  renewal: async () => (await import('./commands/renewal.js')).registerRenewal,
 };
 
 /** The group names the fast path knows (exported for the test that keeps it in step with the registry). */

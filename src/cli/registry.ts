@@ -9,6 +9,7 @@ import { registerKit } from './commands/kit.js';
 import { registerLb } from './commands/lb.js';
 import { registerLogin } from './commands/login.js';
 import { registerNotice } from './commands/notice.js';
+import { registerRenewal } from './commands/renewal.js';
 import { registerSender } from './commands/sender.js';
 import { registerServer } from './commands/server.js';
 import { registerTenant } from './commands/tenant.js';
@@ -45,4 +46,5 @@ export function registerCommands(program: Command, ctx: CliContext, run: Runner)
   registerUp(program, ctx, run);
   registerDemo(program, ctx, run);
   registerWalkthrough(program, ctx, run);
+  registerRenewal(program, ctx, run);
 }

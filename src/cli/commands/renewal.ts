@@ -1,0 +1,168 @@
+/**
+ * `rollover renewal plan|announce|forward|ack|postpone|exchange|rollback|complete|status`: the seed's
+ * steps as a thin client of the coordinator API. `plan --credential DIR` imports the directory
+ * through the credential routes first.
+ */
+import { basename, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { type ClientFlags, clientCommand, resolveClient } from '../client.js';
+import type { CliContext } from '../context.js';
+import { collect } from '../options.js';
+import type { Runner } from '../program.js';
+import { printRenewal, type RenewalDetailView } from './renewal-print.js';
+
+type Flags = ClientFlags & { json?: boolean };
+
+/** Registers `rollover renewal`. */
+export function registerRenewal(program: Command, ctx: CliContext, run: Runner): Command {
+  const group = program
+    .command('renewal')
+    .description('the renewal workflow: plan, announce, forward, ready, exchange, retire');
+  const show = (d: RenewalDetailView, json?: boolean) => {
+    if (json) ctx.out(`${JSON.stringify(d, null, 2)}\n`);
+    else printRenewal(ctx, d);
+  };
+  clientCommand(
+    group
+      .command('plan')
+      .description(
+        'plan a renewal (step 1): the credential is checked for every virtual server, T far enough ahead',
+      )
+      .requiredOption('--vs <ref>', 'a virtual server (repeat for several)', collect, [])
+      .option('--credential <dir>', 'the new credential directory (tls.key, tls.crt, ca.crt)')
+      .option('--issue-from <ca>', 'issue the credential from a CA in the coordinator')
+      .requiredOption('--exchange-at <iso>', 'the exchange time T (ISO 8601)')
+      .option('--rollback-window <duration>', 'how long a rollback stays possible after T', '24h')
+      .option('--gate <policy>', 'block (every sender verified, or an override) or warn', 'block'),
+  ).action(
+    run(
+      async (
+        o: Flags & {
+          vs: string[];
+          credential?: string;
+          issueFrom?: string;
+          exchangeAt: string;
+          rollbackWindow: string;
+          gate: string;
+        },
+      ) => {
+        const c = await resolveClient(ctx, o);
+        let credentialId: string | undefined;
+        if (o.credential) {
+          const dir = resolve(ctx.cwd, o.credential);
+          const { readCredentialDir } = await import('../../files/credential-dir.js');
+          const { encodeCertificatesPem } = await import('../../pki/formats/pem.js');
+          const { privateKeyToPem } = await import('../../pki/keys.js');
+          const cred = await readCredentialDir(dir, ctx.env.ROLLOVER_PASSPHRASE);
+          const created = await c.request<{ id: string }>('POST', '/api/v1/credentials', {
+            name: `${basename(dir)}-${cred.chain[0]!.sha256.slice(0, 12)}`,
+            chainPem: encodeCertificatesPem(cred.chain.map((x) => x.der)),
+            rootPem: encodeCertificatesPem([cred.root.der]),
+            keyPem: privateKeyToPem(cred.key.keyObject),
+          });
+          credentialId = created.id;
+        }
+        const d = await c.request<RenewalDetailView>('POST', '/api/v1/renewals', {
+          virtualServerIds: o.vs,
+          ...(credentialId ? { credentialId } : {}),
+          ...(o.issueFrom ? { issueFromCaId: o.issueFrom } : {}),
+          exchangeAt: o.exchangeAt,
+          rollbackWindow: o.rollbackWindow,
+          gate: o.gate,
+        });
+        show(d, o.json);
+        return undefined;
+      },
+    ),
+  );
+  const simple = (
+    name: string,
+    description: string,
+    path: string,
+    body?: (o: Record<string, string>) => unknown,
+    extra?: (cmd: Command) => Command,
+  ) => {
+    let cmd = group.command(name).description(description).argument('<id>', 'renewal id');
+    if (extra) cmd = extra(cmd);
+    clientCommand(cmd).action(
+      run(async (id: string, o: Flags & Record<string, string>) => {
+        const c = await resolveClient(ctx, o);
+        const d = await c.request<RenewalDetailView>(
+          'POST',
+          `/api/v1/renewals/${encodeURIComponent(id)}/${path}`,
+          body ? body(o) : undefined,
+        );
+        if ('steps' in (d as object)) show(d, o.json);
+        else ctx.out(`${JSON.stringify(d, null, 2)}\n`);
+        return undefined;
+      }),
+    );
+  };
+  simple('announce', 'announce (step 2): stage at T on every node, notify the tenant admins', 'announce');
+  simple(
+    'forward',
+    "forward to a tenant's senders (step 3)",
+    'forward',
+    (o) => ({ tenantId: o.tenant, ...(o.message ? { message: o.message } : {}) }),
+    (cmd) =>
+      cmd.requiredOption('--tenant <id>', 'the tenant').option('--message <text>', 'a note for the senders'),
+  );
+  simple(
+    'ack',
+    'acknowledge for a sender (step 4)',
+    'ack',
+    (o) => ({ senderId: o.sender }),
+    (cmd) => cmd.requiredOption('--sender <id>', 'the sender'),
+  );
+  simple(
+    'postpone',
+    'move T (re-stages and re-announces; refused after the cut-off)',
+    'postpone',
+    (o) => ({ exchangeAt: o.exchangeAt }),
+    (cmd) => cmd.requiredOption('--exchange-at <iso>', 'the new exchange time T'),
+  );
+  simple(
+    'override',
+    'let a blocked gate through (lb-admin), with a reason',
+    'gate/override',
+    (o) => ({ reason: o.reason }),
+    (cmd) => cmd.requiredOption('--reason <text>', 'why'),
+  );
+  simple(
+    'exchange',
+    'exchange now on every node (step 5; needs --now)',
+    'exchange',
+    () => ({ now: true }),
+    (cmd) => cmd.requiredOption('--now', 'switch immediately'),
+  );
+  simple('rollback', 'roll every node back to the old credential (until T plus the window)', 'rollback');
+  simple('complete', 'complete a retiring renewal (step 6)', 'complete');
+  clientCommand(
+    group
+      .command('status')
+      .description('show a renewal: steps, gate, tenants, senders, nodes')
+      .argument('<id>', 'renewal id'),
+  ).action(
+    run(async (id: string, o: Flags) => {
+      const c = await resolveClient(ctx, o);
+      show(await c.request<RenewalDetailView>('GET', `/api/v1/renewals/${encodeURIComponent(id)}`), o.json);
+      return undefined;
+    }),
+  );
+  clientCommand(group.command('list').description('renewals you may see')).action(
+    run(async (o: Flags) => {
+      const c = await resolveClient(ctx, o);
+      const rows = await c.request<
+        Array<{ id: string; state: string; exchangeAt: string; readiness: Record<string, number> }>
+      >('GET', '/api/v1/renewals');
+      if (o.json) ctx.out(`${JSON.stringify(rows, null, 2)}\n`);
+      else
+        for (const r of rows)
+          ctx.out(
+            `${r.id}  ${r.state.padEnd(11)}  T ${r.exchangeAt}  verified ${r.readiness.verified ?? 0}\n`,
+          );
+      return undefined;
+    }),
+  );
+  return group;
+}
