@@ -109,6 +109,15 @@ test('a renewal runs end to end through the UI: plan, announce, forward, kit and
   await item.getByRole('status').filter({ hasText: 'Forwarded to 2 sender(s)' }).waitFor({ timeout: 10_000 });
   await screenshot(ten.page, 'tenant-admin-inbox');
 
+  // --- A signed-in sender admin sees the same to-do for the sender in its scope only ------------
+  const sam = await newPage(browser);
+  await signInAs(sam.page, co.url, world.users.sender, PASSWORD);
+  const samTodo = sam.page.locator('article[data-sender="billing"]');
+  await samTodo.locator('.pill', { hasText: 'notified' }).waitFor({ timeout: 10_000 });
+  assert.equal(await sam.page.locator('article[data-sender="warehouse"]').count(), 0);
+  assert.match((await samTodo.locator('.command code').textContent()) ?? '', /--truststore truststore\.jks/);
+  await sam.ctx.close();
+
   // --- Sender admin: the personal link, the kit, the confirmation -------------------------------
   const billing = world.senderIds[0]!;
   const linkId = await currentLinkId(co.server.store, renewalId, billing);

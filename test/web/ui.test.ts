@@ -139,3 +139,29 @@ test('an unknown personal link says so without asking for an account', async () 
   assert.equal(await page.getByLabel('Password').count(), 0);
   await ctx.close();
 });
+
+test('signing in and moving between pages works with the keyboard alone, with labelled fields', async () => {
+  const { ctx, page } = await newPage(browser);
+  await page.goto(co.url);
+  // The first Tab reaches the skip link, then the labelled name and password fields.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('autocomplete')), 'username');
+  await page.keyboard.type(world.users.lb);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Load balancer' }).waitFor();
+  // Every form control on the renewal form has a label.
+  await page.getByRole('link', { name: 'Start a renewal' }).focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Start a renewal' }).waitFor();
+  const unlabelled = await page.evaluate(
+    () =>
+      [...document.querySelectorAll('input, select, textarea')].filter((el) => !el.closest('label')).length,
+  );
+  assert.equal(unlabelled, 0);
+  assert.deepEqual(pageErrors(page), []);
+  await ctx.close();
+});

@@ -4,19 +4,13 @@
  * the root of the served certificate is marked as breaking. Accessible: a titled SVG with a text
  * description, and the same facts in words beside it.
  */
+import { trustedRoots } from './path-facts.js';
 
 /** What is known about one sender for the drawing. */
 export interface PathSender {
   name: string;
   /** Readiness state (pending, notified, acknowledged, verified, failing, old-root-removed). */
   state: string;
-}
-
-/** Which roots a sender in `state` trusts, as far as the coordinator knows. */
-export function trustedRoots(state: string): { old: boolean; new: boolean } {
-  if (state === 'old-root-removed') return { old: false, new: true };
-  if (state === 'verified' || state === 'acknowledged') return { old: true, new: true };
-  return { old: true, new: false };
 }
 
 const W = 640;

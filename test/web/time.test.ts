@@ -1,0 +1,51 @@
+/**
+ * The UI's time formatting (src/web/lib/time.ts, pure): every instant with its zone and UTC, the
+ * countdown, and the T picker's local value round trip. Runs in Node with TZ set like a browser's.
+ */
+process.env.TZ = 'Europe/Berlin';
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { trustedRoots } from '../../src/web/components/path-facts.js';
+import { formatInstant, fromLocalInput, groupHex, relative, toLocalInput } from '../../src/web/lib/time.js';
+
+test('an instant shows local time with its zone and the UTC time, the date repeated only when it differs', () => {
+  assert.equal(formatInstant('2027-03-01T09:00:00Z'), '01 Mar 2027, 10:00:00 CET (09:00:00 UTC)');
+  assert.equal(
+    formatInstant('2027-03-01T23:30:00Z'),
+    '02 Mar 2027, 00:30:00 CET (01 Mar 2027, 23:30:00 UTC)',
+  );
+  assert.equal(formatInstant('2027-07-01T09:00:00Z'), '01 Jul 2027, 11:00:00 CEST (09:00:00 UTC)');
+  assert.equal(formatInstant(null), '—');
+  assert.equal(formatInstant('not a time'), 'not a time');
+});
+
+test('the countdown rounds towards T and says ago after it', () => {
+  const t = '2027-03-01T09:00:00Z';
+  const at = Date.parse(t);
+  assert.equal(relative(t, at - 400), 'in 1 s');
+  assert.equal(relative(t, at - 61_000), 'in 1 min 1 s');
+  assert.equal(relative(t, at - (2 * 86_400_000 + 3 * 3_600_000)), 'in 2 d 3 h');
+  assert.equal(relative(t, at + 5_400), '5 s ago');
+});
+
+test('the T picker value is wall time in the browser zone and round-trips to the same instant', () => {
+  const ms = Date.parse('2027-03-01T09:00:05Z');
+  assert.equal(toLocalInput(ms), '2027-03-01T10:00:05');
+  assert.equal(fromLocalInput('2027-03-01T10:00:05')?.toISOString(), '2027-03-01T09:00:05.000Z');
+  assert.equal(fromLocalInput(''), null);
+  assert.equal(fromLocalInput('garbage'), null);
+});
+
+test('fingerprints are grouped by four for comparing by eye', () => {
+  assert.equal(groupHex('0123456789abcdef'), '0123 4567 89ab cdef');
+  assert.equal(groupHex(null), '—');
+});
+
+test('a sender trusts the old root until it removes it, and the new one once it acknowledged or proved it', () => {
+  assert.deepEqual(trustedRoots('notified'), { old: true, new: false });
+  assert.deepEqual(trustedRoots('failing'), { old: true, new: false });
+  assert.deepEqual(trustedRoots('acknowledged'), { old: true, new: true });
+  assert.deepEqual(trustedRoots('verified'), { old: true, new: true });
+  assert.deepEqual(trustedRoots('old-root-removed'), { old: false, new: true });
+});
