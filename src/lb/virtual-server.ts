@@ -79,7 +79,6 @@ export class VirtualServerRuntime {
       if (this.draining) res.shouldKeepAlive = false;
       handler(req, res);
     });
-    this.http.on('clientError', (_err, socket) => socket.destroy());
     // The HTTP server never listens itself (the TLS fronts hand it sockets); 'listening' switches on
     // its connection tracking, which enforces request/header timeouts and lets a drain close idle ones.
     this.http.emit('listening');

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { connect as tlsConnect } from 'node:tls';
 import { encodeCertificatesPem } from '../../src/pki/formats/pem.js';
 import { mintCredential, mintRoot, saveCredential } from '../kit/ca.js';
 import { startTlsServer } from '../kit/tls-server.js';
@@ -166,4 +167,32 @@ test('a backend reached over TLS is verified with the configured CA', async () =
   const node2 = await startNode(untrusted);
   assert.equal((await get(portOf(node2), { ctx, servername: 'lb.test' })).status, 502);
   await node2.stop();
+});
+
+test('a malformed or ambiguous request is answered 400 by the HTTP parser and never reaches the backend', async () => {
+  const backend = await startBackend();
+  const node = await startNode(
+    oneServerConfig({ stateDir: join(dir, 's8'), credential: credDir, backends: [backend.url] }),
+  );
+  const raw = async (text: string) => {
+    const s = tlsConnect({
+      port: portOf(node),
+      host: '127.0.0.1',
+      servername: 'lb.test',
+      secureContext: ctx,
+    });
+    await once(s, 'secureConnect');
+    s.end(text);
+    const chunks: Buffer[] = [];
+    for await (const c of s) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('latin1');
+  };
+  const before = backend.requests;
+  assert.match(await raw('NOT HTTP AT ALL\r\n\r\n'), /^HTTP\/1\.1 400/);
+  const smuggle =
+    'POST / HTTP/1.1\r\nHost: lb.test\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /admin HTTP/1.1\r\nHost: lb.test\r\n\r\n';
+  assert.match(await raw(smuggle), /^HTTP\/1\.1 400/);
+  await sleep(100);
+  assert.equal(backend.requests - before, 0);
+  await node.stop();
 });

@@ -15,13 +15,13 @@ import type { Credential } from '../../src/pki/credential.js';
 import { encodeCertificatesPem } from '../../src/pki/formats/pem.js';
 import { type Clock, systemClock } from '../../src/shared/time.js';
 
-/** A backend that answers JSON describing the request it got (method, url, headers, body). */
+/** A backend that answers JSON describing the request it got; `requests` counts all but health checks. */
 export async function startBackend(
   handler?: (req: IncomingMessage, body: Buffer) => { status?: number; body?: string } | undefined,
 ): Promise<{ url: string; port: number; server: Server; requests: number; close: () => void }> {
   const state = { requests: 0 };
   const server = createServer(async (req, res) => {
-    state.requests++;
+    if (req.headers['user-agent'] !== 'rollover-lb-health') state.requests++;
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
