@@ -13,6 +13,7 @@ import type { CoordinatorEnv } from '../../src/coordinator/env.js';
 import { FailureLimiter } from '../../src/coordinator/rate-limit.js';
 import { type RenewalRuntime, startRenewalRuntime } from '../../src/coordinator/renewal/runtime.js';
 import { smtpMailSender } from '../../src/notify/mail.js';
+import type { TimingPolicy } from '../../src/renewal/timing.js';
 import { systemClock } from '../../src/shared/time.js';
 import type { StoreConfig } from '../../src/store/open.js';
 import type { MasterKey } from '../../src/store/seal.js';
@@ -113,6 +114,7 @@ export class Coordinator {
     private readonly config: StoreConfig,
     private readonly key: MasterKey,
     private readonly smtpPort: () => number,
+    private readonly timing: Partial<TimingPolicy> = {},
   ) {}
 
   async start(): Promise<void> {
@@ -127,7 +129,13 @@ export class Coordinator {
     this.runtime = await startRenewalRuntime(
       this.env,
       {
-        timing: { minLeadMs: 3000, gateLeadMs: 2500, postponeCutoffMs: 1000, reminderOffsetsMs: [] },
+        timing: {
+          minLeadMs: 3000,
+          gateLeadMs: 2500,
+          postponeCutoffMs: 1000,
+          reminderOffsetsMs: [],
+          ...this.timing,
+        },
         linkTtlMs: 3_600_000,
         proposeDaysAhead: 30,
         tickMs: 150,
