@@ -19,7 +19,7 @@ import { loadState } from './load.js';
 import { startMetricsServer } from './metrics-server.js';
 import { assertLoopback, type LbNode, runtimeFacts } from './node.js';
 import type { Slot } from './slot.js';
-import { LbTelemetry } from './telemetry.js';
+import { type ClientFailures, type HandshakeFailureReason, LbTelemetry } from './telemetry.js';
 import { VirtualServerRuntime } from './virtual-server.js';
 
 /** Messages from the primary to a worker. */
@@ -27,6 +27,7 @@ type ToWorker =
   | { type: 'lb:init'; config: LbConfig; slots: Record<string, Slot<CredentialRecord>> }
   | { type: 'lb:apply'; id: number; name: string; slot: Slot<CredentialRecord> }
   | { type: 'lb:facts'; id: number; name: string }
+  | { type: 'lb:failures'; id: number }
   | { type: 'lb:drain' };
 
 /** Messages from a worker to the primary. */
@@ -34,7 +35,9 @@ type FromWorker =
   | { type: 'lb:hello' }
   | { type: 'lb:ready' }
   | { type: 'lb:failed'; message: string }
-  | { type: 'lb:ack'; id: number; facts?: RuntimeFacts };
+  | { type: 'lb:ack'; id: number; facts?: RuntimeFacts; failures?: ClientFailures[] };
+
+type FromWorkerAck = Extract<FromWorker, { type: 'lb:ack' }>;
 
 /** Starts the primary: state, control, metrics, and `config.workers` serving workers. */
 export async function startClusterPrimary(
@@ -52,12 +55,12 @@ export async function startClusterPrimary(
   let nextId = 1;
   const pending = new Map<
     number,
-    { left: number; facts: RuntimeFacts[]; done: (f: RuntimeFacts[]) => void }
+    { left: number; acks: FromWorkerAck[]; done: (a: FromWorkerAck[]) => void }
   >();
   const workers: Worker[] = [];
   let stopping = false;
 
-  const ask = (make: (id: number) => ToWorker): Promise<RuntimeFacts[]> =>
+  const ask = (make: (id: number) => ToWorker): Promise<FromWorkerAck[]> =>
     new Promise((resolve, reject) => {
       const id = nextId++;
       const live = workers.filter((w) => w.isConnected());
@@ -68,10 +71,10 @@ export async function startClusterPrimary(
       }, 10_000);
       pending.set(id, {
         left: live.length,
-        facts: [],
-        done: (f) => {
+        acks: [],
+        done: (a) => {
           clearTimeout(timer);
-          resolve(f);
+          resolve(a);
         },
       });
       for (const w of live) w.send(make(id));
@@ -90,10 +93,10 @@ export async function startClusterPrimary(
         else if (m.type === 'lb:ack') {
           const p = pending.get(m.id);
           if (!p) return;
-          if (m.facts) p.facts.push(m.facts);
+          p.acks.push(m);
           if (--p.left === 0) {
             pending.delete(m.id);
-            p.done(p.facts);
+            p.done(p.acks);
           }
         }
       });
@@ -134,7 +137,10 @@ export async function startClusterPrimary(
       apply: async (name, slot) => {
         await ask((id) => ({ type: 'lb:apply', id, name, slot }));
       },
-      facts: async (name) => mergeFacts(await ask((id) => ({ type: 'lb:facts', id, name }))),
+      facts: async (name) =>
+        mergeFacts(
+          (await ask((id) => ({ type: 'lb:facts', id, name }))).flatMap((a) => (a.facts ? [a.facts] : [])),
+        ),
     };
     for (const vs of config.virtualServers) dataPlane.scheduleSettle(vs.name);
     const control = await startControlServer({
@@ -142,6 +148,8 @@ export async function startClusterPrimary(
       stateDir: config.stateDir,
       listen: config.control,
       pid: process.pid,
+      clientFailures: async () =>
+        mergeFailures((await ask((id) => ({ type: 'lb:failures', id }))).flatMap((a) => a.failures ?? [])),
     });
     servers.push(control.server);
     dataPlane.endpoints.control = control.address;
@@ -172,6 +180,24 @@ function mergeFacts(all: RuntimeFacts[]): RuntimeFacts {
   };
 }
 
+/** Adds up the per-client failure tables of the workers. */
+function mergeFailures(rows: ClientFailures[]): ClientFailures[] {
+  const merged = new Map<string, ClientFailures>();
+  for (const r of rows) {
+    const key = `${r.virtualServer}\u0000${r.client}`;
+    const m = merged.get(key);
+    if (!m) {
+      merged.set(key, { ...r, reasons: { ...r.reasons } });
+      continue;
+    }
+    for (const [reason, n] of Object.entries(r.reasons) as Array<[HandshakeFailureReason, number]>) {
+      m.reasons[reason] = (m.reasons[reason] ?? 0) + n;
+    }
+    if (r.last > m.last) m.last = r.last;
+  }
+  return [...merged.values()];
+}
+
 /** Runs a worker: waits for its configuration and slots from the primary, then serves. */
 export function runClusterWorker(deps: { clock: Clock; log: Logger }): void {
   if (!cluster.isWorker || !process.send) fail('INTERNAL', 'runClusterWorker must run in a cluster worker');
@@ -199,6 +225,8 @@ export function runClusterWorker(deps: { clock: Clock; log: Logger }): void {
       } else if (m.type === 'lb:facts') {
         const rt = runtimes.get(m.name);
         send({ type: 'lb:ack', id: m.id, ...(rt ? { facts: runtimeFacts(rt) } : {}) });
+      } else if (m.type === 'lb:failures') {
+        send({ type: 'lb:ack', id: m.id, failures: telemetry.clientFailures() });
       } else if (m.type === 'lb:drain') {
         await Promise.all([...runtimes.values()].map((r) => r.drain(config?.drainTimeoutMs ?? 30_000)));
         process.exit(0);

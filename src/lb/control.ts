@@ -13,7 +13,7 @@ import { type ErrorCode, fail, isRolloverError } from '../shared/errors.js';
 import { parseInstant } from '../shared/time.js';
 import { formatHostPort, type HostPort } from './address.js';
 import type { DataPlane } from './data-plane.js';
-import type { LbTelemetry } from './telemetry.js';
+import type { ClientFailures, LbTelemetry } from './telemetry.js';
 
 /** The file in the state directory that tells the CLI where the control interface is. */
 export const CONTROL_FILE = 'control.json';
@@ -90,6 +90,8 @@ export async function startControlServer(opts: {
   stateDir: string;
   listen: HostPort;
   telemetry?: LbTelemetry;
+  /** The per-client failure table when it lives elsewhere (cluster workers); else `telemetry`'s. */
+  clientFailures?: () => Promise<ClientFailures[]>;
   pid: number;
 }): Promise<{ server: Server; address: HostPort }> {
   const token = await controlToken(opts.stateDir);
@@ -108,7 +110,10 @@ export async function startControlServer(opts: {
       const m = /^\/v1\/virtual-servers\/([^/]+)\/(stage|unstage|activate|rollback)$/.exec(url.pathname);
       if (req.method === 'GET' && url.pathname === '/v1/status') return send(res, 200, await dp.status());
       if (req.method === 'GET' && url.pathname === '/v1/handshake-failures') {
-        return send(res, 200, { clients: opts.telemetry?.clientFailures() ?? [] });
+        const clients = opts.clientFailures
+          ? await opts.clientFailures()
+          : (opts.telemetry?.clientFailures() ?? []);
+        return send(res, 200, { clients });
       }
       if (req.method === 'POST' && m) {
         const name = decodeURIComponent(m[1]!);

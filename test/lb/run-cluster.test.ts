@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import type { DataPlaneStatus } from '../../src/lb/data-plane.js';
@@ -113,6 +114,18 @@ test('lb run with two workers serves, swaps at T in every worker, and drains on 
       ).exec(metrics)?.[1] ?? 0,
     );
   assert.equal(handshakes(OLD) + handshakes(NEW), seen.length);
+
+  // A client trusting only the old root now fails; the primary reports it from the workers' tables.
+  await assert.rejects(get(port, { ctx: trusting(oldCred), servername: 'lb.test' }));
+  await sleep(100);
+  const { token, url } = JSON.parse(readFileSync(join(stateDir, 'control.json'), 'utf8'));
+  const table = (await (
+    await fetch(`${url}/v1/handshake-failures`, { headers: { authorization: `Bearer ${token}` } })
+  ).json()) as { clients: Array<{ client: string; reasons: Record<string, number> }> };
+  assert.ok(
+    table.clients.some((c) => c.client === '127.0.0.1' && Object.values(c.reasons).some((n) => n > 0)),
+    JSON.stringify(table),
+  );
 
   child.kill('SIGTERM');
   const [code] = await once(child, 'exit');
