@@ -82,7 +82,8 @@ test('a renewal runs end to end through the UI: plan, announce, forward, kit and
   await lb.page.getByRole('heading', { name: 'Start a renewal' }).waitFor();
   assert.ok(await lb.page.getByRole('checkbox', { name: /shop-api/ }).isChecked());
   await lb.page.getByLabel(/^Credential/).selectOption(world.newCredentialId);
-  const t = Math.ceil((Date.now() + 30_000) / 1000) * 1000;
+  // Room for the steps before T even on a busy machine; the exchange itself is waited for.
+  const t = Math.ceil((Date.now() + 40_000) / 1000) * 1000;
   await lb.page.getByLabel(/Exchange time T/).fill(berlinLocal(t));
   assert.match((await lb.page.locator('#t-utc').textContent()) ?? '', new RegExp(new Date(t).toISOString()));
   await lb.page.getByLabel(/Rollback window/).fill('4s');

@@ -196,7 +196,7 @@ function Actions({ renewal, onDone }: { renewal: RenewalDetail; onDone: () => vo
             Announce to tenant admins
           </button>
         ) : null}
-        {beforeT && s !== 'planned' ? (
+        {s === 'announced' || s === 'staged' ? (
           <button
             type="button"
             disabled={busy}

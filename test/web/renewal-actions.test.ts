@@ -1,0 +1,99 @@
+/**
+ * The LB admin's actions on a renewal page, in a real browser against a real `rollover server` and a
+ * real built-in node: postpone T (the new T shown in local time and UTC, re-staged on the node),
+ * exchange now (after a confirmation), and roll back inside the window — after which the path
+ * drawing shows the load balancer serving the old certificate again.
+ */
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import {
+  type Coordinator,
+  ensureWebBuilt,
+  launchBrowser,
+  newPage,
+  pageErrors,
+  signInAs,
+  startCoordinator,
+} from './browser.js';
+import { startRegisteredNode } from './node.js';
+import { PASSWORD, type Seeded, seed } from './seed.js';
+
+let co: Coordinator;
+let browser: Browser;
+let world: Seeded;
+
+before(async () => {
+  ensureWebBuilt();
+  co = await startCoordinator({
+    ROLLOVER_MIN_LEAD: '5s',
+    ROLLOVER_POSTPONE_CUTOFF: '1s',
+    ROLLOVER_SCHEDULER_TICK: '250ms',
+    ROLLOVER_RETRY_BASE: '250ms',
+  });
+  world = await seed(co, ['pay.shop.test']);
+  await startRegisteredNode(co, {
+    lbId: world.lbId,
+    nodeName: 'edge-1',
+    vsName: 'shop-api',
+    hosts: ['pay.shop.test'],
+    credential: world.oldCredential,
+  });
+  browser = await launchBrowser();
+});
+
+test('the LB admin postpones T, exchanges now and rolls back from the renewal page', async () => {
+  // Planned and announced through the API: this test is about the page's actions.
+  const t0 = new Date(Math.ceil((Date.now() + 120_000) / 1000) * 1000);
+  const planned = await co.api('POST', '/renewals', {
+    virtualServerIds: [world.vsId],
+    credentialId: world.newCredentialId,
+    exchangeAt: t0.toISOString(),
+    rollbackWindow: '1h',
+    gate: 'warn',
+  });
+  await co.api('POST', `/renewals/${planned.id}/announce`);
+  const { ctx, page } = await newPage(browser);
+  page.on('dialog', (d) => void d.accept());
+  await signInAs(page, co.url, world.users.lb, PASSWORD);
+  await page.goto(`${co.url}/renewals/${planned.id}`);
+  const pill = (state: string) => page.locator('.summary .pill', { hasText: new RegExp(`^${state}$`) });
+  await pill('staged').waitFor();
+
+  // Postpone by an hour: the picker shows the new T in local time and UTC.
+  const t1 = new Date(t0.getTime() + 3_600_000);
+  const local = (await page.getByLabel(/Postpone T to/).inputValue()) || '';
+  assert.ok(local, 'the postpone picker starts from a value');
+  await page.getByLabel(/Postpone T to/).fill(
+    new Intl.DateTimeFormat('sv-SE', {
+      timeZone: 'Europe/Berlin',
+      dateStyle: 'short',
+      timeStyle: 'medium',
+    })
+      .format(t1)
+      .replace(' ', 'T'),
+  );
+  assert.match((await page.locator('#postpone-utc').textContent()) ?? '', /CET.*UTC/);
+  await page.getByRole('button', { name: 'Postpone' }).click();
+  await page.locator('.timeline li.done', { hasText: /postpone/ }).waitFor();
+  await pill('staged').waitFor({ timeout: 15_000 });
+  assert.equal(Date.parse((await co.api('GET', `/renewals/${planned.id}`)).exchangeAt), t1.getTime());
+
+  // Exchange now (confirmed), then roll back.
+  await page.getByRole('button', { name: 'Exchange now' }).click();
+  await page.locator('.summary .pill', { hasText: /^(exchanged|verified)$/ }).waitFor({ timeout: 15_000 });
+  await page.getByRole('button', { name: 'Roll back' }).click();
+  await pill('rolled-back').waitFor({ timeout: 15_000 });
+  await page.getByText('Nothing left to do: this renewal is rolled-back.').waitFor();
+  // The drawing: after T the LB serves the old certificate again, so no sender breaks.
+  assert.match(
+    (await page.locator('.path-svg').textContent()) ?? '',
+    /serves old cert[\s\S]*serves old cert/,
+  );
+  assert.doesNotMatch((await page.locator('.path-words').textContent()) ?? '', /breaks/);
+  // The node serves the old leaf again.
+  const r = await co.api('GET', `/renewals/${planned.id}`);
+  assert.equal(r.state, 'rolled-back');
+  assert.deepEqual(pageErrors(page), []);
+  await ctx.close();
+});
