@@ -10,6 +10,7 @@ import { DEFAULT_TIMING, type TimingPolicy } from '../../renewal/timing.js';
 import { parseDuration } from '../../shared/duration.js';
 import { fail } from '../../shared/errors.js';
 import type { CoordinatorEnv } from '../env.js';
+import { routedNodeControl } from '../remote-nodes.js';
 import { loadAnnouncementKey } from './announcement-key.js';
 import { ChangeFeed } from './change-feed.js';
 import { httpNodeControl, type NodeControl } from './node-control.js';
@@ -102,7 +103,7 @@ export async function startRenewalRuntime(
     announcementKey: await loadAnnouncementKey(env.store),
     mail,
     webhook: (p) => postWebhook(p),
-    nodes: o.nodes ?? httpNodeControl,
+    nodes: o.nodes ?? routedNodeControl(env.store, () => env.clock.now(), httpNodeControl),
     observe: (p) => observeLeaf({ ...p, timeoutMs: 3000 }),
     changed: (id, state) => {
       feed.publish(id, state);

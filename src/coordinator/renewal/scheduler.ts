@@ -38,8 +38,12 @@ export function advisoryLock(
   let held = false;
   return {
     async acquire() {
-      if (held) return true;
       try {
+        if (held && client) {
+          // Still holding? A lost connection means the lock is gone (and maybe someone else's now).
+          await client.query('select 1');
+          return true;
+        }
         client ??= await connect();
         const r = await client.query('select pg_try_advisory_lock($1::int, $2::int) as ok', [
           Number(SCHEDULER_LOCK >> 32n),
@@ -118,7 +122,10 @@ export class Scheduler {
   /** One pass: take leadership if free, run due jobs, deliver due notifications. */
   async tick(): Promise<void> {
     try {
-      if (!(await this.leadership.acquire())) return;
+      if (!(await this.leadership.acquire())) {
+        this.leading = false;
+        return;
+      }
       if (!this.leading) {
         this.leading = true;
         // Re-arm what a previous holder left half-done.
