@@ -38,10 +38,10 @@ export function stage<C>(slot: Slot<C>, credential: C, activateAt: number, now: 
   return { ...s, staged: { credential, activateAt } };
 }
 
-/** Drops the staged credential; fails with CONFLICT when none is staged or its T has passed. */
+/** Drops the staged credential; with none staged (or its T passed) there is nothing to do. */
 export function unstage<C>(slot: Slot<C>, now: number): Slot<C> {
   const s = settle(slot, now);
-  if (!s.staged) fail('CONFLICT', 'nothing is staged (or its activation time has already passed)');
+  if (!s.staged) return s;
   const { staged: _dropped, ...rest } = s;
   return rest;
 }

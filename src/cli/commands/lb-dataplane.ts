@@ -121,7 +121,7 @@ export function registerLbDataPlane(lb: Command, ctx: CliContext, run: Runner): 
   );
 
   for (const [verb, text] of [
-    ['unstage', 'drop the staged credential'],
+    ['unstage', 'drop the staged credential (nothing to do when none is staged)'],
     ['activate', 'serve the staged credential now, without waiting for T'],
     ['rollback', 'go back to the previous credential now'],
   ] as const) {
@@ -129,6 +129,14 @@ export function registerLbDataPlane(lb: Command, ctx: CliContext, run: Runner): 
       run(async (o: ControlOptions) => {
         const stateDir = resolve(ctx.cwd, o.stateDir);
         const name = await virtualServer(stateDir, o.virtualServer);
+        if (verb === 'unstage') {
+          const before = (await callControl(stateDir, 'GET', '/v1/status')) as DataPlaneStatus;
+          const vs = before.virtualServers.find((v) => v.name === name);
+          if (vs && vs.staged === null) {
+            report(ctx, vs, o.json, `nothing is staged on ${name}: nothing to do`);
+            return 0;
+          }
+        }
         const status = (await callControl(
           stateDir,
           'POST',
