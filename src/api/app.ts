@@ -21,6 +21,7 @@ import { registerExpiryRoutes } from './routes/expiry.js';
 import { registerInventoryRoutes } from './routes/inventory.js';
 import { registerJwksRoute } from './routes/jwks.js';
 import { registerLinkRoutes } from './routes/links.js';
+import { registerNodeSyncRoutes } from './routes/node-sync.js';
 import { registerPeopleRoutes } from './routes/people.js';
 import { registerRenewalRoutes } from './routes/renewals.js';
 import { registerSignInLinkRoutes, SIGN_IN_LINK_REDEEM } from './routes/sign-in-links.js';
@@ -154,6 +155,7 @@ export function buildApi(env: CoordinatorEnv, ports: ApiPorts = {}): ApiApp {
   registerInventoryRoutes(app, env);
   registerVsCredentialRoutes(app, env);
   registerSignInLinkRoutes(app, env);
+  registerNodeSyncRoutes(app, env);
   registerCredentialRoutes(app, env);
   registerAuditRoutes(app, env, ports);
 

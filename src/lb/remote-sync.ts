@@ -28,7 +28,7 @@ export interface RemoteSyncOptions {
   clock: Clock;
   log: Logger;
   intervalMs?: number;
-  failures?: () => ClientFailures[];
+  failures?: () => ClientFailures[] | Promise<ClientFailures[]>;
 }
 
 /** A running sync loop. */

@@ -287,6 +287,16 @@ export interface AuditEventTable {
   hash: string;
 }
 
+/** The latest report of a node that pulls its desired state (one row per node). */
+export interface NodeReportTable {
+  node_id: string;
+  reported_at: string;
+  /** The node's DataPlaneStatus, JSON. */
+  status: string;
+  /** Handshake failures per client address, JSON. */
+  failures: string;
+}
+
 /** Every table, by name. */
 export interface Database {
   meta: MetaTable;
@@ -312,4 +322,5 @@ export interface Database {
   renewal_nodes: RenewalNodeTable;
   sender_links: SenderLinkTable;
   tenant_settings: TenantSettingsTable;
+  node_reports: NodeReportTable;
 }

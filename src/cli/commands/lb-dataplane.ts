@@ -42,8 +42,16 @@ export function registerLbDataPlane(lb: Command, ctx: CliContext, run: Runner): 
     .option('--workers <n>', 'worker processes (default: one per core)', positiveInt)
     .option('--health-path <path>', 'HTTP path the health check requests', '/')
     .option('--log-level <level>', 'pino log level', 'info')
+    .option('--coordinator <url>', 'pull the desired state from this coordinator (a remote node)')
+    .option('--node-token <token>', 'the node token for --coordinator (or ROLLOVER_NODE_TOKEN)')
     .action(
       run(async (o: RunOptions) => {
+        if (o.coordinator && !(o.nodeToken ?? ctx.env.ROLLOVER_NODE_TOKEN)) {
+          fail(
+            'BAD_ARGUMENT',
+            '--coordinator needs --node-token T (or ROLLOVER_NODE_TOKEN): issue one with POST /api/v1/lbs/{lb}/nodes/{node}/token',
+          );
+        }
         const config = await runConfig(ctx, o);
         const log = pino({ level: config.logLevel });
         const clock = { now: () => ctx.now().getTime() };
@@ -60,8 +68,12 @@ export function registerLbDataPlane(lb: Command, ctx: CliContext, run: Runner): 
           { control: status.control, metrics: status.metrics, workers: config.workers },
           'data plane ready',
         );
+        const sync = o.coordinator
+          ? await startPull(ctx, o, config.stateDir, node.dataPlane, log)
+          : undefined;
         const sig = await waitForShutdownSignal();
         log.info({ signal: sig }, 'draining');
+        await sync?.stop();
         await node.stop();
         log.info('stopped');
         return 0;
@@ -170,7 +182,36 @@ export function registerLbDataPlane(lb: Command, ctx: CliContext, run: Runner): 
     );
 }
 
+/** Starts pulling the desired state from a coordinator (`--coordinator URL --node-token T`). */
+async function startPull(
+  ctx: CliContext,
+  o: RunOptions,
+  stateDir: string,
+  dataPlane: import('../../lb/data-plane.js').DataPlane,
+  log: import('pino').Logger,
+) {
+  const token = o.nodeToken ?? ctx.env.ROLLOVER_NODE_TOKEN;
+  if (!token)
+    fail(
+      'BAD_ARGUMENT',
+      '--coordinator needs --node-token T (or ROLLOVER_NODE_TOKEN): issue one with POST /api/v1/lbs/{lb}/nodes/{node}/token',
+    );
+  const { startRemoteSync } = await import('../../lb/remote-sync.js');
+  log.info({ coordinator: o.coordinator }, 'pulling the desired state');
+  return startRemoteSync({
+    dataPlane,
+    coordinator: o.coordinator!,
+    nodeToken: token,
+    clock: { now: () => ctx.now().getTime() },
+    log,
+    failures: async () =>
+      ((await callControl(stateDir, 'GET', '/v1/handshake-failures')) as { clients: [] }).clients,
+  });
+}
+
 interface RunOptions {
+  coordinator?: string;
+  nodeToken?: string;
   config?: string;
   listen?: string;
   host: string[];
