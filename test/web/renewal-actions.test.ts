@@ -2,7 +2,8 @@
  * The LB admin's actions on a renewal page, in a real browser against a real `rollover server` and a
  * real built-in node: postpone T (the new T shown in local time and UTC, re-staged on the node),
  * exchange now (after a confirmation), and roll back inside the window — after which the path
- * drawing shows the load balancer serving the old certificate again.
+ * drawing shows the load balancer serving the old certificate again; and a blocked readiness gate
+ * overridden with a recorded reason.
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
@@ -94,6 +95,31 @@ test('the LB admin postpones T, exchanges now and rolls back from the renewal pa
   // The node serves the old leaf again.
   const r = await co.api('GET', `/renewals/${planned.id}`);
   assert.equal(r.state, 'rolled-back');
+  assert.deepEqual(pageErrors(page), []);
+  await ctx.close();
+});
+
+test('a blocked gate shows why and lets the LB admin override it with a reason, which is recorded', async () => {
+  const planned = await co.api('POST', '/renewals', {
+    virtualServerIds: [world.vsId],
+    credentialId: world.newCredentialId,
+    exchangeAt: new Date(Math.ceil((Date.now() + 120_000) / 1000) * 1000).toISOString(),
+    gate: 'block',
+  });
+  await co.api('POST', `/renewals/${planned.id}/announce`);
+  const { ctx, page } = await newPage(browser);
+  await signInAs(page, co.url, world.users.lb, PASSWORD);
+  await page.goto(`${co.url}/renewals/${planned.id}`);
+  const gate = page.locator('[class*="gate-"]');
+  await gate.filter({ hasText: /^blocked/ }).waitFor();
+  assert.match((await gate.textContent()) ?? '', /2 of 2 sender\(s\) not verified/);
+  await page.getByLabel(/Override the gate/).fill('change window agreed with both tenants');
+  await page.getByRole('button', { name: 'Override' }).click();
+  await gate.filter({ hasText: /^overridden/ }).waitFor();
+  const r = await co.api('GET', `/renewals/${planned.id}`);
+  assert.equal(r.gate.decision, 'overridden');
+  assert.equal(r.gate.override.reason, 'change window agreed with both tenants');
+  assert.equal(await page.getByRole('button', { name: 'Override' }).count(), 0);
   assert.deepEqual(pageErrors(page), []);
   await ctx.close();
 });
