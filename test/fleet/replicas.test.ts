@@ -4,6 +4,7 @@
  * takes over, the node still swaps at T by its own clock, and the new leader verifies the exchange.
  */
 import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -12,7 +13,6 @@ import { observeLeaf } from '../../src/adapters/observe.js';
 import { type ApiClient, makeClient } from '../../src/cli/client.js';
 import { resolveConfig } from '../../src/lb/config.js';
 import { type LbNode, startLbNode } from '../../src/lb/node.js';
-import { type RunningServer, startServer } from '../../src/main/server.js';
 import type { Credential } from '../../src/pki/credential.js';
 import { encodeCertificatesPem } from '../../src/pki/formats/pem.js';
 import { privateKeyToPem } from '../../src/pki/keys.js';
@@ -23,6 +23,8 @@ import { mintCredential, mintRoot, saveCredential } from '../kit/ca.js';
 import { freePort, startBackend, waitFor } from '../kit/net.js';
 import { tempDir } from '../kit/tmp.js';
 
+const bin = join(process.cwd(), 'bin', 'rollover.js');
+
 const pems = (c: Credential, name: string) => ({
   name,
   chainPem: encodeCertificatesPem(c.chain.map((x) => x.der)),
@@ -30,9 +32,10 @@ const pems = (c: Credential, name: string) => ({
   rootPem: encodeCertificatesPem([c.root.der]),
 });
 
-test('replicas on one PostgreSQL: any answers, the scheduler fails over before T, the exchange is verified', async () => {
+test('replicas on one PostgreSQL: any answers, the scheduler fails over when its leader is killed before T', async () => {
   const dir = tempDir();
   const env = {
+    ...process.env,
     DATABASE_URL: TEST_PG_URL,
     ROLLOVER_DB_SCHEMA: pgSchemaConfig().schema!,
     ROLLOVER_MASTER_KEY: formatMasterKey(generateMasterKey()),
@@ -43,27 +46,35 @@ test('replicas on one PostgreSQL: any answers, the scheduler fails over before T
     ROLLOVER_RETRY_BASE: '300ms',
     ROLLOVER_RETRY_MAX: '1s',
   };
-  const logs: string[][] = [[], [], []];
-  const replicas: RunningServer[] = [];
+  // Three `rollover server` processes, started one after the other (the first creates the schema).
+  const logs: string[] = ['', '', ''];
+  const urls: string[] = [];
+  const children: ChildProcess[] = [];
+  after(() => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  });
   for (const i of [0, 1, 2]) {
-    replicas.push(
-      await startServer({
-        dataDir: join(dir, `replica-${i}`),
-        listen: '127.0.0.1:0',
-        env,
-        cwd: dir,
-        clock: systemClock,
-        log: (l) => logs[i]!.push(l),
-      }),
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [bin, 'server', '--data-dir', join(dir, `replica-${i}`), '--listen', `127.0.0.1:${port}`],
+      { env, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    child.stderr!.on('data', (c) => {
+      logs[i] += c;
+    });
+    children.push(child);
+    urls.push(`http://127.0.0.1:${port}`);
+    await waitFor(
+      async () => (await fetch(`${urls[i]}/healthz`).catch(() => undefined))?.ok,
+      `replica ${i} to answer`,
+      15_000,
     );
   }
   let node: LbNode | undefined;
-  after(async () => {
-    for (const r of replicas) await r.close().catch(() => undefined);
-    await node?.stop();
-  });
+  after(async () => node?.stop());
   const token = readFileSync(join(dir, 'replica-0', 'initial-admin.token'), 'utf8').trim();
-  const clients: ApiClient[] = await Promise.all(replicas.map((r) => makeClient(r.url, token, 'flags')));
+  const clients: ApiClient[] = await Promise.all(urls.map((u) => makeClient(u, token, 'flags')));
 
   // The API answers on any replica: what one writes, the others read.
   const lb = await clients[1]!.request<{ id: string }>('POST', '/api/v1/lbs', {
@@ -74,19 +85,16 @@ test('replicas on one PostgreSQL: any answers, the scheduler fails over before T
   for (const c of clients)
     assert.equal((await c.request<{ id: string }>('GET', `/api/v1/lbs/${lb.id}`)).id, lb.id);
 
+  const leads = (i: number) => /scheduler .* leads/.test(logs[i]!);
   const leaderIndex = await waitFor(
     async () => {
-      const i = logs.findIndex((l) => l.some((x) => /scheduler .* leads/.test(x)));
-      return i >= 0 ? i + 1 : undefined;
+      const i = [0, 1, 2].find(leads);
+      return i === undefined ? undefined : i + 1;
     },
     'a scheduler leader',
     5000,
   ).then((i) => i - 1);
-  assert.equal(
-    logs.filter((l) => l.some((x) => /scheduler .* leads/.test(x))).length,
-    1,
-    'exactly one leader',
-  );
+  assert.equal([0, 1, 2].filter(leads).length, 1, 'exactly one leader');
 
   // One built-in node serving the old credential; the coordinator drives it.
   const oldCred = await mintCredential(await mintRoot('Replica Old Root'), ['lb.test']);
@@ -141,16 +149,16 @@ test('replicas on one PostgreSQL: any answers, the scheduler fails over before T
   });
   await api.request('POST', `/api/v1/renewals/${r.id}/announce`, {});
 
-  // The leader dies shortly before T.
+  // The leader is killed (no goodbye: its connection and advisory lock just vanish) shortly before T.
   await waitFor(async () => Date.now() > T - 2000, 'shortly before T', 8000);
-  await replicas[leaderIndex]!.close();
+  children[leaderIndex]!.kill('SIGKILL');
   const newLeader = await waitFor(
     async () => {
-      const i = logs.findIndex((l, j) => j !== leaderIndex && l.some((x) => /scheduler .* leads/.test(x)));
-      return i >= 0 ? i + 1 : undefined;
+      const i = [0, 1, 2].find((j) => j !== leaderIndex && leads(j));
+      return i === undefined ? undefined : i + 1;
     },
     'another replica to take over the scheduler',
-    8000,
+    10_000,
   );
   assert.notEqual(newLeader - 1, leaderIndex);
 
