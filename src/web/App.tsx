@@ -1,15 +1,18 @@
 /**
  * The shell: sign-in, then each role lands on its own work. The personal sender link (/s/{token})
- * needs no account. Routes: /lb, /lb/new, /renewals/{id}, /tenant, /sender, /audit, /s/{token}.
+ * needs no account. Routes: /lb, /lb/new, /renewals/{id}, /tenant, /sender, /audit, /s/{token},
+ * /invite#SECRET (accept an invitation) and /#signin=SECRET (a one-time sign-in link). Secrets in a
+ * fragment never reach a server; they are read once and removed from the address bar.
  */
 import { type ReactElement, type ReactNode, useCallback, useEffect, useState } from 'react';
-import { ApiError, get, sessionToken, setSessionToken } from './api/client.js';
+import { ApiError, api, get, sessionToken, setSessionToken } from './api/client.js';
 import type { Me, Role } from './api/types.js';
 import { Link } from './components/common.js';
 import { closeLive } from './lib/live.js';
 import { navigate, usePath } from './lib/router.js';
 import { localZone } from './lib/time.js';
 import { AuditorPage } from './pages/AuditorPage.js';
+import { InvitePage } from './pages/InvitePage.js';
 import { LbAdminPage } from './pages/LbAdminPage.js';
 import { NewRenewalPage } from './pages/NewRenewalPage.js';
 import { RenewalPage } from './pages/RenewalPage.js';
@@ -31,11 +34,24 @@ function rolesOf(me: Me): Role[] {
   return [...new Set(me.roles.map((r) => r.role))];
 }
 
+/** Reads a secret from the fragment (`#name=SECRET` or `#SECRET`) once and removes it from the address bar. */
+function takeFragment(prefix: string): string | undefined {
+  const h = location.hash.slice(1);
+  if (!h || (prefix && !h.startsWith(prefix))) return undefined;
+  history.replaceState(null, '', location.pathname + location.search);
+  return decodeURIComponent(h.slice(prefix.length));
+}
+
+// Read before the first render, so no render ever shows them.
+const signInLink = takeFragment('signin=');
+const inviteSecret = location.pathname === '/invite' ? (takeFragment('') ?? '') : undefined;
+
 /** The app. */
 export function App() {
   const path = usePath();
   const [me, setMe] = useState<Me | null>(null);
-  const [checking, setChecking] = useState(Boolean(sessionToken()));
+  const [checking, setChecking] = useState(Boolean(sessionToken()) || Boolean(signInLink));
+  const [linkError, setLinkError] = useState<Error>();
 
   const loadMe = useCallback(async () => {
     if (!sessionToken()) {
@@ -54,7 +70,13 @@ export function App() {
   }, []);
 
   useEffect(() => {
-    void loadMe();
+    if (signInLink) {
+      // A one-time sign-in link: exchanged once for an ordinary session.
+      api<{ token: string }>('POST', '/sessions/link', { token: signInLink }, { anonymous: true })
+        .then((r) => setSessionToken(r.token))
+        .catch((e: unknown) => setLinkError(e instanceof Error ? e : new Error(String(e))))
+        .finally(() => void loadMe());
+    } else void loadMe();
     const out = () => {
       setSessionToken(null);
       closeLive();
@@ -74,9 +96,21 @@ export function App() {
     );
   }
   if (checking) return <Shell>{null}</Shell>;
+  if (!me && path === '/invite' && inviteSecret !== undefined) {
+    return (
+      <Shell>
+        <InvitePage secret={inviteSecret} onSignedIn={loadMe} />
+      </Shell>
+    );
+  }
   if (!me) {
     return (
       <Shell>
+        {linkError ? (
+          <p className="note error" role="alert">
+            Sign-in link: {linkError.message}
+          </p>
+        ) : null}
         <SignInPage onSignedIn={loadMe} />
       </Shell>
     );
@@ -91,7 +125,7 @@ export function App() {
   };
   let page: ReactElement;
   const renewal = /^\/renewals\/([^/]+)$/.exec(path);
-  if (path === '/' || path === '') {
+  if (path === '/' || path === '' || path === '/invite') {
     page = <Redirect to={landing} />;
   } else if (path === '/lb') page = <LbAdminPage />;
   else if (path === '/lb/new') page = <NewRenewalPage />;

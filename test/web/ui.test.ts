@@ -165,3 +165,46 @@ test('signing in and moving between pages works with the keyboard alone, with la
   assert.deepEqual(pageErrors(page), []);
   await ctx.close();
 });
+
+test('an invitation link opens a form that creates the account and signs it in; the secret leaves the address bar', async () => {
+  const inv = await co.api('POST', '/invitations', {
+    role: 'sender-admin',
+    scope: world.senderIds[1],
+    organisation: 'Acme',
+  });
+  assert.match(inv.url, /\/invite#/);
+  const { ctx, page } = await newPage(browser, 390);
+  await page.goto(inv.url);
+  await page.getByRole('heading', { name: 'Accept your invitation' }).waitFor();
+  assert.equal(new URL(page.url()).hash, '');
+  await page.getByLabel('Name').fill('wanda');
+  await page.getByLabel(/^Password/).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Accept and sign in' }).click();
+  await page.waitForURL(/\/sender$/);
+  await page.getByText('wanda · sender-admin').waitFor();
+  // The invitation was used up.
+  assert.equal(
+    (await co.raw('POST', '/invitations/accept', { token: inv.token, name: 'x2', password: PASSWORD }, ''))
+      .status,
+    410,
+  );
+  assert.deepEqual(pageErrors(page), []);
+  await ctx.close();
+});
+
+test('a one-time sign-in link signs in once and is refused the second time', async () => {
+  const link = await co.api('POST', '/sign-in-links', { user: world.users.auditor });
+  const first = await newPage(browser);
+  await first.page.goto(link.url);
+  await first.page.waitForURL(/\/audit$/);
+  assert.equal(new URL(first.page.url()).hash, '');
+  await first.ctx.close();
+  const again = await newPage(browser);
+  await again.page.goto(link.url);
+  await again.page
+    .getByRole('alert')
+    .filter({ hasText: /Sign-in link: .*used already/ })
+    .waitFor();
+  await again.page.getByRole('button', { name: 'Sign in' }).waitFor();
+  await again.ctx.close();
+});
