@@ -208,3 +208,14 @@ test('a one-time sign-in link signs in once and is refused the second time', asy
   await again.page.getByRole('button', { name: 'Sign in' }).waitFor();
   await again.ctx.close();
 });
+
+test('a signed-in page listens to the server-sent event stream with its bearer token', async () => {
+  const { ctx, page } = await newPage(browser);
+  const events = page.waitForResponse((r) => r.url().endsWith('/api/v1/events'));
+  await signInAs(page, co.url, world.users.lb, PASSWORD);
+  const res = await events;
+  assert.equal(res.status(), 200);
+  assert.match((await res.request().allHeaders()).authorization ?? '', /^Bearer \S+/);
+  assert.match(res.headers()['content-type'] ?? '', /text\/event-stream/);
+  await ctx.close();
+});
