@@ -143,6 +143,7 @@ test('an unknown personal link says so without asking for an account', async () 
 test('signing in and moving between pages works with the keyboard alone, with labelled fields', async () => {
   const { ctx, page } = await newPage(browser);
   await page.goto(co.url);
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
   // The first Tab reaches the skip link, then the labelled name and password fields.
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
