@@ -72,7 +72,7 @@ export function registerLinkRoutes(app: ApiApp, env: RenewalEnv): void {
       const link = await resolveLink(env, c.req.param('token'));
       const file = c.req.param('file') as (typeof KIT_FILES)[number];
       if (!(KIT_FILES as readonly string[]).includes(file)) notFound('kit file', file);
-      const f = await loadFacts(env.store, link.renewal_id);
+      const f = await loadFacts(env.store, link.renewal_id, false);
       const kit = await buildKit({
         root: readOneCertificate(f.newCred.root_pem, 'root'),
         ...(f.oldCred ? { oldRoot: readOneCertificate(f.oldCred.root_pem, 'root') } : {}),

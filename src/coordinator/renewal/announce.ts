@@ -10,7 +10,7 @@ import { can } from '../../access/can.js';
 import type { Principal } from '../../access/roles.js';
 import type { Store } from '../../store/store.js';
 import { forbidden } from '../env.js';
-import { forwardInTx } from './forward.js';
+import { forwardTenants } from './forward.js';
 import { reschedule, schedule } from './jobs-store.js';
 import {
   type Actor,
@@ -159,40 +159,54 @@ export async function announceRenewal(env: RenewalEnv, p: Principal, id: string)
     await armStaging(tx, env, f);
     await armTimers(tx, f);
     const tenantIds = f.tenants.map((t) => t.id);
-    // Readiness rows for every sender of the affected tenants, pending until told.
+    // Readiness rows for every sender of the affected tenants: pending until told, or notified at once
+    // where the tenant forwards automatically (one bulk insert instead of an insert and an update).
+    const auto = await tx.db
+      .selectFrom('tenant_settings')
+      .select('tenant_id')
+      .where('auto_forward', '=', 1)
+      .where('tenant_id', 'in', tenantIds.length ? tenantIds : [''])
+      .execute();
+    const autoSet = new Set(auto.map((a) => a.tenant_id));
     const now = new Date(env.clock.now()).toISOString();
-    for (let i = 0; i < tenantIds.length; i += 500) {
-      await tx.db
-        .insertInto('readiness')
-        .columns(['id', 'renewal_id', 'sender_id', 'state', 'evidence', 'updated_at'])
-        .expression((eb) =>
-          eb
-            .selectFrom('senders')
-            .select((s) => [
-              sql<string>`cast(${`rdy_${id.slice(4)}_`} as text) || ${s.ref('senders.id')}`.as('id'),
-              sql<string>`cast(${id} as text)`.as('renewal_id'),
-              s.ref('senders.id').as('sender_id'),
-              sql<string>`cast('pending' as text)`.as('state'),
-              sql<string>`cast('{}' as text)`.as('evidence'),
-              sql<string>`cast(${now} as text)`.as('updated_at'),
-            ])
-            .where('senders.tenant_id', 'in', tenantIds.slice(i, i + 500)),
-        )
-        .onConflict((oc) => oc.columns(['renewal_id', 'sender_id']).doNothing())
-        .execute();
-    }
-    for (const t of f.tenants) {
+    const groups: Array<[string, string[]]> = [
+      ['notified', tenantIds.filter((t) => autoSet.has(t))],
+      ['pending', tenantIds.filter((t) => !autoSet.has(t))],
+    ];
+    for (const [initial, group] of groups)
+      for (let i = 0; i < group.length; i += 500) {
+        await tx.db
+          .insertInto('readiness')
+          .columns(['id', 'renewal_id', 'sender_id', 'state', 'evidence', 'updated_at'])
+          .expression((eb) =>
+            eb
+              .selectFrom('senders')
+              .select((s) => [
+                sql<string>`cast(${`rdy_${id.slice(4)}_`} as text) || ${s.ref('senders.id')}`.as('id'),
+                sql<string>`cast(${id} as text)`.as('renewal_id'),
+                s.ref('senders.id').as('sender_id'),
+                sql<string>`cast(${initial} as text)`.as('state'),
+                sql<string>`cast('{}' as text)`.as('evidence'),
+                sql<string>`cast(${now} as text)`.as('updated_at'),
+              ])
+              .where('senders.tenant_id', 'in', group.slice(i, i + 500)),
+          )
+          .onConflict((oc) => oc.columns(['renewal_id', 'sender_id']).doNothing())
+          .execute();
+      }
+    const fwdRows = f.tenants.map((t) => ({
+      id: `fwd_${id.slice(4)}_${t.id}`,
+      renewal_id: id,
+      tenant_id: t.id,
+      state: 'announced',
+      actor: null,
+      updated_at: now,
+      message: null,
+    }));
+    for (let i = 0; i < fwdRows.length; i += 500) {
       await tx.db
         .insertInto('forwardings')
-        .values({
-          id: `fwd_${id}_${t.id}`,
-          renewal_id: id,
-          tenant_id: t.id,
-          state: 'announced',
-          actor: null,
-          updated_at: now,
-          message: null,
-        })
+        .values(fwdRows.slice(i, i + 500))
         .onConflict((oc) => oc.columns(['renewal_id', 'tenant_id']).doNothing())
         .execute();
     }
@@ -202,23 +216,16 @@ export async function announceRenewal(env: RenewalEnv, p: Principal, id: string)
       tenants: tenantIds.length,
       announcementUrl: `${env.publicUrl}/api/v1/renewals/${id}/announcement.jws`,
     });
-    const auto = await tx.db
-      .selectFrom('tenant_settings')
-      .select('tenant_id')
-      .where('auto_forward', '=', 1)
-      .where('tenant_id', 'in', tenantIds.length ? tenantIds : [''])
-      .execute();
-    for (const a of auto) {
-      await forwardInTx(
-        tx,
-        env,
-        f,
-        a.tenant_id,
-        { name: 'auto-forward', role: 'system', organisation: env.provider },
-        undefined,
-        'auto-forward',
-      );
-    }
+    await forwardTenants(
+      tx,
+      env,
+      f,
+      auto.map((a) => a.tenant_id),
+      { name: 'auto-forward', role: 'system', organisation: env.provider },
+      undefined,
+      'auto-forward',
+      true,
+    );
   });
   env.renewal.changed(id, 'announced');
 }

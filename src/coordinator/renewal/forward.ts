@@ -72,51 +72,74 @@ export async function notifySenders(
   await enqueue(tx, env, items);
 }
 
-/** Forwards inside a transaction (shared by the route and auto-forward). Idempotent per tenant. */
-export async function forwardInTx(
+/**
+ * Forwards to tenants inside a transaction (the route for one tenant; auto-forward for all of them
+ * at once, in batches, so a fan-out to 100 000 senders stays a handful of bulk statements). Tenants
+ * already forwarded are skipped: a repeated forward changes nothing. Returns how many were forwarded.
+ */
+export async function forwardTenants(
   tx: Store,
   env: RenewalEnv,
   f: RenewalFacts,
-  tenantId: string,
+  tenantIds: readonly string[],
   actor: Actor,
   message: string | undefined,
   kind: 'forward' | 'auto-forward',
-): Promise<boolean> {
-  const fwd = await tx.db
-    .selectFrom('forwardings')
-    .selectAll()
-    .where('renewal_id', '=', f.r.id)
-    .where('tenant_id', '=', tenantId)
-    .executeTakeFirst();
-  if (!fwd) fail('CONFLICT', 'the renewal has not been announced to this tenant yet');
-  if (fwd.state === 'forwarded') return false;
+  /** True when the readiness rows were written as notified already (auto-forward at announce). */
+  notifiedAlready = false,
+): Promise<number> {
   const now = new Date(env.clock.now()).toISOString();
-  await tx.db
-    .updateTable('forwardings')
-    .set({ state: 'forwarded', actor: actor.name, updated_at: now, message: message ?? null })
-    .where('id', '=', fwd.id)
-    .execute();
-  const senders = await tx.db
-    .selectFrom('senders')
-    .select('id')
-    .where('tenant_id', '=', tenantId)
-    .orderBy('id')
-    .execute();
-  const ids = senders.map((s) => s.id);
-  await notifySenders(tx, env, f, ids, { message, keyPrefix: `fwd:${f.r.id}:${Number(f.r.sequence)}` });
-  await tx.db
-    .updateTable('readiness')
-    .set({ state: 'notified', updated_at: now })
-    .where('renewal_id', '=', f.r.id)
-    .where('state', '=', 'pending')
-    .where('sender_id', 'in', tx.db.selectFrom('senders').select('id').where('tenant_id', '=', tenantId))
-    .execute();
+  let forwarded = 0;
+  let senderCount = 0;
+  const done: string[] = [];
+  for (let i = 0; i < tenantIds.length; i += 500) {
+    const batch = tenantIds.slice(i, i + 500);
+    const open = await tx.db
+      .selectFrom('forwardings')
+      .select(['id', 'tenant_id'])
+      .where('renewal_id', '=', f.r.id)
+      .where('tenant_id', 'in', batch)
+      .where('state', '!=', 'forwarded')
+      .execute();
+    if (open.length === 0) continue;
+    const ts = open.map((o) => o.tenant_id);
+    await tx.db
+      .updateTable('forwardings')
+      .set({ state: 'forwarded', actor: actor.name, updated_at: now, message: message ?? null })
+      .where(
+        'id',
+        'in',
+        open.map((o) => o.id),
+      )
+      .execute();
+    const senders = await tx.db
+      .selectFrom('senders')
+      .select('id')
+      .where('tenant_id', 'in', ts)
+      .orderBy('id')
+      .execute();
+    const ids = senders.map((s) => s.id);
+    await notifySenders(tx, env, f, ids, { message, keyPrefix: `fwd:${f.r.id}:${Number(f.r.sequence)}` });
+    for (let j = 0; !notifiedAlready && j < ids.length; j += 1000) {
+      await tx.db
+        .updateTable('readiness')
+        .set({ state: 'notified', updated_at: now })
+        .where('renewal_id', '=', f.r.id)
+        .where('sender_id', 'in', ids.slice(j, j + 1000))
+        .where('state', '=', 'pending')
+        .execute();
+    }
+    forwarded += ts.length;
+    senderCount += ids.length;
+    if (done.length < 100) done.push(...ts.slice(0, 100 - done.length));
+  }
+  if (forwarded === 0) return 0;
   await addStep(tx, env, f.r.id, kind, actor, {
-    tenant: tenantId,
-    senders: ids.length,
+    ...(forwarded === 1 ? { tenant: done[0] } : { tenants: forwarded, first: done }),
+    senders: senderCount,
     ...(message ? { message } : {}),
   });
-  return true;
+  return forwarded;
 }
 
 /** A tenant admin forwards the announcement to the tenant's senders. */
@@ -139,7 +162,7 @@ export async function forwardRenewal(
         { state: f.r.state },
       );
     }
-    await forwardInTx(tx, env, f, tenantId, actorOf(p), message, 'forward');
+    await forwardTenants(tx, env, f, [tenantId], actorOf(p), message, 'forward');
   });
   env.renewal.changed(id, (await env.store.get('renewals', id))!.state);
 }

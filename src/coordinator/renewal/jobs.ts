@@ -36,7 +36,7 @@ function retryDelay(env: RenewalEnv): number {
 }
 
 async function stageJob(env: RenewalEnv, p: { renewalId: string; sequence: number }): Promise<JobResult> {
-  const f = await loadFacts(env.store, p.renewalId);
+  const f = await loadFacts(env.store, p.renewalId, false);
   if (Number(f.r.sequence) !== p.sequence || !['announced', 'staged', 'postponed'].includes(f.r.state))
     return {};
   const gate = f.r.gate ? (JSON.parse(f.r.gate) as { decision: string }) : undefined;
@@ -160,7 +160,7 @@ async function tenantsOfSenders(store: Store, senderIds: string[]): Promise<stri
 }
 
 async function gateJob(env: RenewalEnv, p: { renewalId: string; sequence: number }): Promise<JobResult> {
-  const f = await loadFacts(env.store, p.renewalId);
+  const f = await loadFacts(env.store, p.renewalId, false);
   if (Number(f.r.sequence) !== p.sequence || !['announced', 'staged', 'postponed'].includes(f.r.state))
     return {};
   const senders = (await readinessOf(env.store, f.r.id)).map((s) => ({
@@ -254,7 +254,7 @@ async function exchangeJob(
   env: RenewalEnv,
   p: { renewalId: string; sequence: number; now?: boolean },
 ): Promise<JobResult> {
-  const f = await loadFacts(env.store, p.renewalId);
+  const f = await loadFacts(env.store, p.renewalId, false);
   if (Number(f.r.sequence) !== p.sequence || !['announced', 'staged', 'postponed'].includes(f.r.state))
     return {};
   const gate = f.r.gate ? (JSON.parse(f.r.gate) as { decision: string }) : undefined;
@@ -326,7 +326,7 @@ function hostPort(text: string): { host: string; port: number } {
 }
 
 async function verifyJob(env: RenewalEnv, p: { renewalId: string }): Promise<JobResult> {
-  const f = await loadFacts(env.store, p.renewalId);
+  const f = await loadFacts(env.store, p.renewalId, false);
   if (f.r.state !== 'exchanged') return {};
   const expected = f.newCred.fingerprint;
   let all = true;
@@ -393,7 +393,7 @@ export function addressMatches(addr: string, hint: string): boolean {
 }
 
 async function failuresJob(env: RenewalEnv, p: { renewalId: string }): Promise<JobResult> {
-  const f = await loadFacts(env.store, p.renewalId);
+  const f = await loadFacts(env.store, p.renewalId, false);
   if (FINISHED.has(f.r.state) || f.r.state === 'retiring') return {};
   const baseline = f.r.failures_baseline
     ? (JSON.parse(f.r.failures_baseline) as Record<string, Record<string, number>>)
@@ -431,7 +431,7 @@ async function reminderJob(
   env: RenewalEnv,
   p: { renewalId: string; sequence: number; index: number },
 ): Promise<JobResult> {
-  const f = await loadFacts(env.store, p.renewalId);
+  const f = await loadFacts(env.store, p.renewalId, false);
   if (Number(f.r.sequence) !== p.sequence || !['announced', 'staged', 'postponed'].includes(f.r.state))
     return {};
   const rows = await env.store.db
@@ -463,7 +463,7 @@ async function reminderJob(
 }
 
 async function retireJob(env: RenewalEnv, p: { renewalId: string }): Promise<JobResult> {
-  const f = await loadFacts(env.store, p.renewalId);
+  const f = await loadFacts(env.store, p.renewalId, false);
   if (f.r.state === 'exchanged') return { retryInMs: retryDelay(env) };
   if (f.r.state !== 'verified') return {};
   await env.store.transaction(async (tx) => {

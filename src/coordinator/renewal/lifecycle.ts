@@ -131,7 +131,7 @@ export async function overrideGate(env: RenewalEnv, p: Principal, id: string, re
 /** Switches every node now (before T); the renewal is exchanged, then verified by the scheduler. */
 export async function exchangeNow(env: RenewalEnv, p: Principal, id: string) {
   lbAdmin(p, 'exchange now');
-  const f = await loadFacts(env.store, id);
+  const f = await loadFacts(env.store, id, false);
   if (f.r.state === 'exchanged' || f.r.state === 'verified') return;
   if (!['announced', 'staged'].includes(f.r.state))
     fail('CONFLICT', `a renewal that is ${f.r.state} cannot be exchanged now`, { state: f.r.state });
@@ -149,14 +149,16 @@ export async function exchangeNow(env: RenewalEnv, p: Principal, id: string) {
     await env.renewal.nodes.activate(requireEndpoint(env.store, node), vs.name);
   }
   const { exchangeInTx } = await import('./jobs.js');
-  await env.store.transaction(async (tx) => exchangeInTx(tx, env, await loadFacts(tx, id), actorOf(p), true));
+  await env.store.transaction(async (tx) =>
+    exchangeInTx(tx, env, await loadFacts(tx, id, false), actorOf(p), true),
+  );
   env.renewal.changed(id, 'exchanged');
 }
 
 /** Rolls every node back to the old credential, until T plus the rollback window. */
 export async function rollbackRenewal(env: RenewalEnv, p: Principal, id: string) {
   lbAdmin(p, 'roll back');
-  const f = await loadFacts(env.store, id);
+  const f = await loadFacts(env.store, id, false);
   if (f.r.state === 'rolled-back') return;
   if (f.r.state !== 'exchanged' && f.r.state !== 'verified')
     fail('CONFLICT', `a renewal that is ${f.r.state} cannot be rolled back (before T, postpone instead)`, {

@@ -56,10 +56,10 @@ export async function issueLinks(
         revoked_at: null,
       };
     });
-    for (let j = 0; j < rows.length; j += 400)
+    for (let j = 0; j < rows.length; j += 1000)
       await tx.db
         .insertInto('sender_links')
-        .values(rows.slice(j, j + 400))
+        .values(rows.slice(j, j + 1000))
         .execute();
   }
   return out;

@@ -67,10 +67,10 @@ export async function enqueue(tx: Store, env: RenewalEnv, items: readonly Outbox
     idempotency_key: i.key,
     renewal_id: i.renewalId,
   }));
-  for (let j = 0; j < rows.length; j += 500) {
+  for (let j = 0; j < rows.length; j += 2000) {
     await tx.db
       .insertInto('notifications')
-      .values(rows.slice(j, j + 500))
+      .values(rows.slice(j, j + 2000))
       .onConflict((oc) => oc.column('idempotency_key').doNothing())
       .execute();
   }

@@ -27,18 +27,21 @@ function global(p: Principal): boolean {
 /** The scope facts of a renewal for can(). */
 async function visible(store: Store, p: Principal, r: Row<'renewals'>, vsIds: string[]): Promise<boolean> {
   if (global(p)) return true;
+  const mine = tenantScopes(p);
   const tenants = await store.db
     .selectFrom('tenants')
     .select('id')
     .where('virtual_server_id', 'in', vsIds)
+    .where('id', 'in', mine.length ? mine : [''])
     .execute();
   const mySenders = senderScopes(p);
   const senders = mySenders.length
     ? await store.db
         .selectFrom('senders')
-        .select('id')
-        .where('id', 'in', mySenders)
-        .where('tenant_id', 'in', tenants.length ? tenants.map((t) => t.id) : [''])
+        .innerJoin('tenants', 'tenants.id', 'senders.tenant_id')
+        .select('senders.id')
+        .where('senders.id', 'in', mySenders)
+        .where('tenants.virtual_server_id', 'in', vsIds)
         .execute()
     : [];
   return can(p, 'read', {
@@ -95,14 +98,14 @@ export async function listRenewalSummaries(env: RenewalEnv, p: Principal) {
   const out = [];
   for (const r of await env.store.list('renewals')) {
     if (!(await visible(env.store, p, r, await vsIdsOf(env.store, r)))) continue;
-    out.push(await summaryOf(env, await loadFacts(env.store, r.id), p));
+    out.push(await summaryOf(env, await loadFacts(env.store, r.id, false), p));
   }
   return out;
 }
 
 /** A renewal the caller may see (NOT_FOUND otherwise). */
 export async function visibleFacts(env: RenewalEnv, p: Principal, id: string): Promise<RenewalFacts> {
-  const f = await loadFacts(env.store, id);
+  const f = await loadFacts(env.store, id, false);
   if (
     !(await visible(
       env.store,
@@ -121,6 +124,19 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
   const all = global(p);
   const ts = new Set(tenantScopes(p));
   const ss = new Set(senderScopes(p));
+  // The first 1000 tenants for those who see all (the summary counts cover every one), else their own.
+  f.tenants = await env.store.db
+    .selectFrom('tenants')
+    .selectAll()
+    .where(
+      'virtual_server_id',
+      'in',
+      f.vss.map((v) => v.id),
+    )
+    .$if(!all, (q) => q.where('id', 'in', ts.size ? [...ts] : ['']))
+    .orderBy('id')
+    .limit(1000)
+    .execute();
   const steps = await env.store.db
     .selectFrom('steps')
     .selectAll()
@@ -128,7 +144,12 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
     .orderBy('at')
     .orderBy('id')
     .execute();
-  const fwd = await env.store.db.selectFrom('forwardings').selectAll().where('renewal_id', '=', id).execute();
+  const fwd = await env.store.db
+    .selectFrom('forwardings')
+    .selectAll()
+    .where('renewal_id', '=', id)
+    .where('tenant_id', 'in', f.tenants.length ? f.tenants.map((t) => t.id) : [''])
+    .execute();
   const senderRows = await env.store.db
     .selectFrom('readiness')
     .innerJoin('senders', 'senders.id', 'readiness.sender_id')
@@ -142,8 +163,18 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
       'readiness.failures_after_t',
     ])
     .where('readiness.renewal_id', '=', id)
+    // A scoped caller's senders are picked in SQL (a tenant admin of one tenant among 10 000).
+    .$if(!all, (q) =>
+      q.where((eb) =>
+        eb.or([
+          eb('senders.tenant_id', 'in', ts.size ? [...ts] : ['']),
+          eb('senders.id', 'in', ss.size ? [...ss] : ['']),
+        ]),
+      ),
+    )
     .orderBy('senders.id')
-    .limit(all ? 1000 : 100_000)
+    // The detail lists the first 1000 senders; the counts cover all of them.
+    .limit(1000)
     .execute();
   const nodeRows = await env.store.db
     .selectFrom('renewal_nodes')
@@ -251,7 +282,7 @@ export async function publicStatus(env: RenewalEnv, id: string) {
 
 /** The signed announcement (compact JWS), public once announced. */
 export async function announcementJws(env: RenewalEnv, id: string): Promise<string> {
-  const f = await loadFacts(env.store, id);
+  const f = await loadFacts(env.store, id, false);
   if (f.r.state === 'planned') notFound('renewal', id);
   const announced = await env.store.db
     .selectFrom('steps')
@@ -287,7 +318,7 @@ export async function announcementJws(env: RenewalEnv, id: string): Promise<stri
 
 /** A sender's personal page: everything to act without an account. */
 export async function linkPage(env: RenewalEnv, link: Row<'sender_links'>) {
-  const f = await loadFacts(env.store, link.renewal_id);
+  const f = await loadFacts(env.store, link.renewal_id, false);
   const sender = (await env.store.get('senders', link.sender_id))!;
   const rdy = await env.store.db
     .selectFrom('readiness')

@@ -1,0 +1,250 @@
+/**
+ * `npm run bench:renewal`: one renewal over 10 000 tenants and 100 000 senders (every tenant with
+ * auto-forward, so the announcement fans out to every sender in one go), on SQLite and PostgreSQL.
+ * Measures the announce + forward fan-out written to the outbox, the status summary and the detail
+ * as the API serves them, and the peak RSS. BENCH_TENANTS / BENCH_SENDERS / BENCH_BACKENDS override.
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { sql } from 'kysely';
+import pg from 'pg';
+import type { Principal } from '../src/access/roles.js';
+import { FailureLimiter } from '../src/coordinator/rate-limit.js';
+import { announceRenewal } from '../src/coordinator/renewal/announce.js';
+import { loadFacts } from '../src/coordinator/renewal/model.js';
+import { planRenewal } from '../src/coordinator/renewal/plan.js';
+import type { RenewalEnv } from '../src/coordinator/renewal/ports.js';
+import { startRenewalRuntime } from '../src/coordinator/renewal/runtime.js';
+import { publicStatus, renewalDetail, summaryOf } from '../src/coordinator/renewal/views.js';
+import { createCa } from '../src/pki/authority.js';
+import { issueCredential } from '../src/pki/credential.js';
+import { encodeCertificatesPem } from '../src/pki/formats/pem.js';
+import { privateKeyToPem } from '../src/pki/keys.js';
+import { systemClock } from '../src/shared/time.js';
+import type { StoreConfig } from '../src/store/open.js';
+import { generateMasterKey } from '../src/store/seal.js';
+import { Store } from '../src/store/store.js';
+
+const TENANTS = Number(process.env.BENCH_TENANTS ?? 10_000);
+const SENDERS = Number(process.env.BENCH_SENDERS ?? 100_000);
+const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+let peakRss = 0;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 20);
+
+async function credential(ca: Awaited<ReturnType<typeof createCa>>, now: Date) {
+  const c = await issueCredential({ ca, keyType: 'ec-p256', hosts: ['bench.test'], days: 90, now });
+  return {
+    chainPem: encodeCertificatesPem(c.chain.map((x) => x.der)),
+    rootPem: encodeCertificatesPem([c.root.der]),
+    keyPem: privateKeyToPem(c.key.keyObject),
+    sha: c.chain[0]!.sha256,
+  };
+}
+
+async function run(name: string, config: StoreConfig) {
+  const store = await Store.open(config, generateMasterKey());
+  const env = {
+    store,
+    clock: systemClock,
+    provider: 'Provider',
+    signInLimiter: new FailureLimiter(systemClock),
+    publicUrl: 'http://coordinator.bench',
+  };
+  const rt = await startRenewalRuntime(
+    env,
+    {
+      timing: { minLeadMs: 1000, gateLeadMs: 500, postponeCutoffMs: 100, reminderOffsetsMs: [] },
+      linkTtlMs: 86_400_000,
+      proposeDaysAhead: 30,
+      tickMs: 3_600_000,
+      retryBaseMs: 1000,
+      retryMaxMs: 60_000,
+    },
+    { autoStart: false },
+  );
+  const renv = env as RenewalEnv;
+  const now = new Date();
+  const oldCa = await createCa({ subject: 'CN=Old', keyType: 'ec-p256', days: 3650, now });
+  const newCa = await createCa({ subject: 'CN=New', keyType: 'ec-p256', days: 3650, now });
+  const at = now.toISOString();
+  // Inventory, written in bulk (the benchmark is about the workflow, not the inventory API).
+  await store.db
+    .insertInto('load_balancers')
+    .values({ id: 'lb_bench', name: 'edge', kind: 'builtin', created_at: at })
+    .execute();
+  const ins = async (table: 'credentials', c: Awaited<ReturnType<typeof credential>>, id: string) =>
+    store.db
+      .insertInto(table)
+      .values({
+        id,
+        name: id,
+        chain_pem: c.chainPem,
+        root_pem: c.rootPem,
+        key_sealed: store.sealKey('credentials', id, c.keyPem),
+        fingerprint: c.sha,
+        not_after: new Date(Date.now() + 80 * 86_400_000).toISOString(),
+        created_at: at,
+      })
+      .execute();
+  await ins('credentials', await credential(oldCa, now), 'cred_old');
+  await ins('credentials', await credential(newCa, now), 'cred_new');
+  await store.db
+    .insertInto('virtual_servers')
+    .values({
+      id: 'vs_bench',
+      lb_id: 'lb_bench',
+      name: 'web',
+      hosts: '["bench.test"]',
+      listen: '127.0.0.1:1',
+      backends: '[]',
+      active_credential_id: 'cred_old',
+      staged_credential_id: null,
+      activate_at: null,
+      preview_listen: null,
+      created_at: at,
+    })
+    .execute();
+  const t0 = performance.now();
+  const chunk = async <T>(rows: T[], fn: (part: T[]) => Promise<unknown>) => {
+    for (let i = 0; i < rows.length; i += 500) await fn(rows.slice(i, i + 500));
+  };
+  const tenants = Array.from({ length: TENANTS }, (_, i) => ({
+    id: `ten_${i}`,
+    name: `tenant-${i}`,
+    virtual_server_id: 'vs_bench',
+    operating_model: 'customer-managed',
+    customer_organisation: `Org${i}`,
+    created_at: at,
+  }));
+  await store.transaction(async (tx) => {
+    await chunk(tenants, (p) => tx.db.insertInto('tenants').values(p).execute());
+    await chunk(
+      tenants.map((t) => ({
+        id: `usr_${t.id}`,
+        name: `admin-${t.id}`,
+        email: `admin@${t.id}.test`,
+        organisation: t.customer_organisation,
+        password_hash: null,
+        created_at: at,
+      })),
+      (p) => tx.db.insertInto('users').values(p).execute(),
+    );
+    await chunk(
+      tenants.map((t) => ({
+        id: `rb_${t.id}`,
+        user_id: `usr_${t.id}`,
+        role: 'tenant-admin',
+        scope_id: t.id,
+      })),
+      (p) => tx.db.insertInto('role_bindings').values(p).execute(),
+    );
+    await chunk(
+      tenants.map((t) => ({
+        tenant_id: t.id,
+        webhook_url: null,
+        webhook_secret_sealed: null,
+        auto_forward: 1,
+        updated_at: at,
+      })),
+      (p) => tx.db.insertInto('tenant_settings').values(p).execute(),
+    );
+    const senders = Array.from({ length: SENDERS }, (_, i) => ({
+      id: `snd_${i}`,
+      tenant_id: `ten_${i % TENANTS}`,
+      name: `sender-${i}`,
+      contacts: JSON.stringify([`ops@sender-${i}.test`]),
+      truststore_kind: 'pem',
+      source_addresses: '[]',
+      client_cert_subject: null,
+      created_at: at,
+    }));
+    await chunk(senders, (p) => tx.db.insertInto('senders').values(p).execute());
+  });
+  const setupMs = performance.now() - t0;
+  const admin: Principal = {
+    userId: 'usr_admin',
+    name: 'admin',
+    organisation: 'Provider',
+    bindings: [{ role: 'lb-admin', scopeId: '' }],
+  };
+  const id = await planRenewal(renv, admin, {
+    virtualServerIds: ['vs_bench'],
+    credentialId: 'cred_new',
+    exchangeAt: new Date(Date.now() + 3_600_000).toISOString(),
+    rollbackWindow: '1h',
+  });
+  const a0 = performance.now();
+  await announceRenewal(renv, admin, id);
+  const fanOutMs = performance.now() - a0;
+  const outbox = Number(
+    (
+      await store.db
+        .selectFrom('notifications')
+        .select(sql<number>`count(*)`.as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+  const links = Number(
+    (
+      await store.db
+        .selectFrom('sender_links')
+        .select(sql<number>`count(*)`.as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+  const time = async (fn: () => Promise<unknown>, n = 20) => {
+    await fn();
+    const xs: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const s = performance.now();
+      await fn();
+      xs.push(performance.now() - s);
+    }
+    xs.sort((x, y) => x - y);
+    return { median: xs[Math.floor(n / 2)]!, p95: xs[Math.floor(n * 0.95)]! };
+  };
+  const summary = await time(async () => summaryOf(renv, await loadFacts(store, id), admin));
+  const status = await time(() => publicStatus(renv, id));
+  const detail = await time(() => renewalDetail(renv, admin, id), 5);
+  const tenantAdmin: Principal = {
+    userId: 'usr_ten_0',
+    name: 'admin-ten_0',
+    organisation: 'Org0',
+    bindings: [{ role: 'tenant-admin', scopeId: 'ten_0' }],
+  };
+  const scoped = await time(() => renewalDetail(renv, tenantAdmin, id), 5);
+  await rt.stop();
+  await store.close();
+  const f = (x: { median: number; p95: number }) => `${x.median.toFixed(1)} ms (p95 ${x.p95.toFixed(1)})`;
+  console.log(
+    `${name}: ${TENANTS} tenants, ${SENDERS} senders (inventory bulk-written in ${(setupMs / 1000).toFixed(1)} s)`,
+  );
+  console.log(
+    `  announce + auto-forward fan-out to the outbox: ${(fanOutMs / 1000).toFixed(2)} s — ${outbox} notifications, ${links} personal links`,
+  );
+  console.log(`  status summary (counts per readiness state): ${f(summary)}`);
+  console.log(`  public status.json: ${f(status)}`);
+  console.log(
+    `  detail, lb-admin (first 1000 senders): ${f(detail)}; detail, one tenant admin: ${f(scoped)}`,
+  );
+  console.log(`  peak RSS so far: ${(peakRss / 1048576).toFixed(0)} MB`);
+}
+
+const backends = (process.env.BENCH_BACKENDS ?? 'sqlite,postgres').split(',');
+if (backends.includes('sqlite')) await run('SQLite', { kind: 'sqlite', file: ':memory:' });
+if (backends.includes('postgres')) {
+  const schema = `rollover_bench_${randomBytes(4).toString('hex')}`;
+  try {
+    await run('PostgreSQL', { kind: 'postgres', url: PG_URL, schema });
+  } finally {
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    await c.query(`drop schema if exists ${schema} cascade`);
+    await c.end();
+  }
+}
+clearInterval(sampler);
+console.log(`peak RSS: ${(peakRss / 1048576).toFixed(0)} MB`);
