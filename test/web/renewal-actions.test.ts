@@ -14,6 +14,7 @@ import {
   launchBrowser,
   newPage,
   pageErrors,
+  screenshot,
   signInAs,
   startCoordinator,
 } from './browser.js';
@@ -107,11 +108,15 @@ test('a blocked gate shows why and lets the LB admin override it with a reason, 
     gate: 'block',
   });
   await co.api('POST', `/renewals/${planned.id}/announce`);
-  const { ctx, page } = await newPage(browser);
+  // At phone width: the whole renewal page fits, wide tables scroll inside their own box.
+  const { ctx, page } = await newPage(browser, 390);
   await signInAs(page, co.url, world.users.lb, PASSWORD);
   await page.goto(`${co.url}/renewals/${planned.id}`);
   const gate = page.locator('[class*="gate-"]');
   await gate.filter({ hasText: /^blocked/ }).waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the renewal page overflows by ${overflow}px at 390px`);
+  await screenshot(page, 'lb-admin-renewal-phone');
   assert.match((await gate.textContent()) ?? '', /2 of 2 sender\(s\) not verified/);
   await page.getByLabel(/Override the gate/).fill('change window agreed with both tenants');
   await page.getByRole('button', { name: 'Override' }).click();
