@@ -6,6 +6,7 @@ import { type Kysely, type Migration, sql } from 'kysely';
 import { fail } from '../shared/errors.js';
 import { renewalWorkflow } from './migration-0002-renewal.js';
 import { nodeReports } from './migration-0003-node-reports.js';
+import { renewalCounts } from './migration-0004-renewal-counts.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations see the database before its types exist
 type AnyDb = Kysely<any>;
@@ -234,6 +235,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': { up: initial },
   '0002_renewal_workflow': { up: renewalWorkflow },
   '0003_node_reports': { up: nodeReports },
+  '0004_renewal_counts': { up: renewalCounts },
 };
 
 /**

@@ -163,6 +163,8 @@ export interface RenewalTable {
   reminders: Generated<string>;
   /** Per-node handshake-failure counts per client taken at T (JSON), to count only failures after T. */
   failures_baseline: string | null;
+  /** Migration 0004: readiness counts per state (JSON), kept with every readiness change. */
+  readiness_counts: string | null;
 }
 
 /** Further virtual servers one renewal exchanges at the same T. */

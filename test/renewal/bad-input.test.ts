@@ -197,6 +197,11 @@ for (const backend of BACKENDS) {
       assert.equal(ack1.changed, true);
       assert.equal(ack2.changed, false);
       assert.deepEqual(await snapshot(), mid);
+      // The counts kept with the renewal match the rows.
+      const { countReadiness } = await import('../../src/coordinator/renewal/counts.js');
+      const kept = (await co.call('GET', `/api/v1/renewals/${id}`)).readiness;
+      assert.deepEqual(kept, await countReadiness(co.store, id));
+      assert.equal(kept.acknowledged, 1);
 
       // An expired link, and a link replaced by a newer one (a postpone re-notifies), answer 410.
       const linkRow = links.find((l) => l.sender_id === s0.id)!;

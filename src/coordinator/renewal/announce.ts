@@ -10,6 +10,7 @@ import { can } from '../../access/can.js';
 import type { Principal } from '../../access/roles.js';
 import type { Store } from '../../store/store.js';
 import { forbidden } from '../env.js';
+import { resetCounts } from './counts.js';
 import { forwardTenants } from './forward.js';
 import { reschedule, schedule } from './jobs-store.js';
 import {
@@ -226,6 +227,7 @@ export async function announceRenewal(env: RenewalEnv, p: Principal, id: string)
       'auto-forward',
       true,
     );
+    await resetCounts(tx, id);
   });
   env.renewal.changed(id, 'announced');
 }

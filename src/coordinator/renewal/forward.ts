@@ -9,6 +9,7 @@ import { isBeforeExchange, type RenewalState } from '../../renewal/states.js';
 import { fail } from '../../shared/errors.js';
 import type { Store } from '../../store/store.js';
 import { notFound } from '../env.js';
+import { bumpCounts } from './counts.js';
 import { issueLinks } from './links.js';
 import { type Actor, actorOf, addStep, loadFacts, type RenewalFacts } from './model.js';
 import { enqueue, type OutboxItem } from './outbox.js';
@@ -121,13 +122,15 @@ export async function forwardTenants(
     const ids = senders.map((s) => s.id);
     await notifySenders(tx, env, f, ids, { message, keyPrefix: `fwd:${f.r.id}:${Number(f.r.sequence)}` });
     for (let j = 0; !notifiedAlready && j < ids.length; j += 1000) {
-      await tx.db
+      const r = await tx.db
         .updateTable('readiness')
         .set({ state: 'notified', updated_at: now })
         .where('renewal_id', '=', f.r.id)
         .where('sender_id', 'in', ids.slice(j, j + 1000))
         .where('state', '=', 'pending')
-        .execute();
+        .executeTakeFirst();
+      const n = Number(r.numUpdatedRows);
+      if (n) await bumpCounts(tx, f.r.id, { pending: -n, notified: n });
     }
     forwarded += ts.length;
     senderCount += ids.length;

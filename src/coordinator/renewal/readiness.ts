@@ -10,6 +10,7 @@ import { nextReadiness, type ReadinessState } from '../../renewal/readiness.js';
 import { fail } from '../../shared/errors.js';
 import type { Row } from '../../store/store.js';
 import { notFound } from '../env.js';
+import { bumpCounts, moved } from './counts.js';
 import { type Actor, actorOf, addStep } from './model.js';
 import type { RenewalEnv } from './ports.js';
 
@@ -57,6 +58,7 @@ export async function acknowledge(
   const next = nextReadiness(rdy.state as ReadinessState, { kind: 'acknowledged' });
   if (next === rdy.state) return { senderId: s.id, state: next, changed: false };
   await env.store.transaction(async (tx) => {
+    await bumpCounts(tx, r.id, moved(rdy.state, next));
     await tx.update('readiness', rdy.id, {
       state: next,
       updated_at: new Date(env.clock.now()).toISOString(),
@@ -96,6 +98,7 @@ export async function recordEvidence(
     next = nextReadiness(rdy.state as ReadinessState, { kind: 'removed' });
   }
   await env.store.transaction(async (tx) => {
+    await bumpCounts(tx, r.id, moved(rdy.state, next));
     await tx.update('readiness', rdy.id, {
       state: next,
       evidence: JSON.stringify(ev),

@@ -14,6 +14,7 @@ import { READINESS_STATES, type ReadinessState, readinessSummary } from '../../r
 import { removalAllowed } from '../../renewal/timing.js';
 import type { Row, Store } from '../../store/store.js';
 import { notFound } from '../env.js';
+import { countReadiness } from './counts.js';
 import { currentLinkId, linkToken } from './links.js';
 import { loadFacts, type RenewalFacts, STEP_NUMBER, vsIdsOf } from './model.js';
 import { previewUrl, verifyCommand } from './outbox.js';
@@ -51,33 +52,63 @@ async function visible(store: Store, p: Principal, r: Row<'renewals'>, vsIds: st
   });
 }
 
-async function counts(
+/** The readiness rows of the senders a scoped caller may see, driven from the senders side (indexed). */
+async function scopedRows(
   store: Store,
   renewalId: string,
+  tenantIds: readonly string[],
+  senderIds: readonly string[],
+  limit: number,
+) {
+  const base = () =>
+    store.db
+      .selectFrom('senders')
+      .innerJoin('readiness', (j) =>
+        j.onRef('readiness.sender_id', '=', 'senders.id').on('readiness.renewal_id', '=', renewalId),
+      )
+      .select([
+        'senders.id',
+        'senders.name',
+        'senders.tenant_id',
+        'readiness.state',
+        'readiness.reason',
+        'readiness.updated_at',
+        'readiness.failures_after_t',
+      ]);
+  const a = tenantIds.length
+    ? await base()
+        .where('senders.tenant_id', 'in', [...tenantIds])
+        .orderBy('senders.id')
+        .limit(limit)
+        .execute()
+    : [];
+  const b = senderIds.length
+    ? await base()
+        .where('senders.id', 'in', [...senderIds])
+        .execute()
+    : [];
+  const seen = new Set(a.map((x) => x.id));
+  return [...a, ...b.filter((x) => !seen.has(x.id))].sort((x, y) => (x.id < y.id ? -1 : 1)).slice(0, limit);
+}
+
+async function counts(
+  store: Store,
+  r: Row<'renewals'>,
   p?: Principal,
 ): Promise<Record<ReadinessState, number>> {
-  let q = store.db
-    .selectFrom('readiness')
-    .select(['readiness.state', sql<number>`count(*)`.as('n')])
-    .where('readiness.renewal_id', '=', renewalId);
-  if (p && !global(p)) {
-    const ts = tenantScopes(p);
-    const ss = senderScopes(p);
-    q = q
-      .innerJoin('senders', 'senders.id', 'readiness.sender_id')
-      .where((eb) =>
-        eb.or([
-          eb('senders.tenant_id', 'in', ts.length ? ts : ['']),
-          eb('senders.id', 'in', ss.length ? ss : ['']),
-        ]),
-      );
+  if (!p || global(p)) {
+    if (r.readiness_counts)
+      return {
+        ...readinessSummary([]),
+        ...(JSON.parse(r.readiness_counts) as Record<ReadinessState, number>),
+      };
+    return countReadiness(store, r.id);
   }
-  const rows = await q.groupBy('readiness.state').execute();
-  const out = readinessSummary([]);
-  for (const r of rows)
-    if ((READINESS_STATES as readonly string[]).includes(r.state))
-      out[r.state as ReadinessState] = Number(r.n);
-  return out;
+  return readinessSummary(
+    (await scopedRows(store, r.id, tenantScopes(p), senderScopes(p), 1_000_000)).map(
+      (x) => x.state as ReadinessState,
+    ),
+  );
 }
 
 /** The summary of one renewal. */
@@ -89,7 +120,7 @@ export async function summaryOf(env: RenewalEnv, f: RenewalFacts, p?: Principal)
     virtualServers: f.vss.map((v) => ({ id: v.id, name: v.name, hosts: JSON.parse(v.hosts) as string[] })),
     newRootSha256: f.r.new_root_fingerprint,
     oldRootSha256: f.r.old_root_fingerprint,
-    readiness: await counts(env.store, f.r.id, p),
+    readiness: await counts(env.store, f.r, p),
   };
 }
 
@@ -150,32 +181,25 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
     .where('renewal_id', '=', id)
     .where('tenant_id', 'in', f.tenants.length ? f.tenants.map((t) => t.id) : [''])
     .execute();
-  const senderRows = await env.store.db
-    .selectFrom('readiness')
-    .innerJoin('senders', 'senders.id', 'readiness.sender_id')
-    .select([
-      'senders.id',
-      'senders.name',
-      'senders.tenant_id',
-      'readiness.state',
-      'readiness.reason',
-      'readiness.updated_at',
-      'readiness.failures_after_t',
-    ])
-    .where('readiness.renewal_id', '=', id)
-    // A scoped caller's senders are picked in SQL (a tenant admin of one tenant among 10 000).
-    .$if(!all, (q) =>
-      q.where((eb) =>
-        eb.or([
-          eb('senders.tenant_id', 'in', ts.size ? [...ts] : ['']),
-          eb('senders.id', 'in', ss.size ? [...ss] : ['']),
-        ]),
-      ),
-    )
-    .orderBy('senders.id')
-    // The detail lists the first 1000 senders; the counts cover all of them.
-    .limit(1000)
-    .execute();
+  const senderRows = all
+    ? await env.store.db
+        .selectFrom('readiness')
+        .innerJoin('senders', 'senders.id', 'readiness.sender_id')
+        .select([
+          'senders.id',
+          'senders.name',
+          'senders.tenant_id',
+          'readiness.state',
+          'readiness.reason',
+          'readiness.updated_at',
+          'readiness.failures_after_t',
+        ])
+        .where('readiness.renewal_id', '=', id)
+        .orderBy('senders.id')
+        // The detail lists the first 1000 senders; the counts cover all of them.
+        .limit(1000)
+        .execute()
+    : await scopedRows(env.store, id, [...ts], [...ss], 1000);
   const nodeRows = await env.store.db
     .selectFrom('renewal_nodes')
     .innerJoin('lb_nodes', 'lb_nodes.id', 'renewal_nodes.node_id')
