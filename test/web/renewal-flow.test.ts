@@ -2,16 +2,21 @@
  * A whole renewal through the web UI, across the roles, in a real browser against a real
  * `rollover server` with seconds-scale timing: the LB admin plans (T in local time and UTC) and
  * announces; the tenant admin forwards with a message; the sender admin opens the personal link,
- * compares the fingerprint, downloads the kit and confirms; the LB admin watches readiness, the
+ * compares the fingerprint, downloads the kit and confirms; another sender uploads the proof a real
+ * `sender verify --json` printed; the LB admin watches readiness, the
  * exchange at T, verification and the retirement, then completes; the sender admin is told the old
  * root may go now. The load balancer has one real built-in node: the coordinator stages the new
  * credential on it, it swaps at T by itself, and the coordinator's handshake verifies it.
  */
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
 import { before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { currentLinkId, linkToken } from '../../src/coordinator/renewal/links.js';
+import type { LbNode } from '../../src/lb/node.js';
+import { encodeCertificatesPem } from '../../src/pki/formats/pem.js';
+import { cli } from '../kit/cli.js';
 import { tempDir } from '../kit/tmp.js';
 import {
   type Coordinator,
@@ -29,6 +34,7 @@ import { PASSWORD, type Seeded, seed } from './seed.js';
 let co: Coordinator;
 let browser: Browser;
 let world: Seeded;
+let node: LbNode;
 
 before(async () => {
   ensureWebBuilt();
@@ -40,7 +46,7 @@ before(async () => {
     ROLLOVER_RETRY_BASE: '250ms',
   });
   world = await seed(co, ['api.shop.test']);
-  await startRegisteredNode(co, {
+  node = await startRegisteredNode(co, {
     lbId: world.lbId,
     nodeName: 'edge-1',
     vsName: 'shop-api',
@@ -146,10 +152,42 @@ test('a renewal runs end to end through the UI: plan, announce, forward, kit and
   await todo.getByRole('button', { name: 'Confirmed' }).waitFor({ timeout: 10_000 });
   await screenshot(snd.page, 'sender-admin-link');
 
+  // --- The warehouse sender proves it: a real `sender verify --json` against the preview listener
+  // (which serves the staged credential), uploaded through its personal link.
+  await lb.page.locator('.summary .pill', { hasText: /^staged$/ }).waitFor({ timeout: 10_000 });
+  const dir = tempDir('rollover-sender-');
+  const bundle = join(dir, 'ca-bundle.pem');
+  await fs.writeFile(bundle, encodeCertificatesPem([world.oldRoot.cert.der, world.newRoot.cert.der]));
+  const preview = node.runtimes.get('shop-api')!.previewAddress!.port;
+  const verify = await cli([
+    'sender',
+    'verify',
+    '--truststore',
+    bundle,
+    '--url',
+    `https://127.0.0.1:${preview}`,
+    '--servername',
+    'api.shop.test',
+    '--json',
+  ]);
+  assert.equal(verify.code, 0, verify.stderr);
+  const evidence = join(dir, 'verify.json');
+  await fs.writeFile(evidence, verify.stdout);
+  const warehouse = world.senderIds[1]!;
+  const whLink = await currentLinkId(co.server.store, renewalId, warehouse);
+  assert.ok(whLink);
+  const wh = await newPage(browser, 390);
+  await wh.page.goto(`${co.url}/s/${linkToken(co.server.store, whLink)}`);
+  const whTodo = wh.page.locator('article[data-sender="warehouse"]');
+  await whTodo.locator('input[type="file"]').setInputFiles(evidence);
+  await whTodo.locator('h2 .pill', { hasText: /^verified$/ }).waitFor({ timeout: 10_000 });
+  assert.deepEqual(pageErrors(wh.page), []);
+  await wh.ctx.close();
+
   // --- LB admin watches readiness, the exchange at T and the retirement ------------------------
   const billingCell = lb.page.locator('.matrix li[data-sender="billing"]');
   await billingCell.locator('.pill', { hasText: 'acknowledged' }).waitFor({ timeout: 10_000 });
-  await lb.page.locator('.matrix li[data-sender="warehouse"] .pill', { hasText: 'notified' }).waitFor();
+  await lb.page.locator('.matrix li[data-sender="warehouse"] .pill', { hasText: 'verified' }).waitFor();
   assert.match((await lb.page.locator('.countdown').textContent()) ?? '', /^T in /);
   await screenshot(lb.page, 'lb-admin-renewal-before-t');
   await waitForState(lb.page, 'exchanged|verified|retiring', Math.max(5_000, t - Date.now() + 20_000));

@@ -52,7 +52,7 @@ export function SenderTodo(p: SenderTodoProps) {
       try {
         json = JSON.parse(await f.text());
       } catch {
-        throw new Error(`${f.name} is not JSON: upload the file written by rollover sender verify --json`);
+        throw new Error(`${f.name} is not JSON: upload what rollover sender verify --json printed`);
       }
       await p.onEvidence?.(json);
     });
@@ -123,7 +123,7 @@ export function SenderTodo(p: SenderTodoProps) {
             </button>
             {p.onEvidence ? (
               <label className="file-button">
-                Upload evidence (JSON from sender verify)
+                Upload evidence (the output of sender verify --json)
                 <input type="file" accept=".json,application/json" onChange={upload} disabled={busy} />
               </label>
             ) : null}

@@ -6,6 +6,7 @@ import { api } from '../api/client.js';
 import type { SenderLink } from '../api/types.js';
 import { ErrorNote } from '../components/common.js';
 import { SenderTodo } from '../components/SenderTodo.js';
+import { toEvidence } from '../lib/evidence.js';
 import { useLive, useNow } from '../lib/live.js';
 
 /** The page. */
@@ -37,7 +38,7 @@ export function SenderLinkPage({ token }: { token: string }) {
             link.reload();
           }}
           onEvidence={async (json) => {
-            await api('POST', `${base}/evidence`, json, { anonymous: true });
+            await api('POST', `${base}/evidence`, toEvidence(l.sender.id, json), { anonymous: true });
             link.reload();
           }}
         />
