@@ -5,8 +5,14 @@
  * verdict; a route the coordinator lacks shows "not available yet", never made-up data.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
+import { writeCredentialDir } from '../../src/files/credential-dir.js';
+import { encodeCertificatesPem } from '../../src/pki/formats/pem.js';
+import { privateKeyToPem } from '../../src/pki/keys.js';
+import { mintCredential } from '../kit/ca.js';
+import { tempDir } from '../kit/tmp.js';
 import {
   type Coordinator,
   ensureWebBuilt,
@@ -218,5 +224,48 @@ test('a signed-in page listens to the server-sent event stream with its bearer t
   assert.equal(res.status(), 200);
   assert.match((await res.request().allHeaders()).authorization ?? '', /^Bearer \S+/);
   assert.match(res.headers()['content-type'] ?? '', /text\/event-stream/);
+  await ctx.close();
+});
+
+test('the LB admin plans a renewal with an uploaded credential; issuing from a CA says it is not built yet', async () => {
+  // A credential for the virtual server's host under the new root, as files a CA gave the admin.
+  const cred = await mintCredential(world.newRoot, ['api.shop.test']);
+  const dir = tempDir('rollover-upload-');
+  await writeCredentialDir(dir, cred);
+  // A CA the coordinator holds with its key (for the issue-from choice).
+  const ca = await co.api('POST', '/cas', {
+    name: 'new-root',
+    certificatePem: encodeCertificatesPem([world.newRoot.cert.der]),
+    keyPem: privateKeyToPem(world.newRoot.key.keyObject),
+  });
+  const { ctx, page } = await newPage(browser);
+  await signInAs(page, co.url, world.users.lb, PASSWORD);
+  await page.goto(`${co.url}/lb/new?vs=${world.vsId}`);
+  await page.getByRole('heading', { name: 'Start a renewal' }).waitFor();
+  await page.getByLabel(/Exchange time T/).fill('2027-01-15T10:00:00');
+
+  // Issuing from a CA held by the coordinator: refused with the coordinator's own words.
+  await page.getByLabel('Issue from a CA').check();
+  await page.getByLabel(/^Issuing CA/).selectOption(ca.id);
+  await page.getByRole('button', { name: 'Plan the renewal' }).click();
+  await page.getByText(/not available yet on this coordinator \(issuing the credential/).waitFor();
+
+  await page.getByLabel('Upload PEM files').check();
+  await page.getByLabel('Name', { exact: true }).fill('shop-api-2027-uploaded');
+  await page.getByLabel(/Certificate chain/).setInputFiles(join(dir, 'tls.crt'));
+  await page.getByLabel(/Private key/).setInputFiles(join(dir, 'tls.key'));
+  await page.getByLabel(/New root/).setInputFiles(join(dir, 'ca.crt'));
+  await page.getByRole('button', { name: 'Plan the renewal' }).click();
+  await page.waitForURL(/\/renewals\/[^/]+$/);
+  await page.locator('.summary .pill', { hasText: /^planned$/ }).waitFor();
+  const id = decodeURIComponent(page.url().split('/').pop()!);
+  const r = await co.api('GET', `/renewals/${id}`);
+  assert.equal(r.exchangeAt, '2027-01-15T09:00:00.000Z');
+  assert.equal(r.newRootSha256, world.newRoot.root.sha256);
+  const creds = (await co.api('GET', '/credentials')) as Array<{ name: string; fingerprint: string }>;
+  assert.equal(creds.find((c) => c.name === 'shop-api-2027-uploaded')?.fingerprint, cred.chain[0]!.sha256);
+  // The key went in sealed: no credential view shows it.
+  assert.doesNotMatch(JSON.stringify(creds), /PRIVATE KEY/);
+  assert.deepEqual(pageErrors(page), []);
   await ctx.close();
 });

@@ -35,7 +35,8 @@ export function ErrorNote({ error, what }: { error: Error | undefined; what: str
   if (error instanceof ApiError && error.notAvailable) {
     return (
       <p className="note not-available" role="status">
-        {what}: not available yet on this coordinator.
+        {what}: not available yet on this coordinator
+        {error.code === 'NOT_YET' ? ` (${error.message})` : ''}.
       </p>
     );
   }
