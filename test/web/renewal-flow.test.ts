@@ -154,7 +154,10 @@ test('a renewal runs end to end through the UI: plan, announce, forward, kit and
 
   // --- The warehouse sender proves it: a real `sender verify --json` against the preview listener
   // (which serves the staged credential), uploaded through its personal link.
-  await lb.page.locator('.summary .pill', { hasText: /^staged$/ }).waitFor({ timeout: 10_000 });
+  for (let i = 0; !(await co.api('GET', `/renewals/${renewalId}`)).nodes[0]?.stagedAckAt; i++) {
+    assert.ok(i < 100, 'the node never acknowledged the staging');
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const dir = tempDir('rollover-sender-');
   const bundle = join(dir, 'ca-bundle.pem');
   await fs.writeFile(bundle, encodeCertificatesPem([world.oldRoot.cert.der, world.newRoot.cert.der]));
@@ -188,7 +191,9 @@ test('a renewal runs end to end through the UI: plan, announce, forward, kit and
   const billingCell = lb.page.locator('.matrix li[data-sender="billing"]');
   await billingCell.locator('.pill', { hasText: 'acknowledged' }).waitFor({ timeout: 10_000 });
   await lb.page.locator('.matrix li[data-sender="warehouse"] .pill', { hasText: 'verified' }).waitFor();
-  assert.match((await lb.page.locator('.countdown').textContent()) ?? '', /^T in /);
+  // (Checked only with time to spare: on a very busy machine T may already have come.)
+  if (Date.now() < t - 3000)
+    assert.match((await lb.page.locator('.countdown').textContent()) ?? '', /^T in /);
   await screenshot(lb.page, 'lb-admin-renewal-before-t');
   await waitForState(lb.page, 'exchanged|verified|retiring', Math.max(5_000, t - Date.now() + 20_000));
   assert.ok(Date.now() >= t, 'the exchange did not happen before T');
