@@ -43,7 +43,7 @@ function takeFragment(prefix: string): string | undefined {
 }
 
 // Read before the first render, so no render ever shows them.
-const signInLink = takeFragment('signin=');
+let signInLink = takeFragment('signin=');
 const inviteSecret = location.pathname === '/invite' ? (takeFragment('') ?? '') : undefined;
 
 /** The app. */
@@ -71,8 +71,10 @@ export function App() {
 
   useEffect(() => {
     if (signInLink) {
-      // A one-time sign-in link: exchanged once for an ordinary session.
-      api<{ token: string }>('POST', '/sessions/link', { token: signInLink }, { anonymous: true })
+      // A one-time sign-in link: exchanged once for an ordinary session (and forgotten here).
+      const secret = signInLink;
+      signInLink = undefined;
+      api<{ token: string }>('POST', '/sessions/link', { token: secret }, { anonymous: true })
         .then((r) => setSessionToken(r.token))
         .catch((e: unknown) => setLinkError(e instanceof Error ? e : new Error(String(e))))
         .finally(() => void loadMe());
