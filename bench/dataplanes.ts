@@ -7,7 +7,7 @@
  * every handshake gets it, seen by an independent observer.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HaproxyDriver, haproxyPem } from '../src/adapters/haproxy/driver.js';
@@ -31,8 +31,6 @@ const LEAD_MS = 1500;
 const AFTER_MS = Number(process.env.BENCH_AFTER_MS ?? 2500);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
 const dir = mkdtempSync(join(tmpdir(), 'rollover-bench-dp-'));
-// nginx's workers (user nobody) read the per-handshake file: the directory must be reachable.
-chmodSync(dir, 0o755);
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'rollover.js');
 
 const oldCred = await mintCredential(await mintRoot('Bench Old Root'), ['lb.test']);
@@ -69,7 +67,9 @@ async function run(name: string, port: number, stage: (at: number) => Promise<un
     observedHandshakes: f.total,
     newBeforeT: f.newBeforeT.length,
     oldAfterFirstNew: f.oldAfterFirstNew.length,
-    oldAfterFirstNewSample: f.oldAfterFirstNew.slice(0, 2).map((o) => ({ startedMs: o.startedAt - at, doneMs: o.doneAt - at })),
+    oldAfterFirstNewSample: f.oldAfterFirstNew
+      .slice(0, 2)
+      .map((o) => ({ startedMs: o.startedAt - at, doneMs: o.doneAt - at })),
     firstNewLatenessMs: f.firstNewLatenessMs,
     settledLatenessMs: f.settledLatenessMs,
   };
@@ -189,45 +189,6 @@ async function timed(name: string, dp: TimedDataPlane & DataPlane, port: number)
     prepareLeadMs: 1000,
   });
   results.push(await timed('nginx 1.22 (files + reload)', dp, n.port));
-  await n.stop();
-}
-
-// nginx, one combined file read per handshake: the rename is the swap, nothing is reloaded.
-{
-  const ndir = join(dir, 'nginx-ph');
-  const { mkdirSync, chownSync } = await import('node:fs');
-  mkdirSync(ndir, { mode: 0o755 });
-  const old = recordFromCredential(oldCred);
-  writeFileSync(join(ndir, 'vs1.pem'), `${old.certPem}${old.keyPem}`, { mode: 0o600 });
-  chownSync(join(ndir, 'vs1.pem'), 65534, 65534);
-  const n = await startNginx({
-    dir: ndir,
-    port: await freePort(),
-    backendPort: backend.port,
-    serverName: 'lb.test',
-    mode: 'per-handshake',
-  });
-  const dp = new TimedDataPlane({
-    driver: new NginxDriver({
-      pidFile: n.pidFile,
-      mode: 'per-handshake',
-      virtualServers: {
-        vs1: {
-          combinedPath: n.combinedPath,
-          fileOwner: '65534:65534',
-          host: '127.0.0.1',
-          port: n.port,
-          servername: 'lb.test',
-        },
-      },
-    }),
-    virtualServers: [{ name: 'vs1', hosts: ['lb.test'] }],
-    stateDir: join(dir, 'nginx-ph-state'),
-    clock: systemClock,
-    initial: { vs1: old },
-    prepareLeadMs: 1000,
-  });
-  results.push(await timed('nginx 1.22 (per-handshake file)', dp, n.port));
   await n.stop();
 }
 

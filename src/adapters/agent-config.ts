@@ -13,16 +13,9 @@ const VirtualServer = z
     credential: z.string(),
     /** HAProxy: the absolute `crt` path of this frontend, exactly as in haproxy.cfg. */
     crt: z.string().optional(),
-    /** nginx reload mode: the absolute `ssl_certificate` and `ssl_certificate_key` paths. */
+    /** nginx: the absolute `ssl_certificate` and `ssl_certificate_key` paths. */
     cert: z.string().optional(),
     key: z.string().optional(),
-    /** nginx per-handshake mode: the one file (chain + key) both directives name through a variable. */
-    combined: z.string().optional(),
-    /** nginx per-handshake mode: `UID:GID` owning the combined file (nginx's worker user). */
-    fileOwner: z
-      .string()
-      .regex(/^\d+(:\d+)?$/, 'UID:GID')
-      .optional(),
   })
   .strict();
 
@@ -36,8 +29,6 @@ export const AgentConfigSchema = z
     socket: z.string().optional(),
     /** nginx: the master's pid file. */
     pidFile: z.string().optional(),
-    /** nginx: `reload` (files + graceful reload, default) or `per-handshake` (one combined file read per handshake). */
-    nginxMode: z.enum(['reload', 'per-handshake']).default('reload'),
     /** How long before T the agent prepares the swap. */
     prepareLeadMs: z.number().int().min(0).default(2000),
     virtualServers: z.array(VirtualServer).min(1),
@@ -64,11 +55,8 @@ export function resolveAgentConfig(raw: unknown, path: string): AgentConfig {
   } else {
     abs(c.pidFile, 'pidFile');
     for (const v of c.virtualServers) {
-      if (c.nginxMode === 'per-handshake') abs(v.combined, `virtualServers.${v.name}.combined`);
-      else {
-        abs(v.cert, `virtualServers.${v.name}.cert`);
-        abs(v.key, `virtualServers.${v.name}.key`);
-      }
+      abs(v.cert, `virtualServers.${v.name}.cert`);
+      abs(v.key, `virtualServers.${v.name}.key`);
     }
   }
   const names = c.virtualServers.map((v) => v.name);

@@ -27,17 +27,13 @@ function driverFor(c: AgentConfig): SwapDriver {
   }
   return new NginxDriver({
     pidFile: c.pidFile!,
-    mode: c.nginxMode,
     virtualServers: Object.fromEntries(
       c.virtualServers.map((v) => {
         const l = parseHostPort(v.listen);
-        const files = {
-          ...(v.cert ? { certPath: v.cert } : {}),
-          ...(v.key ? { keyPath: v.key } : {}),
-          ...(v.combined ? { combinedPath: v.combined } : {}),
-          ...(v.fileOwner ? { fileOwner: v.fileOwner } : {}),
-        };
-        return [v.name, { ...files, host: l.host, port: l.port, servername: v.hosts[0]! }];
+        return [
+          v.name,
+          { certPath: v.cert!, keyPath: v.key!, host: l.host, port: l.port, servername: v.hosts[0]! },
+        ];
       }),
     ),
   });

@@ -57,12 +57,16 @@ export class SenderClient {
     return encodeCertificatesPem(store.entries.map((e) => e.cert.der));
   }
 
+  /**
+   * One request on a new connection. A success counts by when its TCP connection opened (its
+   * ClientHello follows at once); a failure counts by when it happened — a handshake refused because
+   * of the new certificate can only fail after the server chose that certificate, at or after T.
+   */
   private one(): Promise<void> {
-    const startedAt = Date.now();
-    const after = startedAt >= this.o.exchangeAt;
     return this.anchors().then(
       (ca) =>
         new Promise<void>((resolve) => {
+          let connectedAt = Date.now();
           const req = https.request(
             {
               host: this.o.host,
@@ -82,20 +86,22 @@ export class SenderClient {
               }
               res.resume();
               res.on('end', () => {
+                const after = connectedAt >= this.o.exchangeAt;
                 if (res.statusCode === 200) this.count(after, true);
                 else this.count(after, false, `HTTP ${res.statusCode}`);
                 resolve();
               });
             },
           );
+          req.on('socket', (socket) => socket.once('connect', () => (connectedAt = Date.now())));
           req.on('error', (e: NodeJS.ErrnoException) => {
-            this.count(after, false, e.code ?? e.message);
+            this.count(Date.now() >= this.o.exchangeAt, false, e.code ?? e.message);
             resolve();
           });
           req.on('timeout', () => req.destroy(new Error('timeout')));
           req.end();
         }),
-      (e: Error) => this.count(after, false, `truststore: ${e.message}`),
+      (e: Error) => this.count(Date.now() >= this.o.exchangeAt, false, `truststore: ${e.message}`),
     );
   }
 

@@ -11,8 +11,6 @@ export interface NginxProcess {
   pidFile: string;
   certPath: string;
   keyPath: string;
-  /** per-handshake mode: the one file both directives read on every handshake. */
-  combinedPath: string;
   stop(): Promise<void>;
 }
 
@@ -22,17 +20,10 @@ export async function startNginx(p: {
   port: number;
   backendPort: number;
   serverName: string;
-  /** `per-handshake`: certificate and key from one file named through a variable (read per handshake). */
-  mode?: 'reload' | 'per-handshake';
 }): Promise<NginxProcess> {
   const certPath = join(p.dir, 'tls.crt');
   const keyPath = join(p.dir, 'tls.key');
   const pidFile = join(p.dir, 'nginx.pid');
-  const combinedPath = join(p.dir, 'vs1.pem');
-  const perHandshake = p.mode === 'per-handshake';
-  const certLines = perHandshake
-    ? `ssl_certificate $vs1_pem;\n    ssl_certificate_key $vs1_pem;`
-    : `ssl_certificate ${certPath};\n    ssl_certificate_key ${keyPath};`;
   mkdirSync(join(p.dir, 'tmp'), { recursive: true });
   const conf = join(p.dir, 'nginx.conf');
   const t = join(p.dir, 'tmp');
@@ -46,11 +37,11 @@ http {
   access_log off;
   client_body_temp_path ${t}/body; proxy_temp_path ${t}/proxy; fastcgi_temp_path ${t}/fcgi;
   uwsgi_temp_path ${t}/uwsgi; scgi_temp_path ${t}/scgi;
-  map $ssl_server_name $vs1_pem { default ${combinedPath}; }
   server {
     listen 127.0.0.1:${p.port} ssl;
     server_name ${p.serverName};
-    ${certLines}
+    ssl_certificate ${certPath};
+    ssl_certificate_key ${keyPath};
     location / { proxy_pass http://127.0.0.1:${p.backendPort}; }
   }
 }
@@ -73,7 +64,6 @@ http {
     pidFile,
     certPath,
     keyPath,
-    combinedPath,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGQUIT');
