@@ -5,17 +5,19 @@
  * as the API serves them, and the peak RSS. BENCH_TENANTS / BENCH_SENDERS / BENCH_BACKENDS override.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import pg from 'pg';
 import type { Principal } from '../src/access/roles.js';
 import { FailureLimiter } from '../src/coordinator/rate-limit.js';
 import { announceRenewal } from '../src/coordinator/renewal/announce.js';
-import { loadFacts } from '../src/coordinator/renewal/model.js';
 import { planRenewal } from '../src/coordinator/renewal/plan.js';
 import type { RenewalEnv } from '../src/coordinator/renewal/ports.js';
 import { startRenewalRuntime } from '../src/coordinator/renewal/runtime.js';
-import { publicStatus, renewalDetail, summaryOf } from '../src/coordinator/renewal/views.js';
+import { listRenewalSummaries, publicStatus, renewalDetail } from '../src/coordinator/renewal/views.js';
 import { createCa } from '../src/pki/authority.js';
 import { issueCredential } from '../src/pki/credential.js';
 import { encodeCertificatesPem } from '../src/pki/formats/pem.js';
@@ -176,6 +178,12 @@ async function run(name: string, config: StoreConfig) {
     exchangeAt: new Date(Date.now() + 3_600_000).toISOString(),
     rollbackWindow: '1h',
   });
+  const tenantAdmin: Principal = {
+    userId: 'usr_ten_0',
+    name: 'admin-ten_0',
+    organisation: 'Org0',
+    bindings: [{ role: 'tenant-admin', scopeId: 'ten_0' }],
+  };
   const a0 = performance.now();
   await announceRenewal(renv, admin, id);
   const fanOutMs = performance.now() - a0;
@@ -206,15 +214,11 @@ async function run(name: string, config: StoreConfig) {
     xs.sort((x, y) => x - y);
     return { median: xs[Math.floor(n / 2)]!, p95: xs[Math.floor(n * 0.95)]! };
   };
-  const summary = await time(async () => summaryOf(renv, await loadFacts(store, id), admin));
+  // What GET /api/v1/renewals serves (one renewal here), for the lb-admin and for one tenant admin.
+  const summary = await time(() => listRenewalSummaries(renv, admin));
+  const tenantSummary = await time(() => listRenewalSummaries(renv, tenantAdmin));
   const status = await time(() => publicStatus(renv, id));
   const detail = await time(() => renewalDetail(renv, admin, id), 5);
-  const tenantAdmin: Principal = {
-    userId: 'usr_ten_0',
-    name: 'admin-ten_0',
-    organisation: 'Org0',
-    bindings: [{ role: 'tenant-admin', scopeId: 'ten_0' }],
-  };
   const scoped = await time(() => renewalDetail(renv, tenantAdmin, id), 5);
   await rt.stop();
   await store.close();
@@ -225,7 +229,9 @@ async function run(name: string, config: StoreConfig) {
   console.log(
     `  announce + auto-forward fan-out to the outbox: ${(fanOutMs / 1000).toFixed(2)} s — ${outbox} notifications, ${links} personal links`,
   );
-  console.log(`  status summary (counts per readiness state): ${f(summary)}`);
+  console.log(
+    `  status summary (GET /renewals: counts per readiness state): lb-admin ${f(summary)}, one tenant admin ${f(tenantSummary)}`,
+  );
   console.log(`  public status.json: ${f(status)}`);
   console.log(
     `  detail, lb-admin (first 1000 senders): ${f(detail)}; detail, one tenant admin: ${f(scoped)}`,
@@ -234,7 +240,15 @@ async function run(name: string, config: StoreConfig) {
 }
 
 const backends = (process.env.BENCH_BACKENDS ?? 'sqlite,postgres').split(',');
-if (backends.includes('sqlite')) await run('SQLite', { kind: 'sqlite', file: ':memory:' });
+if (backends.includes('sqlite')) {
+  // A file, as the server keeps it (an in-memory database would count the whole store as RSS).
+  const dir = mkdtempSync(join(tmpdir(), 'rollover-bench-'));
+  try {
+    await run('SQLite', { kind: 'sqlite', file: join(dir, 'rollover.db') });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 if (backends.includes('postgres')) {
   const schema = `rollover_bench_${randomBytes(4).toString('hex')}`;
   try {

@@ -21,11 +21,21 @@ export async function notifySenders(
   tx: Store,
   env: RenewalEnv,
   f: RenewalFacts,
-  senderIds: readonly string[],
-  opts: { message?: string | undefined; keyPrefix: string; reminder?: boolean },
+  /** Sender ids, or the rows (id and contacts) when the caller has read them already. */
+  senders: readonly string[] | ReadonlyArray<{ id: string; contacts: string }>,
+  opts: {
+    message?: string | undefined;
+    keyPrefix: string;
+    reminder?: boolean;
+    /** True when these senders have no link for this renewal yet (their tenant's first forward). */
+    fresh?: boolean;
+  },
 ): Promise<void> {
-  if (senderIds.length === 0) return;
-  const links = await issueLinks(tx, env, f.r.id, senderIds);
+  if (senders.length === 0) return;
+  const given =
+    typeof senders[0] === 'string' ? undefined : (senders as ReadonlyArray<{ id: string; contacts: string }>);
+  const senderIds = given ? given.map((x) => x.id) : (senders as readonly string[]);
+  const links = await issueLinks(tx, env, f.r.id, senderIds, opts.fresh ?? false);
   const seq = Number(f.r.sequence);
   const subject = `${opts.reminder ? '[reminder] ' : ''}Add the new root for ${f.vss[0]!.name} before ${f.r.exchange_at}`;
   const admins = new Map<string, string[]>();
@@ -33,11 +43,13 @@ export async function notifySenders(
     admins.set(h.scopeId, [...(admins.get(h.scopeId) ?? []), h.userId]);
   const items: OutboxItem[] = [];
   for (let i = 0; i < senderIds.length; i += 1000) {
-    const rows = await tx.db
-      .selectFrom('senders')
-      .select(['id', 'contacts'])
-      .where('id', 'in', senderIds.slice(i, i + 1000))
-      .execute();
+    const rows =
+      given?.slice(i, i + 1000) ??
+      (await tx.db
+        .selectFrom('senders')
+        .select(['id', 'contacts'])
+        .where('id', 'in', senderIds.slice(i, i + 1000))
+        .execute());
     for (const s of rows) {
       const body = {
         t: 'sender-notice' as const,
@@ -115,12 +127,16 @@ export async function forwardTenants(
       .execute();
     const senders = await tx.db
       .selectFrom('senders')
-      .select('id')
+      .select(['id', 'contacts'])
       .where('tenant_id', 'in', ts)
       .orderBy('id')
       .execute();
     const ids = senders.map((s) => s.id);
-    await notifySenders(tx, env, f, ids, { message, keyPrefix: `fwd:${f.r.id}:${Number(f.r.sequence)}` });
+    await notifySenders(tx, env, f, senders, {
+      fresh: true,
+      message,
+      keyPrefix: `fwd:${f.r.id}:${Number(f.r.sequence)}`,
+    });
     for (let j = 0; !notifiedAlready && j < ids.length; j += 1000) {
       const r = await tx.db
         .updateTable('readiness')

@@ -8,6 +8,7 @@ import { fail } from '../../shared/errors.js';
 import { newId } from '../../store/ids.js';
 import type { Row, Store } from '../../store/store.js';
 import { hashSecret } from '../secrets.js';
+import { bulkInsert } from './bulk.js';
 import type { RenewalEnv } from './ports.js';
 import { linkKey } from './sealing.js';
 
@@ -31,37 +32,49 @@ export async function issueLinks(
   env: RenewalEnv,
   renewalId: string,
   senderIds: readonly string[],
+  /** True when the senders have no link for this renewal yet: nothing to revoke. */
+  fresh = false,
 ): Promise<Map<string, string>> {
   const now = env.clock.now();
   const out = new Map<string, string>();
+  const key = linkKey(tx);
+  // A first forward has nothing to revoke: skip updates that would find nothing.
+  const any = !fresh;
+  const rows = [];
   for (let i = 0; i < senderIds.length; i += 1000) {
     const chunk = senderIds.slice(i, i + 1000);
-    await tx.db
-      .updateTable('sender_links')
-      .set({ revoked_at: new Date(now).toISOString() })
-      .where('renewal_id', '=', renewalId)
-      .where('sender_id', 'in', chunk)
-      .where('revoked_at', 'is', null)
-      .execute();
-    const rows = chunk.map((sid) => {
+    if (any) {
+      await tx.db
+        .updateTable('sender_links')
+        .set({ revoked_at: new Date(now).toISOString() })
+        .where('renewal_id', '=', renewalId)
+        .where('sender_id', 'in', chunk)
+        .where('revoked_at', 'is', null)
+        .execute();
+    }
+    for (const sid of chunk) {
       const id = newId('lnk');
       out.set(sid, id);
-      return {
+      rows.push({
         id,
         renewal_id: renewalId,
         sender_id: sid,
-        token_hash: hashSecret(linkToken(tx, id)),
+        token_hash: hashSecret(`rlk_${id}.${createHmac('sha256', key).update(id).digest('base64url')}`),
         created_at: new Date(now).toISOString(),
         expires_at: new Date(now + env.renewal.linkTtlMs).toISOString(),
         revoked_at: null,
-      };
-    });
-    for (let j = 0; j < rows.length; j += 1000)
-      await tx.db
-        .insertInto('sender_links')
-        .values(rows.slice(j, j + 1000))
-        .execute();
+      });
+    }
   }
+  await bulkInsert(tx, 'sender_links', rows, {
+    id: 'text',
+    renewal_id: 'text',
+    sender_id: 'text',
+    token_hash: 'text',
+    created_at: 'text',
+    expires_at: 'text',
+    revoked_at: 'text',
+  });
   return out;
 }
 

@@ -16,6 +16,7 @@ import {
 import { readOneCertificate } from '../../pki/certificate.js';
 import { newId } from '../../store/ids.js';
 import type { Row, Store } from '../../store/store.js';
+import { bulkInsert } from './bulk.js';
 import { linkToken, linkUrl } from './links.js';
 import { loadFacts, type RenewalFacts } from './model.js';
 import type { RenewalEnv } from './ports.js';
@@ -67,13 +68,27 @@ export async function enqueue(tx: Store, env: RenewalEnv, items: readonly Outbox
     idempotency_key: i.key,
     renewal_id: i.renewalId,
   }));
-  for (let j = 0; j < rows.length; j += 2000) {
-    await tx.db
-      .insertInto('notifications')
-      .values(rows.slice(j, j + 2000))
-      .onConflict((oc) => oc.column('idempotency_key').doNothing())
-      .execute();
-  }
+  await bulkInsert(
+    tx,
+    'notifications',
+    rows,
+    {
+      id: 'text',
+      channel: 'text',
+      recipient: 'text',
+      subject: 'text',
+      body: 'text',
+      state: 'text',
+      attempts: 'integer',
+      next_attempt_at: 'text',
+      last_error: 'text',
+      created_at: 'text',
+      delivered_at: 'text',
+      idempotency_key: 'text',
+      renewal_id: 'text',
+    },
+    'idempotency_key',
+  );
 }
 
 /** The message facts of a renewal. */
