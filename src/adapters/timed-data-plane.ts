@@ -1,15 +1,9 @@
 import type { Logger } from 'pino';
-import {
-  type CredentialRecord,
-  credentialFromPems,
-  publicFacts,
-  recordFromCredential,
-} from '../lb/credential-record.js';
+import { type CredentialRecord, checkedStageRecord, publicFacts } from '../lb/credential-record.js';
 import type { DataPlane, DataPlaneStatus, StageRequest, VirtualServerStatus } from '../lb/data-plane.js';
 import type { Slot } from '../lb/slot.js';
 import * as slots from '../lb/slot.js';
 import { type LbState, readState, writeState } from '../lb/state-store.js';
-import { assertCredential } from '../pki/checks.js';
 import { fail } from '../shared/errors.js';
 import type { Clock } from '../shared/time.js';
 import { atInstant, type Scheduled } from './at-instant.js';
@@ -196,18 +190,7 @@ export class TimedDataPlane implements DataPlane {
   }
 
   async stage(name: string, req: StageRequest): Promise<VirtualServerStatus> {
-    const vs = this.vs(name);
-    if (Number.isNaN(req.activateAt.getTime())) fail('BAD_TIME', 'activateAt is not a valid instant');
-    const cred = credentialFromPems(req);
-    assertCredential({
-      key: cred.key,
-      chain: cred.chain,
-      root: cred.root,
-      hosts: vs.hosts,
-      validAt: req.activateAt,
-      validForMs: req.validForMs ?? 0,
-    });
-    const record = recordFromCredential(cred);
+    const { record } = checkedStageRecord(this.vs(name).hosts, req);
     await this.change(name, async (s, now) => {
       if (s.staged) await this.o.driver.abort(name);
       return slots.stage(s, record, req.activateAt.getTime(), now);

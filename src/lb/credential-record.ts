@@ -5,6 +5,7 @@
  */
 
 import { readCertificates, readOneCertificate } from '../pki/certificate.js';
+import { assertCredential, type CheckResult } from '../pki/checks.js';
 import type { Credential } from '../pki/credential.js';
 import { encodeCertificatesPem } from '../pki/formats/pem.js';
 import { dn } from '../pki/inspect.js';
@@ -64,4 +65,26 @@ export function publicFacts(r: CredentialRecord): Omit<CredentialRecord, 'keyPem
     rootSha256: r.rootSha256,
     keyAlgorithm: r.keyAlgorithm,
   };
+}
+
+/**
+ * Checks a credential to be staged for a virtual server's hosts at T (and for `validForMs` after it)
+ * and returns it as a record; throws the first failing check. Every kind of data plane stages
+ * through this, so none can be handed a credential the PKI core would refuse.
+ */
+export function checkedStageRecord(
+  hosts: string[],
+  req: { keyPem: string; certPem: string; rootPem: string; activateAt: Date; validForMs?: number },
+): { record: CredentialRecord; checks: CheckResult[] } {
+  if (Number.isNaN(req.activateAt.getTime())) fail('BAD_TIME', 'activateAt is not a valid instant');
+  const cred = credentialFromPems(req);
+  const checks = assertCredential({
+    key: cred.key,
+    chain: cred.chain,
+    root: cred.root,
+    hosts,
+    validAt: req.activateAt,
+    validForMs: req.validForMs ?? 0,
+  });
+  return { record: recordFromCredential(cred), checks };
 }

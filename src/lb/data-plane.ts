@@ -5,18 +5,13 @@
  * cluster worker) before it is acknowledged. Serving never waits on this: each handshake compares
  * its own arrival time with T.
  */
-import { assertCredential, type CheckResult } from '../pki/checks.js';
+import type { CheckResult } from '../pki/checks.js';
 import { fail } from '../shared/errors.js';
 import type { Clock } from '../shared/time.js';
 import { formatHostPort, type HostPort } from './address.js';
 import type { LbConfig, VirtualServerConfig } from './config.js';
 import { buildSecureContext } from './context-slot.js';
-import {
-  type CredentialRecord,
-  credentialFromPems,
-  publicFacts,
-  recordFromCredential,
-} from './credential-record.js';
+import { type CredentialRecord, checkedStageRecord, publicFacts } from './credential-record.js';
 import type { Slot } from './slot.js';
 import * as slots from './slot.js';
 import { type LbState, writeState } from './state-store.js';
@@ -160,18 +155,7 @@ export class NodeDataPlane implements DataPlane {
 
   /** Checks a credential for this virtual server at T; throws the first failing check. */
   checkStage(name: string, req: StageRequest): { record: CredentialRecord; checks: CheckResult[] } {
-    const vs = this.vs(name);
-    if (Number.isNaN(req.activateAt.getTime())) fail('BAD_TIME', 'activateAt is not a valid instant');
-    const cred = credentialFromPems(req);
-    const checks = assertCredential({
-      key: cred.key,
-      chain: cred.chain,
-      root: cred.root,
-      hosts: vs.hosts,
-      validAt: req.activateAt,
-      validForMs: req.validForMs ?? 0,
-    });
-    const record = recordFromCredential(cred);
+    const { record, checks } = checkedStageRecord(this.vs(name).hosts, req);
     try {
       buildSecureContext(record);
     } catch (e) {
