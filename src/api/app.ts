@@ -141,7 +141,6 @@ export function buildApi(env: CoordinatorEnv, ports: ApiPorts = {}): ApiApp {
   });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
-  // Before the inventory routes: the workflow's GET /renewals answers instead of the read-only one.
   if (ports.renewal) {
     // The same object, so publicUrl set after listening is seen by the workflow too.
     const renewalEnv = Object.assign(env, { renewal: ports.renewal }) as RenewalEnv;
@@ -152,7 +151,7 @@ export function buildApi(env: CoordinatorEnv, ports: ApiPorts = {}): ApiApp {
     registerJwksRoute(app, renewalEnv);
   }
   registerPeopleRoutes(app, env);
-  registerInventoryRoutes(app, env);
+  registerInventoryRoutes(app, env, { renewals: !ports.renewal });
   registerVsCredentialRoutes(app, env);
   registerSignInLinkRoutes(app, env);
   registerNodeSyncRoutes(app, env);

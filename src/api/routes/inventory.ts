@@ -22,8 +22,12 @@ import {
   VsCreate,
 } from '../schemas.js';
 
-/** Registers the inventory routes. */
-export function registerInventoryRoutes(app: ApiApp, env: CoordinatorEnv): void {
+/** Registers the inventory routes (the read-only renewal routes unless `renewals` is false). */
+export function registerInventoryRoutes(
+  app: ApiApp,
+  env: CoordinatorEnv,
+  opts: { renewals?: boolean } = {},
+): void {
   const P = '/api/v1';
   // load balancers
   op(
@@ -248,7 +252,8 @@ export function registerInventoryRoutes(app: ApiApp, env: CoordinatorEnv): void 
     },
     async (c, i) => await inv.removeSender(env, c.var.principal, i.params.id),
   );
-  // renewals (read; the workflow routes come with the renewal issue)
+  // renewals (read; the workflow's routes replace these when the renewal ports are wired)
+  if (opts.renewals === false) return;
   op(
     app,
     {
