@@ -2,13 +2,16 @@
  * `npm run bench:renewal`: one renewal over 10 000 tenants and 100 000 senders (every tenant with
  * auto-forward, so the announcement fans out to every sender in one go), on SQLite and PostgreSQL.
  * Measures the announce + forward fan-out written to the outbox, the status summary and the detail
- * as the API serves them, and the peak RSS. BENCH_TENANTS / BENCH_SENDERS / BENCH_BACKENDS override.
+ * as the API serves them, and each back-end's peak RSS (one child process per back-end).
+ * BENCH_TENANTS / BENCH_SENDERS / BENCH_BACKENDS (sqlite,postgres) override.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import pg from 'pg';
 import type { Principal } from '../src/access/roles.js';
@@ -30,11 +33,6 @@ import { Store } from '../src/store/store.js';
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 10_000);
 const SENDERS = Number(process.env.BENCH_SENDERS ?? 100_000);
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-let peakRss = 0;
-const sampler = setInterval(() => {
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
-}, 20);
 
 async function credential(ca: Awaited<ReturnType<typeof createCa>>, now: Date) {
   const c = await issueCredential({ ca, keyType: 'ec-p256', hosts: ['bench.test'], days: 90, now });
@@ -236,29 +234,37 @@ async function run(name: string, config: StoreConfig) {
   console.log(
     `  detail, lb-admin (first 1000 senders): ${f(detail)}; detail, one tenant admin: ${f(scoped)}`,
   );
-  console.log(`  peak RSS so far: ${(peakRss / 1048576).toFixed(0)} MB`);
 }
 
-const backends = (process.env.BENCH_BACKENDS ?? 'sqlite,postgres').split(',');
-if (backends.includes('sqlite')) {
-  // A file, as the server keeps it (an in-memory database would count the whole store as RSS).
-  const dir = mkdtempSync(join(tmpdir(), 'rollover-bench-'));
-  try {
-    await run('SQLite', { kind: 'sqlite', file: join(dir, 'rollover.db') });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+const only = process.env.BENCH_BACKEND;
+if (!only) {
+  // One child process per back-end, so each one's peak RSS is its own.
+  for (const b of (process.env.BENCH_BACKENDS ?? 'sqlite,postgres').split(',')) {
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url)], {
+      env: { ...process.env, BENCH_BACKEND: b },
+      stdio: 'inherit',
+    });
+    if (r.status !== 0) process.exitCode = 1;
   }
-}
-if (backends.includes('postgres')) {
-  const schema = `rollover_bench_${randomBytes(4).toString('hex')}`;
-  try {
-    await run('PostgreSQL', { kind: 'postgres', url: PG_URL, schema });
-  } finally {
-    const c = new pg.Client({ connectionString: PG_URL });
-    await c.connect();
-    await c.query(`drop schema if exists ${schema} cascade`);
-    await c.end();
+} else {
+  if (only === 'sqlite') {
+    // A file, as the server keeps it (an in-memory database would count the whole store as RSS).
+    const dir = mkdtempSync(join(tmpdir(), 'rollover-bench-'));
+    try {
+      await run('SQLite', { kind: 'sqlite', file: join(dir, 'rollover.db') });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } else {
+    const schema = `rollover_bench_${randomBytes(4).toString('hex')}`;
+    try {
+      await run('PostgreSQL', { kind: 'postgres', url: PG_URL, schema });
+    } finally {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`drop schema if exists ${schema} cascade`);
+      await c.end();
+    }
   }
+  console.log(`  peak RSS of the process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 }
-clearInterval(sampler);
-console.log(`peak RSS: ${(peakRss / 1048576).toFixed(0)} MB`);
