@@ -7,7 +7,7 @@ import type { Principal } from '../../access/roles.js';
 import { renewalTimes } from '../../renewal/timing.js';
 import { fail } from '../../shared/errors.js';
 import { parseInstant } from '../../shared/time.js';
-import { forbidden } from '../env.js';
+import { forbidden, notFound } from '../env.js';
 import { armStaging, armTimers, notifyTenants } from './announce.js';
 import { notifySenders } from './forward.js';
 import { reschedule } from './jobs-store.js';
@@ -189,7 +189,7 @@ export async function rollbackRenewal(env: RenewalEnv, p: Principal, id: string)
 export async function completeRenewal(env: RenewalEnv, p: Principal, id: string) {
   lbAdmin(p, 'complete renewals');
   await env.store.transaction(async (tx) => {
-    const r = (await tx.get('renewals', id))!;
+    const r = (await tx.get('renewals', id)) ?? notFound('renewal', id);
     if (r.state === 'completed') return;
     await transition(tx, env, r, 'complete');
     const counts = await tx.db

@@ -10,6 +10,7 @@ import { fail } from '../../shared/errors.js';
 import { parseInstant } from '../../shared/time.js';
 import { newId } from '../../store/ids.js';
 import { forbidden, notFound } from '../env.js';
+import { issueFromCa } from './issue-from-ca.js';
 import { actorOf, addStep, FINISHED } from './model.js';
 import type { RenewalEnv } from './ports.js';
 
@@ -27,17 +28,14 @@ export interface PlanInput {
 export async function planRenewal(env: RenewalEnv, p: Principal, input: PlanInput): Promise<string> {
   if (!can(p, 'create', { kind: 'renewal', tenantIds: [], senderIds: [] })) forbidden('plan renewals');
   if (input.virtualServerIds.length === 0) fail('BAD_ARGUMENT', 'name at least one virtual server (--vs)');
-  if (input.issueFromCaId && !input.credentialId) {
-    fail(
-      'NOT_YET',
-      'issuing the credential from a CA in the coordinator (--issue-from) is not built yet: import one with --credential DIR',
-    );
-  }
-  if (!input.credentialId)
+  if (!input.credentialId && !input.issueFromCaId) {
     fail(
       'BAD_ARGUMENT',
       'give the new credential (--credential DIR) or a CA to issue it from (--issue-from)',
     );
+  }
+  if (input.credentialId && input.issueFromCaId)
+    fail('BAD_ARGUMENT', 'give --credential or --issue-from, not both');
   const exchangeAt = parseInstant(input.exchangeAt);
   const windowMs = parseDuration(input.rollbackWindow ?? '24h');
   const now = env.clock.now();
@@ -52,8 +50,41 @@ export async function planRenewal(env: RenewalEnv, p: Principal, input: PlanInpu
   for (const ref of [...new Set(input.virtualServerIds)]) {
     vss.push((await store.byIdOrName('virtual_servers', ref)) ?? notFound('virtual server', ref));
   }
-  const cred =
-    (await store.get('credentials', input.credentialId)) ?? notFound('credential', input.credentialId);
+  const vsIds = vss.map((v) => v.id);
+  const busy = await store.db
+    .selectFrom('renewals')
+    .leftJoin('renewal_virtual_servers', 'renewal_virtual_servers.renewal_id', 'renewals.id')
+    .select(['renewals.id', 'renewals.state'])
+    .where((eb) =>
+      eb.or([
+        eb('renewals.virtual_server_id', 'in', vsIds),
+        eb('renewal_virtual_servers.virtual_server_id', 'in', vsIds),
+      ]),
+    )
+    .execute();
+  const open = busy.find((b) => !FINISHED.has(b.state));
+  if (open)
+    fail(
+      'CONFLICT',
+      `renewal ${open.id} (${open.state}) is already under way on one of these virtual servers`,
+      { renewalId: open.id },
+    );
+  // Checked before anything is issued, so a refused plan leaves nothing behind.
+  for (const vs of vss) {
+    if (!vs.active_credential_id)
+      fail('CONFLICT', `virtual server ${vs.name} serves no credential yet: there is nothing to renew`);
+  }
+  const credentialId =
+    input.credentialId ??
+    (await issueFromCa(
+      env,
+      p,
+      input.issueFromCaId!,
+      vss.flatMap((v) => JSON.parse(v.hosts) as string[]),
+      exchangeAt,
+      windowMs,
+    ));
+  const cred = (await store.get('credentials', credentialId)) ?? notFound('credential', credentialId);
   const chain = readCertificates(cred.chain_pem);
   const root = readOneCertificate(cred.root_pem, 'root');
   const key = readPrivateKey((await store.privateKeyPem('credentials', cred.id))!);
@@ -84,25 +115,6 @@ export async function planRenewal(env: RenewalEnv, p: Principal, input: PlanInpu
     oldRoot = activeRoot;
     oldCredId ??= active.id;
   }
-  const vsIds = vss.map((v) => v.id);
-  const busy = await store.db
-    .selectFrom('renewals')
-    .leftJoin('renewal_virtual_servers', 'renewal_virtual_servers.renewal_id', 'renewals.id')
-    .select(['renewals.id', 'renewals.state'])
-    .where((eb) =>
-      eb.or([
-        eb('renewals.virtual_server_id', 'in', vsIds),
-        eb('renewal_virtual_servers.virtual_server_id', 'in', vsIds),
-      ]),
-    )
-    .execute();
-  const open = busy.find((b) => !FINISHED.has(b.state));
-  if (open)
-    fail(
-      'CONFLICT',
-      `renewal ${open.id} (${open.state}) is already under way on one of these virtual servers`,
-      { renewalId: open.id },
-    );
   const id = newId('ren');
   const at = new Date(now).toISOString();
   await store.transaction(async (tx) => {
