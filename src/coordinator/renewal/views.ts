@@ -185,25 +185,21 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
     .where('renewal_id', '=', id)
     .where('tenant_id', 'in', f.tenants.length ? f.tenants.map((t) => t.id) : [''])
     .execute();
+  // The first 1000 senders for those who see all (ids from the unique index, in order, then their
+  // rows), else the caller's own; the counts cover everyone.
+  const firstIds = all
+    ? (
+        await env.store.db
+          .selectFrom('readiness')
+          .select('sender_id')
+          .where('renewal_id', '=', id)
+          .orderBy('sender_id')
+          .limit(1000)
+          .execute()
+      ).map((x) => x.sender_id)
+    : [];
   const senderRows = all
-    ? await env.store.db
-        .selectFrom('readiness')
-        .innerJoin('senders', 'senders.id', 'readiness.sender_id')
-        .select([
-          'senders.id',
-          'senders.name',
-          'senders.tenant_id',
-          'readiness.state',
-          'readiness.reason',
-          'readiness.updated_at',
-          'readiness.failures_after_t',
-        ])
-        .where('readiness.renewal_id', '=', id)
-        // The unique (renewal_id, sender_id) index yields this order: no sort of 100 000 rows.
-        .orderBy('readiness.sender_id')
-        // The detail lists the first 1000 senders; the counts cover all of them.
-        .limit(1000)
-        .execute()
+    ? await scopedRows(env.store, id, [], firstIds, 1000)
     : await scopedRows(env.store, id, [...ts], [...ss], 1000);
   const nodeRows = await env.store.db
     .selectFrom('renewal_nodes')
@@ -372,7 +368,7 @@ export async function linkPage(env: RenewalEnv, link: Row<'sender_links'>) {
       newRootSha256: f.r.new_root_fingerprint,
       oldRootSha256: f.r.old_root_fingerprint,
     },
-    sender: { id: sender.id, name: sender.name },
+    sender: { id: sender.id, name: sender.name, truststoreKind: sender.truststore_kind },
     fingerprint: f.r.new_root_fingerprint,
     kitFiles: [...KIT_FILES],
     kitUrl: `${env.publicUrl}/api/v1/links/${token}/kit/`,
