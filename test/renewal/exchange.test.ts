@@ -97,6 +97,14 @@ for (const backend of BACKENDS) {
       // Rollback within the window.
       await rcli('rollback', id);
       const status = (await rcli('status', id, '--json')).json();
+      // The human form shows it per tenant and per sender.
+      const human = (await rcli('status', id)).stdout;
+      assert.match(human, /renewal .*: rolled-back/);
+      assert.match(
+        human,
+        /tenant tenant0 \(ten_[^)]+\)\s+forwarded|tenant tenant0 \(ten_[^)]+\)\s+not forwarded yet/,
+      );
+      assert.match(human, /s0-0\s+pending/);
       assert.equal(status.state, 'rolled-back');
       assert.equal(
         await observeLeaf({ host: '127.0.0.1', port: w.listenPort, servername: 'lb.test' }),

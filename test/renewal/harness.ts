@@ -182,13 +182,13 @@ export class Coordinator {
   }
 
   /** Calls the API; throws on an error status unless `expect` is given. */
-  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
   async call(
     method: string,
     path: string,
     body?: unknown,
     token = this.adminToken,
     expect?: number,
+    // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
   ): Promise<any> {
     const send = () =>
       fetch(`${this.url}${path}`, {

@@ -270,6 +270,7 @@ for (const backend of BACKENDS) {
       assert.equal(d.gate.decision, 'blocked');
       assert.deepEqual(d.gate.notReady, [senders[2].id]);
       await co.call('POST', `/api/v1/renewals/${id}/gate/override`, { reason: 's3 confirmed by phone' });
+      await co.restart();
 
       // Step 5: the exchange at T, verified on the node by a real handshake.
       await until(
