@@ -32,7 +32,7 @@ test('one scheduler leads on PostgreSQL; another takes over when the leader dies
       c.on('error', () => undefined);
       clients.push(c);
       return c as never;
-    });
+    }, config.schema);
   const a = new Scheduler(env, lock(), 50);
   const b = new Scheduler(env, lock(), 50);
   try {
