@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HaproxyDriver, haproxyPem } from '../src/adapters/haproxy/driver.js';
 import { NginxDriver } from '../src/adapters/nginx/driver.js';
+import { NginxTimeSwitchDriver } from '../src/adapters/nginx/time-switch.js';
 import { TimedDataPlane } from '../src/adapters/timed-data-plane.js';
 import { callControl } from '../src/lb/control-client.js';
 import { recordFromCredential } from '../src/lb/credential-record.js';
@@ -48,6 +49,8 @@ const stageReq = (c: Credential, at: number): StageRequest => ({
 async function run(name: string, port: number, stage: (at: number) => Promise<unknown>) {
   const at = Date.now() + LEAD_MS;
   await stage(at);
+  // A data plane that reloads when staged (nginx switching by time) settles before the load starts.
+  await new Promise((r) => setTimeout(r, 400));
   const [l, obs] = await Promise.all([
     httpsLoad({ port, servername: 'lb.test', ca, until: at + AFTER_MS, clients: CLIENTS }),
     observeHandshakes({
@@ -189,6 +192,36 @@ async function timed(name: string, dp: TimedDataPlane & DataPlane, port: number)
     prepareLeadMs: 1000,
   });
   results.push(await timed('nginx 1.22 (files + reload)', dp, n.port));
+  await n.stop();
+}
+
+// nginx switching by its own clock: staged (and reloaded) before the load, nothing happens at T.
+{
+  const ndir = join(dir, 'nginx-time');
+  const { chmodSync, mkdirSync } = await import('node:fs');
+  chmodSync(dir, 0o755);
+  mkdirSync(ndir);
+  const old = recordFromCredential(oldCred);
+  const n = await startNginx({
+    dir: ndir,
+    port: await freePort(),
+    backendPort: backend.port,
+    serverName: 'lb.test',
+    timeSwitch: { name: 'vs1', initial: old },
+  });
+  const dp = new TimedDataPlane({
+    driver: new NginxTimeSwitchDriver({
+      pidFile: n.pidFile,
+      virtualServers: {
+        vs1: { dir: ndir, fileOwner: '65534:65534', host: '127.0.0.1', port: n.port, servername: 'lb.test' },
+      },
+    }),
+    virtualServers: [{ name: 'vs1', hosts: ['lb.test'] }],
+    stateDir: join(dir, 'nginx-time-state'),
+    clock: systemClock,
+    initial: { vs1: old },
+  });
+  results.push(await timed('nginx 1.22 (switch by time)', dp, n.port));
   await n.stop();
 }
 

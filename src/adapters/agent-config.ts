@@ -13,9 +13,16 @@ const VirtualServer = z
     credential: z.string(),
     /** HAProxy: the absolute `crt` path of this frontend, exactly as in haproxy.cfg. */
     crt: z.string().optional(),
-    /** nginx: the absolute `ssl_certificate` and `ssl_certificate_key` paths. */
+    /** nginx (reload): the absolute `ssl_certificate` and `ssl_certificate_key` paths. */
     cert: z.string().optional(),
     key: z.string().optional(),
+    /** nginx (time): the directory of NAME.map and the per-credential files (see docs/adapters.md). */
+    dir: z.string().optional(),
+    /** nginx (time): `UID:GID` of nginx's worker user, which reads the key on every handshake. */
+    fileOwner: z
+      .string()
+      .regex(/^\d+(:\d+)?$/, 'UID:GID')
+      .optional(),
   })
   .strict();
 
@@ -29,6 +36,8 @@ export const AgentConfigSchema = z
     socket: z.string().optional(),
     /** nginx: the master's pid file. */
     pidFile: z.string().optional(),
+    /** nginx: `reload` (files renamed and a reload at T) or `time` (nginx switches by its clock at T). */
+    nginxMode: z.enum(['reload', 'time']).default('reload'),
     /** How long before T the agent prepares the swap. */
     prepareLeadMs: z.number().int().min(0).default(2000),
     virtualServers: z.array(VirtualServer).min(1),
@@ -55,8 +64,11 @@ export function resolveAgentConfig(raw: unknown, path: string): AgentConfig {
   } else {
     abs(c.pidFile, 'pidFile');
     for (const v of c.virtualServers) {
-      abs(v.cert, `virtualServers.${v.name}.cert`);
-      abs(v.key, `virtualServers.${v.name}.key`);
+      if (c.nginxMode === 'time') abs(v.dir, `virtualServers.${v.name}.dir`);
+      else {
+        abs(v.cert, `virtualServers.${v.name}.cert`);
+        abs(v.key, `virtualServers.${v.name}.key`);
+      }
     }
   }
   const names = c.virtualServers.map((v) => v.name);

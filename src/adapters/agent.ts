@@ -9,6 +9,7 @@ import type { AgentConfig } from './agent-config.js';
 import type { SwapDriver } from './driver.js';
 import { HaproxyDriver } from './haproxy/driver.js';
 import { NginxDriver } from './nginx/driver.js';
+import { NginxTimeSwitchDriver } from './nginx/time-switch.js';
 import { TimedDataPlane } from './timed-data-plane.js';
 
 /** A running agent beside a real HAProxy or nginx. */
@@ -25,16 +26,25 @@ function driverFor(c: AgentConfig): SwapDriver {
       crtPaths: Object.fromEntries(c.virtualServers.map((v) => [v.name, v.crt!])),
     });
   }
+  const at = (v: AgentConfig['virtualServers'][number]) => {
+    const l = parseHostPort(v.listen);
+    return { host: l.host, port: l.port, servername: v.hosts[0]! };
+  };
+  if (c.nginxMode === 'time') {
+    return new NginxTimeSwitchDriver({
+      pidFile: c.pidFile!,
+      virtualServers: Object.fromEntries(
+        c.virtualServers.map((v) => [
+          v.name,
+          { dir: v.dir!, ...(v.fileOwner ? { fileOwner: v.fileOwner } : {}), ...at(v) },
+        ]),
+      ),
+    });
+  }
   return new NginxDriver({
     pidFile: c.pidFile!,
     virtualServers: Object.fromEntries(
-      c.virtualServers.map((v) => {
-        const l = parseHostPort(v.listen);
-        return [
-          v.name,
-          { certPath: v.cert!, keyPath: v.key!, host: l.host, port: l.port, servername: v.hosts[0]! },
-        ];
-      }),
+      c.virtualServers.map((v) => [v.name, { certPath: v.cert!, keyPath: v.key!, ...at(v) }]),
     ),
   });
 }

@@ -72,9 +72,20 @@ export class TimedDataPlane implements DataPlane {
       } else {
         const observed = await this.o.driver.served(vs.name, this.known(vs.name)).catch(() => undefined);
         if (observed !== slot.active.sha256) await this.o.driver.apply(vs.name, slot.active);
+        await this.prepareAtStage(vs.name);
         this.arm(vs.name);
       }
     }
+  }
+
+  /** For a data plane that switches by itself at T: prepare it now, before staging is acknowledged. */
+  private async prepareAtStage(name: string): Promise<void> {
+    const s = this.slot(name);
+    if (!this.o.driver.prepareAtStage || !s.staged) return;
+    await this.o.driver.prepare(name, s.staged.credential, {
+      activateAt: s.staged.activateAt,
+      current: s.active,
+    });
   }
 
   /** Cancels every timer. */
@@ -130,14 +141,21 @@ export class TimedDataPlane implements DataPlane {
       return;
     }
     const lead = this.o.prepareLeadMs ?? 2000;
+    const current = this.slot(name).active;
+    // A data plane that switches by itself at T was prepared when the credential was staged.
+    const prepare = this.o.driver.prepareAtStage
+      ? []
+      : [
+          atInstant(this.o.clock, staged.activateAt - lead, () => {
+            this.o.driver
+              .prepare(name, staged.credential, { activateAt: staged.activateAt, current })
+              .catch((e) =>
+                this.o.log?.warn({ err: e, vs: name }, 'prepare failed; the swap at T will do it all'),
+              );
+          }),
+        ];
     this.timers.set(name, [
-      atInstant(this.o.clock, staged.activateAt - lead, () => {
-        this.o.driver
-          .prepare(name, staged.credential)
-          .catch((e) =>
-            this.o.log?.warn({ err: e, vs: name }, 'prepare failed; the swap at T will do it all'),
-          );
-      }),
+      ...prepare,
       atInstant(this.o.clock, staged.activateAt, () => {
         this.swap(name, false).catch((e) => this.o.log?.error({ err: e, vs: name }, 'the swap at T failed'));
       }),
@@ -197,7 +215,10 @@ export class TimedDataPlane implements DataPlane {
     });
     const staged = this.slot(name).staged;
     if (staged && this.o.clock.now() >= staged.activateAt) await this.swap(name, false);
-    else this.arm(name);
+    else {
+      await this.prepareAtStage(name);
+      this.arm(name);
+    }
     return this.statusOf(name);
   }
 

@@ -110,3 +110,85 @@ describe('nginx adapter', () => {
     dp.close();
   });
 });
+
+describe('nginx adapter, switching by time', () => {
+  test('staged days ahead, nginx switches by its own clock at T: 0 failed requests under load, no overlap', async () => {
+    const { chmodSync, mkdirSync } = await import('node:fs');
+    const { NginxTimeSwitchDriver } = await import('../../src/adapters/nginx/time-switch.js');
+    const { httpsLoad } = await import('../kit/load.js');
+    const tsDir = join(dir, 'time-switch');
+    mkdirSync(tsDir);
+    // nginx's workers (user nobody) read the files on every handshake: the path must be reachable.
+    chmodSync(dir, 0o755);
+    const backend = await startBackend();
+    const n = await startNginx({
+      dir: tsDir,
+      port: await freePort(),
+      backendPort: backend.port,
+      serverName: 'lb.test',
+      timeSwitch: { name: 'vs1', initial: oldRec },
+    });
+    const dp = new TimedDataPlane({
+      driver: new NginxTimeSwitchDriver({
+        pidFile: n.pidFile,
+        virtualServers: {
+          vs1: {
+            dir: tsDir,
+            fileOwner: '65534:65534',
+            host: '127.0.0.1',
+            port: n.port,
+            servername: 'lb.test',
+          },
+        },
+      }),
+      virtualServers: [{ name: 'vs1', hosts: ['lb.test'] }],
+      stateDir: join(dir, 'state-ts'),
+      clock: systemClock,
+      initial: { vs1: oldRec },
+    });
+    await dp.start();
+    const at = Date.now() + 2000;
+    await dp.stage('vs1', {
+      keyPem: privateKeyToPem(newCred.key.keyObject),
+      certPem: encodeCertificatesPem(newCred.chain.map((x) => x.der)),
+      rootPem: encodeCertificatesPem([newCred.root.der]),
+      activateAt: new Date(at),
+    });
+    // Staging reloaded nginx (now, long before T in real life); the load starts once it has settled.
+    await new Promise((r) => setTimeout(r, 500));
+    const ca = [oldRec.rootPem, newRec.rootPem];
+    const [load, obs] = await Promise.all([
+      httpsLoad({ port: n.port, servername: 'lb.test', ca, until: at + 1500, clients: 4 }),
+      observeHandshakes({
+        host: '127.0.0.1',
+        port: n.port,
+        servername: 'lb.test',
+        until: at + 1500,
+        concurrency: 1,
+      }),
+    ]);
+    const f = exchangeFacts(obs, { at, oldSha: oldRec.sha256, newSha: newRec.sha256 });
+    assert.equal(load.failures, 0, load.errors.join('; '));
+    assert.ok(load.requests > 0);
+    assert.deepEqual(f.failures, []);
+    assert.deepEqual(f.newBeforeT, []);
+    assert.deepEqual(f.oldAfterFirstNew, [], 'a switch by time does not flip back and forth');
+    assert.ok(
+      obs.some((o) => o.doneAt < at && o.sha256 === oldRec.sha256),
+      'the old one before T',
+    );
+    assert.equal(
+      await observeLeaf({ host: '127.0.0.1', port: n.port, servername: 'lb.test' }),
+      newRec.sha256,
+    );
+    // A rollback is a map without a switch, and a reload.
+    const rolled = await dp.rollback('vs1');
+    assert.equal(rolled.active.sha256, oldRec.sha256);
+    assert.equal(
+      await observeLeaf({ host: '127.0.0.1', port: n.port, servername: 'lb.test' }),
+      oldRec.sha256,
+    );
+    dp.close();
+    await n.stop();
+  });
+});

@@ -107,13 +107,15 @@ describe('one virtual server on built-in, HAProxy and nginx nodes', () => {
       backendPort,
     });
     listens.haproxy = h.port;
-    writeFileSync(join(dir, 'nginx', 'tls.crt'), oldRec.certPem);
-    writeFileSync(join(dir, 'nginx', 'tls.key'), oldRec.keyPem, { mode: 0o600 });
+    // nginx switching by its own clock at T (`nginxMode: time`); its workers (user nobody) read the files.
+    const { chmodSync } = await import('node:fs');
+    chmodSync(dir, 0o755);
     const n = await startNginx({
       dir: join(dir, 'nginx'),
       port: await freePort(),
       backendPort,
       serverName: 'lb.test',
+      timeSwitch: { name: 'shop', initial: oldRec },
     });
     listens.nginx = n.port;
     const vsOf = (port: number, extra: Record<string, string>) => [
@@ -143,10 +145,10 @@ describe('one virtual server on built-in, HAProxy and nginx nodes', () => {
         resolveAgentConfig(
           {
             kind: 'nginx',
+            nginxMode: 'time',
             stateDir: join(dir, 'nginx-agent'),
             pidFile: n.pidFile,
-            prepareLeadMs: 500,
-            virtualServers: vsOf(n.port, { cert: n.certPath, key: n.keyPath }),
+            virtualServers: vsOf(n.port, { dir: join(dir, 'nginx'), fileOwner: '65534:65534' }),
           },
           'nginx',
         ),

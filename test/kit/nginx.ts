@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mapFile, NginxTimeSwitchDriver, slotVariable } from '../../src/adapters/nginx/time-switch.js';
 import { observeLeaf } from '../../src/adapters/observe.js';
+import type { CredentialRecord } from '../../src/lb/credential-record.js';
 import { onFileEnd } from './cleanup.js';
 import { waitFor } from './net.js';
 
@@ -20,11 +22,30 @@ export async function startNginx(p: {
   port: number;
   backendPort: number;
   serverName: string;
+  /**
+   * Switch by time (src/adapters/nginx/time-switch.ts): the files and map of virtual server `name`
+   * live in `dir`, starting with `initial`; nginx's workers (user nobody) read them.
+   */
+  timeSwitch?: { name: string; initial: CredentialRecord };
 }): Promise<NginxProcess> {
   const certPath = join(p.dir, 'tls.crt');
   const keyPath = join(p.dir, 'tls.key');
   const pidFile = join(p.dir, 'nginx.pid');
   mkdirSync(join(p.dir, 'tmp'), { recursive: true });
+  let tlsLines = `ssl_certificate ${certPath};\n    ssl_certificate_key ${keyPath};`;
+  let include = '';
+  if (p.timeSwitch) {
+    const { name, initial } = p.timeSwitch;
+    const slot = NginxTimeSwitchDriver.slot(initial);
+    chmodSync(p.dir, 0o755);
+    writeFileSync(join(p.dir, `${name}-${slot}.crt`), initial.certPem);
+    writeFileSync(join(p.dir, `${name}-${slot}.key`), initial.keyPem, { mode: 0o600 });
+    chownSync(join(p.dir, `${name}-${slot}.key`), 65534, 65534);
+    writeFileSync(join(p.dir, `${name}.map`), mapFile(name, slot));
+    include = `include ${join(p.dir, `${name}.map`)};`;
+    const v = `$${slotVariable(name)}`;
+    tlsLines = `ssl_certificate ${join(p.dir, `${name}-${v}.crt`)};\n    ssl_certificate_key ${join(p.dir, `${name}-${v}.key`)};`;
+  }
   const conf = join(p.dir, 'nginx.conf');
   const t = join(p.dir, 'tmp');
   writeFileSync(
@@ -37,11 +58,11 @@ http {
   access_log off;
   client_body_temp_path ${t}/body; proxy_temp_path ${t}/proxy; fastcgi_temp_path ${t}/fcgi;
   uwsgi_temp_path ${t}/uwsgi; scgi_temp_path ${t}/scgi;
+  ${include}
   server {
     listen 127.0.0.1:${p.port} ssl;
     server_name ${p.serverName};
-    ssl_certificate ${certPath};
-    ssl_certificate_key ${keyPath};
+    ${tlsLines}
     location / { proxy_pass http://127.0.0.1:${p.backendPort}; }
   }
 }
