@@ -212,6 +212,8 @@ for (const backend of BACKENDS) {
           : undefined,
       );
       const links = notices.map((m) => /rlk_[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/.exec(m.flat)![0]);
+      // The mail sends people to their personal page in the web UI, not to the JSON behind it.
+      for (const m of notices) assert.match(m.flat, /\/s\/rlk_[A-Za-z0-9_-]+\./);
 
       // Step 4: s1 (JKS) and s2 (PKCS#12) from the kit prove readiness against the preview listener; s3 keeps only the old root.
       const stores = [join(dir, 's1.jks'), join(dir, 's2.p12'), join(dir, 's3.pem')];

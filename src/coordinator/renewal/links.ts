@@ -23,7 +23,8 @@ export function linkToken(store: Store, linkId: string): string {
 
 /** The personal page URL for a link. */
 export function linkUrl(env: RenewalEnv, store: Store, linkId: string): string {
-  return `${env.publicUrl}/api/v1/links/${linkToken(store, linkId)}`;
+  // The personal page in the web UI (it reads /api/v1/links/{token}); the mail links people there.
+  return `${env.publicUrl}/s/${linkToken(store, linkId)}`;
 }
 
 /** Issues a new link for a sender, revoking the previous ones for this renewal. */
