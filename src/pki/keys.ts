@@ -114,7 +114,7 @@ export interface PrivateKeyHandle {
   info: KeyInfo;
 }
 
-const ENCRYPTED = /-----BEGIN ENCRYPTED PRIVATE KEY-----/;
+const ENCRYPTED = /-{5}BEGIN ENCRYPTED PRIVATE KEY-{5}/;
 
 /** True when a PEM private key is encrypted. */
 export function isEncryptedKeyPem(pem: string): boolean {
