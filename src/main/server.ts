@@ -12,7 +12,6 @@ import { buildApi } from '../api/app.js';
 import { bootstrapAdmin } from '../coordinator/bootstrap.js';
 import type { CoordinatorEnv } from '../coordinator/env.js';
 import { FailureLimiter } from '../coordinator/rate-limit.js';
-import { renewalSettingsFromEnv, startRenewalRuntime } from '../coordinator/renewal/runtime.js';
 import { exists, readFileChecked, writeFileAtomic } from '../files/atomic.js';
 import { fail } from '../shared/errors.js';
 import { type Clock, systemClock } from '../shared/time.js';
@@ -26,6 +25,7 @@ import {
 } from '../store/data-dir.js';
 import type { StoreConfig } from '../store/open.js';
 import { Store } from '../store/store.js';
+import { renewalSettingsFromEnv, startRenewalRuntime } from './renewal-runtime.js';
 
 /** Options of `rollover server`. */
 export interface ServerOptions {

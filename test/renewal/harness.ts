@@ -11,7 +11,7 @@ import { buildApi } from '../../src/api/app.js';
 import { bootstrapAdmin } from '../../src/coordinator/bootstrap.js';
 import type { CoordinatorEnv } from '../../src/coordinator/env.js';
 import { FailureLimiter } from '../../src/coordinator/rate-limit.js';
-import { type RenewalRuntime, startRenewalRuntime } from '../../src/coordinator/renewal/runtime.js';
+import { type RenewalRuntime, startRenewalRuntime } from '../../src/main/renewal-runtime.js';
 import { smtpMailSender } from '../../src/notify/mail.js';
 import type { TimingPolicy } from '../../src/renewal/timing.js';
 import { systemClock } from '../../src/shared/time.js';

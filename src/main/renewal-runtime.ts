@@ -3,19 +3,19 @@
  * tests that run a coordinator in-process), and reading its settings from the environment.
  */
 import pg from 'pg';
-import { observeLeaf } from '../../adapters/observe.js';
-import { type MailSender, smtpMailSender } from '../../notify/mail.js';
-import { postWebhook } from '../../notify/webhook.js';
-import { DEFAULT_TIMING, type TimingPolicy } from '../../renewal/timing.js';
-import { parseDuration } from '../../shared/duration.js';
-import { fail } from '../../shared/errors.js';
-import type { CoordinatorEnv } from '../env.js';
-import { routedNodeControl } from '../remote-nodes.js';
-import { loadAnnouncementKey } from './announcement-key.js';
-import { ChangeFeed } from './change-feed.js';
-import { httpNodeControl, type NodeControl } from './node-control.js';
-import type { RenewalEnv, RenewalPorts } from './ports.js';
-import { advisoryLock, type Leadership, Scheduler, singleProcess } from './scheduler.js';
+import { observeLeaf } from '../adapters/observe.js';
+import type { CoordinatorEnv } from '../coordinator/env.js';
+import { routedNodeControl } from '../coordinator/remote-nodes.js';
+import { loadAnnouncementKey } from '../coordinator/renewal/announcement-key.js';
+import { ChangeFeed } from '../coordinator/renewal/change-feed.js';
+import { httpNodeControl, type NodeControl } from '../coordinator/renewal/node-control.js';
+import type { RenewalEnv, RenewalPorts } from '../coordinator/renewal/ports.js';
+import { advisoryLock, type Leadership, Scheduler, singleProcess } from '../coordinator/renewal/scheduler.js';
+import { type MailSender, smtpMailSender } from '../notify/mail.js';
+import { postWebhook } from '../notify/webhook.js';
+import { DEFAULT_TIMING, type TimingPolicy } from '../renewal/timing.js';
+import { parseDuration } from '../shared/duration.js';
+import { fail } from '../shared/errors.js';
 
 /** Settings of the workflow. */
 export interface RenewalSettings {
