@@ -23,6 +23,7 @@ import { registerJwksRoute } from './routes/jwks.js';
 import { registerLinkRoutes } from './routes/links.js';
 import { registerNodeSyncRoutes } from './routes/node-sync.js';
 import { registerPeopleRoutes } from './routes/people.js';
+import { registerRenewalKitRoute } from './routes/renewal-kit.js';
 import { registerRenewalRoutes } from './routes/renewals.js';
 import { registerSignInLinkRoutes, SIGN_IN_LINK_REDEEM } from './routes/sign-in-links.js';
 import { registerVsCredentialRoutes } from './routes/vs-credential.js';
@@ -146,6 +147,7 @@ export function buildApi(env: CoordinatorEnv, ports: ApiPorts = {}): ApiApp {
     const renewalEnv = Object.assign(env, { renewal: ports.renewal }) as RenewalEnv;
     registerRenewalRoutes(app, renewalEnv);
     registerLinkRoutes(app, renewalEnv);
+    registerRenewalKitRoute(app, renewalEnv);
     registerEventRoutes(app, renewalEnv);
     registerExpiryRoutes(app, renewalEnv);
     registerJwksRoute(app, renewalEnv);

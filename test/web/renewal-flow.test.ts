@@ -123,6 +123,15 @@ test('a renewal runs end to end through the UI: plan, announce, forward, kit and
   await samTodo.locator('.pill', { hasText: 'notified' }).waitFor({ timeout: 10_000 });
   assert.equal(await sam.page.locator('article[data-sender="warehouse"]').count(), 0);
   assert.match((await samTodo.locator('.command code').textContent()) ?? '', /--truststore truststore\.jks/);
+  // The signed-in sender admin downloads the kit too (with its token), and its root is the new root.
+  const [samDownload] = await Promise.all([
+    sam.page.waitForEvent('download'),
+    samTodo.getByRole('button', { name: 'Download root.pem' }).click(),
+  ]);
+  const samSaved = `${tempDir('rollover-kit-')}/${samDownload.suggestedFilename()}`;
+  await samDownload.saveAs(samSaved);
+  const { readCertificates } = await import('../../src/pki/certificate.js');
+  assert.equal(readCertificates(await fs.readFile(samSaved))[0]!.sha256, world.newRoot.root.sha256);
   await sam.ctx.close();
 
   // --- Sender admin: the personal link, the kit, the confirmation -------------------------------

@@ -4,14 +4,12 @@
  */
 import { z } from '@hono/zod-openapi';
 import { SenderEvidenceSchema } from '../../api/contract/evidence.js';
-import { notFound } from '../../coordinator/env.js';
+import { kitFile } from '../../coordinator/renewal/kit-file.js';
 import { resolveLink } from '../../coordinator/renewal/links.js';
 import { loadFacts } from '../../coordinator/renewal/model.js';
 import type { RenewalEnv } from '../../coordinator/renewal/ports.js';
 import { acknowledge, recordEvidence } from '../../coordinator/renewal/readiness.js';
 import { linkPage } from '../../coordinator/renewal/views.js';
-import { readOneCertificate } from '../../pki/certificate.js';
-import { buildKit, DEFAULT_STORE_PASSWORD, KIT_FILES } from '../../pki/kit.js';
 import type { ApiApp } from '../app.js';
 import { problemFrom, problemResponse } from '../problem.js';
 import { op } from '../route.js';
@@ -70,22 +68,14 @@ export function registerLinkRoutes(app: ApiApp, env: RenewalEnv): void {
   app.get(`${P}/:token/kit/:file`, async (c) => {
     try {
       const link = await resolveLink(env, c.req.param('token'));
-      const file = c.req.param('file') as (typeof KIT_FILES)[number];
-      if (!(KIT_FILES as readonly string[]).includes(file)) notFound('kit file', file);
-      const f = await loadFacts(env.store, link.renewal_id, false);
-      const kit = await buildKit({
-        root: readOneCertificate(f.newCred.root_pem, 'root'),
-        ...(f.oldCred ? { oldRoot: readOneCertificate(f.oldCred.root_pem, 'root') } : {}),
-        password: DEFAULT_STORE_PASSWORD,
-        now: new Date(env.clock.now()),
-      });
-      const content = kit.files[file];
-      const type =
-        file.endsWith('.txt') || file.endsWith('.md') || file.endsWith('.pem')
-          ? 'text/plain; charset=utf-8'
-          : 'application/octet-stream';
-      return c.body(typeof content === 'string' ? content : Buffer.from(content), 200, {
-        'content-type': type,
+      const file = c.req.param('file');
+      const kit = await kitFile(
+        await loadFacts(env.store, link.renewal_id, false),
+        file,
+        new Date(env.clock.now()),
+      );
+      return c.body(typeof kit.content === 'string' ? kit.content : Buffer.from(kit.content), 200, {
+        'content-type': kit.contentType,
         'content-disposition': `attachment; filename="${file}"`,
       });
     } catch (e) {

@@ -1,13 +1,24 @@
 /**
- * A signed-in sender admin's page: for every renewal reaching its senders, what to do and by when.
- * Kit downloads and evidence upload go through the personal link from the mail; here the admin
- * confirms and sees the state.
+ * A signed-in sender admin's page: for every renewal reaching its senders, what to do and by when,
+ * the sender kit, confirmation and the state. Evidence upload goes through the personal link (or
+ * `rollover sender verify --report`).
  */
-import { get, post } from '../api/client.js';
+import { download, get, post } from '../api/client.js';
 import type { Me, RenewalDetail, RenewalSummary, Sender } from '../api/types.js';
 import { ErrorNote } from '../components/common.js';
 import { SenderTodo } from '../components/SenderTodo.js';
 import { useLive, useNow } from '../lib/live.js';
+
+/** The files of a sender kit (src/pki/kit.ts), served by GET /renewals/{id}/kit/{file}. */
+const KIT_FILES = [
+  'root.pem',
+  'root.cer',
+  'root.p7b',
+  'truststore.p12',
+  'truststore.jks',
+  'FINGERPRINTS.txt',
+  'INSTRUCTIONS.md',
+];
 
 const STORE_TYPE: Record<string, string> = {
   pem: 'ca-bundle.pem',
@@ -68,7 +79,10 @@ export function SenderPage({ me }: { me: Me }) {
                   r.safeRemovalAt !== null &&
                   Date.parse(r.safeRemovalAt) <= now
                 }
-                kit={[]}
+                kit={KIT_FILES.map((file) => ({
+                  file,
+                  onDownload: () => void download(`/renewals/${encodeURIComponent(r.id)}/kit/${file}`, file),
+                }))}
                 now={now}
                 onAck={async () => {
                   await post(`/renewals/${encodeURIComponent(r.id)}/ack`, { senderId: s.id });
