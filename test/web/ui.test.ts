@@ -227,7 +227,7 @@ test('a signed-in page listens to the server-sent event stream with its bearer t
   await ctx.close();
 });
 
-test('the LB admin plans a renewal with an uploaded credential; issuing from a CA says it is not built yet', async () => {
+test('the LB admin plans renewals with an uploaded credential and by issuing from a CA the coordinator holds', async () => {
   // A credential for the virtual server's host under the new root, as files a CA gave the admin.
   const cred = await mintCredential(world.newRoot, ['api.shop.test']);
   const dir = tempDir('rollover-upload-');
@@ -243,12 +243,6 @@ test('the LB admin plans a renewal with an uploaded credential; issuing from a C
   await page.goto(`${co.url}/lb/new?vs=${world.vsId}`);
   await page.getByRole('heading', { name: 'Start a renewal' }).waitFor();
   await page.getByLabel(/Exchange time T/).fill('2027-01-15T10:00:00');
-
-  // Issuing from a CA held by the coordinator: refused with the coordinator's own words.
-  await page.getByLabel('Issue from a CA').check();
-  await page.getByLabel(/^Issuing CA/).selectOption(ca.id);
-  await page.getByRole('button', { name: 'Plan the renewal' }).click();
-  await page.getByText(/not available yet on this coordinator \(issuing the credential/).waitFor();
 
   await page.getByLabel('Upload PEM files').check();
   await page.getByLabel('Name', { exact: true }).fill('shop-api-2027-uploaded');
@@ -266,6 +260,33 @@ test('the LB admin plans a renewal with an uploaded credential; issuing from a C
   assert.equal(creds.find((c) => c.name === 'shop-api-2027-uploaded')?.fingerprint, cred.chain[0]!.sha256);
   // The key went in sealed: no credential view shows it.
   assert.doesNotMatch(JSON.stringify(creds), /PRIVATE KEY/);
+
+  // Issuing from a CA held by the coordinator, for a second virtual server under the old root.
+  const vs2 = await co.api('POST', '/virtual-servers', {
+    name: 'shop-api-2',
+    lb: world.lbId,
+    hosts: ['api2.shop.test'],
+    listen: '127.0.0.1:8444',
+    backends: ['127.0.0.1:8080'],
+  });
+  const old2 = await mintCredential(world.oldRoot, ['api2.shop.test']);
+  const oc2 = await co.api('POST', '/credentials', {
+    name: 'shop-api-2-old',
+    chainPem: encodeCertificatesPem(old2.chain.map((x) => x.der)),
+    keyPem: privateKeyToPem(old2.key.keyObject),
+    rootPem: encodeCertificatesPem([old2.root.der]),
+  });
+  await co.api('POST', `/virtual-servers/${vs2.id}/credential`, { credentialId: oc2.id });
+  await page.goto(`${co.url}/lb/new?vs=${vs2.id}`);
+  await page.getByRole('heading', { name: 'Start a renewal' }).waitFor();
+  await page.getByLabel(/Exchange time T/).fill('2027-01-15T10:00:00');
+  await page.getByLabel('Issue from a CA').check();
+  await page.getByLabel(/^Issuing CA/).selectOption(ca.id);
+  await page.getByRole('button', { name: 'Plan the renewal' }).click();
+  await page.waitForURL((u) => u.pathname.startsWith('/renewals/') && !u.pathname.endsWith(id));
+  const issued = await co.api('GET', `/renewals/${decodeURIComponent(page.url().split('/').pop()!)}`);
+  assert.equal(issued.state, 'planned');
+  assert.equal(issued.newRootSha256, world.newRoot.root.sha256, 'issued under the CA the coordinator holds');
   assert.deepEqual(pageErrors(page), []);
   await ctx.close();
 });
