@@ -56,6 +56,9 @@ test('the LB admin postpones T, exchanges now and rolls back from the renewal pa
   });
   await co.api('POST', `/renewals/${planned.id}/announce`);
   const { ctx, page } = await newPage(browser);
+  // These steps wait on the scheduler and the node (re-staging after a postpone): on a busy two-core
+  // CI machine that can take longer than the kit's default.
+  page.setDefaultTimeout(45_000);
   page.on('dialog', (d) => void d.accept());
   await signInAs(page, co.url, world.users.lb, PASSWORD);
   await page.goto(`${co.url}/renewals/${planned.id}`);
@@ -110,6 +113,7 @@ test('a blocked gate shows why and lets the LB admin override it with a reason, 
   await co.api('POST', `/renewals/${planned.id}/announce`);
   // At phone width: the whole renewal page fits, wide tables scroll inside their own box.
   const { ctx, page } = await newPage(browser, 390);
+  page.setDefaultTimeout(45_000);
   await signInAs(page, co.url, world.users.lb, PASSWORD);
   await page.goto(`${co.url}/renewals/${planned.id}`);
   const gate = page.locator('[class*="gate-"]');
