@@ -1,6 +1,6 @@
-import { isIP } from 'node:net';
 import type { ErrorCode } from '../shared/errors.js';
 import { fail } from '../shared/errors.js';
+import { ipVersion } from '../shared/ip.js';
 import {
   type Cert,
   certKeyInfo,
@@ -97,7 +97,7 @@ export const CREDENTIAL_CHECKS: ReadonlyArray<{ name: string; code: ErrorCode; r
     code: 'HOST_NOT_COVERED',
     run: (c) => {
       const missing = c.hosts.filter((h) =>
-        isIP(h)
+        ipVersion(h)
           ? leaf(c).node.checkIP(h) === undefined
           : leaf(c).node.checkHost(h, { subject: 'never' }) === undefined,
       );

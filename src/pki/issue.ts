@@ -1,5 +1,5 @@
-import { isIP } from 'node:net';
 import { fail } from '../shared/errors.js';
+import { ipVersion } from '../shared/ip.js';
 import { BACKDATE_MS, type CaMaterial } from './authority.js';
 import { type Cert, parseCertificate, SERVER_AUTH } from './certificate.js';
 import { type KeyType, signingAlgorithm, signingKeyFrom } from './keys.js';
@@ -35,7 +35,7 @@ export function assertHostName(host: string): string {
 
 /** Validates an IP address SAN. */
 export function assertIp(ip: string): string {
-  if (isIP(ip.trim()) === 0) fail('BAD_ARGUMENT', `"${ip}" is not an IPv4 or IPv6 address`);
+  if (ipVersion(ip.trim()) === 0) fail('BAD_ARGUMENT', `"${ip}" is not an IPv4 or IPv6 address`);
   return ip.trim();
 }
 

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { isIP } from 'node:net';
+import { test } from 'node:test';
+import { ipVersion } from './ip.js';
+
+test('ipVersion agrees with node:net isIP on addresses and non-addresses', () => {
+  const samples = [
+    '127.0.0.1',
+    '0.0.0.0',
+    '255.255.255.255',
+    '256.0.0.1',
+    '1.2.3',
+    '01.2.3.4',
+    '1.2.3.4.5',
+    '::1',
+    '::',
+    'fe80::1',
+    '2001:db8::8a2e:370:7334',
+    '::ffff:192.0.2.1',
+    '1::2::3',
+    'gggg::1',
+    'lb.example.com',
+    '',
+    '12345::',
+    '[::1]',
+    'fe80::1%eth0',
+  ];
+  for (const s of samples) assert.equal(ipVersion(s), isIP(s), s);
+});
+
+test('an IPv6 zone id, which no certificate can carry, is not an address here', () => {
+  assert.equal(isIP('fe80::1%eth0'), 6);
+  assert.equal(ipVersion('fe80::1%eth0'), 0);
+});
