@@ -65,7 +65,8 @@ export async function startHaproxy(p: {
       await new Promise((r) => c.once('exit', r));
     },
   };
-  await proc.start();
+  // Registered before starting, so a HAProxy that never becomes ready is stopped too.
   onFileEnd(() => proc.stop());
+  await proc.start();
   return proc;
 }

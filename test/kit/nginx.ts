@@ -75,11 +75,6 @@ http {
   child.stderr?.on('data', (c) => {
     stderr += c;
   });
-  await waitFor(
-    async () =>
-      child.exitCode === null && (await observeLeaf({ host: '127.0.0.1', port: p.port, timeoutMs: 500 })),
-    `nginx to start (${stderr})`,
-  );
   const proc: NginxProcess = {
     port: p.port,
     pidFile,
@@ -91,6 +86,12 @@ http {
       await new Promise((r) => child.once('exit', r));
     },
   };
+  // Registered before waiting, so an nginx that never becomes ready is stopped too.
   onFileEnd(() => proc.stop());
+  await waitFor(
+    async () =>
+      child.exitCode === null && (await observeLeaf({ host: '127.0.0.1', port: p.port, timeoutMs: 500 })),
+    `nginx to start (${stderr})`,
+  );
   return proc;
 }
