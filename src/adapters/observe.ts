@@ -37,3 +37,20 @@ export function observeLeaf(p: {
     });
   });
 }
+
+/** Where a data plane's listener is, as drivers configure it. */
+export interface ObservedListener {
+  host: string;
+  port: number;
+  servername?: string;
+}
+
+/** {@link observeLeaf} on a configured listener, with the short timeout drivers poll with. */
+export function observeListener(l: ObservedListener): Promise<string> {
+  return observeLeaf({
+    host: l.host,
+    port: l.port,
+    ...(l.servername ? { servername: l.servername } : {}),
+    timeoutMs: 1000,
+  });
+}

@@ -233,23 +233,21 @@ export class TimedDataPlane implements DataPlane {
   }
 
   async activate(name: string): Promise<VirtualServerStatus> {
-    await this.change(name, async (s, now) => {
-      const next = slots.activate(s, now);
-      await this.o.driver.apply(name, next.active);
-      this.swaps.set(name, { at: now, appliedAt: this.o.clock.now() });
-      return next;
-    });
-    this.arm(name);
-    const swap = this.swaps.get(name)!;
-    const seen = await this.observe(name, this.slot(name).active.sha256);
-    if (seen !== undefined) swap.observedAt = seen;
-    return this.statusOf(name);
+    return this.switchNow(name, slots.activate);
   }
 
   async rollback(name: string): Promise<VirtualServerStatus> {
+    return this.switchNow(name, slots.rollback);
+  }
+
+  /** Activate and rollback: a slot change applied to the data plane at once, then observed. */
+  private async switchNow(
+    name: string,
+    transition: (s: Slot<CredentialRecord>, now: number) => Slot<CredentialRecord>,
+  ): Promise<VirtualServerStatus> {
     await this.change(name, async (s, now) => {
-      const next = slots.rollback(s, now);
-      await this.o.driver.abort(name);
+      const next = transition(s, now);
+      // No abort first: every driver's apply replaces whatever it had prepared for another credential.
       await this.o.driver.apply(name, next.active);
       this.swaps.set(name, { at: now, appliedAt: this.o.clock.now() });
       return next;

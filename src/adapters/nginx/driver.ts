@@ -3,7 +3,7 @@ import { writeFileAtomic } from '../../files/atomic.js';
 import type { CredentialRecord } from '../../lb/credential-record.js';
 import { fail } from '../../shared/errors.js';
 import type { SwapDriver } from '../driver.js';
-import { observeLeaf } from '../observe.js';
+import { observeListener } from '../observe.js';
 
 /** Where one nginx virtual server's files are, and where an observer reaches it. */
 export interface NginxVirtualServer {
@@ -61,12 +61,6 @@ export class NginxDriver implements SwapDriver {
   }
 
   async served(name: string): Promise<string | undefined> {
-    const v = this.vs(name);
-    return observeLeaf({
-      host: v.host,
-      port: v.port,
-      ...(v.servername ? { servername: v.servername } : {}),
-      timeoutMs: 1000,
-    });
+    return observeListener(this.vs(name));
   }
 }

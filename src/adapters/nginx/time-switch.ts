@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../../files/atomic.js';
 import type { CredentialRecord } from '../../lb/credential-record.js';
 import { fail } from '../../shared/errors.js';
 import type { SwapDriver } from '../driver.js';
-import { observeLeaf } from '../observe.js';
+import { observeListener } from '../observe.js';
 import { msecAtLeast } from './msec-regex.js';
 
 /** One virtual server of an nginx that switches by time. */
@@ -130,12 +130,6 @@ export class NginxTimeSwitchDriver implements SwapDriver {
   }
 
   async served(name: string): Promise<string | undefined> {
-    const v = this.vs(name);
-    return observeLeaf({
-      host: v.host,
-      port: v.port,
-      ...(v.servername ? { servername: v.servername } : {}),
-      timeoutMs: 1000,
-    });
+    return observeListener(this.vs(name));
   }
 }
