@@ -205,6 +205,15 @@ export async function runDemo(o: {
     gate: 'block',
   });
   const id = planned.id;
+  const base: ReportBase = {
+    land,
+    id,
+    exchangeAt,
+    oldLeaf,
+    newLeaf: credential.fingerprint,
+    newRoot: planned.newRootSha256,
+    steps,
+  };
   steps.push({
     step: 1,
     role: 'lb-admin',
@@ -346,19 +355,12 @@ export async function runDemo(o: {
         `T is ${exchangeAt.toISOString()}: every node swaps by itself then; rerun with --speed fast to watch it now.`,
       );
       const stats = await Promise.all([...clients.values()].map((c) => c.stop()));
-      return report(
-        land,
-        id,
-        exchangeAt,
-        oldLeaf,
-        credential.fingerprint,
-        planned.newRootSha256,
-        steps,
+      return report(base, {
         stats,
-        { latenessMs: null, nodes: [] },
+        swap: { latenessMs: null, nodes: [] },
         gate,
-        await lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`),
-      );
+        final: await lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`),
+      });
     }
 
     // Step 5 — at T every node swaps by its own clock; the coordinator verifies each one.
@@ -443,18 +445,11 @@ export async function runDemo(o: {
       senders: removals,
       state: completed.state,
     });
-    return report(
-      land,
-      id,
-      exchangeAt,
-      oldLeaf,
-      credential.fingerprint,
-      planned.newRootSha256,
-      steps,
-      land.senders.map((s) => stats.get(s.id)!),
-      { latenessMs, nodes: verified.nodes },
+    return report(base, {
+      stats: land.senders.map((s) => stats.get(s.id)!),
+      swap: { latenessMs, nodes: verified.nodes },
       gate,
-      attributed.senders.length
+      final: attributed.senders.length
         ? {
             ...completed,
             senders: completed.senders.map((x) => ({
@@ -466,24 +461,31 @@ export async function runDemo(o: {
             })),
           }
         : completed,
-    );
+    });
   } finally {
     for (const c of clients.values()) await c.stop();
   }
 }
 
+/** The facts of the run every report shares. */
+interface ReportBase {
+  land: Landscape;
+  id: string;
+  exchangeAt: Date;
+  oldLeaf: string;
+  newLeaf: string;
+  newRoot: string;
+  steps: DemoStep[];
+}
+
 function report(
-  land: Landscape,
-  id: string,
-  exchangeAt: Date,
-  oldLeaf: string,
-  newLeaf: string,
-  newRoot: string,
-  steps: DemoStep[],
-  stats: SenderTraffic[],
-  swap: DemoReport['swap'],
-  gate: unknown,
-  final: Detail,
+  { land, id, exchangeAt, oldLeaf, newLeaf, newRoot, steps }: ReportBase,
+  {
+    stats,
+    swap,
+    gate,
+    final,
+  }: { stats: SenderTraffic[]; swap: DemoReport['swap']; gate: unknown; final: Detail },
 ): DemoReport {
   return {
     renewalId: id,
