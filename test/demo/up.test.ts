@@ -121,7 +121,7 @@ describe('rollover up', () => {
   });
 
   test('the next start reuses the data directory: same landscape, nothing created twice', async () => {
-    const up = await startUp(await options().then((o) => ({ ...o, lbListen: o.lbListen })));
+    const up = await startUp(await options());
     try {
       assert.deepEqual({ lb: up.landscape.lb.id, senders: up.landscape.senders.map((s) => s.id) }, first);
       const token = readFileSync(up.landscape.users[0]!.tokenFile, 'utf8');

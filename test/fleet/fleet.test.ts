@@ -21,10 +21,8 @@ import { recordFromCredential } from '../../src/lb/credential-record.js';
 import { type LbNode, startLbNode } from '../../src/lb/node.js';
 import { type RunningServer, startServer } from '../../src/main/server.js';
 import type { Credential } from '../../src/pki/credential.js';
-import { encodeCertificatesPem } from '../../src/pki/formats/pem.js';
-import { privateKeyToPem } from '../../src/pki/keys.js';
 import { systemClock } from '../../src/shared/time.js';
-import { mintCredential, mintRoot, saveCredential } from '../kit/ca.js';
+import { credentialBody, mintCredential, mintRoot, saveCredential } from '../kit/ca.js';
 import { startHaproxy } from '../kit/haproxy.js';
 import { freePort, startBackend, waitFor } from '../kit/net.js';
 import { startNginx } from '../kit/nginx.js';
@@ -63,13 +61,6 @@ async function startBuiltin(b: (typeof builtin)[number]): Promise<void> {
   );
   b.node = await startLbNode(config, { clock: systemClock, log: quiet });
 }
-
-const pems = (c: Credential) => ({
-  name: `cred-${c.chain[0]!.sha256.slice(0, 8)}`,
-  chainPem: encodeCertificatesPem(c.chain.map((x) => x.der)),
-  keyPem: privateKeyToPem(c.key.keyObject),
-  rootPem: encodeCertificatesPem([c.root.der]),
-});
 
 type Detail = {
   state: string;
@@ -189,7 +180,7 @@ describe('one virtual server on built-in, HAProxy and nginx nodes', () => {
       listen: `127.0.0.1:${listens['builtin-1']}`,
       backends: [backendUrl],
     });
-    const old = await api.request<{ id: string }>('POST', '/api/v1/credentials', pems(oldCred));
+    const old = await api.request<{ id: string }>('POST', '/api/v1/credentials', credentialBody(oldCred));
     await api.request('POST', `/api/v1/virtual-servers/${vs.id}/credential`, { credentialId: old.id });
     const controlOf = (stateDir: string) => {
       const c = JSON.parse(readFileSync(join(stateDir, 'control.json'), 'utf8')) as {
@@ -220,7 +211,7 @@ describe('one virtual server on built-in, HAProxy and nginx nodes', () => {
 
   test('every node swaps at T; the one that was down is reported and verified when it returns', async () => {
     const vsId = (globalThis as { fleetVs?: string }).fleetVs!;
-    const fresh = await api.request<{ id: string }>('POST', '/api/v1/credentials', pems(newCred));
+    const fresh = await api.request<{ id: string }>('POST', '/api/v1/credentials', credentialBody(newCred));
     const T = Date.now() + 8000;
     const planned = await api.request<{ id: string }>('POST', '/api/v1/renewals', {
       virtualServerIds: [vsId],

@@ -14,20 +14,10 @@ import { resolveConfig } from '../../src/lb/config.js';
 import { type LbNode, startLbNode } from '../../src/lb/node.js';
 import { type RemoteSync, startRemoteSync } from '../../src/lb/remote-sync.js';
 import { type RunningServer, startServer } from '../../src/main/server.js';
-import type { Credential } from '../../src/pki/credential.js';
-import { encodeCertificatesPem } from '../../src/pki/formats/pem.js';
-import { privateKeyToPem } from '../../src/pki/keys.js';
 import { systemClock } from '../../src/shared/time.js';
-import { mintCredential, mintRoot, saveCredential } from '../kit/ca.js';
+import { credentialBody, mintCredential, mintRoot, saveCredential } from '../kit/ca.js';
 import { freePort, startBackend, waitFor } from '../kit/net.js';
 import { tempDir } from '../kit/tmp.js';
-
-const pems = (c: Credential, name: string) => ({
-  name,
-  chainPem: encodeCertificatesPem(c.chain.map((x) => x.der)),
-  keyPem: privateKeyToPem(c.key.keyObject),
-  rootPem: encodeCertificatesPem([c.root.der]),
-});
 
 test('a pulling node stages, swaps at T without the coordinator, and is verified when the coordinator is back', async () => {
   const dir = tempDir();
@@ -80,7 +70,11 @@ test('a pulling node stages, swaps at T without the coordinator, and is verified
     listen: `127.0.0.1:${port}`,
     backends: [backend.url],
   });
-  const old = await api.request<{ id: string }>('POST', '/api/v1/credentials', pems(oldCred, 'old'));
+  const old = await api.request<{ id: string }>(
+    'POST',
+    '/api/v1/credentials',
+    credentialBody(oldCred, 'old'),
+  );
   await api.request('POST', `/api/v1/virtual-servers/${vs.id}/credential`, { credentialId: old.id });
   const { token } = await api.request<{ token: string }>(
     'POST',
@@ -119,15 +113,12 @@ test('a pulling node stages, swaps at T without the coordinator, and is verified
     intervalMs: 300,
     failures: () => lbNode.telemetry.clientFailures(),
   });
-  await waitFor(
-    async () =>
-      (await api.request<{ nodes: Array<{ controlUrl?: string | null }> }>('GET', `/api/v1/lbs/${lb.id}`)) &&
-      true,
-    'the node to report',
-    3000,
-  );
 
-  const fresh = await api.request<{ id: string }>('POST', '/api/v1/credentials', pems(newCred, 'new'));
+  const fresh = await api.request<{ id: string }>(
+    'POST',
+    '/api/v1/credentials',
+    credentialBody(newCred, 'new'),
+  );
   const T = Date.now() + 7000;
   const r = await api.request<{ id: string }>('POST', '/api/v1/renewals', {
     virtualServerIds: [vs.id],
@@ -145,8 +136,8 @@ test('a pulling node stages, swaps at T without the coordinator, and is verified
       );
       return d.nodes[0]?.stagedAckAt ? d : undefined;
     },
-    'the pulling node to stage and acknowledge',
-    5000,
+    'the pulling node to report, stage and acknowledge',
+    10_000,
   );
   assert.ok(acked);
   const local = (await lbNode.dataPlane.status()).virtualServers[0]!;

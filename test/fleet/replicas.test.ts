@@ -13,24 +13,14 @@ import { observeLeaf } from '../../src/adapters/observe.js';
 import { type ApiClient, makeClient } from '../../src/cli/client.js';
 import { resolveConfig } from '../../src/lb/config.js';
 import { type LbNode, startLbNode } from '../../src/lb/node.js';
-import type { Credential } from '../../src/pki/credential.js';
-import { encodeCertificatesPem } from '../../src/pki/formats/pem.js';
-import { privateKeyToPem } from '../../src/pki/keys.js';
 import { systemClock } from '../../src/shared/time.js';
 import { formatMasterKey, generateMasterKey } from '../../src/store/seal.js';
 import { pgSchemaConfig, TEST_PG_URL } from '../coordinator/stores.js';
-import { mintCredential, mintRoot, saveCredential } from '../kit/ca.js';
+import { credentialBody, mintCredential, mintRoot, saveCredential } from '../kit/ca.js';
 import { freePort, startBackend, waitFor } from '../kit/net.js';
 import { tempDir } from '../kit/tmp.js';
 
 const bin = join(process.cwd(), 'bin', 'rollover.js');
-
-const pems = (c: Credential, name: string) => ({
-  name,
-  chainPem: encodeCertificatesPem(c.chain.map((x) => x.der)),
-  keyPem: privateKeyToPem(c.key.keyObject),
-  rootPem: encodeCertificatesPem([c.root.der]),
-});
 
 test('replicas on one PostgreSQL: any answers, the scheduler fails over when its leader is killed before T', async () => {
   const dir = tempDir();
@@ -131,14 +121,22 @@ test('replicas on one PostgreSQL: any answers, the scheduler fails over when its
     listen: `127.0.0.1:${port}`,
     backends: [backend.url],
   });
-  const old = await api.request<{ id: string }>('POST', '/api/v1/credentials', pems(oldCred, 'old'));
+  const old = await api.request<{ id: string }>(
+    'POST',
+    '/api/v1/credentials',
+    credentialBody(oldCred, 'old'),
+  );
   await api.request('POST', `/api/v1/virtual-servers/${vs.id}/credential`, { credentialId: old.id });
   const control = JSON.parse(readFileSync(join(stateDir, 'control.json'), 'utf8'));
   await api.request('POST', `/api/v1/lbs/${lb.id}/nodes/n1/control`, {
     url: control.url,
     token: control.token,
   });
-  const fresh = await api.request<{ id: string }>('POST', '/api/v1/credentials', pems(newCred, 'new'));
+  const fresh = await api.request<{ id: string }>(
+    'POST',
+    '/api/v1/credentials',
+    credentialBody(newCred, 'new'),
+  );
   const T = Date.now() + 6000;
   const r = await api.request<{ id: string }>('POST', '/api/v1/renewals', {
     virtualServerIds: [vs.id],

@@ -6,7 +6,8 @@ import { writeCaDir } from '../../src/files/ca-dir.js';
 import { writeCredentialDir } from '../../src/files/credential-dir.js';
 import { type CaMaterial, createCa } from '../../src/pki/authority.js';
 import { type Credential, issueCredential } from '../../src/pki/credential.js';
-import type { KeyType } from '../../src/pki/keys.js';
+import { encodeCertificatesPem } from '../../src/pki/formats/pem.js';
+import { type KeyType, privateKeyToPem } from '../../src/pki/keys.js';
 
 /** The passphrase test CA directories are encrypted with (also set as ROLLOVER_PASSPHRASE by the cli kit). */
 export const TEST_PASSPHRASE = 'test-passphrase';
@@ -57,4 +58,14 @@ export async function saveCa(dir: string, ca: CaMaterial): Promise<string> {
 export async function saveCredential(dir: string, cred: Credential): Promise<string> {
   await writeCredentialDir(dir, cred);
   return dir;
+}
+
+/** The body of `POST /api/v1/credentials` for a minted credential (its key unencrypted, as the API takes it). */
+export function credentialBody(cred: Credential, name = `cred-${cred.chain[0]!.sha256.slice(0, 8)}`) {
+  return {
+    name,
+    chainPem: encodeCertificatesPem(cred.chain.map((x) => x.der)),
+    keyPem: privateKeyToPem(cred.key.keyObject),
+    rootPem: encodeCertificatesPem([cred.root.der]),
+  };
 }
