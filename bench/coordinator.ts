@@ -14,8 +14,7 @@ import { serve } from '@hono/node-server';
 import pg from 'pg';
 import { buildApi } from '../src/api/app.js';
 import { bootstrapAdmin } from '../src/coordinator/bootstrap.js';
-import type { CoordinatorEnv } from '../src/coordinator/env.js';
-import { FailureLimiter } from '../src/coordinator/rate-limit.js';
+import { buildCoordinatorEnv } from '../src/main/coordinator-env.js';
 import type { StoreConfig } from '../src/store/open.js';
 import { generateMasterKey } from '../src/store/seal.js';
 import { Store } from '../src/store/store.js';
@@ -32,13 +31,11 @@ function median(xs: number[]): number {
 
 async function measure(name: string, config: StoreConfig) {
   const store = await Store.open(config, generateMasterKey());
-  const env: CoordinatorEnv = {
+  const env = await buildCoordinatorEnv({
     store,
-    clock: { now: () => Date.now() },
-    provider: 'Provider',
-    signInLimiter: new FailureLimiter({ now: () => Date.now() }, 1_000_000),
     publicUrl: 'http://bench.test',
-  };
+    signInLimit: { failures: 1_000_000, windowMs: 15 * 60_000 },
+  });
   const server = serve({ fetch: buildApi(env).fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise<void>((ok) => server.once('listening', () => ok()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

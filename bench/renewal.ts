@@ -15,17 +15,15 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import pg from 'pg';
 import type { Principal } from '../src/access/roles.js';
-import { FailureLimiter } from '../src/coordinator/rate-limit.js';
 import { announceRenewal } from '../src/coordinator/renewal/announce.js';
 import { planRenewal } from '../src/coordinator/renewal/plan.js';
-import type { RenewalEnv } from '../src/coordinator/renewal/ports.js';
 import { listRenewalSummaries, publicStatus, renewalDetail } from '../src/coordinator/renewal/views.js';
+import { buildCoordinatorEnv } from '../src/main/coordinator-env.js';
 import { startRenewalRuntime } from '../src/main/renewal-runtime.js';
 import { createCa } from '../src/pki/authority.js';
 import { issueCredential } from '../src/pki/credential.js';
 import { encodeCertificatesPem } from '../src/pki/formats/pem.js';
 import { privateKeyToPem } from '../src/pki/keys.js';
-import { systemClock } from '../src/shared/time.js';
 import type { StoreConfig } from '../src/store/open.js';
 import { generateMasterKey } from '../src/store/seal.js';
 import { Store } from '../src/store/store.js';
@@ -46,26 +44,18 @@ async function credential(ca: Awaited<ReturnType<typeof createCa>>, now: Date) {
 
 async function run(name: string, config: StoreConfig) {
   const store = await Store.open(config, generateMasterKey());
-  const env = {
+  const renv = await buildCoordinatorEnv({
     store,
-    clock: systemClock,
-    provider: 'Provider',
-    signInLimiter: new FailureLimiter(systemClock),
     publicUrl: 'http://coordinator.bench',
-  };
-  const rt = await startRenewalRuntime(
-    env,
-    {
+    renewal: {
       timing: { minLeadMs: 1000, gateLeadMs: 500, postponeCutoffMs: 100, reminderOffsetsMs: [] },
       linkTtlMs: 86_400_000,
       proposeDaysAhead: 30,
-      tickMs: 3_600_000,
       retryBaseMs: 1000,
       retryMaxMs: 60_000,
     },
-    { autoStart: false },
-  );
-  const renv = env as RenewalEnv;
+  });
+  const rt = await startRenewalRuntime(renv, { tickMs: 3_600_000, autoStart: false });
   const now = new Date();
   const oldCa = await createCa({ subject: 'CN=Old', keyType: 'ec-p256', days: 3650, now });
   const newCa = await createCa({ subject: 'CN=New', keyType: 'ec-p256', days: 3650, now });

@@ -12,7 +12,7 @@ import type { Principal } from '../access/roles.js';
 import { authenticate } from '../coordinator/auth.js';
 import { authenticateNode, type NodeIdentity } from '../coordinator/credentials.js';
 import type { CoordinatorEnv } from '../coordinator/env.js';
-import type { RenewalEnv, RenewalPorts } from '../coordinator/renewal/ports.js';
+import { hasRenewal } from '../coordinator/renewal/ports.js';
 import { problem, problemFrom, problemResponse } from './problem.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerCredentialRoutes } from './routes/credentials.js';
@@ -43,8 +43,6 @@ export interface ApiPorts {
   backup?: () => Promise<Uint8Array>;
   /** Where unexpected errors (answered as INTERNAL without details) are reported with their stack. */
   onUnexpected?: (e: unknown) => void;
-  /** The renewal workflow's ports (issue 6); without them the workflow routes are absent. */
-  renewal?: RenewalPorts;
 }
 
 /** The largest JSON body accepted (a sender import of 10 000 rows fits). */
@@ -142,9 +140,10 @@ export function buildApi(env: CoordinatorEnv, ports: ApiPorts = {}): ApiApp {
   });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
-  if (ports.renewal) {
-    // The same object, so publicUrl set after listening is seen by the workflow too.
-    const renewalEnv = Object.assign(env, { renewal: ports.renewal }) as RenewalEnv;
+  // Without the workflow's ports (an environment built without renewal settings) its routes are absent.
+  const renewal = hasRenewal(env);
+  if (renewal) {
+    const renewalEnv = env;
     registerRenewalRoutes(app, renewalEnv);
     registerLinkRoutes(app, renewalEnv);
     registerRenewalKitRoute(app, renewalEnv);
@@ -153,7 +152,7 @@ export function buildApi(env: CoordinatorEnv, ports: ApiPorts = {}): ApiApp {
     registerJwksRoute(app, renewalEnv);
   }
   registerPeopleRoutes(app, env);
-  registerInventoryRoutes(app, env, { renewals: !ports.renewal });
+  registerInventoryRoutes(app, env, { renewals: !renewal });
   registerVsCredentialRoutes(app, env);
   registerSignInLinkRoutes(app, env);
   registerNodeSyncRoutes(app, env);

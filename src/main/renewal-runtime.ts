@@ -1,18 +1,10 @@
 /**
- * Assembling the renewal workflow's ports and its scheduler (used by the composition root and by
- * tests that run a coordinator in-process), and reading its settings from the environment.
+ * The renewal workflow's settings (read from the environment) and its scheduler (used by the
+ * composition root and by tests that run a coordinator in-process).
  */
 import pg from 'pg';
-import { observeLeaf } from '../adapters/observe.js';
-import type { CoordinatorEnv } from '../coordinator/env.js';
-import { routedNodeControl } from '../coordinator/remote-nodes.js';
-import { loadAnnouncementKey } from '../coordinator/renewal/announcement-key.js';
-import { ChangeFeed } from '../coordinator/renewal/change-feed.js';
-import { httpNodeControl, type NodeControl } from '../coordinator/renewal/node-control.js';
-import type { RenewalEnv, RenewalPorts } from '../coordinator/renewal/ports.js';
+import type { RenewalEnv } from '../coordinator/renewal/ports.js';
 import { advisoryLock, type Leadership, Scheduler, singleProcess } from '../coordinator/renewal/scheduler.js';
-import { type MailSender, smtpMailSender } from '../notify/mail.js';
-import { postWebhook } from '../notify/webhook.js';
 import { DEFAULT_TIMING, type TimingPolicy } from '../renewal/timing.js';
 import { parseDuration } from '../shared/duration.js';
 import { fail } from '../shared/errors.js';
@@ -73,47 +65,26 @@ export function renewalSettingsFromEnv(e: Record<string, string | undefined>): R
   };
 }
 
-/** A running workflow: its ports (for buildApi) and scheduler. */
+/** A running workflow: its scheduler. */
 export interface RenewalRuntime {
-  ports: RenewalPorts;
   scheduler: Scheduler;
   stop(): Promise<void>;
 }
 
-/** Builds the ports and starts the scheduler. `pgUrl`/`pgSchema` select advisory-lock leadership. */
+/**
+ * Starts the scheduler over an environment built by buildCoordinatorEnv; every renewal change wakes
+ * it. `pgUrl`/`pgSchema` select advisory-lock leadership. Stopping closes the mail sender too.
+ */
 export async function startRenewalRuntime(
-  env: CoordinatorEnv,
-  s: RenewalSettings,
+  env: RenewalEnv,
   o: {
+    tickMs: number;
     pgUrl?: string | undefined;
     pgSchema?: string | undefined;
-    mail?: MailSender;
-    nodes?: NodeControl;
-    log?: (line: string) => void;
+    log?: ((line: string) => void) | undefined;
     autoStart?: boolean;
-  } = {},
+  },
 ): Promise<RenewalRuntime> {
-  const feed = new ChangeFeed();
-  const mail = o.mail ?? (s.smtp ? smtpMailSender(s.smtp) : undefined);
-  let scheduler: Scheduler | undefined;
-  const ports: RenewalPorts = {
-    timing: s.timing,
-    linkTtlMs: s.linkTtlMs,
-    proposeDaysAhead: s.proposeDaysAhead,
-    announcementKey: await loadAnnouncementKey(env.store),
-    mail,
-    webhook: (p) => postWebhook(p),
-    nodes: o.nodes ?? routedNodeControl(env.store, () => env.clock.now(), httpNodeControl),
-    observe: (p) => observeLeaf({ ...p, timeoutMs: 3000 }),
-    changed: (id, state) => {
-      feed.publish(id, state);
-      scheduler?.wake();
-    },
-    subscribe: (fn) => feed.subscribe(fn),
-    retryBaseMs: s.retryBaseMs,
-    retryMaxMs: s.retryMaxMs,
-  };
-  const renewalEnv = Object.assign(env, { renewal: ports }) as RenewalEnv;
   const leadership: Leadership =
     env.store.dialect === 'postgres' && o.pgUrl
       ? advisoryLock(async () => {
@@ -129,14 +100,15 @@ export async function startRenewalRuntime(
           };
         }, o.pgSchema ?? 'public')
       : singleProcess;
-  scheduler = new Scheduler(renewalEnv, leadership, s.tickMs, o.log);
+  const scheduler = new Scheduler(env, leadership, o.tickMs, o.log);
+  const unsubscribe = env.renewal.subscribe(() => scheduler.wake());
   if (o.autoStart !== false) scheduler.start();
   return {
-    ports,
     scheduler,
     async stop() {
-      await scheduler!.stop();
-      if (!o.mail) mail?.close();
+      unsubscribe();
+      await scheduler.stop();
+      env.renewal.mail?.close();
     },
   };
 }

@@ -10,8 +10,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { buildApi } from '../api/app.js';
 import { bootstrapAdmin } from '../coordinator/bootstrap.js';
-import type { CoordinatorEnv } from '../coordinator/env.js';
-import { FailureLimiter } from '../coordinator/rate-limit.js';
+import type { RenewalEnv } from '../coordinator/renewal/ports.js';
 import { exists, readFileChecked, writeFileAtomic } from '../files/atomic.js';
 import { fail } from '../shared/errors.js';
 import { type Clock, systemClock } from '../shared/time.js';
@@ -25,6 +24,7 @@ import {
 } from '../store/data-dir.js';
 import type { StoreConfig } from '../store/open.js';
 import { Store } from '../store/store.js';
+import { buildCoordinatorEnv } from './coordinator-env.js';
 import { renewalSettingsFromEnv, startRenewalRuntime } from './renewal-runtime.js';
 
 /** Options of `rollover server`. */
@@ -114,14 +114,17 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   }
   const store = await Store.open(config, key);
 
-  const env: CoordinatorEnv = {
-    store,
-    clock,
-    provider: o.env.ROLLOVER_ORGANISATION || 'Provider',
-    signInLimiter: new FailureLimiter(clock),
-    publicUrl: '',
-  };
+  let env: RenewalEnv | undefined;
+  let tickMs: number;
   try {
+    const settings = renewalSettingsFromEnv(o.env);
+    tickMs = settings.tickMs;
+    env = await buildCoordinatorEnv({
+      store,
+      clock,
+      provider: o.env.ROLLOVER_ORGANISATION || 'Provider',
+      renewal: settings,
+    });
     await ensureDataDir(dataDir);
     const adminToken = await bootstrapAdmin(env);
     if (adminToken) {
@@ -129,24 +132,26 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       o.log(`created the initial lb-admin; its token is in ${join(dataDir, DATA_FILES.adminToken)}`);
     }
   } catch (e) {
+    env?.renewal.mail?.close();
     await store.close();
     throw e;
   }
 
-  // The renewal workflow: its ports, and the scheduler (one leader per PostgreSQL via an advisory lock).
+  // The renewal workflow's scheduler (one leader per PostgreSQL via an advisory lock).
   let renewal: Awaited<ReturnType<typeof startRenewalRuntime>>;
   try {
-    renewal = await startRenewalRuntime(env, renewalSettingsFromEnv(o.env), {
+    renewal = await startRenewalRuntime(env, {
+      tickMs,
       pgUrl,
       pgSchema: o.env.ROLLOVER_DB_SCHEMA,
       log: o.log,
     });
   } catch (e) {
+    env.renewal.mail?.close();
     await store.close();
     throw e;
   }
   const app = buildApi(env, {
-    renewal: renewal.ports,
     ...(store.sqlite ? { backup: () => sqliteBackupBytes(store) } : {}),
     onUnexpected: (e) =>
       o.log(`unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),

@@ -1,11 +1,5 @@
 import nodemailer from 'nodemailer';
-import type { Message } from './messages.js';
-
-/** The mail port: deliver one message to one recipient; the key makes redelivery recognisable. */
-export interface MailSender {
-  send(to: string, message: Message, idempotencyKey: string): Promise<void>;
-  close(): void;
-}
+import type { MailSender } from '../coordinator/ports/mail.js';
 
 /** SMTP settings. */
 export interface SmtpSettings {

@@ -1,12 +1,9 @@
+import type { MailMessage } from '../coordinator/ports/mail.js';
 import { colonFingerprint } from '../pki/certificate.js';
 import { exchangeEvent } from './ics.js';
 
-/** A rendered message, independent of the channel that carries it. */
-export interface Message {
-  subject: string;
-  text: string;
-  attachments: Array<{ filename: string; content: string; contentType: string }>;
-}
+/** A rendered message, independent of the channel that carries it (the mail port's shape). */
+export type Message = MailMessage;
 
 /** What every root-exchange message needs to say. */
 export interface ExchangeFacts {

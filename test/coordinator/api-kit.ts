@@ -8,7 +8,7 @@ import { serve } from '@hono/node-server';
 import { buildApi } from '../../src/api/app.js';
 import { bootstrapAdmin } from '../../src/coordinator/bootstrap.js';
 import type { CoordinatorEnv } from '../../src/coordinator/env.js';
-import { FailureLimiter } from '../../src/coordinator/rate-limit.js';
+import { buildCoordinatorEnv } from '../../src/main/coordinator-env.js';
 import { sqliteBackupBytes } from '../../src/store/backup.js';
 import type { StoreConfig } from '../../src/store/open.js';
 import { generateMasterKey } from '../../src/store/seal.js';
@@ -57,13 +57,12 @@ export async function startTestCoordinator(
     },
     generateMasterKey(),
   );
-  const env: CoordinatorEnv = {
+  const env = await buildCoordinatorEnv({
     store,
     clock,
-    provider: 'Provider',
-    signInLimiter: new FailureLimiter(clock, 5, 15 * 60_000),
     publicUrl: 'http://coordinator.test',
-  };
+    signInLimit: { failures: 5, windowMs: 15 * 60_000 },
+  });
   const app = buildApi(env, {
     ...(store.sqlite ? { backup: () => sqliteBackupBytes(store) } : {}),
     onUnexpected: (e) => console.error('unexpected error in the coordinator:', e),

@@ -9,12 +9,11 @@ import { serve } from '@hono/node-server';
 import { SMTPServer } from 'smtp-server';
 import { buildApi } from '../../src/api/app.js';
 import { bootstrapAdmin } from '../../src/coordinator/bootstrap.js';
-import type { CoordinatorEnv } from '../../src/coordinator/env.js';
-import { FailureLimiter } from '../../src/coordinator/rate-limit.js';
+import type { RenewalEnv } from '../../src/coordinator/renewal/ports.js';
+import { buildCoordinatorEnv } from '../../src/main/coordinator-env.js';
 import { type RenewalRuntime, startRenewalRuntime } from '../../src/main/renewal-runtime.js';
 import { smtpMailSender } from '../../src/notify/mail.js';
 import type { TimingPolicy } from '../../src/renewal/timing.js';
-import { systemClock } from '../../src/shared/time.js';
 import type { StoreConfig } from '../../src/store/open.js';
 import type { MasterKey } from '../../src/store/seal.js';
 import { Store } from '../../src/store/store.js';
@@ -104,7 +103,7 @@ export async function startWebhookTarget(): Promise<{
 export class Coordinator {
   url = '';
   adminToken = '';
-  env!: CoordinatorEnv;
+  env!: RenewalEnv;
   store!: Store;
   runtime!: RenewalRuntime;
   private server: ReturnType<typeof serve> | undefined;
@@ -119,16 +118,9 @@ export class Coordinator {
 
   async start(): Promise<void> {
     this.store = await Store.open(this.config, this.key);
-    this.env = {
+    this.env = await buildCoordinatorEnv({
       store: this.store,
-      clock: systemClock,
-      provider: 'Provider',
-      signInLimiter: new FailureLimiter(systemClock),
-      publicUrl: '',
-    };
-    this.runtime = await startRenewalRuntime(
-      this.env,
-      {
+      renewal: {
         timing: {
           minLeadMs: 3000,
           gateLeadMs: 2500,
@@ -138,23 +130,22 @@ export class Coordinator {
         },
         linkTtlMs: 3_600_000,
         proposeDaysAhead: 30,
-        tickMs: 150,
         retryBaseMs: 150,
         retryMaxMs: 600,
       },
-      {
-        ...(this.config.kind === 'postgres' ? { pgUrl: this.config.url, pgSchema: this.config.schema } : {}),
-        mail: smtpMailSender({
-          host: '127.0.0.1',
-          port: this.smtpPort(),
-          from: 'rollover@provider.test',
-          requireTls: false,
-        }),
-        log: () => undefined,
-      },
-    );
+      mail: smtpMailSender({
+        host: '127.0.0.1',
+        port: this.smtpPort(),
+        from: 'rollover@provider.test',
+        requireTls: false,
+      }),
+    });
+    this.runtime = await startRenewalRuntime(this.env, {
+      tickMs: 150,
+      ...(this.config.kind === 'postgres' ? { pgUrl: this.config.url, pgSchema: this.config.schema } : {}),
+      log: () => undefined,
+    });
     const app = buildApi(this.env, {
-      renewal: this.runtime.ports,
       onUnexpected: (e) => console.error('unexpected', e),
     });
     this.server = serve({ fetch: app.fetch, port: this.port, hostname: '127.0.0.1' });

@@ -5,10 +5,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pg from 'pg';
-import { FailureLimiter } from '../../src/coordinator/rate-limit.js';
-import type { RenewalEnv } from '../../src/coordinator/renewal/ports.js';
 import { advisoryLock, Scheduler } from '../../src/coordinator/renewal/scheduler.js';
-import { systemClock } from '../../src/shared/time.js';
+import { buildCoordinatorEnv } from '../../src/main/coordinator-env.js';
+import { renewalSettingsFromEnv } from '../../src/main/renewal-runtime.js';
 import { newId } from '../../src/store/ids.js';
 import { generateMasterKey } from '../../src/store/seal.js';
 import { Store } from '../../src/store/store.js';
@@ -17,13 +16,11 @@ import { pgSchemaConfig } from '../coordinator/stores.js';
 test('one scheduler leads on PostgreSQL; another takes over when the leader dies and re-arms its half-done jobs', async () => {
   const config = pgSchemaConfig();
   const store = await Store.open(config, generateMasterKey());
-  const env = {
+  const env = await buildCoordinatorEnv({
     store,
-    clock: systemClock,
     provider: 'P',
-    signInLimiter: new FailureLimiter(systemClock),
-    publicUrl: '',
-  } as unknown as RenewalEnv;
+    renewal: { ...renewalSettingsFromEnv({}), smtp: undefined },
+  });
   const clients: pg.Client[] = [];
   const lock = () =>
     advisoryLock(async () => {

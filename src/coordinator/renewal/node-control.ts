@@ -1,10 +1,8 @@
 /**
- * Driving one data-plane node through its loopback control API (docs/lb.md): stage, unstage,
- * activate, rollback, status and the per-client handshake-failure table. Error answers come back as
- * typed errors with the node's code.
+ * The port for driving one data-plane node (docs/lb.md): stage, unstage, activate, rollback, status
+ * and the per-client handshake-failure table. The HTTP adapter is src/adapters/node-control-http.ts.
  */
 import type { ClientFailures } from '../../lb/telemetry.js';
-import { ERROR_CODES, type ErrorCode, fail, RolloverError } from '../../shared/errors.js';
 
 /** Where a node's control API is, and its bearer token. */
 export interface NodeEndpoint {
@@ -35,41 +33,3 @@ export interface NodeControl {
   status(ep: NodeEndpoint): Promise<{ virtualServers: NodeVsStatus[] }>;
   failures(ep: NodeEndpoint): Promise<ClientFailures[]>;
 }
-
-async function call(ep: NodeEndpoint, method: 'GET' | 'POST', path: string, body?: unknown) {
-  let res: Response;
-  try {
-    res = await fetch(`${ep.url.replace(/\/$/, '')}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ep.token}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(10_000),
-    });
-  } catch (e) {
-    return fail(
-      'CONNECT_FAILED',
-      `the node control API at ${ep.url} did not answer: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`,
-    );
-  }
-  const json = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
-  if (!res.ok || json.error) {
-    const { code, message } = json.error ?? { code: 'INTERNAL', message: `HTTP ${res.status}` };
-    throw new RolloverError((code in ERROR_CODES ? code : 'INTERNAL') as ErrorCode, message);
-  }
-  return json as unknown;
-}
-
-/** The control client over HTTP. */
-export const httpNodeControl: NodeControl = {
-  stage: async (ep, vs, req) =>
-    (await call(ep, 'POST', `/v1/virtual-servers/${encodeURIComponent(vs)}/stage`, req)) as NodeVsStatus,
-  unstage: async (ep, vs) =>
-    (await call(ep, 'POST', `/v1/virtual-servers/${encodeURIComponent(vs)}/unstage`, {})) as NodeVsStatus,
-  activate: async (ep, vs) =>
-    (await call(ep, 'POST', `/v1/virtual-servers/${encodeURIComponent(vs)}/activate`, {})) as NodeVsStatus,
-  rollback: async (ep, vs) =>
-    (await call(ep, 'POST', `/v1/virtual-servers/${encodeURIComponent(vs)}/rollback`, {})) as NodeVsStatus,
-  status: async (ep) => (await call(ep, 'GET', '/v1/status')) as { virtualServers: NodeVsStatus[] },
-  failures: async (ep) =>
-    ((await call(ep, 'GET', '/v1/handshake-failures')) as { clients: ClientFailures[] }).clients,
-};

@@ -5,9 +5,9 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
-import type { MailSender } from '../../notify/mail.js';
 import type { TimingPolicy } from '../../renewal/timing.js';
 import type { CoordinatorEnv } from '../env.js';
+import type { MailSender } from '../ports/mail.js';
 import type { NodeControl } from './node-control.js';
 
 /** The coordinator's P-256 key that signs announcements, and its public JWK (kid = RFC 7638 thumbprint). */
@@ -51,4 +51,9 @@ export interface RenewalPorts {
 /** The coordinator environment plus the renewal ports. */
 export interface RenewalEnv extends CoordinatorEnv {
   renewal: RenewalPorts;
+}
+
+/** True when the environment carries the renewal workflow's ports. */
+export function hasRenewal(env: CoordinatorEnv): env is RenewalEnv {
+  return 'renewal' in env;
 }
