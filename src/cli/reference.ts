@@ -1,4 +1,5 @@
 import type { Command, Option } from 'commander';
+import { EXAMPLES, ROLE_GROUPS } from './help.js';
 import { buildProgram } from './program.js';
 
 function optionLine(o: Option): string {
@@ -11,9 +12,16 @@ function optionLine(o: Option): string {
   return `| \`${o.flags.replace(/\|/g, '\\|')}\` | ${o.description.replace(/\|/g, '\\|')}${def}${o.mandatory ? ' **required**' : ''} |`;
 }
 
+let lastGroup: string | undefined;
+
 function render(cmd: Command, path: string[], out: string[]): void {
   const name = [...path, cmd.name()].join(' ');
   const subs = cmd.commands.filter((c) => c.name() !== 'help');
+  if (path.length === 1) {
+    const group = ROLE_GROUPS[cmd.name()];
+    if (group && group !== lastGroup) out.push(`**${group.replace(/:$/, '')}**`, '');
+    lastGroup = group;
+  }
   if (path.length > 0) {
     out.push(
       `${'#'.repeat(Math.min(path.length + 1, 4))} \`${name}${cmd.usage() ? ` ${cmd.usage()}` : ''}\``,
@@ -29,6 +37,8 @@ function render(cmd: Command, path: string[], out: string[]): void {
     if (opts.length && subs.length === 0) {
       out.push('| option | meaning |', '|---|---|', ...opts.map(optionLine), '');
     }
+    const examples = EXAMPLES[[...path.slice(1), cmd.name()].join(' ')];
+    if (examples) out.push('Examples:', '', '```sh', ...examples, '```', '');
   }
   for (const s of subs) render(s, [...path, cmd.name()], out);
 }
@@ -37,6 +47,7 @@ function render(cmd: Command, path: string[], out: string[]): void {
 export function renderCliReference(): string {
   const noop = () => {};
   const { program } = buildProgram({ env: {}, cwd: '.', now: () => new Date(0), out: noop, err: noop });
+  lastGroup = undefined;
   const out = [
     '# rollover CLI reference',
     '',

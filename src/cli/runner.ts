@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import type { CliContext } from './context.js';
+import { configureRoleHelp, decorateCommands } from './help.js';
 import { EXIT, reportError } from './output.js';
 
 /** The outcome of an action: an exit code, or nothing for success. */
@@ -34,6 +35,7 @@ export function createProgram(ctx: CliContext, register: Register): BuiltProgram
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: ctx.out, writeErr: ctx.err })
     .exitOverride();
+  configureRoleHelp(program);
   const run: Runner =
     (fn) =>
     async (...args) => {
@@ -46,6 +48,7 @@ export function createProgram(ctx: CliContext, register: Register): BuiltProgram
       }
     };
   register(program, ctx, run);
+  decorateCommands(program);
   return { program, exitCode: () => code };
 }
 

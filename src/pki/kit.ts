@@ -34,6 +34,8 @@ export interface KitInput {
   password: string;
   /** Creation time written into the JKS entries. */
   now: Date;
+  /** The renewal's status JSON, which `truststore remove --renewal-status` checks (when known). */
+  statusUrl?: string;
 }
 
 /** A built kit: file name → content, and the aliases the stores use. */
@@ -180,6 +182,14 @@ Append root.pem to the CA bundle the client uses today (so it holds both roots),
 ## Afterwards
 
 Verify before the exchange that your client accepts the new certificate (the preview listener
-announced to you serves it already). Remove the current root only after the announced removal time.
+announced to you serves it already):
+
+    rollover sender verify --truststore YOUR-TRUSTSTORE --url https://PREVIEW-LISTENER --servername HOST
+
+Remove the current root only when the renewal says it is safe for your sender, and let the
+renewal's status check it (without \`--renewal-status\` no safety check is made):
+
+    rollover truststore remove YOUR-TRUSTSTORE --fingerprint ${input.oldRoot?.sha256 ?? 'CURRENT-ROOT-SHA256'} \\
+      --renewal-status ${input.statusUrl ?? 'https://COORDINATOR/api/v1/renewals/RENEWAL-ID/status.json'} --sender YOUR-SENDER-ID
 `;
 }

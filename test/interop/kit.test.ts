@@ -112,6 +112,7 @@ test('rollover kit writes every file of the kit', () => {
     'update-ca-trust',
     'keytool',
     'NODE_EXTRA_CA_CERTS',
+    '--renewal-status',
     'create_default_context',
     'curl',
     'certutil',

@@ -84,6 +84,7 @@ test('a PEM bundle: curl, s_client and Python trust the server after add and ref
   const colon = newSha.toUpperCase().match(/.{2}/g)!.join(':');
   const rm = await cli(['truststore', 'remove', bundle, '--fingerprint', colon]);
   assert.equal(rm.code, 0, rm.stderr);
+  assert.match(rm.stderr, /warning: no safety check was made: without --renewal-status/);
   assert.deepEqual(await clientsAccept({ cafile: bundle }), [false, false, false]);
   const left = (await cli(['truststore', 'list', bundle, '--json'])).json();
   assert.deepEqual(

@@ -271,6 +271,7 @@ test('removal before the safe-removal instant is refused; --force --reason or a 
     { now: later },
   );
   assert.equal(dry.code, 0, dry.stderr);
+  assert.doesNotMatch(dry.stderr, /no safety check/, 'checked against the renewal: no warning');
   assert.equal(hash(), before, 'a dry run changes nothing');
   const ok = await cli(
     [

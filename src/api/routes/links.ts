@@ -73,6 +73,7 @@ export function registerLinkRoutes(app: ApiApp, env: RenewalEnv): void {
         await loadFacts(env.store, link.renewal_id, false),
         file,
         new Date(env.clock.now()),
+        `${env.publicUrl}/api/v1/renewals/${link.renewal_id}/status.json`,
       );
       return c.body(typeof kit.content === 'string' ? kit.content : Buffer.from(kit.content), 200, {
         'content-type': kit.contentType,

@@ -12,7 +12,12 @@ export function registerRenewalKitRoute(app: ApiApp, env: RenewalEnv): void {
     try {
       const facts = await visibleFacts(env, c.var.principal, c.req.param('id'));
       const file = c.req.param('file');
-      const kit = await kitFile(facts, file, new Date(env.clock.now()));
+      const kit = await kitFile(
+        facts,
+        file,
+        new Date(env.clock.now()),
+        `${env.publicUrl}/api/v1/renewals/${facts.r.id}/status.json`,
+      );
       return c.body(typeof kit.content === 'string' ? kit.content : Buffer.from(kit.content), 200, {
         'content-type': kit.contentType,
         'content-disposition': `attachment; filename="${file}"`,

@@ -51,7 +51,7 @@ export function registerTruststoreRemove(group: Command, ctx: CliContext, run: R
     .option('--servername <name>', 'SNI and host name for --keeps-trusting')
     .option(
       '--renewal-status <url-or-file>',
-      "the renewal's status JSON: refuse before its safe-removal instant",
+      "the renewal's status JSON: refuse unless the renewal says this sender may remove the old root (without it, no safety check is made)",
     )
     .option('--force', 'remove even though the renewal status says it is not safe yet (needs --reason)')
     .option('--reason <text>', 'why --force was needed (recorded in the removal record)')
@@ -109,9 +109,15 @@ export function registerTruststoreRemove(group: Command, ctx: CliContext, run: R
           const { postEvidence } = await import('../../sender/report.js');
           reported = await postEvidence(target, record);
         }
+        // Without the renewal's status nothing told us this sender is safe: say so, every time.
+        const unchecked = !o.renewalStatus
+          ? 'no safety check was made: without --renewal-status nothing confirmed that the renewal made it safe to remove this root for this sender (give the status URL from the renewal page or the kit)'
+          : undefined;
+        if (unchecked) ctx.err(`warning: ${unchecked}\n`);
         if (o.json)
           printJson(ctx, {
             ...r,
+            ...(unchecked ? { warnings: [unchecked] } : {}),
             forced,
             ...(renewal ? { renewal } : {}),
             ...(reported ? { reported: { url: o.report, status: reported } } : {}),

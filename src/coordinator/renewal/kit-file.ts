@@ -10,14 +10,20 @@ export interface KitFile {
   contentType: string;
 }
 
-/** Builds the kit of a renewal and returns `file` from it (NOT_FOUND for a name not in the kit). */
-export async function kitFile(f: RenewalFacts, file: string, now: Date): Promise<KitFile> {
+/** Builds the kit of a renewal and returns `file` from it (NOT_FOUND for a name not in the kit); `statusUrl` goes into its instructions. */
+export async function kitFile(
+  f: RenewalFacts,
+  file: string,
+  now: Date,
+  statusUrl?: string,
+): Promise<KitFile> {
   if (!(KIT_FILES as readonly string[]).includes(file)) notFound('kit file', file);
   const kit = await buildKit({
     root: readOneCertificate(f.newCred.root_pem, 'root'),
     ...(f.oldCred ? { oldRoot: readOneCertificate(f.oldCred.root_pem, 'root') } : {}),
     password: DEFAULT_STORE_PASSWORD,
     now,
+    ...(statusUrl ? { statusUrl } : {}),
   });
   const content = kit.files[file as (typeof KIT_FILES)[number]];
   const text = file.endsWith('.txt') || file.endsWith('.md') || file.endsWith('.pem');
