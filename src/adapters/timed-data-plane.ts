@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
-import { type CredentialRecord, checkedStageRecord, publicFacts } from '../lb/credential-record.js';
+import { type CredentialRecord, checkedStageRecord } from '../lb/credential-record.js';
 import type { DataPlane, DataPlaneStatus, StageRequest, VirtualServerStatus } from '../lb/data-plane.js';
 import type { Slot } from '../lb/slot.js';
 import * as slots from '../lb/slot.js';
-import { type LbState, readState, writeState } from '../lb/state-store.js';
+import { slotStatus } from '../lb/slot-status.js';
+import { SlotTable } from '../lb/slot-table.js';
+import { readState } from '../lb/state-store.js';
 import { fail } from '../shared/errors.js';
 import type { Clock } from '../shared/time.js';
-import { atInstant, type Scheduled } from './at-instant.js';
 import type { SwapDriver } from './driver.js';
 
 /** One virtual server as an adapter knows it. */
@@ -31,13 +32,13 @@ interface SwapRecord {
  * Runtime API commit, nginx's graceful reload). It keeps the same slot rules and state file as the
  * built-in node, checks a credential before staging it, prepares ahead of T, acts at T by its own
  * clock (no coordinator on the critical path), then observes the result and records the lateness.
+ * The slots, their persistence, the timers and the status projection are the shared engine's
+ * (../lb/slot-table.ts); this class keeps only how a swap is acted on and measured.
  * Restarted after T, it applies the staged credential at once and reports the swap as late.
  */
 export class TimedDataPlane implements DataPlane {
-  private state: LbState = { version: 1, virtualServers: {} };
-  private timers = new Map<string, Scheduled[]>();
+  private readonly table: SlotTable<AdapterVirtualServer>;
   private swaps = new Map<string, SwapRecord>();
-  private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly o: {
@@ -51,26 +52,31 @@ export class TimedDataPlane implements DataPlane {
       prepareLeadMs?: number;
       log?: Logger;
     },
-  ) {}
+  ) {
+    this.table = new SlotTable({ virtualServers: o.virtualServers, stateDir: o.stateDir, clock: o.clock });
+  }
 
   /** Loads or initialises the state, catches up on a T that passed while down, and arms the timers. */
   async start(): Promise<void> {
     const saved = await readState(this.o.stateDir);
+    const loaded: Record<string, Slot<CredentialRecord>> = {};
     for (const vs of this.o.virtualServers) {
       const slot = saved?.virtualServers[vs.name];
       const initial = this.o.initial[vs.name];
-      if (slot) this.state.virtualServers[vs.name] = slot;
-      else if (initial) this.state.virtualServers[vs.name] = { active: initial };
+      if (slot) loaded[vs.name] = slot;
+      else if (initial) loaded[vs.name] = { active: initial };
       else fail('BAD_ARGUMENT', `virtual server "${vs.name}" has no credential and no saved state`);
     }
-    await writeState(this.o.stateDir, this.state);
+    await this.table.reset(loaded);
     for (const vs of this.o.virtualServers) {
       const slot = this.slot(vs.name);
       const now = this.o.clock.now();
       if (slot.staged && now >= slot.staged.activateAt) {
         await this.swap(vs.name, true);
       } else {
-        const observed = await this.o.driver.served(vs.name, this.known(vs.name)).catch(() => undefined);
+        const observed = await this.o.driver
+          .served(vs.name, this.table.known(vs.name))
+          .catch(() => undefined);
         if (observed !== slot.active.sha256) await this.o.driver.apply(vs.name, slot.active);
         await this.prepareAtStage(vs.name);
         this.arm(vs.name);
@@ -90,54 +96,17 @@ export class TimedDataPlane implements DataPlane {
 
   /** Cancels every timer. */
   close(): void {
-    for (const list of this.timers.values()) for (const t of list) t.cancel();
-    this.timers.clear();
+    this.table.close();
   }
 
   private slot(name: string): Slot<CredentialRecord> {
-    const s = this.state.virtualServers[name];
-    if (!s) {
-      fail(
-        'NOT_FOUND',
-        `no virtual server is named "${name}" (this node has ${this.o.virtualServers.map((v) => v.name).join(', ')})`,
-      );
-    }
-    return s;
-  }
-
-  /** The credentials this agent knows for a virtual server. */
-  private known(name: string): CredentialRecord[] {
-    const s = this.slot(name);
-    return [s.active, ...(s.staged ? [s.staged.credential] : []), ...(s.previous ? [s.previous] : [])];
-  }
-
-  private vs(name: string): AdapterVirtualServer {
-    const v = this.o.virtualServers.find((x) => x.name === name);
-    if (!v) fail('NOT_FOUND', `no virtual server is named "${name}"`);
-    return v;
-  }
-
-  /** One change at a time: compute the slot, persist it, then act on the data plane. */
-  private change(
-    name: string,
-    fn: (s: Slot<CredentialRecord>, now: number) => Promise<Slot<CredentialRecord>>,
-  ) {
-    const run = async () => {
-      const next = await fn(this.slot(name), this.o.clock.now());
-      this.state.virtualServers[name] = next;
-      await writeState(this.o.stateDir, this.state);
-      return next;
-    };
-    const p = this.chain.then(run, run);
-    this.chain = p.catch(() => undefined);
-    return p;
+    return this.table.slot(name);
   }
 
   private arm(name: string): void {
-    for (const t of this.timers.get(name) ?? []) t.cancel();
     const staged = this.slot(name).staged;
     if (!staged) {
-      this.timers.delete(name);
+      this.table.arm(name, []);
       return;
     }
     const lead = this.o.prepareLeadMs ?? 2000;
@@ -146,19 +115,27 @@ export class TimedDataPlane implements DataPlane {
     const prepare = this.o.driver.prepareAtStage
       ? []
       : [
-          atInstant(this.o.clock, staged.activateAt - lead, () => {
-            this.o.driver
-              .prepare(name, staged.credential, { activateAt: staged.activateAt, current })
-              .catch((e) =>
-                this.o.log?.warn({ err: e, vs: name }, 'prepare failed; the swap at T will do it all'),
-              );
-          }),
+          {
+            at: staged.activateAt - lead,
+            run: () => {
+              this.o.driver
+                .prepare(name, staged.credential, { activateAt: staged.activateAt, current })
+                .catch((e) =>
+                  this.o.log?.warn({ err: e, vs: name }, 'prepare failed; the swap at T will do it all'),
+                );
+            },
+          },
         ];
-    this.timers.set(name, [
+    this.table.arm(name, [
       ...prepare,
-      atInstant(this.o.clock, staged.activateAt, () => {
-        this.swap(name, false).catch((e) => this.o.log?.error({ err: e, vs: name }, 'the swap at T failed'));
-      }),
+      {
+        at: staged.activateAt,
+        run: () => {
+          this.swap(name, false).catch((e) =>
+            this.o.log?.error({ err: e, vs: name }, 'the swap at T failed'),
+          );
+        },
+      },
     ]);
   }
 
@@ -179,7 +156,7 @@ export class TimedDataPlane implements DataPlane {
       { vs: name, latenessMs: (record.observedAt ?? record.appliedAt) - record.at, late },
       'swapped at T',
     );
-    await this.change(name, async (s, now) => slots.settle(s, Math.max(now, staged.activateAt)));
+    await this.table.change(name, async (s, now) => slots.settle(s, Math.max(now, staged.activateAt)));
   }
 
   /**
@@ -191,7 +168,7 @@ export class TimedDataPlane implements DataPlane {
     const deadline = this.o.clock.now() + 10_000;
     let runStart: number | undefined;
     while (this.o.clock.now() < deadline) {
-      const seen = await this.o.driver.served(name, this.known(name)).catch(() => undefined);
+      const seen = await this.o.driver.served(name, this.table.known(name)).catch(() => undefined);
       const now = this.o.clock.now();
       if (seen !== sha256) runStart = undefined;
       else {
@@ -208,8 +185,8 @@ export class TimedDataPlane implements DataPlane {
   }
 
   async stage(name: string, req: StageRequest): Promise<VirtualServerStatus> {
-    const { record } = checkedStageRecord(this.vs(name).hosts, req);
-    await this.change(name, async (s, now) => {
+    const { record } = checkedStageRecord(this.table.vs(name).hosts, req);
+    await this.table.change(name, async (s, now) => {
       if (s.staged) await this.o.driver.abort(name);
       return slots.stage(s, record, req.activateAt.getTime(), now);
     });
@@ -223,7 +200,7 @@ export class TimedDataPlane implements DataPlane {
   }
 
   async unstage(name: string): Promise<VirtualServerStatus> {
-    await this.change(name, async (s, now) => {
+    await this.table.change(name, async (s, now) => {
       const next = slots.unstage(s, now);
       await this.o.driver.abort(name);
       return next;
@@ -245,7 +222,7 @@ export class TimedDataPlane implements DataPlane {
     name: string,
     transition: (s: Slot<CredentialRecord>, now: number) => Slot<CredentialRecord>,
   ): Promise<VirtualServerStatus> {
-    await this.change(name, async (s, now) => {
+    await this.table.change(name, async (s, now) => {
       const next = transition(s, now);
       // No abort first: every driver's apply replaces whatever it had prepared for another credential.
       await this.o.driver.apply(name, next.active);
@@ -262,34 +239,18 @@ export class TimedDataPlane implements DataPlane {
   private async statusOf(
     name: string,
   ): Promise<VirtualServerStatus & { kind: string; observedSha256: string | null; lateSwap: boolean }> {
-    const vs = this.vs(name);
+    const vs = this.table.vs(name);
     const slot = this.slot(name);
     const now = this.o.clock.now();
     const swap = this.swaps.get(name);
-    const observed = await this.o.driver.served(name, this.known(name)).catch(() => undefined);
+    const observed = await this.o.driver.served(name, this.table.known(name)).catch(() => undefined);
     return {
       name,
       hosts: vs.hosts,
       ...(vs.listen ? { listen: vs.listen } : {}),
       kind: this.o.driver.kind,
-      clock: new Date(now).toISOString(),
-      served: publicFacts(slots.servedAt(slot, now)),
+      ...slotStatus(slot, now, swap && { at: swap.at, firstHandshakeAt: swap.observedAt }),
       observedSha256: observed ?? null,
-      active: publicFacts(slot.active),
-      staged: slot.staged
-        ? {
-            ...publicFacts(slot.staged.credential),
-            activateAt: new Date(slot.staged.activateAt).toISOString(),
-          }
-        : null,
-      previous: slot.previous ? publicFacts(slot.previous) : null,
-      lastSwap: swap
-        ? {
-            at: new Date(swap.at).toISOString(),
-            firstHandshakeAt: swap.observedAt === undefined ? null : new Date(swap.observedAt).toISOString(),
-            latenessMs: swap.observedAt === undefined ? null : swap.observedAt - swap.at,
-          }
-        : null,
       lateSwap: swap?.late ?? false,
       backends: [],
     };
@@ -301,7 +262,7 @@ export class TimedDataPlane implements DataPlane {
       pid: process.pid,
       workers: 1,
       stateDir: this.o.stateDir,
-      virtualServers: await Promise.all(this.o.virtualServers.map((v) => this.statusOf(v.name))),
+      virtualServers: await Promise.all(this.table.names().map((n) => this.statusOf(n))),
     };
   }
 }

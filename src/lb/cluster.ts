@@ -87,7 +87,7 @@ export async function startClusterPrimary(
       w.on('message', (m: FromWorker) => {
         // The worker says hello once its message listener exists (earlier messages would be lost).
         if (m.type === 'lb:hello')
-          w.send({ type: 'lb:init', config, slots: state.virtualServers } satisfies ToWorker);
+          w.send({ type: 'lb:init', config, slots: dataPlane.slots() } satisfies ToWorker);
         else if (m.type === 'lb:ready') resolve();
         else if (m.type === 'lb:failed') reject(new Error(m.message));
         else if (m.type === 'lb:ack') {
@@ -101,7 +101,7 @@ export async function startClusterPrimary(
         }
       });
       w.once('online', () =>
-        w.send({ type: 'lb:init', config, slots: state.virtualServers } satisfies ToWorker),
+        w.send({ type: 'lb:init', config, slots: dataPlane.slots() } satisfies ToWorker),
       );
       w.once('exit', (code) => {
         workers.splice(workers.indexOf(w), 1);

@@ -14,7 +14,9 @@ import { buildSecureContext } from './context-slot.js';
 import { type CredentialRecord, checkedStageRecord, publicFacts } from './credential-record.js';
 import type { Slot } from './slot.js';
 import * as slots from './slot.js';
-import { type LbState, writeState } from './state-store.js';
+import { type CredentialFacts, type SlotStatus, slotStatus } from './slot-status.js';
+import { type SlotChange, SlotTable } from './slot-table.js';
+import type { LbState } from './state-store.js';
 
 /** A credential to stage, as PEM text (what the coordinator sends). */
 export interface StageRequest {
@@ -31,7 +33,7 @@ export interface StageRequest {
 }
 
 /** Public facts of a credential (no key). */
-export type CredentialFacts = ReturnType<typeof publicFacts>;
+export type { CredentialFacts } from './slot-status.js';
 
 /** What the serving side reports about one virtual server. */
 export interface RuntimeFacts {
@@ -44,23 +46,15 @@ export interface RuntimeFacts {
 }
 
 /** The status of one virtual server. */
-export interface VirtualServerStatus {
+export type VirtualServerStatus = {
   name: string;
   hosts: string[];
   listen?: string;
   preview?: string;
-  /** The node's clock when the status was taken. */
-  clock: string;
-  /** The certificate a handshake starting now gets. */
-  served: CredentialFacts;
   /** What the preview listener serves (the staged credential, else the active one); null without one. */
   previewServed?: CredentialFacts | null;
-  active: CredentialFacts;
-  staged: (CredentialFacts & { activateAt: string }) | null;
-  previous: CredentialFacts | null;
-  lastSwap: { at: string; firstHandshakeAt: string | null; latenessMs: number | null } | null;
   backends: RuntimeFacts['backends'];
-}
+} & SlotStatus;
 
 /** The status of the node. */
 export interface DataPlaneStatus {
@@ -92,8 +86,7 @@ export interface ServingPort {
 
 /** The built-in data plane's control side. */
 export class NodeDataPlane implements DataPlane {
-  private chain: Promise<unknown> = Promise.resolve();
-  private settleTimers = new Map<string, NodeJS.Timeout>();
+  private readonly table: SlotTable<VirtualServerConfig>;
   /** First post-T handshakes of swaps already folded into the active credential. */
   private swapHandshakes = new Map<string, number>();
   serving: ServingPort | undefined;
@@ -102,60 +95,51 @@ export class NodeDataPlane implements DataPlane {
 
   constructor(
     private readonly config: LbConfig,
-    private readonly state: LbState,
+    state: LbState,
     private readonly clock: Clock,
     private readonly workers = 1,
-  ) {}
+  ) {
+    this.table = new SlotTable({
+      virtualServers: config.virtualServers,
+      stateDir: config.stateDir,
+      clock,
+      state,
+    });
+  }
 
   /** The current slot of a virtual server. */
   slot(name: string): Slot<CredentialRecord> {
-    return this.state.virtualServers[name]!;
+    return this.table.slot(name);
   }
 
-  private vs(name: string): VirtualServerConfig {
-    const v = this.config.virtualServers.find((x) => x.name === name);
-    if (!v) {
-      fail('NOT_FOUND', `no virtual server is named "${name}" (this node has ${this.names().join(', ')})`);
-    }
-    return v;
+  /** Every current slot by virtual-server name (what a new cluster worker starts from). */
+  slots(): Readonly<Record<string, Slot<CredentialRecord>>> {
+    return this.table.slots();
   }
 
   /** Names of the virtual servers. */
   names(): string[] {
-    return this.config.virtualServers.map((v) => v.name);
+    return this.table.names();
   }
 
-  /** Runs one change at a time: compute, persist, publish. */
-  private change(name: string, next: (s: Slot<CredentialRecord>, now: number) => Slot<CredentialRecord>) {
-    const run = async () => {
-      this.vs(name);
-      const now = this.clock.now();
-      const before = this.slot(name);
-      const after = next(before, now);
+  /** Runs one change at a time: compute, persist, publish, re-arm the settle timer. */
+  private async change(name: string, next: SlotChange): Promise<VirtualServerStatus> {
+    await this.table.change(name, next, async (before, after) => {
       if (before.staged && after.active === before.staged.credential) {
         const first = (await this.serving?.facts(name))?.firstStagedHandshakeAt;
         if (first !== undefined) this.swapHandshakes.set(name, first);
       } else if (after.lastSwapAt !== before.lastSwapAt) {
         this.swapHandshakes.delete(name);
       }
-      const nextState: LbState = {
-        ...this.state,
-        virtualServers: { ...this.state.virtualServers, [name]: after },
-      };
-      await writeState(this.config.stateDir, nextState);
-      this.state.virtualServers[name] = after;
       await this.serving?.apply(name, after);
       this.scheduleSettle(name);
-      return this.statusOf(name);
-    };
-    const p = this.chain.then(run, run);
-    this.chain = p.catch(() => undefined);
-    return p;
+    });
+    return this.statusOf(name);
   }
 
   /** Checks a credential for this virtual server at T; throws the first failing check. */
   checkStage(name: string, req: StageRequest): { record: CredentialRecord; checks: CheckResult[] } {
-    const { record, checks } = checkedStageRecord(this.vs(name).hosts, req);
+    const { record, checks } = checkedStageRecord(this.table.vs(name).hosts, req);
     try {
       buildSecureContext(record);
     } catch (e) {
@@ -165,7 +149,6 @@ export class NodeDataPlane implements DataPlane {
   }
 
   async stage(name: string, req: StageRequest): Promise<VirtualServerStatus> {
-    this.vs(name);
     const { record } = this.checkStage(name, req);
     const at = req.activateAt.getTime();
     return this.change(name, (s, now) => slots.stage(s, record, at, now));
@@ -188,63 +171,44 @@ export class NodeDataPlane implements DataPlane {
     return this.change(name, (s, now) => slots.settle(s, now));
   }
 
-  /** Arms a timer that settles the slot a second after T (long waits are re-armed in steps). */
+  /** Arms a timer that settles the slot a second after T. */
   scheduleSettle(name: string): void {
-    clearTimeout(this.settleTimers.get(name));
-    this.settleTimers.delete(name);
     const staged = this.slot(name).staged;
-    if (!staged) return;
-    const wait = Math.min(2 ** 31 - 1, Math.max(0, staged.activateAt + 1000 - this.clock.now()));
-    const t = setTimeout(() => {
-      this.settleTimers.delete(name);
-      if (this.slot(name).staged && this.clock.now() >= staged.activateAt)
-        void this.settle(name).catch(() => undefined);
-      else this.scheduleSettle(name);
-    }, wait);
-    t.unref();
-    this.settleTimers.set(name, t);
+    this.table.arm(
+      name,
+      staged
+        ? [
+            {
+              at: staged.activateAt + 1000,
+              run: () => {
+                if (this.slot(name).staged) void this.settle(name).catch(() => undefined);
+              },
+            },
+          ]
+        : [],
+    );
   }
 
   /** Stops the settle timers. */
   close(): void {
-    for (const t of this.settleTimers.values()) clearTimeout(t);
-    this.settleTimers.clear();
+    this.table.close();
   }
 
   private async statusOf(name: string): Promise<VirtualServerStatus> {
-    const vs = this.vs(name);
+    const vs = this.table.vs(name);
     const now = this.clock.now();
     const slot = this.slot(name);
     const facts: RuntimeFacts = (await this.serving?.facts(name)) ?? { backends: [] };
-    const swapAt = slot.staged && now >= slot.staged.activateAt ? slot.staged.activateAt : slot.lastSwapAt;
-    const first =
-      slot.staged && now >= slot.staged.activateAt
-        ? facts.firstStagedHandshakeAt
-        : this.swapHandshakes.get(name);
+    const pending = slot.staged && now >= slot.staged.activateAt;
+    const swapAt = pending ? slot.staged!.activateAt : slot.lastSwapAt;
+    const first = pending ? facts.firstStagedHandshakeAt : this.swapHandshakes.get(name);
     return {
       name,
       hosts: vs.hosts,
       ...(facts.listen ? { listen: facts.listen } : {}),
       ...(facts.preview ? { preview: facts.preview } : {}),
-      clock: new Date(now).toISOString(),
-      served: publicFacts(slots.servedAt(slot, now)),
+      ...slotStatus(slot, now, swapAt === undefined ? undefined : { at: swapAt, firstHandshakeAt: first }),
       previewServed: vs.preview ? publicFacts(slot.staged?.credential ?? slot.active) : null,
-      active: publicFacts(slot.active),
-      staged: slot.staged
-        ? {
-            ...publicFacts(slot.staged.credential),
-            activateAt: new Date(slot.staged.activateAt).toISOString(),
-          }
-        : null,
-      previous: slot.previous ? publicFacts(slot.previous) : null,
-      lastSwap:
-        swapAt === undefined
-          ? null
-          : {
-              at: new Date(swapAt).toISOString(),
-              firstHandshakeAt: first === undefined ? null : new Date(first).toISOString(),
-              latenessMs: first === undefined ? null : first - swapAt,
-            },
       backends: facts.backends,
     };
   }
