@@ -11,11 +11,11 @@ import type { CliContext } from '../cli/context.js';
 import { runCli } from '../cli/program.js';
 import { backupStamp } from '../files/atomic.js';
 import { callControl } from '../lb/control-client.js';
-import { readCertificates } from '../pki/certificate.js';
 import { fail } from '../shared/errors.js';
 import { formatInstant } from '../shared/time.js';
 import { DATA_FILES } from '../store/data-dir.js';
 import { DEMO_HOST, DEMO_STORE_PASSWORD } from './landscape.js';
+import { resetSenderTruststores, servedRoot, settleOpenRenewal, settleRenewal } from './reset.js';
 import { type Landscape, readLandscape } from './seed.js';
 import { SenderClient, type SenderTraffic } from './traffic.js';
 
@@ -72,7 +72,7 @@ type Detail = {
   statusUrl: string;
   gate: { decision: string };
   senders: Array<{ id: string; state: string; failuresAfterT: number }>;
-  nodes: Array<{ verifiedAt: string | null; servedSha256: string | null }>;
+  nodes: Array<{ stagedAckAt: string | null; verifiedAt: string | null; servedSha256: string | null }>;
   readiness: Record<string, number>;
 };
 
@@ -114,13 +114,18 @@ export async function runDemo(o: {
   const work = join(o.dataDir, 'demo', `renewal-${backupStamp(o.ctx.now())}`);
   await fs.mkdir(work, { recursive: true });
   const passphrase = (await fs.readFile(join(o.dataDir, 'demo', 'ca-passphrase'), 'utf8')).trim();
-  const cli = async (argv: string[], role: string) => {
-    o.say(`  [${role}] $ rollover ${argv.join(' ')}`);
+  // A token travels in the environment, never on the command line the narration prints.
+  const cli = async (argv: string[], role: string, token?: string) => {
+    o.say(`  [${role}] $ ${token ? 'ROLLOVER_TOKEN=… ' : ''}rollover ${argv.join(' ')}`);
     let out = '';
     let err = '';
     const code = await runCli(argv, {
       ...o.ctx,
-      env: { ...o.ctx.env, ROLLOVER_PASSPHRASE: passphrase },
+      env: {
+        ...o.ctx.env,
+        ROLLOVER_PASSPHRASE: passphrase,
+        ...(token ? { ROLLOVER_TOKEN: token } : {}),
+      },
       out: (t) => {
         out += t;
       },
@@ -134,7 +139,14 @@ export async function runDemo(o: {
   };
   const steps: DemoStep[] = [];
   const now = () => formatInstant(o.ctx.now());
-  const oldLeaf = readCertificates(await fs.readFile(join(land.credentialDir, 'tls.crt')))[0]!.sha256;
+
+  // Run after run on one data directory: end what an earlier run left open, and start every sender
+  // from the root served today (the demo owns its senders' truststores).
+  const settled = await settleOpenRenewal(lbAdmin, land, 'a new demo run starts');
+  if (settled) o.say(`Renewal ${settled.id} left by an earlier run: ${settled.from} → ${settled.to}`);
+  const current = await servedRoot(lbAdmin, land, o.dataDir);
+  await resetSenderTruststores(land, current, o.ctx.now());
+  const oldLeaf = current.leafSha256;
 
   // Step 1 — the LB admin: a new root, an issuing CA under it, the new credential; plan T.
   o.say('Step 1 (lb-admin): a new root, a new key pair and certificate under it, and the exchange time T');
@@ -252,7 +264,16 @@ export async function runDemo(o: {
   try {
     // Step 2 — the LB admin announces: staged on every node, tenant admins told, signed notice published.
     o.say('Step 2 (lb-admin): announce — the credential is staged on every node; tenant admins are told');
-    const announced = await lbAdmin.request<Detail>('POST', `/api/v1/renewals/${id}/announce`, {});
+    await lbAdmin.request<Detail>('POST', `/api/v1/renewals/${id}/announce`, {});
+    // Senders prove against the preview listener only once every node has staged the credential.
+    const announced = await until(
+      async () => {
+        const d = await lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`);
+        return d.nodes.every((n) => n.stagedAckAt) && d.state !== 'announced' ? d : undefined;
+      },
+      'every node to acknowledge staging',
+      30_000,
+    );
     steps.push({
       step: 2,
       role: 'lb-admin',
@@ -314,13 +335,12 @@ export async function runDemo(o: {
           DEMO_HOST,
           '--report',
           evidenceUrl,
-          '--token',
-          await tokenOf(admin),
           '--sender',
           s.id,
           '--json',
         ],
         admin,
+        await tokenOf(admin),
       );
       const v = JSON.parse(out) as { ok?: boolean; result?: string; servedSha256?: string };
       senderHops.push({
@@ -422,17 +442,16 @@ export async function runDemo(o: {
           s.kind,
           ...pw,
           '--fingerprint',
-          land.oldRoot.sha256,
+          current.sha256,
           '--renewal-status',
           retiring.statusUrl,
           '--report',
           evidenceUrl,
-          '--token',
-          await tokenOf(admin),
           '--sender',
           s.id,
         ],
         admin,
+        await tokenOf(admin),
       );
       removals.push({ sender: s.name, by: admin, at: now() });
     }
@@ -462,6 +481,16 @@ export async function runDemo(o: {
           }
         : completed,
     });
+  } catch (e) {
+    // Never leave this run's renewal open: it would block every later plan on the virtual server.
+    const d = await lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`).catch(() => undefined);
+    if (d && !['completed', 'rolled-back', 'cancelled'].includes(d.state)) {
+      await settleRenewal(lbAdmin, id, d.state, 'the demo run failed').then(
+        (r) => o.say(`Renewal ${id}: ${r.from} → ${r.to} after the failure`),
+        (why: Error) => o.say(`Renewal ${id} stays ${d.state}: ${why.message}`),
+      );
+    }
+    throw e;
   } finally {
     for (const c of clients.values()) await c.stop();
   }

@@ -3,6 +3,7 @@
  * independent client observes on its own: its handshakes and the leaf served before and after T.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startUp } from '../../src/main/up.js';
@@ -12,7 +13,7 @@ import { freePort } from '../kit/net.js';
 import { observeHandshakes } from '../kit/observer.js';
 import { tempDir } from '../kit/tmp.js';
 
-test('the demo runs the six steps under live traffic, and an outside observer agrees with its report', async () => {
+test('the demo runs the six steps under live traffic twice on one data directory, an outside observer agrees with its report, and it prints no token', async () => {
   const dir = tempDir();
   const dataDir = join(dir, 'rollover-data');
   const up = await startUp({
@@ -27,72 +28,85 @@ test('the demo runs the six steps under live traffic, and an outside observer ag
     log: () => {},
   });
   try {
-    const [host, port] = up.landscape.virtualServer.listen.split(':') as [string, string];
-    let demoDone = false;
-    const observer = (async () => {
-      const all = [];
-      while (!demoDone)
-        all.push(
-          ...(await observeHandshakes({
-            host,
-            port: Number(port),
-            servername: 'shop.rollover.test',
-            until: Date.now() + 1000,
-            concurrency: 1,
-          })),
-        );
-      return all;
-    })();
-    const r = await cli(['demo', '--data-dir', dataDir, '--speed', 'fast', '--json'], { cwd: dir });
-    demoDone = true;
-    const seen = await observer;
-    assert.equal(r.code, 0, r.stderr + r.stdout);
-    const report = r.json();
+    const tokenDir = join(dataDir, 'demo', 'tokens');
+    const tokens = readdirSync(tokenDir).map((f) => readFileSync(join(tokenDir, f), 'utf8').trim());
+    assert.ok(tokens.length > 0);
+    const renewals = new Set<string>();
+    // The second run starts from what the first left: the new root served, one straggler behind.
+    for (const run of [1, 2]) {
+      const [host, port] = up.landscape.virtualServer.listen.split(':') as [string, string];
+      let demoDone = false;
+      const observer = (async () => {
+        const all = [];
+        while (!demoDone)
+          all.push(
+            ...(await observeHandshakes({
+              host,
+              port: Number(port),
+              servername: 'shop.rollover.test',
+              until: Date.now() + 1000,
+              concurrency: 1,
+            })),
+          );
+        return all;
+      })();
+      const r = await cli(['demo', '--data-dir', dataDir, '--speed', 'fast', '--json'], { cwd: dir });
+      assert.ok(
+        tokens.every((t) => !r.stdout.includes(t) && !r.stderr.includes(t)),
+        `run ${run}: no bearer token in the demo's output`,
+      );
+      demoDone = true;
+      const seen = await observer;
+      assert.equal(r.code, 0, `run ${run}: ${r.stderr}${r.stdout}`);
+      const report = r.json();
 
-    // Exactly one entry per seed step, in order, each by its role.
-    assert.deepEqual(
-      report.steps.map((s: { step: number; role: string }) => [s.step, s.role]),
-      [
-        [1, 'lb-admin'],
-        [2, 'lb-admin'],
-        [3, 'tenant-admin'],
-        [4, 'sender-admin'],
-        [5, 'lb-admin'],
-        [6, 'sender-admin'],
-      ],
-    );
-    assert.equal(report.finalState, 'completed');
-    assert.equal(report.steps[2].tenants.length, 2, 'one hop per tenant');
+      // Exactly one entry per seed step, in order, each by its role.
+      assert.deepEqual(
+        report.steps.map((s: { step: number; role: string }) => [s.step, s.role]),
+        [
+          [1, 'lb-admin'],
+          [2, 'lb-admin'],
+          [3, 'tenant-admin'],
+          [4, 'sender-admin'],
+          [5, 'lb-admin'],
+          [6, 'sender-admin'],
+        ],
+      );
+      assert.equal(report.finalState, 'completed');
+      assert.equal(report.steps[2].tenants.length, 2, 'one hop per tenant');
 
-    // What the observer saw on its own: the old leaf before T, the new one after, nothing else.
-    const T = Date.parse(report.exchangeAt);
-    const before = new Set(seen.filter((o) => o.doneAt < T).map((o) => o.sha256));
-    const after = new Set(seen.filter((o) => o.startedAt > T + 100).map((o) => o.sha256));
-    assert.deepEqual([...before], [report.oldLeafSha256]);
-    assert.deepEqual([...after], [report.newLeafSha256]);
-    assert.deepEqual(
-      seen.filter((o) => o.error),
-      [],
-    );
+      // What the observer saw on its own: the old leaf before T, the new one after, nothing else.
+      const T = Date.parse(report.exchangeAt);
+      const before = new Set(seen.filter((o) => o.doneAt < T).map((o) => o.sha256));
+      const after = new Set(seen.filter((o) => o.startedAt > T + 100).map((o) => o.sha256));
+      assert.deepEqual([...before], [report.oldLeafSha256]);
+      assert.deepEqual([...after], [report.newLeafSha256]);
+      assert.deepEqual(
+        seen.filter((o) => o.error),
+        [],
+      );
 
-    // Every ready sender saw no failure; the straggler failed after T, and that was attributed to it alone.
-    assert.equal(report.senders.length, 4);
-    const ready = report.senders.filter((s: { ready: boolean }) => s.ready);
-    const stragglers = report.senders.filter((s: { ready: boolean }) => !s.ready);
-    assert.equal(ready.length, 3);
-    for (const s of ready) {
-      assert.equal(s.failuresAfterT + s.failuresBeforeT, 0, `${s.name} saw no failure`);
-      assert.ok(s.requestsBeforeT > 0 && s.requestsAfterT > 0, `${s.name} sent before and after T`);
-      assert.equal(s.attributedFailuresAfterT, 0);
+      // Every ready sender saw no failure; the straggler failed after T, and that was attributed to it alone.
+      assert.equal(report.senders.length, 4);
+      const ready = report.senders.filter((s: { ready: boolean }) => s.ready);
+      const stragglers = report.senders.filter((s: { ready: boolean }) => !s.ready);
+      assert.equal(ready.length, 3);
+      for (const s of ready) {
+        assert.equal(s.failuresAfterT + s.failuresBeforeT, 0, `${s.name} saw no failure`);
+        assert.ok(s.requestsBeforeT > 0 && s.requestsAfterT > 0, `${s.name} sent before and after T`);
+        assert.equal(s.attributedFailuresAfterT, 0);
+      }
+      assert.equal(stragglers.length, 1);
+      assert.equal(stragglers[0].failuresBeforeT, 0);
+      assert.ok(stragglers[0].failuresAfterT > 0);
+      assert.ok(
+        stragglers[0].attributedFailuresAfterT > 0,
+        'the coordinator attributed the failures to the straggler',
+      );
+      assert.ok(report.swap.latenessMs !== null);
+      renewals.add(report.renewalId);
     }
-    assert.equal(stragglers.length, 1);
-    assert.equal(stragglers[0].failuresBeforeT, 0);
-    assert.ok(stragglers[0].failuresAfterT > 0);
-    assert.ok(
-      stragglers[0].attributedFailuresAfterT > 0,
-      'the coordinator attributed the failures to the straggler',
-    );
-    assert.ok(report.swap.latenessMs !== null);
+    assert.equal(renewals.size, 2, 'each run is its own renewal');
   } finally {
     await up.close();
   }
