@@ -69,6 +69,15 @@ export function buildApi(env: CoordinatorEnv, ports: ApiPorts = {}): ApiApp {
           message: i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : i.message,
         }));
         const first = issues[0];
+        // An instant that is not RFC 3339 or not on the calendar keeps its own code (src/shared/time.ts).
+        const time = result.error.issues.find(
+          (i) => i.code === 'custom' && (i as { params?: { code?: string } }).params?.code === 'BAD_TIME',
+        );
+        if (time) {
+          return problemResponse(
+            problem('BAD_TIME', `invalid request: ${time.path.join('.')}: ${time.message}`, { issues }),
+          );
+        }
         return problemResponse(
           problem(
             'BAD_ARGUMENT',

@@ -53,7 +53,7 @@ export function renderCliReference(): string {
     '',
     '<!-- Generated from the command definitions by `npm run docs:cli`; the test suite checks it is in step. -->',
     '',
-    'Conventions: repeatable flags repeat (`--host a --host b`); times are ISO 8601 with a zone',
+    'Conventions: repeatable flags repeat (`--host a --host b`); times are RFC 3339 with a zone',
     '(`2026-12-01T02:00:00Z`); durations read `90d`, `24h`, `15m`, `30s` or ISO 8601 `P…`; fingerprints print as',
     'lowercase hex and are accepted with colons in any case; every read command takes `--json`. Errors print as',
     '`error[CODE]: message` (or `{"error":{"code":…}}` with `--json`); exit 0 success, 1 refused or failed,',

@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { fail } from '../shared/errors.js';
-import type { Clock } from '../shared/time.js';
+import { type Clock, parseInstant } from '../shared/time.js';
 import type { DataPlane, VirtualServerStatus } from './data-plane.js';
 import type { ClientFailures } from './telemetry.js';
 
@@ -72,7 +72,8 @@ export function startRemoteSync(o: RemoteSyncOptions): RemoteSync {
     const now = o.clock.now();
     const s = want.staged;
     if (s) {
-      const at = Date.parse(s.activateAt);
+      // The coordinator's answer is outside input too: the one strict parser reads it.
+      const at = parseInstant(s.activateAt).getTime();
       const stagedHere = local.staged?.sha256 === s.sha256 && Date.parse(local.staged.activateAt) === at;
       const servedHere = now >= at && local.served.sha256 === s.sha256;
       if (!stagedHere && !servedHere) {

@@ -288,3 +288,15 @@ test('bad CLI input is refused with a stable code and the coordinator unchanged'
     'nothing was recorded: nothing changed',
   );
 });
+
+test('renewal plan and postpone refuse a T that is not on the calendar before calling anyone', async () => {
+  const dead = ['--server', 'http://127.0.0.1:9', '--token', 'rlv_unused'];
+  for (const args of [
+    ['renewal', 'plan', '--vs', 'web', '--exchange-at', '2027-02-30T00:00:00Z', ...dead],
+    ['renewal', 'postpone', 'ren_x', '--exchange-at', '2027-02-30T00:00:00Z', ...dead],
+  ]) {
+    const r = await cli(args, { cwd: elsewhere, env });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /error\[BAD_TIME\].*"2027-02-30T00:00:00Z"/, args[1]);
+  }
+});

@@ -90,6 +90,24 @@ test('lb stage refuses a credential that is no longer valid at T', async () => {
   assert.equal(r.json().error.code, 'EXPIRED');
 });
 
+test('lb stage refuses an instant that is not on the calendar, naming it, and nothing changes', async () => {
+  const before = readFileSync(join(stateDir, STATE_FILE));
+  const credDir = await saveCredential(join(dir, 'calendar'), newCred);
+  const r = await cli([
+    'lb',
+    'stage',
+    '--state-dir',
+    stateDir,
+    '--credential',
+    credDir,
+    '--at',
+    '2027-02-30T00:00:00Z',
+  ]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /error\[BAD_TIME\].*"2027-02-30T00:00:00Z"/);
+  assert.deepEqual(readFileSync(join(stateDir, STATE_FILE)), before);
+});
+
 test('lb stage, unstage, stage, activate and rollback drive the slot', async () => {
   const newDir = await saveCredential(join(dir, 'new'), newCred);
   const NEW = newCred.chain[0]!.sha256;

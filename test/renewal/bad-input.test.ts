@@ -51,6 +51,7 @@ for (const backend of BACKENDS) {
         ['T in the past', { exchangeAt: at(-60_000) }, 400, 'BAD_TIME'],
         ['T inside the minimum lead', { exchangeAt: at(1000) }, 400, 'BAD_TIME'],
         ['T not a time', { exchangeAt: 'tomorrow' }, 400, 'BAD_TIME'],
+        ['T not on the calendar', { exchangeAt: '2027-02-30T00:00:00Z' }, 400, 'BAD_TIME'],
         ['a credential failing the checks', { credentialId: bad.id }, 422, 'HOST_NOT_COVERED'],
         ['an unknown virtual server', { virtualServerIds: ['vs_nope'] }, 404, 'NOT_FOUND'],
         ['an unknown field', { colour: 'red' }, 400, 'BAD_ARGUMENT'],
@@ -169,6 +170,18 @@ for (const backend of BACKENDS) {
         [
           'a postpone into the minimum lead',
           () => co.call('POST', `/api/v1/renewals/${id}/postpone`, { exchangeAt: at(500) }, undefined, 400),
+          'BAD_TIME',
+        ],
+        [
+          'a postpone to a day that does not exist',
+          () =>
+            co.call(
+              'POST',
+              `/api/v1/renewals/${id}/postpone`,
+              { exchangeAt: '2027-02-30T00:00:00Z' },
+              undefined,
+              400,
+            ),
           'BAD_TIME',
         ],
         [

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { instantText } from './instant.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256 fingerprint');
 
@@ -13,9 +14,9 @@ export const AnnouncementSchema = z
     version: z.literal(1),
     renewalId: z.string().min(1),
     /** The exchange time T (ISO 8601, UTC). */
-    exchangeAt: z.string().datetime(),
+    exchangeAt: instantText,
     /** From when the old root may be removed (T plus the rollback window), once the exchange is verified. */
-    safeRemovalAt: z.string().datetime(),
+    safeRemovalAt: instantText,
     virtualServers: z
       .array(z.object({ id: z.string(), hosts: z.array(z.string()), previewUrl: z.string().optional() }))
       .min(1),
@@ -25,7 +26,7 @@ export const AnnouncementSchema = z
     newRootPem: z.string().includes('-----BEGIN CERTIFICATE-----'),
     /** Where this announcement is published (its stable URL). */
     url: z.string().url().optional(),
-    issuedAt: z.string().datetime(),
+    issuedAt: instantText,
     /** Set when this announcement replaces an earlier one (a postpone). */
     supersedes: z.string().optional(),
   })

@@ -5,9 +5,10 @@
  * (`rollover truststore remove --report`). The `kind` field tells them apart.
  */
 import { z } from 'zod';
+import { instantText } from './instant.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256 fingerprint');
-const instant = z.string().datetime();
+const instant = instantText;
 const truststoreType = z.enum(['pem', 'pkcs12', 'jks', 'dir', 'system']);
 
 /** Step 4: a real handshake against the preview listener (or the live one) with the sender's truststore. */

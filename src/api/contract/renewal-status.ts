@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { RENEWAL_STATES } from '../../renewal/states.js';
+import { instantText } from './instant.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256 fingerprint');
 
@@ -12,9 +13,9 @@ export const RenewalStatusSchema = z.looseObject({
   id: z.string().optional(),
   state: z.enum(RENEWAL_STATES),
   /** The exchange time T. */
-  exchangeAt: z.string().datetime(),
+  exchangeAt: instantText,
   /** T plus the rollback window: the old root may go from then on, once the exchange is verified. */
-  safeRemovalAt: z.string().datetime(),
+  safeRemovalAt: instantText,
   oldRootSha256: sha256,
   newRootSha256: sha256,
 });

@@ -27,7 +27,7 @@ export function registerCertCheck(cert: Command, ctx: CliContext, run: Runner): 
       .requiredOption('--credential <dir>', 'credential directory (tls.key, tls.crt, ca.crt)')
       .option('--root <file>', 'the root the chain must build to (default: the credential’s ca.crt)')
       .option('--host <name>', 'host name or IP the virtual server answers to (repeatable)', collect, [])
-      .option('--valid-at <time>', 'the exchange time T (ISO 8601; default: now)')
+      .option('--valid-at <time>', 'the exchange time T (RFC 3339 with a zone; default: now)')
       .option('--valid-for <duration>', 'how long after T it must stay valid, for example 24h or 30d')
       .option('--json', 'print the results as JSON'),
   ).action(

@@ -26,7 +26,7 @@ export function registerCertImport(cert: Command, ctx: CliContext, run: Runner):
       .option('--chain <file>', 'intermediate certificates (repeatable)', collect, [])
       .requiredOption('--root <file>', 'the root the chain must build to')
       .option('--host <name>', 'host names the credential must cover (default: its own SANs)', collect, [])
-      .option('--valid-at <time>', 'instant it must be valid at (default: now)')
+      .option('--valid-at <time>', 'instant it must be valid at (RFC 3339 with a zone; default: now)')
       .option('--valid-for <duration>', 'how long after that it must stay valid')
       .requiredOption('--out <dir>', 'credential directory to write')
       .option('--encrypt', 'encrypt tls.key with the passphrase')

@@ -97,7 +97,7 @@ export function registerLbDataPlane(lb: Command, ctx: CliContext, run: Runner): 
           '--credential <dir>',
           'credential directory (tls.key, tls.crt, ca.crt with the new root)',
         )
-        .requiredOption('--at <time>', 'the exchange time T (ISO 8601 with a zone)')
+        .requiredOption('--at <time>', 'the exchange time T (RFC 3339 with a zone)')
         .option(
           '--valid-for <duration>',
           'how long after T it must stay valid (for example the rollback window)',

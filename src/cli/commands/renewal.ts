@@ -5,6 +5,7 @@
  */
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { parseInstant } from '../../shared/time.js';
 import { type ClientFlags, clientCommand, resolveClient } from '../client.js';
 import type { CliContext } from '../context.js';
 import { collect } from '../options.js';
@@ -31,7 +32,7 @@ export function registerRenewal(program: Command, ctx: CliContext, run: Runner):
       .requiredOption('--vs <ref>', 'a virtual server (repeat for several)', collect, [])
       .option('--credential <dir>', 'the new credential directory (tls.key, tls.crt, ca.crt)')
       .option('--issue-from <ca>', 'issue the credential from a CA in the coordinator')
-      .requiredOption('--exchange-at <iso>', 'the exchange time T (ISO 8601)')
+      .requiredOption('--exchange-at <time>', 'the exchange time T (RFC 3339 with a zone)')
       .option('--rollback-window <duration>', 'how long a rollback stays possible after T', '24h')
       .option('--gate <policy>', 'block (every sender verified, or an override) or warn', 'block'),
   ).action(
@@ -46,6 +47,7 @@ export function registerRenewal(program: Command, ctx: CliContext, run: Runner):
           gate: string;
         },
       ) => {
+        parseInstant(o.exchangeAt); // refused before anything is uploaded
         const c = await resolveClient(ctx, o);
         let credentialId: string | undefined;
         if (o.credential) {
@@ -118,8 +120,11 @@ export function registerRenewal(program: Command, ctx: CliContext, run: Runner):
     'postpone',
     'move T (re-stages and re-announces; refused after the cut-off)',
     'postpone',
-    (o) => ({ exchangeAt: o.exchangeAt }),
-    (cmd) => cmd.requiredOption('--exchange-at <iso>', 'the new exchange time T'),
+    (o) => {
+      parseInstant(o.exchangeAt ?? '');
+      return { exchangeAt: o.exchangeAt };
+    },
+    (cmd) => cmd.requiredOption('--exchange-at <time>', 'the new exchange time T (RFC 3339 with a zone)'),
   );
   simple(
     'override',
