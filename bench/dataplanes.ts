@@ -14,7 +14,7 @@ import { HaproxyDriver, haproxyPem } from '../src/adapters/haproxy/driver.js';
 import { NginxDriver } from '../src/adapters/nginx/driver.js';
 import { NginxTimeSwitchDriver } from '../src/adapters/nginx/time-switch.js';
 import { TimedDataPlane } from '../src/adapters/timed-data-plane.js';
-import { callControl } from '../src/lb/control-client.js';
+import { controlClientFor } from '../src/lb/control-client.js';
 import { recordFromCredential } from '../src/lb/credential-record.js';
 import type { DataPlane, StageRequest } from '../src/lb/data-plane.js';
 import type { Credential } from '../src/pki/credential.js';
@@ -109,17 +109,13 @@ const results = [];
     { stdio: 'ignore' },
   );
   await waitFor(async () => existsSync(join(stateDir, 'control.json')), 'the built-in node', 15_000);
-  const status = (await callControl(stateDir, 'GET', '/v1/status')) as {
-    virtualServers: Array<{ name: string }>;
-  };
+  const control = await controlClientFor(stateDir);
+  const status = await control.status();
   const vs = status.virtualServers[0]!.name;
   const req = stageReq(newCred, 0);
   results.push(
     await run('built-in (1 worker)', port, (at) =>
-      callControl(stateDir, 'POST', `/v1/virtual-servers/${vs}/stage`, {
-        ...req,
-        activateAt: new Date(at).toISOString(),
-      }),
+      control.stage(vs, { ...req, activateAt: new Date(at).toISOString() }),
     ),
   );
   child.kill('SIGTERM');

@@ -7,7 +7,8 @@
 import { promises as fs } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { exists, readFileChecked, writeFileAtomic } from '../files/atomic.js';
-import { ERROR_CODES, type ErrorCode, fail, RolloverError } from '../shared/errors.js';
+import { fail, RolloverError } from '../shared/errors.js';
+import { errorFromProblem } from '../shared/problem.js';
 import type { CliContext } from './context.js';
 
 /** The flags every client command takes. */
@@ -172,19 +173,13 @@ export async function makeClient(
     }
     if (!res.ok) {
       const text = await res.text();
-      let p: Record<string, unknown> = {};
+      let body: unknown;
       try {
-        p = JSON.parse(text) as Record<string, unknown>;
+        body = JSON.parse(text);
       } catch {
         // not problem+json
       }
-      const code = (typeof p.code === 'string' && p.code in ERROR_CODES ? p.code : 'INTERNAL') as ErrorCode;
-      const { type: _t, title: _ti, status: _s, code: _c, detail, ...rest } = p;
-      throw new RolloverError(
-        code,
-        typeof detail === 'string' ? detail : `the coordinator answered ${res.status}`,
-        rest,
-      );
+      throw errorFromProblem(body, res.status, 'the coordinator');
     }
     return res;
   }

@@ -90,7 +90,7 @@ export async function addLb(env: CoordinatorEnv, p: Principal, input: LbInput) {
   requireGlobal(p, 'create', 'lb', 'load balancers');
   const names = (input.nodes ?? []).map((n) => n.name);
   if (new Set(names).size !== names.length)
-    fail('CONFLICT', 'two nodes share a name: give each node its own');
+    fail('NAME_TAKEN', 'two nodes share a name: give each node its own');
   return env.store.transaction(async (tx) => {
     const at = nowText(env);
     const lb = await tx.insert('load_balancers', { name: input.name, kind: input.kind, created_at: at });
@@ -138,7 +138,7 @@ export async function removeLb(env: CoordinatorEnv, p: Principal, ref: string) {
     const used = await tx.list('virtual_servers', { column: 'lb_id', values: [lb.id] });
     if (used.length > 0) {
       fail(
-        'CONFLICT',
+        'STILL_IN_USE',
         `load balancer ${lb.name} still carries virtual servers (${used.map((v) => v.name).join(', ')})`,
       );
     }
@@ -316,7 +316,7 @@ export async function importSenders(
     seen.set(s.name, i + 1);
   });
   if (problems.length > 0) {
-    fail('CONFLICT', `nothing imported: ${problems.length} row(s) conflict (${problems[0]!.message})`, {
+    fail('NAME_TAKEN', `nothing imported: ${problems.length} row(s) conflict (${problems[0]!.message})`, {
       problems,
     });
   }

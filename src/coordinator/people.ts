@@ -73,7 +73,7 @@ async function resolveBinding(
   );
   if (holder !== undefined && holder !== organisation) {
     fail(
-      'CONFLICT',
+      'OPERATING_MODEL',
       `tenant ${t.name} is ${t.operating_model}: its ${req.role} must belong to ${holder}, not ${organisation}`,
     );
   }
@@ -132,7 +132,7 @@ export async function showUser(env: CoordinatorEnv, p: Principal, ref: string) {
 export async function removeUser(env: CoordinatorEnv, p: Principal, ref: string) {
   const u = await visibleUser(env, p, ref);
   if (!can(p, 'delete', { kind: 'users' })) forbidden('remove users');
-  if (u.id === p.userId) fail('CONFLICT', 'you cannot remove yourself: ask another lb-admin');
+  if (u.id === p.userId) fail('SELF_REMOVAL', 'you cannot remove yourself: ask another lb-admin');
   return env.store.transaction(async (tx) => {
     await tx.db.deleteFrom('api_tokens').where('user_id', '=', u.id).execute();
     await tx.db.deleteFrom('role_bindings').where('user_id', '=', u.id).execute();

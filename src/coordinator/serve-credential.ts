@@ -24,7 +24,7 @@ export async function assignInitialCredential(
   if (vs.active_credential_id === cred.id) return vsView(vs);
   if (vs.active_credential_id) {
     fail(
-      'CONFLICT',
+      'ALREADY_SERVING',
       `virtual server ${vs.name} already serves a credential: change it with a renewal (rollover renewal plan)`,
     );
   }

@@ -65,7 +65,7 @@ export async function settleRenewal(
     return { id, from: state, to: d.state };
   }
   return fail(
-    'CONFLICT',
+    'WRONG_STATE',
     `renewal ${id} from an earlier demo run is ${state}: its exchange happened and its rollback window is still open; run the demo again once it is retiring (\`rollover renewal status ${id}\`)`,
     { renewalId: id, state },
   );
@@ -79,7 +79,7 @@ export async function servedRoot(api: ApiClient, land: Landscape, dataDir: strin
   );
   const cred = await api.request<{ rootFingerprint: string; fingerprint: string }>(
     'GET',
-    `/api/v1/credentials/${vs.activeCredentialId ?? fail('CONFLICT', 'the demo virtual server serves no credential')}`,
+    `/api/v1/credentials/${vs.activeCredentialId ?? fail('NOTHING_TO_RENEW', 'the demo virtual server serves no credential')}`,
   );
   const demo = join(dataDir, 'demo');
   const candidates = [join(land.oldRoot.caDir, 'ca.crt')];
@@ -91,7 +91,7 @@ export async function servedRoot(api: ApiClient, land: Landscape, dataDir: strin
       return { sha256: cred.rootFingerprint, pemFile, leafSha256: cred.fingerprint };
   }
   return fail(
-    'CONFLICT',
+    'NOT_FOUND',
     `the demo virtual server serves a credential under root ${cred.rootFingerprint}, which no demo run created: start over with a fresh data directory`,
   );
 }

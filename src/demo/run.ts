@@ -10,8 +10,8 @@ import { type ApiClient, makeClient } from '../cli/client.js';
 import type { CliContext } from '../cli/context.js';
 import { runCli } from '../cli/program.js';
 import { backupStamp } from '../files/atomic.js';
-import { callControl } from '../lb/control-client.js';
-import { fail } from '../shared/errors.js';
+import { controlClientFor } from '../lb/control-client.js';
+import { fail, isErrorCode } from '../shared/errors.js';
 import { formatInstant } from '../shared/time.js';
 import { DATA_FILES } from '../store/data-dir.js';
 import { DEMO_HOST, DEMO_STORE_PASSWORD } from './landscape.js';
@@ -84,7 +84,7 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string, timeo
     const v = await probe();
     if (v !== undefined) return v;
     if (Date.now() > deadline)
-      fail('CONFLICT', `the demo waited ${Math.round(timeoutMs / 1000)} s for ${what}`);
+      fail('TIMED_OUT', `the demo waited ${Math.round(timeoutMs / 1000)} s for ${what}`);
     await sleep(250);
   }
 }
@@ -133,8 +133,14 @@ export async function runDemo(o: {
         err += t;
       },
     });
-    if (code !== 0)
-      fail('CONFLICT', `\`rollover ${argv.slice(0, 2).join(' ')}\` failed: ${(err || out).trim()}`);
+    if (code !== 0) {
+      // The step fails with the command's own code (it printed `error[CODE]: …`).
+      const printed = /^error\[([A-Z_]+)\]/m.exec(err)?.[1];
+      fail(
+        isErrorCode(printed) ? printed : 'INTERNAL',
+        `\`rollover ${argv.slice(0, 2).join(' ')}\` failed: ${(err || out).trim()}`,
+      );
+    }
     return out;
   };
   const steps: DemoStep[] = [];
@@ -394,9 +400,7 @@ export async function runDemo(o: {
       'the exchange to be verified on every node',
       30_000,
     );
-    const lbStatus = (await callControl(join(o.dataDir, 'demo', 'lb-state'), 'GET', '/v1/status')) as {
-      virtualServers: Array<{ lastSwap: { latenessMs: number | null } | null }>;
-    };
+    const lbStatus = await (await controlClientFor(join(o.dataDir, 'demo', 'lb-state'))).status();
     const latenessMs = lbStatus.virtualServers[0]?.lastSwap?.latenessMs ?? null;
     const stats = new Map<string, SenderTraffic>();
     for (const [sid, c] of clients) stats.set(sid, await c.stop());

@@ -1,61 +1,106 @@
 /**
- * The client of the control interface, used by `rollover lb stage|unstage|activate|rollback|status`:
- * it finds the address and token in control.json in the state directory and turns error answers
- * back into typed errors.
+ * The one client of the control interface (docs/lb.md), used by the `lb` CLI, the coordinator's
+ * renewal workflow, the demo and the benchmarks: typed verbs over HTTP with one timeout, problem+json
+ * answers turned back into typed errors. Messages name what failed; edges add their own hints.
  */
 import { join } from 'node:path';
 import { readFileChecked } from '../files/atomic.js';
-import { ERROR_CODES, type ErrorCode, fail, RolloverError } from '../shared/errors.js';
+import { fail, RolloverError } from '../shared/errors.js';
+import { errorFromProblem } from '../shared/problem.js';
 import { CONTROL_FILE, type ControlEndpoint } from './control.js';
+import type { DataPlaneStatus, VirtualServerStatus } from './data-plane.js';
+import type { ClientFailures } from './telemetry.js';
 
-/** Reads control.json from a state directory. */
+/**
+ * How long one control call may take: long enough for a data plane that reloads (nginx) on a busy
+ * machine, short enough that a hung node does not hold a workflow job for long.
+ */
+export const CONTROL_TIMEOUT_MS = 15_000;
+
+/** Where a control interface is, and its bearer token. */
+export interface ControlAddress {
+  url: string;
+  token: string;
+}
+
+/** A credential to stage, as it travels (PEM text, T as ISO 8601). */
+export interface StageBody {
+  keyPem: string;
+  certPem: string;
+  rootPem: string;
+  activateAt: string;
+  validForMs?: number;
+}
+
+/** The control verbs of one node. */
+export interface ControlClient {
+  /** The node's address. */
+  readonly url: string;
+  status(): Promise<DataPlaneStatus>;
+  failures(): Promise<ClientFailures[]>;
+  stage(vs: string, req: StageBody): Promise<VirtualServerStatus>;
+  unstage(vs: string): Promise<VirtualServerStatus>;
+  activate(vs: string): Promise<VirtualServerStatus>;
+  rollback(vs: string): Promise<VirtualServerStatus>;
+}
+
+/** Reads control.json from a state directory (FILE_NOT_FOUND, with `path`, when no node wrote one). */
 export async function readControlEndpoint(stateDir: string): Promise<ControlEndpoint> {
   const path = join(stateDir, CONTROL_FILE);
-  let data: ControlEndpoint;
   try {
-    data = JSON.parse((await readFileChecked(path)).toString('utf8')) as ControlEndpoint;
+    return JSON.parse((await readFileChecked(path)).toString('utf8')) as ControlEndpoint;
   } catch (e) {
     if (e instanceof RolloverError && e.code === 'FILE_NOT_FOUND') {
-      fail(
-        'FILE_NOT_FOUND',
-        `${path} does not exist: is \`rollover lb run --state-dir ${stateDir}\` running?`,
-        {
-          path,
-        },
-      );
+      fail('FILE_NOT_FOUND', `${path} does not exist: no data plane has run with this state directory`, {
+        path,
+        stateDir,
+      });
     }
     throw e;
   }
-  return data;
 }
 
-/** Calls a control route and returns its JSON, or throws the typed error it answered. */
-export async function callControl(
-  stateDir: string,
-  method: 'GET' | 'POST',
-  path: string,
-  body?: unknown,
-): Promise<unknown> {
-  const ep = await readControlEndpoint(stateDir);
-  let res: Response;
-  try {
-    res = await fetch(`${ep.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ep.token}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(30_000),
-    });
-  } catch (e) {
-    return fail(
-      'CONNECT_FAILED',
-      `the data plane at ${ep.url} did not answer (${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}): is \`rollover lb run --state-dir ${stateDir}\` running?`,
-    );
+/** The client of the node whose state directory is `stateDir`. */
+export async function controlClientFor(stateDir: string): Promise<ControlClient> {
+  return controlClient(await readControlEndpoint(stateDir));
+}
+
+/** The client of the node at `ep`. */
+export function controlClient(ep: ControlAddress): ControlClient {
+  const root = ep.url.replace(/\/$/, '');
+  async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+    let res: Response;
+    try {
+      res = await fetch(`${root}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${ep.token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS),
+      });
+    } catch (e) {
+      const cause = (e as Error & { cause?: Error }).cause?.message ?? (e as Error).message;
+      return fail('CONNECT_FAILED', `the control interface at ${root} did not answer: ${cause}`, {
+        url: root,
+      });
+    }
+    const json = (await res.json().catch(() => undefined)) as unknown;
+    if (!res.ok) throw errorFromProblem(json, res.status, `the control interface at ${root}`);
+    return json;
   }
-  const json = (await res.json()) as { error?: { code: string; message: string } & Record<string, unknown> };
-  if (!res.ok || json.error) {
-    const { code, message, ...details } = json.error ?? { code: 'INTERNAL', message: `HTTP ${res.status}` };
-    const known = (code in ERROR_CODES ? code : 'INTERNAL') as ErrorCode;
-    throw new RolloverError(known, message, details);
-  }
-  return json;
+  const verb = (vs: string, name: string, body: unknown = {}) =>
+    call(
+      'POST',
+      `/v1/virtual-servers/${encodeURIComponent(vs)}/${name}`,
+      body,
+    ) as Promise<VirtualServerStatus>;
+  return {
+    url: root,
+    status: () => call('GET', '/v1/status') as Promise<DataPlaneStatus>,
+    failures: async () =>
+      ((await call('GET', '/v1/handshake-failures')) as { clients: ClientFailures[] }).clients,
+    stage: (vs, req) => verb(vs, 'stage', req),
+    unstage: (vs) => verb(vs, 'unstage'),
+    activate: (vs) => verb(vs, 'activate'),
+    rollback: (vs) => verb(vs, 'rollback'),
+  };
 }

@@ -1,6 +1,7 @@
 /**
  * The control interface: JSON over HTTP on loopback, authenticated by a bearer token kept in the
  * state directory (mode 0600). Routes are documented in docs/lb.md; they mirror the DataPlane port.
+ * Errors answer problem+json, like the coordinator API.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
@@ -9,7 +10,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomic.js';
-import { type ErrorCode, fail, isRolloverError } from '../shared/errors.js';
+import { fail } from '../shared/errors.js';
+import { PROBLEM_CONTENT_TYPE, problemFrom } from '../shared/problem.js';
 import { parseInstant } from '../shared/time.js';
 import { formatHostPort, type HostPort } from './address.js';
 import type { DataPlane } from './data-plane.js';
@@ -23,25 +25,6 @@ export interface ControlEndpoint {
   url: string;
   token: string;
   pid: number;
-}
-
-/** HTTP status per error code, in one table at the edge. */
-const STATUS: Partial<Record<ErrorCode, number>> = {
-  BAD_ARGUMENT: 400,
-  BAD_TIME: 400,
-  BAD_PEM: 400,
-  BAD_CERTIFICATE: 400,
-  BAD_KEY: 400,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  INTERNAL: 500,
-};
-
-/** The HTTP status for an error code (credential check refusals are 422). */
-export function httpStatusFor(code: ErrorCode): number {
-  return STATUS[code] ?? 422;
 }
 
 async function readBody(req: IncomingMessage): Promise<unknown> {
@@ -60,9 +43,9 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
@@ -146,12 +129,9 @@ export async function startControlServer(opts: {
       }
       fail('NOT_FOUND', `no route ${req.method} ${url.pathname}`);
     } catch (e) {
-      if (isRolloverError(e)) {
-        return send(res, httpStatusFor(e.code), {
-          error: { code: e.code, message: e.message, ...e.details },
-        });
-      }
-      return send(res, 500, { error: { code: 'INTERNAL', message: (e as Error).message } });
+      // The interface is loopback-only and token-bound: an unexpected error's message helps its operator.
+      const p = problemFrom(e, `an unexpected error happened: ${(e as Error)?.message ?? String(e)}`);
+      return send(res, p.status, p, PROBLEM_CONTENT_TYPE);
     }
   });
   server.listen(opts.listen.port, opts.listen.host);

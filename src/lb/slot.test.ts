@@ -41,7 +41,7 @@ test('activate serves the staged credential now and records when', () => {
   assert.deepEqual(activate(staged, T - 100), { active: 'new', previous: 'old', lastSwapAt: T - 100 });
   assert.throws(
     () => activate({ active: 'old' }, 0),
-    (e) => isRolloverError(e, 'CONFLICT'),
+    (e) => isRolloverError(e, 'NOTHING_STAGED'),
   );
 });
 
@@ -53,7 +53,7 @@ test('rollback swaps back to the previous credential and can itself be rolled ba
   assert.equal(rollback(back, T + 20).active, 'new');
   assert.throws(
     () => rollback({ active: 'old' }, 0),
-    (e) => isRolloverError(e, 'CONFLICT'),
+    (e) => isRolloverError(e, 'NO_PREVIOUS'),
   );
 });
 

@@ -46,19 +46,19 @@ export function unstage<C>(slot: Slot<C>, now: number): Slot<C> {
   return rest;
 }
 
-/** Makes the staged credential active now; fails with CONFLICT when none is staged. */
+/** Makes the staged credential active now; fails with NOTHING_STAGED when none is staged. */
 export function activate<C>(slot: Slot<C>, now: number): Slot<C> {
-  if (!slot.staged) fail('CONFLICT', 'nothing is staged to activate');
+  if (!slot.staged) fail('NOTHING_STAGED', 'nothing is staged to activate');
   if (now >= slot.staged.activateAt) return settle(slot, now);
   return { active: slot.staged.credential, previous: slot.active, lastSwapAt: now };
 }
 
 /**
  * Goes back to the previous credential now: the current one becomes previous (so a rollback can be
- * undone by another) and anything staged is dropped. Fails with CONFLICT when there is no previous.
+ * undone by another) and anything staged is dropped. Fails with NO_PREVIOUS when there is no previous.
  */
 export function rollback<C>(slot: Slot<C>, now: number): Slot<C> {
   const s = settle(slot, now);
-  if (s.previous === undefined) fail('CONFLICT', 'there is no previous credential to roll back to');
+  if (s.previous === undefined) fail('NO_PREVIOUS', 'there is no previous credential to roll back to');
   return { active: s.previous, previous: s.active, lastSwapAt: now };
 }

@@ -133,10 +133,7 @@ export function readPrivateKey(data: Uint8Array | string, passphrase?: string): 
   }
   const encrypted = isPem && isEncryptedKeyPem(text);
   if (encrypted && passphrase === undefined) {
-    fail(
-      'PASSPHRASE_REQUIRED',
-      'the private key is encrypted: give the passphrase with --passphrase-file or ROLLOVER_PASSPHRASE',
-    );
+    fail('PASSPHRASE_REQUIRED', 'the private key is encrypted and no passphrase was given');
   }
   let keyObject: KeyObject;
   try {

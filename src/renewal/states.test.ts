@@ -29,7 +29,7 @@ test('a postpone returns to staged once the nodes acknowledged it', () => {
   assert.equal(nextState(nextState('staged', 'postpone'), 'staged'), 'staged');
 });
 
-test('impossible transitions are refused with CONFLICT, naming what is possible', () => {
+test('impossible transitions are refused with WRONG_STATE, naming what is possible', () => {
   const cases: Array<[RenewalState, RenewalEvent]> = [
     ['planned', 'exchange'],
     ['exchanged', 'postpone'],
@@ -41,7 +41,7 @@ test('impossible transitions are refused with CONFLICT, naming what is possible'
   for (const [s, e] of cases) {
     assert.throws(
       () => nextState(s, e),
-      (err) => isRolloverError(err, 'CONFLICT'),
+      (err) => isRolloverError(err, 'WRONG_STATE'),
       `${s} + ${e}`,
     );
   }

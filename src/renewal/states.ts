@@ -45,13 +45,13 @@ const TRANSITIONS: Record<RenewalState, Partial<Record<RenewalEvent, RenewalStat
   cancelled: {},
 };
 
-/** The state after `event`, or a CONFLICT error naming what is possible from `state`. */
+/** The state after `event`, or a WRONG_STATE error naming what is possible from `state`. */
 export function nextState(state: RenewalState, event: RenewalEvent): RenewalState {
   const next = TRANSITIONS[state][event];
   if (!next) {
     const possible = Object.keys(TRANSITIONS[state]);
     fail(
-      'CONFLICT',
+      'WRONG_STATE',
       `a renewal that is ${state} cannot ${event}${possible.length ? ` (possible now: ${possible.join(', ')})` : ' (it is finished)'}`,
       { state, event },
     );

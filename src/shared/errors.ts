@@ -1,82 +1,175 @@
 /**
- * Typed errors with stable codes. The domain throws `RolloverError`; the edges (CLI exit codes,
- * HTTP problem+json) map codes in one table each. Messages are for people; codes are for scripts.
+ * Typed errors with stable codes. The domain throws `RolloverError`; every code has a kind in the one
+ * table below, and each edge (HTTP status, CLI exit code) maps kinds, never codes, in one exhaustive
+ * table of its own. Messages are for people; codes are for scripts.
  */
 
-/** Every stable error code the product can report. Add new codes here, never rename one. */
+/** What kind of failure a code is: the edges derive their answer (HTTP status, exit code) from it. */
+export const ERROR_KINDS = {
+  usage: 'a flag or field value is malformed (a usage error)',
+  input: 'a file or body given is unreadable, or lacks the secret that opens it',
+  unsupported: 'the input is in a format rollover does not read',
+  invalid: 'the input reads well but fails a check (a credential, a truststore, a signature)',
+  'not-found': 'the object or file does not exist (or is not visible to the caller)',
+  conflict: 'the request conflicts with the current state',
+  gone: 'a one-time or expiring link is unknown, used or expired',
+  unauthenticated: 'no valid credentials were given',
+  forbidden: 'the caller may not do this',
+  'too-large': 'the request is larger than accepted',
+  'rate-limited': 'too many attempts in a short time',
+  unavailable: 'a server or data plane rollover depends on did not answer or refused',
+  'not-yet': 'a capability that is not built yet',
+  environment: 'the machine or the stored data is not as it must be (files, master key, audit chain)',
+  internal: 'an unexpected error (a bug)',
+} as const;
+
+/** A kind of failure. */
+export type ErrorKind = keyof typeof ERROR_KINDS;
+
+/** One row of the code table: its kind and a one-line title. */
+interface CodeSpec {
+  readonly kind: ErrorKind;
+  readonly title: string;
+}
+
+/** Every stable error code the product can report, with its kind. Add new codes here, never rename one. */
 export const ERROR_CODES = {
   // input parsing
-  BAD_ARGUMENT: 'a command-line argument or request field is malformed',
-  BAD_DURATION: 'a duration could not be read',
-  BAD_TIME: 'a time could not be read as ISO 8601',
-  UNSUPPORTED_KEY_TYPE: 'the key type is not one rollover issues or accepts',
-  BAD_PEM: 'a PEM or DER input is garbage or truncated',
-  BAD_CERTIFICATE: 'a certificate could not be parsed',
-  BAD_KEY: 'a private key could not be parsed',
-  BAD_CSR: 'a certificate signing request could not be parsed or its signature is wrong',
-  WRONG_PASSPHRASE: 'an encrypted private key did not open with the passphrase',
-  PASSPHRASE_REQUIRED: 'an encrypted key needs a passphrase and none was given',
-  WRONG_PASSWORD: 'a PKCS#12 or JKS store did not open with the password (or its MAC is broken)',
-  BAD_KEYSTORE: 'a PKCS#12 or JKS file is malformed',
-  UNSUPPORTED_FORMAT: 'the input is in a format rollover does not read',
+  BAD_ARGUMENT: { kind: 'usage', title: 'a command-line argument or request field is malformed' },
+  BAD_DURATION: { kind: 'usage', title: 'a duration could not be read' },
+  BAD_TIME: { kind: 'usage', title: 'a time could not be read as ISO 8601' },
+  UNSUPPORTED_KEY_TYPE: { kind: 'usage', title: 'the key type is not one rollover issues or accepts' },
+  BAD_PEM: { kind: 'input', title: 'a PEM or DER input is garbage or truncated' },
+  BAD_CERTIFICATE: { kind: 'input', title: 'a certificate could not be parsed' },
+  BAD_KEY: { kind: 'input', title: 'a private key could not be parsed' },
+  BAD_CSR: {
+    kind: 'input',
+    title: 'a certificate signing request could not be parsed or its signature is wrong',
+  },
+  WRONG_PASSPHRASE: { kind: 'input', title: 'an encrypted private key did not open with the passphrase' },
+  PASSPHRASE_REQUIRED: { kind: 'input', title: 'an encrypted key needs a passphrase and none was given' },
+  WRONG_PASSWORD: {
+    kind: 'input',
+    title: 'a PKCS#12 or JKS store did not open with the password (or its MAC is broken)',
+  },
+  BAD_KEYSTORE: { kind: 'input', title: 'a PKCS#12 or JKS file is malformed' },
+  UNSUPPORTED_FORMAT: { kind: 'unsupported', title: 'the input is in a format rollover does not read' },
   // credential checks (ARCHITECTURE §5)
-  KEY_MISMATCH: 'the private key does not belong to the certificate',
-  CHAIN_INCOMPLETE: 'the chain does not build to the given root',
-  NOT_YET_VALID: 'the certificate is not yet valid at the instant checked',
-  EXPIRED: 'the certificate has expired at the instant checked',
-  VALIDITY_TOO_SHORT: 'the certificate ends before the required period is over',
-  HOST_NOT_COVERED: 'a host name or address is missing from the subject alternative names',
-  LEAF_IS_CA: 'a CA certificate was given where a server certificate belongs',
-  NO_SERVER_AUTH: 'the certificate lacks the serverAuth extended key usage',
-  BAD_KEY_USAGE: 'the key usage does not suit a TLS server with this key type',
-  SHA1_SIGNATURE: 'a certificate in the chain is signed with SHA-1',
-  WEAK_KEY: 'the key is too weak (RSA under 2048 bits or an unsupported curve)',
-  ROOT_EXPIRES_FIRST: 'the root expires before the certificate does',
-  NOT_A_CA: 'a certificate used as CA is not a CA',
+  KEY_MISMATCH: { kind: 'invalid', title: 'the private key does not belong to the certificate' },
+  CHAIN_INCOMPLETE: { kind: 'invalid', title: 'the chain does not build to the given root' },
+  NOT_YET_VALID: { kind: 'invalid', title: 'the certificate is not yet valid at the instant checked' },
+  EXPIRED: { kind: 'invalid', title: 'the certificate has expired at the instant checked' },
+  VALIDITY_TOO_SHORT: { kind: 'invalid', title: 'the certificate ends before the required period is over' },
+  HOST_NOT_COVERED: {
+    kind: 'invalid',
+    title: 'a host name or address is missing from the subject alternative names',
+  },
+  LEAF_IS_CA: { kind: 'invalid', title: 'a CA certificate was given where a server certificate belongs' },
+  NO_SERVER_AUTH: { kind: 'invalid', title: 'the certificate lacks the serverAuth extended key usage' },
+  BAD_KEY_USAGE: { kind: 'invalid', title: 'the key usage does not suit a TLS server with this key type' },
+  SHA1_SIGNATURE: { kind: 'invalid', title: 'a certificate in the chain is signed with SHA-1' },
+  WEAK_KEY: { kind: 'invalid', title: 'the key is too weak (RSA under 2048 bits or an unsupported curve)' },
+  ROOT_EXPIRES_FIRST: { kind: 'invalid', title: 'the root expires before the certificate does' },
+  NOT_A_CA: { kind: 'invalid', title: 'a certificate used as CA is not a CA' },
   // files and directories
-  FILE_NOT_FOUND: 'a file or directory does not exist',
-  FILE_EXISTS: 'the output already holds a credential or file',
-  NOT_WRITABLE: 'a file or directory is not writable',
-  IO_ERROR: 'a file could not be read or written',
+  FILE_NOT_FOUND: { kind: 'not-found', title: 'a file or directory does not exist' },
+  FILE_EXISTS: { kind: 'conflict', title: 'the output already holds a credential or file' },
+  NOT_WRITABLE: { kind: 'environment', title: 'a file or directory is not writable' },
+  IO_ERROR: { kind: 'environment', title: 'a file could not be read or written' },
+  // the built-in data plane
+  NOTHING_STAGED: { kind: 'conflict', title: 'nothing is staged to activate' },
+  NO_PREVIOUS: { kind: 'conflict', title: 'there is no previous credential to roll back to' },
   // truststores
-  ALIAS_EXISTS: 'an alias is already taken by another certificate',
-  ENTRY_NOT_FOUND: 'no truststore entry matches',
-  NOT_A_CA_CERT: 'a leaf certificate was given where a CA root belongs',
-  PRIVATE_KEY_IN_TRUSTSTORE: 'the truststore holds a private key',
-  REMOVAL_UNSAFE: 'removing this root now would break a sender',
-  PASSWORD_REQUIRED: 'a PKCS#12 or JKS store needs its password and none was given',
-  HASH_LINK_BROKEN:
-    'a hashed CA directory lacks a <hash>.N link OpenSSL needs, or has a gap or dangling link',
-  BUNDLE_STALE: 'the system CA bundle does not hold every local CA: update-ca-certificates has not run',
-  NOT_JAVA_TRUSTED: 'a PKCS#12 certificate entry lacks the attribute Java needs to trust it',
+  ALIAS_EXISTS: { kind: 'conflict', title: 'an alias is already taken by another certificate' },
+  ENTRY_NOT_FOUND: { kind: 'not-found', title: 'no truststore entry matches' },
+  NOT_A_CA_CERT: { kind: 'invalid', title: 'a leaf certificate was given where a CA root belongs' },
+  PRIVATE_KEY_IN_TRUSTSTORE: { kind: 'invalid', title: 'the truststore holds a private key' },
+  REMOVAL_UNSAFE: { kind: 'conflict', title: 'removing this root now would break a sender' },
+  PASSWORD_REQUIRED: { kind: 'input', title: 'a PKCS#12 or JKS store needs its password and none was given' },
+  HASH_LINK_BROKEN: {
+    kind: 'invalid',
+    title: 'a hashed CA directory lacks a <hash>.N link OpenSSL needs, or has a gap or dangling link',
+  },
+  BUNDLE_STALE: {
+    kind: 'invalid',
+    title: 'the system CA bundle does not hold every local CA: update-ca-certificates has not run',
+  },
+  NOT_JAVA_TRUSTED: {
+    kind: 'invalid',
+    title: 'a PKCS#12 certificate entry lacks the attribute Java needs to trust it',
+  },
   // network
-  CONNECT_FAILED: 'the server did not answer',
-  TLS_FAILED: 'the TLS handshake failed',
-  NOT_TLS: 'the server did not speak TLS',
-  UNKNOWN_CA: 'the served chain does not lead to any anchor of the truststore',
-  REPORT_FAILED: 'the coordinator did not accept a report',
+  CONNECT_FAILED: { kind: 'unavailable', title: 'the server did not answer' },
+  TLS_FAILED: { kind: 'unavailable', title: 'the TLS handshake failed' },
+  NOT_TLS: { kind: 'unavailable', title: 'the server did not speak TLS' },
+  UNKNOWN_CA: { kind: 'invalid', title: 'the served chain does not lead to any anchor of the truststore' },
+  REPORT_FAILED: { kind: 'unavailable', title: 'the coordinator did not accept a report' },
   // announcements
-  NOTICE_INVALID: 'an announcement is not signed by the coordinator, or was changed after signing',
-  ROOT_MISMATCH: 'a root certificate is not the one the announcement names',
+  NOTICE_INVALID: {
+    kind: 'invalid',
+    title: 'an announcement is not signed by the coordinator, or was changed after signing',
+  },
+  ROOT_MISMATCH: { kind: 'invalid', title: 'a root certificate is not the one the announcement names' },
   // generic
-  NOT_YET: 'this capability is not built yet',
-  CONFLICT: 'the request conflicts with the current state',
-  NOT_FOUND: 'the object does not exist or is not visible to you',
-  UNAUTHENTICATED: 'no valid credentials were given',
-  FORBIDDEN: 'the caller may not do this',
-  INTERNAL: 'an unexpected error',
+  NOT_YET: { kind: 'not-yet', title: 'this capability is not built yet' },
+  CONFLICT: { kind: 'conflict', title: 'the request conflicts with the current state' },
+  NAME_TAKEN: { kind: 'conflict', title: 'an object with this name already exists' },
+  STILL_IN_USE: { kind: 'conflict', title: 'the object is still used by (or refers to) other objects' },
+  WRONG_STATE: { kind: 'conflict', title: 'the object is not in a state that allows this now' },
+  TIMED_OUT: { kind: 'unavailable', title: 'something waited for did not happen in time' },
+  DATA_PLANE_REFUSED: {
+    kind: 'unavailable',
+    title: 'the proxy behind a data plane (HAProxy, nginx) refused a change',
+  },
+  NOT_FOUND: { kind: 'not-found', title: 'the object does not exist or is not visible to you' },
+  UNAUTHENTICATED: { kind: 'unauthenticated', title: 'no valid credentials were given' },
+  FORBIDDEN: { kind: 'forbidden', title: 'the caller may not do this' },
+  INTERNAL: { kind: 'internal', title: 'an unexpected error' },
   // coordinator
-  WRONG_MASTER_KEY: 'the master key does not open this data directory',
-  RATE_LIMITED: 'too many attempts; wait and try again',
-  BODY_TOO_LARGE: 'the request body is larger than the server accepts',
-  INVITATION_INVALID: 'the invitation link is unknown, used or expired',
-  SIGN_IN_LINK_INVALID: 'the sign-in link is unknown, used or expired',
-  AUDIT_BROKEN: 'the audit log does not verify: a row was edited, inserted or deleted',
-  SERVER_RUNNING: 'the data directory is in use by a running server',
-  LINK_INVALID: 'a personal sender link is unknown, expired or replaced by a newer one',
-  POSTPONE_TOO_LATE: 'a postpone came after the cut-off before the exchange time',
-  ROLLBACK_WINDOW_CLOSED: 'the rollback window after the exchange has closed',
-} as const;
+  WRONG_MASTER_KEY: { kind: 'environment', title: 'the master key does not open this data directory' },
+  RATE_LIMITED: { kind: 'rate-limited', title: 'too many attempts; wait and try again' },
+  BODY_TOO_LARGE: { kind: 'too-large', title: 'the request body is larger than the server accepts' },
+  INVITATION_INVALID: { kind: 'gone', title: 'the invitation link is unknown, used or expired' },
+  SIGN_IN_LINK_INVALID: { kind: 'gone', title: 'the sign-in link is unknown, used or expired' },
+  AUDIT_BROKEN: {
+    kind: 'environment',
+    title: 'the audit log does not verify: a row was edited, inserted or deleted',
+  },
+  SERVER_RUNNING: { kind: 'conflict', title: 'the data directory is in use by a running server' },
+  LINK_INVALID: {
+    kind: 'gone',
+    title: 'a personal sender link is unknown, expired or replaced by a newer one',
+  },
+  POSTPONE_TOO_LATE: {
+    kind: 'conflict',
+    title: 'a postpone came after the cut-off before the exchange time',
+  },
+  RENEWAL_UNDER_WAY: {
+    kind: 'conflict',
+    title: 'a renewal is already under way on one of these virtual servers',
+  },
+  NOTHING_TO_RENEW: { kind: 'conflict', title: 'the virtual server serves no credential yet' },
+  SAME_CREDENTIAL: { kind: 'conflict', title: 'the new credential is the one already served' },
+  ALREADY_SERVING: {
+    kind: 'conflict',
+    title: 'the virtual server already serves a credential: change it with a renewal',
+  },
+  ROOTS_DIFFER: {
+    kind: 'conflict',
+    title: 'the virtual servers of one renewal must move from the same old root',
+  },
+  CA_HAS_NO_KEY: {
+    kind: 'conflict',
+    title: 'the CA is an external root: the coordinator holds no key to issue with',
+  },
+  NODES_PENDING: { kind: 'conflict', title: 'not every node has acknowledged the staging yet' },
+  OPERATING_MODEL: {
+    kind: 'conflict',
+    title: "a role holder's organisation breaks the tenant's operating model",
+  },
+  SELF_REMOVAL: { kind: 'conflict', title: 'a user cannot remove themself' },
+  ROLLBACK_WINDOW_CLOSED: { kind: 'conflict', title: 'the rollback window after the exchange has closed' },
+} as const satisfies Record<string, CodeSpec>;
 
 /** A stable error code. */
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -101,4 +194,24 @@ export function fail(code: ErrorCode, message: string, details?: Record<string, 
 /** True when `e` is a RolloverError (optionally with the given code). */
 export function isRolloverError(e: unknown, code?: ErrorCode): e is RolloverError {
   return e instanceof RolloverError && (code === undefined || e.code === code);
+}
+
+/** True when `text` is a known error code (for answers read back from another process). */
+export function isErrorCode(text: unknown): text is ErrorCode {
+  return typeof text === 'string' && Object.hasOwn(ERROR_CODES, text);
+}
+
+/** The kind of a code. */
+export function kindOf(code: ErrorCode): ErrorKind {
+  return ERROR_CODES[code].kind;
+}
+
+/** The one-line title of a code. */
+export function titleOf(code: ErrorCode): string {
+  return ERROR_CODES[code].title;
+}
+
+/** The same error with `details.hint` set: an edge's advice in its own terms (a flag, a route). */
+export function withHint(e: RolloverError, hint: string): RolloverError {
+  return new RolloverError(e.code, e.message, { ...e.details, hint });
 }

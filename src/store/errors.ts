@@ -2,8 +2,8 @@
 import { fail, isRolloverError } from '../shared/errors.js';
 
 /**
- * Re-throws a unique violation as CONFLICT saying `what` already exists, a foreign-key violation as
- * CONFLICT saying `kind` is still referenced (or references a missing object); others unchanged.
+ * Re-throws a unique violation as NAME_TAKEN saying `what` already exists, a foreign-key violation as
+ * STILL_IN_USE saying `kind` is still referenced (or references a missing object); others unchanged.
  */
 export function mapDbError(e: unknown, what: string, kind = 'this object'): never {
   if (isRolloverError(e)) throw e;
@@ -11,11 +11,11 @@ export function mapDbError(e: unknown, what: string, kind = 'this object'): neve
   const code = String(err.code ?? '');
   const message = String(err.message ?? '');
   if (code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-    fail('CONFLICT', `${what} already exists: choose another name`);
+    fail('NAME_TAKEN', `${what} already exists: choose another name`);
   }
   if (code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || /FOREIGN KEY/i.test(message)) {
     fail(
-      'CONFLICT',
+      'STILL_IN_USE',
       `${kind} is still referenced by other objects (or refers to one that is gone): remove or change those first`,
     );
   }

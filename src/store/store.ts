@@ -254,7 +254,7 @@ export class Store {
     }
   }
 
-  /** Deletes a row by id; returns false when no row had that id. CONFLICT when still referenced. */
+  /** Deletes a row by id; returns false when no row had that id. STILL_IN_USE when still referenced. */
   async remove(table: EntityTable, id: string): Promise<boolean> {
     try {
       // biome-ignore lint/suspicious/noExplicitAny: Kysely cannot narrow a generic table name

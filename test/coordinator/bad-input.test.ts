@@ -342,7 +342,7 @@ async function setUp(config: Parameters<typeof startTestCoordinator>[0]) {
       path: '/api/v1/lbs',
       body: { name: 'edge', kind: 'nginx' },
       status: 409,
-      code: 'CONFLICT',
+      code: 'NAME_TAKEN',
     },
     {
       name: 'a duplicate virtual server name',
@@ -350,7 +350,7 @@ async function setUp(config: Parameters<typeof startTestCoordinator>[0]) {
       path: '/api/v1/virtual-servers',
       body: { ...vsBody, name: 'vs-a' },
       status: 409,
-      code: 'CONFLICT',
+      code: 'NAME_TAKEN',
     },
     {
       name: 'a duplicate tenant name',
@@ -358,7 +358,7 @@ async function setUp(config: Parameters<typeof startTestCoordinator>[0]) {
       path: '/api/v1/tenants',
       body: { name: 'acme', operatingModel: 'customer-managed', customerOrganisation: 'Other' },
       status: 409,
-      code: 'CONFLICT',
+      code: 'NAME_TAKEN',
     },
     {
       name: 'a duplicate sender name in a tenant',
@@ -366,7 +366,7 @@ async function setUp(config: Parameters<typeof startTestCoordinator>[0]) {
       path: '/api/v1/senders',
       body: { ...senderBody, name: 'payroll-a1' },
       status: 409,
-      code: 'CONFLICT',
+      code: 'NAME_TAKEN',
     },
     {
       name: 'a duplicate user name',
@@ -374,7 +374,7 @@ async function setUp(config: Parameters<typeof startTestCoordinator>[0]) {
       path: '/api/v1/users',
       body: { name: 'tara', organisation: 'Acme', roles: [] },
       status: 409,
-      code: 'CONFLICT',
+      code: 'NAME_TAKEN',
     },
     {
       name: 'an import repeating a name within the batch',
@@ -382,7 +382,7 @@ async function setUp(config: Parameters<typeof startTestCoordinator>[0]) {
       path: '/api/v1/senders/import',
       body: { tenant: w.tenantA, senders: [row('dup-1'), row('dup-2'), row('dup-1')] },
       status: 409,
-      code: 'CONFLICT',
+      code: 'NAME_TAKEN',
     },
     {
       name: 'an import with a name the tenant already has',
@@ -390,7 +390,7 @@ async function setUp(config: Parameters<typeof startTestCoordinator>[0]) {
       path: '/api/v1/senders/import',
       body: { tenant: w.tenantA, senders: [row('new-1'), row('payroll-a1')] },
       status: 409,
-      code: 'CONFLICT',
+      code: 'NAME_TAKEN',
     },
     {
       name: 'an import with one bad row',
@@ -408,21 +408,21 @@ async function setUp(config: Parameters<typeof startTestCoordinator>[0]) {
       method: 'DELETE',
       path: `/api/v1/lbs/${w.lb}`,
       status: 409,
-      code: 'CONFLICT',
+      code: 'STILL_IN_USE',
     },
     {
       name: 'removing a virtual server in use',
       method: 'DELETE',
       path: `/api/v1/virtual-servers/${w.vsA}`,
       status: 409,
-      code: 'CONFLICT',
+      code: 'STILL_IN_USE',
     },
     {
       name: 'removing yourself',
       method: 'DELETE',
       path: `/api/v1/users/${w.users.admin}`,
       status: 409,
-      code: 'CONFLICT',
+      code: 'SELF_REMOVAL',
     },
     {
       name: 'a tenant admin from the wrong organisation',
@@ -434,7 +434,7 @@ async function setUp(config: Parameters<typeof startTestCoordinator>[0]) {
         roles: [{ role: 'tenant-admin', scope: w.tenantA }],
       },
       status: 409,
-      code: 'CONFLICT',
+      code: 'OPERATING_MODEL',
     },
     // references to missing or foreign objects
     {

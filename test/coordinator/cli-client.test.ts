@@ -150,7 +150,7 @@ test('inventory commands add, list, show and remove through the API', async () =
   );
   const inUse = await cli(['lb', 'remove', 'edge'], { cwd, env });
   assert.equal(inUse.code, 1);
-  assert.match(inUse.stderr, /error\[CONFLICT\].*still carries virtual servers \(www\)/);
+  assert.match(inUse.stderr, /error\[STILL_IN_USE\].*still carries virtual servers \(www\)/);
   await ok(['sender', 'remove', sender.json().id]);
   assert.match((await ok(['sender', 'list', '--tenant', 'acme'])).stdout, /no senders/);
 });
@@ -172,7 +172,7 @@ test('sender import is all or nothing: one bad row imports nothing, a clean file
   await fs.writeFile(dupe, `${header}s1,a@s1.test,jks,\ns1,b@s1.test,pem,\n`);
   const d = await cli(['sender', 'import', '--tenant', 'bulk', dupe], { cwd, env });
   assert.equal(d.code, 1);
-  assert.match(d.stderr, /error\[CONFLICT\]: nothing imported/);
+  assert.match(d.stderr, /error\[NAME_TAKEN\]: nothing imported/);
 
   const good = join(cwd, 'good.csv');
   await fs.writeFile(

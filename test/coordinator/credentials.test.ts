@@ -72,6 +72,19 @@ test('a credential failing a check is refused with its code and nothing is store
   assert.equal((await co.store.list('credentials')).length, before);
 });
 
+test('an encrypted key is refused as input (400), with a hint for the API and no CLI flag', async () => {
+  const before = (await co.store.list('credentials')).length;
+  const r = await co.call('POST', '/api/v1/credentials', {
+    body: { name: 'encrypted', ...pemOf(cred), keyPem: privateKeyToPem(cred.key.keyObject, 'a passphrase') },
+  });
+  assert.equal(r.status, 400, r.text);
+  assert.match(r.type, /^application\/problem\+json/);
+  assert.equal(r.body.code, 'PASSPHRASE_REQUIRED');
+  assert.doesNotMatch(r.body.detail, /--/);
+  assert.match(r.body.hint, /unencrypted/);
+  assert.equal((await co.store.list('credentials')).length, before);
+});
+
 test('only a node of a load balancer serving the credential gets its key', async () => {
   const imported = await co.call('POST', '/api/v1/credentials', {
     body: { name: 'served', ...pemOf(other) },

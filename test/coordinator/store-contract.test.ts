@@ -33,7 +33,7 @@ for (const backend of BACKENDS) {
       }
     });
 
-    test('a duplicate name is refused as CONFLICT and the first row stays', async () => {
+    test('a duplicate name is refused as NAME_TAKEN and the first row stays', async () => {
       const store = await Store.open(backend.config(), generateMasterKey());
       try {
         await store.insert('tenants', {
@@ -51,7 +51,7 @@ for (const backend of BACKENDS) {
             customer_organisation: 'Other',
             created_at: NOW,
           }),
-          (e) => isRolloverError(e, 'CONFLICT'),
+          (e) => isRolloverError(e, 'NAME_TAKEN'),
         );
         const rows = await store.list('tenants');
         assert.equal(rows.length, 1);
@@ -61,7 +61,7 @@ for (const backend of BACKENDS) {
       }
     });
 
-    test('removing a load balancer that a virtual server uses is refused as CONFLICT', async () => {
+    test('removing a load balancer that a virtual server uses is refused as STILL_IN_USE', async () => {
       const store = await Store.open(backend.config(), generateMasterKey());
       try {
         const lb = await store.insert('load_balancers', { name: 'edge', kind: 'builtin', created_at: NOW });
@@ -77,7 +77,9 @@ for (const backend of BACKENDS) {
           preview_listen: null,
           created_at: NOW,
         });
-        await assert.rejects(store.remove('load_balancers', lb.id), (e) => isRolloverError(e, 'CONFLICT'));
+        await assert.rejects(store.remove('load_balancers', lb.id), (e) =>
+          isRolloverError(e, 'STILL_IN_USE'),
+        );
         assert.ok(await store.get('load_balancers', lb.id));
       } finally {
         await store.close();
@@ -170,7 +172,7 @@ for (const backend of BACKENDS) {
         const batch = [...Array.from({ length: 700 }, (_, i) => lbRow(`new-${i}`)), lbRow('lb-5')];
         await assert.rejects(
           store.transaction((tx) => tx.insertMany('load_balancers', batch)),
-          (e) => isRolloverError(e, 'CONFLICT'),
+          (e) => isRolloverError(e, 'NAME_TAKEN'),
         );
         assert.equal(
           (await store.list('load_balancers')).length,

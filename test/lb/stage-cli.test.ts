@@ -160,5 +160,8 @@ test('a control call without the token is refused', async () => {
 test('lb status names the state directory when no data plane runs there', async () => {
   const r = await cli(['lb', 'status', '--state-dir', join(dir, 'nothing')]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /error\[FILE_NOT_FOUND\].*lb run/);
+  assert.match(
+    r.stderr,
+    /error\[FILE_NOT_FOUND\][^\n]*\n {2}hint: is `rollover lb run --state-dir [^`]+` running\?/,
+  );
 });

@@ -155,12 +155,12 @@ for (const backend of BACKENDS) {
         [
           'a rollback before the exchange',
           () => co.call('POST', `/api/v1/renewals/${id}/rollback`, undefined, undefined, 409),
-          'CONFLICT',
+          'WRONG_STATE',
         ],
         [
           'completing before retirement',
           () => co.call('POST', `/api/v1/renewals/${id}/complete`, undefined, undefined, 409),
-          'CONFLICT',
+          'WRONG_STATE',
         ],
         [
           'exchange without now',
@@ -187,7 +187,7 @@ for (const backend of BACKENDS) {
         [
           'a second plan on the same virtual server',
           () => co.call('POST', '/api/v1/renewals', plan({}), undefined, 409),
-          'CONFLICT',
+          'RENEWAL_UNDER_WAY',
         ],
       ];
       for (const [what, run, code] of cases) {

@@ -47,7 +47,7 @@ for (const backend of BACKENDS) {
             409,
           )
         ).code,
-        'CONFLICT',
+        'CA_HAS_NO_KEY',
       );
       assert.equal(
         (

@@ -55,7 +55,7 @@ export class HaproxyDriver implements SwapDriver {
     const answer = await runtimeCommand(this.o.socketPath, `commit ssl cert ${path}`);
     if (!/Success!/i.test(answer)) {
       await runtimeCommand(this.o.socketPath, `abort ssl cert ${path}`);
-      fail('CONFLICT', `HAProxy refused to commit ${path}: ${answer.trim()}`);
+      fail('DATA_PLANE_REFUSED', `HAProxy refused to commit ${path}: ${answer.trim()}`);
     }
     // Runtime API changes live in memory only: persist the file too, after T, off the critical path.
     await writeFileAtomic(path, haproxyPem(next), { mode: 0o600 });

@@ -45,7 +45,7 @@ export function expectOk(answer: string, what: string): string {
     /error|unable|can't|cannot|failed|unknown/i.test(answer) &&
     !/Success|Committing|Transaction created/i.test(answer)
   ) {
-    fail('CONFLICT', `HAProxy refused ${what}: ${answer.trim()}`);
+    fail('DATA_PLANE_REFUSED', `HAProxy refused ${what}: ${answer.trim()}`);
   }
   return answer;
 }

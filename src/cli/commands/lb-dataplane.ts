@@ -7,13 +7,13 @@ import { readFileChecked } from '../../files/atomic.js';
 import { readCredentialDir } from '../../files/credential-dir.js';
 import { startClusterPrimary } from '../../lb/cluster.js';
 import { type LbConfig, parseConfigText, resolveConfig } from '../../lb/config.js';
-import { callControl } from '../../lb/control-client.js';
+import { type ControlClient, controlClientFor } from '../../lb/control-client.js';
 import { recordFromCredential } from '../../lb/credential-record.js';
-import type { DataPlaneStatus, VirtualServerStatus } from '../../lb/data-plane.js';
+import type { VirtualServerStatus } from '../../lb/data-plane.js';
 import { startLbNode } from '../../lb/node.js';
 import { waitForShutdownSignal } from '../../lb/signals.js';
 import { parseDuration } from '../../shared/duration.js';
-import { fail } from '../../shared/errors.js';
+import { fail, isRolloverError, withHint } from '../../shared/errors.js';
 import { formatInstant, parseInstant } from '../../shared/time.js';
 import type { CliContext } from '../context.js';
 import { addPassphraseOption, collect, positiveInt } from '../options.js';
@@ -114,18 +114,15 @@ export function registerLbDataPlane(lb: Command, ctx: CliContext, run: Runner): 
         const r = recordFromCredential(cred);
         const stateDir = resolve(ctx.cwd, o.stateDir);
         const name = await virtualServer(stateDir, o.virtualServer);
-        const status = (await callControl(
-          stateDir,
-          'POST',
-          `/v1/virtual-servers/${encodeURIComponent(name)}/stage`,
-          {
+        const status = await onNode(stateDir, (c) =>
+          c.stage(name, {
             keyPem: r.keyPem,
             certPem: r.certPem,
             rootPem: r.rootPem,
             activateAt: activateAt.toISOString(),
             ...(validForMs !== undefined ? { validForMs } : {}),
-          },
-        )) as VirtualServerStatus;
+          }),
+        );
         report(ctx, status, o.json, `staged ${r.sha256} for ${formatInstant(activateAt)}`);
         return 0;
       },
@@ -142,18 +139,14 @@ export function registerLbDataPlane(lb: Command, ctx: CliContext, run: Runner): 
         const stateDir = resolve(ctx.cwd, o.stateDir);
         const name = await virtualServer(stateDir, o.virtualServer);
         if (verb === 'unstage') {
-          const before = (await callControl(stateDir, 'GET', '/v1/status')) as DataPlaneStatus;
+          const before = await onNode(stateDir, (c) => c.status());
           const vs = before.virtualServers.find((v) => v.name === name);
           if (vs && vs.staged === null) {
             report(ctx, vs, o.json, `nothing is staged on ${name}: nothing to do`);
             return 0;
           }
         }
-        const status = (await callControl(
-          stateDir,
-          'POST',
-          `/v1/virtual-servers/${encodeURIComponent(name)}/${verb}`,
-        )) as VirtualServerStatus;
+        const status = await onNode(stateDir, (c) => c[verb](name));
         report(ctx, status, o.json, `${verb}: now serving ${status.served.sha256}`);
         return 0;
       }),
@@ -166,11 +159,7 @@ export function registerLbDataPlane(lb: Command, ctx: CliContext, run: Runner): 
     .option('--json', 'print as JSON')
     .action(
       run(async (o: { stateDir: string; json?: boolean }) => {
-        const status = (await callControl(
-          resolve(ctx.cwd, o.stateDir),
-          'GET',
-          '/v1/status',
-        )) as DataPlaneStatus;
+        const status = await onNode(resolve(ctx.cwd, o.stateDir), (c) => c.status());
         if (o.json) printJson(ctx, status);
         else {
           ctx.out(`node pid ${status.pid}, ${status.workers} worker(s), clock ${status.clock}\n`);
@@ -204,8 +193,7 @@ async function startPull(
     nodeToken: token,
     clock: { now: () => ctx.now().getTime() },
     log,
-    failures: async () =>
-      ((await callControl(stateDir, 'GET', '/v1/handshake-failures')) as { clients: [] }).clients,
+    failures: () => onNode(stateDir, (c) => c.failures()),
   });
 }
 
@@ -291,10 +279,21 @@ async function runConfig(ctx: CliContext, o: RunOptions): Promise<LbConfig> {
   return config;
 }
 
+/** Calls the node whose state directory is `stateDir`; when it is not there, says how to start it. */
+async function onNode<T>(stateDir: string, fn: (c: ControlClient) => Promise<T>): Promise<T> {
+  try {
+    return await fn(await controlClientFor(stateDir));
+  } catch (e) {
+    if (isRolloverError(e, 'FILE_NOT_FOUND') || isRolloverError(e, 'CONNECT_FAILED'))
+      throw withHint(e, `is \`rollover lb run --state-dir ${stateDir}\` running?`);
+    throw e;
+  }
+}
+
 /** The virtual server to act on: the one named, or the node's only one. */
 async function virtualServer(stateDir: string, name: string | undefined): Promise<string> {
   if (name) return name;
-  const status = (await callControl(stateDir, 'GET', '/v1/status')) as DataPlaneStatus;
+  const status = await onNode(stateDir, (c) => c.status());
   if (status.virtualServers.length !== 1) {
     fail(
       'BAD_ARGUMENT',

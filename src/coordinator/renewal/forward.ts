@@ -176,7 +176,7 @@ export async function forwardRenewal(
     if (!tenant || !can(p, 'update', { kind: 'tenant', tenantId })) notFound('tenant', tenantId);
     if (!isBeforeExchange(f.r.state as RenewalState) || f.r.state === 'planned') {
       fail(
-        'CONFLICT',
+        'WRONG_STATE',
         `a renewal that is ${f.r.state} cannot be forwarded (announce it first; after T it is too late)`,
         { state: f.r.state },
       );

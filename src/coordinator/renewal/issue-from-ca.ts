@@ -23,7 +23,10 @@ async function caMaterial(env: RenewalEnv, caRef: string): Promise<CaMaterial> {
   const all = await env.store.list('cas');
   const row = all.find((c) => c.id === caRef || c.name === caRef) ?? notFound('CA', caRef);
   if (!row.key_sealed)
-    fail('CONFLICT', `CA ${row.name} is an external root (no key): the coordinator cannot issue with it`);
+    fail(
+      'CA_HAS_NO_KEY',
+      `CA ${row.name} is an external root (no key): the coordinator cannot issue with it`,
+    );
   const cert = readOneCertificate(row.certificate_pem, 'CA certificate');
   const key = readPrivateKey((await env.store.privateKeyPem('cas', row.id))!);
   const chain: Cert[] = [];

@@ -28,7 +28,7 @@ export async function postponeRenewal(env: RenewalEnv, p: Principal, id: string,
     const now = env.clock.now();
     if (f.r.exchange_at === exchangeAt.toISOString()) return; // the same T again: nothing to do
     if (!['announced', 'staged', 'postponed'].includes(f.r.state)) {
-      fail('CONFLICT', `a renewal that is ${f.r.state} cannot be postponed`, { state: f.r.state });
+      fail('WRONG_STATE', `a renewal that is ${f.r.state} cannot be postponed`, { state: f.r.state });
     }
     if (now >= Date.parse(f.r.postpone_deadline!)) {
       fail(
@@ -97,7 +97,7 @@ export async function overrideGate(env: RenewalEnv, p: Principal, id: string, re
   await env.store.transaction(async (tx) => {
     const f = await loadFacts(tx, id);
     if (!['announced', 'staged', 'postponed'].includes(f.r.state))
-      fail('CONFLICT', `a renewal that is ${f.r.state} has no gate to override`, { state: f.r.state });
+      fail('WRONG_STATE', `a renewal that is ${f.r.state} has no gate to override`, { state: f.r.state });
     const at = new Date(env.clock.now()).toISOString();
     await tx.update('renewals', id, {
       gate_override: JSON.stringify({ by: p.name, reason, at }),
@@ -134,7 +134,7 @@ export async function exchangeNow(env: RenewalEnv, p: Principal, id: string) {
   const f = await loadFacts(env.store, id, false);
   if (f.r.state === 'exchanged' || f.r.state === 'verified') return;
   if (!['announced', 'staged'].includes(f.r.state))
-    fail('CONFLICT', `a renewal that is ${f.r.state} cannot be exchanged now`, { state: f.r.state });
+    fail('WRONG_STATE', `a renewal that is ${f.r.state} cannot be exchanged now`, { state: f.r.state });
   const pending = await env.store.db
     .selectFrom('renewal_nodes')
     .select('node_id')
@@ -142,9 +142,13 @@ export async function exchangeNow(env: RenewalEnv, p: Principal, id: string) {
     .where('staged_ack_at', 'is', null)
     .execute();
   if (pending.length)
-    fail('CONFLICT', `${pending.length} node(s) have not acknowledged the staging yet: wait for "staged"`, {
-      nodes: pending.map((n) => n.node_id),
-    });
+    fail(
+      'NODES_PENDING',
+      `${pending.length} node(s) have not acknowledged the staging yet: wait for "staged"`,
+      {
+        nodes: pending.map((n) => n.node_id),
+      },
+    );
   for (const { node, vs } of await nodePairs(env.store, f.vss)) {
     await env.renewal.nodes.activate(requireEndpoint(env.store, node), vs.name);
   }
@@ -161,7 +165,7 @@ export async function rollbackRenewal(env: RenewalEnv, p: Principal, id: string)
   const f = await loadFacts(env.store, id, false);
   if (f.r.state === 'rolled-back') return;
   if (f.r.state !== 'exchanged' && f.r.state !== 'verified')
-    fail('CONFLICT', `a renewal that is ${f.r.state} cannot be rolled back (before T, postpone instead)`, {
+    fail('WRONG_STATE', `a renewal that is ${f.r.state} cannot be rolled back (before T, postpone instead)`, {
       state: f.r.state,
     });
   if (env.clock.now() > Date.parse(f.r.safe_removal_at!))

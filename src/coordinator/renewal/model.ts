@@ -126,7 +126,7 @@ export async function addStep(
   });
 }
 
-/** Moves a renewal by `event` (CONFLICT when the table refuses); returns the new state. */
+/** Moves a renewal by `event` (WRONG_STATE when the table refuses); returns the new state. */
 export async function transition(
   tx: Store,
   env: RenewalEnv,

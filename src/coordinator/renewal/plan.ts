@@ -65,14 +65,17 @@ export async function planRenewal(env: RenewalEnv, p: Principal, input: PlanInpu
   const open = busy.find((b) => !FINISHED.has(b.state));
   if (open)
     fail(
-      'CONFLICT',
+      'RENEWAL_UNDER_WAY',
       `renewal ${open.id} (${open.state}) is already under way on one of these virtual servers`,
       { renewalId: open.id },
     );
   // Checked before anything is issued, so a refused plan leaves nothing behind.
   for (const vs of vss) {
     if (!vs.active_credential_id)
-      fail('CONFLICT', `virtual server ${vs.name} serves no credential yet: there is nothing to renew`);
+      fail(
+        'NOTHING_TO_RENEW',
+        `virtual server ${vs.name} serves no credential yet: there is nothing to renew`,
+      );
   }
   const credentialId =
     input.credentialId ??
@@ -101,14 +104,17 @@ export async function planRenewal(env: RenewalEnv, p: Principal, input: PlanInpu
       validForMs: windowMs,
     });
     if (!vs.active_credential_id)
-      fail('CONFLICT', `virtual server ${vs.name} serves no credential yet: there is nothing to renew`);
+      fail(
+        'NOTHING_TO_RENEW',
+        `virtual server ${vs.name} serves no credential yet: there is nothing to renew`,
+      );
     if (vs.active_credential_id === cred.id)
-      fail('CONFLICT', `virtual server ${vs.name} already serves this credential`);
+      fail('SAME_CREDENTIAL', `virtual server ${vs.name} already serves this credential`);
     const active = (await store.get('credentials', vs.active_credential_id))!;
     const activeRoot = readOneCertificate(active.root_pem, 'root').sha256;
     if (oldRoot && activeRoot !== oldRoot) {
       fail(
-        'CONFLICT',
+        'ROOTS_DIFFER',
         'the virtual servers of one renewal must move from the same old root: plan them separately',
       );
     }

@@ -54,7 +54,7 @@ export async function acknowledge(
 ) {
   const { r, s, rdy, actor } = await senderRow(env, caller, renewalId, senderRef);
   if (!['announced', 'staged', 'postponed'].includes(r.state))
-    fail('CONFLICT', `a renewal that is ${r.state} takes no acknowledgement`, { state: r.state });
+    fail('WRONG_STATE', `a renewal that is ${r.state} takes no acknowledgement`, { state: r.state });
   const next = nextReadiness(rdy.state as ReadinessState, { kind: 'acknowledged' });
   if (next === rdy.state) return { senderId: s.id, state: next, changed: false };
   await env.store.transaction(async (tx) => {
@@ -82,7 +82,7 @@ export async function recordEvidence(
   let reason: string | null = null;
   if (ev.kind === 'readiness') {
     if (!['announced', 'staged', 'postponed', 'exchanged', 'verified'].includes(r.state))
-      fail('CONFLICT', `a renewal that is ${r.state} takes no readiness evidence`, { state: r.state });
+      fail('WRONG_STATE', `a renewal that is ${r.state} takes no readiness evidence`, { state: r.state });
     // Proof means: the chain the sender's truststore accepted leads to the renewal's new root.
     const ok = ev.result === 'trusted' && ev.anchorSha256 === r.new_root_fingerprint;
     if (!ok) {
