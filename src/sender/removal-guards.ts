@@ -81,6 +81,15 @@ export async function loadRenewalStatus(source: string, timeoutMs: number) {
   return parsed.data;
 }
 
+/** The status URL asking for `sender`'s verdict (a file, a link status or a URL with a sender stays as it is). */
+export function withSender(source: string, sender: string | undefined): string {
+  if (!sender || !/^https?:\/\//.test(source)) return source;
+  const u = new URL(source);
+  if (u.searchParams.has('sender') || /\/links\/[^/]+\/status\.json$/.test(u.pathname)) return source;
+  u.searchParams.set('sender', sender);
+  return u.toString();
+}
+
 /** What the renewal guard found, for the removal record. */
 export interface RenewalCheck {
   state: string;
@@ -95,10 +104,19 @@ export interface RenewalCheck {
  */
 export function renewalStatusGuard(
   source: string,
-  opts: { now: Date; force: boolean; timeoutMs: number; record: (c: RenewalCheck) => void },
+  opts: {
+    now: Date;
+    force: boolean;
+    timeoutMs: number;
+    record: (c: RenewalCheck) => void;
+    /** The sender removing: asks the coordinator for its verdict (`?sender=ID`) when the URL names none. */
+    sender?: string | undefined;
+  },
 ): RemovalGuard {
   return async (removed) => {
-    const s = await loadRenewalStatus(source, opts.timeoutMs);
+    const s = await loadRenewalStatus(withSender(source, opts.sender), opts.timeoutMs);
+    if (s.sender && opts.sender && s.sender.id !== opts.sender)
+      fail('BAD_ARGUMENT', `the renewal status speaks for sender ${s.sender.id}, not ${opts.sender}`);
     const d = removalDecision(
       removed.map((e) => e.cert.sha256),
       { ...s, exchangeAt: new Date(s.exchangeAt), safeRemovalAt: new Date(s.safeRemovalAt) },
@@ -108,7 +126,7 @@ export function renewalStatusGuard(
     if (!d.ok && !opts.force) {
       fail(
         'REMOVAL_UNSAFE',
-        `${d.reason}. Wait until ${s.safeRemovalAt}, or override with --force --reason TEXT`,
+        `${d.reason}. ${s.sender?.removal.from ? `Wait until ${s.sender.removal.from}` : s.sender ? 'Do what the renewal page says first' : `Wait until ${s.safeRemovalAt}`}, or override with --force --reason TEXT`,
         {
           safeRemovalAt: s.safeRemovalAt,
           state: s.state,

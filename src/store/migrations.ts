@@ -8,6 +8,7 @@ import { renewalWorkflow } from './migration-0002-renewal.js';
 import { nodeReports } from './migration-0003-node-reports.js';
 import { renewalCounts } from './migration-0004-renewal-counts.js';
 import { renewalIndexes } from './migration-0005-renewal-indexes.js';
+import { senderTruth } from './migration-0006-sender-truth.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations see the database before its types exist
 type AnyDb = Kysely<any>;
@@ -238,6 +239,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0003_node_reports': { up: nodeReports },
   '0004_renewal_counts': { up: renewalCounts },
   '0005_renewal_indexes': { up: renewalIndexes },
+  '0006_sender_truth': { up: senderTruth },
 };
 
 /**

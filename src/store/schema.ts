@@ -165,6 +165,10 @@ export interface RenewalTable {
   failures_baseline: string | null;
   /** Migration 0004: readiness counts per state (JSON), kept with every readiness change. */
   readiness_counts: string | null;
+  /** Migration 0006: the real exchange instant (T, or an override / "exchange now" after or before it). */
+  exchanged_at: string | null;
+  /** Migration 0006: the completion record (JSON {at, by, forced, reason, open}). */
+  completion: string | null;
 }
 
 /** Further virtual servers one renewal exchanges at the same T. */
@@ -207,6 +211,11 @@ export interface ReadinessTable {
   /** Migration 0002: handshake failures attributed to this sender after T, and why it fails. */
   failures_after_t: Generated<number>;
   reason: string | null;
+  /** Migration 0006: when the sender acknowledged; its latest proof, its removal report, its handshakes (JSON). */
+  acknowledged_at: string | null;
+  proof: string | null;
+  removal: string | null;
+  traffic: string | null;
 }
 
 /** Transactional outbox row, retried until delivered. */

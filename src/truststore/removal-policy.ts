@@ -12,6 +12,10 @@ export interface RemovalContext {
   safeRemovalAt: Date;
   oldRootSha256: string;
   newRootSha256: string;
+  /** The coordinator decides removal per sender: without a `sender` verdict the old root stays. */
+  removalDecidedPerSender?: boolean | undefined;
+  /** The asking sender's verdict from the coordinator. */
+  sender?: { id: string; state: string; removal: { allowed: boolean; reason: string } } | undefined;
 }
 
 /** The decision and its reason. */
@@ -34,6 +38,17 @@ export function removalDecision(removed: readonly string[], r: RemovalContext, n
     if (r.state === 'rolled-back' || r.state === 'cancelled') {
       return { ok: false, reason: `the renewal is ${r.state}: the load balancer serves the old root again` };
     }
+    if (r.sender && !r.sender.removal.allowed)
+      return {
+        ok: false,
+        reason: `the old root is still needed by sender ${r.sender.id} (${r.sender.state}): ${r.sender.removal.reason}`,
+      };
+    if (r.removalDecidedPerSender && !r.sender)
+      return {
+        ok: false,
+        reason:
+          'the coordinator decides removal per sender and this status names none: use your personal status URL (…/links/TOKEN/status.json) or --sender ID',
+      };
     const verdict = removalAllowed({
       now,
       safeRemovalAt: r.safeRemovalAt,

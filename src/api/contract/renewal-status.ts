@@ -18,6 +18,19 @@ export const RenewalStatusSchema = z.looseObject({
   safeRemovalAt: instantText,
   oldRootSha256: sha256,
   newRootSha256: sha256,
+  /** The real exchange instant (T, or when an override / "exchange now" switched); null before it. */
+  exchangedAt: z.string().datetime().nullable().optional(),
+  /** True when the coordinator decides removal per sender: then only a `sender` block allows it. */
+  removalDecidedPerSender: z.boolean().optional(),
+  /** The asking sender's verdict (status.json?sender=ID, or the personal link's status.json). */
+  sender: z
+    .looseObject({
+      id: z.string(),
+      state: z.string(),
+      headline: z.string().optional(),
+      removal: z.object({ allowed: z.boolean(), from: z.string().nullable(), reason: z.string() }),
+    })
+    .optional(),
 });
 
 /** A renewal's status for senders. */

@@ -9,8 +9,9 @@ import { resolveLink } from '../../coordinator/renewal/links.js';
 import { loadFacts } from '../../coordinator/renewal/model.js';
 import type { RenewalEnv } from '../../coordinator/renewal/ports.js';
 import { acknowledge, recordEvidence } from '../../coordinator/renewal/readiness.js';
-import { linkPage } from '../../coordinator/renewal/views.js';
+import { linkPage, publicStatus } from '../../coordinator/renewal/views.js';
 import type { ApiApp } from '../app.js';
+import { RenewalStatusSchema } from '../contract/renewal-status.js';
 import { problemFrom, problemResponse } from '../problem.js';
 import { op } from '../route.js';
 
@@ -31,6 +32,23 @@ export function registerLinkRoutes(app: ApiApp, env: RenewalEnv): void {
       public: true,
     },
     async (_c, i) => linkPage(env, await resolveLink(env, i.params.token)),
+  );
+  op(
+    app,
+    {
+      method: 'get',
+      path: `${P}/{token}/status.json`,
+      summary:
+        "The renewal status with this sender's removal verdict, for truststore remove --renewal-status",
+      tag: 'links',
+      params: Token,
+      response: RenewalStatusSchema as unknown as z.ZodType,
+      public: true,
+    },
+    async (_c, i) => {
+      const link = await resolveLink(env, i.params.token);
+      return publicStatus(env, link.renewal_id, link.sender_id);
+    },
   );
   op(
     app,

@@ -6,6 +6,12 @@
 import { z } from '@hono/zod-openapi';
 import { SenderEvidenceSchema } from '../../api/contract/evidence.js';
 import { RenewalStatusSchema } from '../../api/contract/renewal-status.js';
+import {
+  CompletionSchema,
+  RenewalStatusViewSchema,
+  SenderStatusSchema,
+  SenderTallySchema,
+} from '../../api/contract/sender-status.js';
 import { authenticate } from '../../coordinator/auth.js';
 import { announceRenewal } from '../../coordinator/renewal/announce.js';
 import { forwardRenewal } from '../../coordinator/renewal/forward.js';
@@ -48,6 +54,10 @@ export const RenewalSummary = z
   .object({
     id: z.string(),
     state: z.string(),
+    /** The state refined by what happened (held-at-gate, completed-with-open-items…). */
+    phase: RenewalStatusViewSchema.shape.phase,
+    /** One line for lists, e.g. "completed with 2 senders failing". */
+    headline: z.string(),
     exchangeAt: z.string().nullable(),
     virtualServers: z.array(z.object({ id: z.string(), name: z.string(), hosts: z.array(z.string()) })),
     newRootSha256: Sha,
@@ -58,7 +68,14 @@ export const RenewalSummary = z
 
 /** One renewal with its steps, tenants, senders and nodes (scoped to the caller). */
 export const RenewalDetail = RenewalSummary.extend({
+  /** The real exchange instant (null before it). */
+  exchangedAt: z.string().nullable(),
+  /** The real exchange instant (or T before it) plus the rollback window. */
   safeRemovalAt: z.string().nullable(),
+  /** What is true for the renewal now (derived): phase, held, actions, open items, steps per sender. */
+  status: RenewalStatusViewSchema,
+  tally: SenderTallySchema,
+  completion: CompletionSchema.nullable(),
   gateAt: z.string().nullable(),
   postponeDeadline: z.string().nullable(),
   rollbackWindowSeconds: z.number(),
@@ -99,6 +116,8 @@ export const RenewalDetail = RenewalSummary.extend({
       reason: z.string().optional(),
       updatedAt: z.string(),
       failuresAfterT: z.number(),
+      /** What is true for this sender now (derived): every surface speaks from it. */
+      status: SenderStatusSchema,
     }),
   ),
   nodes: z.array(
@@ -273,13 +292,15 @@ export function registerRenewalRoutes(app: ApiApp, env: RenewalEnv): void {
     {
       method: 'get',
       path: `${P}/renewals/{id}/status.json`,
-      summary: 'Public status for truststore remove --renewal-status (no secrets)',
+      summary:
+        "Public status for truststore remove --renewal-status (no secrets); ?sender=ID adds that sender's removal verdict",
       tag: 'renewals',
       params: Id,
+      query: z.object({ sender: z.string().min(1).max(128).optional() }),
       response: RenewalStatusSchema as unknown as z.ZodType,
       public: true,
     },
-    async (_c, i) => publicStatus(env, i.params.id),
+    async (_c, i) => publicStatus(env, i.params.id, i.query?.sender),
   );
   app.get(`${P}/renewals/:id/announcement.jws`, async (c) => {
     try {

@@ -51,7 +51,7 @@ export function registerTruststoreRemove(group: Command, ctx: CliContext, run: R
     .option('--servername <name>', 'SNI and host name for --keeps-trusting')
     .option(
       '--renewal-status <url-or-file>',
-      "the renewal's status JSON: refuse unless the renewal says this sender may remove the old root (without it, no safety check is made)",
+      "the renewal's status JSON (your personal …/links/TOKEN/status.json, or the renewal's with --sender): refuse unless the coordinator says this sender may remove the old root (without it, no safety check is made)",
     )
     .option('--force', 'remove even though the renewal status says it is not safe yet (needs --reason)')
     .option('--reason <text>', 'why --force was needed (recorded in the removal record)')
@@ -74,6 +74,7 @@ export function registerTruststoreRemove(group: Command, ctx: CliContext, run: R
               now,
               force: Boolean(o.force),
               timeoutMs: o.timeout,
+              sender: o.sender ?? ctx.env.ROLLOVER_SENDER,
               record: (c) => {
                 renewal = c;
               },

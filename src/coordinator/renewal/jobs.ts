@@ -227,7 +227,14 @@ export async function exchangeInTx(
   const r = (await tx.get('renewals', f.r.id))!;
   if (r.state === 'exchanged' || r.state === 'verified') return;
   const at = new Date(env.clock.now()).toISOString();
-  await transition(tx, env, r, 'exchange', now ? { exchange_at: at } : {});
+  // T stays as planned; the real exchange instant is recorded, and the rollback window and the
+  // safe-removal instant run from it (an override or "exchange now" switches at `at`, not at T).
+  const exchangedAt = now ? at : r.exchange_at!;
+  const safeRemovalAt = new Date(
+    Date.parse(exchangedAt) + Number(r.rollback_window_seconds) * 1000,
+  ).toISOString();
+  await transition(tx, env, r, 'exchange', { exchanged_at: exchangedAt, safe_removal_at: safeRemovalAt });
+  r.safe_removal_at = safeRemovalAt;
   for (const vs of f.vss)
     await tx.update('virtual_servers', vs.id, {
       active_credential_id: f.newCred.id,
@@ -240,7 +247,9 @@ export async function exchangeInTx(
     .where('renewal_id', '=', r.id)
     .execute();
   await addStep(tx, env, r.id, 'exchange', actor, {
-    at,
+    at: exchangedAt,
+    plannedAt: r.exchange_at,
+    safeRemovalAt,
     immediate: now,
     nodes: nodes.length,
     unacknowledged: nodes.filter((n) => !n.staged_ack_at).map((n) => n.node_id),

@@ -45,6 +45,31 @@ async function senderRow(env: RenewalEnv, caller: SenderCaller, renewalId: strin
   return { r, s: s!, rdy: rdy.find((y) => y.sender_id === s!.id)!, actor };
 }
 
+/**
+ * A proof as a fact: whether it led to the new root, when, and whether every node had acknowledged
+ * staging by then (before that the preview listener did not serve the new credential everywhere, so
+ * a failure proves nothing).
+ */
+async function proofFact(
+  env: RenewalEnv,
+  r: Row<'renewals'>,
+  ok: boolean,
+  at: string,
+  reason: string | null,
+) {
+  const before = ['announced', 'staged', 'postponed'].includes(r.state);
+  const pending = before
+    ? await env.store.db
+        .selectFrom('renewal_nodes')
+        .select('node_id')
+        .where('renewal_id', '=', r.id)
+        .where('sequence', '=', Number(r.sequence))
+        .where((eb) => eb.or([eb('staged_ack_at', 'is', null), eb('staged_ack_at', '>', at)]))
+        .execute()
+    : [];
+  return { ok, at, afterStaging: pending.length === 0, ...(reason ? { reason } : {}) };
+}
+
 /** Records an acknowledgement (idempotent: a second one changes nothing). */
 export async function acknowledge(
   env: RenewalEnv,
@@ -56,12 +81,14 @@ export async function acknowledge(
   if (!['announced', 'staged', 'postponed'].includes(r.state))
     fail('WRONG_STATE', `a renewal that is ${r.state} takes no acknowledgement`, { state: r.state });
   const next = nextReadiness(rdy.state as ReadinessState, { kind: 'acknowledged' });
-  if (next === rdy.state) return { senderId: s.id, state: next, changed: false };
+  if (next === rdy.state && rdy.acknowledged_at) return { senderId: s.id, state: next, changed: false };
   await env.store.transaction(async (tx) => {
+    const at = new Date(env.clock.now()).toISOString();
     await bumpCounts(tx, r.id, moved(rdy.state, next));
     await tx.update('readiness', rdy.id, {
       state: next,
-      updated_at: new Date(env.clock.now()).toISOString(),
+      updated_at: at,
+      acknowledged_at: at,
     });
     await addStep(tx, env, r.id, 'ack', actor, { sender: s.id });
   });
@@ -81,7 +108,13 @@ export async function recordEvidence(
   let next: ReadinessState;
   let reason: string | null = null;
   if (ev.kind === 'readiness') {
-    if (!['announced', 'staged', 'postponed', 'exchanged', 'verified'].includes(r.state))
+    // After the exchange too (until the renewal ends): a proof against the virtual server then is
+    // what lets a sender that was not proven before remove the old root.
+    if (
+      !['announced', 'staged', 'postponed', 'exchanged', 'verified', 'retiring', 'completed'].includes(
+        r.state,
+      )
+    )
       fail('WRONG_STATE', `a renewal that is ${r.state} takes no readiness evidence`, { state: r.state });
     // Proof means: the chain the sender's truststore accepted leads to the renewal's new root.
     const ok = ev.result === 'trusted' && ev.anchorSha256 === r.new_root_fingerprint;
@@ -97,6 +130,10 @@ export async function recordEvidence(
       fail('BAD_ARGUMENT', "the removal record does not name this renewal's old root");
     next = nextReadiness(rdy.state as ReadinessState, { kind: 'removed' });
   }
+  const facts =
+    ev.kind === 'readiness'
+      ? { proof: JSON.stringify(await proofFact(env, r, next === 'verified', now, reason)) }
+      : { removal: JSON.stringify({ at: now, forced: ev.forced }) };
   await env.store.transaction(async (tx) => {
     await bumpCounts(tx, r.id, moved(rdy.state, next));
     await tx.update('readiness', rdy.id, {
@@ -104,6 +141,7 @@ export async function recordEvidence(
       evidence: JSON.stringify(ev),
       reason,
       updated_at: now,
+      ...facts,
     });
     await addStep(tx, env, r.id, ev.kind === 'readiness' ? 'evidence' : 'removal', actor, {
       sender: s.id,

@@ -10,7 +10,8 @@ import { signAnnouncement } from '../../notice/jws.js';
 import { KIT_FILES } from '../../pki/kit.js';
 import { evaluateGate, type GatePolicy } from '../../renewal/gate.js';
 import { type ReadinessState, readinessSummary } from '../../renewal/readiness.js';
-import { removalAllowed } from '../../renewal/timing.js';
+import { renewalStatus } from '../../renewal/renewal-status.js';
+import { tallySenders } from '../../renewal/sender-status.js';
 import type { Row, Store } from '../../store/store.js';
 import { notFound } from '../env.js';
 import { countReadiness } from './counts.js';
@@ -18,6 +19,14 @@ import { currentLinkId, linkToken } from './links.js';
 import { loadFacts, type RenewalFacts, STEP_NUMBER, vsIdsOf } from './model.js';
 import { previewUrl, verifyCommand } from './outbox.js';
 import type { RenewalEnv } from './ports.js';
+import {
+  READINESS_FACT_COLUMNS,
+  type ReadinessFactsRow,
+  renewalClockOf,
+  renewalFactsOf,
+  renewalStatusOf,
+  statusOfRow,
+} from './sender-facts.js';
 
 /** True when the caller sees everything (lb-admin or auditor). */
 function global(p: Principal): boolean {
@@ -85,6 +94,11 @@ async function scopedRows(
           'readiness.reason',
           'readiness.updated_at',
           'readiness.failures_after_t',
+          'readiness.acknowledged_at',
+          'readiness.proof',
+          'readiness.removal',
+          'readiness.traffic',
+          'senders.source_addresses',
         ])
         .where('readiness.renewal_id', '=', renewalId)
         .where('readiness.sender_id', 'in', sorted.slice(i, i + 1000))
@@ -117,9 +131,13 @@ async function counts(
 
 /** The summary of one renewal. */
 export async function summaryOf(env: RenewalEnv, f: RenewalFacts, p?: Principal) {
+  // The phase and its headline speak from renewal-level facts only (no per-sender pass for a list).
+  const v = renewalStatus(await renewalFactsOf(env.store, f.r), tallySenders([]), new Date(env.clock.now()));
   return {
     id: f.r.id,
     state: f.r.state,
+    phase: v.phase,
+    headline: v.headline,
     exchangeAt: f.r.exchange_at,
     virtualServers: f.vss.map((v) => ({ id: v.id, name: v.name, hosts: JSON.parse(v.hosts) as string[] })),
     newRootSha256: f.r.new_root_fingerprint,
@@ -228,9 +246,29 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
         ...(ov ? { override: ov } : {}),
       });
   const exchangedAt = Date.parse(f.r.exchange_at!);
+  const now = new Date(env.clock.now());
+  const clock = renewalClockOf(f.r);
+  const senders = senderRows
+    .filter((s) => all || ts.has(s.tenant_id) || ss.has(s.id))
+    .map((s) => {
+      const w = fwd.find((x) => x.tenant_id === s.tenant_id && x.state === 'forwarded');
+      return { row: s, status: statusOfRow(s, w?.updated_at ?? null, clock, now) };
+    });
+  const total = Object.values(await counts(env.store, f.r, p)).reduce((a, b) => a + b, 0);
+  const derived = await renewalStatusOf(
+    env.store,
+    f.r,
+    senders.map((x) => x.status),
+    now,
+    total > senders.length,
+  );
   return {
     ...(await summaryOf(env, f, p)),
-    safeRemovalAt: f.r.safe_removal_at,
+    exchangedAt: derived.status.exchangedAt,
+    safeRemovalAt: derived.status.safeRemovalAt,
+    status: derived.status,
+    tally: derived.tally,
+    completion: f.r.completion ? JSON.parse(f.r.completion) : null,
     gateAt: f.r.gate_at,
     postponeDeadline: f.r.postpone_deadline,
     rollbackWindowSeconds: Number(f.r.rollback_window_seconds),
@@ -263,17 +301,16 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
           forwardedBy: w?.state === 'forwarded' ? w.actor : null,
         };
       }),
-    senders: senderRows
-      .filter((s) => all || ts.has(s.tenant_id) || ss.has(s.id))
-      .map((s) => ({
-        id: s.id,
-        name: s.name,
-        tenantId: s.tenant_id,
-        state: s.state,
-        ...(s.reason ? { reason: s.reason } : {}),
-        updatedAt: s.updated_at,
-        failuresAfterT: Number(s.failures_after_t),
-      })),
+    senders: senders.map(({ row: s, status }) => ({
+      id: s.id,
+      name: s.name,
+      tenantId: s.tenant_id,
+      state: s.state,
+      ...(s.reason ? { reason: s.reason } : {}),
+      updatedAt: s.updated_at,
+      failuresAfterT: Number(s.failures_after_t),
+      status,
+    })),
     nodes: [...byNode.entries()].map(([nid, rows]) => {
       const verifiedAt = latest(rows.map((r) => r.verified_at));
       return {
@@ -291,17 +328,67 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
   };
 }
 
-/** The public status (no secrets) that `truststore remove --renewal-status` reads. */
-export async function publicStatus(env: RenewalEnv, id: string) {
+/** One sender's derived status in a renewal, or undefined when the sender is not part of it. */
+export async function senderStatusIn(env: RenewalEnv, r: Row<'renewals'>, senderId: string) {
+  const row = await env.store.db
+    .selectFrom('readiness')
+    .innerJoin('senders', 'senders.id', 'readiness.sender_id')
+    .select([...READINESS_FACT_COLUMNS, 'senders.id', 'senders.name', 'senders.tenant_id'])
+    .where('readiness.renewal_id', '=', r.id)
+    .where('readiness.sender_id', '=', senderId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const fwd = await env.store.db
+    .selectFrom('forwardings')
+    .select('updated_at')
+    .where('renewal_id', '=', r.id)
+    .where('tenant_id', '=', row.tenant_id)
+    .where('state', '=', 'forwarded')
+    .executeTakeFirst();
+  return {
+    id: row.id,
+    name: row.name,
+    status: statusOfRow(
+      row as ReadinessFactsRow,
+      fwd?.updated_at ?? null,
+      renewalClockOf(r),
+      new Date(env.clock.now()),
+    ),
+  };
+}
+
+/**
+ * The public status (no secrets) that `truststore remove --renewal-status` reads. With a sender (its
+ * id, or its personal link) it carries that sender's derived status and removal verdict, which the
+ * CLI checks; without one it says that removal is decided per sender.
+ */
+export async function publicStatus(env: RenewalEnv, id: string, senderId?: string) {
   const r = (await env.store.get('renewals', id)) ?? notFound('renewal', id);
   if (r.state === 'planned') notFound('renewal', id); // nothing is public before the announcement
+  const v = renewalStatus(await renewalFactsOf(env.store, r), tallySenders([]), new Date(env.clock.now()));
+  const sender = senderId
+    ? ((await senderStatusIn(env, r, senderId)) ?? notFound('sender', senderId))
+    : undefined;
   return {
     id: r.id,
     state: r.state,
+    phase: v.phase,
     exchangeAt: r.exchange_at!,
-    safeRemovalAt: r.safe_removal_at!,
+    exchangedAt: v.exchangedAt?.toISOString() ?? null,
+    safeRemovalAt: v.safeRemovalAt.toISOString(),
     oldRootSha256: r.old_root_fingerprint!,
     newRootSha256: r.new_root_fingerprint!,
+    removalDecidedPerSender: true as const,
+    ...(sender
+      ? {
+          sender: {
+            id: sender.id,
+            state: sender.status.state,
+            headline: sender.status.headline,
+            removal: sender.status.removal,
+          },
+        }
+      : {}),
   };
 }
 
@@ -353,18 +440,19 @@ export async function linkPage(env: RenewalEnv, link: Row<'sender_links'>) {
     .executeTakeFirst();
   const linkId = (await currentLinkId(env.store, f.r.id, sender.id)) ?? link.id;
   const token = linkToken(env.store, linkId);
-  const verdict = removalAllowed({
-    now: new Date(env.clock.now()),
-    safeRemovalAt: new Date(f.r.safe_removal_at!),
-    exchangeVerified: ['verified', 'retiring', 'completed'].includes(f.r.state),
-  });
+  const mine = (await senderStatusIn(env, f.r, sender.id))!;
+  const v = renewalStatus(await renewalFactsOf(env.store, f.r), tallySenders([]), new Date(env.clock.now()));
   return {
     renewal: {
       id: f.r.id,
       state: f.r.state,
+      phase: v.phase,
+      headline: v.headline,
+      held: v.held ? { since: v.held.since.toISOString(), reason: v.held.reason } : null,
       exchangeAt: f.r.exchange_at,
-      safeRemovalAt: f.r.safe_removal_at,
-      virtualServers: f.vss.map((v) => ({ id: v.id, name: v.name, hosts: JSON.parse(v.hosts) as string[] })),
+      exchangedAt: v.exchangedAt?.toISOString() ?? null,
+      safeRemovalAt: v.safeRemovalAt.toISOString(),
+      virtualServers: f.vss.map((x) => ({ id: x.id, name: x.name, hosts: JSON.parse(x.hosts) as string[] })),
       newRootSha256: f.r.new_root_fingerprint,
       oldRootSha256: f.r.old_root_fingerprint,
     },
@@ -375,8 +463,10 @@ export async function linkPage(env: RenewalEnv, link: Row<'sender_links'>) {
     previewUrl: previewUrl(f) ?? null,
     verifyCommand: verifyCommand(env, env.store, f, sender.id, linkId),
     state: rdy?.state ?? 'pending',
-    removalAllowed: verdict.ok,
-    removalReason: verdict.reason,
+    status: mine.status,
+    removalAllowed: mine.status.removal.allowed,
+    removalReason: mine.status.removal.reason,
+    statusUrl: `${env.publicUrl}/api/v1/links/${token}/status.json`,
     expiresAt: link.expires_at,
   };
 }

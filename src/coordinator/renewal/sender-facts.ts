@@ -1,0 +1,272 @@
+/**
+ * Gathering the facts the per-sender status is derived from (rows → pure inputs), and turning the
+ * derived status into its JSON. The one place that knows how facts are stored; views, mails, the
+ * status JSON and the CLI all go through here to src/renewal/sender-status.ts.
+ */
+import type { SenderStatusJson } from '../../api/contract/sender-status.js';
+import type { GatePolicy } from '../../renewal/gate.js';
+import {
+  type Completion,
+  type RenewalFactsForStatus,
+  type RenewalStatusView,
+  renewalStatus,
+} from '../../renewal/renewal-status.js';
+import {
+  type RenewalClock,
+  type SenderFacts,
+  type SenderStatus,
+  type SenderTally,
+  type SenderTraffic,
+  senderStatus,
+  tallySenders,
+} from '../../renewal/sender-status.js';
+import type { RenewalState } from '../../renewal/states.js';
+import type { Row, Store } from '../../store/store.js';
+
+/** A sender's proof as stored in `readiness.proof`. */
+export interface StoredProof {
+  ok: boolean;
+  at: string;
+  afterStaging: boolean;
+  reason?: string;
+}
+
+/** A sender's removal report as stored in `readiness.removal`. */
+export interface StoredRemoval {
+  at: string;
+  forced: boolean;
+}
+
+/** Handshakes attributed to a sender, as stored in `readiness.traffic` (instants as ISO strings). */
+export interface StoredTraffic {
+  successesAfter: number;
+  successesOnNewAfter: number;
+  failuresAfter: number;
+  firstFailureAfterAt: string | null;
+  lastFailureAt: string | null;
+  lastSuccessOnNewAt: string | null;
+  lastHandshakeAt: string | null;
+  lastServed: 'new' | 'old' | 'other' | null;
+  lastServedSha256: string | null;
+  successesBefore: number;
+  failuresBefore: number;
+}
+
+/** No handshakes seen. */
+export const NO_TRAFFIC: StoredTraffic = {
+  successesAfter: 0,
+  successesOnNewAfter: 0,
+  failuresAfter: 0,
+  firstFailureAfterAt: null,
+  lastFailureAt: null,
+  lastSuccessOnNewAt: null,
+  lastHandshakeAt: null,
+  lastServed: null,
+  lastServedSha256: null,
+  successesBefore: 0,
+  failuresBefore: 0,
+};
+
+/** The readiness columns (and the sender's addresses) a status needs. */
+export interface ReadinessFactsRow {
+  state: string;
+  updated_at: string;
+  reason: string | null;
+  failures_after_t: number | string;
+  acknowledged_at: string | null;
+  proof: string | null;
+  removal: string | null;
+  traffic: string | null;
+  source_addresses: string;
+}
+
+/** The readiness columns to select (prefixed) for {@link senderFactsOf}. */
+export const READINESS_FACT_COLUMNS = [
+  'readiness.state',
+  'readiness.updated_at',
+  'readiness.reason',
+  'readiness.failures_after_t',
+  'readiness.acknowledged_at',
+  'readiness.proof',
+  'readiness.removal',
+  'readiness.traffic',
+  'senders.source_addresses',
+] as const;
+
+const date = (s: string | null | undefined) => (s ? new Date(s) : null);
+
+function trafficOf(t: StoredTraffic): SenderTraffic {
+  return {
+    successesAfter: t.successesAfter,
+    successesOnNewAfter: t.successesOnNewAfter,
+    failuresAfter: t.failuresAfter,
+    firstFailureAfterAt: date(t.firstFailureAfterAt),
+    lastFailureAt: date(t.lastFailureAt),
+    lastSuccessOnNewAt: date(t.lastSuccessOnNewAt),
+    lastHandshakeAt: date(t.lastHandshakeAt),
+    lastServed: t.lastServed,
+    successesBefore: t.successesBefore,
+    failuresBefore: t.failuresBefore,
+  };
+}
+
+/** The stored traffic of a row, or null when the sender has no addresses to attribute by. */
+export function storedTraffic(row: ReadinessFactsRow): StoredTraffic | null {
+  const hints = JSON.parse(row.source_addresses || '[]') as string[];
+  if (!hints.length) return null;
+  return row.traffic ? { ...NO_TRAFFIC, ...(JSON.parse(row.traffic) as Partial<StoredTraffic>) } : NO_TRAFFIC;
+}
+
+/**
+ * A sender's facts from its readiness row. Rows written before these facts were kept fall back on the
+ * readiness state (verified → a proof, old-root-removed → a removal report, at its update instant).
+ */
+export function senderFactsOf(row: ReadinessFactsRow, forwardedAt: string | null): SenderFacts {
+  const st = row.state;
+  const told = st !== 'pending';
+  const proof: StoredProof | null = row.proof
+    ? (JSON.parse(row.proof) as StoredProof)
+    : st === 'verified'
+      ? { ok: true, at: row.updated_at, afterStaging: true }
+      : st === 'failing'
+        ? { ok: false, at: row.updated_at, afterStaging: true, ...(row.reason ? { reason: row.reason } : {}) }
+        : null;
+  const removal: StoredRemoval | null = row.removal
+    ? (JSON.parse(row.removal) as StoredRemoval)
+    : st === 'old-root-removed'
+      ? { at: row.updated_at, forced: false }
+      : null;
+  const traffic = storedTraffic(row);
+  return {
+    toldAt: told ? new Date(forwardedAt ?? row.updated_at) : null,
+    acknowledgedAt: date(row.acknowledged_at) ?? (st === 'acknowledged' ? new Date(row.updated_at) : null),
+    proof: proof
+      ? {
+          ok: proof.ok,
+          at: new Date(proof.at),
+          afterStaging: proof.afterStaging,
+          ...(proof.reason ? { reason: proof.reason } : {}),
+        }
+      : null,
+    removal: removal ? { at: new Date(removal.at), forced: removal.forced } : null,
+    traffic: traffic ? trafficOf(traffic) : null,
+  };
+}
+
+/** The renewal's nodes for its current T: how many, staged, verified. */
+export async function nodeCounts(store: Store, r: Row<'renewals'>) {
+  const rows = await store.db
+    .selectFrom('renewal_nodes')
+    .select(['staged_ack_at', 'verified_at', 'sequence'])
+    .where('renewal_id', '=', r.id)
+    .execute();
+  const current = rows.filter((x) => Number(x.sequence) === Number(r.sequence));
+  const use = current.length ? current : rows;
+  return {
+    nodes: use.length,
+    nodesStaged: use.filter((x) => x.staged_ack_at).length,
+    nodesVerified: use.filter((x) => x.verified_at).length,
+  };
+}
+
+/** The renewal's clock: planned T, the real exchange instant, window, verification, gate and hold. */
+export function renewalClockOf(r: Row<'renewals'>): RenewalClock {
+  const state = r.state as RenewalState;
+  const gate = r.gate ? (JSON.parse(r.gate) as { decision: string; reason: string }) : undefined;
+  const before = ['planned', 'announced', 'staged', 'postponed'].includes(state);
+  const exchangedAt = r.exchanged_at
+    ? new Date(r.exchanged_at)
+    : before || state === 'cancelled'
+      ? null
+      : new Date(r.exchange_at!);
+  return {
+    state,
+    exchangeAt: new Date(r.exchange_at!),
+    exchangedAt,
+    rollbackWindowMs: Number(r.rollback_window_seconds) * 1000,
+    exchangeVerified: ['verified', 'retiring', 'completed'].includes(state),
+    gatePolicy: r.gate_policy as GatePolicy,
+    gateAt: new Date(r.gate_at ?? r.exchange_at!),
+    held:
+      before && gate?.decision === 'blocked' && !r.gate_override
+        ? { reason: gate.reason, since: new Date(r.gate_at ?? r.exchange_at!) }
+        : null,
+  };
+}
+
+/** The renewal's facts for its status. */
+export async function renewalFactsOf(store: Store, r: Row<'renewals'>): Promise<RenewalFactsForStatus> {
+  const c = r.completion ? (JSON.parse(r.completion) as Omit<Completion, 'at'> & { at: string }) : null;
+  const ov = r.gate_override ? (JSON.parse(r.gate_override) as { by: string; reason: string }) : null;
+  return {
+    ...renewalClockOf(r),
+    postponeDeadline: new Date(r.postpone_deadline ?? r.exchange_at!),
+    ...(await nodeCounts(store, r)),
+    completion: c ? { ...c, at: new Date(c.at) } : null,
+    override: ov ? { by: ov.by, reason: ov.reason } : null,
+  };
+}
+
+const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** A derived sender status as JSON, with its traffic. */
+export function senderStatusJson(s: SenderStatus, traffic: StoredTraffic | null): SenderStatusJson {
+  const t = traffic ?? NO_TRAFFIC;
+  return {
+    state: s.state,
+    tone: s.tone,
+    headline: s.headline,
+    reason: s.reason,
+    since: isoOrNull(s.since),
+    next: { who: s.next.who, action: s.next.action, by: isoOrNull(s.next.by) },
+    proven: s.proven,
+    removal: { allowed: s.removal.allowed, from: isoOrNull(s.removal.from), reason: s.removal.reason },
+    traffic: {
+      addressesKnown: traffic !== null,
+      successesAfterExchange: t.successesAfter,
+      successesOnNewAfterExchange: t.successesOnNewAfter,
+      failuresAfterExchange: t.failuresAfter,
+      lastHandshakeAt: t.lastHandshakeAt,
+      lastServed: t.lastServed,
+      lastServedSha256: t.lastServedSha256,
+      lastFailureAt: t.lastFailureAt,
+    },
+  };
+}
+
+/** The derived status of one sender row, as JSON. */
+export function statusOfRow(
+  row: ReadinessFactsRow,
+  forwardedAt: string | null,
+  clock: RenewalClock,
+  now: Date,
+): SenderStatusJson {
+  return senderStatusJson(senderStatus(senderFactsOf(row, forwardedAt), clock, now), storedTraffic(row));
+}
+
+/** A renewal status view as JSON. */
+export function renewalStatusJson(v: RenewalStatusView) {
+  return {
+    ...v,
+    held: v.held ? { ...v.held, since: v.held.since.toISOString() } : null,
+    exchangeAt: v.exchangeAt.toISOString(),
+    exchangedAt: isoOrNull(v.exchangedAt),
+    safeRemovalAt: v.safeRemovalAt.toISOString(),
+    rollbackUntil: isoOrNull(v.rollbackUntil),
+  };
+}
+
+/** The renewal's status over the given sender statuses, with their tally. */
+export async function renewalStatusOf(
+  store: Store,
+  r: Row<'renewals'>,
+  statuses: Array<Pick<SenderStatusJson, 'state' | 'proven'>>,
+  now: Date,
+  partial: boolean,
+): Promise<{ status: ReturnType<typeof renewalStatusJson>; tally: SenderTally & { partial: boolean } }> {
+  const tally = tallySenders(statuses);
+  return {
+    status: renewalStatusJson(renewalStatus(await renewalFactsOf(store, r), tally, now)),
+    tally: { ...tally, partial },
+  };
+}

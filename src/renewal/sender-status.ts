@@ -1,0 +1,440 @@
+/**
+ * What is true for one sender now, derived from facts about that sender and its renewal — never from
+ * the clock alone. Every surface (web UI, CLI, mails, inbox, webhooks, the status JSON that
+ * `truststore remove` reads) speaks from this one function. Pure: `now` is an input.
+ *
+ * The rule for removing the old root: only a sender that is proven ready (its proof led to the new
+ * root, or it was seen working on the new credential after the exchange), only after the *real*
+ * exchange instant plus the rollback window, and only once the exchange is verified on every node.
+ */
+import type { GatePolicy } from './gate.js';
+import type { RenewalState } from './states.js';
+
+/** The named states of a sender, in the order the checks try them (see {@link senderStatus}). */
+export const SENDER_STATES = [
+  'cancelled',
+  'rolled-back',
+  'not-told',
+  'failing',
+  'old-root-removed',
+  'safe-to-remove',
+  'proven-ready',
+  'no-traffic',
+  'not-proven',
+  'proof-failed',
+  'acknowledged',
+  'told',
+] as const;
+/** One of {@link SENDER_STATES}. */
+export type SenderStateName = (typeof SENDER_STATES)[number];
+
+/** How a surface should colour a state: bad is red, action needs someone, good and done are green. */
+export type Tone = 'bad' | 'action' | 'waiting' | 'good' | 'done' | 'neutral';
+
+/** Who has the next move. */
+export type ActionOwner = 'tenant-admin' | 'sender-admin' | 'lb-admin' | 'nobody';
+
+/** Handshakes seen from a sender's addresses on the virtual server's main listener. */
+export interface SenderTraffic {
+  /** Since the real exchange instant (all zero before it). */
+  successesAfter: number;
+  /** Of those, handshakes that were served the new credential. */
+  successesOnNewAfter: number;
+  failuresAfter: number;
+  /** The first and last failed handshake after the exchange. */
+  firstFailureAfterAt: Date | null;
+  lastFailureAt: Date | null;
+  /** The last handshake served the new credential. */
+  lastSuccessOnNewAt: Date | null;
+  /** The last handshake of any outcome, and which credential it was served (null when it failed). */
+  lastHandshakeAt: Date | null;
+  lastServed: 'new' | 'old' | 'other' | null;
+  /** Before the exchange, for "it was working on the old credential". */
+  successesBefore: number;
+  failuresBefore: number;
+}
+
+/** Facts about one sender in one renewal. */
+export interface SenderFacts {
+  /** When its tenant admin forwarded the renewal to it (or it was forwarded automatically); null: not told. */
+  toldAt: Date | null;
+  acknowledgedAt: Date | null;
+  /** Its latest readiness proof (`sender verify --report`): did the chain lead to the new root? */
+  proof: {
+    ok: boolean;
+    at: Date;
+    /** True when every node had acknowledged staging when it arrived (so the preview served the new credential). */
+    afterStaging: boolean;
+    reason?: string;
+  } | null;
+  /** Its report that the old root left its truststore. */
+  removal: { at: Date; forced: boolean } | null;
+  /** Handshakes attributed to it through its source addresses; null when it has no address to attribute by. */
+  traffic: SenderTraffic | null;
+}
+
+/** Facts about the renewal the status depends on. */
+export interface RenewalClock {
+  state: RenewalState;
+  /** The planned exchange instant T. */
+  exchangeAt: Date;
+  /** The real exchange instant (T, or the override / "exchange now" instant); null before it. */
+  exchangedAt: Date | null;
+  rollbackWindowMs: number;
+  /** Every node was observed serving the new credential after the exchange. */
+  exchangeVerified: boolean;
+  gatePolicy: GatePolicy;
+  gateAt: Date;
+  /** The gate holds the exchange (blocked, not overridden): why. */
+  held: { reason: string; since: Date } | null;
+}
+
+/** The next action, for whom, and by when (null: now, or no deadline). */
+export interface NextAction {
+  who: ActionOwner;
+  action: string;
+  by: Date | null;
+}
+
+/** May this sender remove the old root now; if not, from when (null: not by time alone). */
+export interface RemovalVerdict {
+  allowed: boolean;
+  from: Date | null;
+  reason: string;
+}
+
+/** What is true for one sender now. */
+export interface SenderStatus {
+  state: SenderStateName;
+  tone: Tone;
+  /** One short line, e.g. "failing since 13:14:49Z". */
+  headline: string;
+  /** Why, in a sentence built from the facts. */
+  reason: string;
+  /** The instant the state began, when known. */
+  since: Date | null;
+  next: NextAction;
+  /** Counts towards "n of m senders proven". */
+  proven: boolean;
+  removal: RemovalVerdict;
+}
+
+const iso = (d: Date) => d.toISOString();
+
+/** The instant from which senders may remove the old root: the real exchange instant plus the window. */
+export function safeRemovalInstant(
+  r: Pick<RenewalClock, 'exchangedAt' | 'exchangeAt' | 'rollbackWindowMs'>,
+): Date {
+  return new Date((r.exchangedAt ?? r.exchangeAt).getTime() + r.rollbackWindowMs);
+}
+
+/** True when the sender has shown it trusts the new root (a proof, or handshakes on the new credential after the exchange). */
+export function isProven(s: SenderFacts, r: Pick<RenewalClock, 'exchangedAt'>): boolean {
+  if (s.proof?.ok) return true;
+  if (r.exchangedAt && (s.traffic?.successesOnNewAfter ?? 0) > 0) return true;
+  return false;
+}
+
+/** True when the last handshake after the exchange failed. */
+function failingNow(t: SenderTraffic | null): boolean {
+  if (!t || t.failuresAfter === 0 || !t.lastFailureAt) return false;
+  return !t.lastSuccessOnNewAt || t.lastFailureAt > t.lastSuccessOnNewAt;
+}
+
+/** A proof after the exchange that failed, with no handshake on the new credential since. */
+function proofFailsAfter(s: SenderFacts, r: Pick<RenewalClock, 'exchangedAt'>): boolean {
+  if (!r.exchangedAt || !s.proof || s.proof.ok || s.proof.at < r.exchangedAt) return false;
+  const ok = s.traffic?.lastSuccessOnNewAt;
+  return !ok || ok < s.proof.at;
+}
+
+function removalVerdict(s: SenderFacts, r: RenewalClock, now: Date, proven: boolean): RemovalVerdict {
+  const from = safeRemovalInstant(r);
+  if (r.state === 'cancelled' || r.state === 'rolled-back')
+    return {
+      allowed: false,
+      from: null,
+      reason: `the renewal is ${r.state}: the load balancer serves the old credential, keep the old root`,
+    };
+  if (!s.toldAt) return { allowed: false, from: null, reason: 'this sender was never told of this renewal' };
+  if (!r.exchangedAt)
+    return {
+      allowed: false,
+      from: null,
+      reason: 'the exchange has not happened yet: the load balancer still serves the old credential',
+    };
+  if (failingNow(s.traffic) || proofFailsAfter(s, r))
+    return { allowed: false, from: null, reason: 'this sender fails its handshakes on the new credential' };
+  if (!proven)
+    return {
+      allowed: false,
+      from: null,
+      reason:
+        'this sender is not proven ready: no proof led to the new root and no handshake on the new credential was seen',
+    };
+  if (!r.exchangeVerified)
+    return { allowed: false, from, reason: 'the exchange is not verified on every node yet' };
+  if (now < from)
+    return {
+      allowed: false,
+      from,
+      reason: `the rollback window is open until ${iso(from)} (the exchange happened at ${iso(r.exchangedAt)})`,
+    };
+  return {
+    allowed: true,
+    from,
+    reason: `proven ready, the exchange is verified and the rollback window closed at ${iso(from)}`,
+  };
+}
+
+/** The deadline before the exchange: the gate's instant under `block` (it counts proofs then), else T. */
+function actBy(r: RenewalClock, now: Date): Date | null {
+  if (r.held) return null;
+  const by = r.gatePolicy === 'block' && r.gateAt < r.exchangeAt ? r.gateAt : r.exchangeAt;
+  return by > now ? by : null;
+}
+
+function byText(r: RenewalClock, now: Date): string {
+  if (r.held) return `now: the exchange is held at the gate (${r.held.reason})`;
+  const by = actBy(r, now);
+  if (!by) return 'now: T has passed';
+  return by.getTime() === r.exchangeAt.getTime()
+    ? `by T (${iso(r.exchangeAt)})`
+    : `by ${iso(by)}, when the gate counts proofs (T is ${iso(r.exchangeAt)})`;
+}
+
+/**
+ * Derives a sender's status. Named checks, first match wins: renewal outcome, not told, then after the
+ * exchange (failing, removed, proven, no traffic, not proven), then before it (removed early, proven,
+ * proof failed, acknowledged, told).
+ */
+export function senderStatus(s: SenderFacts, r: RenewalClock, now: Date): SenderStatus {
+  // A sender failing after the exchange is not proven, whatever it proved before.
+  const proven = isProven(s, r) && !failingNow(s.traffic) && !proofFailsAfter(s, r);
+  const removal = removalVerdict(s, r, now, proven);
+  const out = (x: Omit<SenderStatus, 'proven' | 'removal'>): SenderStatus => ({ ...x, proven, removal });
+  const t = s.traffic;
+
+  if (r.state === 'cancelled')
+    return out({
+      state: 'cancelled',
+      tone: 'neutral',
+      headline: 'renewal cancelled',
+      reason: 'the renewal was cancelled before the exchange: the load balancer keeps the old credential',
+      since: null,
+      next: {
+        who: 'nobody',
+        action: 'nothing to do: keep the old root (the new root may stay or go)',
+        by: null,
+      },
+    });
+  if (r.state === 'rolled-back')
+    return out({
+      state: 'rolled-back',
+      tone: 'neutral',
+      headline: 'rolled back',
+      reason: 'the exchange was rolled back: the load balancer serves the old credential again',
+      since: null,
+      next: { who: 'nobody', action: 'keep the old root; a new renewal will be announced', by: null },
+    });
+  if (!s.toldAt && !s.acknowledgedAt && !s.proof && !s.removal)
+    return out({
+      state: 'not-told',
+      tone: r.exchangedAt ? 'bad' : 'action',
+      headline: 'not told yet',
+      reason: r.exchangedAt
+        ? `the exchange happened at ${iso(r.exchangedAt)} and this sender was never told`
+        : 'its tenant admin has not forwarded the renewal to this sender',
+      since: null,
+      next: {
+        who: 'tenant-admin',
+        action: `forward the renewal to this sender ${r.exchangedAt ? 'now' : byText(r, now)}`,
+        by: r.exchangedAt ? null : actBy(r, now),
+      },
+    });
+
+  if (r.exchangedAt) {
+    const windowEnd = safeRemovalInstant(r);
+    const inWindow = now < windowEnd;
+    if (proofFailsAfter(s, r) && !failingNow(t))
+      return out({
+        state: 'failing',
+        tone: 'bad',
+        headline: `failing since ${iso(s.proof!.at)}`,
+        reason: `its proof at ${iso(s.proof!.at)}, after the exchange, failed${s.proof!.reason ? `: ${s.proof!.reason}` : ''}`,
+        since: s.proof!.at,
+        next: {
+          who: 'sender-admin',
+          action: `add the new root to its truststore now${inWindow ? `; the lb-admin can still roll back until ${iso(windowEnd)}` : ''}`,
+          by: null,
+        },
+      });
+    if (failingNow(t))
+      return out({
+        state: 'failing',
+        tone: 'bad',
+        headline: `failing since ${iso(t!.firstFailureAfterAt ?? t!.lastFailureAt!)}`,
+        reason: `${t!.failuresAfter} handshake(s) from its addresses failed since the exchange at ${iso(r.exchangedAt)}, the last at ${iso(t!.lastFailureAt!)}${s.removal ? ' (it reported removing the old root)' : ''}`,
+        since: t!.firstFailureAfterAt ?? t!.lastFailureAt,
+        next: {
+          who: 'sender-admin',
+          action: `add the new root to its truststore now${inWindow ? `; the lb-admin can still roll back until ${iso(windowEnd)}` : ''}`,
+          by: null,
+        },
+      });
+    if (s.removal)
+      return out({
+        state: 'old-root-removed',
+        tone: 'done',
+        headline: `old root removed ${iso(s.removal.at)}`,
+        reason: `it reported removing the old root at ${iso(s.removal.at)}${s.removal.forced ? ' (forced)' : ''}`,
+        since: s.removal.at,
+        next: { who: 'nobody', action: 'nothing left to do', by: null },
+      });
+    if (proven) {
+      const how = s.proof?.ok
+        ? `its proof at ${iso(s.proof.at)} led to the new root`
+        : `${t!.successesOnNewAfter} handshake(s) on the new credential since the exchange`;
+      if (removal.allowed)
+        return out({
+          state: 'safe-to-remove',
+          tone: 'action',
+          headline: `may remove the old root (from ${iso(removal.from!)})`,
+          reason: `${how}; ${removal.reason}`,
+          since: removal.from,
+          next: {
+            who: 'sender-admin',
+            action:
+              'remove the old root from its truststore (truststore remove --renewal-status … --report …)',
+            by: null,
+          },
+        });
+      return out({
+        state: 'proven-ready',
+        tone: 'good',
+        headline: removal.from ? `proven ready; old root may go from ${iso(removal.from)}` : 'proven ready',
+        reason: `${how}; keep the old root: ${removal.reason}`,
+        since: s.proof?.ok ? s.proof.at : t!.lastSuccessOnNewAt,
+        next: {
+          who: 'sender-admin',
+          action: removal.from
+            ? `keep the old root until ${iso(removal.from)}, then remove it`
+            : 'keep the old root until the exchange is verified',
+          by: null,
+        },
+      });
+    }
+    if (!t || t.successesAfter + t.failuresAfter === 0)
+      return out({
+        state: 'no-traffic',
+        tone: 'bad',
+        headline: `no traffic seen since ${iso(r.exchangedAt)}`,
+        reason: t
+          ? `no handshakes were seen from its addresses since the exchange at ${iso(r.exchangedAt)}, and it has not proven the new root: whether it works is unknown`
+          : 'it has no source addresses to attribute handshakes by, and it has not proven the new root: whether it works is unknown',
+        since: r.exchangedAt,
+        next: {
+          who: 'sender-admin',
+          action: 'prove it: run sender verify against the virtual server with --report',
+          by: inWindow ? windowEnd : null,
+        },
+      });
+    return out({
+      state: 'not-proven',
+      tone: 'bad',
+      headline: 'working, but not on the new credential',
+      reason: `${t.successesAfter} handshake(s) since the exchange succeeded, none on the new credential, and it has not proven the new root`,
+      since: r.exchangedAt,
+      next: {
+        who: 'sender-admin',
+        action: 'prove it: run sender verify against the virtual server with --report',
+        by: inWindow ? windowEnd : null,
+      },
+    });
+  }
+
+  // Before the exchange.
+  if (s.removal)
+    return out({
+      state: 'old-root-removed',
+      tone: 'bad',
+      headline: 'old root removed before the exchange',
+      reason: `it reported removing the old root at ${iso(s.removal.at)}, before the exchange: until T it cannot trust what the load balancer serves`,
+      since: s.removal.at,
+      next: { who: 'sender-admin', action: 'add the old root back until the exchange', by: null },
+    });
+  if (s.proof?.ok)
+    return out({
+      state: 'proven-ready',
+      tone: 'good',
+      headline: 'proven ready',
+      reason: `its proof at ${iso(s.proof.at)} led to the new root; keep both roots until the exchange and the rollback window are over`,
+      since: s.proof.at,
+      next: {
+        who: 'nobody',
+        action: `nothing before T; the old root may go from ${iso(safeRemovalInstant(r))} once the exchange is verified`,
+        by: null,
+      },
+    });
+  const prove = 'add the new root and prove it: sender verify against the preview listener with --report';
+  if (s.proof?.afterStaging)
+    return out({
+      state: 'proof-failed',
+      tone: 'bad',
+      headline: `its proof failed at ${iso(s.proof.at)}`,
+      reason: `its latest proof at ${iso(s.proof.at)} failed${s.proof.reason ? `: ${s.proof.reason}` : ''}`,
+      since: s.proof.at,
+      next: { who: 'sender-admin', action: `${prove} ${byText(r, now)}`, by: actBy(r, now) },
+    });
+  if (s.acknowledgedAt || s.proof)
+    return out({
+      state: 'acknowledged',
+      tone: 'action',
+      headline: 'acknowledged, not proven',
+      reason: s.proof
+        ? `its proof at ${iso(s.proof.at)} ran before every node served the new credential on the preview listener, so it proves nothing either way`
+        : `it acknowledged at ${iso(s.acknowledgedAt!)}; an acknowledgement is not a proof (the gate counts only proofs)`,
+      since: s.acknowledgedAt ?? s.proof!.at,
+      next: { who: 'sender-admin', action: `${prove} ${byText(r, now)}`, by: actBy(r, now) },
+    });
+  return out({
+    state: 'told',
+    tone: 'action',
+    headline: `told, act ${byText(r, now)}`,
+    reason: `it was told at ${iso(s.toldAt!)} and has neither acknowledged nor proven the new root`,
+    since: s.toldAt,
+    next: { who: 'sender-admin', action: `${prove} ${byText(r, now)}`, by: actBy(r, now) },
+  });
+}
+
+/** Counts over the statuses of a renewal's senders, for "1 of 4 senders proven" and the list line. */
+export interface SenderTally {
+  total: number;
+  told: number;
+  proven: number;
+  failing: number;
+  noTraffic: number;
+  removed: number;
+  byState: Record<SenderStateName, number>;
+}
+
+/** Tallies sender statuses. */
+export function tallySenders(statuses: Iterable<Pick<SenderStatus, 'state' | 'proven'>>): SenderTally {
+  const byState = Object.fromEntries(SENDER_STATES.map((s) => [s, 0])) as Record<SenderStateName, number>;
+  let total = 0;
+  let proven = 0;
+  for (const s of statuses) {
+    total++;
+    byState[s.state]++;
+    if (s.proven) proven++;
+  }
+  return {
+    total,
+    told: total - byState['not-told'],
+    proven,
+    failing: byState.failing + byState['proof-failed'],
+    noTraffic: byState['no-traffic'],
+    removed: byState['old-root-removed'],
+    byState,
+  };
+}
