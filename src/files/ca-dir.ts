@@ -1,11 +1,10 @@
-import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { assertCaUsable, type CaMaterial } from '../pki/authority.js';
 import { isCa, readCertificates, readOneCertificate } from '../pki/certificate.js';
 import { encodeCertificatesPem } from '../pki/formats/pem.js';
 import { privateKeyToPem, readPrivateKey } from '../pki/keys.js';
 import { fail } from '../shared/errors.js';
-import { readFileChecked } from './atomic.js';
+import { readFileChecked, readFileIfExists } from './atomic.js';
 import { writeFileSet } from './file-set.js';
 
 /** File names in a CA directory (ARCHITECTURE §7). */
@@ -36,9 +35,9 @@ export async function readCaDir(dir: string, passphrase: string | undefined): Pr
   if (!isCa(cert))
     fail('NOT_A_CA', `${join(dir, CA_FILES.cert)} is not a CA certificate (basicConstraints cA is not set)`);
   const key = readPrivateKey(await readFileChecked(join(dir, CA_FILES.key)), passphrase);
-  const chainText = await fs.readFile(join(dir, CA_FILES.chain)).catch(() => undefined);
+  const chainText = await readFileIfExists(join(dir, CA_FILES.chain));
   const chain = chainText?.toString().includes('BEGIN') ? readCertificates(chainText) : [];
-  const rootText = await fs.readFile(join(dir, CA_FILES.root)).catch(() => undefined);
+  const rootText = await readFileIfExists(join(dir, CA_FILES.root));
   let root = rootText ? readOneCertificate(rootText, 'root certificate in root.crt') : cert;
   if (!rootText && chain.length > 0) root = chain[chain.length - 1]!;
   if (!rootText && chain.length === 0 && cert.x.subject !== cert.x.issuer) {

@@ -76,6 +76,19 @@ export const ERROR_CODES = {
   FILE_EXISTS: { kind: 'conflict', title: 'the output already holds a credential or file' },
   NOT_WRITABLE: { kind: 'environment', title: 'a file or directory is not writable' },
   IO_ERROR: { kind: 'environment', title: 'a file could not be read or written' },
+  FILE_TOO_LARGE: {
+    kind: 'too-large',
+    title: 'an input file is larger than any certificate, key or store rollover reads',
+  },
+  FILE_CHANGED: {
+    kind: 'conflict',
+    title: 'a file changed on disk between reading it and replacing it: nothing was written',
+  },
+  LINK_UNSAFE: {
+    kind: 'environment',
+    title:
+      'a path is a dangling symbolic link, a hard-linked file or not a regular file: writing it would break it',
+  },
   // the built-in data plane
   NOTHING_STAGED: { kind: 'conflict', title: 'nothing is staged to activate' },
   NO_PREVIOUS: { kind: 'conflict', title: 'there is no previous credential to roll back to' },

@@ -1,21 +1,34 @@
 /** File checks shared by the truststore formats: reading a store, and refusing before any write. */
 import { constants, promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
-import { ioError, readFileChecked } from '../files/atomic.js';
+import { type FileVersion, ioError, readFileVersioned, writeTarget } from '../files/atomic.js';
 import { fail } from '../shared/errors.js';
 
-/** Reads a store file; with `create`, a missing file reads as undefined (a new, empty store). */
-export async function readStoreFile(path: string, create = false): Promise<Buffer | undefined> {
+/** A store file as read: its bytes (undefined for a new store) and its version, for the write back. */
+export interface StoreFile {
+  data: Buffer | undefined;
+  version: FileVersion;
+}
+
+/**
+ * Reads a store file; with `create`, a missing file reads as no data (a new, empty store). A
+ * symbolic link is read through; a dangling one is refused (LINK_UNSAFE) rather than read as a new
+ * store, since writing it would replace the link.
+ */
+export async function readStoreFile(path: string, create = false): Promise<StoreFile> {
   try {
     const st = await fs.stat(path);
     if (st.isDirectory())
       fail('UNSUPPORTED_FORMAT', `${path} is a directory: use --type dir or --type system`);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && create) return undefined;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && create) {
+      await writeTarget(path);
+      return { data: undefined, version: { exists: false } };
+    }
     if ((e as NodeJS.ErrnoException).code) ioError(e, path, 'read');
     throw e;
   }
-  return readFileChecked(path);
+  return readFileVersioned(path);
 }
 
 async function checkOne(path: string): Promise<import('node:fs').Stats | undefined> {
@@ -49,7 +62,9 @@ async function checkOne(path: string): Promise<import('node:fs').Stats | undefin
  * mode even for root, and an immutable file or directory (chattr +i), whose access check fails.
  */
 export async function assertEditable(paths: readonly string[]): Promise<void> {
-  for (const p of paths) {
+  for (const given of paths) {
+    // A link is written through: what must be writable is its target and the target's directory.
+    const p = await writeTarget(given);
     const st = await checkOne(p);
     if (!st?.isDirectory()) await checkOne(dirname(p));
   }

@@ -11,11 +11,14 @@ import { once } from 'node:events';
 import {
   chmodSync,
   copyFileSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
   readlinkSync,
+  symlinkSync,
+  truncateSync,
   writeFileSync,
 } from 'node:fs';
 import https from 'node:https';
@@ -516,6 +519,75 @@ const CASES: Case[] = [
       '300',
     ]),
     code: 'REMOVAL_UNSAFE',
+  },
+  {
+    name: 'add to a dangling symbolic link (it is not replaced by a new store)',
+    setup: () => {
+      const dir = join(base, `case-${++storeN}`);
+      mkdirSync(dir);
+      symlinkSync(join(dir, 'gone', 'cacerts.pem'), join(dir, 'cacerts.pem'));
+      return { dir, args: ['truststore', 'add', join(dir, 'cacerts.pem'), f['other.pem']!] };
+    },
+    code: 'LINK_UNSAFE',
+  },
+  {
+    name: 'add to a PKCS#12 behind a dangling relative link',
+    setup: () => {
+      const dir = join(base, `case-${++storeN}`);
+      mkdirSync(dir);
+      symlinkSync('../nowhere/cacerts', join(dir, 'cacerts'));
+      return {
+        dir,
+        args: [
+          'truststore',
+          'add',
+          join(dir, 'cacerts'),
+          f['other.pem']!,
+          '--type',
+          'pkcs12',
+          '--password',
+          PW,
+        ],
+      };
+    },
+    code: 'LINK_UNSAFE',
+  },
+  {
+    name: 'add to a bundle with a second hard link (the other name would keep the old roots)',
+    setup: () => {
+      const { dir, file } = fresh('bundle.pem');
+      linkSync(file, join(dir, 'also.pem'));
+      return { dir, args: ['truststore', 'add', file, f['other.pem']!] };
+    },
+    code: 'LINK_UNSAFE',
+  },
+  {
+    name: '/dev/zero given as the certificate to add',
+    setup: store('bundle.pem', (s) => ['truststore', 'add', s, '/dev/zero']),
+    code: 'FILE_TOO_LARGE',
+  },
+  {
+    name: '/dev/zero given as a PEM store',
+    setup: store('bundle.pem', () => ['truststore', 'list', '/dev/zero', '--type', 'pem']),
+    code: 'FILE_TOO_LARGE',
+  },
+  {
+    name: 'a 17 MiB file given as the store',
+    setup: () => {
+      const { dir, file } = fresh('bundle.pem', 'huge.pem');
+      truncateSync(file, 17 * 1024 * 1024);
+      return { dir, args: ['truststore', 'add', file, f['other.pem']!] };
+    },
+    code: 'FILE_TOO_LARGE',
+  },
+  {
+    name: 'a 17 MiB file given as the certificate to inspect',
+    setup: () => {
+      const { dir, file } = fresh('bundle.pem', 'huge.pem');
+      truncateSync(file, 17 * 1024 * 1024);
+      return { dir, args: ['cert', 'inspect', file] };
+    },
+    code: 'FILE_TOO_LARGE',
   },
 ];
 

@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { backupStamp, exists, ioError, writeFileAtomic } from '../../files/atomic.js';
+import { backupStamp, exists, ioError, readFileIfExists, writeFileAtomic } from '../../files/atomic.js';
 import { decodePem, encodePem, looksLikePem } from '../../pki/formats/pem.js';
 import { fail } from '../../shared/errors.js';
 import { type CertFacts, certFacts, type KeyEntry, type TrustEntry } from '../anchor.js';
@@ -80,13 +80,8 @@ async function scan(
       });
     // A hash link to a certificate file in this directory is not an entry of its own.
     if (hm && lst.isSymbolicLink() && target && CERT_FILE.test(target)) continue;
-    let data: Buffer;
-    try {
-      data = await fs.readFile(path);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // a dangling link: reported by check
-      return ioError(e, path, 'read');
-    }
+    const data = await readFileIfExists(path);
+    if (data === undefined) continue; // a dangling link: reported by check
     const { certs, keys: k } = readCertFile(data);
     if (k > 0) keys.push({ alias: name });
     // openssl rehash links only files that hold exactly one certificate; so does this reader.

@@ -10,7 +10,7 @@ import { requireStorePassword } from './keystore-common.js';
 import type { Change, Problem, Truststore, TruststoreFormat } from './types.js';
 
 async function open(path: string, opts: { password?: string; create?: boolean }): Promise<Truststore> {
-  const data = await readStoreFile(path, opts.create);
+  const { data, version } = await readStoreFile(path, opts.create);
   // keytool lists a JKS without its password (unverified); rollover does too, but writes need it.
   const store = data
     ? decodeJks(new Uint8Array(data), opts.password)
@@ -47,6 +47,7 @@ async function open(path: string, opts: { password?: string; create?: boolean })
         backup: data !== undefined,
         now,
         mode: 0o644,
+        expect: version,
       });
       return { written: [path], backups: backup ? [backup] : [], ran: [] };
     },

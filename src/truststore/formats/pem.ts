@@ -71,7 +71,7 @@ export function editBundle(text: string, spans: Span[], change: Change): string 
 
 /** Opens a PEM bundle. */
 async function open(path: string, opts: { create?: boolean }): Promise<Truststore> {
-  const data = await readStoreFile(path, opts.create);
+  const { data, version } = await readStoreFile(path, opts.create);
   const text = data ? data.toString('latin1') : '';
   const { spans, keys } = parseBundle(text, path);
   const entries = spans.flatMap((s) => (s.entry ? [s.entry] : []));
@@ -88,6 +88,7 @@ async function open(path: string, opts: { create?: boolean }): Promise<Truststor
         backup: data !== undefined,
         now,
         mode: 0o644,
+        expect: version,
       });
       return { written: [path], backups: backup ? [backup] : [], ran: [] };
     },

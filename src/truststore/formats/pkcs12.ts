@@ -11,7 +11,7 @@ import type { Change, Problem, Truststore, TruststoreFormat } from './types.js';
 
 async function open(path: string, opts: { password?: string; create?: boolean }): Promise<Truststore> {
   const codec = await import('../../pki/formats/pkcs12.js');
-  const data = await readStoreFile(path, opts.create);
+  const { data, version } = await readStoreFile(path, opts.create);
   const password = requireStorePassword(opts.password, path, 'PKCS#12');
   const store = data ? await codec.decodePkcs12(new Uint8Array(data), password) : { entries: [] };
   const entries: TrustEntry[] = [];
@@ -44,7 +44,12 @@ async function open(path: string, opts: { password?: string; create?: boolean })
         ...change.add.map((e) => ({ kind: 'trusted-cert' as const, alias: e.alias, cert: e.cert.der })),
       ];
       const bytes = await codec.encodePkcs12({ entries: next }, password);
-      const backup = await writeFileAtomic(path, bytes, { backup: data !== undefined, now, mode: 0o644 });
+      const backup = await writeFileAtomic(path, bytes, {
+        backup: data !== undefined,
+        now,
+        mode: 0o644,
+        expect: version,
+      });
       return { written: [path], backups: backup ? [backup] : [], ran: [] };
     },
     problems: async (): Promise<Problem[]> =>

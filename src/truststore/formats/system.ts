@@ -9,7 +9,14 @@ import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { backupStamp, exists, ioError, writeFileAtomic } from '../../files/atomic.js';
+import {
+  backupStamp,
+  exists,
+  type FileVersion,
+  ioError,
+  readFileVersioned,
+  writeFileAtomic,
+} from '../../files/atomic.js';
 import { decodePem, encodePem } from '../../pki/formats/pem.js';
 import { fail } from '../../shared/errors.js';
 import { certFacts, type KeyEntry, type TrustEntry } from '../anchor.js';
@@ -68,10 +75,13 @@ async function walk(dir: string, base = dir): Promise<string[]> {
   return out;
 }
 
-async function readPemCerts(path: string): Promise<{ ders: Uint8Array[]; keys: number }> {
-  const text = (await fs.readFile(path)).toString('latin1');
-  const blocks = decodePem(text);
+async function readPemCerts(
+  path: string,
+): Promise<{ ders: Uint8Array[]; keys: number; version: FileVersion }> {
+  const { data, version } = await readFileVersioned(path);
+  const blocks = decodePem(data.toString('latin1'));
   return {
+    version,
     ders: blocks
       .filter((b) => b.label === 'CERTIFICATE' || b.label === 'TRUSTED CERTIFICATE')
       .map((b) => b.der),
@@ -102,8 +112,10 @@ async function open(_path: string, opts: OpenOptions): Promise<Truststore> {
   const paths = systemPaths(opts.rootDir ?? '/');
   const entries: (TrustEntry & { file: string })[] = [];
   const keys: KeyEntry[] = [];
+  const versions = new Map<string, FileVersion>();
   for (const file of await walk(paths.local)) {
-    const { ders, keys: k } = await readPemCerts(join(paths.local, file));
+    const { ders, keys: k, version } = await readPemCerts(join(paths.local, file));
+    versions.set(file, version);
     if (k) keys.push({ alias: file });
     // update-ca-certificates copies the whole file into the bundle; each certificate is an entry.
     for (const der of ders) entries.push({ alias: file.replace(/\.crt$/, ''), cert: certFacts(der), file });
@@ -140,10 +152,7 @@ async function open(_path: string, opts: OpenOptions): Promise<Truststore> {
           const backup = await writeFileAtomic(
             path,
             others.map((o) => encodePem('CERTIFICATE', o.cert.der)).join(''),
-            {
-              backup: true,
-              now,
-            },
+            { backup: true, now, ...(versions.has(file) ? { expect: versions.get(file)! } : {}) },
           );
           if (backup) backups.push(backup);
           written.push(path);
