@@ -1,6 +1,6 @@
 /**
  * `npm run bench:coordinator`: the coordinator API over real HTTP on SQLite (a file) and PostgreSQL
- * (DATABASE_URL or the local test database, in a throw-away schema): a scoped read (GET one sender,
+ * (TEST_DATABASE_URL, else DATABASE_URL, else the local test database; in a throw-away schema): a scoped read (GET one sender,
  * with authentication and the access check), a sender import of 5 000 rows in one transaction, audit
  * verification per event, and the cost of a password sign-in (scrypt). Prints a table and a JSON line.
  */
@@ -19,7 +19,8 @@ import type { StoreConfig } from '../src/store/open.js';
 import { generateMasterKey } from '../src/store/seal.js';
 import { Store } from '../src/store/store.js';
 
-const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const PG_URL =
+  process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const IMPORT_ROWS = 5000;
 const READS = 2000;
 const CONCURRENCY = 8;

@@ -7,7 +7,10 @@ import { after } from 'node:test';
 import pg from 'pg';
 import type { StoreConfig } from '../../src/store/open.js';
 
-/** The PostgreSQL the tests use (trust auth on the CI machine); DATABASE_URL overrides it. */
+/**
+ * The PostgreSQL the tests use; TEST_DATABASE_URL overrides it. scripts/test.sh sets it to a throw-away
+ * cluster when nothing answers at the default (scripts/ensure-postgres.sh).
+ */
 export const TEST_PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** A fresh, uniquely named PostgreSQL schema, dropped (with everything in it) after the file. */
