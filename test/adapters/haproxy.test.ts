@@ -89,7 +89,8 @@ describe('HAProxy adapter', () => {
     const status = (await dp.status()).virtualServers[0]!;
     assert.equal(status.active.sha256, newRec.sha256);
     assert.equal(status.staged, null);
-    assert.ok(status.lastSwap && status.lastSwap.latenessMs !== null);
+    assert.ok(status.lastSwap, 'the swap is recorded');
+    assert.equal(typeof status.lastSwap.latenessMs, 'number', 'the agent saw its first new handshake');
     await waitFor(
       async () => readFileSync(crtPath, 'utf8') === haproxyPem(newRec),
       'the crt file to be persisted',

@@ -65,6 +65,12 @@ async function freshUser(co: TestCoordinator): Promise<string> {
   ).body.id;
 }
 
+/** A new token of the foreign user (bob), so revoking it leaves the shared world's tokens alone. */
+async function freshForeignToken(co: TestCoordinator, w: World): Promise<string> {
+  const body = { name: `tmp-tok-${++seq}`, user: w.foreignUser, expiresIn: '1h' };
+  return (await co.call('POST', '/api/v1/tokens', { body })).body.id;
+}
+
 const senderBody = (tenant: string) => ({
   tenant,
   name: `new-${++seq}`,
@@ -315,6 +321,13 @@ const CASES: Case[] = [
     missing: { find: (w) => w.foreignTokenId, replaceWith: 'tok_doesnotexist00000000' },
   },
   {
+    // The lb-admin's half of the case above, on a disposable token.
+    name: "revoke another user's token",
+    method: 'DELETE',
+    path: (w, co) => freshForeignToken(co, w).then((id) => `/api/v1/tokens/${id}`),
+    expect: { ...all(404), admin: 200, auditor: 403 },
+  },
+  {
     name: 'invite a sender admin for own sender',
     method: 'POST',
     path: () => '/api/v1/invitations',
@@ -447,6 +460,30 @@ for (const { backend, co, w } of setups)
         })();
         assert.ok(hit, `no matrix case for ${r}`);
       }
+    });
+
+    test("an lb-admin revokes another user's token: refused from then on, audited, the user's others unharmed", async () => {
+      const t = (
+        await co.call('POST', '/api/v1/tokens', {
+          token: w.tokens.admin,
+          body: { name: 'to-revoke', user: w.foreignUser, expiresIn: '1h' },
+        })
+      ).body as { id: string; token: string };
+      assert.equal((await co.call('GET', '/api/v1/me', { token: t.token })).status, 200);
+      const r = await co.call('DELETE', `/api/v1/tokens/${t.id}`, { token: w.tokens.admin });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.body.changed, true);
+      assert.equal((await co.call('GET', '/api/v1/me', { token: t.token })).status, 401);
+      const theirs = (await co.call('GET', '/api/v1/tokens', { token: w.tokens.admin })).body as Array<{
+        id: string;
+        revokedAt: string | null;
+      }>;
+      assert.equal(theirs.find((x) => x.id === w.foreignTokenId)?.revokedAt, null, "the user's other token");
+      const events = await co.call('GET', '/api/v1/audit/events');
+      assert.match(
+        events.text,
+        new RegExp(`"action":"token.revoke","targetKind":"token","targetId":"${t.id}"`),
+      );
     });
 
     for (const c of CASES) {

@@ -216,6 +216,13 @@ for (const backend of BACKENDS) {
       for (const m of notices) assert.match(m.flat, /\/s\/rlk_[A-Za-z0-9_-]+\./);
 
       // Step 4: s1 (JKS) and s2 (PKCS#12) from the kit prove readiness against the preview listener; s3 keeps only the old root.
+      // The preview serves the new credential once the node has acknowledged the staging (on a busy
+      // machine that can come after the notices): before that, s3's check would pass against the old one.
+      await until(
+        'the node to acknowledge the staging',
+        async () => (await co.call('GET', `/api/v1/renewals/${id}`)).nodes[0]?.stagedAckAt,
+        20_000,
+      );
       const stores = [join(dir, 's1.jks'), join(dir, 's2.p12'), join(dir, 's3.pem')];
       await fs.writeFile(
         stores[0]!,
@@ -251,7 +258,8 @@ for (const backend of BACKENDS) {
         ]);
         assert.equal(r.code, i < 2 ? 0 : 1, r.stderr);
       }
-      // Evidence for another sender through s1's link is refused and changes nothing.
+      // (Evidence for another sender through a personal link is refused, and changes nothing: that is
+      // test/renewal/bad-input.test.ts, "evidence for another sender through a personal link".)
       await co.restart();
       let d = await co.call('GET', `/api/v1/renewals/${id}`);
       // biome-ignore lint/suspicious/noExplicitAny: API answers
@@ -286,13 +294,9 @@ for (const backend of BACKENDS) {
           .select(['kind', 'state', 'run_at', 'attempts', 'last_error'])
           .execute();
         const rn = await co.store.db.selectFrom('renewal_nodes').selectAll().execute();
-        console.log(
-          'DEBUG',
-          JSON.stringify(rn),
-          JSON.stringify(x.steps.map((y: { kind: string; at: string }) => [y.kind, y.at])),
-        );
+        // What a failure needs to be understood, in the failure itself.
         throw new Error(
-          `${e.message}: ${x.state} ${JSON.stringify(x.nodes)} ${x.steps.map((y: { kind: string }) => y.kind)} ${JSON.stringify(jobs)}`,
+          `${e.message}: ${x.state} nodes ${JSON.stringify(x.nodes)} renewal_nodes ${JSON.stringify(rn)} steps ${JSON.stringify(x.steps.map((y: { kind: string; at: string }) => [y.kind, y.at]))} jobs ${JSON.stringify(jobs)}`,
         );
       });
       d = await co.call('GET', `/api/v1/renewals/${id}`);

@@ -3,6 +3,11 @@
  * person can act on, a non-zero exit, and the store's directory byte-identical (names and contents,
  * so no stray backup or temp file either). Tests run as root, so "read-only" is made real with
  * `chattr +i` (immutable: even root's writes fail) and with a mode without any write bit.
+ *
+ * The immutable cases run where the temp directory's file system takes `chattr +i` and the process
+ * may set it: root (CAP_LINUX_IMMUTABLE) on ext4, xfs or btrfs — the CI machine (ext4 /tmp, root)
+ * and Debian laptops. Elsewhere (tmpfs or overlayfs /tmp, a container without the capability, a
+ * non-root run) each is reported as skipped, with the probe's reason, never dropped silently.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -72,16 +77,17 @@ function chattr(flag: '+i' | '-i', path: string): void {
   execFileSync('chattr', [flag, path]);
 }
 
-/** Whether this file system honours `chattr +i` (tmpfs on some CI machines does not). */
-const CHATTR = (() => {
+/** Why `chattr +i` cannot be used here (tmpfs on some CI machines, no root), or undefined when it can. */
+const NO_CHATTR = (() => {
   const probe = join(base, 'chattr-probe');
   try {
     writeFileSync(probe, 'x');
     chattr('+i', probe);
     chattr('-i', probe);
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (e) {
+    const why = ((e as { stderr?: Buffer }).stderr?.toString() || (e as Error).message).trim();
+    return `chattr +i does not work on ${base} (${why.split('\n')[0]})`;
   }
 })();
 
@@ -596,7 +602,7 @@ test('the bad-input corpus holds at least 30 cases', () => {
 });
 
 for (const c of CASES) {
-  const skip = c.immutable && !CHATTR ? 'chattr +i is not supported on this file system' : false;
+  const skip = c.immutable && NO_CHATTR ? `needs chattr +i: ${NO_CHATTR}` : false;
   test(`bad input: ${c.name} → ${c.code}, and nothing changes`, { skip }, async () => {
     const { dir, args, cleanup } = c.setup();
     try {
