@@ -2,9 +2,11 @@
  * The renewal workflow's settings (read from the environment) and its scheduler (used by the
  * composition root and by tests that run a coordinator in-process).
  */
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { RenewalEnv } from '../coordinator/renewal/ports.js';
 import { advisoryLock, type Leadership, Scheduler, singleProcess } from '../coordinator/renewal/scheduler.js';
+import type { SmtpSettings } from '../notify/mail.js';
 import { DEFAULT_TIMING, type TimingPolicy } from '../renewal/timing.js';
 import { parseDuration } from '../shared/duration.js';
 import { fail } from '../shared/errors.js';
@@ -17,12 +19,10 @@ export interface RenewalSettings {
   tickMs: number;
   retryBaseMs: number;
   retryMaxMs: number;
-  smtp?:
-    | { host: string; port: number; from: string; user?: string; pass?: string; secure?: boolean }
-    | undefined;
+  smtp?: SmtpSettings | undefined;
 }
 
-/** Reads ROLLOVER_MIN_LEAD, ROLLOVER_GATE_LEAD, ROLLOVER_POSTPONE_CUTOFF, ROLLOVER_REMINDERS, ROLLOVER_SMTP_URL (or _HOST/_PORT/_FROM)… */
+/** Reads ROLLOVER_MIN_LEAD, ROLLOVER_GATE_LEAD, ROLLOVER_POSTPONE_CUTOFF, ROLLOVER_REMINDERS, ROLLOVER_SMTP_URL (or _HOST/_PORT/_FROM, and _CA)… */
 export function renewalSettingsFromEnv(e: Record<string, string | undefined>): RenewalSettings {
   const dur = (name: string, dflt: number) => (e[name] ? parseDuration(e[name]!) : dflt);
   let smtp: RenewalSettings['smtp'];
@@ -46,6 +46,16 @@ export function renewalSettingsFromEnv(e: Record<string, string | undefined>): R
       port: Number(e.ROLLOVER_SMTP_PORT ?? 25),
       from: e.ROLLOVER_SMTP_FROM ?? 'rollover@localhost',
     };
+  }
+  if (smtp && e.ROLLOVER_SMTP_CA) {
+    try {
+      smtp.ca = readFileSync(e.ROLLOVER_SMTP_CA, 'utf8');
+    } catch (x) {
+      return fail(
+        'BAD_ARGUMENT',
+        `ROLLOVER_SMTP_CA: cannot read ${e.ROLLOVER_SMTP_CA}: ${(x as Error).message}`,
+      );
+    }
   }
   return {
     timing: {

@@ -11,6 +11,8 @@ export interface SmtpSettings {
   pass?: string;
   /** Refuse to send without STARTTLS (default false for loopback sinks, true elsewhere). */
   requireTls?: boolean;
+  /** PEM roots to trust for the relay's TLS certificate (a relay under a private CA); default the system's. */
+  ca?: string;
 }
 
 /**
@@ -25,6 +27,7 @@ export function smtpMailSender(s: SmtpSettings): MailSender {
     secure: s.secure ?? false,
     requireTLS: s.requireTls ?? !loopback,
     ...(s.user ? { auth: { user: s.user, pass: s.pass ?? '' } } : {}),
+    ...(s.ca ? { tls: { ca: s.ca } } : {}),
     connectionTimeout: 10_000,
     socketTimeout: 20_000,
   });

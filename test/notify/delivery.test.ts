@@ -3,16 +3,21 @@
  * smtp-server package as the sink), webhooks over HTTP with their HMAC signature checked by the receiver.
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { renewalSettingsFromEnv } from '../../src/main/renewal-runtime.js';
 import { smtpMailSender } from '../../src/notify/mail.js';
 import { announcementToTenant, type ExchangeFacts, noticeToSender } from '../../src/notify/messages.js';
 import { postWebhook, SIGNATURE_HEADER, verifyWebhook } from '../../src/notify/webhook.js';
 import { encodeCertificatesPem } from '../../src/pki/formats/pem.js';
-import { mintRoot } from '../kit/ca.js';
+import { privateKeyToPem } from '../../src/pki/keys.js';
+import { mintCredential, mintRoot } from '../kit/ca.js';
+import { tempDir } from '../kit/tmp.js';
 
 const received: ParsedMail[] = [];
 let smtpPort = 0;
@@ -120,5 +125,86 @@ describe('notifications', () => {
       { ok: false, key: 'k2' },
       { ok: false, key: 'k3' },
     ]);
+  });
+});
+
+describe('mail through a relay that requires STARTTLS and SMTP AUTH', () => {
+  const USER = 'rollover';
+  const PASS = 'relay-secret';
+  const got: Array<{ secure: boolean; user: unknown; mail: ParsedMail }> = [];
+  let relay: SMTPServer;
+  let port = 0;
+  let caFile = '';
+  let caPem = '';
+
+  before(async () => {
+    const root = await mintRoot('Relay Root');
+    const cred = await mintCredential(root, ['smtp.test'], { ips: ['127.0.0.1'] });
+    caPem = encodeCertificatesPem([root.cert.der]);
+    caFile = join(tempDir('rollover-smtp-'), 'relay-ca.pem');
+    writeFileSync(caFile, caPem);
+    // Like a real relay: STARTTLS offered, AUTH required and only accepted over TLS (smtp-server
+    // refuses AUTH on a plain connection unless allowInsecureAuth is set, which it is not).
+    relay = new SMTPServer({
+      secure: false,
+      key: privateKeyToPem(cred.key.keyObject),
+      cert: encodeCertificatesPem(cred.chain.map((x) => x.der)),
+      authMethods: ['PLAIN', 'LOGIN'],
+      logger: false,
+      onAuth(auth, _session, cb) {
+        if (auth.username === USER && auth.password === PASS) cb(null, { user: auth.username });
+        else cb(new Error('535 authentication failed'));
+      },
+      onMailFrom(_address, session, cb) {
+        cb(session.user ? null : new Error('530 authentication required'));
+      },
+      onData(stream, session, cb) {
+        simpleParser(stream)
+          .then((mail) => got.push({ secure: session.secure, user: session.user, mail }))
+          .then(() => cb(), cb);
+      },
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    port = (relay.server.address() as AddressInfo).port;
+  });
+  after(() => relay.close());
+
+  const notice = () =>
+    noticeToSender(facts, {
+      senderName: 'billing',
+      link: 'https://coordinator.test/s/abc',
+      verifyCommand: 'rollover sender verify --truststore t.pem --url https://lb.example.test',
+      now: new Date(),
+    });
+
+  test('configured as `rollover server` reads it (URL with user and password, ROLLOVER_SMTP_CA), the mail goes over TLS, authenticated', async () => {
+    const { smtp } = renewalSettingsFromEnv({
+      ROLLOVER_SMTP_URL: `smtp://${USER}:${PASS}@127.0.0.1:${port}?from=rollover@lb.test`,
+      ROLLOVER_SMTP_CA: caFile,
+    });
+    assert.ok(smtp);
+    const mail = smtpMailSender({ ...smtp, requireTls: true });
+    await mail.send('ops@customer.test', notice(), 'ren_7.forward.sender_tls');
+    mail.close();
+    assert.equal(got.length, 1);
+    assert.equal(got[0]!.secure, true, 'the message travelled after STARTTLS');
+    assert.equal(got[0]!.user, USER, 'the relay authenticated the coordinator');
+    assert.equal(got[0]!.mail.messageId, '<ren_7.forward.sender_tls@rollover>');
+  });
+
+  test('a wrong password, an untrusted relay certificate and a missing password each fail, and nothing is sent', async () => {
+    const n0 = got.length;
+    const base = { host: '127.0.0.1', port, from: 'rollover@lb.test', requireTls: true };
+    const cases: Array<[string, Parameters<typeof smtpMailSender>[0], RegExp]> = [
+      ['wrong password', { ...base, ca: caPem, user: USER, pass: 'wrong' }, /535|auth/i],
+      ['untrusted certificate', { ...base, user: USER, pass: PASS }, /certificate|self[- ]signed|issuer/i],
+      ['no credentials', { ...base, ca: caPem }, /530|authentication required/i],
+    ];
+    for (const [what, settings, err] of cases) {
+      const mail = smtpMailSender(settings);
+      await assert.rejects(mail.send('ops@customer.test', notice(), `ren_7.${what}`), err, what);
+      mail.close();
+    }
+    assert.equal(got.length, n0, 'no mail arrived');
   });
 });
