@@ -8,8 +8,11 @@ import { parseDuration } from '../shared/duration.js';
 import { fail } from '../shared/errors.js';
 import { type CoordinatorEnv, notFound, nowText, record } from './env.js';
 import { principalOf } from './principal.js';
-import { hashSecret, newSecret, verifyPassword } from './secrets.js';
+import { hashSecret, newSecret, type SecretPrefix, verifyPassword, wrongSecretKind } from './secrets.js';
 import { tokenView } from './views.js';
+
+/** The name that marks a token row as a one-time sign-in link (its secret is `rls_…`). */
+export const SIGN_IN_LINK_NAME = 'one-time sign-in link';
 
 /** Tokens that sign-in hands out live this long. */
 export const SESSION_TTL = '12h';
@@ -21,8 +24,12 @@ export async function authenticate(env: CoordinatorEnv, bearer: string | undefin
   if (!bearer) {
     fail('UNAUTHENTICATED', 'sign in first: send an API token as "Authorization: Bearer TOKEN"');
   }
+  const wrong = wrongSecretKind(bearer, 'rlv');
+  if (wrong) fail('UNAUTHENTICATED', `${wrong}; send an API token as "Authorization: Bearer TOKEN"`);
   const row = await env.store.tokenByHash(hashSecret(bearer));
-  if (!row) fail('UNAUTHENTICATED', 'the API token is not valid: sign in again or create a new token');
+  // A sign-in link stored before links had their own prefix is still only a link, never a token.
+  if (!row || row.name === SIGN_IN_LINK_NAME)
+    fail('UNAUTHENTICATED', 'the API token is not valid: sign in again or create a new token');
   if (row.revoked_at)
     fail('UNAUTHENTICATED', 'the API token was revoked: sign in again or create a new token');
   if (row.expires_at && Date.parse(row.expires_at) <= env.clock.now()) {
@@ -43,6 +50,7 @@ export async function issueToken(
   userId: string,
   name: string,
   expiresIn: string | undefined,
+  prefix: Extract<SecretPrefix, 'rlv' | 'rls'> = 'rlv',
 ) {
   let expiresAt: string | null = null;
   if (expiresIn !== undefined) {
@@ -51,7 +59,7 @@ export async function issueToken(
       fail('BAD_ARGUMENT', 'a token lifetime must be between 1s and 400d');
     expiresAt = new Date(env.clock.now() + ms).toISOString();
   }
-  const secret = newSecret('rlv');
+  const secret = newSecret(prefix);
   const row = await tx.insert('api_tokens', {
     user_id: userId,
     name,
@@ -91,21 +99,33 @@ export async function signIn(
   });
 }
 
+/** The user a token is being made for: the caller, or (lb-admin) another user; refused otherwise. */
+export async function tokenOwner(
+  env: CoordinatorEnv,
+  p: Principal,
+  user: string | undefined,
+): Promise<string> {
+  let userId = p.userId;
+  if (user !== undefined) {
+    const target = await env.store.byIdOrName('users', user);
+    if (!target || !can(p, 'read', { kind: 'user', userId: target.id })) notFound('user', user);
+    userId = target.id;
+  }
+  if (!can(p, 'create', { kind: 'token', userId })) {
+    fail('FORBIDDEN', 'your role may not create tokens for other users');
+  }
+  return userId;
+}
+
 /** Creates an API token for the caller (or, for lb-admin, for another user). */
 export async function createToken(
   env: CoordinatorEnv,
   p: Principal,
   input: { name: string; expiresIn?: string | undefined; user?: string | undefined },
 ) {
-  let userId = p.userId;
-  if (input.user !== undefined) {
-    const target = await env.store.byIdOrName('users', input.user);
-    if (!target || !can(p, 'read', { kind: 'user', userId: target.id })) notFound('user', input.user);
-    userId = target.id;
-  }
-  if (!can(p, 'create', { kind: 'token', userId })) {
-    fail('FORBIDDEN', 'your role may not create tokens for other users');
-  }
+  if (input.name === SIGN_IN_LINK_NAME)
+    fail('BAD_ARGUMENT', `"${SIGN_IN_LINK_NAME}" is a reserved token name`);
+  const userId = await tokenOwner(env, p, input.user);
   return env.store.transaction(async (tx) => {
     const token = await issueToken(env, tx, userId, input.name, input.expiresIn ?? '90d');
     await record(tx, env, p, 'token.create', 'token', token.id, {

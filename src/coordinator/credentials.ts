@@ -13,7 +13,7 @@ import { fail } from '../shared/errors.js';
 import { newId } from '../store/ids.js';
 import type { Row } from '../store/store.js';
 import { type CoordinatorEnv, forbidden, notFound, nowText, record } from './env.js';
-import { hashSecret, newSecret } from './secrets.js';
+import { hashSecret, newSecret, wrongSecretKind } from './secrets.js';
 
 /** Input of a credential import: PEM texts (the key unencrypted: it is sealed under the master key). */
 export interface CredentialInput {
@@ -121,8 +121,9 @@ export async function authenticateNode(
   env: CoordinatorEnv,
   bearer: string | undefined,
 ): Promise<NodeIdentity> {
-  if (!bearer?.startsWith('rln_'))
-    fail('UNAUTHENTICATED', 'this route is for load balancer nodes: send a node token');
+  const wrong = wrongSecretKind(bearer, 'rln');
+  if (wrong || !bearer)
+    fail('UNAUTHENTICATED', `this route is for load balancer nodes: send a node token (${wrong})`);
   const node = await env.store.db
     .selectFrom('lb_nodes')
     .selectAll()

@@ -12,7 +12,7 @@ import type { Store } from '../store/store.js';
 import { issueToken } from './auth.js';
 import { type CoordinatorEnv, forbidden, notFound, nowText, record } from './env.js';
 import { principalOf } from './principal.js';
-import { hashPassword, hashSecret, newSecret } from './secrets.js';
+import { hashPassword, hashSecret, newSecret, wrongSecretKind } from './secrets.js';
 import { userView } from './views.js';
 
 /** A role as requested: the role and, for scoped roles, the tenant or sender (id or tenant name). */
@@ -200,6 +200,8 @@ export async function acceptInvitation(
   env: CoordinatorEnv,
   input: { token: string; name: string; password: string; email?: string | undefined },
 ) {
+  const wrong = wrongSecretKind(input.token, 'rli');
+  if (wrong) fail('INVITATION_INVALID', `this invitation link is not valid (${wrong}): ask for a new one`);
   const inv = await env.store.invitationByHash(hashSecret(input.token));
   if (!inv) fail('INVITATION_INVALID', 'this invitation link is not valid: ask for a new one');
   if (inv.used_at) fail('INVITATION_INVALID', 'this invitation link was already used: ask for a new one');

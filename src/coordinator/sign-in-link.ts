@@ -1,39 +1,53 @@
 /**
  * One-time sign-in links: an lb-admin hands a person a link that signs them in once (for example
- * `rollover up` prints one per role). The link's secret is a short-lived token marked as a link; using
- * it revokes it and issues an ordinary 12-hour session, so the URL is worth nothing afterwards.
+ * `rollover up` prints one per role). The link's secret (`rls_…`) is its own kind of secret: it is
+ * accepted only by the redeem route, never as a bearer token. Redeeming it revokes it and issues an
+ * ordinary 12-hour session, so the URL is worth nothing afterwards. A user has at most one live link:
+ * a new one revokes the earlier ones, so a restarted `rollover up` leaves no old link working.
  */
 import type { Principal } from '../access/roles.js';
 import { fail } from '../shared/errors.js';
-import { createToken, issueToken, SESSION_TTL } from './auth.js';
+import { issueToken, SESSION_TTL, SIGN_IN_LINK_NAME, tokenOwner } from './auth.js';
 import { type CoordinatorEnv, nowText, record } from './env.js';
 import { principalOf } from './principal.js';
-import { hashSecret } from './secrets.js';
+import { hashSecret, wrongSecretKind } from './secrets.js';
 
-/** The name that marks a token as a one-time sign-in link. */
-export const SIGN_IN_LINK = 'one-time sign-in link';
+/** The name that marks a token row as a one-time sign-in link. */
+export const SIGN_IN_LINK = SIGN_IN_LINK_NAME;
 
-/** Creates a one-time sign-in link for `user` (lb-admin; default lifetime 24 h). */
+/** Creates a one-time sign-in link for `user` (lb-admin; default lifetime 24 h); earlier links of `user` stop working. */
 export async function createSignInLink(
   env: CoordinatorEnv,
   p: Principal,
   input: { user: string; expiresIn?: string | undefined },
 ) {
-  const token = await createToken(env, p, {
-    name: SIGN_IN_LINK,
-    user: input.user,
-    expiresIn: input.expiresIn ?? '24h',
+  const userId = await tokenOwner(env, p, input.user);
+  return env.store.transaction(async (tx) => {
+    const at = nowText(env);
+    const earlier = await tx.db
+      .updateTable('api_tokens')
+      .set({ revoked_at: at })
+      .where('user_id', '=', userId)
+      .where('name', '=', SIGN_IN_LINK)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    const token = await issueToken(env, tx, userId, SIGN_IN_LINK, input.expiresIn ?? '24h', 'rls');
+    await record(tx, env, p, 'sign-in-link.create', 'token', token.id, {
+      userId,
+      expiresAt: token.expiresAt,
+      revokedEarlier: Number(earlier.numUpdatedRows),
+    });
+    return { url: `${env.publicUrl}/#signin=${token.token}`, expiresAt: token.expiresAt };
   });
-  return { url: `${env.publicUrl}/#signin=${token.token}`, expiresAt: token.expiresAt };
 }
 
 /** Uses a sign-in link once: the link is revoked and a session token for its user is returned. */
 export async function redeemSignInLink(env: CoordinatorEnv, secret: string) {
-  const invalid = () =>
-    fail(
-      'SIGN_IN_LINK_INVALID',
-      'this sign-in link is unknown, was used already or expired: ask for a new one',
-    );
+  const invalid = (why = 'is unknown, was used already or expired') =>
+    fail('SIGN_IN_LINK_INVALID', `this sign-in link ${why}: ask for a new one`);
+  // Only a link secret opens this door: an API token, session or any other secret is refused here.
+  const wrong = wrongSecretKind(secret, 'rls');
+  if (wrong) invalid(`is not one (${wrong})`);
   return env.store.transaction(async (tx) => {
     const row = await tx.tokenByHash(hashSecret(secret));
     if (!row || row.name !== SIGN_IN_LINK || row.revoked_at) invalid();

@@ -47,6 +47,7 @@ function get(url: string, ca: string, localAddress: string): Promise<{ status: n
 
 describe('rollover up', () => {
   let first: { lb: string; senders: string[] } | undefined;
+  let firstLinks: Record<string, string> = {};
 
   test('an empty data directory gets the demo landscape and traffic flows through the LB', async () => {
     const up = await startUp(await options());
@@ -115,6 +116,7 @@ describe('rollover up', () => {
       assert.equal(twice.status, 410);
       assert.equal(((await twice.json()) as { code: string }).code, 'SIGN_IN_LINK_INVALID');
       first = { lb: up.landscape.lb.id, senders: up.landscape.senders.map((s) => s.id) };
+      firstLinks = up.signInLinks;
     } finally {
       await up.close();
     }
@@ -127,6 +129,19 @@ describe('rollover up', () => {
       const token = readFileSync(up.landscape.users[0]!.tokenFile, 'utf8');
       const api = await makeClient(up.coordinator.url, token, 'flags');
       assert.equal((await api.request<unknown[]>('GET', '/api/v1/senders')).length, 4);
+      // The links the first start printed (and nobody used) are revoked; the new ones work.
+      const redeem = (link: string) =>
+        fetch(`${up.coordinator.url}/api/v1/sessions/link`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ token: link.split('#signin=')[1] }),
+        }).then((r) => r.status);
+      const others = Object.keys(firstLinks).filter((u) => u !== 'acme-admin');
+      assert.ok(others.length > 0);
+      for (const u of others) {
+        assert.equal(await redeem(firstLinks[u]!), 410, `${u}'s link from the first start`);
+        assert.equal(await redeem(up.signInLinks[u]!), 201, `${u}'s link from this start`);
+      }
     } finally {
       await up.close();
     }
