@@ -22,6 +22,7 @@ import {
   runningServerPid,
   writeMasterKey,
 } from '../store/data-dir.js';
+import { assertStoreNotLost } from '../store/integrity.js';
 import type { StoreConfig } from '../store/open.js';
 import { Store } from '../store/store.js';
 import { buildCoordinatorEnv } from './coordinator-env.js';
@@ -78,6 +79,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const { host, port } = parseListen(o.listen);
   const pgUrl = o.env.DATABASE_URL;
   const dbFile = join(dataDir, DATA_FILES.db);
+  // A master key in the directory says a store existed: a missing or empty one is lost, not new.
+  if (!pgUrl) await assertStoreNotLost(dbFile, join(dataDir, DATA_FILES.masterKey));
   const storeExists = pgUrl ? false : await exists(dbFile);
   const pid = await runningServerPid(dataDir);
   if (pid !== undefined && pid !== process.pid)

@@ -84,6 +84,14 @@ export const ERROR_CODES = {
     kind: 'conflict',
     title: 'a file changed on disk between reading it and replacing it: nothing was written',
   },
+  STORE_DAMAGED: {
+    kind: 'environment',
+    title: 'the store is damaged (a broken page, not a database, a gap in its migrations): restore a backup',
+  },
+  STORE_MISSING: {
+    kind: 'environment',
+    title: 'the data directory has a master key but its store is gone: restore a backup',
+  },
   LINK_UNSAFE: {
     kind: 'environment',
     title:

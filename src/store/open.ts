@@ -3,6 +3,8 @@ import Sqlite from 'better-sqlite3';
 import { Kysely, type LogEvent, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { fail } from '../shared/errors.js';
+import { checkMigrationState, checkSqliteIntegrity } from './integrity.js';
+import { MIGRATIONS } from './migrations.js';
 import type { Database } from './schema.js';
 
 /** Where the store lives. */
@@ -45,12 +47,22 @@ export async function openDb(config: StoreConfig): Promise<OpenDb> {
     } catch (e) {
       return fail('IO_ERROR', `cannot open the SQLite store ${config.file}: ${(e as Error).message}`);
     }
+    try {
+      checkSqliteIntegrity(handle, config.file);
+    } catch (e) {
+      handle.close();
+      throw e;
+    }
     handle.pragma('journal_mode = WAL');
     handle.pragma('foreign_keys = ON');
     handle.pragma('busy_timeout = 5000');
     const db = new Kysely<Database>({
       dialect: new SqliteDialect({ database: handle }),
       log: logger(config.onQuery),
+    });
+    await checkMigrationState(db, 'sqlite', Object.keys(MIGRATIONS), config.file).catch(async (e) => {
+      await db.destroy();
+      throw e;
     });
     return { db, dialect: 'sqlite', sqlite: handle, close: () => db.destroy() };
   }
@@ -72,5 +84,11 @@ export async function openDb(config: StoreConfig): Promise<OpenDb> {
     await db.destroy();
     return fail('CONNECT_FAILED', `cannot reach PostgreSQL at DATABASE_URL: ${(e as Error).message}`);
   }
+  await checkMigrationState(db, 'postgres', Object.keys(MIGRATIONS), `in PostgreSQL schema ${current}`).catch(
+    async (e) => {
+      await db.destroy();
+      throw e;
+    },
+  );
   return { db, dialect: 'postgres', schema: current, close: () => db.destroy() };
 }
