@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
-import { type HostPort, parseHostPort } from '../lb/address.js';
 import { fail } from '../shared/errors.js';
+import { type HostPort, parseHostPort } from '../shared/host-port.js';
 
 const VirtualServer = z
   .object({

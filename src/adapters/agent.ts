@@ -1,9 +1,9 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { readCredentialDir } from '../files/credential-dir.js';
-import { type HostPort, parseHostPort } from '../lb/address.js';
 import { startControlServer } from '../lb/control.js';
 import { type CredentialRecord, recordFromCredential } from '../lb/credential-record.js';
+import { type HostPort, parseHostPort } from '../shared/host-port.js';
 import type { Clock } from '../shared/time.js';
 import type { AgentConfig } from './agent-config.js';
 import type { SwapDriver } from './driver.js';

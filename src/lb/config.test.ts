@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isRolloverError } from '../shared/errors.js';
-import { parseHostPort } from './address.js';
+import { parseHostPort } from '../shared/host-port.js';
 import { parseConfigText, resolveConfig } from './config.js';
 
 const yaml = `

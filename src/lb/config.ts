@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from '../shared/duration.js';
 import { fail } from '../shared/errors.js';
-import { type HostPort, parseHostPort } from './address.js';
+import { type HostPort, parseHostPort } from '../shared/host-port.js';
 
 const duration = z.union([z.string(), z.number()]);
 

@@ -11,9 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomic.js';
 import { fail } from '../shared/errors.js';
+import { formatHostPort, type HostPort } from '../shared/host-port.js';
 import { PROBLEM_CONTENT_TYPE, problemFrom } from '../shared/problem.js';
 import { parseInstant } from '../shared/time.js';
-import { formatHostPort, type HostPort } from './address.js';
 import type { DataPlane } from './data-plane.js';
 import type { ClientFailures, LbTelemetry } from './telemetry.js';
 

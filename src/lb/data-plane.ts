@@ -7,8 +7,8 @@
  */
 import type { CheckResult } from '../pki/checks.js';
 import { fail } from '../shared/errors.js';
+import { formatHostPort, type HostPort } from '../shared/host-port.js';
 import type { Clock } from '../shared/time.js';
-import { formatHostPort, type HostPort } from './address.js';
 import type { LbConfig, VirtualServerConfig } from './config.js';
 import { buildSecureContext } from './context-slot.js';
 import { type CredentialRecord, checkedStageRecord, publicFacts } from './credential-record.js';

@@ -1,5 +1,5 @@
 /** The built-in data plane: its public surface for the CLI, the coordinator and tests. */
-export * from './address.js';
+export * from '../shared/host-port.js';
 export * from './config.js';
 export * from './control.js';
 export * from './control-client.js';

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { HostPort } from './address.js';
+import type { HostPort } from '../shared/host-port.js';
 
 /** Serves `GET /metrics` in the Prometheus text format from `collect`. */
 export async function startMetricsServer(

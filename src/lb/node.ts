@@ -5,8 +5,8 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { fail } from '../shared/errors.js';
+import { formatHostPort } from '../shared/host-port.js';
 import type { Clock } from '../shared/time.js';
-import { formatHostPort } from './address.js';
 import type { LbConfig } from './config.js';
 import { startControlServer } from './control.js';
 import { NodeDataPlane, type RuntimeFacts, type ServingPort } from './data-plane.js';

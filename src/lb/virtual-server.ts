@@ -8,8 +8,8 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import type { AddressInfo, Server } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
+import { formatHostPort, type HostPort } from '../shared/host-port.js';
 import type { Clock } from '../shared/time.js';
-import { formatHostPort, type HostPort } from './address.js';
 import { BackendSet } from './backends.js';
 import type { VirtualServerConfig } from './config.js';
 import { ContextSlot } from './context-slot.js';

@@ -15,3 +15,23 @@ export function ipVersion(s: string): 0 | 4 | 6 {
     return 0;
   }
 }
+
+/** An IPv4 address as an unsigned 32-bit number. */
+function ipv4Number(s: string): number {
+  return s.split('.').reduce((x, o) => (x << 8) + Number(o), 0) >>> 0;
+}
+
+/**
+ * True when `addr` is the address `hint`, or inside the IPv4 CIDR block `hint` (`10.1.0.0/16`). An
+ * IPv4-mapped IPv6 address (`::ffff:10.1.2.3`) counts as its IPv4 address.
+ */
+export function addressMatches(addr: string, hint: string): boolean {
+  const a = addr.replace(/^::ffff:/, '');
+  const [net, bitsText] = hint.split('/');
+  if (bitsText === undefined) return a === net;
+  if (ipVersion(a) !== 4 || ipVersion(net!) !== 4) return false;
+  const bits = Number(bitsText);
+  if (!Number.isInteger(bits) || bits < 0 || bits > 32) return false;
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  return (ipv4Number(a) & mask) >>> 0 === (ipv4Number(net!) & mask) >>> 0;
+}

@@ -5,11 +5,19 @@
  */
 import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import { type AuditFacts, type AuditRecord, type ChainHead, linkEvent } from '../audit/chain.js';
+import type { JobQueue } from '../coordinator/ports/job-queue.js';
+import type { ReadinessRepo } from '../coordinator/ports/readiness.js';
+import type { RenewalNodes } from '../coordinator/ports/renewal-nodes.js';
+import type { RenewalRepo } from '../coordinator/ports/renewals.js';
 import { fail } from '../shared/errors.js';
 import { mapDbError } from './errors.js';
 import { newId } from './ids.js';
 import { migrate } from './migrations.js';
 import { type OpenDb, openDb, type StoreConfig } from './open.js';
+import { sqlJobQueue } from './repos/job-queue.js';
+import { sqlReadiness } from './repos/readiness.js';
+import { sqlRenewalNodes } from './repos/renewal-nodes.js';
+import { sqlRenewals } from './repos/renewals.js';
 import type { Database } from './schema.js';
 import { deriveKey, type MasterKey, seal, unseal } from './seal.js';
 
@@ -167,6 +175,28 @@ export class Store {
       .execute((trx: Transaction<Database>) =>
         fn(new Store(trx, this.dialect, this.masterKey, undefined, true)),
       );
+  }
+
+  // ---- the coordinator's ports (bound to this store, or to its transaction) -----------------------
+
+  /** Renewals as domain values. */
+  get renewals(): RenewalRepo {
+    return sqlRenewals(this.db);
+  }
+
+  /** A renewal's (node, virtual server) rows. */
+  get renewalNodes(): RenewalNodes {
+    return sqlRenewalNodes(this.db);
+  }
+
+  /** Per-sender readiness, as the scheduled jobs need it. */
+  get readiness(): ReadinessRepo {
+    return sqlReadiness(this.db);
+  }
+
+  /** The durable job queue. */
+  get jobs(): JobQueue {
+    return sqlJobQueue(this.db);
   }
 
   // ---- generic entity access -------------------------------------------------------------------

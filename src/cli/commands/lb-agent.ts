@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { resolveAgentConfig } from '../../adapters/agent-config.js';
 import { readFileChecked } from '../../files/atomic.js';
-import { formatHostPort } from '../../lb/address.js';
 import { parseConfigText } from '../../lb/config.js';
+import { formatHostPort } from '../../shared/host-port.js';
 import type { CliContext } from '../context.js';
 import type { Runner } from '../program.js';
 

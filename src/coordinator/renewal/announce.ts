@@ -94,27 +94,15 @@ function announcementEvent(env: RenewalEnv, f: RenewalFacts, tenantId: string): 
 /** Creates the per-node staging rows for the renewal's current sequence and schedules the staging job. */
 export async function armStaging(tx: Store, env: RenewalEnv, f: RenewalFacts): Promise<void> {
   const seq = Number(f.r.sequence);
-  await tx.db.deleteFrom('renewal_nodes').where('renewal_id', '=', f.r.id).execute();
   const pairs = await nodePairs(tx, f.vss);
-  for (const { node, vs } of pairs) {
-    await tx.db
-      .insertInto('renewal_nodes')
-      .values({
-        renewal_id: f.r.id,
-        node_id: node.id,
-        virtual_server_id: vs.id,
-        sequence: seq,
-        staged_ack_at: null,
-        verified_at: null,
-        served_sha256: null,
-        last_error: null,
-      })
-      .execute();
-  }
+  await tx.renewalNodes.arm(
+    f.r.id,
+    seq,
+    pairs.map(({ node, vs }) => ({ nodeId: node.id, virtualServerId: vs.id })),
+  );
   // Re-armed even if it ran before (a gate override stages again).
   await reschedule(
     tx,
-    env,
     'stage',
     { renewalId: f.r.id, sequence: seq },
     env.clock.now(),

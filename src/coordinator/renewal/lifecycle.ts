@@ -112,7 +112,6 @@ export async function overrideGate(env: RenewalEnv, p: Principal, id: string, re
       if (env.clock.now() >= Date.parse(f.r.exchange_at!)) {
         await reschedule(
           tx,
-          env,
           'exchange',
           { renewalId: id, sequence: seq, now: true },
           env.clock.now(),
@@ -152,7 +151,7 @@ export async function exchangeNow(env: RenewalEnv, p: Principal, id: string) {
   for (const { node, vs } of await nodePairs(env.store, f.vss)) {
     await env.renewal.nodes.activate(requireEndpoint(env.store, node), vs.name);
   }
-  const { exchangeInTx } = await import('./jobs.js');
+  const { exchangeInTx } = await import('./jobs/exchange.js');
   await env.store.transaction(async (tx) =>
     exchangeInTx(tx, env, await loadFacts(tx, id, false), actorOf(p), true),
   );

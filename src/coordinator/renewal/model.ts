@@ -7,6 +7,7 @@ import type { RenewalEvent, RenewalState } from '../../renewal/states.js';
 import { nextState } from '../../renewal/states.js';
 import type { Row, Store } from '../../store/store.js';
 import { notFound } from '../env.js';
+import type { Renewal } from '../ports/renewals.js';
 import type { RenewalEnv } from './ports.js';
 
 /** Who did something: a person, or the coordinator itself (the scheduler). */
@@ -52,6 +53,8 @@ export const STEP_NUMBER: Record<string, number | null> = {
 /** A renewal with everything it touches. */
 export interface RenewalFacts {
   r: Row<'renewals'>;
+  /** The same renewal as a domain value (typed state, JSON columns parsed). */
+  renewal: Renewal;
   vss: Row<'virtual_servers'>[];
   tenants: Row<'tenants'>[];
   newCred: Row<'credentials'>;
@@ -80,6 +83,7 @@ export async function loadFacts(
   tenants: boolean | readonly string[] = true,
 ): Promise<RenewalFacts> {
   const r = (await store.get('renewals', id)) ?? notFound('renewal', id);
+  const renewal = (await store.renewals.get(id)) ?? notFound('renewal', id);
   const vsIds = await vsIdsOf(store, r);
   const vss = await store.list('virtual_servers', { column: 'id', values: vsIds });
   vss.sort((a, b) => vsIds.indexOf(a.id) - vsIds.indexOf(b.id));
@@ -93,7 +97,7 @@ export async function loadFacts(
           );
   const newCred = (await store.get('credentials', r.new_credential_id ?? ''))!;
   const oldCred = r.old_credential_id ? await store.get('credentials', r.old_credential_id) : undefined;
-  return { r, vss, tenants: tenantRows, newCred, oldCred };
+  return { r, renewal, vss, tenants: tenantRows, newCred, oldCred };
 }
 
 /** Records a step and its audit event in the caller's transaction. */

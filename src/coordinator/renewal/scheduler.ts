@@ -5,7 +5,8 @@
  * them: rows left "running" by a dead holder are made pending again when leadership is taken.
  */
 import { randomBytes } from 'node:crypto';
-import { runJob } from './jobs.js';
+import { runDueJobs } from './job-runner.js';
+import { runJob } from './jobs/run.js';
 import { deliverDue } from './outbox.js';
 import type { RenewalEnv } from './ports.js';
 
@@ -129,73 +130,20 @@ export class Scheduler {
       if (!this.leading) {
         this.leading = true;
         // Re-arm what a previous holder left half-done.
-        await this.env.store.db
-          .updateTable('jobs')
-          .set({ state: 'pending', locked_by: null })
-          .where('state', '=', 'running')
-          .execute();
+        await this.env.store.jobs.releaseRunning();
         this.log(`scheduler ${this.id} leads`);
       }
-      await this.runDueJobs();
+      await runDueJobs({
+        queue: this.env.store.jobs,
+        clock: this.env.clock,
+        by: this.id,
+        run: (job) => runJob(this.env, job),
+        log: this.log,
+        stopped: () => this.stopped,
+      });
       await deliverDue(this.env);
     } catch (e) {
       this.log(`scheduler tick failed: ${(e as Error).message}`);
-    }
-  }
-
-  private async runDueJobs(): Promise<void> {
-    for (let round = 0; round < 20 && !this.stopped; round++) {
-      const now = new Date(this.env.clock.now()).toISOString();
-      const due = await this.env.store.db
-        .selectFrom('jobs')
-        .selectAll()
-        .where('state', '=', 'pending')
-        .where('run_at', '<=', now)
-        .orderBy('run_at')
-        .limit(20)
-        .execute();
-      if (due.length === 0) return;
-      for (const job of due) {
-        const claimed = await this.env.store.db
-          .updateTable('jobs')
-          .set({ state: 'running', locked_by: this.id })
-          .where('id', '=', job.id)
-          .where('state', '=', 'pending')
-          .executeTakeFirst();
-        if (Number(claimed.numUpdatedRows) !== 1) continue;
-        try {
-          const r = await runJob(this.env, job);
-          await this.env.store.db
-            .updateTable('jobs')
-            .set(
-              r.retryInMs !== undefined
-                ? {
-                    state: 'pending',
-                    locked_by: null,
-                    attempts: Number(job.attempts) + 1,
-                    run_at: new Date(this.env.clock.now() + r.retryInMs).toISOString(),
-                  }
-                : { state: 'done', locked_by: null, attempts: Number(job.attempts) + 1 },
-            )
-            .where('id', '=', job.id)
-            .execute();
-        } catch (e) {
-          this.log(`job ${job.kind} ${job.id} failed: ${(e as Error).message}`);
-          await this.env.store.db
-            .updateTable('jobs')
-            .set({
-              state: 'pending',
-              locked_by: null,
-              attempts: Number(job.attempts) + 1,
-              last_error: (e as Error).message.slice(0, 500),
-              run_at: new Date(
-                this.env.clock.now() + Math.min(60_000, 500 * 2 ** Math.min(7, Number(job.attempts))),
-              ).toISOString(),
-            })
-            .where('id', '=', job.id)
-            .execute();
-        }
-      }
     }
   }
 

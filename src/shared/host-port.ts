@@ -1,4 +1,5 @@
-import { fail } from '../shared/errors.js';
+/** Reading and writing HOST:PORT, the one parser for listen and dial addresses. */
+import { fail } from './errors.js';
 
 /** A listen address. */
 export interface HostPort {

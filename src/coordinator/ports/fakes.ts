@@ -1,0 +1,192 @@
+/**
+ * In-memory implementations of the coordinator's ports, for unit tests of the use cases. They keep
+ * the contract the SQL implementations keep (test/coordinator/ports-contract.test.ts runs all three).
+ */
+import type { ReadinessState } from '../../renewal/readiness.js';
+import type { Job, JobKind, JobQueue } from './job-queue.js';
+import type { ReadinessHints, ReadinessRepo } from './readiness.js';
+import type { RenewalNode, RenewalNodes } from './renewal-nodes.js';
+import type { Renewal, RenewalRepo } from './renewals.js';
+
+/** Renewals in a map. */
+export class FakeRenewals implements RenewalRepo {
+  readonly rows = new Map<string, Renewal>();
+
+  async get(id: string) {
+    const r = this.rows.get(id);
+    return r && structuredClone(r);
+  }
+  async setGate(id: string, gate: Renewal['gate'] & object) {
+    const r = this.rows.get(id);
+    if (r) r.gate = structuredClone(gate);
+  }
+  async setFailuresBaseline(id: string, baseline: NonNullable<Renewal['failuresBaseline']>) {
+    const r = this.rows.get(id);
+    if (r) r.failuresBaseline = structuredClone(baseline);
+  }
+}
+
+/** Renewal-node rows in an array. */
+export class FakeRenewalNodes implements RenewalNodes {
+  rows: RenewalNode[] = [];
+
+  async arm(
+    renewalId: string,
+    sequence: number,
+    pairs: ReadonlyArray<{ nodeId: string; virtualServerId: string }>,
+  ) {
+    this.rows = [
+      ...this.rows.filter((r) => r.renewalId !== renewalId),
+      ...pairs.map((p) => ({
+        renewalId,
+        nodeId: p.nodeId,
+        virtualServerId: p.virtualServerId,
+        sequence,
+        stagedAckAt: null,
+        verifiedAt: null,
+        servedSha256: null,
+        lastError: null,
+      })),
+    ];
+  }
+  async list(renewalId: string, sequence?: number) {
+    return this.rows
+      .filter((r) => r.renewalId === renewalId && (sequence === undefined || r.sequence === sequence))
+      .sort((a, b) => a.nodeId.localeCompare(b.nodeId) || a.virtualServerId.localeCompare(b.virtualServerId))
+      .map((r) => ({ ...r }));
+  }
+  async update(key: Parameters<RenewalNodes['update']>[0], patch: Parameters<RenewalNodes['update']>[1]) {
+    const row = this.rows.find(
+      (r) =>
+        r.renewalId === key.renewalId &&
+        r.nodeId === key.nodeId &&
+        r.virtualServerId === key.virtualServerId &&
+        r.sequence === key.sequence,
+    );
+    if (!row) return;
+    for (const [k, v] of Object.entries(patch)) if (v !== undefined) Object.assign(row, { [k]: v });
+  }
+}
+
+/** One sender's readiness in {@link FakeReadiness}. */
+export interface FakeReadinessRow {
+  id: string;
+  renewalId: string;
+  senderId: string;
+  tenantId: string;
+  state: ReadinessState;
+  sourceAddresses: string[];
+  contacts: string[];
+  failuresAfterT: number;
+}
+
+/** Readiness rows in an array. */
+export class FakeReadiness implements ReadinessRepo {
+  rows: FakeReadinessRow[] = [];
+  /** Every setFailuresAfterT call, in order (to see that unchanged counts are not written). */
+  readonly writes: Array<{ readinessId: string; n: number }> = [];
+
+  private of(renewalId: string) {
+    return this.rows
+      .filter((r) => r.renewalId === renewalId)
+      .sort((a, b) => a.senderId.localeCompare(b.senderId));
+  }
+  async states(renewalId: string) {
+    return this.of(renewalId).map((r) => ({ senderId: r.senderId, state: r.state }));
+  }
+  async senderIdsIn(renewalId: string, states: readonly ReadinessState[]) {
+    return this.of(renewalId)
+      .filter((r) => states.includes(r.state))
+      .map((r) => r.senderId);
+  }
+  async hints(renewalId: string): Promise<ReadinessHints[]> {
+    return this.of(renewalId).map((r) => ({
+      readinessId: r.id,
+      sourceAddresses: [...r.sourceAddresses],
+      failuresAfterT: r.failuresAfterT,
+    }));
+  }
+  async setFailuresAfterT(readinessId: string, n: number) {
+    this.writes.push({ readinessId, n });
+    const r = this.rows.find((x) => x.id === readinessId);
+    if (r) r.failuresAfterT = n;
+  }
+  async contacts(renewalId: string) {
+    return this.of(renewalId).map((r) => ({ senderId: r.senderId, contacts: [...r.contacts] }));
+  }
+  async tenantsOf(senderIds: readonly string[]) {
+    const wanted = new Set(senderIds.slice(0, 5000));
+    return [...new Set(this.rows.filter((r) => wanted.has(r.senderId)).map((r) => r.tenantId))];
+  }
+}
+
+/** A job row in {@link FakeJobQueue}. */
+export interface FakeJob {
+  id: string;
+  kind: string;
+  key: string;
+  payload: Record<string, unknown>;
+  runAt: string;
+  state: 'pending' | 'running' | 'done';
+  attempts: number;
+  lockedBy: string | null;
+  lastError: string | null;
+}
+
+/** Jobs in an array. */
+export class FakeJobQueue implements JobQueue {
+  rows: FakeJob[] = [];
+  private next = 0;
+
+  async schedule(kind: JobKind, payload: Record<string, unknown>, runAt: string, key: string) {
+    if (this.rows.some((j) => j.key === key)) return;
+    this.rows.push({
+      id: `job_${++this.next}`,
+      kind,
+      key,
+      payload: structuredClone(payload),
+      runAt,
+      state: 'pending',
+      attempts: 0,
+      lockedBy: null,
+      lastError: null,
+    });
+  }
+  async rearm(key: string, payload: Record<string, unknown>, runAt: string) {
+    const j = this.rows.find((x) => x.key === key && x.state !== 'running');
+    if (!j) return false;
+    Object.assign(j, { state: 'pending', runAt, payload: structuredClone(payload) });
+    return true;
+  }
+  async releaseRunning() {
+    for (const j of this.rows)
+      if (j.state === 'running') Object.assign(j, { state: 'pending', lockedBy: null });
+  }
+  async due(now: string, limit: number): Promise<Job[]> {
+    return this.rows
+      .filter((j) => j.state === 'pending' && j.runAt <= now)
+      .sort((a, b) => a.runAt.localeCompare(b.runAt))
+      .slice(0, limit)
+      .map((j) => ({ id: j.id, kind: j.kind, payload: structuredClone(j.payload), attempts: j.attempts }));
+  }
+  async claim(id: string, by: string) {
+    const j = this.rows.find((x) => x.id === id && x.state === 'pending');
+    if (!j) return false;
+    Object.assign(j, { state: 'running', lockedBy: by });
+    return true;
+  }
+  async finish(id: string, attempts: number, retryAt?: string) {
+    const j = this.rows.find((x) => x.id === id);
+    if (!j) return;
+    Object.assign(
+      j,
+      retryAt !== undefined
+        ? { state: 'pending', lockedBy: null, attempts, runAt: retryAt }
+        : { state: 'done', lockedBy: null, attempts },
+    );
+  }
+  async failed(id: string, attempts: number, error: string, retryAt: string) {
+    const j = this.rows.find((x) => x.id === id);
+    if (j) Object.assign(j, { state: 'pending', lockedBy: null, attempts, lastError: error, runAt: retryAt });
+  }
+}

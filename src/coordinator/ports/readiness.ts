@@ -1,0 +1,25 @@
+/** Per-sender readiness as the scheduled jobs need it. */
+import type { ReadinessState } from '../../renewal/readiness.js';
+
+/** A sender's readiness row with its source-address hints (to attribute handshake failures). */
+export interface ReadinessHints {
+  readinessId: string;
+  sourceAddresses: string[];
+  failuresAfterT: number;
+}
+
+/** Reading readiness and recording failures attributed after T. */
+export interface ReadinessRepo {
+  /** Every sender's state for a renewal, by sender id. */
+  states(renewalId: string): Promise<Array<{ senderId: string; state: ReadinessState }>>;
+  /** The senders in one of `states`, by id. */
+  senderIdsIn(renewalId: string, states: readonly ReadinessState[]): Promise<string[]>;
+  /** Every sender's source-address hints and current failure count. */
+  hints(renewalId: string): Promise<ReadinessHints[]>;
+  /** Records the failures after T attributed to one sender. */
+  setFailuresAfterT(readinessId: string, n: number): Promise<void>;
+  /** Every sender's contacts, by sender id. */
+  contacts(renewalId: string): Promise<Array<{ senderId: string; contacts: string[] }>>;
+  /** The distinct tenants of these senders (at most the first 5 000 looked at). */
+  tenantsOf(senderIds: readonly string[]): Promise<string[]>;
+}

@@ -1,0 +1,37 @@
+/** Each (node, virtual server) a renewal drives: staging acknowledged, verification after T. */
+
+/** Identifies one row: the renewal, the node and the virtual server, at one announcement sequence. */
+export interface RenewalNodeKey {
+  renewalId: string;
+  nodeId: string;
+  virtualServerId: string;
+  /** A row written for an earlier announcement (a postpone re-announces) is not touched. */
+  sequence: number;
+}
+
+/** One node's progress on one virtual server of a renewal. */
+export interface RenewalNode extends RenewalNodeKey {
+  stagedAckAt: string | null;
+  verifiedAt: string | null;
+  servedSha256: string | null;
+  lastError: string | null;
+}
+
+/** What may change on a row. */
+export type RenewalNodePatch = Partial<
+  Pick<RenewalNode, 'stagedAckAt' | 'verifiedAt' | 'servedSha256' | 'lastError'>
+>;
+
+/** The renewal-node rows. */
+export interface RenewalNodes {
+  /** Replaces a renewal's rows with fresh ones for `sequence` (nothing staged or verified yet). */
+  arm(
+    renewalId: string,
+    sequence: number,
+    pairs: ReadonlyArray<{ nodeId: string; virtualServerId: string }>,
+  ): Promise<void>;
+  /** A renewal's rows (only those of `sequence` when given), by node then virtual server. */
+  list(renewalId: string, sequence?: number): Promise<RenewalNode[]>;
+  /** Changes one row; a row since re-announced under another sequence is left alone. */
+  update(key: RenewalNodeKey, patch: RenewalNodePatch): Promise<void>;
+}

@@ -1,0 +1,53 @@
+/** The gate at its lead before T: decide from readiness; a block holds the exchange and escalates. */
+import { evaluateGate } from '../../../renewal/gate.js';
+import { addStep, loadFacts, systemActor } from '../model.js';
+import { endpointOf } from '../nodes.js';
+import type { RenewalEnv } from '../ports.js';
+import { BEFORE_T, escalate, type JobResult } from './common.js';
+import type { PayloadOf } from './payloads.js';
+
+/** Evaluates the gate, unstages the nodes when it blocks, records the decision and escalates. */
+export async function gateJob(env: RenewalEnv, p: PayloadOf<'gate'>): Promise<JobResult> {
+  const f = await loadFacts(env.store, p.renewalId, false);
+  if (f.renewal.sequence !== p.sequence || !BEFORE_T.includes(f.renewal.state)) return {};
+  const senders = (await env.store.readiness.states(f.r.id)).map((s) => ({ id: s.senderId, state: s.state }));
+  const ov = f.renewal.gateOverride;
+  const g = evaluateGate({
+    policy: f.renewal.gatePolicy,
+    senders,
+    ...(ov ? { override: { by: ov.by, reason: ov.reason } } : {}),
+  });
+  if (g.decision === 'blocked') {
+    // Before the decision is recorded, so an override that follows it stages again after this.
+    // Hold the exchange: the nodes would otherwise switch at T by themselves.
+    for (const row of await env.store.renewalNodes.list(f.r.id)) {
+      const node = (await env.store.get('lb_nodes', row.nodeId))!;
+      const vs = f.vss.find((v) => v.id === row.virtualServerId)!;
+      const ep = endpointOf(env.store, node);
+      if (ep) await env.renewal.nodes.unstage(ep, vs.name).catch(() => undefined);
+      await env.store.renewalNodes.update(row, { stagedAckAt: null });
+    }
+  }
+  await env.store.transaction(async (tx) => {
+    await tx.renewals.setGate(f.r.id, g);
+    await addStep(tx, env, f.r.id, 'gate', systemActor(env), {
+      decision: g.decision,
+      notReady: g.notReady.slice(0, 100),
+      notReadyCount: g.notReady.length,
+      reason: g.reason,
+    });
+    if (g.decision === 'blocked' || g.decision === 'go-with-warning') {
+      await escalate(
+        tx,
+        env,
+        f,
+        `gate:${f.r.id}:${p.sequence}`,
+        `Renewal ${f.r.id}: gate ${g.decision}`,
+        g.reason,
+        await tx.readiness.tenantsOf(g.notReady),
+      );
+    }
+  });
+  env.renewal.changed(f.r.id, f.renewal.state);
+  return {};
+}

@@ -1,0 +1,31 @@
+/** Reminders before T: senders not yet ready are reminded, and their tenant admins and the lb-admins told. */
+import { notifySenders } from '../forward.js';
+import { addStep, loadFacts, systemActor } from '../model.js';
+import type { RenewalEnv } from '../ports.js';
+import { BEFORE_T, escalate, type JobResult } from './common.js';
+import type { PayloadOf } from './payloads.js';
+
+/** The reminder job (one per configured offset before T). */
+export async function reminderJob(env: RenewalEnv, p: PayloadOf<'reminder'>): Promise<JobResult> {
+  const f = await loadFacts(env.store, p.renewalId, false);
+  if (f.renewal.sequence !== p.sequence || !BEFORE_T.includes(f.renewal.state)) return {};
+  const ids = await env.store.readiness.senderIdsIn(f.r.id, ['notified', 'acknowledged', 'failing']);
+  if (!ids.length) return {};
+  await env.store.transaction(async (tx) => {
+    await notifySenders(tx, env, f, ids, {
+      keyPrefix: `rem:${f.r.id}:${p.sequence}:${p.index}`,
+      reminder: true,
+    });
+    await escalate(
+      tx,
+      env,
+      f,
+      `rem-esc:${f.r.id}:${p.sequence}:${p.index}`,
+      `Renewal ${f.r.id}: ${ids.length} sender(s) not ready`,
+      `${ids.length} sender(s) have not proven readiness for T ${f.renewal.exchangeAt}.`,
+      await tx.readiness.tenantsOf(ids),
+    );
+    await addStep(tx, env, f.r.id, 'reminder', systemActor(env), { index: p.index, senders: ids.length });
+  });
+  return {};
+}

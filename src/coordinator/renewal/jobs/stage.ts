@@ -1,0 +1,54 @@
+/** Staging: push the new credential to every node with T, retrying until each acknowledges. */
+import { addStep, loadFacts, systemActor, transition } from '../model.js';
+import { requireEndpoint } from '../nodes.js';
+import type { RenewalEnv } from '../ports.js';
+import { BEFORE_T, type JobResult, retry } from './common.js';
+import type { PayloadOf } from './payloads.js';
+
+/** Stages on every node of this sequence not yet acknowledged; moves the renewal to staged when all have. */
+export async function stageJob(env: RenewalEnv, p: PayloadOf<'stage'>): Promise<JobResult> {
+  const f = await loadFacts(env.store, p.renewalId, false);
+  if (f.renewal.sequence !== p.sequence || !BEFORE_T.includes(f.renewal.state)) return {};
+  if (f.renewal.gate?.decision === 'blocked' && !f.renewal.gateOverride) return {};
+  const rows = await env.store.renewalNodes.list(f.r.id, p.sequence);
+  const nodes = new Map(
+    (await env.store.list('lb_nodes', { column: 'id', values: rows.map((r) => r.nodeId) })).map((n) => [
+      n.id,
+      n,
+    ]),
+  );
+  const keyPem = (await env.store.privateKeyPem('credentials', f.newCred.id))!;
+  for (const row of rows.filter((r) => !r.stagedAckAt)) {
+    const node = nodes.get(row.nodeId)!;
+    const vs = f.vss.find((v) => v.id === row.virtualServerId)!;
+    try {
+      await env.renewal.nodes.stage(requireEndpoint(env.store, node), vs.name, {
+        keyPem,
+        certPem: f.newCred.chain_pem,
+        rootPem: f.newCred.root_pem,
+        activateAt: f.renewal.exchangeAt!,
+        validForMs: f.renewal.rollbackWindowSeconds * 1000,
+      });
+      row.stagedAckAt = new Date(env.clock.now()).toISOString();
+      await env.store.renewalNodes.update(row, { stagedAckAt: row.stagedAckAt, lastError: null });
+    } catch (e) {
+      await env.store.renewalNodes.update(row, { lastError: (e as Error).message.slice(0, 300) });
+    }
+  }
+  if (rows.some((r) => !r.stagedAckAt)) {
+    // Keep trying until T; after T the exchange job reports the nodes that never acknowledged.
+    return env.clock.now() < Date.parse(f.renewal.exchangeAt!) ? retry(env) : {};
+  }
+  if (f.renewal.state === 'staged') return {};
+  await env.store.transaction(async (tx) => {
+    const r = (await tx.get('renewals', f.r.id))!;
+    if (Number(r.sequence) !== p.sequence || r.state === 'staged') return;
+    await transition(tx, env, r, 'staged');
+    await addStep(tx, env, r.id, 'staged', systemActor(env), {
+      sequence: p.sequence,
+      nodes: rows.map((x) => ({ node: x.nodeId, vs: x.virtualServerId, ackAt: x.stagedAckAt })),
+    });
+  });
+  env.renewal.changed(f.r.id, 'staged');
+  return {};
+}

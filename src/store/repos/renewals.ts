@@ -1,0 +1,64 @@
+/** The renewal repository over SQL: rows mapped to domain values, JSON columns parsed once here. */
+import type { Kysely, Selectable } from 'kysely';
+import type {
+  FailureBaseline,
+  GateOverride,
+  Renewal,
+  RenewalRepo,
+} from '../../coordinator/ports/renewals.js';
+import type { GateDecision, GatePolicy } from '../../renewal/gate.js';
+import type { RenewalState } from '../../renewal/states.js';
+import type { Database, RenewalTable } from '../schema.js';
+
+/** JSON text written by this store, or null. */
+function json<T>(text: string | null): T | null {
+  return text ? (JSON.parse(text) as T) : null;
+}
+
+/** A renewal row as the domain value. */
+export function toRenewal(r: Selectable<RenewalTable>): Renewal {
+  return {
+    id: r.id,
+    virtualServerId: r.virtual_server_id,
+    oldCredentialId: r.old_credential_id,
+    newCredentialId: r.new_credential_id,
+    state: r.state as RenewalState,
+    sequence: Number(r.sequence),
+    gatePolicy: r.gate_policy as GatePolicy,
+    exchangeAt: r.exchange_at,
+    exchangedAt: r.exchanged_at,
+    gateAt: r.gate_at,
+    postponeDeadline: r.postpone_deadline,
+    safeRemovalAt: r.safe_removal_at,
+    rollbackWindowSeconds: Number(r.rollback_window_seconds),
+    gate: json<GateDecision>(r.gate),
+    gateOverride: json<GateOverride>(r.gate_override),
+    failuresBaseline: json<FailureBaseline>(r.failures_baseline),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** Renewals on `db` (a transaction's handle inside a unit of work). */
+export function sqlRenewals(db: Kysely<Database>): RenewalRepo {
+  return {
+    async get(id) {
+      const r = await db.selectFrom('renewals').selectAll().where('id', '=', id).executeTakeFirst();
+      return r && toRenewal(r);
+    },
+    async setGate(id, gate) {
+      await db
+        .updateTable('renewals')
+        .set({ gate: JSON.stringify(gate) })
+        .where('id', '=', id)
+        .execute();
+    },
+    async setFailuresBaseline(id, baseline) {
+      await db
+        .updateTable('renewals')
+        .set({ failures_baseline: JSON.stringify(baseline) })
+        .where('id', '=', id)
+        .execute();
+    },
+  };
+}

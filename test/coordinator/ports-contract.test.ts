@@ -1,0 +1,365 @@
+/**
+ * The coordinator's persistence ports, one contract run against every implementation: the in-memory
+ * fakes the use-case unit tests use, and the store on SQLite and on PostgreSQL.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  FakeJobQueue,
+  FakeReadiness,
+  FakeRenewalNodes,
+  FakeRenewals,
+} from '../../src/coordinator/ports/fakes.js';
+import type { JobQueue } from '../../src/coordinator/ports/job-queue.js';
+import type { ReadinessRepo } from '../../src/coordinator/ports/readiness.js';
+import type { RenewalNodes } from '../../src/coordinator/ports/renewal-nodes.js';
+import type { Renewal, RenewalRepo } from '../../src/coordinator/ports/renewals.js';
+import type { ReadinessState } from '../../src/renewal/readiness.js';
+import { generateMasterKey } from '../../src/store/seal.js';
+import { Store } from '../../src/store/store.js';
+import { BACKENDS } from './stores.js';
+
+const NOW = '2026-11-27T10:00:00.000Z';
+
+/** A world of one renewal (ren_1, sequence 1) on two nodes, and three senders in two tenants. */
+interface World {
+  renewals: RenewalRepo;
+  renewalNodes: RenewalNodes;
+  readiness: ReadinessRepo;
+  jobs: JobQueue;
+  close(): Promise<void>;
+}
+
+const RENEWAL: Renewal = {
+  id: 'ren_1',
+  virtualServerId: 'vs_1',
+  oldCredentialId: null,
+  newCredentialId: 'cred_1',
+  state: 'announced',
+  sequence: 1,
+  gatePolicy: 'block',
+  exchangeAt: '2026-12-01T00:00:00.000Z',
+  exchangedAt: null,
+  gateAt: '2026-11-30T00:00:00.000Z',
+  postponeDeadline: '2026-11-29T00:00:00.000Z',
+  safeRemovalAt: '2026-12-08T00:00:00.000Z',
+  rollbackWindowSeconds: 3600,
+  gate: null,
+  gateOverride: { by: 'admin', reason: 'known risk', at: NOW },
+  failuresBaseline: null,
+  createdAt: NOW,
+  updatedAt: NOW,
+};
+
+/** Two nodes on one virtual server, armed for sequence 1; node_a recorded an error before. */
+async function seedNodes(nodes: RenewalNodes): Promise<void> {
+  await nodes.arm('ren_1', 0, [{ nodeId: 'node_x', virtualServerId: 'vs_1' }]);
+  await nodes.arm('ren_1', 1, [
+    { nodeId: 'node_b', virtualServerId: 'vs_1' },
+    { nodeId: 'node_a', virtualServerId: 'vs_1' },
+  ]);
+  await nodes.update(
+    { renewalId: 'ren_1', nodeId: 'node_a', virtualServerId: 'vs_1', sequence: 1 },
+    { lastError: 'old' },
+  );
+}
+
+const SENDERS: Array<{
+  id: string;
+  tenant: string;
+  state: ReadinessState;
+  hints: string[];
+  contacts: string[];
+}> = [
+  { id: 'snd_c', tenant: 'ten_2', state: 'verified', hints: ['10.0.0.0/8'], contacts: ['c@x.test'] },
+  {
+    id: 'snd_a',
+    tenant: 'ten_1',
+    state: 'notified',
+    hints: ['192.0.2.1'],
+    contacts: ['a@x.test', 'a2@x.test'],
+  },
+  { id: 'snd_b', tenant: 'ten_1', state: 'failing', hints: [], contacts: [] },
+];
+
+async function inMemory(): Promise<World> {
+  const renewals = new FakeRenewals();
+  renewals.rows.set(RENEWAL.id, structuredClone(RENEWAL));
+  const renewalNodes = new FakeRenewalNodes();
+  await seedNodes(renewalNodes);
+  const readiness = new FakeReadiness();
+  readiness.rows = SENDERS.map((s) => ({
+    id: `rdy_${s.id}`,
+    renewalId: 'ren_1',
+    senderId: s.id,
+    tenantId: s.tenant,
+    state: s.state,
+    sourceAddresses: s.hints,
+    contacts: s.contacts,
+    failuresAfterT: 0,
+  }));
+  return { renewals, renewalNodes, readiness, jobs: new FakeJobQueue(), close: async () => undefined };
+}
+
+async function onStore(config: Parameters<typeof Store.open>[0]): Promise<World> {
+  const store = await Store.open(config, generateMasterKey());
+  await store.insert('load_balancers', { id: 'lb_1', name: 'edge', kind: 'builtin', created_at: NOW });
+  for (const id of ['node_a', 'node_b', 'node_x'])
+    await store.insert('lb_nodes', {
+      id,
+      lb_id: 'lb_1',
+      name: id,
+      address: '127.0.0.1',
+      token_hash: null,
+      created_at: NOW,
+      control_url: null,
+      control_token_sealed: null,
+    });
+  await store.insert('credentials', {
+    id: 'cred_1',
+    name: 'new',
+    chain_pem: '',
+    root_pem: '',
+    key_sealed: '',
+    fingerprint: 'f',
+    not_after: NOW,
+    created_at: NOW,
+  });
+  await store.insert('virtual_servers', {
+    id: 'vs_1',
+    lb_id: 'lb_1',
+    name: 'www',
+    hosts: '["www.test"]',
+    listen: '127.0.0.1:443',
+    backends: '[]',
+    active_credential_id: null,
+    staged_credential_id: null,
+    activate_at: null,
+    preview_listen: null,
+    created_at: NOW,
+  });
+  const r = RENEWAL;
+  await store.insert('renewals', {
+    id: r.id,
+    virtual_server_id: r.virtualServerId,
+    old_credential_id: r.oldCredentialId,
+    new_credential_id: r.newCredentialId,
+    old_root_fingerprint: null,
+    new_root_fingerprint: null,
+    exchange_at: r.exchangeAt,
+    exchanged_at: r.exchangedAt,
+    rollback_window_seconds: r.rollbackWindowSeconds,
+    gate_policy: r.gatePolicy,
+    state: r.state,
+    created_at: r.createdAt,
+    updated_at: r.updatedAt,
+    gate_at: r.gateAt,
+    postpone_deadline: r.postponeDeadline,
+    safe_removal_at: r.safeRemovalAt,
+    sequence: r.sequence,
+    gate: null,
+    gate_override: JSON.stringify(r.gateOverride),
+    failures_baseline: null,
+    readiness_counts: null,
+  });
+  for (const t of ['ten_1', 'ten_2'])
+    await store.insert('tenants', {
+      id: t,
+      name: t,
+      virtual_server_id: 'vs_1',
+      operating_model: 'customer-managed',
+      customer_organisation: t,
+      created_at: NOW,
+    });
+  for (const s of SENDERS) {
+    await store.insert('senders', {
+      id: s.id,
+      tenant_id: s.tenant,
+      name: s.id,
+      contacts: JSON.stringify(s.contacts),
+      truststore_kind: 'jks',
+      source_addresses: JSON.stringify(s.hints),
+      client_cert_subject: null,
+      created_at: NOW,
+    });
+    await store.insert('readiness', {
+      id: `rdy_${s.id}`,
+      renewal_id: 'ren_1',
+      sender_id: s.id,
+      state: s.state,
+      evidence: '{}',
+      updated_at: NOW,
+      reason: null,
+    });
+  }
+  await seedNodes(store.renewalNodes);
+  return { ...ports(store), close: () => store.close() };
+}
+
+function ports(store: Store) {
+  return {
+    renewals: store.renewals,
+    renewalNodes: store.renewalNodes,
+    readiness: store.readiness,
+    jobs: store.jobs,
+  };
+}
+
+const IMPLEMENTATIONS: Array<{ name: string; open: () => Promise<World> }> = [
+  { name: 'the in-memory fakes', open: inMemory },
+  ...BACKENDS.map((b) => ({ name: `the store on ${b.name}`, open: () => onStore(b.config()) })),
+];
+
+for (const impl of IMPLEMENTATIONS) {
+  describe(`the coordinator's ports: ${impl.name}`, () => {
+    test('a renewal reads back as a domain value; its gate and failure baseline are written and read back', async () => {
+      const w = await impl.open();
+      try {
+        assert.deepEqual(await w.renewals.get('ren_1'), RENEWAL);
+        assert.equal(await w.renewals.get('ren_nope'), undefined);
+        const gate = { decision: 'blocked' as const, notReady: ['snd_a'], reason: 'r' };
+        await w.renewals.setGate('ren_1', gate);
+        await w.renewals.setFailuresBaseline('ren_1', { node_a: { '10.0.0.1': 3 } });
+        const r = (await w.renewals.get('ren_1'))!;
+        assert.deepEqual(r.gate, gate);
+        assert.deepEqual(r.failuresBaseline, { node_a: { '10.0.0.1': 3 } });
+        assert.deepEqual(r.gateOverride, RENEWAL.gateOverride, 'other columns stay');
+      } finally {
+        await w.close();
+      }
+    });
+
+    test('renewal nodes are listed by node, filtered by sequence, and updated only under the key and sequence', async () => {
+      const w = await impl.open();
+      try {
+        const rows = await w.renewalNodes.list('ren_1');
+        assert.deepEqual(
+          rows.map((r) => [r.nodeId, r.sequence, r.lastError]),
+          [
+            ['node_a', 1, 'old'],
+            ['node_b', 1, null],
+          ],
+          'arming again replaced the earlier sequence’s rows',
+        );
+        assert.deepEqual(await w.renewalNodes.list('ren_1', 0), []);
+        assert.equal((await w.renewalNodes.list('ren_1', 1)).length, 2);
+        await w.renewalNodes.update(rows[0]!, { stagedAckAt: NOW, lastError: null });
+        // A key of an earlier announcement changes nothing.
+        await w.renewalNodes.update({ ...rows[1]!, sequence: 0 }, { lastError: 'stale' });
+        const after = await w.renewalNodes.list('ren_1');
+        assert.deepEqual(after[0], { ...rows[0]!, stagedAckAt: NOW, lastError: null });
+        assert.deepEqual(after[1], rows[1], 'the other row and the stale key changed nothing');
+        // Fields left out of a patch stay.
+        await w.renewalNodes.update(after[0]!, { servedSha256: 'abc' });
+        assert.equal((await w.renewalNodes.list('ren_1'))[0]!.stagedAckAt, NOW);
+      } finally {
+        await w.close();
+      }
+    });
+
+    test('readiness: states and contacts by sender, hints parsed, failures written, tenants distinct', async () => {
+      const w = await impl.open();
+      try {
+        assert.deepEqual(await w.readiness.states('ren_1'), [
+          { senderId: 'snd_a', state: 'notified' },
+          { senderId: 'snd_b', state: 'failing' },
+          { senderId: 'snd_c', state: 'verified' },
+        ]);
+        assert.deepEqual(await w.readiness.senderIdsIn('ren_1', ['notified', 'failing']), ['snd_a', 'snd_b']);
+        assert.deepEqual(await w.readiness.senderIdsIn('ren_1', []), []);
+        const hints = (await w.readiness.hints('ren_1')).sort((a, b) =>
+          a.readinessId.localeCompare(b.readinessId),
+        );
+        assert.deepEqual(hints[0], {
+          readinessId: 'rdy_snd_a',
+          sourceAddresses: ['192.0.2.1'],
+          failuresAfterT: 0,
+        });
+        await w.readiness.setFailuresAfterT('rdy_snd_a', 7);
+        assert.equal(
+          (await w.readiness.hints('ren_1')).find((h) => h.readinessId === 'rdy_snd_a')?.failuresAfterT,
+          7,
+        );
+        assert.deepEqual(await w.readiness.contacts('ren_1'), [
+          { senderId: 'snd_a', contacts: ['a@x.test', 'a2@x.test'] },
+          { senderId: 'snd_b', contacts: [] },
+          { senderId: 'snd_c', contacts: ['c@x.test'] },
+        ]);
+        assert.deepEqual((await w.readiness.tenantsOf(['snd_a', 'snd_b', 'snd_c'])).sort(), [
+          'ten_1',
+          'ten_2',
+        ]);
+        assert.deepEqual(await w.readiness.tenantsOf([]), []);
+      } finally {
+        await w.close();
+      }
+    });
+
+    test('jobs: one per key, due in order, claimed once, finished, retried, failed, re-armed and released', async () => {
+      const w = await impl.open();
+      const q = w.jobs;
+      try {
+        await q.schedule('verify', { renewalId: 'ren_1' }, '2026-11-27T10:00:02.000Z', 'verify:ren_1');
+        await q.schedule(
+          'stage',
+          { renewalId: 'ren_1', sequence: 1 },
+          '2026-11-27T10:00:01.000Z',
+          'stage:ren_1:1',
+        );
+        await q.schedule('stage', { renewalId: 'other' }, '2026-11-27T10:00:00.000Z', 'stage:ren_1:1');
+        assert.deepEqual(await q.due('2026-11-27T09:00:00.000Z', 10), [], 'nothing due before its time');
+        const due = await q.due('2026-11-27T10:00:05.000Z', 10);
+        assert.deepEqual(
+          due.map((j) => [j.kind, j.payload, j.attempts]),
+          [
+            ['stage', { renewalId: 'ren_1', sequence: 1 }, 0],
+            ['verify', { renewalId: 'ren_1' }, 0],
+          ],
+          'the duplicate key was not scheduled; the earliest comes first',
+        );
+        assert.equal((await q.due('2026-11-27T10:00:05.000Z', 1)).length, 1);
+        const [stage, verify] = due as [(typeof due)[0], (typeof due)[0]];
+        assert.equal(await q.claim(stage.id, 'a'), true);
+        assert.equal(await q.claim(stage.id, 'b'), false, 'claimed twice');
+        assert.equal(
+          await q.rearm('stage:ren_1:1', { renewalId: 'ren_1', sequence: 1 }, NOW),
+          false,
+          'a running job is not re-armed',
+        );
+        await q.finish(stage.id, 1);
+        assert.deepEqual(
+          (await q.due('2026-11-27T10:00:05.000Z', 10)).map((j) => j.kind),
+          ['verify'],
+          'a finished job is not due again',
+        );
+        assert.equal(
+          await q.rearm('stage:ren_1:1', { renewalId: 'ren_1', sequence: 2 }, '2026-11-27T10:00:03.000Z'),
+          true,
+        );
+        assert.equal(await q.rearm('nope', {}, NOW), false);
+        assert.equal(await q.claim(verify.id, 'a'), true);
+        await q.finish(verify.id, 1, '2026-11-27T10:00:04.000Z');
+        const again = await q.due('2026-11-27T10:00:05.000Z', 10);
+        assert.deepEqual(
+          again.map((j) => [j.kind, j.payload, j.attempts]),
+          [
+            ['stage', { renewalId: 'ren_1', sequence: 2 }, 1],
+            ['verify', { renewalId: 'ren_1' }, 1],
+          ],
+        );
+        assert.equal(await q.claim(again[0]!.id, 'a'), true);
+        await q.failed(again[0]!.id, 2, 'boom', '2026-11-27T10:00:09.000Z');
+        assert.deepEqual(
+          (await q.due('2026-11-27T10:00:05.000Z', 10)).map((j) => j.kind),
+          ['verify'],
+        );
+        assert.equal((await q.due('2026-11-27T10:00:09.000Z', 10))[1]?.attempts, 2);
+        assert.equal(await q.claim(verify.id, 'a'), true);
+        await q.releaseRunning();
+        assert.equal(await q.claim(verify.id, 'b'), true, 'a released job is pending again');
+      } finally {
+        await w.close();
+      }
+    });
+  });
+}
