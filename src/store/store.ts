@@ -6,18 +6,22 @@
 import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import { type AuditFacts, type AuditRecord, type ChainHead, linkEvent } from '../audit/chain.js';
 import type { JobQueue } from '../coordinator/ports/job-queue.js';
+import type { Outbox } from '../coordinator/ports/outbox.js';
 import type { ReadinessRepo } from '../coordinator/ports/readiness.js';
 import type { RenewalNodes } from '../coordinator/ports/renewal-nodes.js';
 import type { RenewalRepo } from '../coordinator/ports/renewals.js';
+import type { SenderLinks } from '../coordinator/ports/sender-links.js';
 import { fail } from '../shared/errors.js';
 import { mapDbError } from './errors.js';
 import { newId } from './ids.js';
 import { migrate } from './migrations.js';
 import { type OpenDb, openDb, type StoreConfig } from './open.js';
 import { sqlJobQueue } from './repos/job-queue.js';
+import { sqlOutbox } from './repos/outbox.js';
 import { sqlReadiness } from './repos/readiness.js';
 import { sqlRenewalNodes } from './repos/renewal-nodes.js';
 import { sqlRenewals } from './repos/renewals.js';
+import { sqlSenderLinks } from './repos/sender-links.js';
 import type { Database } from './schema.js';
 import { deriveKey, type MasterKey, seal, unseal } from './seal.js';
 
@@ -197,6 +201,16 @@ export class Store {
   /** The durable job queue. */
   get jobs(): JobQueue {
     return sqlJobQueue(this.db);
+  }
+
+  /** Notifications to deliver. */
+  get outbox(): Outbox {
+    return sqlOutbox(this.db, this.dialect);
+  }
+
+  /** Personal sender links. */
+  get senderLinks(): SenderLinks {
+    return sqlSenderLinks(this.db, this.dialect);
   }
 
   // ---- generic entity access -------------------------------------------------------------------

@@ -6,14 +6,18 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   FakeJobQueue,
+  FakeOutbox,
   FakeReadiness,
   FakeRenewalNodes,
   FakeRenewals,
+  FakeSenderLinks,
 } from '../../src/coordinator/ports/fakes.js';
 import type { JobQueue } from '../../src/coordinator/ports/job-queue.js';
+import type { Outbox } from '../../src/coordinator/ports/outbox.js';
 import type { ReadinessRepo } from '../../src/coordinator/ports/readiness.js';
 import type { RenewalNodes } from '../../src/coordinator/ports/renewal-nodes.js';
 import type { Renewal, RenewalRepo } from '../../src/coordinator/ports/renewals.js';
+import type { SenderLinks } from '../../src/coordinator/ports/sender-links.js';
 import type { ReadinessState } from '../../src/renewal/readiness.js';
 import { generateMasterKey } from '../../src/store/seal.js';
 import { Store } from '../../src/store/store.js';
@@ -27,6 +31,10 @@ interface World {
   renewalNodes: RenewalNodes;
   readiness: ReadinessRepo;
   jobs: JobQueue;
+  outbox: Outbox;
+  senderLinks: SenderLinks;
+  /** The notifications written, as (key, channel, state, body) by key (reading is not a port yet). */
+  notifications(): Promise<Array<[string, string, string, unknown]>>;
   close(): Promise<void>;
 }
 
@@ -98,7 +106,20 @@ async function inMemory(): Promise<World> {
     contacts: s.contacts,
     failuresAfterT: 0,
   }));
-  return { renewals, renewalNodes, readiness, jobs: new FakeJobQueue(), close: async () => undefined };
+  const outbox = new FakeOutbox();
+  return {
+    renewals,
+    renewalNodes,
+    readiness,
+    jobs: new FakeJobQueue(),
+    outbox,
+    senderLinks: new FakeSenderLinks(),
+    notifications: async () =>
+      outbox.rows
+        .map((r): [string, string, string, unknown] => [r.idempotencyKey, r.channel, r.state, r.body])
+        .sort((a, b) => a[0].localeCompare(b[0])),
+    close: async () => undefined,
+  };
 }
 
 async function onStore(config: Parameters<typeof Store.open>[0]): Promise<World> {
@@ -193,7 +214,19 @@ async function onStore(config: Parameters<typeof Store.open>[0]): Promise<World>
     });
   }
   await seedNodes(store.renewalNodes);
-  return { ...ports(store), close: () => store.close() };
+  return {
+    ...ports(store),
+    notifications: async () =>
+      (await store.list('notifications'))
+        .map((r): [string, string, string, unknown] => [
+          r.idempotency_key!,
+          r.channel,
+          r.state,
+          JSON.parse(r.body),
+        ])
+        .sort((a, b) => a[0].localeCompare(b[0])),
+    close: () => store.close(),
+  };
 }
 
 function ports(store: Store) {
@@ -202,6 +235,8 @@ function ports(store: Store) {
     renewalNodes: store.renewalNodes,
     readiness: store.readiness,
     jobs: store.jobs,
+    outbox: store.outbox,
+    senderLinks: store.senderLinks,
   };
 }
 
@@ -357,6 +392,66 @@ for (const impl of IMPLEMENTATIONS) {
         assert.equal(await q.claim(verify.id, 'a'), true);
         await q.releaseRunning();
         assert.equal(await q.claim(verify.id, 'b'), true, 'a released job is pending again');
+      } finally {
+        await w.close();
+      }
+    });
+
+    test('the outbox adds each key once: a later item with a key already written is skipped', async () => {
+      const w = await impl.open();
+      try {
+        const item = (key: string, channel: 'mail' | 'inbox') => ({
+          channel,
+          recipient: 'a@x.test',
+          subject: 's',
+          body: { t: 'escalation', renewalId: 'ren_1', subject: 's', text: key },
+          state: channel === 'inbox' ? ('delivered' as const) : ('pending' as const),
+          nextAttemptAt: NOW,
+          createdAt: NOW,
+          deliveredAt: channel === 'inbox' ? NOW : null,
+          idempotencyKey: key,
+          renewalId: 'ren_1',
+        });
+        await w.outbox.add([item('k1', 'mail'), item('k2', 'inbox')]);
+        await w.outbox.add([item('k1', 'inbox'), item('k3', 'mail')]);
+        await w.outbox.add([]);
+        assert.deepEqual(await w.notifications(), [
+          ['k1', 'mail', 'pending', item('k1', 'mail').body],
+          ['k2', 'inbox', 'delivered', item('k2', 'inbox').body],
+          ['k3', 'mail', 'pending', item('k3', 'mail').body],
+        ]);
+      } finally {
+        await w.close();
+      }
+    });
+
+    test('sender links: added, read back, the current one per sender, revoked only where asked', async () => {
+      const w = await impl.open();
+      try {
+        const link = (id: string, senderId: string) => ({
+          id,
+          renewalId: 'ren_1',
+          senderId,
+          tokenHash: `hash-${id}`,
+          createdAt: NOW,
+          expiresAt: '2026-12-27T10:00:00.000Z',
+        });
+        await w.senderLinks.add([link('lnk_1', 'snd_a'), link('lnk_2', 'snd_b')]);
+        assert.deepEqual(await w.senderLinks.get('lnk_1'), {
+          id: 'lnk_1',
+          renewalId: 'ren_1',
+          senderId: 'snd_a',
+          createdAt: NOW,
+          expiresAt: '2026-12-27T10:00:00.000Z',
+          revokedAt: null,
+        });
+        assert.equal(await w.senderLinks.get('lnk_nope'), undefined);
+        await w.senderLinks.revoke('ren_1', ['snd_a'], '2026-11-28T00:00:00.000Z');
+        await w.senderLinks.add([link('lnk_3', 'snd_a')]);
+        assert.equal(await w.senderLinks.current('ren_1', 'snd_a'), 'lnk_3');
+        assert.equal(await w.senderLinks.current('ren_1', 'snd_b'), 'lnk_2', 'another sender’s link stays');
+        assert.equal((await w.senderLinks.get('lnk_1'))?.revokedAt, '2026-11-28T00:00:00.000Z');
+        assert.equal(await w.senderLinks.current('ren_1', 'snd_c'), undefined);
       } finally {
         await w.close();
       }

@@ -47,7 +47,7 @@ export function registerLinkRoutes(app: ApiApp, env: RenewalEnv): void {
     },
     async (_c, i) => {
       const link = await resolveLink(env, i.params.token);
-      return publicStatus(env, link.renewal_id, link.sender_id);
+      return publicStatus(env, link.renewalId, link.senderId);
     },
   );
   op(
@@ -63,7 +63,7 @@ export function registerLinkRoutes(app: ApiApp, env: RenewalEnv): void {
     },
     async (_c, i) => {
       const link = await resolveLink(env, i.params.token);
-      return acknowledge(env, { link }, link.renewal_id, link.sender_id);
+      return acknowledge(env, { link }, link.renewalId, link.senderId);
     },
   );
   op(
@@ -80,7 +80,7 @@ export function registerLinkRoutes(app: ApiApp, env: RenewalEnv): void {
     },
     async (_c, i) => {
       const link = await resolveLink(env, i.params.token);
-      return recordEvidence(env, { link }, link.renewal_id, i.body as never);
+      return recordEvidence(env, { link }, link.renewalId, i.body as never);
     },
   );
   app.get(`${P}/:token/kit/:file`, async (c) => {
@@ -88,10 +88,10 @@ export function registerLinkRoutes(app: ApiApp, env: RenewalEnv): void {
       const link = await resolveLink(env, c.req.param('token'));
       const file = c.req.param('file');
       const kit = await kitFile(
-        await loadFacts(env.store, link.renewal_id, false),
+        await loadFacts(env.store, link.renewalId, false),
         file,
         new Date(env.clock.now()),
-        `${env.publicUrl}/api/v1/renewals/${link.renewal_id}/status.json`,
+        `${env.publicUrl}/api/v1/renewals/${link.renewalId}/status.json`,
       );
       return c.body(typeof kit.content === 'string' ? kit.content : Buffer.from(kit.content), 200, {
         'content-type': kit.contentType,

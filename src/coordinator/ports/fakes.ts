@@ -4,9 +4,11 @@
  */
 import type { ReadinessState } from '../../renewal/readiness.js';
 import type { Job, JobKind, JobQueue } from './job-queue.js';
+import type { NewNotification, Outbox } from './outbox.js';
 import type { ReadinessHints, ReadinessRepo } from './readiness.js';
 import type { RenewalNode, RenewalNodes } from './renewal-nodes.js';
 import type { Renewal, RenewalRepo } from './renewals.js';
+import type { NewSenderLink, SenderLink, SenderLinks } from './sender-links.js';
 
 /** Renewals in a map. */
 export class FakeRenewals implements RenewalRepo {
@@ -188,5 +190,37 @@ export class FakeJobQueue implements JobQueue {
   async failed(id: string, attempts: number, error: string, retryAt: string) {
     const j = this.rows.find((x) => x.id === id);
     if (j) Object.assign(j, { state: 'pending', lockedBy: null, attempts, lastError: error, runAt: retryAt });
+  }
+}
+
+/** Notifications in an array. */
+export class FakeOutbox implements Outbox {
+  rows: NewNotification[] = [];
+
+  async add(items: readonly NewNotification[]) {
+    for (const i of items)
+      if (!this.rows.some((r) => r.idempotencyKey === i.idempotencyKey)) this.rows.push(structuredClone(i));
+  }
+}
+
+/** Sender links in an array. */
+export class FakeSenderLinks implements SenderLinks {
+  rows: Array<SenderLink & { tokenHash: string }> = [];
+
+  async get(id: string) {
+    const l = this.rows.find((r) => r.id === id);
+    if (!l) return undefined;
+    const { tokenHash: _, ...link } = l;
+    return link;
+  }
+  async current(renewalId: string, senderId: string) {
+    return this.rows.find((r) => r.renewalId === renewalId && r.senderId === senderId && !r.revokedAt)?.id;
+  }
+  async revoke(renewalId: string, senderIds: readonly string[], at: string) {
+    for (const r of this.rows)
+      if (r.renewalId === renewalId && senderIds.includes(r.senderId) && !r.revokedAt) r.revokedAt = at;
+  }
+  async add(links: readonly NewSenderLink[]) {
+    for (const l of links) this.rows.push({ ...l, revokedAt: null });
   }
 }

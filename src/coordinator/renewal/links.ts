@@ -7,8 +7,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { fail } from '../../shared/errors.js';
 import { newId } from '../../store/ids.js';
 import type { Row, Store } from '../../store/store.js';
+import type { NewSenderLink, SenderLink } from '../ports/sender-links.js';
 import { hashSecret } from '../secrets.js';
-import { bulkInsert } from './bulk.js';
 import type { RenewalEnv } from './ports.js';
 import { linkKey } from './sealing.js';
 
@@ -37,50 +37,29 @@ export async function issueLinks(
   fresh = false,
 ): Promise<Map<string, string>> {
   const now = env.clock.now();
-  const out = new Map<string, string>();
+  const at = new Date(now).toISOString();
   const key = linkKey(tx);
   // A first forward has nothing to revoke: skip updates that would find nothing.
-  const any = !fresh;
-  const rows = [];
-  for (let i = 0; i < senderIds.length; i += 1000) {
-    const chunk = senderIds.slice(i, i + 1000);
-    if (any) {
-      await tx.db
-        .updateTable('sender_links')
-        .set({ revoked_at: new Date(now).toISOString() })
-        .where('renewal_id', '=', renewalId)
-        .where('sender_id', 'in', chunk)
-        .where('revoked_at', 'is', null)
-        .execute();
-    }
-    for (const sid of chunk) {
-      const id = newId('lnk');
-      out.set(sid, id);
-      rows.push({
-        id,
-        renewal_id: renewalId,
-        sender_id: sid,
-        token_hash: hashSecret(`rlk_${id}.${createHmac('sha256', key).update(id).digest('base64url')}`),
-        created_at: new Date(now).toISOString(),
-        expires_at: new Date(now + env.renewal.linkTtlMs).toISOString(),
-        revoked_at: null,
-      });
-    }
-  }
-  await bulkInsert(tx, 'sender_links', rows, {
-    id: 'text',
-    renewal_id: 'text',
-    sender_id: 'text',
-    token_hash: 'text',
-    created_at: 'text',
-    expires_at: 'text',
-    revoked_at: 'text',
+  if (!fresh) await tx.senderLinks.revoke(renewalId, senderIds, at);
+  const out = new Map<string, string>();
+  const links: NewSenderLink[] = senderIds.map((senderId) => {
+    const id = newId('lnk');
+    out.set(senderId, id);
+    return {
+      id,
+      renewalId,
+      senderId,
+      tokenHash: hashSecret(`rlk_${id}.${createHmac('sha256', key).update(id).digest('base64url')}`),
+      createdAt: at,
+      expiresAt: new Date(now + env.renewal.linkTtlMs).toISOString(),
+    };
   });
+  await tx.senderLinks.add(links);
   return out;
 }
 
 /** The link row behind a token, or LINK_INVALID (unknown, forged, expired or superseded). */
-export async function resolveLink(env: RenewalEnv, token: string): Promise<Row<'sender_links'>> {
+export async function resolveLink(env: RenewalEnv, token: string): Promise<SenderLink> {
   const m = /^rlk_([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(token);
   const invalid = (why: string) =>
     fail('LINK_INVALID', `this personal link ${why}: ask your tenant admin for a new one`);
@@ -88,15 +67,11 @@ export async function resolveLink(env: RenewalEnv, token: string): Promise<Row<'
   const expected = Buffer.from(mac(env.store, m[1]!));
   const given = Buffer.from(m[2]!);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return invalid('is not valid');
-  const row = await env.store.db
-    .selectFrom('sender_links')
-    .selectAll()
-    .where('id', '=', m[1]!)
-    .executeTakeFirst();
-  if (!row) return invalid('is not valid');
-  if (row.revoked_at) return invalid(`was replaced by a newer one on ${row.revoked_at}`);
-  if (Date.parse(row.expires_at) <= env.clock.now()) return invalid(`expired at ${row.expires_at}`);
-  return row;
+  const link = await env.store.senderLinks.get(m[1]!);
+  if (!link) return invalid('is not valid');
+  if (link.revokedAt) return invalid(`was replaced by a newer one on ${link.revokedAt}`);
+  if (Date.parse(link.expiresAt) <= env.clock.now()) return invalid(`expired at ${link.expiresAt}`);
+  return link;
 }
 
 /** The current (latest, unrevoked) link id of a sender for a renewal. */
@@ -105,12 +80,5 @@ export async function currentLinkId(
   renewalId: string,
   senderId: string,
 ): Promise<string | undefined> {
-  const row = await store.db
-    .selectFrom('sender_links')
-    .select('id')
-    .where('renewal_id', '=', renewalId)
-    .where('sender_id', '=', senderId)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return row?.id;
+  return store.senderLinks.current(renewalId, senderId);
 }

@@ -16,7 +16,6 @@ import {
 import { readOneCertificate } from '../../pki/certificate.js';
 import { newId } from '../../store/ids.js';
 import type { Row, Store } from '../../store/store.js';
-import { bulkInsert } from './bulk.js';
 import { linkToken, linkUrl } from './links.js';
 import { loadFacts, type RenewalFacts } from './model.js';
 import type { RenewalEnv } from './ports.js';
@@ -52,42 +51,20 @@ export interface OutboxItem {
 /** Writes notifications in the caller's transaction; an item whose key exists already is skipped. */
 export async function enqueue(tx: Store, env: RenewalEnv, items: readonly OutboxItem[]): Promise<void> {
   const now = new Date(env.clock.now()).toISOString();
-  const rows = items.map((i) => ({
-    id: newId('ntf'),
-    channel: i.channel,
-    recipient: i.recipient,
-    subject: i.subject,
-    body: JSON.stringify(i.body),
-    // The in-app inbox is the store itself: written is delivered.
-    state: i.channel === 'inbox' ? 'delivered' : 'pending',
-    attempts: 0,
-    next_attempt_at: now,
-    last_error: null,
-    created_at: now,
-    delivered_at: i.channel === 'inbox' ? now : null,
-    idempotency_key: i.key,
-    renewal_id: i.renewalId,
-  }));
-  await bulkInsert(
-    tx,
-    'notifications',
-    rows,
-    {
-      id: 'text',
-      channel: 'text',
-      recipient: 'text',
-      subject: 'text',
-      body: 'text',
-      state: 'text',
-      attempts: 'integer',
-      next_attempt_at: 'text',
-      last_error: 'text',
-      created_at: 'text',
-      delivered_at: 'text',
-      idempotency_key: 'text',
-      renewal_id: 'text',
-    },
-    'idempotency_key',
+  await tx.outbox.add(
+    items.map((i) => ({
+      channel: i.channel,
+      recipient: i.recipient,
+      subject: i.subject,
+      body: i.body,
+      // The in-app inbox is the store itself: written is delivered.
+      state: i.channel === 'inbox' ? 'delivered' : 'pending',
+      nextAttemptAt: now,
+      createdAt: now,
+      deliveredAt: i.channel === 'inbox' ? now : null,
+      idempotencyKey: i.key,
+      renewalId: i.renewalId,
+    })),
   );
 }
 

@@ -10,12 +10,13 @@ import { nextReadiness, type ReadinessState } from '../../renewal/readiness.js';
 import { fail } from '../../shared/errors.js';
 import type { Row } from '../../store/store.js';
 import { notFound } from '../env.js';
+import type { SenderLink } from '../ports/sender-links.js';
 import { bumpCounts, moved } from './counts.js';
 import { type Actor, actorOf, addStep } from './model.js';
 import type { RenewalEnv } from './ports.js';
 
 /** Who speaks for a sender: a person, or the holder of the sender's personal link. */
-export type SenderCaller = { principal: Principal } | { link: Row<'sender_links'> };
+export type SenderCaller = { principal: Principal } | { link: SenderLink };
 
 async function senderRow(env: RenewalEnv, caller: SenderCaller, renewalId: string, senderRef: string) {
   const r = (await env.store.get('renewals', renewalId)) ?? notFound('renewal', renewalId);
@@ -34,7 +35,7 @@ async function senderRow(env: RenewalEnv, caller: SenderCaller, renewalId: strin
   let actor: Actor;
   if ('link' in caller) {
     // A link speaks for its own sender and renewal only.
-    if (caller.link.renewal_id !== r.id || !s || caller.link.sender_id !== s.id)
+    if (caller.link.renewalId !== r.id || !s || caller.link.senderId !== s.id)
       fail('FORBIDDEN', 'this personal link is for another sender or renewal');
     actor = { name: `link:${s.name}`, role: 'sender-link', organisation: s.id };
   } else {

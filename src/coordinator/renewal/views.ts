@@ -14,6 +14,7 @@ import { renewalStatus } from '../../renewal/renewal-status.js';
 import { tallySenders } from '../../renewal/sender-status.js';
 import type { Row, Store } from '../../store/store.js';
 import { notFound } from '../env.js';
+import type { SenderLink } from '../ports/sender-links.js';
 import { countReadiness } from './counts.js';
 import { currentLinkId, linkToken } from './links.js';
 import { loadFacts, type RenewalFacts, STEP_NUMBER, vsIdsOf } from './model.js';
@@ -429,9 +430,9 @@ export async function announcementJws(env: RenewalEnv, id: string): Promise<stri
 }
 
 /** A sender's personal page: everything to act without an account. */
-export async function linkPage(env: RenewalEnv, link: Row<'sender_links'>) {
-  const f = await loadFacts(env.store, link.renewal_id, false);
-  const sender = (await env.store.get('senders', link.sender_id))!;
+export async function linkPage(env: RenewalEnv, link: SenderLink) {
+  const f = await loadFacts(env.store, link.renewalId, false);
+  const sender = (await env.store.get('senders', link.senderId))!;
   const rdy = await env.store.db
     .selectFrom('readiness')
     .selectAll()
@@ -467,6 +468,6 @@ export async function linkPage(env: RenewalEnv, link: Row<'sender_links'>) {
     removalAllowed: mine.status.removal.allowed,
     removalReason: mine.status.removal.reason,
     statusUrl: `${env.publicUrl}/api/v1/links/${token}/status.json`,
-    expiresAt: link.expires_at,
+    expiresAt: link.expiresAt,
   };
 }

@@ -3,13 +3,13 @@
  * chunk (one array parameter per column instead of tens of thousands of scalars); on SQLite multi-row
  * VALUES. Every column is text or integer, named explicitly.
  */
-import { sql } from 'kysely';
-import type { Database } from '../../store/schema.js';
-import type { Store } from '../../store/store.js';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from './schema.js';
 
 /** Inserts `rows` into `table`; with `conflictColumn`, rows clashing on it are skipped. */
 export async function bulkInsert<T extends keyof Database>(
-  tx: Store,
+  db: Kysely<Database>,
+  dialect: 'sqlite' | 'postgres',
   table: T,
   rows: ReadonlyArray<Record<string, string | number | null>>,
   types: Record<string, 'text' | 'integer'>,
@@ -17,7 +17,7 @@ export async function bulkInsert<T extends keyof Database>(
 ): Promise<void> {
   if (rows.length === 0) return;
   const cols = Object.keys(types);
-  if (tx.dialect === 'postgres') {
+  if (dialect === 'postgres') {
     for (let i = 0; i < rows.length; i += 5000) {
       const part = rows.slice(i, i + 5000);
       const arrays = cols.map(
@@ -26,14 +26,14 @@ export async function bulkInsert<T extends keyof Database>(
       );
       await sql`insert into ${sql.table(table)} (${sql.join(cols.map((c) => sql.ref(c)))}) select * from unnest(${sql.join(arrays)})${
         conflictColumn ? sql` on conflict (${sql.ref(conflictColumn)}) do nothing` : sql``
-      }`.execute(tx.db);
+      }`.execute(db);
     }
     return;
   }
   const per = Math.max(1, Math.floor(30_000 / cols.length));
   for (let i = 0; i < rows.length; i += per) {
     // biome-ignore lint/suspicious/noExplicitAny: rows are checked against the column list above
-    let q = (tx.db as any).insertInto(table).values(rows.slice(i, i + per));
+    let q = (db as any).insertInto(table).values(rows.slice(i, i + per));
     if (conflictColumn)
       q = q.onConflict((oc: { column(c: string): { doNothing(): unknown } }) =>
         oc.column(conflictColumn).doNothing(),

@@ -1,0 +1,51 @@
+/** The outbox over SQL: notifications added in bulk, skipping keys already written. */
+import type { Kysely } from 'kysely';
+import type { Outbox } from '../../coordinator/ports/outbox.js';
+import { bulkInsert } from '../bulk.js';
+import { newId } from '../ids.js';
+import type { Database } from '../schema.js';
+
+/** The outbox on `db`. */
+export function sqlOutbox(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Outbox {
+  return {
+    async add(items) {
+      const rows = items.map((i) => ({
+        id: newId('ntf'),
+        channel: i.channel,
+        recipient: i.recipient,
+        subject: i.subject,
+        body: JSON.stringify(i.body),
+        state: i.state,
+        attempts: 0,
+        next_attempt_at: i.nextAttemptAt,
+        last_error: null,
+        created_at: i.createdAt,
+        delivered_at: i.deliveredAt,
+        idempotency_key: i.idempotencyKey,
+        renewal_id: i.renewalId,
+      }));
+      await bulkInsert(
+        db,
+        dialect,
+        'notifications',
+        rows,
+        {
+          id: 'text',
+          channel: 'text',
+          recipient: 'text',
+          subject: 'text',
+          body: 'text',
+          state: 'text',
+          attempts: 'integer',
+          next_attempt_at: 'text',
+          last_error: 'text',
+          created_at: 'text',
+          delivered_at: 'text',
+          idempotency_key: 'text',
+          renewal_id: 'text',
+        },
+        'idempotency_key',
+      );
+    },
+  };
+}
