@@ -30,7 +30,7 @@ test('the top-level help lists every command under the role that uses it, "try i
 
 test('a required option says so, and the commands each role types show examples', async () => {
   const plan = await help(['renewal', 'plan']);
-  assert.match(plan, /--exchange-at <iso>\s+\(required\)/);
+  assert.match(plan, /--exchange-at <time>\s+\(required\)/);
   assert.doesNotMatch(plan, /--gate <policy>\s+\(required\)/);
   for (const path of Object.keys(EXAMPLES)) {
     const out = await help(path.split(' '));

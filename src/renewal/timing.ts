@@ -1,5 +1,8 @@
 import { fail } from '../shared/errors.js';
 
+/** The rollback window when a plan names none: the same in the API, the CLI, the web form and the docs. */
+export const DEFAULT_ROLLBACK_WINDOW = '24h';
+
 /** Policy knobs for a renewal's timing; all durations in milliseconds. */
 export interface TimingPolicy {
   /** The least time between planning and T (seconds-scale values allowed for demos and tests). */

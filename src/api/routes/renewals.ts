@@ -139,6 +139,16 @@ const PlanBody = z
   .object({
     virtualServerIds: z.array(z.string().min(1)).min(1),
     credentialId: z.string().min(1).optional(),
+    credential: z
+      .object({
+        name: z.string().min(1).max(200),
+        chainPem: z.string().min(1),
+        keyPem: z.string().min(1),
+        rootPem: z.string().min(1),
+      })
+      .strict()
+      .optional()
+      .describe('a credential to import with the plan; nothing is imported when the plan is refused'),
     issueFromCaId: z.string().min(1).optional(),
     exchangeAt: z.string().min(1),
     rollbackWindow: z.string().optional(),

@@ -5,6 +5,7 @@
  */
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { DEFAULT_ROLLBACK_WINDOW } from '../../renewal/timing.js';
 import { parseInstant } from '../../shared/time.js';
 import { type ClientFlags, clientCommand, resolveClient } from '../client.js';
 import type { CliContext } from '../context.js';
@@ -33,7 +34,11 @@ export function registerRenewal(program: Command, ctx: CliContext, run: Runner):
       .option('--credential <dir>', 'the new credential directory (tls.key, tls.crt, ca.crt)')
       .option('--issue-from <ca>', 'issue the credential from a CA in the coordinator')
       .requiredOption('--exchange-at <time>', 'the exchange time T (RFC 3339 with a zone)')
-      .option('--rollback-window <duration>', 'how long a rollback stays possible after T', '24h')
+      .option(
+        '--rollback-window <duration>',
+        'how long a rollback stays possible after T',
+        DEFAULT_ROLLBACK_WINDOW,
+      )
       .option('--gate <policy>', 'block (every sender verified, or an override) or warn', 'block'),
   ).action(
     run(
@@ -49,24 +54,24 @@ export function registerRenewal(program: Command, ctx: CliContext, run: Runner):
       ) => {
         parseInstant(o.exchangeAt); // refused before anything is uploaded
         const c = await resolveClient(ctx, o);
-        let credentialId: string | undefined;
+        // The credential travels with the plan: a refused plan imports nothing, so a retry is clean.
+        let credential: Record<string, string> | undefined;
         if (o.credential) {
           const dir = resolve(ctx.cwd, o.credential);
           const { readCredentialDir } = await import('../../files/credential-dir.js');
           const { encodeCertificatesPem } = await import('../../pki/formats/pem.js');
           const { privateKeyToPem } = await import('../../pki/keys.js');
           const cred = await readCredentialDir(dir, ctx.env.ROLLOVER_PASSPHRASE);
-          const created = await c.request<{ id: string }>('POST', '/api/v1/credentials', {
+          credential = {
             name: `${basename(dir)}-${cred.chain[0]!.sha256.slice(0, 12)}`,
             chainPem: encodeCertificatesPem(cred.chain.map((x) => x.der)),
             rootPem: encodeCertificatesPem([cred.root.der]),
             keyPem: privateKeyToPem(cred.key.keyObject),
-          });
-          credentialId = created.id;
+          };
         }
         const d = await c.request<RenewalDetailView>('POST', '/api/v1/renewals', {
           virtualServerIds: o.vs,
-          ...(credentialId ? { credentialId } : {}),
+          ...(credential ? { credential } : {}),
           ...(o.issueFrom ? { issueFromCaId: o.issueFrom } : {}),
           exchangeAt: o.exchangeAt,
           rollbackWindow: o.rollbackWindow,

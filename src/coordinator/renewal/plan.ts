@@ -4,11 +4,12 @@ import type { Principal } from '../../access/roles.js';
 import { readCertificates, readOneCertificate } from '../../pki/certificate.js';
 import { assertCredential } from '../../pki/checks.js';
 import { readPrivateKey } from '../../pki/keys.js';
-import { renewalTimes } from '../../renewal/timing.js';
+import { DEFAULT_ROLLBACK_WINDOW, renewalTimes } from '../../renewal/timing.js';
 import { parseDuration } from '../../shared/duration.js';
 import { fail } from '../../shared/errors.js';
 import { parseInstant } from '../../shared/time.js';
 import { newId } from '../../store/ids.js';
+import { type CredentialInput, importCredential } from '../credentials.js';
 import { forbidden, notFound } from '../env.js';
 import { issueFromCa } from './issue-from-ca.js';
 import { actorOf, addStep, FINISHED } from './model.js';
@@ -18,26 +19,38 @@ import type { RenewalEnv } from './ports.js';
 export interface PlanInput {
   virtualServerIds: string[];
   credentialId?: string | undefined;
+  /** A credential to import with the plan: imported only when the plan is accepted. */
+  credential?: CredentialInput | undefined;
   issueFromCaId?: string | undefined;
   exchangeAt: string;
   rollbackWindow?: string | undefined;
   gate?: 'block' | 'warn' | undefined;
 }
 
-/** Plans a renewal; nothing is stored when a check fails. Returns the new renewal's id. */
+/**
+ * Plans a renewal. One transaction holds the whole plan, an uploaded or issued credential included:
+ * nothing is stored when a check fails, so the same upload can be tried again. Returns the new id.
+ */
 export async function planRenewal(env: RenewalEnv, p: Principal, input: PlanInput): Promise<string> {
   if (!can(p, 'create', { kind: 'renewal', tenantIds: [], senderIds: [] })) forbidden('plan renewals');
   if (input.virtualServerIds.length === 0) fail('BAD_ARGUMENT', 'name at least one virtual server (--vs)');
-  if (!input.credentialId && !input.issueFromCaId) {
+  const sources = [input.credentialId, input.credential, input.issueFromCaId].filter(Boolean).length;
+  if (sources === 0) {
     fail(
       'BAD_ARGUMENT',
       'give the new credential (--credential DIR) or a CA to issue it from (--issue-from)',
     );
   }
-  if (input.credentialId && input.issueFromCaId)
-    fail('BAD_ARGUMENT', 'give --credential or --issue-from, not both');
+  if (sources > 1)
+    fail('BAD_ARGUMENT', 'give one credential: an imported one, an upload, or a CA to issue from');
+  const id = await env.store.transaction((tx) => planIn({ ...env, store: tx }, p, input));
+  env.renewal.changed(id, 'planned');
+  return id;
+}
+
+async function planIn(env: RenewalEnv, p: Principal, input: PlanInput): Promise<string> {
   const exchangeAt = parseInstant(input.exchangeAt);
-  const windowMs = parseDuration(input.rollbackWindow ?? '24h');
+  const windowMs = parseDuration(input.rollbackWindow ?? DEFAULT_ROLLBACK_WINDOW);
   const now = env.clock.now();
   const times = renewalTimes({
     exchangeAt,
@@ -79,6 +92,7 @@ export async function planRenewal(env: RenewalEnv, p: Principal, input: PlanInpu
   }
   const credentialId =
     input.credentialId ??
+    (input.credential ? (await importCredential(env, p, input.credential)).id : undefined) ??
     (await issueFromCa(
       env,
       p,
@@ -158,6 +172,5 @@ export async function planRenewal(env: RenewalEnv, p: Principal, input: PlanInpu
       oldRootSha256: oldRoot,
     });
   });
-  env.renewal.changed(id, 'planned');
   return id;
 }

@@ -3,7 +3,7 @@
  * issued from a CA the coordinator holds), T with a picker showing local time and UTC, the rollback
  * window and the gate policy.
  */
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { get, post } from '../api/client.js';
 import type { CaInfo, CredentialInfo, RenewalSummary, VirtualServer } from '../api/types.js';
 import { ErrorNote } from '../components/common.js';
@@ -22,6 +22,21 @@ async function loadChoices() {
   return { vss, creds, cas: cas.filter((c) => c.hasKey) };
 }
 
+/** What a credential is to the virtual servers now: served, staged, replaced, or not yet used. */
+function credentialUse(cr: CredentialInfo, vss: VirtualServer[], all: CredentialInfo[]): string {
+  const on = (ids: (string | null)[]) => vss.filter((v, i) => ids[i] === cr.id).map((v) => v.name);
+  const active = on(vss.map((v) => v.activeCredentialId));
+  if (active.length) return `active on ${active.join(', ')}`;
+  const staged = on(vss.map((v) => v.stagedCredentialId));
+  if (staged.length) return `staged on ${staged.join(', ')}`;
+  // Older than a credential a virtual server serves now, for the same hosts: it was replaced.
+  const replaced = vss.some((v) => {
+    const cur = all.find((x) => x.id === v.activeCredentialId);
+    return cur && cr.createdAt < cur.createdAt && cr.hosts.some((h) => cur.hosts.includes(h));
+  });
+  return replaced ? 'old: replaced' : 'new: not served yet';
+}
+
 function readFile(input: HTMLInputElement | null): Promise<string> {
   const f = input?.files?.[0];
   return f ? f.text() : Promise.resolve('');
@@ -29,6 +44,7 @@ function readFile(input: HTMLInputElement | null): Promise<string> {
 
 /** The page. */
 export function NewRenewalPage() {
+  // "Renew" on the load balancer page links here with ?vs=ID (or the virtual server's name).
   const preset = new URLSearchParams(location.search).get('vs');
   const choices = useLive(loadChoices, '', 0);
   const [vsIds, setVsIds] = useState<string[]>(preset ? [preset] : []);
@@ -36,12 +52,19 @@ export function NewRenewalPage() {
   const [credentialId, setCredentialId] = useState('');
   const [caId, setCaId] = useState('');
   const [tLocal, setTLocal] = useState(() => toLocalInput(Date.now() + 7 * 86_400_000));
-  const [rollbackWindow, setRollbackWindow] = useState('1h');
+  // The API's default (DEFAULT_ROLLBACK_WINDOW in src/renewal/timing.ts; a test keeps them equal).
+  const [rollbackWindow, setRollbackWindow] = useState('24h');
   const [gate, setGate] = useState<'block' | 'warn'>('block');
   const [error, setError] = useState<Error>();
   const [busy, setBusy] = useState(false);
   const t = fromLocalInput(tLocal);
   const c = choices.data;
+  // A preset given by name becomes its id once the virtual servers are known.
+  useEffect(() => {
+    if (!c || !preset) return;
+    const vs = c.vss.find((v) => v.id === preset || v.name === preset);
+    if (vs && !vsIds.includes(vs.id)) setVsIds((ids) => [...ids.filter((x) => x !== preset), vs.id]);
+  }, [c, preset, vsIds]);
 
   const submit = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -67,8 +90,8 @@ export function NewRenewalPage() {
           readFile(pick('root')),
         ]);
         const name = (form.querySelector<HTMLInputElement>('input[name="credName"]')?.value ?? '').trim();
-        const cred = await post<CredentialInfo>('/credentials', { name, chainPem, keyPem, rootPem });
-        body.credentialId = cred.id;
+        // Sent with the plan: a refused plan imports nothing, so the same files can be tried again.
+        body.credential = { name, chainPem, keyPem, rootPem };
       }
       const r = await post<RenewalSummary>('/renewals', body);
       navigate(`/renewals/${encodeURIComponent(r.id)}`);
@@ -120,11 +143,14 @@ export function NewRenewalPage() {
               Credential
               <select value={credentialId} onChange={(e) => setCredentialId(e.target.value)} required>
                 <option value="">— choose —</option>
-                {(c?.creds ?? []).map((cr) => (
-                  <option key={cr.id} value={cr.id}>
-                    {cr.name} ({cr.hosts.join(', ')}; until {formatInstant(cr.notAfter)})
-                  </option>
-                ))}
+                {(c?.creds ?? []).map((cr) => {
+                  const use = credentialUse(cr, c?.vss ?? [], c?.creds ?? []);
+                  return (
+                    <option key={cr.id} value={cr.id} disabled={use.startsWith('active')}>
+                      {cr.name} — {use} ({cr.hosts.join(', ')}; valid until {formatInstant(cr.notAfter)})
+                    </option>
+                  );
+                })}
               </select>
             </label>
           ) : null}
@@ -177,10 +203,9 @@ export function NewRenewalPage() {
           </label>
           <p id="t-utc" className="t-preview" aria-live="polite">
             T = {t ? formatInstant(t.toISOString()) : '—'}
-            {t ? <span className="muted"> · UTC {t.toISOString()}</span> : null}
           </p>
           <label>
-            Rollback window (e.g. 1h, 30m, 2d)
+            Rollback window after T (default 24h; e.g. 1h, 30m, 2d)
             <input value={rollbackWindow} onChange={(e) => setRollbackWindow(e.target.value)} required />
           </label>
           <label>

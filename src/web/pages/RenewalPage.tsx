@@ -199,10 +199,17 @@ function Actions({ renewal, onDone }: { renewal: RenewalDetail; onDone: () => vo
         {s === 'announced' || s === 'staged' ? (
           <button
             type="button"
+            className="secondary"
             disabled={busy}
-            onClick={() => act('/exchange', { now: true }, 'Exchange the credential now, before T?')}
+            onClick={() =>
+              act(
+                '/exchange',
+                { now: true },
+                'Exchange the credential now, before T? Senders that have not added the new root fail from this moment.',
+              )
+            }
           >
-            Exchange now
+            Exchange now (before T)
           </button>
         ) : null}
         {s === 'exchanged' || s === 'verified' ? (
