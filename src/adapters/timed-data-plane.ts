@@ -5,6 +5,7 @@ import type { Slot } from '../lb/slot.js';
 import * as slots from '../lb/slot.js';
 import { slotStatus } from '../lb/slot-status.js';
 import { SlotTable } from '../lb/slot-table.js';
+import type { TableChange } from '../lb/source-exceptions.js';
 import { readState } from '../lb/state-store.js';
 import { fail } from '../shared/errors.js';
 import type { Clock } from '../shared/time.js';
@@ -234,6 +235,14 @@ export class TimedDataPlane implements DataPlane {
     const seen = await this.observe(name, this.slot(name).active.sha256);
     if (seen !== undefined) swap.observedAt = seen;
     return this.statusOf(name);
+  }
+
+  /** Per-address exceptions need HAProxy's src routing or nginx's geo map, which agents do not drive yet. */
+  async exceptions(_name: string, _change: TableChange): Promise<VirtualServerStatus> {
+    return fail(
+      'NOT_YET',
+      `the ${this.o.driver.kind} agent does not apply source exceptions (grace, early) yet; the built-in data plane (rollover lb run) does`,
+    );
   }
 
   private async statusOf(

@@ -19,13 +19,20 @@ import { loadState } from './load.js';
 import { startMetricsServer } from './metrics-server.js';
 import { assertLoopback, type LbNode, runtimeFacts } from './node.js';
 import type { Slot } from './slot.js';
+import type { VsEntry } from './slot-table.js';
+import type { SourceException } from './source-exceptions.js';
 import { type ClientFailures, type HandshakeFailureReason, LbTelemetry } from './telemetry.js';
 import { VirtualServerRuntime } from './virtual-server.js';
 
 /** Messages from the primary to a worker. */
 type ToWorker =
-  | { type: 'lb:init'; config: LbConfig; slots: Record<string, Slot<CredentialRecord>> }
-  | { type: 'lb:apply'; id: number; name: string; slot: Slot<CredentialRecord> }
+  | {
+      type: 'lb:init';
+      config: LbConfig;
+      slots: Readonly<Record<string, Slot<CredentialRecord>>>;
+      exceptions: Readonly<Record<string, readonly SourceException[]>>;
+    }
+  | { type: 'lb:apply'; id: number; name: string; entry: VsEntry }
   | { type: 'lb:facts'; id: number; name: string }
   | { type: 'lb:failures'; id: number }
   | { type: 'lb:drain' };
@@ -87,7 +94,12 @@ export async function startClusterPrimary(
       w.on('message', (m: FromWorker) => {
         // The worker says hello once its message listener exists (earlier messages would be lost).
         if (m.type === 'lb:hello')
-          w.send({ type: 'lb:init', config, slots: dataPlane.slots() } satisfies ToWorker);
+          w.send({
+            type: 'lb:init',
+            config,
+            slots: dataPlane.slots(),
+            exceptions: dataPlane.allExceptions(),
+          } satisfies ToWorker);
         else if (m.type === 'lb:ready') resolve();
         else if (m.type === 'lb:failed') reject(new Error(m.message));
         else if (m.type === 'lb:ack') {
@@ -101,7 +113,12 @@ export async function startClusterPrimary(
         }
       });
       w.once('online', () =>
-        w.send({ type: 'lb:init', config, slots: dataPlane.slots() } satisfies ToWorker),
+        w.send({
+          type: 'lb:init',
+          config,
+          slots: dataPlane.slots(),
+          exceptions: dataPlane.allExceptions(),
+        } satisfies ToWorker),
       );
       w.once('exit', (code) => {
         workers.splice(workers.indexOf(w), 1);
@@ -134,8 +151,8 @@ export async function startClusterPrimary(
   try {
     await Promise.all(Array.from({ length: config.workers }, fork));
     dataPlane.serving = {
-      apply: async (name, slot) => {
-        await ask((id) => ({ type: 'lb:apply', id, name, slot }));
+      apply: async (name, entry) => {
+        await ask((id) => ({ type: 'lb:apply', id, name, entry }));
       },
       facts: async (name) =>
         mergeFacts(
@@ -177,7 +194,15 @@ function mergeFacts(all: RuntimeFacts[]): RuntimeFacts {
     backends: all[0]!.backends.map((b, i) => ({ ...b, up: all.some((f) => f.backends[i]?.up) })),
     ...(first.length ? { firstStagedHandshakeAt: Math.min(...first) } : {}),
     openConnections: all.reduce((n, f) => n + (f.openConnections ?? 0), 0),
+    exceptionHandshakes: sumCounts(all.map((f) => f.exceptionHandshakes ?? {})),
   };
+}
+
+/** Adds up per-key counts. */
+function sumCounts(all: Array<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const counts of all) for (const [k, n] of Object.entries(counts)) out[k] = (out[k] ?? 0) + n;
+  return out;
 }
 
 /** Adds up the per-client failure tables of the workers. */
@@ -214,13 +239,14 @@ export function runClusterWorker(deps: { clock: Clock; log: Logger }): void {
       if (m.type === 'lb:init') {
         config = m.config;
         for (const vs of config.virtualServers) {
-          const rt = new VirtualServerRuntime(vs, m.slots[vs.name]!, { ...deps, telemetry, shared: true });
+          const entry = { slot: m.slots[vs.name]!, exceptions: m.exceptions[vs.name] ?? [] };
+          const rt = new VirtualServerRuntime(vs, entry, { ...deps, telemetry, shared: true });
           runtimes.set(vs.name, rt);
           await rt.start();
         }
         send({ type: 'lb:ready' });
       } else if (m.type === 'lb:apply') {
-        runtimes.get(m.name)?.apply(m.slot);
+        runtimes.get(m.name)?.apply(m.entry);
         send({ type: 'lb:ack', id: m.id });
       } else if (m.type === 'lb:facts') {
         const rt = runtimes.get(m.name);

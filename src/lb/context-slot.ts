@@ -1,11 +1,14 @@
 /**
  * The serving side of a credential slot: secure contexts built ahead of time, and the per-handshake
- * choice by the instant the ClientHello arrived. Switching is a comparison with T, never a reload,
- * so no timer has to fire on time and every worker switches by its own clock.
+ * choice by the instant the ClientHello arrived and the client's address (source exceptions).
+ * Switching is a comparison with T and a lookup in memory, never a reload, so no timer has to fire on
+ * time and every worker switches by its own clock.
  */
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { CredentialRecord } from './credential-record.js';
 import type { Slot } from './slot.js';
+import type { VsEntry } from './slot-table.js';
+import { chooseFor, ExceptionIndex, type Serve } from './source-exceptions.js';
 
 /** What one handshake gets. */
 export interface ContextChoice {
@@ -13,6 +16,8 @@ export interface ContextChoice {
   sha256: string;
   /** True when this is the staged credential chosen because T has passed. */
   staged: boolean;
+  /** Which side of the exchange it is (old: the credential being replaced). */
+  credentialIs: Serve;
 }
 
 /** Builds a server secure context from a record. */
@@ -24,54 +29,78 @@ export function buildSecureContext(r: CredentialRecord): SecureContext {
 /** A slot's prebuilt contexts. `apply` is called when the slot changes (stage, rollback…). */
 export class ContextSlot {
   private contexts = new Map<string, SecureContext>();
-  private active!: ContextChoice;
-  private staged: ContextChoice | undefined;
-  private activateAt = Number.POSITIVE_INFINITY;
+  private slot!: Slot<CredentialRecord>;
+  private index = new ExceptionIndex([]);
+  private counts = new Map<string, number>();
   /** When the first handshake got the staged credential after T (ms), for the lateness figure. */
   firstStagedHandshakeAt: number | undefined;
 
-  constructor(slot: Slot<CredentialRecord>) {
-    this.apply(slot);
+  constructor(entry: VsEntry) {
+    this.apply(entry);
   }
 
-  /** Replaces the slot; contexts of unchanged credentials are reused, new ones built now. */
-  apply(slot: Slot<CredentialRecord>): void {
+  /** Replaces the slot and exceptions; contexts of unchanged credentials are reused, new ones built now. */
+  apply({ slot, exceptions }: VsEntry): void {
     const next = new Map<string, SecureContext>();
-    const get = (r: CredentialRecord): SecureContext => {
-      const c = next.get(r.sha256) ?? this.contexts.get(r.sha256) ?? buildSecureContext(r);
-      next.set(r.sha256, c);
-      return c;
-    };
-    const active = { context: get(slot.active), sha256: slot.active.sha256, staged: false };
-    const staged = slot.staged
-      ? { context: get(slot.staged.credential), sha256: slot.staged.credential.sha256, staged: true }
-      : undefined;
-    const activateAt = slot.staged ? slot.staged.activateAt : Number.POSITIVE_INFINITY;
-    if (activateAt !== this.activateAt || staged?.sha256 !== this.staged?.sha256) {
+    for (const r of [slot.active, slot.staged?.credential, slot.previous]) {
+      if (!r) continue;
+      next.set(r.sha256, next.get(r.sha256) ?? this.contexts.get(r.sha256) ?? buildSecureContext(r));
+    }
+    const prev = this.slot;
+    if (
+      !prev ||
+      prev.staged?.activateAt !== slot.staged?.activateAt ||
+      prev.staged?.credential.sha256 !== slot.staged?.credential.sha256
+    ) {
       this.firstStagedHandshakeAt = undefined;
     }
+    const index = exceptions === this.index.entries ? this.index : new ExceptionIndex(exceptions);
+    const counts = new Map<string, number>();
+    for (const e of exceptions) counts.set(e.cidr, this.counts.get(e.cidr) ?? 0);
     this.contexts = next;
-    this.active = active;
-    this.staged = staged;
-    this.activateAt = activateAt;
+    this.slot = slot;
+    this.index = index;
+    this.counts = counts;
   }
 
-  /** The context for a ClientHello that arrived at `now` (ms): from T on, the staged one. */
-  choose(now: number): ContextChoice {
-    if (now >= this.activateAt) {
-      if (this.firstStagedHandshakeAt === undefined) this.firstStagedHandshakeAt = now;
-      return this.staged!;
-    }
-    return this.active;
+  /** The context for a ClientHello from `address` that arrived at `now` (ms). */
+  choose(now: number, address: string): ContextChoice {
+    const c = chooseFor(this.slot, this.index, now, address);
+    if (c.entry) this.counts.set(c.entry.cidr, (this.counts.get(c.entry.cidr) ?? 0) + 1);
+    const staged = this.slot.staged;
+    const isStaged = staged !== undefined && c.credential === staged.credential && now >= staged.activateAt;
+    if (isStaged && this.firstStagedHandshakeAt === undefined) this.firstStagedHandshakeAt = now;
+    return {
+      context: this.contexts.get(c.credential.sha256)!,
+      sha256: c.credential.sha256,
+      staged: isStaged,
+      credentialIs: c.credentialIs,
+    };
   }
 
   /** What the preview listener serves: the staged credential when there is one, else the active. */
   preview(): ContextChoice {
-    return this.staged ?? this.active;
+    const r = this.slot.staged?.credential ?? this.slot.active;
+    return {
+      context: this.contexts.get(r.sha256)!,
+      sha256: r.sha256,
+      staged: !!this.slot.staged,
+      credentialIs: 'new',
+    };
   }
 
   /** T in ms, or undefined when nothing is staged. */
   stagedActivateAt(): number | undefined {
-    return this.staged ? this.activateAt : undefined;
+    return this.slot.staged?.activateAt;
+  }
+
+  /** Handshakes each source exception decided, by CIDR. */
+  exceptionHandshakes(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
+
+  /** Grace entries (serve old) in the table. */
+  graceEntries(): number {
+    return this.index.entries.filter((e) => e.serve === 'old').length;
   }
 }

@@ -32,6 +32,13 @@ export interface StageBody {
   validForMs?: number;
 }
 
+/** A change of a virtual server's source exceptions, as it travels (instants as RFC 3339). */
+export type ExceptionsBody =
+  | { op: 'add'; serve: 'old' | 'new'; cidrs: string[]; until?: string }
+  | { op: 'remove'; serve: 'old' | 'new'; cidrs: string[] }
+  | { op: 'clear'; serve: 'old' | 'new' }
+  | { op: 'replace'; entries: Array<{ cidr: string; serve: 'old' | 'new'; until?: string }> };
+
 /** The control verbs of one node. */
 export interface ControlClient {
   /** The node's address. */
@@ -42,6 +49,8 @@ export interface ControlClient {
   unstage(vs: string): Promise<VirtualServerStatus>;
   activate(vs: string): Promise<VirtualServerStatus>;
   rollback(vs: string): Promise<VirtualServerStatus>;
+  /** Changes the source exceptions (grace and early entries); `replace` sets the whole desired table. */
+  exceptions(vs: string, change: ExceptionsBody): Promise<VirtualServerStatus>;
 }
 
 /** Reads control.json from a state directory (FILE_NOT_FOUND, with `path`, when no node wrote one). */
@@ -102,5 +111,6 @@ export function controlClient(ep: ControlAddress): ControlClient {
     unstage: (vs) => verb(vs, 'unstage'),
     activate: (vs) => verb(vs, 'activate'),
     rollback: (vs) => verb(vs, 'rollback'),
+    exceptions: (vs, change) => verb(vs, 'exceptions', change),
   };
 }

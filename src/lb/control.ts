@@ -15,6 +15,7 @@ import { formatHostPort, type HostPort } from '../shared/host-port.js';
 import { PROBLEM_CONTENT_TYPE, problemFrom } from '../shared/problem.js';
 import { parseInstant } from '../shared/time.js';
 import type { DataPlane } from './data-plane.js';
+import { parseTableChange } from './source-exceptions.js';
 import type { ClientFailures, LbTelemetry } from './telemetry.js';
 
 /** The file in the state directory that tells the CLI where the control interface is. */
@@ -90,7 +91,9 @@ export async function startControlServer(opts: {
         );
       }
       const url = new URL(req.url ?? '/', 'http://control');
-      const m = /^\/v1\/virtual-servers\/([^/]+)\/(stage|unstage|activate|rollback)$/.exec(url.pathname);
+      const m = /^\/v1\/virtual-servers\/([^/]+)\/(stage|unstage|activate|rollback|exceptions)$/.exec(
+        url.pathname,
+      );
       if (req.method === 'GET' && url.pathname === '/v1/status') return send(res, 200, await dp.status());
       if (req.method === 'GET' && url.pathname === '/v1/handshake-failures') {
         const clients = opts.clientFailures
@@ -123,6 +126,8 @@ export async function startControlServer(opts: {
             return send(res, 200, await dp.unstage(name));
           case 'activate':
             return send(res, 200, await dp.activate(name));
+          case 'exceptions':
+            return send(res, 200, await dp.exceptions(name, parseTableChange(body)));
           default:
             return send(res, 200, await dp.rollback(name));
         }

@@ -15,7 +15,14 @@ import { type CredentialRecord, checkedStageRecord, publicFacts } from './creden
 import type { Slot } from './slot.js';
 import * as slots from './slot.js';
 import { type CredentialFacts, type SlotStatus, slotStatus } from './slot-status.js';
-import { type SlotChange, SlotTable } from './slot-table.js';
+import { type SlotChange, SlotTable, type VsEntry } from './slot-table.js';
+import {
+  changeTable,
+  exchangeOf,
+  isLive,
+  type SourceException,
+  type TableChange,
+} from './source-exceptions.js';
 import type { LbState } from './state-store.js';
 
 /** A credential to stage, as PEM text (what the coordinator sends). */
@@ -43,6 +50,20 @@ export interface RuntimeFacts {
   /** When the first handshake got the staged credential after T (ms), if one has. */
   firstStagedHandshakeAt?: number;
   openConnections?: number;
+  /** Handshakes decided by each source exception, by CIDR. */
+  exceptionHandshakes?: Record<string, number>;
+}
+
+/** A source exception as status reports it. */
+export interface ExceptionStatus {
+  cidr: string;
+  serve: SourceException['serve'];
+  /** The grace deadline (serve old), null for an early entry. */
+  until: string | null;
+  /** False once a grace entry's deadline has passed (it no longer decides anything). */
+  live: boolean;
+  /** Handshakes this entry decided since the node started. */
+  handshakes: number;
 }
 
 /** The status of one virtual server. */
@@ -54,6 +75,8 @@ export type VirtualServerStatus = {
   /** What the preview listener serves (the staged credential, else the active one); null without one. */
   previewServed?: CredentialFacts | null;
   backends: RuntimeFacts['backends'];
+  /** The source exceptions (grace and early entries), most recent change applied. */
+  exceptions?: ExceptionStatus[];
 } & SlotStatus;
 
 /** The status of the node. */
@@ -73,13 +96,18 @@ export interface DataPlane {
   unstage(virtualServer: string): Promise<VirtualServerStatus>;
   activate(virtualServer: string): Promise<VirtualServerStatus>;
   rollback(virtualServer: string): Promise<VirtualServerStatus>;
+  /**
+   * Changes the virtual server's source exceptions (add, remove, clear, or `replace` with the whole
+   * desired table, which is what a coordinator sends); refused changes change nothing.
+   */
+  exceptions(virtualServer: string, change: TableChange): Promise<VirtualServerStatus>;
   status(): Promise<DataPlaneStatus>;
 }
 
 /** The serving side as the control side sees it (in-process runtimes, or cluster workers). */
 export interface ServingPort {
-  /** Publishes a slot and resolves once every server builds its contexts from it. */
-  apply(name: string, slot: Slot<CredentialRecord>): Promise<void>;
+  /** Publishes a slot and its exceptions; resolves once every server builds its contexts from them. */
+  apply(name: string, entry: VsEntry): Promise<void>;
   /** Reports listener addresses, backend health and the first post-T handshake. */
   facts(name: string): Promise<RuntimeFacts>;
 }
@@ -122,16 +150,35 @@ export class NodeDataPlane implements DataPlane {
     return this.table.names();
   }
 
-  /** Runs one change at a time: compute, persist, publish, re-arm the settle timer. */
+  /** The source exceptions of a virtual server. */
+  exceptionsOf(name: string): readonly SourceException[] {
+    return this.table.exceptions(name);
+  }
+
+  /** Every table of source exceptions (what a new cluster worker starts from). */
+  allExceptions(): Readonly<Record<string, readonly SourceException[]>> {
+    return this.table.allExceptions();
+  }
+
+  /** Runs one change of the slot at a time: compute, persist, publish, re-arm the settle timer. */
   private async change(name: string, next: SlotChange): Promise<VirtualServerStatus> {
-    await this.table.change(name, next, async (before, after) => {
+    return this.update(name, async (e, now) => ({ ...e, slot: await next(e.slot, now) }));
+  }
+
+  /** Runs one change of the slot and exceptions at a time: compute, persist, publish, re-arm. */
+  private async update(
+    name: string,
+    next: (e: VsEntry, now: number) => VsEntry | Promise<VsEntry>,
+  ): Promise<VirtualServerStatus> {
+    await this.table.update(name, next, async ({ slot: before }, entry) => {
+      const after = entry.slot;
       if (before.staged && after.active === before.staged.credential) {
         const first = (await this.serving?.facts(name))?.firstStagedHandshakeAt;
         if (first !== undefined) this.swapHandshakes.set(name, first);
       } else if (after.lastSwapAt !== before.lastSwapAt) {
         this.swapHandshakes.delete(name);
       }
-      await this.serving?.apply(name, after);
+      await this.serving?.apply(name, entry);
       this.scheduleSettle(name);
     });
     return this.statusOf(name);
@@ -162,8 +209,16 @@ export class NodeDataPlane implements DataPlane {
     return this.change(name, (s, now) => slots.activate(s, now));
   }
 
+  /** Goes back to the previous credential; the exchange is undone, so its exceptions go with it. */
   async rollback(name: string): Promise<VirtualServerStatus> {
-    return this.change(name, (s, now) => slots.rollback(s, now));
+    return this.update(name, (e, now) => ({ slot: slots.rollback(e.slot, now), exceptions: [] }));
+  }
+
+  async exceptions(name: string, change: TableChange): Promise<VirtualServerStatus> {
+    return this.update(name, (e, now) => {
+      const old = exchangeOf(e.slot)?.old ?? e.slot.active;
+      return { ...e, exceptions: changeTable(e.exceptions, change, now, Date.parse(old.notAfter)) };
+    });
   }
 
   /** Folds a staged credential whose T has passed into the active one (persisted after T, off the hot path). */
@@ -210,6 +265,13 @@ export class NodeDataPlane implements DataPlane {
       ...slotStatus(slot, now, swapAt === undefined ? undefined : { at: swapAt, firstHandshakeAt: first }),
       previewServed: vs.preview ? publicFacts(slot.staged?.credential ?? slot.active) : null,
       backends: facts.backends,
+      exceptions: this.exceptionsOf(name).map((e) => ({
+        cidr: e.cidr,
+        serve: e.serve,
+        until: e.until === undefined ? null : new Date(e.until).toISOString(),
+        live: isLive(e, now),
+        handshakes: facts.exceptionHandshakes?.[e.cidr] ?? 0,
+      })),
     };
   }
 

@@ -15,12 +15,15 @@ import { type LbState, readState, writeState } from './state-store.js';
 /** Reads (or creates) the node's state for the configured virtual servers and persists it. */
 export async function loadState(config: LbConfig, clock: Clock, log?: Logger): Promise<LbState> {
   const stored = await readState(config.stateDir);
-  const state: LbState = { version: 1, virtualServers: {} };
+  const state: LbState = { version: 1, virtualServers: {}, exceptions: {} };
   const now = clock.now();
   for (const vs of config.virtualServers) {
     const slot = stored?.virtualServers[vs.name];
     if (slot) {
       state.virtualServers[vs.name] = settle(slot, now);
+      // A node restarted during grace keeps its exceptions: they are part of the exchange in progress.
+      const exceptions = stored?.exceptions?.[vs.name];
+      if (exceptions?.length) state.exceptions![vs.name] = exceptions;
       continue;
     }
     const cred = await readCredentialDir(vs.credential);

@@ -38,6 +38,7 @@ export function runtimeFacts(rt: VirtualServerRuntime): RuntimeFacts {
       ? { firstStagedHandshakeAt: rt.contexts.firstStagedHandshakeAt }
       : {}),
     openConnections: rt.openConnections(),
+    exceptionHandshakes: rt.contexts.exceptionHandshakes(),
   };
 }
 
@@ -65,12 +66,13 @@ export async function startLbNode(config: LbConfig, deps: { clock: Clock; log: L
   };
   try {
     for (const vs of config.virtualServers) {
-      const rt = new VirtualServerRuntime(vs, dataPlane.slot(vs.name), { clock, telemetry, log });
+      const entry = { slot: dataPlane.slot(vs.name), exceptions: dataPlane.exceptionsOf(vs.name) };
+      const rt = new VirtualServerRuntime(vs, entry, { clock, telemetry, log });
       runtimes.set(vs.name, rt);
       await rt.start();
     }
     const serving: ServingPort = {
-      apply: async (name, slot) => runtimes.get(name)?.apply(slot),
+      apply: async (name, entry) => runtimes.get(name)?.apply(entry),
       facts: async (name) => runtimeFacts(runtimes.get(name)!),
     };
     dataPlane.serving = serving;

@@ -9,6 +9,7 @@ import type { Clock } from '../shared/time.js';
 import { atInstant, type Scheduled } from './at-instant.js';
 import type { CredentialRecord } from './credential-record.js';
 import type { Slot } from './slot.js';
+import type { SourceException } from './source-exceptions.js';
 import { type LbState, writeState } from './state-store.js';
 
 /** A virtual server as the engine needs it. */
@@ -22,6 +23,15 @@ export type CredentialSlot = Slot<CredentialRecord>;
 
 /** Computes the next slot from the current one at `now` (may act on the data plane first). */
 export type SlotChange = (slot: CredentialSlot, now: number) => CredentialSlot | Promise<CredentialSlot>;
+
+/** What the engine keeps per virtual server: the slot and its source exceptions, persisted together. */
+export interface VsEntry {
+  slot: CredentialSlot;
+  exceptions: readonly SourceException[];
+}
+
+/** Computes the next entry from the current one at `now`. */
+export type EntryChange = (entry: VsEntry, now: number) => VsEntry | Promise<VsEntry>;
 
 /** The slots of a node's virtual servers, with serialised, persisted changes. */
 export class SlotTable<V extends NamedVirtualServer> {
@@ -62,6 +72,16 @@ export class SlotTable<V extends NamedVirtualServer> {
     return s;
   }
 
+  /** The source exceptions of a virtual server (empty when it has none). */
+  exceptions(name: string): readonly SourceException[] {
+    return this.state.exceptions?.[this.vs(name).name] ?? [];
+  }
+
+  /** Every table of source exceptions by virtual-server name. */
+  allExceptions(): Readonly<Record<string, readonly SourceException[]>> {
+    return this.state.exceptions ?? {};
+  }
+
   /** Every slot by virtual-server name (the live object: read, never change it). */
   slots(): Readonly<Record<string, CredentialSlot>> {
     return this.state.virtualServers;
@@ -73,9 +93,12 @@ export class SlotTable<V extends NamedVirtualServer> {
     return [s.active, ...(s.staged ? [s.staged.credential] : []), ...(s.previous ? [s.previous] : [])];
   }
 
-  /** Replaces every slot at start (persisted first). */
-  async reset(slots: Record<string, CredentialSlot>): Promise<void> {
-    const next: LbState = { version: 1, virtualServers: { ...slots } };
+  /** Replaces every slot (and table of exceptions) at start (persisted first). */
+  async reset(
+    slots: Record<string, CredentialSlot>,
+    exceptions: Record<string, SourceException[]> = {},
+  ): Promise<void> {
+    const next: LbState = { version: 1, virtualServers: { ...slots }, exceptions: { ...exceptions } };
     await writeState(this.o.stateDir, next);
     this.state = next;
   }
@@ -84,17 +107,28 @@ export class SlotTable<V extends NamedVirtualServer> {
    * Runs one change at a time: computes the next slot, persists it (a failure changes nothing), then
    * `publish`es it to the serving side before the change resolves.
    */
-  change(
+  async change(
     name: string,
     fn: SlotChange,
-    publish?: (before: CredentialSlot, after: CredentialSlot) => Promise<void>,
+    publish?: (before: VsEntry, after: VsEntry) => Promise<void>,
   ): Promise<CredentialSlot> {
+    const after = await this.update(name, async (e, now) => ({ ...e, slot: await fn(e.slot, now) }), publish);
+    return after.slot;
+  }
+
+  /** As `change`, for the slot and its source exceptions together (one atomic write for both). */
+  update(
+    name: string,
+    fn: EntryChange,
+    publish?: (before: VsEntry, after: VsEntry) => Promise<void>,
+  ): Promise<VsEntry> {
     const run = async () => {
-      const before = this.slot(name);
+      const before: VsEntry = { slot: this.slot(name), exceptions: this.exceptions(name) };
       const after = await fn(before, this.o.clock.now());
       const next: LbState = {
         ...this.state,
-        virtualServers: { ...this.state.virtualServers, [name]: after },
+        virtualServers: { ...this.state.virtualServers, [name]: after.slot },
+        exceptions: { ...this.state.exceptions, [name]: [...after.exceptions] },
       };
       await writeState(this.o.stateDir, next);
       this.state = next;

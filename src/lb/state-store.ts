@@ -1,5 +1,5 @@
 /**
- * The node's persisted state: every virtual server's credential slot, in one JSON file in the state
+ * The node's persisted state: every virtual server's credential slot and source exceptions, in one JSON file in the state
  * directory (mode 0600: it holds the served private keys, as HAProxy's and nginx's key files do).
  * Written atomically (temp file, fsync, rename), so a crash leaves either the old or the new state.
  */
@@ -9,6 +9,7 @@ import { readFileChecked, writeFileAtomic } from '../files/atomic.js';
 import { fail } from '../shared/errors.js';
 import type { CredentialRecord } from './credential-record.js';
 import type { Slot } from './slot.js';
+import type { SourceException } from './source-exceptions.js';
 
 /** The state file's name inside the state directory. */
 export const STATE_FILE = 'lb-state.json';
@@ -17,6 +18,8 @@ export const STATE_FILE = 'lb-state.json';
 export interface LbState {
   version: 1;
   virtualServers: Record<string, Slot<CredentialRecord>>;
+  /** Source exceptions per virtual server (absent: none), written in the same file as the slots. */
+  exceptions?: Record<string, SourceException[]>;
 }
 
 /** Reads the state, or undefined when the directory holds none yet. */

@@ -39,7 +39,8 @@ export interface ClientFailures {
 /** The data plane's metrics. */
 export class LbTelemetry {
   readonly registry: Registry;
-  readonly handshakes: Counter<'virtual_server' | 'fingerprint' | 'listener'>;
+  readonly handshakes: Counter<'virtual_server' | 'fingerprint' | 'listener' | 'credential'>;
+  readonly graceEntries: Gauge<'virtual_server'>;
   readonly handshakeFailures: Counter<'virtual_server' | 'reason' | 'listener'>;
   readonly clientHandshakeFailures: Counter<'virtual_server' | 'client' | 'reason'>;
   readonly requests: Counter<'virtual_server' | 'code'>;
@@ -57,9 +58,17 @@ export class LbTelemetry {
     const r = [registry];
     this.handshakes = new Counter({
       name: 'rollover_lb_handshakes_total',
-      help: 'Completed TLS handshakes per served certificate fingerprint (SHA-256)',
-      labelNames: ['virtual_server', 'fingerprint', 'listener'],
+      help: 'Completed TLS handshakes per served certificate fingerprint (SHA-256); credential is old (the one being replaced: before T or in grace) or new',
+      labelNames: ['virtual_server', 'fingerprint', 'listener', 'credential'],
       registers: r,
+    });
+    this.graceEntries = new Gauge({
+      name: 'rollover_lb_grace_entries',
+      help: 'Grace entries (serve the old credential) in the source-exception table',
+      labelNames: ['virtual_server'],
+      registers: r,
+      // Every worker holds the same table: the cluster reports it once, not summed.
+      aggregator: 'max',
     });
     this.handshakeFailures = new Counter({
       name: 'rollover_lb_handshake_failures_total',

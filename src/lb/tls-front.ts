@@ -9,13 +9,20 @@ import { type SecureContext, TLSSocket } from 'node:tls';
 import type { Clock } from '../shared/time.js';
 import { classifyTlsError, type HandshakeFailureReason } from './telemetry.js';
 
+/** The context chosen for one handshake, and which side of an exchange it is (for metrics). */
+export interface FrontChoice {
+  context: SecureContext;
+  sha256: string;
+  credentialIs: 'old' | 'new';
+}
+
 /** What the front needs from its owner. */
 export interface TlsFrontHooks {
   clock: Clock;
-  /** The context for a ClientHello that arrived at `arrivedAt` (ms). */
-  choose(arrivedAt: number): { context: SecureContext; sha256: string };
-  /** A handshake completed: the socket is ready for HTTP. */
-  secured(socket: TLSSocket, sha256: string, arrivedAt: number): void;
+  /** The context for a ClientHello from `client` that arrived at `arrivedAt` (ms). */
+  choose(arrivedAt: number, client: string): FrontChoice;
+  /** A handshake completed with `choice`: the socket is ready for HTTP. */
+  secured(socket: TLSSocket, choice: FrontChoice, arrivedAt: number): void;
   /** A handshake failed (or timed out) for a client address. */
   failed(client: string, reason: HandshakeFailureReason, err: Error | undefined): void;
   /** How long a client may take from connect to a finished handshake. */
@@ -54,7 +61,7 @@ function accept(socket: Socket, hooks: TlsFrontHooks): void {
     socket.removeListener('error', early);
     socket.removeListener('close', earlyClose);
     socket.unshift(chunk);
-    const choice = hooks.choose(arrivedAt);
+    const choice = hooks.choose(arrivedAt, client);
     const tls = new TLSSocket(socket, {
       isServer: true,
       secureContext: choice.context,
@@ -80,7 +87,7 @@ function accept(socket: Socket, hooks: TlsFrontHooks): void {
       tls.removeListener('close', closed);
       // Errors after the handshake belong to the HTTP layer; keep one listener so none is unhandled.
       tls.on('error', () => tls.destroy());
-      hooks.secured(tls, choice.sha256, arrivedAt);
+      hooks.secured(tls, choice, arrivedAt);
     });
   });
 }

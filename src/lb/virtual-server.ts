@@ -15,7 +15,7 @@ import type { VirtualServerConfig } from './config.js';
 import { ContextSlot } from './context-slot.js';
 import type { CredentialRecord } from './credential-record.js';
 import { createProxyHandler } from './proxy.js';
-import type { Slot } from './slot.js';
+import type { VsEntry } from './slot-table.js';
 import type { LbTelemetry } from './telemetry.js';
 import { createTlsFront } from './tls-front.js';
 
@@ -43,12 +43,12 @@ export class VirtualServerRuntime {
 
   constructor(
     readonly config: VirtualServerConfig,
-    slot: Slot<CredentialRecord>,
+    entry: VsEntry,
     private readonly deps: VirtualServerDeps,
   ) {
     const { telemetry, log } = deps;
     const vs = config.name;
-    this.contexts = new ContextSlot(slot);
+    this.contexts = new ContextSlot(entry);
     this.backends = new BackendSet(config.backends, {
       connectTimeoutMs: config.timeouts.connectMs,
       responseTimeoutMs: config.timeouts.responseMs,
@@ -82,14 +82,14 @@ export class VirtualServerRuntime {
     // The HTTP server never listens itself (the TLS fronts hand it sockets); 'listening' switches on
     // its connection tracking, which enforces request/header timeouts and lets a drain close idle ones.
     this.http.emit('listening');
-    this.lastSlot = slot;
+    this.lastSlot = entry.slot;
     this.exportGauges();
   }
 
-  /** Replaces the slot (contexts of new credentials are built here, ahead of T). */
-  apply(slot: Slot<CredentialRecord>): void {
-    this.contexts.apply(slot);
-    this.lastSlot = slot;
+  /** Replaces the slot and exceptions (contexts of new credentials are built here, ahead of T). */
+  apply(entry: VsEntry): void {
+    this.contexts.apply(entry);
+    this.lastSlot = entry.slot;
     this.exportGauges();
   }
 
@@ -100,6 +100,7 @@ export class VirtualServerRuntime {
     for (const l of this.activateLabels) telemetry.activateAt.remove(l);
     this.expirationLabels = [];
     this.activateLabels = [];
+    telemetry.graceEntries.set({ virtual_server: vs }, this.contexts.graceEntries());
     const slot = this.lastSlot;
     if (!slot) return;
     const set = (r: CredentialRecord, name: string) => {
@@ -120,7 +121,7 @@ export class VirtualServerRuntime {
   private activateLabels: Array<Record<'virtual_server' | 'fingerprint', string>> = [];
 
   /** The last slot applied (kept for gauges). */
-  lastSlot: Slot<CredentialRecord> | undefined;
+  lastSlot: VsEntry['slot'] | undefined;
 
   /** Starts the listener, the preview listener and the health checks. */
   async start(): Promise<void> {
@@ -130,9 +131,17 @@ export class VirtualServerRuntime {
       createTlsFront({
         clock,
         handshakeTimeoutMs: this.config.timeouts.handshakeMs,
-        choose: listener === 'main' ? (t) => this.contexts.choose(t) : () => this.contexts.preview(),
-        secured: (socket, sha256, arrivedAt) => {
-          telemetry.handshakes.inc({ virtual_server: vs, fingerprint: sha256, listener });
+        choose:
+          listener === 'main'
+            ? (t, client) => this.contexts.choose(t, client)
+            : () => this.contexts.preview(),
+        secured: (socket, { sha256, credentialIs }, arrivedAt) => {
+          telemetry.handshakes.inc({
+            virtual_server: vs,
+            fingerprint: sha256,
+            listener,
+            credential: credentialIs,
+          });
           if (listener === 'main') {
             const at = this.contexts.stagedActivateAt();
             if (at !== undefined && arrivedAt >= at && this.contexts.firstStagedHandshakeAt === arrivedAt) {

@@ -113,6 +113,7 @@ test('every code through the control interface: problem+json with the same statu
     unstage: refuse,
     activate: refuse,
     rollback: refuse,
+    exceptions: refuse,
     status: refuse,
   };
   const { server } = await startControlServer({

@@ -128,6 +128,8 @@ export function get(
     body?: string;
     headers?: Record<string, string>;
     agent?: https.Agent;
+    /** The client's source address (another loopback address, 127.0.0.2…). */
+    localAddress?: string;
   },
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
@@ -142,6 +144,7 @@ export function get(
         agent: o.agent ?? false,
         secureContext: o.ctx,
         ...(o.servername ? { servername: o.servername } : {}),
+        ...(o.localAddress ? { localAddress: o.localAddress } : {}),
       } as https.RequestOptions,
       (res) => {
         const chunks: Buffer[] = [];

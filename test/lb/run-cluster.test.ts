@@ -1,7 +1,7 @@
 /**
  * `rollover lb run --workers 2` as a real process: both workers serve, every worker switches at T
  * (new connections across T never get the old certificate after it), status and metrics aggregate
- * the workers, and SIGTERM drains and exits 0.
+ * the workers, every worker applies the same grace table, and SIGTERM drains and exits 0.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -31,7 +31,8 @@ let child: ChildProcess | undefined;
 after(() => child?.kill('SIGKILL'));
 
 async function waitForStatus(): Promise<DataPlaneStatus> {
-  for (let i = 0; i < 100; i++) {
+  // Generous: a busy machine can take many seconds to fork workers and build their contexts.
+  for (let i = 0; i < 400; i++) {
     const r = await cli(['lb', 'status', '--state-dir', stateDir, '--json']);
     if (r.code === 0) return r.json();
     await sleep(100);
@@ -69,7 +70,13 @@ test('lb run with two workers serves, swaps at T in every worker, and drains on 
   assert.equal(status.workers, 2);
   const port = Number(status.virtualServers[0]!.listen!.split(':').pop());
 
-  const T = Date.now() + 1000;
+  // A straggler in grace (added ahead of staging, so that T is not spent on it).
+  const until = new Date(Date.now() + 3_600_000).toISOString();
+  const grace = await cli(['lb', 'grace', '--state-dir', stateDir, '--add', '127.0.0.2', '--until', until]);
+  assert.equal(grace.code, 0, grace.stderr);
+  assert.match(grace.stdout, /grace {5}127\.0\.0\.2\/32 {2}until /);
+
+  const T = Date.now() + 3000;
   const staged = await cli([
     'lb',
     'stage',
@@ -110,10 +117,21 @@ test('lb run with two workers serves, swaps at T in every worker, and drains on 
   const handshakes = (fp: string) =>
     Number(
       new RegExp(
-        `rollover_lb_handshakes_total\\{virtual_server="default",fingerprint="${fp}",listener="main"\\} (\\d+)`,
+        `rollover_lb_handshakes_total\\{virtual_server="default",fingerprint="${fp}",listener="main"[^}]*\\} (\\d+)`,
       ).exec(metrics)?.[1] ?? 0,
     );
   assert.equal(handshakes(OLD) + handshakes(NEW), seen.length);
+  assert.match(metrics, /rollover_lb_grace_entries\{virtual_server="default"\} 1\n/);
+
+  // After T the straggler at 127.0.0.2 still gets the old certificate, from whichever worker accepts.
+  const graced = await Promise.all(
+    Array.from({ length: 16 }, () =>
+      get(port, { ctx: trusting(oldCred), servername: 'lb.test', localAddress: '127.0.0.2' }),
+    ),
+  );
+  assert.deepEqual(new Set(graced.map((a) => a.fingerprint)), new Set([OLD]));
+  const later = (await waitForStatus()).virtualServers[0]!;
+  assert.equal(later.exceptions?.[0]?.handshakes, 16);
 
   // A client trusting only the old root now fails; the primary reports it from the workers' tables.
   await assert.rejects(get(port, { ctx: trusting(oldCred), servername: 'lb.test' }));

@@ -280,7 +280,7 @@ async function runConfig(ctx: CliContext, o: RunOptions): Promise<LbConfig> {
 }
 
 /** Calls the node whose state directory is `stateDir`; when it is not there, says how to start it. */
-async function onNode<T>(stateDir: string, fn: (c: ControlClient) => Promise<T>): Promise<T> {
+export async function onNode<T>(stateDir: string, fn: (c: ControlClient) => Promise<T>): Promise<T> {
   try {
     return await fn(await controlClientFor(stateDir));
   } catch (e) {
@@ -291,7 +291,7 @@ async function onNode<T>(stateDir: string, fn: (c: ControlClient) => Promise<T>)
 }
 
 /** The virtual server to act on: the one named, or the node's only one. */
-async function virtualServer(stateDir: string, name: string | undefined): Promise<string> {
+export async function virtualServer(stateDir: string, name: string | undefined): Promise<string> {
   if (name) return name;
   const status = await onNode(stateDir, (c) => c.status());
   if (status.virtualServers.length !== 1) {
@@ -303,7 +303,13 @@ async function virtualServer(stateDir: string, name: string | undefined): Promis
   return status.virtualServers[0]!.name;
 }
 
-function report(ctx: CliContext, status: VirtualServerStatus, json: boolean | undefined, line: string): void {
+/** Prints a virtual server's status after a change (or its JSON). */
+export function report(
+  ctx: CliContext,
+  status: VirtualServerStatus,
+  json: boolean | undefined,
+  line: string,
+): void {
   if (json) printJson(ctx, status);
   else {
     ctx.out(`${line}\n`);
@@ -328,4 +334,10 @@ function printVirtualServer(ctx: CliContext, vs: VirtualServerStatus): void {
   }
   for (const b of vs.backends)
     ctx.out(`  backend   ${b.url}  ${b.up ? 'up' : `down${b.lastError ? ` (${b.lastError})` : ''}`}\n`);
+  for (const e of vs.exceptions ?? []) {
+    const until = e.serve === 'old' ? `  until ${e.until}${e.live ? '' : ' (over)'}` : '';
+    ctx.out(
+      `  ${e.serve === 'old' ? 'grace' : 'early'}     ${e.cidr}${until}  ${e.handshakes} handshake(s)\n`,
+    );
+  }
 }

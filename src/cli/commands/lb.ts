@@ -3,6 +3,7 @@ import type { CliContext } from '../context.js';
 import type { Runner } from '../program.js';
 import { registerLbAgent } from './lb-agent.js';
 import { registerLbDataPlane } from './lb-dataplane.js';
+import { registerLbExceptions } from './lb-exceptions.js';
 import { registerLbInventory } from './lb-inventory.js';
 
 /**
@@ -18,6 +19,7 @@ export function registerLb(program: Command, _ctx: CliContext, _run: Runner): Co
     );
   registerLbInventory(lb, _ctx, _run);
   registerLbDataPlane(lb, _ctx, _run);
+  registerLbExceptions(lb, _ctx, _run);
   registerLbAgent(lb, _ctx, _run);
   return lb;
 }
