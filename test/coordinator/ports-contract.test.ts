@@ -404,7 +404,7 @@ for (const impl of IMPLEMENTATIONS) {
           channel,
           recipient: 'a@x.test',
           subject: 's',
-          body: { t: 'escalation', renewalId: 'ren_1', subject: 's', text: key },
+          body: { t: 'escalation' as const, renewalId: 'ren_1', subject: 's', text: key },
           state: channel === 'inbox' ? ('delivered' as const) : ('pending' as const),
           nextAttemptAt: NOW,
           createdAt: NOW,
@@ -420,6 +420,48 @@ for (const impl of IMPLEMENTATIONS) {
           ['k2', 'inbox', 'delivered', item('k2', 'inbox').body],
           ['k3', 'mail', 'pending', item('k3', 'mail').body],
         ]);
+      } finally {
+        await w.close();
+      }
+    });
+
+    test('due notifications come longest-waiting first; a delivered one is not due again, a failed one is due at its retry', async () => {
+      const w = await impl.open();
+      try {
+        const item = (key: string, at: string, channel: 'mail' | 'inbox' = 'mail') => ({
+          channel,
+          recipient: `${key}@x.test`,
+          subject: key,
+          body: { t: 'escalation' as const, renewalId: 'ren_1', subject: key, text: key },
+          state: channel === 'inbox' ? ('delivered' as const) : ('pending' as const),
+          nextAttemptAt: at,
+          createdAt: NOW,
+          deliveredAt: channel === 'inbox' ? at : null,
+          idempotencyKey: key,
+          renewalId: 'ren_1',
+        });
+        await w.outbox.add([
+          item('late', '2026-11-27T10:00:05.000Z'),
+          item('early', '2026-11-27T10:00:01.000Z'),
+          item('inbox', '2026-11-27T10:00:00.000Z', 'inbox'),
+          item('future', '2026-11-27T11:00:00.000Z'),
+        ]);
+        const due = await w.outbox.due('2026-11-27T10:00:10.000Z', 10);
+        assert.deepEqual(
+          due.map((n) => [n.idempotencyKey, n.channel, n.recipient, n.attempts, n.body]),
+          [
+            ['early', 'mail', 'early@x.test', 0, item('early', NOW).body],
+            ['late', 'mail', 'late@x.test', 0, item('late', NOW).body],
+          ],
+        );
+        assert.equal((await w.outbox.due('2026-11-27T10:00:10.000Z', 1)).length, 1);
+        await w.outbox.delivered(due[0]!.id, 1, '2026-11-27T10:00:10.000Z');
+        await w.outbox.failed(due[1]!.id, 1, 'smtp down', '2026-11-27T10:00:30.000Z');
+        assert.deepEqual(await w.outbox.due('2026-11-27T10:00:20.000Z', 10), []);
+        assert.deepEqual(
+          (await w.outbox.due('2026-11-27T10:00:30.000Z', 10)).map((n) => [n.idempotencyKey, n.attempts]),
+          [['late', 1]],
+        );
       } finally {
         await w.close();
       }

@@ -4,7 +4,7 @@
  */
 import type { ReadinessState } from '../../renewal/readiness.js';
 import type { Job, JobKind, JobQueue } from './job-queue.js';
-import type { NewNotification, Outbox } from './outbox.js';
+import type { NewNotification, Outbox, PendingNotification } from './outbox.js';
 import type { ReadinessHints, ReadinessRepo } from './readiness.js';
 import type { RenewalNode, RenewalNodes } from './renewal-nodes.js';
 import type { Renewal, RenewalRepo } from './renewals.js';
@@ -193,13 +193,44 @@ export class FakeJobQueue implements JobQueue {
   }
 }
 
+/** A notification row in {@link FakeOutbox}. */
+export interface FakeNotification extends NewNotification {
+  id: string;
+  attempts: number;
+  lastError: string | null;
+}
+
 /** Notifications in an array. */
 export class FakeOutbox implements Outbox {
-  rows: NewNotification[] = [];
+  rows: FakeNotification[] = [];
+  private next = 0;
 
   async add(items: readonly NewNotification[]) {
     for (const i of items)
-      if (!this.rows.some((r) => r.idempotencyKey === i.idempotencyKey)) this.rows.push(structuredClone(i));
+      if (!this.rows.some((r) => r.idempotencyKey === i.idempotencyKey))
+        this.rows.push({ ...structuredClone(i), id: `ntf_${++this.next}`, attempts: 0, lastError: null });
+  }
+  async due(now: string, limit: number): Promise<PendingNotification[]> {
+    return this.rows
+      .filter((r) => r.state === 'pending' && r.nextAttemptAt <= now)
+      .sort((a, b) => a.nextAttemptAt.localeCompare(b.nextAttemptAt) || a.id.localeCompare(b.id))
+      .slice(0, limit)
+      .map((r) => ({
+        id: r.id,
+        channel: r.channel,
+        recipient: r.recipient,
+        body: structuredClone(r.body),
+        attempts: r.attempts,
+        idempotencyKey: r.idempotencyKey,
+      }));
+  }
+  async delivered(id: string, attempts: number, at: string) {
+    const r = this.rows.find((x) => x.id === id);
+    if (r) Object.assign(r, { state: 'delivered', attempts, deliveredAt: at, lastError: null });
+  }
+  async failed(id: string, attempts: number, error: string, retryAt: string) {
+    const r = this.rows.find((x) => x.id === id);
+    if (r) Object.assign(r, { attempts, nextAttemptAt: retryAt, lastError: error });
   }
 }
 

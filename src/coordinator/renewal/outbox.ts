@@ -16,26 +16,13 @@ import {
 import { readOneCertificate } from '../../pki/certificate.js';
 import { newId } from '../../store/ids.js';
 import type { Row, Store } from '../../store/store.js';
+import type { PendingNotification, Template } from '../ports/outbox.js';
 import { linkToken, linkUrl } from './links.js';
 import { loadFacts, type RenewalFacts } from './model.js';
 import type { RenewalEnv } from './ports.js';
 import { unsealSecret } from './sealing.js';
 
-/** What a notification row's body refers to. */
-export type Template =
-  | { t: 'tenant-announcement'; renewalId: string; tenantId: string; sequence: number }
-  | {
-      t: 'sender-notice';
-      renewalId: string;
-      senderId: string;
-      linkId: string;
-      sequence: number;
-      message?: string;
-      reminder?: boolean;
-    }
-  | { t: 'safe-removal'; renewalId: string; senderId: string; linkId: string }
-  | { t: 'escalation'; renewalId: string; subject: string; text: string }
-  | { t: 'event'; event: Record<string, unknown> };
+export type { Template } from '../ports/outbox.js';
 
 /** One notification to write. */
 export interface OutboxItem {
@@ -111,10 +98,10 @@ export function verifyCommand(
 
 async function render(
   env: RenewalEnv,
-  n: Row<'notifications'>,
+  n: PendingNotification,
   cache: Map<string, RenewalFacts>,
 ): Promise<Message | Record<string, unknown>> {
-  const b = JSON.parse(n.body) as Template;
+  const b = n.body;
   if (b.t === 'event') return b.event;
   let f = cache.get(b.renewalId);
   if (!f) {
@@ -170,11 +157,11 @@ export function backoffMs(env: RenewalEnv, attempts: number): number {
 
 async function deliverOne(
   env: RenewalEnv,
-  n: Row<'notifications'>,
+  n: PendingNotification,
   cache: Map<string, RenewalFacts>,
 ): Promise<void> {
   const content = await render(env, n, cache);
-  const key = n.idempotency_key ?? n.id;
+  const key = n.idempotencyKey;
   if (n.channel === 'mail') {
     if (!env.renewal.mail) throw new Error('no SMTP server is configured (set ROLLOVER_SMTP_URL)');
     await env.renewal.mail.send(n.recipient, content as Message, key);
@@ -201,15 +188,7 @@ export async function deliverDue(
   limit = 200,
 ): Promise<{ delivered: number; failed: number }> {
   const now = new Date(env.clock.now()).toISOString();
-  const due = await env.store.db
-    .selectFrom('notifications')
-    .selectAll()
-    .where('state', '=', 'pending')
-    .where('next_attempt_at', '<=', now)
-    .orderBy('next_attempt_at')
-    .orderBy('id')
-    .limit(limit)
-    .execute();
+  const due = await env.store.outbox.due(now, limit);
   const cache = new Map<string, RenewalFacts>();
   let delivered = 0;
   let failed = 0;
@@ -218,20 +197,16 @@ export async function deliverDue(
     for (let n = queue.shift(); n; n = queue.shift()) {
       try {
         await deliverOne(env, n, cache);
-        await env.store.update('notifications', n.id, {
-          state: 'delivered',
-          attempts: Number(n.attempts) + 1,
-          delivered_at: new Date(env.clock.now()).toISOString(),
-          last_error: null,
-        });
+        await env.store.outbox.delivered(n.id, n.attempts + 1, new Date(env.clock.now()).toISOString());
         delivered++;
       } catch (e) {
-        const attempts = Number(n.attempts) + 1;
-        await env.store.update('notifications', n.id, {
+        const attempts = n.attempts + 1;
+        await env.store.outbox.failed(
+          n.id,
           attempts,
-          next_attempt_at: new Date(env.clock.now() + backoffMs(env, attempts)).toISOString(),
-          last_error: (e as Error).message.slice(0, 500),
-        });
+          (e as Error).message.slice(0, 500),
+          new Date(env.clock.now() + backoffMs(env, attempts)).toISOString(),
+        );
         failed++;
       }
     }

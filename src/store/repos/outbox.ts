@@ -1,6 +1,6 @@
 /** The outbox over SQL: notifications added in bulk, skipping keys already written. */
 import type { Kysely } from 'kysely';
-import type { Outbox } from '../../coordinator/ports/outbox.js';
+import type { Outbox, Template } from '../../coordinator/ports/outbox.js';
 import { bulkInsert } from '../bulk.js';
 import { newId } from '../ids.js';
 import type { Database } from '../schema.js';
@@ -46,6 +46,39 @@ export function sqlOutbox(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'):
         },
         'idempotency_key',
       );
+    },
+    async due(now, limit) {
+      const rows = await db
+        .selectFrom('notifications')
+        .selectAll()
+        .where('state', '=', 'pending')
+        .where('next_attempt_at', '<=', now)
+        .orderBy('next_attempt_at')
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      return rows.map((n) => ({
+        id: n.id,
+        channel: n.channel as 'mail' | 'webhook' | 'inbox',
+        recipient: n.recipient,
+        body: JSON.parse(n.body) as Template,
+        attempts: Number(n.attempts),
+        idempotencyKey: n.idempotency_key ?? n.id,
+      }));
+    },
+    async delivered(id, attempts, at) {
+      await db
+        .updateTable('notifications')
+        .set({ state: 'delivered', attempts, delivered_at: at, last_error: null })
+        .where('id', '=', id)
+        .execute();
+    },
+    async failed(id, attempts, error, retryAt) {
+      await db
+        .updateTable('notifications')
+        .set({ attempts, next_attempt_at: retryAt, last_error: error })
+        .where('id', '=', id)
+        .execute();
     },
   };
 }
