@@ -42,3 +42,12 @@ test('a changed payload, another key or an unexpected thumbprint is NOTICE_INVAL
   const phish = await signAnnouncement(announcement, other.privateKey, jwk.kid);
   await assert.rejects(verifyAnnouncement(phish, jwk), invalid);
 });
+
+test('a validly signed payload that is not JSON is NOTICE_INVALID, not a crash (found by fuzzing)', async () => {
+  const { CompactSign } = await import('jose');
+  const jwk = await publicJwk(key.publicKey);
+  const jws = await new CompactSign(new Uint8Array([0xff, 0x00, 0x7b]))
+    .setProtectedHeader({ alg: 'ES256', typ: 'rollover-announcement+jws' })
+    .sign(key.privateKey);
+  await assert.rejects(verifyAnnouncement(jws, jwk), (e: unknown) => isRolloverError(e, 'NOTICE_INVALID'));
+});

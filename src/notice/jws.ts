@@ -53,7 +53,14 @@ export async function verifyAnnouncement(
       'NOTICE_INVALID',
       `the signed document is a ${header.typ ?? 'untyped JWS'}, not a root announcement`,
     );
-  const parsed = AnnouncementSchema.safeParse(JSON.parse(new TextDecoder().decode(payload)));
+  let body: unknown;
+  try {
+    body = JSON.parse(new TextDecoder().decode(payload));
+  } catch {
+    // Only a holder of the coordinator's key can sign such a payload; still a typed refusal, not a crash.
+    return fail('NOTICE_INVALID', 'the signed announcement is not JSON: do not trust it');
+  }
+  const parsed = AnnouncementSchema.safeParse(body);
   if (!parsed.success)
     fail('NOTICE_INVALID', `the signed announcement is malformed: ${parsed.error.issues[0]?.message}`);
   return { announcement: parsed.data, kid: thumb };
