@@ -434,7 +434,7 @@ const clientHello: Target = {
     });
     const front = createTlsFront({
       clock: { now: () => Date.now() },
-      choose: () => ({ context, sha256: 'x' }),
+      choose: () => ({ context, sha256: 'x', credentialIs: 'old' }),
       secured: (tls) => {
         tls.destroy();
         frontResult?.('secured');
