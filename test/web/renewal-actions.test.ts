@@ -1,13 +1,18 @@
 /**
  * The LB admin's actions on a renewal page, in a real browser against a real `rollover server` and a
  * real built-in node: postpone T (the new T shown in local time and UTC, re-staged on the node),
- * exchange now (after a confirmation), and roll back inside the window — after which the path
- * drawing shows the load balancer serving the old certificate again; and a blocked readiness gate
+ * exchange now (only after the confirmation dialog: dismissed, nothing happens), and roll back inside
+ * the window — after which the node serves the old leaf again to a real handshake and the path
+ * drawing shows the load balancer serving the old certificate; and a blocked readiness gate
  * overridden with a recorded reason.
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
+import { observeLeaf } from '../../src/adapters/observe.js';
+import { recordFromCredential } from '../../src/lb/credential-record.js';
+import type { LbNode } from '../../src/lb/node.js';
+import { waitFor } from '../kit/net.js';
 import {
   type Coordinator,
   ensureWebBuilt,
@@ -24,6 +29,7 @@ import { PASSWORD, type Seeded, seed } from './seed.js';
 let co: Coordinator;
 let browser: Browser;
 let world: Seeded;
+let node: LbNode;
 
 before(async () => {
   ensureWebBuilt();
@@ -34,7 +40,7 @@ before(async () => {
     ROLLOVER_RETRY_BASE: '250ms',
   });
   world = await seed(co, ['pay.shop.test']);
-  await startRegisteredNode(co, {
+  node = await startRegisteredNode(co, {
     lbId: world.lbId,
     nodeName: 'edge-1',
     vsName: 'shop-api',
@@ -59,7 +65,17 @@ test('the LB admin postpones T, exchanges now and rolls back from the renewal pa
   // These steps wait on the scheduler and the node (re-staging after a postpone): on a busy two-core
   // CI machine that can take longer than the kit's default.
   page.setDefaultTimeout(45_000);
-  page.on('dialog', (d) => void d.accept());
+  // Every dialog is recorded; the answer is chosen per step.
+  const dialogs: string[] = [];
+  let answer: 'accept' | 'dismiss' = 'accept';
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void (answer === 'accept' ? d.accept() : d.dismiss());
+  });
+  const listen = node.runtimes.get('shop-api')!.listenAddress!;
+  const served = () => observeLeaf({ host: '127.0.0.1', port: listen.port, servername: 'pay.shop.test' });
+  const oldSha = recordFromCredential(world.oldCredential).sha256;
+  assert.equal(await served(), oldSha, 'the node serves the old leaf before the exchange');
   await signInAs(page, co.url, world.users.lb, PASSWORD);
   await page.goto(`${co.url}/renewals/${planned.id}`);
   const pill = (state: string) => page.locator('.summary .pill', { hasText: new RegExp(`^${state}$`) });
@@ -84,10 +100,24 @@ test('the LB admin postpones T, exchanges now and rolls back from the renewal pa
   await pill('staged').waitFor({ timeout: 15_000 });
   assert.equal(Date.parse((await co.api('GET', `/renewals/${planned.id}`)).exchangeAt), t1.getTime());
 
-  // Exchange now (confirmed), then roll back.
+  // Exchange now asks first: dismissed, nothing happens; confirmed, the node serves the new leaf.
+  answer = 'dismiss';
   await page.getByRole('button', { name: 'Exchange now' }).click();
+  await waitFor(async () => dialogs.length === 1, 'a confirmation dialog');
+  assert.deepEqual(dialogs, ['Exchange the credential now, before T?']);
+  assert.equal((await co.api('GET', `/renewals/${planned.id}`)).state, 'staged', 'dismissed: no exchange');
+  answer = 'accept';
+  await page.getByRole('button', { name: 'Exchange now' }).click();
+  await waitFor(async () => dialogs.length === 2, 'the confirmation dialog again');
   await page.locator('.summary .pill', { hasText: /^(exchanged|verified)$/ }).waitFor({ timeout: 15_000 });
+  await waitFor(
+    async () => (await served()) === world.newCredentialSha256,
+    'the node to serve the new leaf',
+    15_000,
+  );
   await page.getByRole('button', { name: 'Roll back' }).click();
+  await waitFor(async () => dialogs.length === 3, 'a confirmation dialog for the rollback');
+  assert.equal(dialogs[2], 'Roll back to the old credential?');
   await pill('rolled-back').waitFor({ timeout: 15_000 });
   await page.getByText('Nothing left to do: this renewal is rolled-back.').waitFor();
   // The drawing: after T the LB serves the old certificate again, so no sender breaks.
@@ -96,7 +126,8 @@ test('the LB admin postpones T, exchanges now and rolls back from the renewal pa
     /serves old cert[\s\S]*serves old cert/,
   );
   assert.doesNotMatch((await page.locator('.path-words').textContent()) ?? '', /breaks/);
-  // The node serves the old leaf again.
+  // The node serves the old leaf again, to a new handshake from outside.
+  await waitFor(async () => (await served()) === oldSha, 'the node to serve the old leaf again', 15_000);
   const r = await co.api('GET', `/renewals/${planned.id}`);
   assert.equal(r.state, 'rolled-back');
   assert.deepEqual(pageErrors(page), []);
