@@ -543,3 +543,90 @@ for (const { backend, co, w } of setups)
       }
     }
   });
+
+describe('field level: renewal views and the event stream show a scoped caller nothing of another tenant', async () => {
+  const { Coordinator } = await import('../renewal/harness.js');
+  const { generateMasterKey } = await import('../../src/store/seal.js');
+  const { buildSharedRenewal } = await import('./renewal-world.js');
+  const co = new Coordinator({ kind: 'sqlite', file: ':memory:' }, generateMasterKey(), () => 1);
+  await co.start();
+  const w = await buildSharedRenewal(co);
+  const { after } = await import('node:test');
+  after(() => co.stop());
+
+  /** Everything of the foreign customer found in `text`: its ids, and any name or text (all say "globex"). */
+  const leaks = (text: string) => [
+    ...w.foreignIds.filter((id) => text.includes(id)),
+    ...(text.toLowerCase().match(/.{0,30}globex.{0,30}/g) ?? []),
+  ];
+  const get = async (path: string, token: string) => {
+    const r = await fetch(`${co.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    return { status: r.status, text: await r.text() };
+  };
+  // Every view a scoped caller may read (a 403 is fine too; it must then say nothing either).
+  const VIEWS = [
+    '/api/v1/renewals',
+    `/api/v1/renewals/${w.shared}`,
+    `/api/v1/renewals/${w.shared}/status.json`,
+    '/api/v1/inbox',
+    '/api/v1/expiry',
+  ];
+
+  test('the lb-admin sees the foreign customer (so the checks below can fail)', async () => {
+    const detail = await get(`/api/v1/renewals/${w.shared}`, co.adminToken);
+    assert.equal(detail.status, 200, detail.text);
+    assert.ok(leaks(detail.text).length > 5, detail.text);
+  });
+
+  for (const role of ['tenantAdmin', 'integrationDev', 'senderAdmin'] as const) {
+    test(`${role} of acme: no id, name or text of globex in any renewal view`, async () => {
+      for (const path of VIEWS) {
+        const r = await get(path, w.acme[role]);
+        assert.ok(r.status === 200 || r.status === 403, `${path}: ${r.text}`);
+        assert.deepEqual(leaks(r.text), [], `${path} leaks to ${role}`);
+      }
+      const detail = JSON.parse((await get(`/api/v1/renewals/${w.shared}`, w.acme[role])).text);
+      // What is theirs is still there: their sender's evidence, and the renewal-wide steps.
+      assert.ok(detail.steps.some((s: { kind: string }) => s.kind === 'plan'));
+      assert.ok(detail.steps.some((s: { kind: string }) => s.kind === 'evidence'));
+      assert.equal(detail.virtualServers.length, 1);
+      assert.equal((await get(`/api/v1/renewals/${w.globexOnly}`, w.acme[role])).status, 404);
+    });
+
+    test(`${role} of acme: the event stream carries only renewals it may see`, async () => {
+      const abort = new AbortController();
+      const res = await fetch(`${co.url}/api/v1/events`, {
+        headers: { authorization: `Bearer ${w.acme[role]}` },
+        signal: abort.signal,
+      });
+      assert.equal(res.status, 200);
+      const reader = res.body!.getReader();
+      let text = '';
+      const readUntil = async (needle: string) => {
+        const end = Date.now() + 5000;
+        while (!text.includes(needle) && Date.now() < end) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += new TextDecoder().decode(value);
+        }
+      };
+      await readUntil('event: ready');
+      // A foreign renewal changes first, then the shared one: the stream must carry only the second.
+      co.env.renewal.changed(w.globexOnly, 'announced');
+      co.env.renewal.changed(w.shared, 'announced');
+      await readUntil(w.shared);
+      abort.abort();
+      assert.ok(text.includes(w.shared), text);
+      assert.deepEqual(leaks(text), [], 'the stream leaks');
+    });
+  }
+
+  test('/metrics, unauthenticated, shows counts per virtual server and no renewal, tenant or sender', async () => {
+    const r = await fetch(`${co.url}/metrics`);
+    const text = await r.text();
+    assert.equal(r.status, 200);
+    assert.match(text, /rollover_renewal_senders\{virtual_server="web",state="notified"\} 2/);
+    for (const id of [w.shared, w.globexOnly, ...w.foreignIds]) assert.ok(!text.includes(id), id);
+    assert.ok(!/acme|payroll|ledger|ren_/.test(text), text);
+  });
+});

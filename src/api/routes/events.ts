@@ -2,6 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import type { RenewalEnv } from '../../coordinator/renewal/ports.js';
+import { visibleFacts } from '../../coordinator/renewal/views.js';
 import type { ApiApp } from '../app.js';
 import { op } from '../route.js';
 
@@ -40,8 +41,16 @@ export function registerEventRoutes(app: ApiApp, env: RenewalEnv): void {
       }));
     },
   );
-  app.get('/api/v1/events', (c) =>
-    streamSSE(c, async (stream) => {
+  app.get('/api/v1/events', (c) => {
+    const p = c.var.principal;
+    // The same rule as GET /renewals/{id}: an event about a renewal the caller would get 404 for is
+    // never sent, not even its id (and none when visibility cannot be decided: fail closed).
+    const maySee = (id: string) =>
+      visibleFacts(env, p, id).then(
+        () => true,
+        () => false,
+      );
+    return streamSSE(c, async (stream) => {
       const queue: Array<{ id: string; state: string }> = [];
       let wake: (() => void) | undefined;
       const off = env.renewal.subscribe((id, state) => {
@@ -55,16 +64,17 @@ export function registerEventRoutes(app: ApiApp, env: RenewalEnv): void {
       await stream.writeSSE({ event: 'ready', data: '{}' });
       while (!stream.aborted) {
         const next = queue.shift();
-        if (next) await stream.writeSSE({ event: 'renewal', data: JSON.stringify(next) });
-        else
-          await new Promise<void>((r) => {
-            wake = r;
-            setTimeout(r, 15_000).unref();
-          });
-        if (!next && !stream.aborted && queue.length === 0)
-          await stream.writeSSE({ event: 'ping', data: '{}' });
+        if (next) {
+          if (await maySee(next.id)) await stream.writeSSE({ event: 'renewal', data: JSON.stringify(next) });
+          continue;
+        }
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, 15_000).unref();
+        });
+        if (!stream.aborted && queue.length === 0) await stream.writeSSE({ event: 'ping', data: '{}' });
       }
       off();
-    }),
-  );
+    });
+  });
 }

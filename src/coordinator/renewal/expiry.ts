@@ -73,24 +73,35 @@ export function renewalMetrics(env: RenewalEnv): Registry {
   });
   new Gauge({
     name: 'rollover_renewal_senders',
-    help: 'Senders per readiness state in each open renewal',
-    labelNames: ['renewal', 'state'],
+    // /metrics answers without authentication: counts per virtual server only, never a renewal,
+    // tenant or sender id or name (docs/api.md).
+    help: 'Senders per readiness state in the open renewals of each virtual server',
+    labelNames: ['virtual_server', 'state'],
     registers: [registry],
     async collect() {
       this.reset();
       const rows = await env.store.db
         .selectFrom('readiness')
         .innerJoin('renewals', 'renewals.id', 'readiness.renewal_id')
+        .innerJoin('senders', 'senders.id', 'readiness.sender_id')
+        .innerJoin('tenants', 'tenants.id', 'senders.tenant_id')
+        .innerJoin('virtual_servers', 'virtual_servers.id', 'tenants.virtual_server_id')
         .select([
-          'readiness.renewal_id as rid',
+          'virtual_servers.name as vs',
           'renewals.state as rstate',
           'readiness.state',
           sql<number>`count(*)`.as('n'),
         ])
-        .groupBy(['readiness.renewal_id', 'renewals.state', 'readiness.state'])
+        .groupBy(['virtual_servers.name', 'renewals.state', 'readiness.state'])
         .execute();
-      for (const r of rows)
-        if (!FINISHED.has(r.rstate)) this.set({ renewal: r.rid, state: r.state }, Number(r.n));
+      const sums = new Map<string, { vs: string; state: string; n: number }>();
+      for (const r of rows) {
+        if (FINISHED.has(r.rstate)) continue;
+        const k = `${r.vs}\n${r.state}`;
+        const had = sums.get(k);
+        sums.set(k, { vs: r.vs, state: r.state, n: (had?.n ?? 0) + Number(r.n) });
+      }
+      for (const s of sums.values()) this.set({ virtual_server: s.vs, state: s.state }, s.n);
     },
   });
   new Gauge({

@@ -28,10 +28,31 @@ import {
   renewalStatusOf,
   statusOfRow,
 } from './sender-facts.js';
+import { gateReason, type StepView, scopeStep, WITHHELD } from './view-scope.js';
 
 /** True when the caller sees everything (lb-admin or auditor). */
 function global(p: Principal): boolean {
   return p.bindings.some((b) => (b.role === 'lb-admin' || b.role === 'auditor') && b.scopeId === '');
+}
+
+/**
+ * The virtual servers a scoped caller may see: those serving its tenants or its senders' tenants
+ * (undefined for lb-admin and auditor, who see all).
+ */
+async function visibleVsIds(store: Store, p: Principal): Promise<Set<string> | undefined> {
+  if (global(p)) return undefined;
+  const mySenders = senderScopes(p);
+  const viaSenders = mySenders.length
+    ? await store.db.selectFrom('senders').select('tenant_id').where('id', 'in', mySenders).execute()
+    : [];
+  const tenants = [...tenantScopes(p), ...viaSenders.map((s) => s.tenant_id)];
+  if (!tenants.length) return new Set();
+  const rows = await store.db
+    .selectFrom('tenants')
+    .select('virtual_server_id')
+    .where('id', 'in', tenants)
+    .execute();
+  return new Set(rows.map((r) => r.virtual_server_id ?? '').filter(Boolean));
 }
 
 /** The scope facts of a renewal for can(). */
@@ -131,7 +152,13 @@ async function counts(
 }
 
 /** The summary of one renewal. */
-export async function summaryOf(env: RenewalEnv, f: RenewalFacts, p?: Principal) {
+export async function summaryOf(
+  env: RenewalEnv,
+  f: RenewalFacts,
+  p?: Principal,
+  /** For a scoped caller: the virtual servers it may see (another tenant's are left out). */
+  vsVisible?: ReadonlySet<string>,
+) {
   // The phase and its headline speak from renewal-level facts only (no per-sender pass for a list).
   const v = renewalStatus(await renewalFactsOf(env.store, f.r), tallySenders([]), new Date(env.clock.now()));
   return {
@@ -140,7 +167,9 @@ export async function summaryOf(env: RenewalEnv, f: RenewalFacts, p?: Principal)
     phase: v.phase,
     headline: v.headline,
     exchangeAt: f.r.exchange_at,
-    virtualServers: f.vss.map((v) => ({ id: v.id, name: v.name, hosts: JSON.parse(v.hosts) as string[] })),
+    virtualServers: f.vss
+      .filter((v) => !vsVisible || vsVisible.has(v.id))
+      .map((v) => ({ id: v.id, name: v.name, hosts: JSON.parse(v.hosts) as string[] })),
     newRootSha256: f.r.new_root_fingerprint,
     oldRootSha256: f.r.old_root_fingerprint,
     readiness: await counts(env.store, f.r, p),
@@ -150,9 +179,10 @@ export async function summaryOf(env: RenewalEnv, f: RenewalFacts, p?: Principal)
 /** Renewals the caller may see, summarised. */
 export async function listRenewalSummaries(env: RenewalEnv, p: Principal) {
   const out = [];
+  const vsVisible = await visibleVsIds(env.store, p);
   for (const r of await env.store.list('renewals')) {
     if (!(await visible(env.store, p, r, await vsIdsOf(env.store, r)))) continue;
-    out.push(await summaryOf(env, await loadFacts(env.store, r.id, false), p));
+    out.push(await summaryOf(env, await loadFacts(env.store, r.id, false), p, vsVisible));
   }
   return out;
 }
@@ -256,6 +286,22 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
       return { row: s, status: statusOfRow(s, w?.updated_at ?? null, clock, now) };
     });
   const total = Object.values(await counts(env.store, f.r, p)).reduce((a, b) => a + b, 0);
+  // Every field below is cut to what a scoped caller may see, like the objects themselves.
+  const vsVisible = await visibleVsIds(env.store, p);
+  const scope = vsVisible && {
+    tenants: new Set([...ts, ...senders.map((s) => s.row.tenant_id)]),
+    senders: new Set(senders.map((s) => s.row.id)),
+    virtualServers: vsVisible,
+  };
+  const myNotReady = scope ? gate.notReady.filter((s) => scope.senders.has(s)) : gate.notReady;
+  const stepViews: StepView[] = steps.map((s) => ({
+    step: STEP_NUMBER[s.kind] ?? null,
+    kind: s.kind,
+    role: s.role,
+    actor: s.actor,
+    at: s.at,
+    detail: JSON.parse(s.evidence) as unknown,
+  }));
   const derived = await renewalStatusOf(
     env.store,
     f.r,
@@ -264,12 +310,19 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
     total > senders.length,
   );
   return {
-    ...(await summaryOf(env, f, p)),
+    ...(await summaryOf(env, f, p, vsVisible)),
     exchangedAt: derived.status.exchangedAt,
     safeRemovalAt: derived.status.safeRemovalAt,
     status: derived.status,
     tally: derived.tally,
-    completion: f.r.completion ? JSON.parse(f.r.completion) : null,
+    completion: f.r.completion
+      ? scope
+        ? {
+            ...JSON.parse(f.r.completion),
+            reason: JSON.parse(f.r.completion).reason === null ? null : WITHHELD,
+          }
+        : JSON.parse(f.r.completion)
+      : null,
     gateAt: f.r.gate_at,
     postponeDeadline: f.r.postpone_deadline,
     rollbackWindowSeconds: Number(f.r.rollback_window_seconds),
@@ -277,18 +330,13 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
     sequence: Number(f.r.sequence),
     gate: {
       decision: ov && gate.decision === 'blocked' ? 'overridden' : gate.decision,
-      notReady: gate.notReady.slice(0, 1000),
-      reason: gate.reason,
-      ...(ov ? { override: ov } : {}),
+      notReady: myNotReady.slice(0, 1000),
+      reason: scope ? gateReason(myNotReady.length) : gate.reason,
+      ...(ov ? { override: scope ? { ...ov, reason: WITHHELD } : ov } : {}),
     },
-    steps: steps.map((s) => ({
-      step: STEP_NUMBER[s.kind] ?? null,
-      kind: s.kind,
-      role: s.role,
-      actor: s.actor,
-      at: s.at,
-      detail: JSON.parse(s.evidence) as unknown,
-    })),
+    steps: scope
+      ? stepViews.map((s) => scopeStep(s, scope)).filter((s): s is StepView => s !== undefined)
+      : stepViews,
     tenants: f.tenants
       .filter((t) => all || ts.has(t.id))
       .map((t) => {
