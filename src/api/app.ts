@@ -13,6 +13,7 @@ import { authenticate } from '../coordinator/auth.js';
 import { authenticateNode, type NodeIdentity } from '../coordinator/credentials.js';
 import type { CoordinatorEnv } from '../coordinator/env.js';
 import { hasRenewal } from '../coordinator/renewal/ports.js';
+import { assertJsonDepth } from '../shared/json-depth.js';
 import { problem, problemFrom, problemResponse } from './problem.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerCredentialRoutes } from './routes/credentials.js';
@@ -128,6 +129,17 @@ export function buildApi(env: CoordinatorEnv, ports: ApiPorts = {}): ApiApp {
         ),
     }),
   );
+  // Nesting is bounded before any parse, for every body: a deep one would overflow the stack later.
+  app.use('/api/*', async (c, next) => {
+    if (
+      c.req.method !== 'GET' &&
+      c.req.method !== 'HEAD' &&
+      /json/i.test(c.req.header('content-type') ?? '')
+    ) {
+      assertJsonDepth(await c.req.text());
+    }
+    await next();
+  });
   app.use('/api/v1/*', async (c, next) => {
     let addr = 'unknown';
     try {

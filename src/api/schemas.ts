@@ -32,12 +32,18 @@ export const HostPort = z
   .regex(/^(\[[0-9a-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/i, 'write HOST:PORT, for example 0.0.0.0:443')
   .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'the port must be 0–65535');
 
+/** HOST:PORT someone connects to: port 0 ("any port" when listening) names no reachable port. */
+export const ConnectHostPort = HostPort.refine(
+  (s) => Number(s.slice(s.lastIndexOf(':') + 1)) >= 1,
+  'port 0 is not an address anything can connect to: give the port the node listens on (1–65535)',
+);
+
 /** A backend: HOST:PORT or an http(s) URL. */
 export const Backend = z
   .string()
   .max(2048)
   .refine(
-    (s) => /^https?:\/\/[^\s]+$/i.test(s) || HostPort.safeParse(s).success,
+    (s) => /^https?:\/\/[^\s]+$/i.test(s) || ConnectHostPort.safeParse(s).success,
     'write HOST:PORT or an http(s) URL',
   );
 
@@ -67,7 +73,7 @@ export const LbCreate = z
     name: Name,
     kind: z.enum(['builtin', 'haproxy', 'nginx']),
     nodes: z
-      .array(z.object({ name: Name, address: HostPort }).strict())
+      .array(z.object({ name: Name, address: ConnectHostPort }).strict())
       .max(64)
       .optional(),
   })

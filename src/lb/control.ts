@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomic.js';
 import { fail } from '../shared/errors.js';
 import { formatHostPort, type HostPort } from '../shared/host-port.js';
+import { assertJsonDepth } from '../shared/json-depth.js';
 import { PROBLEM_CONTENT_TYPE, problemFrom } from '../shared/problem.js';
 import { parseInstant } from '../shared/time.js';
 import type { DataPlane } from './data-plane.js';
@@ -37,8 +38,10 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
     chunks.push(c as Buffer);
   }
   if (size === 0) return {};
+  const text = Buffer.concat(chunks).toString('utf8');
+  assertJsonDepth(text);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(text);
   } catch {
     return fail('BAD_ARGUMENT', 'request body is not JSON');
   }
@@ -79,11 +82,12 @@ export async function startControlServer(opts: {
   pid: number;
 }): Promise<{ server: Server; address: HostPort }> {
   const token = await controlToken(opts.stateDir);
-  const expected = Buffer.from(`Bearer ${token}`);
+  const expected = Buffer.from(token);
   const dp = opts.dataPlane;
   const server = createServer(async (req, res) => {
     try {
-      const auth = Buffer.from(req.headers.authorization ?? '');
+      // The scheme is case-insensitive (RFC 9110 §11.1): `bearer` and `BEARER` are the same scheme.
+      const auth = Buffer.from(/^Bearer +(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '');
       if (auth.length !== expected.length || !timingSafeEqual(auth, expected)) {
         fail(
           'UNAUTHENTICATED',

@@ -28,7 +28,15 @@ export interface CredentialCheckInput {
   validAt: Date;
   /** How long after T the certificate must stay valid (for example the rollback window). */
   validForMs?: number;
+  /**
+   * How messages name the inputs, as the caller got them (the files a user passed, or a credential
+   * directory's tls.key and tls.crt); by default neutral words, so no message names a file nobody gave.
+   */
+  names?: { key?: string; chain?: string };
 }
+
+const keyName = (c: CredentialCheckInput) => c.names?.key ?? 'the private key';
+const chainName = (c: CredentialCheckInput) => c.names?.chain ?? 'the certificate chain';
 
 /** One named check with its outcome. */
 export interface CheckResult {
@@ -78,7 +86,9 @@ export const CREDENTIAL_CHECKS: ReadonlyArray<{ name: string; code: ErrorCode; r
         ? pass('no private key given; not checked')
         : keyMatchesCert(c.key, leaf(c))
           ? pass('the private key belongs to the certificate')
-          : no('the private key does not belong to the certificate (was tls.key swapped or regenerated?)'),
+          : no(
+              `the private key does not belong to the certificate (was ${keyName(c)} swapped or regenerated?)`,
+            ),
   },
   {
     name: 'chain-builds',
@@ -88,7 +98,7 @@ export const CREDENTIAL_CHECKS: ReadonlyArray<{ name: string; code: ErrorCode; r
         return no('the given root is not a self-signed CA certificate');
       const r = buildPath(c.chain, c.root);
       return 'error' in r
-        ? no(`${r.error}; add the missing intermediate to tls.crt or give the right --root`)
+        ? no(`${r.error}; add the missing intermediate to ${chainName(c)} or give the right root`)
         : pass(`builds to the root in ${r.path.length} step(s)`);
     },
   },
@@ -215,7 +225,7 @@ export const CREDENTIAL_CHECKS: ReadonlyArray<{ name: string; code: ErrorCode; r
 
 /** Runs every check and reports each. Never throws for a failing check. */
 export function checkCredential(input: CredentialCheckInput): { ok: boolean; checks: CheckResult[] } {
-  if (input.chain.length === 0) fail('BAD_CERTIFICATE', 'tls.crt holds no certificate');
+  if (input.chain.length === 0) fail('BAD_CERTIFICATE', `${chainName(input)} holds no certificate`);
   const checks = CREDENTIAL_CHECKS.map(({ name, code, run }) => {
     try {
       return { name, code, ...run(input) };

@@ -48,7 +48,67 @@ async function setUp(config: Parameters<typeof startTestCoordinator>[0]) {
     ...extra,
   });
 
+  // A node of the world's LB with its token, for the node routes.
+  await co.call('POST', '/api/v1/lbs', {
+    body: { name: 'nodes-lb', kind: 'builtin', nodes: [{ name: 'n1', address: '10.0.0.9:9000' }] },
+  });
+  const nodeToken = (await co.call('POST', '/api/v1/lbs/nodes-lb/nodes/n1/token')).body.token as string;
+  assert.ok(nodeToken, 'no node token');
+  const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+
   const CASES: Case[] = [
+    // nesting (a deep body overflowed the stack where it was stored or serialised: 500)
+    {
+      name: 'a node report nested 20 000 deep',
+      method: 'POST',
+      path: '/api/v1/node/report',
+      body: `{"status":{"virtualServers":[{"name":"vs-a","x":${deep(20_000)}}]}}`,
+      token: nodeToken,
+      status: 400,
+      code: 'BAD_ARGUMENT',
+    },
+    {
+      name: 'a node report with failures nested 100 deep',
+      method: 'POST',
+      path: '/api/v1/node/report',
+      body: `{"status":{"virtualServers":[]},"failures":[${deep(100)}]}`,
+      token: nodeToken,
+      status: 400,
+      code: 'BAD_ARGUMENT',
+    },
+    {
+      name: 'a load balancer body nested 50 000 deep',
+      method: 'POST',
+      path: '/api/v1/lbs',
+      body: `{"name":"deep","kind":"builtin","nodes":${deep(50_000)}}`,
+      status: 400,
+      code: 'BAD_ARGUMENT',
+    },
+    {
+      name: 'a sender patch nested 70 deep in an unknown field',
+      method: 'PATCH',
+      path: `/api/v1/senders/${w.senderA1}`,
+      body: `{"x":${deep(70)}}`,
+      status: 400,
+      code: 'BAD_ARGUMENT',
+    },
+    // addresses
+    {
+      name: 'port 0 as a node address',
+      method: 'POST',
+      path: '/api/v1/lbs',
+      body: { ...lbBody, nodes: [{ name: 'n', address: '10.0.0.1:0' }] },
+      status: 400,
+      code: 'BAD_ARGUMENT',
+    },
+    {
+      name: 'port 0 as a backend',
+      method: 'POST',
+      path: '/api/v1/virtual-servers',
+      body: { ...vsBody, backends: ['10.0.0.1:0'] },
+      status: 400,
+      code: 'BAD_ARGUMENT',
+    },
     // malformed bodies
     {
       name: 'malformed JSON',

@@ -46,6 +46,7 @@ export function registerCertCheck(cert: Command, ctx: CliContext, run: Runner): 
         hosts: o.host,
         validAt,
         validForMs,
+        names: { key: join(o.credential, 'tls.key'), chain: join(o.credential, 'tls.crt') },
       });
       if (o.json) {
         printJson(ctx, {

@@ -5,6 +5,7 @@ import { readCertificates, readOneCertificate, subjectAltNames } from '../../pki
 import { assertCredential, buildPath } from '../../pki/checks.js';
 import { readPrivateKey } from '../../pki/keys.js';
 import { parseDuration } from '../../shared/duration.js';
+import { fail, isRolloverError } from '../../shared/errors.js';
 import { parseInstant } from '../../shared/time.js';
 import type { CliContext } from '../context.js';
 import { addPassphraseOption, collect } from '../options.js';
@@ -12,6 +13,17 @@ import { printJson } from '../output.js';
 import type { Runner } from '../program.js';
 import { passphraseFrom, requirePassphrase } from '../secrets.js';
 import { printChecks } from './cert-check.js';
+
+/** Reads and parses one file the user passed; a parse error names that file. */
+async function fromFile<T>(file: string, parse: (data: Buffer) => T): Promise<T> {
+  const data = await readFileChecked(file);
+  try {
+    return parse(data);
+  } catch (e) {
+    if (isRolloverError(e)) fail(e.code, `${file}: ${e.message}`, e.details);
+    throw e;
+  }
+}
 
 /** `rollover cert import`: a key and certificate from an external CA, checked, into a credential directory. */
 export function registerCertImport(cert: Command, ctx: CliContext, run: Runner): void {
@@ -34,10 +46,11 @@ export function registerCertImport(cert: Command, ctx: CliContext, run: Runner):
       .option('--json', 'print the result as JSON'),
   ).action(
     run(async (o: ImportOptions) => {
-      const key = readPrivateKey(await readFileChecked(o.key), await passphraseFrom(ctx, o));
-      const given = readCertificates(await readFileChecked(o.cert));
-      for (const f of o.chain) given.push(...readCertificates(await readFileChecked(f)));
-      const root = readOneCertificate(await readFileChecked(o.root), 'root certificate');
+      const keyPassphrase = await passphraseFrom(ctx, o);
+      const key = await fromFile(o.key, (b) => readPrivateKey(b, keyPassphrase));
+      const given = await fromFile(o.cert, readCertificates);
+      for (const f of o.chain) given.push(...(await fromFile(f, readCertificates)));
+      const root = await fromFile(o.root, (b) => readOneCertificate(b, 'root certificate'));
       // The leaf is the certificate whose key we hold; order the rest along the path to the root.
       const leafIndex = given.findIndex((c) => c.node.checkPrivateKey(key.keyObject));
       const leaf = given[Math.max(leafIndex, 0)]!;
@@ -53,6 +66,8 @@ export function registerCertImport(cert: Command, ctx: CliContext, run: Runner):
         hosts,
         validAt: o.validAt ? parseInstant(o.validAt) : ctx.now(),
         validForMs: o.validFor ? parseDuration(o.validFor) : 0,
+        // Name only the files the user passed (never tls.key or tls.crt, which do not exist yet).
+        names: { key: o.key, chain: [o.cert, ...o.chain].join(' or ') },
       });
       const passphrase = o.encrypt ? await requirePassphrase(ctx, o, 'tls.key') : undefined;
       const files = await writeCredentialDir(
