@@ -212,13 +212,24 @@ function mergeFailures(rows: ClientFailures[]): ClientFailures[] {
     const key = `${r.virtualServer}\u0000${r.client}`;
     const m = merged.get(key);
     if (!m) {
-      merged.set(key, { ...r, reasons: { ...r.reasons } });
+      merged.set(key, {
+        ...r,
+        reasons: { ...r.reasons },
+        ...(r.ok ? { ok: { ...r.ok }, okLast: { ...r.okLast } } : {}),
+      });
       continue;
     }
     for (const [reason, n] of Object.entries(r.reasons) as Array<[HandshakeFailureReason, number]>) {
       m.reasons[reason] = (m.reasons[reason] ?? 0) + n;
     }
     if (r.last > m.last) m.last = r.last;
+    for (const [fp, n] of Object.entries(r.ok ?? {})) {
+      m.ok ??= {};
+      m.okLast ??= {};
+      m.ok[fp] = (m.ok[fp] ?? 0) + n;
+      const at = r.okLast?.[fp] ?? '';
+      if (at > (m.okLast[fp] ?? '')) m.okLast[fp] = at;
+    }
   }
   return [...merged.values()];
 }

@@ -28,12 +28,17 @@ export function classifyTlsError(err: Error & { code?: string }): HandshakeFailu
 /** Distinct client addresses kept in the per-client failure table before new ones count as "other". */
 export const MAX_CLIENTS = 1000;
 
-/** One row of the per-client failure table. */
+/** One row of the per-client handshake table: failures by reason, and successes by served credential. */
 export interface ClientFailures {
   client: string;
   virtualServer: string;
   reasons: Partial<Record<HandshakeFailureReason, number>>;
+  /** The last failure ('' when only successes were seen). */
   last: string;
+  /** Completed handshakes on the main listener per served certificate (SHA-256), when any. */
+  ok?: Record<string, number>;
+  /** The last completed handshake per served certificate. */
+  okLast?: Record<string, string>;
 }
 
 /** The data plane's metrics. */
@@ -144,6 +149,24 @@ export class LbTelemetry {
       row.reasons[reason] = (row.reasons[reason] ?? 0) + 1;
       row.last = at.toISOString();
     }
+  }
+
+  /**
+   * Counts a completed handshake on the main listener for its client address and served certificate,
+   * so the coordinator can tell which sender works on the new credential (and which sends nothing).
+   */
+  handshakeSucceeded(vs: string, client: string, sha256: string, at: Date): void {
+    const key = `${vs}\u0000${client}`;
+    let row = this.clients.get(key);
+    if (!row && this.clients.size < MAX_CLIENTS) {
+      row = { client, virtualServer: vs, reasons: {}, last: '' };
+      this.clients.set(key, row);
+    }
+    if (!row) return;
+    row.ok ??= {};
+    row.okLast ??= {};
+    row.ok[sha256] = (row.ok[sha256] ?? 0) + 1;
+    row.okLast[sha256] = at.toISOString();
   }
 
   /** The per-client failure table (bounded). */

@@ -143,6 +143,7 @@ export class VirtualServerRuntime {
             credential: credentialIs,
           });
           if (listener === 'main') {
+            telemetry.handshakeSucceeded(vs, socket.remoteAddress ?? 'unknown', sha256, new Date(arrivedAt));
             const at = this.contexts.stagedActivateAt();
             if (at !== undefined && arrivedAt >= at && this.contexts.firstStagedHandshakeAt === arrivedAt) {
               telemetry.lateness.set({ virtual_server: vs }, (arrivedAt - at) / 1000);

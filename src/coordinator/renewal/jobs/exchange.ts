@@ -7,7 +7,8 @@ import { schedule } from '../jobs-store.js';
 import { type Actor, addStep, loadFacts, type RenewalFacts, systemActor, transition } from '../model.js';
 import { endpointOf, requireEndpoint } from '../nodes.js';
 import type { RenewalEnv } from '../ports.js';
-import { BEFORE_T, type JobResult, pairsOf, retry, sum } from './common.js';
+import { baselineOf } from '../sender-traffic.js';
+import { BEFORE_T, type JobResult, pairsOf, retry } from './common.js';
 import type { PayloadOf } from './payloads.js';
 
 /** Records the exchange (state exchanged, step 5), takes the failure baseline and starts verifying. */
@@ -77,13 +78,14 @@ export async function exchangeJob(env: RenewalEnv, p: PayloadOf<'exchange'>): Pr
     }
   }
   await env.store.transaction((tx) => exchangeInTx(tx, env, f, systemActor(env), Boolean(p.now)));
-  // A baseline of per-client failures at T, so only failures after T are attributed.
+  // A baseline of per-client failures and completed handshakes at T: only later ones are attributed.
   const baseline: Record<string, Record<string, number>> = {};
   for (const { node } of await pairsOf(env, f)) {
     const ep = endpointOf(env.store, node);
     if (!ep) continue;
-    const rows = await env.renewal.nodes.failures(ep).catch(() => []);
-    baseline[node.id] = Object.fromEntries(rows.map((c) => [c.client, sum(c.reasons)]));
+    const b = baselineOf(await env.renewal.nodes.failures(ep).catch(() => []));
+    baseline[node.id] = b.failed;
+    baseline[`ok:${node.id}`] = b.ok;
   }
   await env.store.renewals.setFailuresBaseline(f.r.id, baseline);
   env.renewal.changed(f.r.id, 'exchanged');

@@ -1,0 +1,163 @@
+/**
+ * Handshakes attributed to senders after the exchange: the nodes' per-client tables (failures by
+ * reason, completed handshakes by served certificate) against a baseline taken at the exchange, summed
+ * over each sender's source addresses into `readiness.traffic` — so a sender's status can say
+ * "failing since …", "working on the new credential" or "no traffic seen", which are three different
+ * things. Runs as the `failures` job from the exchange until the renewal ends
+ * (the failure counts per sender are kept by `attributeFailures` as before).
+ */
+import type { ClientFailures } from '../../lb/telemetry.js';
+import { addressMatches } from '../../shared/ip.js';
+import type { Row, Store } from '../../store/store.js';
+import type { JobResult } from './job-runner.js';
+import { attributeFailures } from './jobs/failures.js';
+import { FINISHED, loadFacts, type RenewalFacts } from './model.js';
+import { endpointOf } from './nodes.js';
+import type { RenewalEnv } from './ports.js';
+import { NO_TRAFFIC, type StoredTraffic } from './sender-facts.js';
+
+/** Per node: failures per client (the historical shape), and under `ok:NODE` completed handshakes per client. */
+type Baseline = Record<string, Record<string, number>>;
+
+const sum = (o: Partial<Record<string, number>> | undefined) =>
+  Object.values(o ?? {}).reduce<number>((a, b) => a + (b ?? 0), 0);
+
+/** The baseline entries of one node's table. */
+export function baselineOf(rows: readonly ClientFailures[]): {
+  failed: Record<string, number>;
+  ok: Record<string, number>;
+} {
+  return {
+    failed: Object.fromEntries(rows.map((c) => [c.client, sum(c.reasons)])),
+    ok: Object.fromEntries(rows.map((c) => [c.client, sum(c.ok)])),
+  };
+}
+
+async function nodesOf(env: RenewalEnv, f: RenewalFacts) {
+  const rows = await env.store.db
+    .selectFrom('renewal_nodes')
+    .select('node_id')
+    .distinct()
+    .where('renewal_id', '=', f.r.id)
+    .execute();
+  return env.store.list('lb_nodes', { column: 'id', values: rows.map((r) => r.node_id) });
+}
+
+/** One client's handshakes after the exchange, as seen on one node. */
+interface ClientAfter {
+  client: string;
+  failedAfter: number;
+  failedBefore: number;
+  okAfter: number;
+  okBefore: number;
+  okNew: number;
+  lastFailure: string | null;
+  okLast: Record<string, string>;
+}
+
+function latest(...xs: Array<string | null | undefined>): string | null {
+  return (
+    xs
+      .filter((x): x is string => Boolean(x))
+      .sort()
+      .at(-1) ?? null
+  );
+}
+
+/** Sums a sender's clients into its traffic (pure). `prev` keeps the first failure instant once seen. */
+export function senderTraffic(
+  clients: readonly ClientAfter[],
+  newSha256: string,
+  oldSha256: string | null,
+  prev: StoredTraffic | null,
+): StoredTraffic {
+  const t: StoredTraffic = { ...NO_TRAFFIC };
+  let lastOk: { at: string; sha: string } | null = null;
+  for (const c of clients) {
+    t.failuresAfter += c.failedAfter;
+    t.successesAfter += c.okAfter;
+    t.successesOnNewAfter += c.okNew;
+    t.failuresBefore += c.failedBefore;
+    t.successesBefore += c.okBefore;
+    if (c.failedAfter > 0) t.lastFailureAt = latest(t.lastFailureAt, c.lastFailure);
+    if (c.okNew > 0) t.lastSuccessOnNewAt = latest(t.lastSuccessOnNewAt, c.okLast[newSha256]);
+    for (const [sha, at] of Object.entries(c.okLast)) if (!lastOk || at > lastOk.at) lastOk = { at, sha };
+  }
+  t.firstFailureAfterAt = prev?.firstFailureAfterAt ?? (t.failuresAfter > 0 ? t.lastFailureAt : null);
+  t.lastHandshakeAt = latest(t.lastFailureAt, lastOk?.at);
+  if (lastOk) {
+    t.lastServedSha256 = lastOk.sha;
+    t.lastServed = lastOk.sha === newSha256 ? 'new' : lastOk.sha === oldSha256 ? 'old' : 'other';
+  }
+  return t;
+}
+
+/** The `failures` job: attributes handshakes after the exchange to senders, until the renewal ends. */
+export async function trafficJob(env: RenewalEnv, p: { renewalId: string }): Promise<JobResult> {
+  const f = await loadFacts(env.store, p.renewalId, false);
+  if (FINISHED.has(f.r.state)) return {};
+  const baseline: Baseline = f.r.failures_baseline ? (JSON.parse(f.r.failures_baseline) as Baseline) : {};
+  let baselineChanged = false;
+  const names = new Set(f.vss.map((v) => v.name));
+  const after: ClientAfter[] = [];
+  for (const node of await nodesOf(env, f)) {
+    const ep = endpointOf(env.store, node);
+    if (!ep) continue;
+    const rows = (await env.renewal.nodes.failures(ep).catch(() => [] as ClientFailures[])).filter((c) =>
+      names.has(c.virtualServer),
+    );
+    // An exchange that did not take a baseline ("exchange now"): the first look is the baseline.
+    if (!baseline[node.id] || !baseline[`ok:${node.id}`]) {
+      const b = baselineOf(rows);
+      baseline[node.id] ??= b.failed;
+      baseline[`ok:${node.id}`] ??= b.ok;
+      baselineChanged = true;
+    }
+    for (const c of rows) {
+      const failedBefore = baseline[node.id]?.[c.client] ?? 0;
+      const okBefore = baseline[`ok:${node.id}`]?.[c.client] ?? 0;
+      after.push({
+        client: c.client,
+        failedAfter: Math.max(0, sum(c.reasons) - failedBefore),
+        failedBefore,
+        okAfter: Math.max(0, sum(c.ok) - okBefore),
+        okBefore,
+        // The main listener serves the new credential only from the exchange on.
+        okNew: c.ok?.[f.newCred.fingerprint] ?? 0,
+        lastFailure: c.last || null,
+        okLast: c.okLast ?? {},
+      });
+    }
+  }
+  if (baselineChanged) await env.store.renewals.setFailuresBaseline(f.r.id, baseline);
+  const perClient = new Map<string, number>();
+  for (const c of after)
+    if (c.failedAfter > 0) perClient.set(c.client, (perClient.get(c.client) ?? 0) + c.failedAfter);
+  await attributeFailures(env.store.readiness, f.r.id, perClient);
+  await attribute(env.store, f.r, after, f.newCred.fingerprint, f.oldCred?.fingerprint ?? null);
+  return { retryInMs: Math.min(1000, Math.max(100, env.renewal.retryBaseMs)) };
+}
+
+async function attribute(
+  store: Store,
+  r: Row<'renewals'>,
+  clients: readonly ClientAfter[],
+  newSha: string,
+  oldSha: string | null,
+) {
+  const senders = await store.db
+    .selectFrom('readiness')
+    .innerJoin('senders', 'senders.id', 'readiness.sender_id')
+    .select(['readiness.id as rid', 'senders.source_addresses as hints', 'readiness.traffic as traffic'])
+    .where('readiness.renewal_id', '=', r.id)
+    .execute();
+  for (const s of senders) {
+    const hints = JSON.parse(s.hints) as string[];
+    if (!hints.length) continue;
+    const mine = clients.filter((c) => hints.some((h) => addressMatches(c.client, h)));
+    const prev = s.traffic ? (JSON.parse(s.traffic) as StoredTraffic) : null;
+    const t = senderTraffic(mine, newSha, oldSha, prev);
+    const text = JSON.stringify(t);
+    if (text !== s.traffic) await store.update('readiness', s.rid, { traffic: text });
+  }
+}
