@@ -190,6 +190,11 @@ export const ERROR_CODES = {
   },
   SELF_REMOVAL: { kind: 'conflict', title: 'a user cannot remove themself' },
   ROLLBACK_WINDOW_CLOSED: { kind: 'conflict', title: 'the rollback window after the exchange has closed' },
+  OPEN_ITEMS: {
+    kind: 'conflict',
+    title:
+      'items are still open (senders failing or not proven, old root still trusted): confirm with a reason',
+  },
 } as const satisfies Record<string, CodeSpec>;
 
 /** A stable error code. */

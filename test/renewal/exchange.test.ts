@@ -104,7 +104,7 @@ for (const backend of BACKENDS) {
         human,
         /tenant tenant0 \(ten_[^)]+\)\s+forwarded|tenant tenant0 \(ten_[^)]+\)\s+not forwarded yet/,
       );
-      assert.match(human, /s0-0\s+pending/);
+      assert.match(human, /s0-0\s+rolled-back/);
       assert.equal(status.state, 'rolled-back');
       assert.equal(
         await observeLeaf({ host: '127.0.0.1', port: w.listenPort, servername: 'lb.test' }),

@@ -14,9 +14,10 @@ import {
 } from '../../api/contract/sender-status.js';
 import { authenticate } from '../../coordinator/auth.js';
 import { announceRenewal } from '../../coordinator/renewal/announce.js';
+import { cancelRenewal } from '../../coordinator/renewal/cancel.js';
+import { completeRenewal } from '../../coordinator/renewal/completion.js';
 import { forwardRenewal } from '../../coordinator/renewal/forward.js';
 import {
-  completeRenewal,
   exchangeNow,
   overrideGate,
   postponeRenewal,
@@ -294,8 +295,21 @@ export function registerRenewalRoutes(app: ApiApp, env: RenewalEnv): void {
   action('rollback', 'Roll back every node, until T plus the rollback window', undefined, (c, id) =>
     rollbackRenewal(env, c.var.principal, id),
   );
-  action('complete', 'Complete a retiring renewal (step 6)', undefined, (c, id) =>
-    completeRenewal(env, c.var.principal, id),
+  action(
+    'complete',
+    'Complete a retiring renewal (step 6); with open items only with {force: true, reason} (OPEN_ITEMS otherwise)',
+    z
+      .object({ force: z.boolean().optional(), reason: z.string().min(1).max(2000).optional() })
+      .strict()
+      .optional(),
+    (c, id, b: { force?: boolean; reason?: string } | undefined) =>
+      completeRenewal(env, c.var.principal, id, b ?? {}),
+  );
+  action(
+    'cancel',
+    'Cancel before the exchange: unstage on every node, tell everyone who was told (lb-admin, with a reason)',
+    z.object({ reason: z.string().min(1).max(2000) }).strict(),
+    (c, id, b: { reason: string }) => cancelRenewal(env, c.var.principal, id, b.reason),
   );
   op(
     app,

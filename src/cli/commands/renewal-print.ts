@@ -1,4 +1,8 @@
-/** The human form of `rollover renewal status`: per tenant and per sender. */
+/**
+ * The human form of `rollover renewal status`: what is true for the renewal and for each sender now,
+ * from the coordinator's derived status (the same one the web UI, mails and the status JSON use).
+ */
+import type { RenewalStatusViewJson, SenderStatusJson } from '../../api/contract/sender-status.js';
 import type { CliContext } from '../context.js';
 
 /** The parts of a RenewalDetail the printer reads. */
@@ -6,43 +10,54 @@ export interface RenewalDetailView {
   id: string;
   state: string;
   exchangeAt: string;
+  exchangedAt: string | null;
   safeRemovalAt: string;
   newRootSha256: string;
   oldRootSha256: string;
   gatePolicy: string;
   gate: { decision: string; reason: string };
-  readiness: Record<string, number>;
+  status: RenewalStatusViewJson;
   steps: Array<{ step: number | null; kind: string; actor: string; at: string }>;
   tenants: Array<{ id: string; name: string; forwarded: boolean; forwardedBy: string | null }>;
-  senders: Array<{
-    id: string;
-    name: string;
-    tenantId: string;
-    state: string;
-    reason?: string;
-    failuresAfterT: number;
-  }>;
+  senders: Array<{ id: string; name: string; tenantId: string; status: SenderStatusJson }>;
   nodes: Array<{ name: string; stagedAckAt: string | null; verifiedAt: string | null; late: boolean }>;
   statusUrl: string;
   announcementUrl: string;
 }
 
+const MARK: Record<SenderStatusJson['tone'], string> = {
+  bad: '✗',
+  action: '!',
+  waiting: '…',
+  good: '✓',
+  done: '✓',
+  neutral: '-',
+};
+
 /** Prints a renewal. */
 export function printRenewal(ctx: CliContext, d: RenewalDetailView): void {
   const o = (s: string) => ctx.out(`${s}\n`);
-  o(`renewal ${d.id}: ${d.state}`);
-  o(`  T                ${d.exchangeAt}`);
-  o(`  safe removal     ${d.safeRemovalAt}`);
+  const v = d.status;
+  o(`renewal ${d.id}: ${d.state} — ${v.headline}`);
+  if (v.reason) o(`  ${v.reason}`);
+  if (v.held) {
+    o(`  held at the gate since ${v.held.since}: ${v.held.reason}`);
+    o(`  who can release it: ${v.held.release.who}, by one of:`);
+    for (const h of v.held.release.how) o(`    - ${h}`);
+  }
+  o(`  T (planned)      ${v.exchangeAt}`);
+  o(`  exchanged at     ${v.exchangedAt ?? 'not yet'}`);
+  o(`  old root may go  from ${v.safeRemovalAt} per sender (proven, exchange verified)`);
   o(`  new root         ${d.newRootSha256}`);
   o(`  old root         ${d.oldRootSha256}`);
   o(`  gate (${d.gatePolicy})      ${d.gate.decision}: ${d.gate.reason}`);
-  o(
-    `  readiness        ${Object.entries(d.readiness)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ')}`,
-  );
   o(`  announcement     ${d.announcementUrl}`);
   o(`  status           ${d.statusUrl}`);
+  o('steps');
+  for (const s of v.steps) o(`  ${s.done ? '✓' : ' '} ${s.step} · ${s.title.padEnd(20)} ${s.text}`);
+  o('actions');
+  for (const [name, a] of Object.entries(v.actions))
+    o(`  ${a.available ? '+' : '-'} ${name.padEnd(12)} ${a.reason}`);
   o('nodes');
   for (const n of d.nodes)
     o(
@@ -51,11 +66,22 @@ export function printRenewal(ctx: CliContext, d: RenewalDetailView): void {
   for (const t of d.tenants) {
     o(`tenant ${t.name} (${t.id})  ${t.forwarded ? `forwarded by ${t.forwardedBy}` : 'not forwarded yet'}`);
     for (const s of d.senders.filter((x) => x.tenantId === t.id)) {
+      const st = s.status;
+      const tr = st.traffic;
+      o(`  ${MARK[st.tone]} ${s.name.padEnd(20)} ${st.state.padEnd(16)} ${st.headline}`);
+      o(`      ${st.reason}`);
+      o(`      next: ${st.next.who} — ${st.next.action}${st.next.by ? ` (by ${st.next.by})` : ''}`);
       o(
-        `  ${s.name.padEnd(20)} ${s.state.padEnd(16)}${s.failuresAfterT ? ` ${s.failuresAfterT} failure(s) after T` : ''}${s.reason ? `  (${s.reason})` : ''}`,
+        `      traffic: ${
+          !tr.addressesKnown
+            ? 'no source addresses known'
+            : tr.lastHandshakeAt
+              ? `last handshake ${tr.lastHandshakeAt}${tr.lastServed ? ` served the ${tr.lastServed} credential` : ''}; since the exchange ${tr.successesAfterExchange} ok, ${tr.failuresAfterExchange} failed`
+              : 'no handshakes seen'
+        }`,
       );
     }
   }
-  o('steps');
+  o('history');
   for (const s of d.steps) o(`  ${s.at}  ${s.step ?? '-'}  ${s.kind.padEnd(14)} ${s.actor}`);
 }

@@ -146,7 +146,23 @@ export function registerRenewal(program: Command, ctx: CliContext, run: Runner):
     (cmd) => cmd.requiredOption('--now', 'switch immediately'),
   );
   simple('rollback', 'roll every node back to the old credential (until T plus the window)', 'rollback');
-  simple('complete', 'complete a retiring renewal (step 6)', 'complete');
+  simple(
+    'complete',
+    'complete a retiring renewal (step 6); with senders failing or not proven, or the old root still trusted, only with --force --reason',
+    'complete',
+    (o) => ({ ...(o.force ? { force: true } : {}), ...(o.reason ? { reason: o.reason } : {}) }),
+    (cmd) =>
+      cmd
+        .option('--force', 'complete although items are open (they are recorded with the completion)')
+        .option('--reason <text>', 'why it is complete anyway (needed with --force)'),
+  );
+  simple(
+    'cancel',
+    'cancel before the exchange: unstage on every node, tell everyone who was told (lb-admin)',
+    'cancel',
+    (o) => ({ reason: o.reason }),
+    (cmd) => cmd.requiredOption('--reason <text>', 'why (told to everyone, audited)'),
+  );
   clientCommand(
     group
       .command('status')
@@ -163,14 +179,11 @@ export function registerRenewal(program: Command, ctx: CliContext, run: Runner):
     run(async (o: Flags) => {
       const c = await resolveClient(ctx, o);
       const rows = await c.request<
-        Array<{ id: string; state: string; exchangeAt: string; readiness: Record<string, number> }>
+        Array<{ id: string; state: string; headline: string; exchangeAt: string }>
       >('GET', '/api/v1/renewals');
       if (o.json) ctx.out(`${JSON.stringify(rows, null, 2)}\n`);
       else
-        for (const r of rows)
-          ctx.out(
-            `${r.id}  ${r.state.padEnd(11)}  T ${r.exchangeAt}  verified ${r.readiness.verified ?? 0}\n`,
-          );
+        for (const r of rows) ctx.out(`${r.id}  ${r.state.padEnd(11)}  T ${r.exchangeAt}  ${r.headline}\n`);
       return undefined;
     }),
   );

@@ -1,7 +1,16 @@
 /** Durable jobs: scheduled once per duty (a unique key), claimed by the one scheduler, retried. */
 
 /** The kinds of job the renewal workflow schedules. */
-export type JobKind = 'stage' | 'gate' | 'exchange' | 'verify' | 'failures' | 'reminder' | 'retire' | 'hold';
+export type JobKind =
+  | 'stage'
+  | 'gate'
+  | 'exchange'
+  | 'verify'
+  | 'failures'
+  | 'reminder'
+  | 'retire'
+  | 'hold'
+  | 'unstage';
 
 /** A job as claimed: its payload already parsed (validated by the job that runs it). */
 export interface Job {

@@ -7,7 +7,7 @@ import type { Principal } from '../../access/roles.js';
 import { renewalTimes } from '../../renewal/timing.js';
 import { fail } from '../../shared/errors.js';
 import { parseInstant } from '../../shared/time.js';
-import { forbidden, notFound } from '../env.js';
+import { forbidden } from '../env.js';
 import { armStaging, armTimers, notifyTenants } from './announce.js';
 import { notifySenders } from './forward.js';
 import { reschedule } from './jobs-store.js';
@@ -186,24 +186,4 @@ export async function rollbackRenewal(env: RenewalEnv, p: Principal, id: string)
     await addStep(tx, env, id, 'rollback', actorOf(p), { nodes: results });
   });
   env.renewal.changed(id, 'rolled-back');
-}
-
-/** Completes a retiring renewal. */
-export async function completeRenewal(env: RenewalEnv, p: Principal, id: string) {
-  lbAdmin(p, 'complete renewals');
-  await env.store.transaction(async (tx) => {
-    const r = (await tx.get('renewals', id)) ?? notFound('renewal', id);
-    if (r.state === 'completed') return;
-    await transition(tx, env, r, 'complete');
-    const counts = await tx.db
-      .selectFrom('readiness')
-      .select(['state'])
-      .where('renewal_id', '=', id)
-      .execute();
-    await addStep(tx, env, id, 'complete', actorOf(p), {
-      removed: counts.filter((c) => c.state === 'old-root-removed').length,
-      senders: counts.length,
-    });
-  });
-  env.renewal.changed(id, 'completed');
 }

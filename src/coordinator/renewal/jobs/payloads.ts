@@ -14,6 +14,8 @@ export const JOB_PAYLOADS = {
   failures: renewal,
   reminder: ofSequence.extend({ index: z.number().int().min(0) }),
   retire: renewal,
+  /** After a cancel: unstage the renewal's credential on every node. */
+  unstage: renewal,
 } as const;
 
 /** A job kind that runs (others, such as `hold`, are bookkeeping and complete at once). */

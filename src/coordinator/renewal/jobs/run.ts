@@ -1,6 +1,7 @@
 /** Runs one claimed job: its payload validated against the kind's schema, then the kind's function. */
 import { fail, isRolloverError } from '../../../shared/errors.js';
 import type { Job } from '../../ports/job-queue.js';
+import { unstageJob } from '../cancel.js';
 import type { RenewalEnv } from '../ports.js';
 import type { JobResult } from './common.js';
 import { exchangeJob } from './exchange.js';
@@ -20,6 +21,7 @@ const RUN: { [K in RunnableJob]: (env: RenewalEnv, p: PayloadOf<K>) => Promise<J
   failures: failuresJob,
   reminder: reminderJob,
   retire: retireJob,
+  unstage: unstageJob,
 };
 
 function runnable(kind: string): kind is RunnableJob {

@@ -1,0 +1,160 @@
+/**
+ * Cancelling a renewal before its exchange: the state moves to `cancelled` and the virtual servers
+ * drop the staged credential in one transaction (with the step, the audit event and a notice to
+ * everyone who was told); then every node is unstaged, retried by a job until each one confirms — a
+ * node that kept the staged credential would switch at T by itself. A held renewal thus always has a
+ * way out other than an override.
+ */
+import { can } from '../../access/can.js';
+import type { Principal } from '../../access/roles.js';
+import { isBeforeExchange, type RenewalState } from '../../renewal/states.js';
+import { fail } from '../../shared/errors.js';
+import type { Store } from '../../store/store.js';
+import { forbidden } from '../env.js';
+import type { JobResult } from './job-runner.js';
+import { schedule } from './jobs-store.js';
+import { actorOf, addStep, loadFacts, type RenewalFacts, systemActor, transition } from './model.js';
+import { endpointOf } from './nodes.js';
+import { enqueue, type OutboxItem } from './outbox.js';
+import type { RenewalEnv } from './ports.js';
+import { holders } from './recipients.js';
+
+async function cancelNotices(tx: Store, env: RenewalEnv, f: RenewalFacts, reason: string, by: string) {
+  const subject = `Renewal ${f.r.id} cancelled — the exchange at ${f.r.exchange_at} will not happen`;
+  const text = `The renewal ${f.r.id} of ${f.vss.map((v) => v.name).join(', ')} was cancelled by ${by} before the exchange: ${reason}\nThe load balancer keeps serving the current credential. Keep the old root in your truststores; the new root may stay or go.`;
+  const body = { t: 'escalation' as const, renewalId: f.r.id, subject, text };
+  const items: OutboxItem[] = [];
+  const tenantIds = f.tenants.map((t) => t.id);
+  for (const h of await holders(tx, 'tenant-admin', tenantIds)) {
+    if (h.email)
+      items.push({
+        key: `cancel:${f.r.id}:${h.scopeId}:${h.email}`,
+        channel: 'mail',
+        recipient: h.email,
+        subject,
+        body,
+        renewalId: f.r.id,
+      });
+    items.push({
+      key: `cancel:${f.r.id}:${h.scopeId}:inbox:${h.userId}`,
+      channel: 'inbox',
+      recipient: h.userId,
+      subject,
+      body,
+      renewalId: f.r.id,
+    });
+  }
+  const hooks = await tx.db
+    .selectFrom('tenant_settings')
+    .select('tenant_id')
+    .where('tenant_id', 'in', tenantIds.length ? tenantIds : [''])
+    .where('webhook_url', 'is not', null)
+    .execute();
+  for (const h of hooks)
+    items.push({
+      key: `cancel:${f.r.id}:${h.tenant_id}:webhook`,
+      channel: 'webhook',
+      recipient: h.tenant_id,
+      subject,
+      body: {
+        t: 'event',
+        event: { type: 'renewal.cancelled', renewalId: f.r.id, tenantId: h.tenant_id, reason, by },
+      },
+      renewalId: f.r.id,
+    });
+  // Every sender that was told hears it too.
+  const told = await tx.db
+    .selectFrom('readiness')
+    .innerJoin('senders', 'senders.id', 'readiness.sender_id')
+    .select(['senders.id', 'senders.contacts'])
+    .where('readiness.renewal_id', '=', f.r.id)
+    .where('readiness.state', '!=', 'pending')
+    .orderBy('senders.id')
+    .execute();
+  for (const s of told)
+    for (const to of JSON.parse(s.contacts) as string[])
+      items.push({
+        key: `cancel:${f.r.id}:${s.id}:${to}`,
+        channel: 'mail',
+        recipient: to,
+        subject,
+        body,
+        renewalId: f.r.id,
+      });
+  await enqueue(tx, env, items);
+  return { tenants: tenantIds.length, senders: told.length };
+}
+
+/** Cancels a renewal before its exchange (lb-admin, with a reason); repeating it changes nothing. */
+export async function cancelRenewal(env: RenewalEnv, p: Principal, id: string, reason: string) {
+  if (!can(p, 'update', { kind: 'renewal', tenantIds: [], senderIds: [] })) forbidden('cancel renewals');
+  if (!reason.trim())
+    fail('BAD_ARGUMENT', 'a cancellation needs a reason (it is told to everyone and audited)');
+  let changed = false;
+  await env.store.transaction(async (tx) => {
+    const f = await loadFacts(tx, id);
+    if (f.r.state === 'cancelled') return;
+    if (!isBeforeExchange(f.r.state as RenewalState))
+      fail(
+        'WRONG_STATE',
+        `a renewal that is ${f.r.state} cannot be cancelled: ${['exchanged', 'verified'].includes(f.r.state) ? 'the exchange has happened, roll back instead' : 'it is past the exchange'}`,
+        { state: f.r.state },
+      );
+    const announced = f.r.state !== 'planned';
+    await transition(tx, env, f.r, 'cancel');
+    for (const vs of f.vss)
+      if (vs.staged_credential_id === f.newCred.id)
+        await tx.update('virtual_servers', vs.id, { staged_credential_id: null, activate_at: null });
+    const told = announced ? await cancelNotices(tx, env, f, reason, p.name) : { tenants: 0, senders: 0 };
+    await addStep(tx, env, id, 'cancel', actorOf(p), { reason, told });
+    if (announced) await schedule(tx, 'unstage', { renewalId: id }, env.clock.now(), `unstage:${id}`);
+    changed = true;
+  });
+  if (!changed) return;
+  env.renewal.changed(id, 'cancelled');
+  // Unstage at once where the nodes answer; the job retries the rest.
+  await unstageJob(env, { renewalId: id }).catch(() => undefined);
+}
+
+/** Unstages a cancelled renewal's credential on every node; retried until each node confirmed. */
+export async function unstageJob(env: RenewalEnv, p: { renewalId: string }): Promise<JobResult> {
+  const f = await loadFacts(env.store, p.renewalId, false);
+  if (f.r.state !== 'cancelled') return {};
+  const rows = await env.store.db
+    .selectFrom('renewal_nodes')
+    .selectAll()
+    .where('renewal_id', '=', f.r.id)
+    .where('staged_ack_at', 'is not', null)
+    .execute();
+  let pending = 0;
+  const done: string[] = [];
+  for (const row of rows) {
+    const node = await env.store.get('lb_nodes', row.node_id);
+    const vs = f.vss.find((v) => v.id === row.virtual_server_id);
+    const ep = node ? endpointOf(env.store, node) : undefined;
+    const mark = (set: { staged_ack_at?: null; last_error: string | null }) =>
+      env.store.db
+        .updateTable('renewal_nodes')
+        .set(set)
+        .where('renewal_id', '=', row.renewal_id)
+        .where('node_id', '=', row.node_id)
+        .where('virtual_server_id', '=', row.virtual_server_id)
+        .where('sequence', '=', row.sequence)
+        .execute();
+    try {
+      if (!ep || !vs) throw new Error('the node has no control endpoint');
+      await env.renewal.nodes.unstage(ep, vs.name);
+      await mark({ staged_ack_at: null, last_error: null });
+      done.push(row.node_id);
+    } catch (e) {
+      pending++;
+      await mark({ last_error: `not unstaged yet: ${(e as Error).message}`.slice(0, 300) });
+    }
+  }
+  if (done.length)
+    await env.store.transaction((tx) =>
+      addStep(tx, env, f.r.id, 'unstaged', systemActor(env), { nodes: done, pending }),
+    );
+  if (done.length) env.renewal.changed(f.r.id, 'cancelled');
+  return pending ? { retryInMs: Math.min(1000, Math.max(100, env.renewal.retryBaseMs)) } : {};
+}
