@@ -31,6 +31,7 @@ type ToWorker =
       config: LbConfig;
       slots: Readonly<Record<string, Slot<CredentialRecord>>>;
       exceptions: Readonly<Record<string, readonly SourceException[]>>;
+      autoGrace: Record<string, number>;
     }
   | { type: 'lb:apply'; id: number; name: string; entry: VsEntry }
   | { type: 'lb:facts'; id: number; name: string }
@@ -42,6 +43,7 @@ type FromWorker =
   | { type: 'lb:hello' }
   | { type: 'lb:ready' }
   | { type: 'lb:failed'; message: string }
+  | { type: 'lb:autograce'; name: string; client: string }
   | { type: 'lb:ack'; id: number; facts?: RuntimeFacts; failures?: ClientFailures[] };
 
 type FromWorkerAck = Extract<FromWorker, { type: 'lb:ack' }>;
@@ -99,9 +101,11 @@ export async function startClusterPrimary(
             config,
             slots: dataPlane.slots(),
             exceptions: dataPlane.allExceptions(),
+            autoGrace: dataPlane.allAutoGrace(),
           } satisfies ToWorker);
         else if (m.type === 'lb:ready') resolve();
         else if (m.type === 'lb:failed') reject(new Error(m.message));
+        else if (m.type === 'lb:autograce') dataPlane.autoGrace(m.name, m.client);
         else if (m.type === 'lb:ack') {
           const p = pending.get(m.id);
           if (!p) return;
@@ -118,6 +122,7 @@ export async function startClusterPrimary(
           config,
           slots: dataPlane.slots(),
           exceptions: dataPlane.allExceptions(),
+          autoGrace: dataPlane.allAutoGrace(),
         } satisfies ToWorker),
       );
       w.once('exit', (code) => {
@@ -250,8 +255,17 @@ export function runClusterWorker(deps: { clock: Clock; log: Logger }): void {
       if (m.type === 'lb:init') {
         config = m.config;
         for (const vs of config.virtualServers) {
-          const entry = { slot: m.slots[vs.name]!, exceptions: m.exceptions[vs.name] ?? [] };
-          const rt = new VirtualServerRuntime(vs, entry, { ...deps, telemetry, shared: true });
+          const entry = {
+            slot: m.slots[vs.name]!,
+            exceptions: m.exceptions[vs.name] ?? [],
+            autoGraceUntil: m.autoGrace[vs.name],
+          };
+          const rt = new VirtualServerRuntime(vs, entry, {
+            ...deps,
+            telemetry,
+            shared: true,
+            autoGrace: (name, client) => send({ type: 'lb:autograce', name, client }),
+          });
           runtimes.set(vs.name, rt);
           await rt.start();
         }

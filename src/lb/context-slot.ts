@@ -8,7 +8,7 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import type { CredentialRecord } from './credential-record.js';
 import type { Slot } from './slot.js';
 import type { VsEntry } from './slot-table.js';
-import { chooseFor, ExceptionIndex, type Serve } from './source-exceptions.js';
+import { chooseFor, ExceptionIndex, type Serve, type SourceException } from './source-exceptions.js';
 
 /** What one handshake gets. */
 export interface ContextChoice {
@@ -18,6 +18,8 @@ export interface ContextChoice {
   staged: boolean;
   /** Which side of the exchange it is (old: the credential being replaced). */
   credentialIs: Serve;
+  /** The source exception that decided, if one did. */
+  entry?: SourceException | undefined;
 }
 
 /** Builds a server secure context from a record. */
@@ -32,6 +34,8 @@ export class ContextSlot {
   private slot!: Slot<CredentialRecord>;
   private index = new ExceptionIndex([]);
   private counts = new Map<string, number>();
+  /** Until when a failed handshake with the new credential graces its address (undefined: off). */
+  autoGraceUntil: number | undefined;
   /** When the first handshake got the staged credential after T (ms), for the lateness figure. */
   firstStagedHandshakeAt: number | undefined;
 
@@ -40,7 +44,8 @@ export class ContextSlot {
   }
 
   /** Replaces the slot and exceptions; contexts of unchanged credentials are reused, new ones built now. */
-  apply({ slot, exceptions }: VsEntry): void {
+  apply({ slot, exceptions, autoGraceUntil }: VsEntry): void {
+    this.autoGraceUntil = autoGraceUntil;
     const next = new Map<string, SecureContext>();
     for (const r of [slot.active, slot.staged?.credential, slot.previous]) {
       if (!r) continue;
@@ -75,6 +80,7 @@ export class ContextSlot {
       sha256: c.credential.sha256,
       staged: isStaged,
       credentialIs: c.credentialIs,
+      entry: c.entry,
     };
   }
 

@@ -37,7 +37,8 @@ export type ExceptionsBody =
   | { op: 'add'; serve: 'old' | 'new'; cidrs: string[]; until?: string }
   | { op: 'remove'; serve: 'old' | 'new'; cidrs: string[] }
   | { op: 'clear'; serve: 'old' | 'new' }
-  | { op: 'replace'; entries: Array<{ cidr: string; serve: 'old' | 'new'; until?: string }> };
+  | { op: 'replace'; entries: Array<{ cidr: string; serve: 'old' | 'new'; until?: string }> }
+  | { op: 'auto'; until: string | null };
 
 /** The control verbs of one node. */
 export interface ControlClient {

@@ -18,8 +18,10 @@ import { type CredentialFacts, type SlotStatus, slotStatus } from './slot-status
 import { type SlotChange, SlotTable, type VsEntry } from './slot-table.js';
 import {
   changeTable,
+  checkAutoGraceUntil,
   exchangeOf,
   isLive,
+  parseCidr,
   type SourceException,
   type TableChange,
 } from './source-exceptions.js';
@@ -64,6 +66,8 @@ export interface ExceptionStatus {
   live: boolean;
   /** Handshakes this entry decided since the node started. */
   handshakes: number;
+  /** True when the node put the address into grace itself (automatic fallback). */
+  auto: boolean;
 }
 
 /** The status of one virtual server. */
@@ -77,6 +81,8 @@ export type VirtualServerStatus = {
   backends: RuntimeFacts['backends'];
   /** The source exceptions (grace and early entries), most recent change applied. */
   exceptions?: ExceptionStatus[];
+  /** Automatic fallback: until when a refused new certificate puts the client into grace (null: off). */
+  autoGrace?: { until: string } | null;
 } & SlotStatus;
 
 /** The status of the node. */
@@ -216,9 +222,54 @@ export class NodeDataPlane implements DataPlane {
 
   async exceptions(name: string, change: TableChange): Promise<VirtualServerStatus> {
     return this.update(name, (e, now) => {
-      const old = exchangeOf(e.slot)?.old ?? e.slot.active;
-      return { ...e, exceptions: changeTable(e.exceptions, change, now, Date.parse(old.notAfter)) };
+      const notAfter = Date.parse((exchangeOf(e.slot)?.old ?? e.slot.active).notAfter);
+      if (change.op === 'auto') {
+        const { autoGraceUntil: _off, ...rest } = e;
+        return change.until === null
+          ? rest
+          : { ...rest, autoGraceUntil: checkAutoGraceUntil(change.until, now, notAfter) };
+      }
+      return { ...e, exceptions: changeTable(e.exceptions, change, now, notAfter) };
     });
+  }
+
+  private autoPending = new Set<string>();
+
+  /**
+   * Automatic fallback: a client at `client` refused the new certificate; while the policy is on, its
+   * address gets a grace entry (marked auto) until the policy's deadline. Repeats while one is being
+   * written are dropped; an address already in grace is left alone.
+   */
+  autoGrace(name: string, client: string): void {
+    const key = `${name}\u0000${client}`;
+    if (this.table.autoGraceUntil(name) === undefined || this.autoPending.has(key)) return;
+    this.autoPending.add(key);
+    this.update(name, (e, now) => {
+      if (e.autoGraceUntil === undefined || now >= e.autoGraceUntil) return e;
+      const cidr = parseCidr(client).cidr;
+      if (e.exceptions.some((x) => x.cidr === cidr && x.serve === 'old' && isLive(x, now))) return e;
+      const notAfter = Date.parse((exchangeOf(e.slot)?.old ?? e.slot.active).notAfter);
+      const until = Math.min(e.autoGraceUntil, notAfter);
+      const change: TableChange = { op: 'add', serve: 'old', cidrs: [cidr], until, auto: true };
+      return { ...e, exceptions: changeTable(e.exceptions, change, now, notAfter) };
+    })
+      .catch(() => undefined)
+      .finally(() => this.autoPending.delete(key));
+  }
+
+  /** The slot, exceptions and fallback policy of a virtual server (what a serving runtime starts from). */
+  entry(name: string): VsEntry {
+    return this.table.entry(name);
+  }
+
+  /** Every fallback deadline by virtual-server name (what a new cluster worker starts from). */
+  allAutoGrace(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const n of this.names()) {
+      const until = this.table.autoGraceUntil(n);
+      if (until !== undefined) out[n] = until;
+    }
+    return out;
   }
 
   /** Folds a staged credential whose T has passed into the active one (persisted after T, off the hot path). */
@@ -271,7 +322,12 @@ export class NodeDataPlane implements DataPlane {
         until: e.until === undefined ? null : new Date(e.until).toISOString(),
         live: isLive(e, now),
         handshakes: facts.exceptionHandshakes?.[e.cidr] ?? 0,
+        auto: e.auto === true,
       })),
+      autoGrace: (() => {
+        const until = this.table.autoGraceUntil(name);
+        return until === undefined ? null : { until: new Date(until).toISOString() };
+      })(),
     };
   }
 

@@ -15,7 +15,7 @@ import { type LbState, readState, writeState } from './state-store.js';
 /** Reads (or creates) the node's state for the configured virtual servers and persists it. */
 export async function loadState(config: LbConfig, clock: Clock, log?: Logger): Promise<LbState> {
   const stored = await readState(config.stateDir);
-  const state: LbState = { version: 1, virtualServers: {}, exceptions: {} };
+  const state: LbState = { version: 1, virtualServers: {}, exceptions: {}, autoGrace: {} };
   const now = clock.now();
   for (const vs of config.virtualServers) {
     const slot = stored?.virtualServers[vs.name];
@@ -24,6 +24,8 @@ export async function loadState(config: LbConfig, clock: Clock, log?: Logger): P
       // A node restarted during grace keeps its exceptions: they are part of the exchange in progress.
       const exceptions = stored?.exceptions?.[vs.name];
       if (exceptions?.length) state.exceptions![vs.name] = exceptions;
+      const autoGrace = stored?.autoGrace?.[vs.name];
+      if (autoGrace !== undefined) state.autoGrace![vs.name] = autoGrace;
       continue;
     }
     const cred = await readCredentialDir(vs.credential);

@@ -66,8 +66,12 @@ export async function startLbNode(config: LbConfig, deps: { clock: Clock; log: L
   };
   try {
     for (const vs of config.virtualServers) {
-      const entry = { slot: dataPlane.slot(vs.name), exceptions: dataPlane.exceptionsOf(vs.name) };
-      const rt = new VirtualServerRuntime(vs, entry, { clock, telemetry, log });
+      const rt = new VirtualServerRuntime(vs, dataPlane.entry(vs.name), {
+        clock,
+        telemetry,
+        log,
+        autoGrace: (name, client) => dataPlane.autoGrace(name, client),
+      });
       runtimes.set(vs.name, rt);
       await rt.start();
     }

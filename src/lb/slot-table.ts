@@ -28,6 +28,8 @@ export type SlotChange = (slot: CredentialSlot, now: number) => CredentialSlot |
 export interface VsEntry {
   slot: CredentialSlot;
   exceptions: readonly SourceException[];
+  /** Until when a failed handshake with the new credential graces its address by itself (off when absent). */
+  autoGraceUntil?: number | undefined;
 }
 
 /** Computes the next entry from the current one at `now`. */
@@ -77,6 +79,21 @@ export class SlotTable<V extends NamedVirtualServer> {
     return this.state.exceptions?.[this.vs(name).name] ?? [];
   }
 
+  /** The automatic-fallback deadline of a virtual server (ms), if on. */
+  autoGraceUntil(name: string): number | undefined {
+    return this.state.autoGrace?.[this.vs(name).name];
+  }
+
+  /** The slot, exceptions and fallback policy of a virtual server. */
+  entry(name: string): VsEntry {
+    const until = this.autoGraceUntil(name);
+    return {
+      slot: this.slot(name),
+      exceptions: this.exceptions(name),
+      ...(until !== undefined ? { autoGraceUntil: until } : {}),
+    };
+  }
+
   /** Every table of source exceptions by virtual-server name. */
   allExceptions(): Readonly<Record<string, readonly SourceException[]>> {
     return this.state.exceptions ?? {};
@@ -98,7 +115,12 @@ export class SlotTable<V extends NamedVirtualServer> {
     slots: Record<string, CredentialSlot>,
     exceptions: Record<string, SourceException[]> = {},
   ): Promise<void> {
-    const next: LbState = { version: 1, virtualServers: { ...slots }, exceptions: { ...exceptions } };
+    const next: LbState = {
+      version: 1,
+      virtualServers: { ...slots },
+      exceptions: { ...exceptions },
+      autoGrace: {},
+    };
     await writeState(this.o.stateDir, next);
     this.state = next;
   }
@@ -123,12 +145,15 @@ export class SlotTable<V extends NamedVirtualServer> {
     publish?: (before: VsEntry, after: VsEntry) => Promise<void>,
   ): Promise<VsEntry> {
     const run = async () => {
-      const before: VsEntry = { slot: this.slot(name), exceptions: this.exceptions(name) };
+      const before = this.entry(name);
       const after = await fn(before, this.o.clock.now());
+      const { [name]: _off, ...autoGrace } = this.state.autoGrace ?? {};
       const next: LbState = {
         ...this.state,
         virtualServers: { ...this.state.virtualServers, [name]: after.slot },
         exceptions: { ...this.state.exceptions, [name]: [...after.exceptions] },
+        autoGrace:
+          after.autoGraceUntil === undefined ? autoGrace : { ...autoGrace, [name]: after.autoGraceUntil },
       };
       await writeState(this.o.stateDir, next);
       this.state = next;

@@ -8,6 +8,7 @@ import {
   exchangeOf,
   parseCidr,
   type SourceException,
+  shouldAutoGrace,
 } from './source-exceptions.js';
 
 const T = 1_000_000;
@@ -126,4 +127,15 @@ test('a table of 10 000 single addresses costs one hash lookup per handshake', (
   const perLookupNs = Number(process.hrtime.bigint() - start) / 100_000;
   assert.ok(perLookupNs < 20_000, `${perLookupNs} ns per lookup`);
   assert.equal(idx.match('10.39.15.1', T)?.cidr, '10.39.15.1/32');
+});
+
+test('automatic fallback graces a refusal of the new certificate only while the policy runs', () => {
+  const refused = { credentialIs: 'new' as const, reason: 'unknown_ca' };
+  assert.equal(shouldAutoGrace(refused, UNTIL, T), true);
+  assert.equal(shouldAutoGrace({ ...refused, reason: 'bad_certificate' }, UNTIL, T), true);
+  assert.equal(shouldAutoGrace({ ...refused, entry: { serve: 'new' } }, UNTIL, T - 1), true);
+  assert.equal(shouldAutoGrace(refused, undefined, T), false);
+  assert.equal(shouldAutoGrace(refused, UNTIL, UNTIL), false);
+  assert.equal(shouldAutoGrace({ ...refused, reason: 'timeout' }, UNTIL, T), false);
+  assert.equal(shouldAutoGrace({ ...refused, credentialIs: 'old' }, UNTIL, T), false);
 });

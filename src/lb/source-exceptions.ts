@@ -18,6 +18,8 @@ export interface SourceException {
   cidr: string;
   serve: Serve;
   until?: number;
+  /** Put in grace by the node itself after this address failed a handshake with the new credential. */
+  auto?: true;
 }
 
 /** The exchange a slot is in: the credential being replaced, its successor, and T. */
@@ -193,10 +195,12 @@ export function chooseFor<C>(slot: Slot<C>, index: ExceptionIndex, now: number, 
 
 /** A change of the table, as the CLI and the control interface ask for it. */
 export type TableChange =
-  | { op: 'add'; serve: Serve; cidrs: string[]; until?: number }
+  | { op: 'add'; serve: Serve; cidrs: string[]; until?: number; auto?: true }
   | { op: 'remove'; serve: Serve; cidrs: string[] }
   | { op: 'clear'; serve: Serve }
-  | { op: 'replace'; entries: SourceException[] };
+  | { op: 'replace'; entries: SourceException[] }
+  /** Automatic fallback: until `until` (null: off), a failed handshake with the new credential graces its address. */
+  | { op: 'auto'; until: number | null };
 
 /**
  * Applies a change to a table and returns the new table; refuses (changing nothing) a malformed
@@ -228,7 +232,7 @@ export function changeTable(
         { until: new Date(e.until).toISOString(), notAfter: new Date(oldNotAfter).toISOString() },
       );
     }
-    return { cidr, serve: 'old', until: e.until };
+    return { cidr, serve: 'old', until: e.until, ...(e.auto ? { auto: true as const } : {}) };
   };
   if (change.op === 'replace') {
     const out = new Map<string, SourceException>();
@@ -238,6 +242,7 @@ export function changeTable(
     }
     return [...out.values()];
   }
+  if (change.op === 'auto') return [...table];
   if (change.op === 'clear') return table.filter((e) => e.serve !== change.serve);
   if (change.cidrs.length === 0) fail('BAD_ARGUMENT', 'name at least one address or CIDR');
   const out = new Map(table.map((e) => [e.cidr, e]));
@@ -247,6 +252,7 @@ export function changeTable(
         cidr: text,
         serve: change.serve,
         ...(change.until !== undefined ? { until: change.until } : {}),
+        ...(change.auto ? { auto: true as const } : {}),
       });
       out.set(c.cidr, c);
     }
@@ -297,6 +303,8 @@ export function parseTableChange(body: unknown): TableChange {
       return { op: 'remove', serve: serve(b.serve), cidrs: cidrs(b.cidrs) };
     case 'clear':
       return { op: 'clear', serve: serve(b.serve) };
+    case 'auto':
+      return { op: 'auto', until: instant(b.until, 'until') ?? null };
     case 'replace':
       return {
         op: 'replace',
@@ -308,6 +316,24 @@ export function parseTableChange(body: unknown): TableChange {
         }),
       };
     default:
-      return fail('BAD_ARGUMENT', 'field "op" must be add, remove, clear or replace');
+      return fail('BAD_ARGUMENT', 'field "op" must be add, remove, clear, replace or auto');
   }
+}
+
+/** Checks an automatic-fallback deadline like a grace entry's: in the future, not after the old notAfter. */
+export function checkAutoGraceUntil(until: number, now: number, oldNotAfter: number): number {
+  changeTable([], { op: 'add', serve: 'old', cidrs: ['0.0.0.0/0'], until }, now, oldNotAfter);
+  return until;
+}
+
+/** True when a failed handshake should put its address into grace by itself (automatic fallback). */
+export function shouldAutoGrace(
+  failed: { credentialIs: Serve; entry?: { serve: Serve } | undefined; reason: string },
+  autoGraceUntil: number | undefined,
+  now: number,
+): boolean {
+  if (autoGraceUntil === undefined || now >= autoGraceUntil) return false;
+  if (failed.reason !== 'unknown_ca' && failed.reason !== 'bad_certificate') return false;
+  // Served the new credential after T, or by an early entry: a grace entry would have served the old one.
+  return failed.credentialIs === 'new' && failed.entry?.serve !== 'old';
 }

@@ -20,6 +20,8 @@ export interface LbState {
   virtualServers: Record<string, Slot<CredentialRecord>>;
   /** Source exceptions per virtual server (absent: none), written in the same file as the slots. */
   exceptions?: Record<string, SourceException[]>;
+  /** Automatic fallback deadline per virtual server (ms; absent: off). */
+  autoGrace?: Record<string, number>;
 }
 
 /** Reads the state, or undefined when the directory holds none yet. */

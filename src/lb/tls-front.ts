@@ -14,6 +14,7 @@ export interface FrontChoice {
   context: SecureContext;
   sha256: string;
   credentialIs: 'old' | 'new';
+  entry?: { serve: 'old' | 'new' } | undefined;
 }
 
 /** What the front needs from its owner. */
@@ -23,8 +24,8 @@ export interface TlsFrontHooks {
   choose(arrivedAt: number, client: string): FrontChoice;
   /** A handshake completed with `choice`: the socket is ready for HTTP. */
   secured(socket: TLSSocket, choice: FrontChoice, arrivedAt: number): void;
-  /** A handshake failed (or timed out) for a client address. */
-  failed(client: string, reason: HandshakeFailureReason, err: Error | undefined): void;
+  /** A handshake failed (or timed out) for a client address; `choice` once a credential was chosen. */
+  failed(client: string, reason: HandshakeFailureReason, err: Error | undefined, choice?: FrontChoice): void;
   /** How long a client may take from connect to a finished handshake. */
   handshakeTimeoutMs: number;
 }
@@ -73,7 +74,7 @@ function accept(socket: Socket, hooks: TlsFrontHooks): void {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      hooks.failed(client, err ? classifyTlsError(err) : 'closed', err);
+      hooks.failed(client, err ? classifyTlsError(err) : 'closed', err, choice);
       tls.destroy();
     };
     const closed = () => failed();

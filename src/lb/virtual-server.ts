@@ -16,6 +16,7 @@ import { ContextSlot } from './context-slot.js';
 import type { CredentialRecord } from './credential-record.js';
 import { createProxyHandler } from './proxy.js';
 import type { VsEntry } from './slot-table.js';
+import { shouldAutoGrace } from './source-exceptions.js';
 import type { LbTelemetry } from './telemetry.js';
 import { createTlsFront } from './tls-front.js';
 
@@ -26,6 +27,8 @@ export interface VirtualServerDeps {
   log: Logger;
   /** When true the listeners are shared with other cluster workers (exclusive: false). */
   shared?: boolean;
+  /** Automatic fallback: asks the control side to put `client` into grace (it checks the policy again). */
+  autoGrace?: (virtualServer: string, client: string) => void;
 }
 
 /** A running virtual server. */
@@ -161,8 +164,19 @@ export class VirtualServerRuntime {
           socket.once('close', () => this.sockets.delete(socket));
           this.http.emit('connection', socket);
         },
-        failed: (client, reason, err) => {
+        failed: (client, reason, err, choice) => {
           telemetry.handshakeFailed(vs, listener, client, reason, new Date(clock.now()));
+          if (
+            listener === 'main' &&
+            choice &&
+            shouldAutoGrace({ ...choice, reason }, this.contexts.autoGraceUntil, clock.now())
+          ) {
+            log.warn(
+              { virtualServer: vs, client, reason },
+              'automatic fallback: the client refused the new certificate; putting it into grace',
+            );
+            this.deps.autoGrace?.(vs, client);
+          }
           if (reason !== 'closed') {
             log.warn(
               { virtualServer: vs, listener, client, reason, err: err?.message },

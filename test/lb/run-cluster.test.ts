@@ -4,12 +4,14 @@
  * the workers, every worker applies the same grace table, and SIGTERM drains and exits 0.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
+import { promisify } from 'node:util';
 import type { DataPlaneStatus } from '../../src/lb/data-plane.js';
+import { encodeCertificatesPem } from '../../src/pki/formats/pem.js';
 import { mintCredential, mintRoot, saveCredential } from '../kit/ca.js';
 import { cli } from '../kit/cli.js';
 import { tempDir } from '../kit/tmp.js';
@@ -75,6 +77,8 @@ test('lb run with two workers serves, swaps at T in every worker, and drains on 
   const grace = await cli(['lb', 'grace', '--state-dir', stateDir, '--add', '127.0.0.2', '--until', until]);
   assert.equal(grace.code, 0, grace.stderr);
   assert.match(grace.stdout, /grace {5}127\.0\.0\.2\/32 {2}until /);
+  const auto = await cli(['lb', 'grace', '--state-dir', stateDir, '--auto', until]);
+  assert.equal(auto.code, 0, auto.stderr);
 
   const T = Date.now() + 3000;
   const staged = await cli([
@@ -132,6 +136,32 @@ test('lb run with two workers serves, swaps at T in every worker, and drains on 
   assert.deepEqual(new Set(graced.map((a) => a.fingerprint)), new Set([OLD]));
   const later = (await waitForStatus()).virtualServers[0]!;
   assert.equal(later.exceptions?.[0]?.handshakes, 16);
+
+  // Automatic fallback from a worker: curl (OpenSSL) refuses the new certificate with an unknown_ca
+  // alert; the worker tells the primary, which puts 127.0.0.3 into grace for every worker.
+  const rootFile = join(dir, 'old-root.pem');
+  writeFileSync(rootFile, encodeCertificatesPem([oldCred.root.der]));
+  const curl = () =>
+    promisify(execFile)('curl', [
+      '-sS',
+      '--interface',
+      '127.0.0.3',
+      '--cacert',
+      rootFile,
+      '--resolve',
+      `lb.test:${port}:127.0.0.1`,
+      `https://lb.test:${port}/`,
+    ]);
+  await assert.rejects(curl(), /certificate/);
+  let fallback: unknown;
+  for (let i = 0; i < 100 && !fallback; i++) {
+    fallback = (await waitForStatus()).virtualServers[0]!.exceptions?.find(
+      (e) => e.cidr === '127.0.0.3/32' && e.auto,
+    );
+    if (!fallback) await sleep(100);
+  }
+  assert.ok(fallback, 'the refusing client was put into grace');
+  await curl();
 
   // A client trusting only the old root now fails; the primary reports it from the workers' tables.
   await assert.rejects(get(port, { ctx: trusting(oldCred), servername: 'lb.test' }));

@@ -44,7 +44,9 @@ test('changes run one at a time, each persisted before it is published', async (
     order.push(`second sees ${s.staged?.credential.sha256}`);
     return s;
   });
-  await new Promise((r) => setTimeout(r, 20));
+  // The first change is published (and holds the chain); the second has not started.
+  while (order.length === 0) await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(order, ['publish 1']);
   assert.equal((await readState(dir))?.virtualServers.web?.staged?.credential.sha256, 'new');
   release();

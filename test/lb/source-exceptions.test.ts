@@ -5,18 +5,22 @@
  * the old certificate's expiry is refused without changing anything.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { type ConnectionOptions, connect, type SecureContext } from 'node:tls';
+import { promisify } from 'node:util';
 import { resolveConfig } from '../../src/lb/config.js';
 import { recordFromCredential } from '../../src/lb/credential-record.js';
 import { STATE_FILE } from '../../src/lb/state-store.js';
+import { encodeCertificatesPem } from '../../src/pki/formats/pem.js';
 import { mintCredential, mintRoot, saveCredential } from '../kit/ca.js';
 import { cli } from '../kit/cli.js';
 import { tempDir } from '../kit/tmp.js';
 import { peerSha256, startBackend, startNode, trusting } from './kit.js';
 
+const run = promisify(execFile);
 const dir = tempDir();
 const oldCred = await mintCredential(await mintRoot('Grace Old Root'), ['lb.test']);
 const newCred = await mintCredential(await mintRoot('Grace New Root'), ['lb.test']);
@@ -182,7 +186,7 @@ test('lb grace and lb early from the command line: one operation each, a refused
     '127.0.0.3',
   ]);
   assert.notEqual(both.code, 0);
-  assert.match(both.stderr, /exactly one of --add, --remove or --clear/);
+  assert.match(both.stderr, /exactly one of --add, --remove, --clear or --auto/);
   const noUntil = await cli(['lb', 'grace', '--state-dir', stateDir, '--add', '127.0.0.2']);
   assert.match(noUntil.stderr, /--add needs --until/);
   const typo = await cli(['lb', 'grace', '--state-dir', stateDir, '--add', '127.0.0.300', '--until', until]);
@@ -209,6 +213,61 @@ test('lb grace and lb early from the command line: one operation each, a refused
       .virtualServers[0].exceptions.map((e: { cidr: string; serve: string }) => `${e.serve} ${e.cidr}`),
     ['new 127.0.0.3/32', 'new 2001:db8::/48', 'old 127.0.0.2/32'],
   );
+  const auto = await cli(['lb', 'grace', '--state-dir', stateDir, '--auto', until]);
+  assert.match(auto.stdout, /automatic fallback: on until .*\n[\s\S]*fallback {2}on until /);
+  const off = await cli(['lb', 'grace', '--state-dir', stateDir, '--auto', 'off', '--json']);
+  assert.equal(off.json().autoGrace, null);
   const cleared = await cli(['lb', 'grace', '--state-dir', stateDir, '--clear', '--json']);
   assert.equal(cleared.json().exceptions.length, 2);
+});
+
+test('automatic fallback: after T a client that refuses the new certificate is put into grace by the node', async () => {
+  const stateDir = join(dir, 'auto-state');
+  const node = await startNode({ ...config, stateDir }, clock);
+  const port = node.runtimes.get('web')!.listenAddress!.port;
+  const T = clock.now() + 60_000;
+  await node.dataPlane.stage('web', { ...recordFromCredential(newCred), activateAt: new Date(T) });
+  offset += T - clock.now();
+  const oldRootFile = join(dir, 'auto-old-root.pem');
+  writeFileSync(oldRootFile, encodeCertificatesPem([oldCred.root.der]));
+  // curl (OpenSSL) verifies inside the handshake and sends the unknown_ca alert the node reacts to.
+  const curl = (from: string) =>
+    run('curl', [
+      '-sS',
+      '--interface',
+      from,
+      '--cacert',
+      oldRootFile,
+      '--resolve',
+      `lb.test:${port}:127.0.0.1`,
+      `https://lb.test:${port}/`,
+    ]);
+  const entries = async () => (await node.dataPlane.status()).virtualServers[0]!.exceptions!;
+
+  // Off by default: a refusal changes nothing.
+  await assert.rejects(curl('127.0.0.7'), /certificate/);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(await entries(), []);
+
+  const until = T + 3_600_000;
+  await node.dataPlane.exceptions('web', { op: 'auto', until });
+  assert.deepEqual((await node.dataPlane.status()).virtualServers[0]!.autoGrace, {
+    until: new Date(until).toISOString(),
+  });
+  await assert.rejects(curl('127.0.0.5'), /certificate/);
+  const deadline = Date.now() + 10_000;
+  while (!(await entries()).some((e) => e.cidr === '127.0.0.5/32') && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(
+    (await entries()).map((e) => [e.cidr, e.serve, e.until, e.auto]),
+    [['127.0.0.5/32', 'old', new Date(until).toISOString(), true]],
+  );
+  // The straggler now gets the old certificate and succeeds; everybody else still gets the new one.
+  assert.match((await curl('127.0.0.5')).stdout, /"method":"GET"/);
+  assert.equal(await handshake(port, '127.0.0.6'), NEW);
+  // A deadline after the old certificate expires is refused for the policy too.
+  await assert.rejects(
+    node.dataPlane.exceptions('web', { op: 'auto', until: oldCred.chain[0]!.notAfter.getTime() + 1000 }),
+    { code: 'BAD_TIME' },
+  );
 });

@@ -336,8 +336,10 @@ function printVirtualServer(ctx: CliContext, vs: VirtualServerStatus): void {
     ctx.out(`  backend   ${b.url}  ${b.up ? 'up' : `down${b.lastError ? ` (${b.lastError})` : ''}`}\n`);
   for (const e of vs.exceptions ?? []) {
     const until = e.serve === 'old' ? `  until ${e.until}${e.live ? '' : ' (over)'}` : '';
+    const auto = e.auto ? '  (automatic fallback)' : '';
     ctx.out(
-      `  ${e.serve === 'old' ? 'grace' : 'early'}     ${e.cidr}${until}  ${e.handshakes} handshake(s)\n`,
+      `  ${e.serve === 'old' ? 'grace' : 'early'}     ${e.cidr}${until}  ${e.handshakes} handshake(s)${auto}\n`,
     );
   }
+  if (vs.autoGrace) ctx.out(`  fallback  on until ${vs.autoGrace.until}\n`);
 }

@@ -15,6 +15,7 @@ interface ExceptionOptions {
   remove?: string[];
   clear?: boolean;
   until?: string;
+  auto?: string;
   json?: boolean;
 }
 
@@ -35,31 +36,38 @@ export function registerLbExceptions(lb: Command, ctx: CliContext, run: Runner):
 
   const act = (serve: 'old' | 'new') =>
     run(async (o: ExceptionOptions) => {
-      const ops = [o.add, o.remove, o.clear].filter((x) => x !== undefined && x !== false);
+      const ops = [o.add, o.remove, o.clear, o.auto].filter((x) => x !== undefined && x !== false);
       if (ops.length !== 1)
-        fail('BAD_ARGUMENT', `give exactly one of --add, --remove${serve === 'old' ? ' or --clear' : ''}`);
+        fail(
+          'BAD_ARGUMENT',
+          `give exactly one of --add, --remove${serve === 'old' ? ', --clear or --auto' : ''}`,
+        );
       if (serve === 'old' && o.add && !o.until)
         fail('BAD_ARGUMENT', '--add needs --until (the grace deadline)');
       if ((serve === 'new' || !o.add) && o.until) fail('BAD_ARGUMENT', '--until goes only with grace --add');
-      const change: ExceptionsBody = o.add
-        ? {
-            op: 'add',
-            serve,
-            cidrs: o.add,
-            ...(o.until ? { until: parseInstant(o.until).toISOString() } : {}),
-          }
-        : o.remove
-          ? { op: 'remove', serve, cidrs: o.remove }
-          : { op: 'clear', serve };
+      const change: ExceptionsBody = o.auto
+        ? { op: 'auto', until: o.auto === 'off' ? null : parseInstant(o.auto).toISOString() }
+        : o.add
+          ? {
+              op: 'add',
+              serve,
+              cidrs: o.add,
+              ...(o.until ? { until: parseInstant(o.until).toISOString() } : {}),
+            }
+          : o.remove
+            ? { op: 'remove', serve, cidrs: o.remove }
+            : { op: 'clear', serve };
       const stateDir = resolve(ctx.cwd, o.stateDir);
       const name = await virtualServer(stateDir, o.vs ?? o.virtualServer);
       const status = await onNode(stateDir, (c) => c.exceptions(name, change));
       const what = serve === 'old' ? 'grace' : 'early';
-      const line = o.add
-        ? `${what}: ${o.add.join(', ')}${o.until ? ` until ${formatInstant(parseInstant(o.until))}` : ''}`
-        : o.remove
-          ? `${what}: removed ${o.remove.join(', ')}`
-          : `${what}: cleared`;
+      const line = o.auto
+        ? `automatic fallback: ${o.auto === 'off' ? 'off' : `on until ${formatInstant(parseInstant(o.auto))}`}`
+        : o.add
+          ? `${what}: ${o.add.join(', ')}${o.until ? ` until ${formatInstant(parseInstant(o.until))}` : ''}`
+          : o.remove
+            ? `${what}: removed ${o.remove.join(', ')}`
+            : `${what}: cleared`;
       report(ctx, status, o.json, line);
       return 0;
     });
@@ -73,6 +81,10 @@ export function registerLbExceptions(lb: Command, ctx: CliContext, run: Runner):
   )
     .option('--until <time>', 'the grace deadline (RFC 3339 with a zone), with --add')
     .option('--clear', 'remove every grace entry')
+    .option(
+      '--auto <time|off>',
+      'automatic fallback: until this time, a client that refuses the new certificate (unknown CA, bad certificate) is put into grace by the node itself; off stops it',
+    )
     .action(act('old'));
 
   base(
