@@ -44,6 +44,8 @@ export interface TestCoordinator {
 /** Starts a coordinator on `config` (SQLite in memory by default), stopped when the test file ends. */
 export async function startTestCoordinator(
   config: StoreConfig = { kind: 'sqlite', file: ':memory:' },
+  /** With `renewal`, the workflow's routes are served too (no scheduler runs). */
+  opts: { renewal?: boolean } = {},
 ): Promise<TestCoordinator> {
   let now = Date.parse('2026-11-27T10:00:00Z');
   const clock = { now: () => now };
@@ -62,6 +64,17 @@ export async function startTestCoordinator(
     clock,
     publicUrl: 'http://coordinator.test',
     signInLimit: { failures: 5, windowMs: 15 * 60_000 },
+    ...(opts.renewal
+      ? {
+          renewal: {
+            timing: { minLeadMs: 3000, gateLeadMs: 2500, postponeCutoffMs: 1000, reminderOffsetsMs: [] },
+            linkTtlMs: 3_600_000,
+            proposeDaysAhead: 30,
+            retryBaseMs: 150,
+            retryMaxMs: 600,
+          },
+        }
+      : {}),
   });
   const app = buildApi(env, {
     ...(store.sqlite ? { backup: () => sqliteBackupBytes(store) } : {}),

@@ -8,7 +8,7 @@ import type { Principal } from '../../access/roles.js';
 import { isBeforeExchange, type RenewalState } from '../../renewal/states.js';
 import { fail } from '../../shared/errors.js';
 import type { Store } from '../../store/store.js';
-import { notFound } from '../env.js';
+import { forbidden, notFound } from '../env.js';
 import { bumpCounts } from './counts.js';
 import { issueLinks } from './links.js';
 import { type Actor, actorOf, addStep, loadFacts, type RenewalFacts } from './model.js';
@@ -173,7 +173,9 @@ export async function forwardRenewal(
     const f = await loadFacts(tx, id);
     const tenant = f.tenants.find((t) => t.id === tenantId);
     // Not your tenant, or not in this renewal: the same answer, so neither leaks.
-    if (!tenant || !can(p, 'update', { kind: 'tenant', tenantId })) notFound('tenant', tenantId);
+    if (!tenant || !can(p, 'read', { kind: 'tenant', tenantId })) notFound('tenant', tenantId);
+    // Visible but read-only (auditor, integration developer): 403, as for every other write.
+    if (!can(p, 'update', { kind: 'tenant', tenantId })) forbidden('forward renewals to this tenant');
     if (!isBeforeExchange(f.r.state as RenewalState) || f.r.state === 'planned') {
       fail(
         'WRONG_STATE',

@@ -2,7 +2,7 @@
 import { can } from '../../access/can.js';
 import type { Principal } from '../../access/roles.js';
 import { fail } from '../../shared/errors.js';
-import { notFound, record } from '../env.js';
+import { forbidden, notFound, record } from '../env.js';
 import type { RenewalEnv } from './ports.js';
 import { sealSecret } from './sealing.js';
 
@@ -18,7 +18,9 @@ export async function setTenantNotify(
   },
 ) {
   const t = await env.store.get('tenants', tenantId);
-  if (!t || !can(p, 'update', { kind: 'tenant', tenantId })) notFound('tenant', tenantId);
+  if (!t || !can(p, 'read', { kind: 'tenant', tenantId })) notFound('tenant', tenantId);
+  // Visible but read-only (auditor, integration developer): 403, as for every other write.
+  if (!can(p, 'update', { kind: 'tenant', tenantId })) forbidden("change this tenant's notifications");
   if (b.webhookUrl && !b.webhookSecret)
     fail('BAD_ARGUMENT', 'a webhook needs a secret (webhookSecret, 16 characters or more) to sign with');
   const now = new Date(env.clock.now()).toISOString();
