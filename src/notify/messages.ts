@@ -111,18 +111,44 @@ export function noticeToSender(
 }
 
 /** Step 6: the old root may go. */
-export function safeRemovalToSender(f: ExchangeFacts, p: { senderName: string; link: string }): Message {
+export function safeRemovalToSender(
+  f: ExchangeFacts,
+  p: { senderName: string; link: string; statusUrl: string; exchangedAt: Date; removalFrom: Date | null },
+): Message {
   return {
     subject: `You may now remove the old root for ${f.hosts[0]}`,
     text: [
-      `The exchange on ${f.hosts.join(', ')} happened at ${utc(f.exchangeAt)}, was verified on every load balancer node,`,
-      `and its rollback window closed at ${utc(f.safeRemovalAt)}.`,
+      `The exchange on ${f.hosts.join(', ')} happened at ${utc(p.exchangedAt)}, was verified on every load balancer node,`,
+      `and its rollback window closed at ${utc(p.removalFrom ?? f.safeRemovalAt)}. "${p.senderName}" is proven to trust the new root.`,
       '',
       `"${p.senderName}" may now remove the old root${f.oldRootSha256 ? ` (SHA-256 ${f.oldRootSha256})` : ''} from its truststore:`,
       `   rollover truststore remove YOUR-TRUSTSTORE --fingerprint ${f.oldRootSha256 ?? 'OLD-ROOT-SHA256'} \\`,
-      `     --renewal-status ${f.announcementUrl?.replace(/announcement\.jws$/, 'status.json') ?? 'STATUS-URL'}`,
-      '(--renewal-status refuses the removal unless the renewal says it is safe for your sender.)',
+      `     --renewal-status ${p.statusUrl}`,
+      '(--renewal-status refuses the removal unless the coordinator says it is safe for your sender.)',
       `Record the removal on your page: ${p.link}`,
+    ].join('\n'),
+    attachments: [],
+  };
+}
+
+/** What is true for one sender now, with its next action: sent instead of any instruction that would be false. */
+export function senderStatusToSender(
+  f: ExchangeFacts,
+  p: {
+    senderName: string;
+    link: string;
+    status: { headline: string; reason: string; next: { action: string; by: string | null } };
+  },
+): Message {
+  return {
+    subject: `${f.hosts[0]}: ${p.senderName} — ${p.status.headline}`,
+    text: [
+      `Renewal ${f.renewalId} on ${f.hosts.join(', ')}: ${p.status.headline}.`,
+      p.status.reason,
+      '',
+      `Next: ${p.status.next.action}${p.status.next.by ? ` (by ${utc(new Date(p.status.next.by))})` : ''}.`,
+      'Keep the old root in your truststore until this page says you may remove it:',
+      `   ${p.link}`,
     ].join('\n'),
     attachments: [],
   };

@@ -12,6 +12,7 @@ import {
   type Message,
   noticeToSender,
   safeRemovalToSender,
+  senderStatusToSender,
 } from '../../notify/messages.js';
 import { readOneCertificate } from '../../pki/certificate.js';
 import { newId } from '../../store/ids.js';
@@ -21,6 +22,7 @@ import { linkToken, linkUrl } from './links.js';
 import { loadFacts, type RenewalFacts } from './model.js';
 import type { RenewalEnv } from './ports.js';
 import { unsealSecret } from './sealing.js';
+import { senderStatusIn } from './sender-facts.js';
 
 export type { Template } from '../ports/outbox.js';
 
@@ -139,10 +141,28 @@ async function render(
       );
     }
     case 'safe-removal': {
+      // Rendered from the sender's status at delivery: only a sender that may remove the old root
+      // now is told so; every other one is told what is true for it instead.
       const sender = await env.store.get('senders', b.senderId);
+      const mine = await senderStatusIn(env, f.r, b.senderId);
+      const senderName = sender?.name ?? b.senderId;
+      const link = linkUrl(env, env.store, b.linkId);
+      if (!mine?.status.removal.allowed)
+        return senderStatusToSender(facts, {
+          senderName,
+          link,
+          status: mine?.status ?? {
+            headline: 'not part of this renewal',
+            reason: 'this sender is no longer part of the renewal',
+            next: { action: 'keep the old root', by: null },
+          },
+        });
       return safeRemovalToSender(facts, {
-        senderName: sender?.name ?? b.senderId,
-        link: linkUrl(env, env.store, b.linkId),
+        senderName,
+        link,
+        statusUrl: `${env.publicUrl}/api/v1/links/${linkToken(env.store, b.linkId)}/status.json`,
+        exchangedAt: new Date(f.r.exchanged_at ?? f.r.exchange_at!),
+        removalFrom: mine.status.removal.from ? new Date(mine.status.removal.from) : null,
       });
     }
     case 'escalation':

@@ -270,3 +270,36 @@ export async function renewalStatusOf(
     tally: { ...tally, partial },
   };
 }
+
+/** One sender's derived status in a renewal, or undefined when the sender is not part of it. */
+export async function senderStatusIn(
+  env: { store: Store; clock: { now(): number } },
+  r: Row<'renewals'>,
+  senderId: string,
+) {
+  const row = await env.store.db
+    .selectFrom('readiness')
+    .innerJoin('senders', 'senders.id', 'readiness.sender_id')
+    .select([...READINESS_FACT_COLUMNS, 'senders.id', 'senders.name', 'senders.tenant_id'])
+    .where('readiness.renewal_id', '=', r.id)
+    .where('readiness.sender_id', '=', senderId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const fwd = await env.store.db
+    .selectFrom('forwardings')
+    .select('updated_at')
+    .where('renewal_id', '=', r.id)
+    .where('tenant_id', '=', row.tenant_id)
+    .where('state', '=', 'forwarded')
+    .executeTakeFirst();
+  return {
+    id: row.id,
+    name: row.name,
+    status: statusOfRow(
+      row as ReadinessFactsRow,
+      fwd?.updated_at ?? null,
+      renewalClockOf(r),
+      new Date(env.clock.now()),
+    ),
+  };
+}

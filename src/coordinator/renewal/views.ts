@@ -21,11 +21,10 @@ import { loadFacts, type RenewalFacts, STEP_NUMBER, vsIdsOf } from './model.js';
 import { previewUrl, verifyCommand } from './outbox.js';
 import type { RenewalEnv } from './ports.js';
 import {
-  READINESS_FACT_COLUMNS,
-  type ReadinessFactsRow,
   renewalClockOf,
   renewalFactsOf,
   renewalStatusOf,
+  senderStatusIn,
   statusOfRow,
 } from './sender-facts.js';
 import { gateReason, type StepView, scopeStep, WITHHELD } from './view-scope.js';
@@ -374,35 +373,6 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
     }),
     announcementUrl: `${env.publicUrl}/api/v1/renewals/${id}/announcement.jws`,
     statusUrl: `${env.publicUrl}/api/v1/renewals/${id}/status.json`,
-  };
-}
-
-/** One sender's derived status in a renewal, or undefined when the sender is not part of it. */
-export async function senderStatusIn(env: RenewalEnv, r: Row<'renewals'>, senderId: string) {
-  const row = await env.store.db
-    .selectFrom('readiness')
-    .innerJoin('senders', 'senders.id', 'readiness.sender_id')
-    .select([...READINESS_FACT_COLUMNS, 'senders.id', 'senders.name', 'senders.tenant_id'])
-    .where('readiness.renewal_id', '=', r.id)
-    .where('readiness.sender_id', '=', senderId)
-    .executeTakeFirst();
-  if (!row) return undefined;
-  const fwd = await env.store.db
-    .selectFrom('forwardings')
-    .select('updated_at')
-    .where('renewal_id', '=', r.id)
-    .where('tenant_id', '=', row.tenant_id)
-    .where('state', '=', 'forwarded')
-    .executeTakeFirst();
-  return {
-    id: row.id,
-    name: row.name,
-    status: statusOfRow(
-      row as ReadinessFactsRow,
-      fwd?.updated_at ?? null,
-      renewalClockOf(r),
-      new Date(env.clock.now()),
-    ),
   };
 }
 

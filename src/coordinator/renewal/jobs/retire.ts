@@ -1,4 +1,4 @@
-/** Retirement after the rollback window: senders are told they may remove the old root. */
+/** Retirement after the rollback window: each sender told is told what is true for it (may it remove the old root?). */
 import { currentLinkId } from '../links.js';
 import { addStep, loadFacts, systemActor, transition } from '../model.js';
 import { enqueue, type OutboxItem } from '../outbox.js';
@@ -15,7 +15,12 @@ export async function retireJob(env: RenewalEnv, p: PayloadOf<'retire'>): Promis
     const r = (await tx.get('renewals', f.r.id))!;
     if (r.state !== 'verified') return;
     await transition(tx, env, r, 'retire');
-    const senders = await tx.readiness.contacts(r.id);
+    // Only senders that were told hear of it; the mail is rendered from each one's status (only a
+    // sender proven ready is told it may remove the old root).
+    const told = new Set(
+      (await tx.readiness.states(r.id)).filter((x) => x.state !== 'pending').map((x) => x.senderId),
+    );
+    const senders = (await tx.readiness.contacts(r.id)).filter((s) => told.has(s.senderId));
     const items: OutboxItem[] = [];
     for (const s of senders) {
       const linkId = await currentLinkId(tx, r.id, s.senderId);
@@ -25,7 +30,7 @@ export async function retireJob(env: RenewalEnv, p: PayloadOf<'retire'>): Promis
           key: `retire:${r.id}:${s.senderId}:${to}`,
           channel: 'mail',
           recipient: to,
-          subject: `You may remove the old root (${r.id})`,
+          subject: `After the rollback window: what is true for your sender (${r.id})`,
           body: { t: 'safe-removal', renewalId: r.id, senderId: s.senderId, linkId },
           renewalId: r.id,
         });
