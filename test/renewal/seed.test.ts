@@ -330,9 +330,7 @@ for (const backend of BACKENDS) {
       );
       // s1 and s2 proved the new root and may remove the old one; s3 never added it and is told it fails.
       await until('safe-removal mails', async () =>
-        senders
-          .slice(0, 2)
-          .every((x) => smtp.to(x.contacts[0]).some((m) => /may now remove/i.test(m.flat))),
+        senders.slice(0, 2).every((x) => smtp.to(x.contacts[0]).some((m) => /may now remove/i.test(m.flat))),
       );
       const s3mail = await until('s3 is told what is true', async () =>
         smtp.to(senders[2].contacts[0]).find((m) => /failing since/i.test(m.flat)),
