@@ -85,6 +85,8 @@ export function controlClient(ep: ControlAddress): ControlClient {
         method,
         headers: { authorization: `Bearer ${ep.token}`, 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        // A redirect would carry the control token elsewhere: never followed.
+        redirect: 'manual',
         signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS),
       });
     } catch (e) {
@@ -92,6 +94,15 @@ export function controlClient(ep: ControlAddress): ControlClient {
       return fail('CONNECT_FAILED', `the control interface at ${root} did not answer: ${cause}`, {
         url: root,
       });
+    }
+    if (res.status >= 300 && res.status < 400) {
+      return fail(
+        'CONNECT_FAILED',
+        `the control interface at ${root} answered a redirect (HTTP ${res.status}); not followed`,
+        {
+          url: root,
+        },
+      );
     }
     const json = (await res.json().catch(() => undefined)) as unknown;
     if (!res.ok) throw errorFromProblem(json, res.status, `the control interface at ${root}`);

@@ -2,11 +2,13 @@
  * The renewal workflow's settings (read from the environment) and its scheduler (used by the
  * composition root and by tests that run a coordinator in-process).
  */
+
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { RenewalEnv } from '../coordinator/renewal/ports.js';
 import { advisoryLock, type Leadership, Scheduler, singleProcess } from '../coordinator/renewal/scheduler.js';
 import type { SmtpSettings } from '../notify/mail.js';
+import { type OutboundPolicy, outboundPolicyFromEnv } from '../notify/outbound.js';
 import { DEFAULT_TIMING, type TimingPolicy } from '../renewal/timing.js';
 import { parseDuration } from '../shared/duration.js';
 import { fail } from '../shared/errors.js';
@@ -20,6 +22,8 @@ export interface RenewalSettings {
   retryBaseMs: number;
   retryMaxMs: number;
   smtp?: SmtpSettings | undefined;
+  /** The operator's rule for webhooks and every other stored URL the coordinator posts to (default: HTTPS to public addresses). */
+  outbound?: OutboundPolicy | undefined;
 }
 
 /** Reads ROLLOVER_MIN_LEAD, ROLLOVER_GATE_LEAD, ROLLOVER_POSTPONE_CUTOFF, ROLLOVER_REMINDERS, ROLLOVER_SMTP_URL (or _HOST/_PORT/_FROM, and _CA)… */
@@ -68,6 +72,7 @@ export function renewalSettingsFromEnv(e: Record<string, string | undefined>): R
     },
     linkTtlMs: dur('ROLLOVER_LINK_TTL', parseDuration('60d')),
     proposeDaysAhead: Number(e.ROLLOVER_PROPOSE_DAYS ?? 30),
+    outbound: outboundPolicyFromEnv(e),
     tickMs: dur('ROLLOVER_SCHEDULER_TICK', 1000),
     retryBaseMs: dur('ROLLOVER_RETRY_BASE', 2000),
     retryMaxMs: dur('ROLLOVER_RETRY_MAX', parseDuration('10m')),

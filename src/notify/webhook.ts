@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { type OutboundPolicy, postOutbound } from './outbound.js';
 
 /** The header that carries a webhook's signature: `t=<unix seconds>,v1=<hex HMAC-SHA256>`. */
 export const SIGNATURE_HEADER = 'x-rollover-signature';
@@ -32,18 +33,19 @@ export async function postWebhook(p: {
   event: unknown;
   idempotencyKey: string;
   nowSeconds: number;
-  timeoutMs?: number;
+  /** Where it may go (scheme, addresses), and the bounds on the answer. */
+  policy: OutboundPolicy;
 }): Promise<void> {
   const body = JSON.stringify(p.event);
-  const res = await fetch(p.url, {
-    method: 'POST',
-    headers: {
+  const res = await postOutbound(
+    p.url,
+    body,
+    {
       'content-type': 'application/json',
       [SIGNATURE_HEADER]: signWebhook(body, p.secret, p.nowSeconds),
       'idempotency-key': p.idempotencyKey,
     },
-    body,
-    signal: AbortSignal.timeout(p.timeoutMs ?? 10_000),
-  });
+    p.policy,
+  );
   if (res.status < 200 || res.status >= 300) throw new Error(`webhook ${p.url} answered HTTP ${res.status}`);
 }

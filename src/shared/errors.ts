@@ -37,7 +37,7 @@ export const ERROR_CODES = {
   // input parsing
   BAD_ARGUMENT: { kind: 'usage', title: 'a command-line argument or request field is malformed' },
   BAD_DURATION: { kind: 'usage', title: 'a duration could not be read' },
-  BAD_TIME: { kind: 'usage', title: 'a time could not be read as ISO 8601' },
+  BAD_TIME: { kind: 'usage', title: 'a time could not be read as RFC 3339 or is not on the calendar' },
   UNSUPPORTED_KEY_TYPE: { kind: 'usage', title: 'the key type is not one rollover issues or accepts' },
   BAD_PEM: { kind: 'input', title: 'a PEM or DER input is garbage or truncated' },
   BAD_CERTIFICATE: { kind: 'input', title: 'a certificate could not be parsed' },
@@ -125,6 +125,10 @@ export const ERROR_CODES = {
   NOT_TLS: { kind: 'unavailable', title: 'the server did not speak TLS' },
   UNKNOWN_CA: { kind: 'invalid', title: 'the served chain does not lead to any anchor of the truststore' },
   REPORT_FAILED: { kind: 'unavailable', title: 'the coordinator did not accept a report' },
+  URL_REFUSED: {
+    kind: 'invalid',
+    title: 'an outbound URL is refused: its scheme, address or redirect is not allowed by the operator',
+  },
   // announcements
   NOTICE_INVALID: {
     kind: 'invalid',

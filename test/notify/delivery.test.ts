@@ -19,6 +19,9 @@ import { privateKeyToPem } from '../../src/pki/keys.js';
 import { mintCredential, mintRoot } from '../kit/ca.js';
 import { tempDir } from '../kit/tmp.js';
 
+/** The test targets listen on loopback over plain HTTP: the operator allow-lists exactly that. */
+const LOOPBACK = { allowHttp: true, allow: ['127.0.0.0/8'] };
+
 const received: ParsedMail[] = [];
 let smtpPort = 0;
 let smtp: SMTPServer;
@@ -110,12 +113,27 @@ describe('notifications', () => {
         event: { type: 'renewal.announced', renewalId: 'ren_7' },
         idempotencyKey: 'k1',
         nowSeconds: now,
+        policy: LOOPBACK,
       });
       await assert.rejects(
-        postWebhook({ url, secret: 'wrong', event: {}, idempotencyKey: 'k2', nowSeconds: now }),
+        postWebhook({
+          url,
+          secret: 'wrong',
+          event: {},
+          idempotencyKey: 'k2',
+          nowSeconds: now,
+          policy: LOOPBACK,
+        }),
       );
       await assert.rejects(
-        postWebhook({ url, secret, event: {}, idempotencyKey: 'k3', nowSeconds: now - 3600 }),
+        postWebhook({
+          url,
+          secret,
+          event: {},
+          idempotencyKey: 'k3',
+          nowSeconds: now - 3600,
+          policy: LOOPBACK,
+        }),
       );
     } finally {
       server.close();

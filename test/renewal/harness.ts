@@ -130,6 +130,8 @@ export class Coordinator {
         },
         linkTtlMs: 3_600_000,
         proposeDaysAhead: 30,
+        // The webhook targets listen on loopback over HTTP: allow-listed, as an operator would.
+        outbound: { allowHttp: true, allow: ['127.0.0.0/8'] },
         retryBaseMs: 150,
         retryMaxMs: 600,
       },

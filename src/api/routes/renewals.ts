@@ -359,7 +359,7 @@ export function registerRenewalRoutes(app: ApiApp, env: RenewalEnv): void {
       params: Id,
       body: z
         .object({
-          webhookUrl: z.string().url().nullable().optional(),
+          webhookUrl: z.string().min(1).max(2048).nullable().optional(),
           webhookSecret: z.string().min(16).optional(),
           autoForward: z.boolean().optional(),
         })

@@ -5,6 +5,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
+import type { OutboundPolicy } from '../../notify/outbound.js';
 import type { TimingPolicy } from '../../renewal/timing.js';
 import type { CoordinatorEnv } from '../env.js';
 import type { MailSender } from '../ports/mail.js';
@@ -36,6 +37,8 @@ export interface RenewalPorts {
   /** Mail delivery; without it mail stays in the outbox (and is reported as undeliverable). */
   mail?: MailSender | undefined;
   webhook: WebhookPoster;
+  /** The operator's rule for stored outbound URLs, checked when a URL is stored (and again at delivery). */
+  outbound: OutboundPolicy;
   nodes: NodeControl;
   /** The SHA-256 of the leaf a fresh handshake gets (a real TLS client; no trust decision). */
   observe: (p: { host: string; port: number; servername?: string }) => Promise<string>;
