@@ -14,6 +14,7 @@ import { authenticateNode, type NodeIdentity } from '../coordinator/credentials.
 import type { CoordinatorEnv } from '../coordinator/env.js';
 import { hasRenewal } from '../coordinator/renewal/ports.js';
 import { assertJsonDepth } from '../shared/json-depth.js';
+import type { ApiApp, ApiEnv, ApiPorts } from './context.js';
 import { problem, problemFrom, problemResponse } from './problem.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerCredentialRoutes } from './routes/credentials.js';
@@ -30,21 +31,7 @@ import { registerSignInLinkRoutes, SIGN_IN_LINK_REDEEM } from './routes/sign-in-
 import { registerVsCredentialRoutes } from './routes/vs-credential.js';
 import { webUi } from './web.js';
 
-/** Variables the middleware puts on each request. */
-export interface ApiEnv {
-  Variables: { principal: Principal; node: NodeIdentity; clientAddress: string };
-}
-
-/** The app type routes are registered on. */
-export type ApiApp = OpenAPIHono<ApiEnv>;
-
-/** Optional capabilities the composition root provides. */
-export interface ApiPorts {
-  /** A consistent copy of the store as a file's bytes (SQLite online backup). */
-  backup?: () => Promise<Uint8Array>;
-  /** Where unexpected errors (answered as INTERNAL without details) are reported with their stack. */
-  onUnexpected?: (e: unknown) => void;
-}
+export type { ApiApp, ApiEnv, ApiPorts };
 
 /** The largest JSON body accepted (a sender import of 10 000 rows fits). */
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;

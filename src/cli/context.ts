@@ -6,4 +6,6 @@ export interface CliContext {
   now: () => Date;
   out: (text: string) => void;
   err: (text: string) => void;
+  /** Runs `rollover ARGV` in this process (set by the program's runner; see ./in-process.ts). */
+  cli?: (argv: string[], ctx: CliContext) => Promise<number>;
 }

@@ -6,7 +6,8 @@
  * optimisation. Add a line here beside the one in ./registry.ts.
  */
 import type { CliContext } from './context.js';
-import { createProgram, type Register, runProgram } from './runner.js';
+import { createProgram, runProgram } from './runner.js';
+import type { Register } from './types.js';
 
 const GROUPS: Record<string, () => Promise<Register>> = {
   ca: async () => (await import('./commands/ca.js')).registerCa,
@@ -39,7 +40,8 @@ const GROUPS: Record<string, () => Promise<Register>> = {
 export const LAZY_GROUPS: readonly string[] = Object.keys(GROUPS).filter((k) => !k.includes(' '));
 
 /** Like `runCli`, but loads only the invoked group when it can. */
-export async function runCliLazily(argv: string[], ctx: CliContext): Promise<number> {
+export async function runCliLazily(argv: string[], given: CliContext): Promise<number> {
+  const ctx: CliContext = { ...given, cli: runCliLazily };
   const name = argv[0];
   const two = `${argv[0]} ${argv[1]}`;
   const key = Object.hasOwn(GROUPS, two) ? two : name;

@@ -2,8 +2,6 @@ import type { CliContext } from './context.js';
 import { registerCommands } from './registry.js';
 import { type BuiltProgram, createProgram, runProgram } from './runner.js';
 
-export type { ActionResult, Runner } from './runner.js';
-
 /** Builds the `rollover` program. Commands are registered in ./registry.ts, one module per command group. */
 export function buildProgram(ctx: CliContext): BuiltProgram {
   return createProgram(ctx, registerCommands);
@@ -11,5 +9,6 @@ export function buildProgram(ctx: CliContext): BuiltProgram {
 
 /** Parses argv (without node and script), runs the command, and returns the exit code. */
 export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
-  return runProgram(buildProgram(ctx), argv, ctx);
+  const withSelf: CliContext = { ...ctx, cli: runCli };
+  return runProgram(buildProgram(withSelf), argv, withSelf);
 }

@@ -20,7 +20,7 @@ import { registerUser } from './commands/user.js';
 import { registerVs } from './commands/vs.js';
 import { registerWalkthrough } from './commands/walkthrough.js';
 import type { CliContext } from './context.js';
-import type { Runner } from './program.js';
+import type { Runner } from './types.js';
 
 /**
  * Every command group, in the order `rollover --help` lists them. Each module adds its own

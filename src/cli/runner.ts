@@ -6,17 +6,7 @@ import { Command, CommanderError } from 'commander';
 import type { CliContext } from './context.js';
 import { configureRoleHelp, decorateCommands } from './help.js';
 import { EXIT, reportError } from './output.js';
-
-/** The outcome of an action: an exit code, or nothing for success. */
-export type ActionResult = number | undefined;
-
-/** Runs a command action, reporting typed errors and recording the exit code. */
-export type Runner = <A extends unknown[]>(
-  fn: (...args: A) => Promise<ActionResult>,
-) => (...args: A) => Promise<void>;
-
-/** Adds command groups to the program. */
-export type Register = (program: Command, ctx: CliContext, run: Runner) => unknown;
+import type { Register, Runner } from './types.js';
 
 /** A built program and the exit code of the action it ran. */
 export interface BuiltProgram {

@@ -8,14 +8,20 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { type ApiClient, makeClient } from '../cli/client.js';
 import type { CliContext } from '../cli/context.js';
-import { runCli } from '../cli/program.js';
+import { failureOf, runInProcess } from '../cli/in-process.js';
 import { backupStamp } from '../files/atomic.js';
 import { controlClientFor } from '../lb/control-client.js';
-import { fail, isErrorCode } from '../shared/errors.js';
+import { fail } from '../shared/errors.js';
 import { formatInstant } from '../shared/time.js';
 import { DATA_FILES } from '../store/data-dir.js';
 import { DEMO_HOST, DEMO_STORE_PASSWORD } from './landscape.js';
-import { resetSenderTruststores, servedRoot, settleOpenRenewal, settleRenewal } from './reset.js';
+import {
+  resetSenderTruststores,
+  type ServedRoot,
+  servedRoot,
+  settleOpenRenewal,
+  settleRenewal,
+} from './reset.js';
 import { type Landscape, readLandscape } from './seed.js';
 import { SenderClient, type SenderTraffic } from './traffic.js';
 
@@ -89,13 +95,73 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string, timeo
   }
 }
 
-/** Runs the demo; `say` narrates each step for people. */
-export async function runDemo(o: {
+/** What `runDemo` is given. */
+export interface DemoOptions {
   dataDir: string;
   ctx: CliContext;
   speed: 'fast' | 'real';
   say: (line: string) => void;
-}): Promise<DemoReport> {
+}
+
+/** What every step of one run shares: the landscape, the callers of each role, the timeline. */
+interface Run {
+  o: DemoOptions;
+  land: Landscape;
+  server: string;
+  lbAdmin: ApiClient;
+  /** The API client of a landscape user. */
+  as(name: string): Promise<ApiClient>;
+  tokenOf(name: string): Promise<string>;
+  /** Runs a real CLI command as `role`, narrated; fails with the command's own code. */
+  cli(argv: string[], role: string, token?: string): Promise<string>;
+  work: string;
+  speed: (typeof SPEEDS)[keyof typeof SPEEDS];
+  steps: DemoStep[];
+  now(): string;
+}
+
+/** Runs the demo; `say` narrates each step for people. */
+export async function runDemo(o: DemoOptions): Promise<DemoReport> {
+  const run = await openRun(o);
+  const current = await startOver(run);
+  const { id, exchangeAt, base } = await planRenewal(run, current.leafSha256);
+  const clients = startTraffic(run, exchangeAt);
+  const straggler = run.land.senders[run.land.senders.length - 1]!;
+  try {
+    await announce(run, id);
+    await forward(run, id);
+    await proveSenders(run, id, straggler);
+    const gate = await overrideGate(run, id, straggler);
+    if (o.speed === 'real') {
+      o.say(
+        `T is ${exchangeAt.toISOString()}: every node swaps by itself then; rerun with --speed fast to watch it now.`,
+      );
+      const stats = await Promise.all([...clients.values()].map((c) => c.stop()));
+      return report(base, {
+        stats,
+        swap: { latenessMs: null, nodes: [] },
+        gate,
+        final: await run.lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`),
+      });
+    }
+    const ex = await exchange(run, id, exchangeAt, clients, straggler);
+    const completed = await retireOldRoot(run, id, current.sha256, straggler);
+    return report(base, {
+      stats: run.land.senders.map((s) => ex.stats.get(s.id)!),
+      swap: { latenessMs: ex.latenessMs, nodes: ex.verified.nodes },
+      gate,
+      final: withAttributedFailures(completed, ex.attributed),
+    });
+  } catch (e) {
+    await abandon(run, id);
+    throw e;
+  } finally {
+    for (const c of clients.values()) await c.stop();
+  }
+}
+
+/** Reads the landscape `rollover up` left and prepares the callers of each role and the work directory. */
+async function openRun(o: DemoOptions): Promise<Run> {
   const land: Landscape =
     (await readLandscape(o.dataDir)) ??
     fail('FILE_NOT_FOUND', `${o.dataDir} holds no demo landscape: start \`rollover up\` first`);
@@ -117,44 +183,46 @@ export async function runDemo(o: {
   // A token travels in the environment, never on the command line the narration prints.
   const cli = async (argv: string[], role: string, token?: string) => {
     o.say(`  [${role}] $ ${token ? 'ROLLOVER_TOKEN=… ' : ''}rollover ${argv.join(' ')}`);
-    let out = '';
-    let err = '';
-    const code = await runCli(argv, {
-      ...o.ctx,
+    const r = await runInProcess(o.ctx, argv, {
       env: {
         ...o.ctx.env,
         ROLLOVER_PASSPHRASE: passphrase,
         ...(token ? { ROLLOVER_TOKEN: token } : {}),
       },
-      out: (t) => {
-        out += t;
-      },
-      err: (t) => {
-        err += t;
-      },
     });
-    if (code !== 0) {
-      // The step fails with the command's own code (it printed `error[CODE]: …`).
-      const printed = /^error\[([A-Z_]+)\]/m.exec(err)?.[1];
-      fail(
-        isErrorCode(printed) ? printed : 'INTERNAL',
-        `\`rollover ${argv.slice(0, 2).join(' ')}\` failed: ${(err || out).trim()}`,
-      );
-    }
-    return out;
+    if (r.code !== 0) throw failureOf(r, argv);
+    return r.stdout;
   };
-  const steps: DemoStep[] = [];
-  const now = () => formatInstant(o.ctx.now());
+  return {
+    o,
+    land,
+    server,
+    lbAdmin,
+    as,
+    tokenOf,
+    cli,
+    work,
+    speed,
+    steps: [],
+    now: () => formatInstant(o.ctx.now()),
+  };
+}
 
-  // Run after run on one data directory: end what an earlier run left open, and start every sender
-  // from the root served today (the demo owns its senders' truststores).
-  const settled = await settleOpenRenewal(lbAdmin, land, 'a new demo run starts');
-  if (settled) o.say(`Renewal ${settled.id} left by an earlier run: ${settled.from} → ${settled.to}`);
-  const current = await servedRoot(lbAdmin, land, o.dataDir);
-  await resetSenderTruststores(land, current, o.ctx.now());
-  const oldLeaf = current.leafSha256;
+/**
+ * Run after run on one data directory: end what an earlier run left open, and start every sender
+ * from the root served today (the demo owns its senders' truststores). Returns that root.
+ */
+async function startOver(run: Run): Promise<ServedRoot> {
+  const settled = await settleOpenRenewal(run.lbAdmin, run.land, 'a new demo run starts');
+  if (settled) run.o.say(`Renewal ${settled.id} left by an earlier run: ${settled.from} → ${settled.to}`);
+  const current = await servedRoot(run.lbAdmin, run.land, run.o.dataDir);
+  await resetSenderTruststores(run.land, current, run.o.ctx.now());
+  return current;
+}
 
-  // Step 1 — the LB admin: a new root, an issuing CA under it, the new credential; plan T.
+/** Step 1 — the LB admin: a new root, an issuing CA under it, the new credential; plan T. */
+async function planRenewal(run: Run, oldLeaf: string) {
+  const { o, work, lbAdmin, cli } = run;
   o.say('Step 1 (lb-admin): a new root, a new key pair and certificate under it, and the exchange time T');
   await cli(
     [
@@ -214,28 +282,28 @@ export async function runDemo(o: {
       rootPem: await read('ca.crt'),
     },
   );
-  const exchangeAt = new Date(o.ctx.now().getTime() + speed.leadMs);
+  const exchangeAt = new Date(o.ctx.now().getTime() + run.speed.leadMs);
   const planned = await lbAdmin.request<Detail & { newRootSha256: string }>('POST', '/api/v1/renewals', {
-    virtualServerIds: [land.virtualServer.id],
+    virtualServerIds: [run.land.virtualServer.id],
     credentialId: credential.id,
     exchangeAt: exchangeAt.toISOString(),
-    rollbackWindow: speed.rollbackWindow,
+    rollbackWindow: run.speed.rollbackWindow,
     gate: 'block',
   });
   const id = planned.id;
   const base: ReportBase = {
-    land,
+    land: run.land,
     id,
     exchangeAt,
     oldLeaf,
     newLeaf: credential.fingerprint,
     newRoot: planned.newRootSha256,
-    steps,
+    steps: run.steps,
   };
-  steps.push({
+  run.steps.push({
     step: 1,
     role: 'lb-admin',
-    at: now(),
+    at: run.now(),
     what: 'new root, new credential, renewal planned',
     renewalId: id,
     exchangeAt: planned.exchangeAt,
@@ -243,8 +311,12 @@ export async function runDemo(o: {
     newRootSha256: planned.newRootSha256,
   });
   o.say(`  renewal ${id}: T = ${planned.exchangeAt}`);
+  return { id, exchangeAt, base };
+}
 
-  // Live traffic from every sender, from now until after T.
+/** Live traffic from every sender, from now until after T. */
+function startTraffic(run: Run, exchangeAt: Date): Map<string, SenderClient> {
+  const { land } = run;
   const [lbHost, lbPort] = [
     land.virtualServer.listen.slice(0, land.virtualServer.listen.lastIndexOf(':')),
     Number(land.virtualServer.listen.split(':').pop()),
@@ -265,238 +337,253 @@ export async function runDemo(o: {
     c.start();
     clients.set(s.id, c);
   }
-  const straggler = land.senders[land.senders.length - 1]!;
+  return clients;
+}
 
-  try {
-    // Step 2 — the LB admin announces: staged on every node, tenant admins told, signed notice published.
-    o.say('Step 2 (lb-admin): announce — the credential is staged on every node; tenant admins are told');
-    await lbAdmin.request<Detail>('POST', `/api/v1/renewals/${id}/announce`, {});
-    // Senders prove against the preview listener only once every node has staged the credential.
-    const announced = await until(
-      async () => {
-        const d = await lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`);
-        return d.nodes.every((n) => n.stagedAckAt) && d.state !== 'announced' ? d : undefined;
-      },
-      'every node to acknowledge staging',
-      30_000,
-    );
-    steps.push({
-      step: 2,
-      role: 'lb-admin',
-      at: now(),
-      what: 'announced and staged',
-      state: announced.state,
-      nodes: announced.nodes,
+/** Step 2 — the LB admin announces: staged on every node, tenant admins told, signed notice published. */
+async function announce(run: Run, id: string): Promise<void> {
+  run.o.say('Step 2 (lb-admin): announce — the credential is staged on every node; tenant admins are told');
+  await run.lbAdmin.request<Detail>('POST', `/api/v1/renewals/${id}/announce`, {});
+  // Senders prove against the preview listener only once every node has staged the credential.
+  const announced = await until(
+    async () => {
+      const d = await run.lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`);
+      return d.nodes.every((n) => n.stagedAckAt) && d.state !== 'announced' ? d : undefined;
+    },
+    'every node to acknowledge staging',
+    30_000,
+  );
+  run.steps.push({
+    step: 2,
+    role: 'lb-admin',
+    at: run.now(),
+    what: 'announced and staged',
+    state: announced.state,
+    nodes: announced.nodes,
+  });
+}
+
+/** Step 3 — each tenant admin forwards to its senders. */
+async function forward(run: Run, id: string): Promise<void> {
+  run.o.say('Step 3 (tenant-admin): each tenant admin forwards the new root to its senders');
+  const hops: unknown[] = [];
+  for (const t of run.land.tenants) {
+    const admin = `${t.name}-admin`;
+    await (await run.as(admin)).request('POST', `/api/v1/renewals/${id}/forward`, {
+      tenantId: t.id,
+      message: `From ${admin}: please add the new root before T.`,
     });
+    hops.push({ tenant: t.name, operatingModel: t.operatingModel, by: admin, at: run.now() });
+  }
+  run.steps.push({
+    step: 3,
+    role: 'tenant-admin',
+    at: run.now(),
+    what: 'forwarded to every sender',
+    tenants: hops,
+  });
+}
 
-    // Step 3 — each tenant admin forwards to its senders.
-    o.say('Step 3 (tenant-admin): each tenant admin forwards the new root to its senders');
-    const hops: unknown[] = [];
-    for (const t of land.tenants) {
-      const admin = `${t.name}-admin`;
-      await (await as(admin)).request('POST', `/api/v1/renewals/${id}/forward`, {
-        tenantId: t.id,
-        message: `From ${admin}: please add the new root before T.`,
-      });
-      hops.push({ tenant: t.name, operatingModel: t.operatingModel, by: admin, at: now() });
+/** Where senders report their evidence for renewal `id`. */
+const evidenceUrl = (run: Run, id: string) => `${run.server}/api/v1/renewals/${id}/evidence`;
+
+/** The password flags a sender's truststore needs. */
+const passwordFlags = (kind: string) =>
+  kind === 'pkcs12' || kind === 'jks' ? ['--password', DEMO_STORE_PASSWORD] : [];
+
+/** Step 4 — sender admins add the root and prove it against the preview listener; one never does. */
+async function proveSenders(run: Run, id: string, straggler: Landscape['senders'][number]): Promise<void> {
+  const { o, land, work, cli } = run;
+  o.say(
+    'Step 4 (sender-admin): add the new root, prove it against the preview listener, report the evidence',
+  );
+  await fs.writeFile(join(work, 'new-root.pem'), await fs.readFile(join(work, 'new-root', 'ca.crt')));
+  const senderHops: unknown[] = [];
+  for (const s of land.senders) {
+    if (s.id === straggler.id) {
+      senderHops.push({ sender: s.name, at: run.now(), result: 'never added the new root (the straggler)' });
+      continue;
     }
-    steps.push({
-      step: 3,
-      role: 'tenant-admin',
-      at: now(),
-      what: 'forwarded to every sender',
-      tenants: hops,
-    });
-
-    // Step 4 — sender admins add the root and prove it against the preview listener; one never does.
-    o.say(
-      'Step 4 (sender-admin): add the new root, prove it against the preview listener, report the evidence',
+    const admin = `${s.tenant}-ops`;
+    const pw = passwordFlags(s.kind);
+    await cli(
+      ['truststore', 'add', s.truststore, join(work, 'new-root.pem'), '--type', s.kind, ...pw],
+      admin,
     );
-    await fs.writeFile(join(work, 'new-root.pem'), await fs.readFile(join(work, 'new-root', 'ca.crt')));
-    const evidenceUrl = `${server}/api/v1/renewals/${id}/evidence`;
-    const senderHops: unknown[] = [];
-    for (const s of land.senders) {
-      if (s.id === straggler.id) {
-        senderHops.push({ sender: s.name, at: now(), result: 'never added the new root (the straggler)' });
-        continue;
-      }
-      const admin = `${s.tenant}-ops`;
-      const pw = s.kind === 'pkcs12' || s.kind === 'jks' ? ['--password', DEMO_STORE_PASSWORD] : [];
-      await cli(
-        ['truststore', 'add', s.truststore, join(work, 'new-root.pem'), '--type', s.kind, ...pw],
-        admin,
-      );
-      const out = await cli(
-        [
-          'sender',
-          'verify',
-          '--truststore',
-          s.truststore,
-          '--type',
-          s.kind,
-          ...pw,
-          '--url',
-          `https://${land.virtualServer.preview}`,
-          '--servername',
-          DEMO_HOST,
-          '--report',
-          evidenceUrl,
-          '--sender',
-          s.id,
-          '--json',
-        ],
-        admin,
-        await tokenOf(admin),
-      );
-      const v = JSON.parse(out) as { ok?: boolean; result?: string; servedSha256?: string };
-      senderHops.push({
-        sender: s.name,
-        by: admin,
-        at: now(),
-        result: v.result ?? (v.ok ? 'trusted' : 'failed'),
-        servedSha256: v.servedSha256,
-      });
-    }
-    steps.push({
-      step: 4,
-      role: 'sender-admin',
-      at: now(),
-      what: 'new root added and proven',
-      senders: senderHops,
-    });
-
-    // The gate: under `block`, a sender that is not verified holds T unless the LB admin overrides.
-    let gate: unknown = (await lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`)).gate;
-    o.say(
-      `Gate: ${(gate as { decision: string }).decision} — the LB admin overrides for the known straggler ${straggler.name}`,
+    const out = await cli(
+      [
+        'sender',
+        'verify',
+        '--truststore',
+        s.truststore,
+        '--type',
+        s.kind,
+        ...pw,
+        '--url',
+        `https://${land.virtualServer.preview}`,
+        '--servername',
+        DEMO_HOST,
+        '--report',
+        evidenceUrl(run, id),
+        '--sender',
+        s.id,
+        '--json',
+      ],
+      admin,
+      await run.tokenOf(admin),
     );
-    gate = (
-      await lbAdmin.request<Detail>('POST', `/api/v1/renewals/${id}/gate/override`, {
-        reason: `${straggler.name} is a known straggler; its failures will be attributed to it`,
-      })
-    ).gate;
+    const v = JSON.parse(out) as { ok?: boolean; result?: string; servedSha256?: string };
+    senderHops.push({
+      sender: s.name,
+      by: admin,
+      at: run.now(),
+      result: v.result ?? (v.ok ? 'trusted' : 'failed'),
+      servedSha256: v.servedSha256,
+    });
+  }
+  run.steps.push({
+    step: 4,
+    role: 'sender-admin',
+    at: run.now(),
+    what: 'new root added and proven',
+    senders: senderHops,
+  });
+}
 
-    if (o.speed === 'real') {
-      o.say(
-        `T is ${exchangeAt.toISOString()}: every node swaps by itself then; rerun with --speed fast to watch it now.`,
-      );
-      const stats = await Promise.all([...clients.values()].map((c) => c.stop()));
-      return report(base, {
-        stats,
-        swap: { latenessMs: null, nodes: [] },
-        gate,
-        final: await lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`),
-      });
-    }
+/** The gate: under `block`, a sender that is not verified holds T unless the LB admin overrides. */
+async function overrideGate(run: Run, id: string, straggler: Landscape['senders'][number]): Promise<unknown> {
+  const gate: unknown = (await run.lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`)).gate;
+  run.o.say(
+    `Gate: ${(gate as { decision: string }).decision} — the LB admin overrides for the known straggler ${straggler.name}`,
+  );
+  return (
+    await run.lbAdmin.request<Detail>('POST', `/api/v1/renewals/${id}/gate/override`, {
+      reason: `${straggler.name} is a known straggler; its failures will be attributed to it`,
+    })
+  ).gate;
+}
 
-    // Step 5 — at T every node swaps by its own clock; the coordinator verifies each one.
-    o.say(`Step 5 (lb-admin): the exchange at T = ${exchangeAt.toISOString()} by every node's own clock`);
-    await sleep(Math.max(0, exchangeAt.getTime() - o.ctx.now().getTime() + speed.afterTMs));
-    const verified = await until(
-      async () => {
-        const d = await lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`);
-        return ['verified', 'retiring', 'completed'].includes(d.state) ? d : undefined;
-      },
-      'the exchange to be verified on every node',
-      30_000,
+/** Step 5 — at T every node swaps by its own clock; the coordinator verifies each one. */
+async function exchange(
+  run: Run,
+  id: string,
+  exchangeAt: Date,
+  clients: Map<string, SenderClient>,
+  straggler: Landscape['senders'][number],
+) {
+  const { o, lbAdmin } = run;
+  o.say(`Step 5 (lb-admin): the exchange at T = ${exchangeAt.toISOString()} by every node's own clock`);
+  await sleep(Math.max(0, exchangeAt.getTime() - o.ctx.now().getTime() + run.speed.afterTMs));
+  const verified = await until(
+    async () => {
+      const d = await lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`);
+      return ['verified', 'retiring', 'completed'].includes(d.state) ? d : undefined;
+    },
+    'the exchange to be verified on every node',
+    30_000,
+  );
+  const lbStatus = await (await controlClientFor(join(o.dataDir, 'demo', 'lb-state'))).status();
+  const latenessMs = lbStatus.virtualServers[0]?.lastSwap?.latenessMs ?? null;
+  const stats = new Map<string, SenderTraffic>();
+  for (const [sid, c] of clients) stats.set(sid, await c.stop());
+  const attributed = await until(
+    async () => {
+      const d = await lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`);
+      return (d.senders.find((s) => s.id === straggler.id)?.failuresAfterT ?? 0) > 0 ? d : undefined;
+    },
+    "the straggler's failures to be attributed",
+    20_000,
+  ).catch(() => verified);
+  run.steps.push({
+    step: 5,
+    role: 'lb-admin',
+    at: run.now(),
+    what: 'exchanged at T and verified on every node',
+    state: verified.state,
+    latenessMs,
+    nodes: verified.nodes,
+  });
+  return { verified, latenessMs, stats, attributed };
+}
+
+/** Step 6 — after the rollback window, ready senders remove the old root (checked against the status). */
+async function retireOldRoot(
+  run: Run,
+  id: string,
+  oldRootSha256: string,
+  straggler: Landscape['senders'][number],
+): Promise<Detail> {
+  const { o, lbAdmin, cli } = run;
+  o.say('Step 6 (sender-admin): after the rollback window, ready senders remove the old root');
+  const retiring = await until(
+    async () => {
+      const d = await lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`);
+      return d.state === 'retiring' || d.state === 'completed' ? d : undefined;
+    },
+    'the rollback window to close',
+    60_000,
+  );
+  const removals: unknown[] = [];
+  for (const s of run.land.senders) {
+    if (s.id === straggler.id) continue;
+    const admin = `${s.tenant}-ops`;
+    await cli(
+      [
+        'truststore',
+        'remove',
+        s.truststore,
+        '--type',
+        s.kind,
+        ...passwordFlags(s.kind),
+        '--fingerprint',
+        oldRootSha256,
+        '--renewal-status',
+        retiring.statusUrl,
+        '--report',
+        evidenceUrl(run, id),
+        '--sender',
+        s.id,
+      ],
+      admin,
+      await run.tokenOf(admin),
     );
-    const lbStatus = await (await controlClientFor(join(o.dataDir, 'demo', 'lb-state'))).status();
-    const latenessMs = lbStatus.virtualServers[0]?.lastSwap?.latenessMs ?? null;
-    const stats = new Map<string, SenderTraffic>();
-    for (const [sid, c] of clients) stats.set(sid, await c.stop());
-    const attributed = await until(
-      async () => {
-        const d = await lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`);
-        return (d.senders.find((s) => s.id === straggler.id)?.failuresAfterT ?? 0) > 0 ? d : undefined;
-      },
-      "the straggler's failures to be attributed",
-      20_000,
-    ).catch(() => verified);
-    steps.push({
-      step: 5,
-      role: 'lb-admin',
-      at: now(),
-      what: 'exchanged at T and verified on every node',
-      state: verified.state,
-      latenessMs,
-      nodes: verified.nodes,
-    });
+    removals.push({ sender: s.name, by: admin, at: run.now() });
+  }
+  const completed = await lbAdmin.request<Detail>('POST', `/api/v1/renewals/${id}/complete`, {});
+  run.steps.push({
+    step: 6,
+    role: 'sender-admin',
+    at: run.now(),
+    what: 'old root removed after the window; renewal completed',
+    senders: removals,
+    state: completed.state,
+  });
+  return completed;
+}
 
-    // Step 6 — after the rollback window, ready senders remove the old root (checked against the status).
-    o.say('Step 6 (sender-admin): after the rollback window, ready senders remove the old root');
-    const retiring = await until(
-      async () => {
-        const d = await lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`);
-        return d.state === 'retiring' || d.state === 'completed' ? d : undefined;
-      },
-      'the rollback window to close',
-      60_000,
+/** The completed renewal with each sender's failures after T as attributed during step 5, if more. */
+function withAttributedFailures(completed: Detail, attributed: Detail): Detail {
+  if (!attributed.senders.length) return completed;
+  return {
+    ...completed,
+    senders: completed.senders.map((x) => ({
+      ...x,
+      failuresAfterT: Math.max(
+        x.failuresAfterT,
+        attributed.senders.find((a) => a.id === x.id)?.failuresAfterT ?? 0,
+      ),
+    })),
+  };
+}
+
+/** Never leave this run's renewal open: it would block every later plan on the virtual server. */
+async function abandon(run: Run, id: string): Promise<void> {
+  const d = await run.lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`).catch(() => undefined);
+  if (d && !['completed', 'rolled-back', 'cancelled'].includes(d.state)) {
+    await settleRenewal(run.lbAdmin, id, d.state, 'the demo run failed').then(
+      (r) => run.o.say(`Renewal ${id}: ${r.from} → ${r.to} after the failure`),
+      (why: Error) => run.o.say(`Renewal ${id} stays ${d.state}: ${why.message}`),
     );
-    const removals: unknown[] = [];
-    for (const s of land.senders) {
-      if (s.id === straggler.id) continue;
-      const admin = `${s.tenant}-ops`;
-      const pw = s.kind === 'pkcs12' || s.kind === 'jks' ? ['--password', DEMO_STORE_PASSWORD] : [];
-      await cli(
-        [
-          'truststore',
-          'remove',
-          s.truststore,
-          '--type',
-          s.kind,
-          ...pw,
-          '--fingerprint',
-          current.sha256,
-          '--renewal-status',
-          retiring.statusUrl,
-          '--report',
-          evidenceUrl,
-          '--sender',
-          s.id,
-        ],
-        admin,
-        await tokenOf(admin),
-      );
-      removals.push({ sender: s.name, by: admin, at: now() });
-    }
-    const completed = await lbAdmin.request<Detail>('POST', `/api/v1/renewals/${id}/complete`, {});
-    steps.push({
-      step: 6,
-      role: 'sender-admin',
-      at: now(),
-      what: 'old root removed after the window; renewal completed',
-      senders: removals,
-      state: completed.state,
-    });
-    return report(base, {
-      stats: land.senders.map((s) => stats.get(s.id)!),
-      swap: { latenessMs, nodes: verified.nodes },
-      gate,
-      final: attributed.senders.length
-        ? {
-            ...completed,
-            senders: completed.senders.map((x) => ({
-              ...x,
-              failuresAfterT: Math.max(
-                x.failuresAfterT,
-                attributed.senders.find((a) => a.id === x.id)?.failuresAfterT ?? 0,
-              ),
-            })),
-          }
-        : completed,
-    });
-  } catch (e) {
-    // Never leave this run's renewal open: it would block every later plan on the virtual server.
-    const d = await lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`).catch(() => undefined);
-    if (d && !['completed', 'rolled-back', 'cancelled'].includes(d.state)) {
-      await settleRenewal(lbAdmin, id, d.state, 'the demo run failed').then(
-        (r) => o.say(`Renewal ${id}: ${r.from} → ${r.to} after the failure`),
-        (why: Error) => o.say(`Renewal ${id} stays ${d.state}: ${why.message}`),
-      );
-    }
-    throw e;
-  } finally {
-    for (const c of clients.values()) await c.stop();
   }
 }
 

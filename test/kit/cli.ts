@@ -1,10 +1,8 @@
+import { type CliRun as Run, runInProcess } from '../../src/cli/in-process.js';
 import { runCli } from '../../src/cli/program.js';
 
 /** The result of running the CLI in-process. */
-export interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
+export interface CliRun extends Run {
   /** stdout parsed as JSON (throws when it is not JSON). */
   // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON shapes
   json: () => any;
@@ -15,18 +13,16 @@ export async function cli(
   args: string[],
   opts: { env?: Record<string, string>; now?: Date; cwd?: string } = {},
 ): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    env: { ROLLOVER_PASSPHRASE: 'test-passphrase', ...opts.env },
-    cwd: opts.cwd ?? process.cwd(),
-    now: () => opts.now ?? new Date(),
-    out: (t) => {
-      stdout += t;
+  const r = await runInProcess(
+    {
+      env: { ROLLOVER_PASSPHRASE: 'test-passphrase', ...opts.env },
+      cwd: opts.cwd ?? process.cwd(),
+      now: () => opts.now ?? new Date(),
+      out: () => {},
+      err: () => {},
+      cli: runCli,
     },
-    err: (t) => {
-      stderr += t;
-    },
-  });
-  return { code, stdout, stderr, json: () => JSON.parse(stdout) };
+    args,
+  );
+  return { ...r, json: () => JSON.parse(r.stdout) };
 }

@@ -4,7 +4,7 @@ import { can } from '../../access/can.js';
 import { auditEvents, auditVerify } from '../../coordinator/audit-log.js';
 import { type CoordinatorEnv, forbidden } from '../../coordinator/env.js';
 import { fail } from '../../shared/errors.js';
-import type { ApiApp, ApiPorts } from '../app.js';
+import type { ApiApp, ApiPorts } from '../context.js';
 import { defineRoute, op } from '../route.js';
 import { AuditQuery, AuditVerdict } from '../schemas.js';
 

@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi';
 import * as cas from '../../coordinator/authorities.js';
 import * as creds from '../../coordinator/credentials.js';
 import type { CoordinatorEnv } from '../../coordinator/env.js';
-import type { ApiApp } from '../app.js';
+import type { ApiApp } from '../context.js';
 import { op } from '../route.js';
 import {
   CaCreate,

@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import type { RenewalEnv } from '../../coordinator/renewal/ports.js';
 import { visibleFacts } from '../../coordinator/renewal/views.js';
-import type { ApiApp } from '../app.js';
+import type { ApiApp } from '../context.js';
 import { op } from '../route.js';
 
 /** Registers the events and inbox routes. */

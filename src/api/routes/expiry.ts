@@ -2,7 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { expiryWatch, renewalMetrics } from '../../coordinator/renewal/expiry.js';
 import type { RenewalEnv } from '../../coordinator/renewal/ports.js';
-import type { ApiApp } from '../app.js';
+import type { ApiApp } from '../context.js';
 import { op } from '../route.js';
 
 /** Registers the expiry watch and metrics routes. */

@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi';
 import type { CoordinatorEnv } from '../../coordinator/env.js';
 import * as inv from '../../coordinator/inventory.js';
 import { listRenewals, showRenewal } from '../../coordinator/renewals.js';
-import type { ApiApp } from '../app.js';
+import type { ApiApp } from '../context.js';
 import { op } from '../route.js';
 import {
   IdParam,

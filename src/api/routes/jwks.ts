@@ -1,6 +1,6 @@
 /** The announcement key as a JWKS at `/.well-known/rollover-jwks.json` (public), for `rollover notice verify`. */
 import type { RenewalEnv } from '../../coordinator/renewal/ports.js';
-import type { ApiApp } from '../app.js';
+import type { ApiApp } from '../context.js';
 
 /** Registers the JWKS route. */
 export function registerJwksRoute(app: ApiApp, env: RenewalEnv): void {

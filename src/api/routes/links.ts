@@ -10,7 +10,7 @@ import { loadFacts } from '../../coordinator/renewal/model.js';
 import type { RenewalEnv } from '../../coordinator/renewal/ports.js';
 import { acknowledge, recordEvidence } from '../../coordinator/renewal/readiness.js';
 import { linkPage, publicStatus } from '../../coordinator/renewal/views.js';
-import type { ApiApp } from '../app.js';
+import type { ApiApp } from '../context.js';
 import { RenewalStatusSchema } from '../contract/renewal-status.js';
 import { problemFrom, problemResponse } from '../problem.js';
 import { op } from '../route.js';

@@ -2,7 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import type { CoordinatorEnv } from '../../coordinator/env.js';
 import { desiredState, recordReport } from '../../coordinator/remote-nodes.js';
-import type { ApiApp } from '../app.js';
+import type { ApiApp } from '../context.js';
 import { op } from '../route.js';
 
 const Credential = z.object({ credentialId: z.string(), sha256: z.string().nullable() });

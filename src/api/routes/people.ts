@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi';
 import * as auth from '../../coordinator/auth.js';
 import type { CoordinatorEnv } from '../../coordinator/env.js';
 import * as people from '../../coordinator/people.js';
-import type { ApiApp } from '../app.js';
+import type { ApiApp } from '../context.js';
 import { op } from '../route.js';
 import {
   IdParam,

@@ -3,7 +3,7 @@
 import { kitFile } from '../../coordinator/renewal/kit-file.js';
 import type { RenewalEnv } from '../../coordinator/renewal/ports.js';
 import { visibleFacts } from '../../coordinator/renewal/views.js';
-import type { ApiApp } from '../app.js';
+import type { ApiApp } from '../context.js';
 import { problemFrom, problemResponse } from '../problem.js';
 
 /** Registers `GET /api/v1/renewals/{id}/kit/{file}` (the same files the personal link serves). */

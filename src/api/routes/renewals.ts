@@ -36,7 +36,7 @@ import {
   renewalDetail,
 } from '../../coordinator/renewal/views.js';
 import { fail } from '../../shared/errors.js';
-import type { ApiApp } from '../app.js';
+import type { ApiApp } from '../context.js';
 import { problemFrom, problemResponse } from '../problem.js';
 import { op } from '../route.js';
 

@@ -2,7 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import type { CoordinatorEnv } from '../../coordinator/env.js';
 import { createSignInLink, redeemSignInLink } from '../../coordinator/sign-in-link.js';
-import type { ApiApp } from '../app.js';
+import type { ApiApp } from '../context.js';
 import { op } from '../route.js';
 import { TokenSecret } from '../schemas.js';
 

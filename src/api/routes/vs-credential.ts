@@ -2,7 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import type { CoordinatorEnv } from '../../coordinator/env.js';
 import { assignInitialCredential } from '../../coordinator/serve-credential.js';
-import type { ApiApp } from '../app.js';
+import type { ApiApp } from '../context.js';
 import { op } from '../route.js';
 import { IdParam, VirtualServer } from '../schemas.js';
 

@@ -5,7 +5,7 @@ import { fail } from '../../shared/errors.js';
 import { type ClientFlags, clientCommand, resolveClient } from '../client.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../output.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../types.js';
 
 interface Verdict {
   ok: boolean;

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { writeFileAtomic } from '../../files/atomic.js';
 import { type ClientFlags, clientCommand, resolveClient } from '../client.js';
 import type { CliContext } from '../context.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../types.js';
 
 /** Registers `rollover backup` and `rollover restore`. */
 export function registerBackup(program: Command, ctx: CliContext, run: Runner): void {

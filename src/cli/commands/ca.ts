@@ -6,8 +6,8 @@ import { parseKeyType } from '../../pki/keys.js';
 import type { CliContext } from '../context.js';
 import { addPassphraseOption, keyTypeOption, positiveInt } from '../options.js';
 import { printJson } from '../output.js';
-import type { Runner } from '../program.js';
 import { passphraseFrom, requirePassphrase } from '../secrets.js';
+import type { Runner } from '../types.js';
 
 /** `rollover ca create`: a root CA, or an intermediate with `--issuer`. */
 export function registerCa(program: Command, ctx: CliContext, run: Runner): void {

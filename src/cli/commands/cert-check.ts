@@ -9,8 +9,8 @@ import { parseInstant } from '../../shared/time.js';
 import type { CliContext } from '../context.js';
 import { addPassphraseOption, collect } from '../options.js';
 import { EXIT, printJson } from '../output.js';
-import type { Runner } from '../program.js';
 import { passphraseFrom } from '../secrets.js';
+import type { Runner } from '../types.js';
 
 /** Prints check results one per line with ✓ or ✗. */
 export function printChecks(ctx: CliContext, checks: CheckResult[]): void {

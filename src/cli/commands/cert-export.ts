@@ -11,8 +11,8 @@ import { fail } from '../../shared/errors.js';
 import type { CliContext } from '../context.js';
 import { addPassphraseOption, addPasswordOptions } from '../options.js';
 import { printJson } from '../output.js';
-import type { Runner } from '../program.js';
 import { passphraseFrom, passwordFrom } from '../secrets.js';
+import type { Runner } from '../types.js';
 
 interface ExportOptions {
   credential: string;

@@ -10,8 +10,8 @@ import { parseInstant } from '../../shared/time.js';
 import type { CliContext } from '../context.js';
 import { addPassphraseOption, collect } from '../options.js';
 import { printJson } from '../output.js';
-import type { Runner } from '../program.js';
 import { passphraseFrom, requirePassphrase } from '../secrets.js';
+import type { Runner } from '../types.js';
 import { printChecks } from './cert-check.js';
 
 /** Reads and parses one file the user passed; a parse error names that file. */

@@ -9,8 +9,8 @@ import { keyInfo } from '../../pki/keys.js';
 import type { CliContext } from '../context.js';
 import { addPasswordOptions } from '../options.js';
 import { printJson } from '../output.js';
-import type { Runner } from '../program.js';
 import { passwordFrom } from '../secrets.js';
+import type { Runner } from '../types.js';
 import { inspectKeystore, type KeystoreKey, looksLikeKeystore } from './inspect-keystore.js';
 
 /** What `cert inspect --json` prints. */

@@ -9,8 +9,8 @@ import { fail } from '../../shared/errors.js';
 import type { CliContext } from '../context.js';
 import { addPassphraseOption, collect, keyTypeOption, positiveInt } from '../options.js';
 import { printJson } from '../output.js';
-import type { Runner } from '../program.js';
 import { passphraseFrom, requirePassphrase } from '../secrets.js';
+import type { Runner } from '../types.js';
 
 /** `rollover cert issue`: a new key and server certificate under a CA directory. */
 export function registerCertIssue(cert: Command, ctx: CliContext, run: Runner): void {

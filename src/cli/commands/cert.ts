@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../types.js';
 import { registerCertCheck } from './cert-check.js';
 import { registerCertExport } from './cert-export.js';
 import { registerCertImport } from './cert-import.js';

@@ -14,8 +14,8 @@ import { crypto } from '../../pki/provider.js';
 import type { CliContext } from '../context.js';
 import { addPassphraseOption, collect, keyTypeOption } from '../options.js';
 import { printJson } from '../output.js';
-import type { Runner } from '../program.js';
 import { passphraseFrom, requirePassphrase } from '../secrets.js';
+import type { Runner } from '../types.js';
 
 /** `rollover csr create`: a key and CSR for an external CA. */
 export function registerCsr(program: Command, ctx: CliContext, run: Runner): void {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { printJson } from '../output.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../types.js';
 
 /** `rollover demo`: the whole seed against the `rollover up` landscape, under live traffic. */
 export function registerDemo(program: Command, ctx: CliContext, run: Runner): void {

@@ -6,8 +6,8 @@ import { buildKit, DEFAULT_STORE_PASSWORD, KIT_FILES } from '../../pki/kit.js';
 import type { CliContext } from '../context.js';
 import { addPasswordOptions } from '../options.js';
 import { printJson } from '../output.js';
-import type { Runner } from '../program.js';
 import { passwordFrom } from '../secrets.js';
+import type { Runner } from '../types.js';
 
 interface KitOptions {
   root: string;

@@ -4,7 +4,7 @@ import { readFileChecked } from '../../files/atomic.js';
 import { parseConfigText } from '../../lb/config.js';
 import { formatHostPort } from '../../shared/host-port.js';
 import type { CliContext } from '../context.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../types.js';
 
 /** `rollover lb agent`: the agent beside a real HAProxy or nginx, behind the same control interface. */
 export function registerLbAgent(lb: Command, ctx: CliContext, run: Runner): void {

@@ -18,8 +18,8 @@ import { formatInstant, parseInstant } from '../../shared/time.js';
 import type { CliContext } from '../context.js';
 import { addPassphraseOption, collect, positiveInt } from '../options.js';
 import { printJson } from '../output.js';
-import type { Runner } from '../program.js';
 import { passphraseFrom } from '../secrets.js';
+import type { Runner } from '../types.js';
 
 /**
  * `rollover lb run|stage|unstage|activate|rollback|status`: the built-in data plane and its control

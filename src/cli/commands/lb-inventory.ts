@@ -10,7 +10,7 @@ import {
 } from '../client.js';
 import type { CliContext } from '../context.js';
 import { collect } from '../options.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../types.js';
 
 /** Reads `--node NAME=HOST:PORT`. */
 function parseNode(text: string): { name: string; address: string } {

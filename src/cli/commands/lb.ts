@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../types.js';
 import { registerLbAgent } from './lb-agent.js';
 import { registerLbDataPlane } from './lb-dataplane.js';
 import { registerLbExceptions } from './lb-exceptions.js';

@@ -4,8 +4,8 @@ import type { Command } from 'commander';
 import { fail } from '../../shared/errors.js';
 import { makeClient, saveProfile } from '../client.js';
 import type { CliContext } from '../context.js';
-import type { Runner } from '../program.js';
 import { passwordFrom } from '../secrets.js';
+import type { Runner } from '../types.js';
 
 /** Registers `rollover login`. */
 export function registerLogin(program: Command, ctx: CliContext, run: Runner): void {

@@ -6,7 +6,7 @@ import { readOneCertificate } from '../../pki/certificate.js';
 import { fail } from '../../shared/errors.js';
 import type { CliContext } from '../context.js';
 import { printJson } from '../output.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../types.js';
 
 /** Reads a file, or fetches an http(s) URL, as text. */
 async function readSource(source: string): Promise<string> {

@@ -10,7 +10,7 @@ import { parseInstant } from '../../shared/time.js';
 import { type ClientFlags, clientCommand, resolveClient } from '../client.js';
 import type { CliContext } from '../context.js';
 import { collect } from '../options.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../types.js';
 import { printRenewal, type RenewalDetailView } from './renewal-print.js';
 
 type Flags = ClientFlags & { json?: boolean };

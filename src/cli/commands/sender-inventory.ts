@@ -12,7 +12,7 @@ import {
 } from '../client.js';
 import type { CliContext } from '../context.js';
 import { collect } from '../options.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../types.js';
 
 /** Adds the inventory subcommands to the shared `sender` group. */
 export function registerSenderInventory(sender: Command, ctx: CliContext, run: Runner): void {

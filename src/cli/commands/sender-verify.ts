@@ -3,7 +3,7 @@ import type { VerifyReport } from '../../sender/verify.js';
 import { fail } from '../../shared/errors.js';
 import type { CliContext } from '../context.js';
 import { EXIT, printJson } from '../output.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../types.js';
 import {
   addReportOptions,
   addStoreOptions,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../types.js';
 import { registerSenderInventory } from './sender-inventory.js';
 import { registerSenderVerify } from './sender-verify.js';
 

@@ -1,7 +1,7 @@
 /** `rollover server`: run the coordinator (API and store) until interrupted. */
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../types.js';
 
 /** Registers `rollover server`. */
 export function registerServer(program: Command, ctx: CliContext, run: Runner): void {

@@ -8,7 +8,7 @@ import {
   resolveClient,
 } from '../client.js';
 import type { CliContext } from '../context.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../types.js';
 
 /** Registers `rollover tenant`. */
 export function registerTenant(program: Command, ctx: CliContext, run: Runner): Command {

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { type ClientFlags, clientCommand, printRows, resolveClient } from '../client.js';
 import type { CliContext } from '../context.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../types.js';
 
 /** Registers `rollover token`. */
 export function registerToken(program: Command, ctx: CliContext, run: Runner): Command {

@@ -6,7 +6,7 @@ import { parsedCertFacts } from '../../truststore/anchor.js';
 import { addToTruststore, type ChangeReport } from '../../truststore/operations.js';
 import type { CliContext } from '../context.js';
 import { printJson } from '../output.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../types.js';
 import { addStoreOptions, type StoreFlags, storeRef } from './truststore-options.js';
 
 /** Prints a change report for people. */

@@ -6,7 +6,7 @@ import { checkFailure, checkTruststore } from '../../truststore/operations.js';
 import { normalizeSha256 } from '../../truststore/plan.js';
 import type { CliContext } from '../context.js';
 import { printJson } from '../output.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../types.js';
 import { addStoreOptions, collectValues, type StoreFlags, storeRef } from './truststore-options.js';
 
 /** A `--contains` value: a SHA-256 fingerprint, or a certificate file. */

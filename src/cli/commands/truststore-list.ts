@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { listTruststore } from '../../truststore/operations.js';
 import type { CliContext } from '../context.js';
 import { printJson } from '../output.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../types.js';
 import { addStoreOptions, type StoreFlags, storeRef } from './truststore-options.js';
 
 /** `rollover truststore list FILE`: each entry's alias, subject, sha256 and notAfter. */

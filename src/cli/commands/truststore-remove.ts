@@ -3,7 +3,7 @@ import { fail } from '../../shared/errors.js';
 import { type RemovalGuard, removeFromTruststore } from '../../truststore/operations.js';
 import type { CliContext } from '../context.js';
 import { printJson } from '../output.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../types.js';
 import { printChange } from './truststore-add.js';
 import {
   addReportOptions,

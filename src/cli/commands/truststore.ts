@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../types.js';
 import { registerTruststoreAdd } from './truststore-add.js';
 import { registerTruststoreCheck } from './truststore-check.js';
 import { registerTruststoreList } from './truststore-list.js';

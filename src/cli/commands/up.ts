@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../types.js';
 
 /** `rollover up`: the whole system on loopback with a demo landscape, until Ctrl-C. */
 export function registerUp(program: Command, ctx: CliContext, run: Runner): void {

@@ -11,8 +11,8 @@ import {
 } from '../client.js';
 import type { CliContext } from '../context.js';
 import { collect } from '../options.js';
-import type { Runner } from '../program.js';
 import { passwordFrom } from '../secrets.js';
+import type { Runner } from '../types.js';
 
 /** Reads `--role ROLE[:SCOPE]`. */
 function parseRole(text: string): { role: string; scope?: string } {

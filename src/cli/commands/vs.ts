@@ -9,7 +9,7 @@ import {
 } from '../client.js';
 import type { CliContext } from '../context.js';
 import { collect } from '../options.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../types.js';
 
 /** Registers `rollover vs`. */
 export function registerVs(program: Command, ctx: CliContext, run: Runner): Command {

@@ -4,8 +4,9 @@ import type { Command } from 'commander';
 import { backupStamp } from '../../files/atomic.js';
 import { formatInstant } from '../../shared/time.js';
 import type { CliContext } from '../context.js';
+import { runInProcess } from '../in-process.js';
 import { EXIT } from '../output.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../types.js';
 
 /**
  * `rollover walkthrough`: seed step 1 on a fresh machine, as the real commands an LB admin types —
@@ -21,7 +22,6 @@ export function registerWalkthrough(program: Command, ctx: CliContext, run: Runn
     .option('--dir <dir>', 'where to work (default: ./rollover-data/walkthrough-<UTC timestamp>)')
     .action(
       run(async (o: { dir?: string }) => {
-        const { runCli } = await import('../program.js');
         const now = ctx.now();
         const dir = o.dir ?? join(ctx.cwd, 'rollover-data', `walkthrough-${backupStamp(now)}`);
         await mkdir(dir, { recursive: true });
@@ -158,7 +158,7 @@ export function registerWalkthrough(program: Command, ctx: CliContext, run: Runn
           if (title) ctx.out(`${title}\n`);
           if (argv.length === 0) continue;
           ctx.out(`$ rollover ${argv.map((a) => (/[\s"]/.test(a) ? `"${a}"` : a)).join(' ')}\n`);
-          const code = await runCli(argv, { ...ctx, env });
+          const { code } = await runInProcess(ctx, argv, { env, passthrough: true });
           ctx.out('\n');
           if (code !== EXIT.ok) {
             ctx.err(`the walkthrough stopped: \`rollover ${argv[0]} ${argv[1] ?? ''}\` exited ${code}\n`);
