@@ -5,7 +5,7 @@
  */
 import { createRoute, type z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { ApiApp, ApiEnv } from './app.js';
+import type { ApiApp, ApiEnv } from './context.js';
 import { ProblemBody } from './schemas.js';
 
 type Method = 'get' | 'post' | 'patch' | 'delete';

@@ -5,9 +5,11 @@
  */
 import { join } from 'node:path';
 import { readFileChecked } from '../files/atomic.js';
+import type { Credential } from '../pki/credential.js';
 import { fail, RolloverError } from '../shared/errors.js';
 import { errorFromProblem } from '../shared/problem.js';
 import { CONTROL_FILE, type ControlEndpoint } from './control.js';
+import { recordFromCredential } from './credential-record.js';
 import type { DataPlaneStatus, VirtualServerStatus } from './data-plane.js';
 import type { ClientFailures } from './telemetry.js';
 
@@ -39,6 +41,25 @@ export type ExceptionsBody =
   | { op: 'clear'; serve: 'old' | 'new' }
   | { op: 'replace'; entries: Array<{ cidr: string; serve: 'old' | 'new'; until?: string }> }
   | { op: 'auto'; until: string | null };
+
+export type { DataPlaneStatus, VirtualServerStatus };
+
+/** The body that stages `cred` for T = `activateAt` (with its leaf's fingerprint, for the caller to show). */
+export function stageBody(
+  cred: Credential,
+  activateAt: Date,
+  validForMs?: number,
+): StageBody & { sha256: string } {
+  const r = recordFromCredential(cred);
+  return {
+    keyPem: r.keyPem,
+    certPem: r.certPem,
+    rootPem: r.rootPem,
+    activateAt: activateAt.toISOString(),
+    ...(validForMs !== undefined ? { validForMs } : {}),
+    sha256: r.sha256,
+  };
+}
 
 /** The control verbs of one node. */
 export interface ControlClient {

@@ -36,16 +36,14 @@ export function registerBackup(program: Command, ctx: CliContext, run: Runner): 
     .action(
       run(async (file: string, o: { dataDir: string; masterKeyFile?: string; json?: boolean }) => {
         // Loaded on use: the store drivers would slow every other command's start.
-        const { resolveMasterKey } = await import('../../store/data-dir.js');
-        const { restoreSqlite } = await import('../../store/backup.js');
-        const dataDir = resolve(ctx.cwd, o.dataDir);
-        const { key } = await resolveMasterKey({
-          dataDir,
+        const { restoreDataDir } = await import('../../main/restore.js');
+        const r = await restoreDataDir({
+          dataDir: resolve(ctx.cwd, o.dataDir),
+          file: resolve(ctx.cwd, file),
           masterKeyFile: o.masterKeyFile ? resolve(ctx.cwd, o.masterKeyFile) : undefined,
           envKey: ctx.env.ROLLOVER_MASTER_KEY,
-          storeExists: true,
+          now: ctx.now(),
         });
-        const r = await restoreSqlite(dataDir, resolve(ctx.cwd, file), key, ctx.now());
         if (o.json) ctx.out(`${JSON.stringify(r, null, 2)}\n`);
         else {
           ctx.out(`restored ${r.restored} from ${file} (${r.events} audit event(s), chain verified)\n`);

@@ -1,8 +1,4 @@
 import type { Command } from 'commander';
-import { resolveAgentConfig } from '../../adapters/agent-config.js';
-import { readFileChecked } from '../../files/atomic.js';
-import { parseConfigText } from '../../lb/config.js';
-import { formatHostPort } from '../../shared/host-port.js';
 import type { CliContext } from '../context.js';
 import type { Runner } from '../types.js';
 
@@ -19,23 +15,13 @@ export function registerLbAgent(lb: Command, ctx: CliContext, run: Runner): void
     .option('--log-level <level>', 'pino log level', 'info')
     .action(
       run(async (o: { config: string; logLevel: string }) => {
-        const [{ startAgent }, { default: pino }, { waitForShutdownSignal }] = await Promise.all([
-          import('../../adapters/agent.js'),
-          import('pino'),
-          import('../../lb/signals.js'),
-        ]);
-        const config = resolveAgentConfig(
-          parseConfigText((await readFileChecked(o.config)).toString('utf8'), o.config),
-          o.config,
-        );
-        const log = pino({ level: o.logLevel });
-        const agent = await startAgent(config, { clock: { now: () => ctx.now().getTime() }, log });
-        ctx.out(
-          `rollover ${config.kind} agent: control http://${formatHostPort(agent.control)} (token in ${config.stateDir}/control.json)\n`,
-        );
-        const signal = await waitForShutdownSignal();
-        log.info({ signal }, 'stopping the agent');
-        await agent.close();
+        const { runLbAgent } = await import('../../main/lb-agent.js');
+        await runLbAgent({
+          configPath: o.config,
+          logLevel: o.logLevel,
+          now: ctx.now,
+          say: (line) => ctx.out(`${line}\n`),
+        });
         return 0;
       }),
     );

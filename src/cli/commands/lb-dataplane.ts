@@ -1,17 +1,13 @@
-import { availableParallelism } from 'node:os';
-import { isAbsolute, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import pino from 'pino';
-import { readFileChecked } from '../../files/atomic.js';
 import { readCredentialDir } from '../../files/credential-dir.js';
-import { startClusterPrimary } from '../../lb/cluster.js';
-import { type LbConfig, parseConfigText, resolveConfig } from '../../lb/config.js';
-import { type ControlClient, controlClientFor } from '../../lb/control-client.js';
-import { recordFromCredential } from '../../lb/credential-record.js';
-import type { VirtualServerStatus } from '../../lb/data-plane.js';
-import { startLbNode } from '../../lb/node.js';
-import { waitForShutdownSignal } from '../../lb/signals.js';
+import {
+  type ControlClient,
+  controlClientFor,
+  stageBody,
+  type VirtualServerStatus,
+} from '../../lb/control-client.js';
+import type { LbNodeFlags } from '../../main/lb-node.js';
 import { parseDuration } from '../../shared/duration.js';
 import { fail, isRolloverError, withHint } from '../../shared/errors.js';
 import { formatInstant, parseInstant } from '../../shared/time.js';
@@ -45,37 +41,16 @@ export function registerLbDataPlane(lb: Command, ctx: CliContext, run: Runner): 
     .option('--coordinator <url>', 'pull the desired state from this coordinator (a remote node)')
     .option('--node-token <token>', 'the node token for --coordinator (or ROLLOVER_NODE_TOKEN)')
     .action(
-      run(async (o: RunOptions) => {
-        if (o.coordinator && !(o.nodeToken ?? ctx.env.ROLLOVER_NODE_TOKEN)) {
+      run(async (o: LbNodeFlags) => {
+        const nodeToken = o.nodeToken ?? ctx.env.ROLLOVER_NODE_TOKEN;
+        if (o.coordinator && !nodeToken) {
           fail(
             'BAD_ARGUMENT',
             '--coordinator needs --node-token T (or ROLLOVER_NODE_TOKEN): issue one with POST /api/v1/lbs/{lb}/nodes/{node}/token',
           );
         }
-        const config = await runConfig(ctx, o);
-        const log = pino({ level: config.logLevel });
-        const clock = { now: () => ctx.now().getTime() };
-        const node =
-          config.workers > 1
-            ? await startClusterPrimary(config, {
-                clock,
-                log,
-                workerScript: fileURLToPath(new URL('../../main/lb.js', import.meta.url)),
-              })
-            : await startLbNode(config, { clock, log });
-        const status = await node.dataPlane.status();
-        log.info(
-          { control: status.control, metrics: status.metrics, workers: config.workers },
-          'data plane ready',
-        );
-        const sync = o.coordinator
-          ? await startPull(ctx, o, config.stateDir, node.dataPlane, log)
-          : undefined;
-        const sig = await waitForShutdownSignal();
-        log.info({ signal: sig }, 'draining');
-        await sync?.stop();
-        await node.stop();
-        log.info('stopped');
+        const { runLbNode } = await import('../../main/lb-node.js');
+        await runLbNode({ ...o, ...(nodeToken ? { nodeToken } : {}) }, { cwd: ctx.cwd, now: ctx.now });
         return 0;
       }),
     );
@@ -111,19 +86,11 @@ export function registerLbDataPlane(lb: Command, ctx: CliContext, run: Runner): 
         const activateAt = parseInstant(o.at);
         const validForMs = o.validFor ? parseDuration(o.validFor) : undefined;
         const cred = await readCredentialDir(resolve(ctx.cwd, o.credential), await passphraseFrom(ctx, o));
-        const r = recordFromCredential(cred);
+        const body = stageBody(cred, activateAt, validForMs);
         const stateDir = resolve(ctx.cwd, o.stateDir);
         const name = await virtualServer(stateDir, o.virtualServer);
-        const status = await onNode(stateDir, (c) =>
-          c.stage(name, {
-            keyPem: r.keyPem,
-            certPem: r.certPem,
-            rootPem: r.rootPem,
-            activateAt: activateAt.toISOString(),
-            ...(validForMs !== undefined ? { validForMs } : {}),
-          }),
-        );
-        report(ctx, status, o.json, `staged ${r.sha256} for ${formatInstant(activateAt)}`);
+        const status = await onNode(stateDir, (c) => c.stage(name, body));
+        report(ctx, status, o.json, `staged ${body.sha256} for ${formatInstant(activateAt)}`);
         return 0;
       },
     ),
@@ -171,112 +138,10 @@ export function registerLbDataPlane(lb: Command, ctx: CliContext, run: Runner): 
     );
 }
 
-/** Starts pulling the desired state from a coordinator (`--coordinator URL --node-token T`). */
-async function startPull(
-  ctx: CliContext,
-  o: RunOptions,
-  stateDir: string,
-  dataPlane: import('../../lb/data-plane.js').DataPlane,
-  log: import('pino').Logger,
-) {
-  const token = o.nodeToken ?? ctx.env.ROLLOVER_NODE_TOKEN;
-  if (!token)
-    fail(
-      'BAD_ARGUMENT',
-      '--coordinator needs --node-token T (or ROLLOVER_NODE_TOKEN): issue one with POST /api/v1/lbs/{lb}/nodes/{node}/token',
-    );
-  const { startRemoteSync } = await import('../../lb/remote-sync.js');
-  log.info({ coordinator: o.coordinator }, 'pulling the desired state');
-  return startRemoteSync({
-    dataPlane,
-    coordinator: o.coordinator!,
-    nodeToken: token,
-    clock: { now: () => ctx.now().getTime() },
-    log,
-    failures: () => onNode(stateDir, (c) => c.failures()),
-  });
-}
-
-interface RunOptions {
-  coordinator?: string;
-  nodeToken?: string;
-  config?: string;
-  listen?: string;
-  host: string[];
-  credential?: string;
-  backend: string[];
-  backendCa?: string;
-  stateDir?: string;
-  name: string;
-  preview?: string;
-  control: string;
-  metrics?: string;
-  workers?: number;
-  healthPath: string;
-  logLevel: string;
-}
-
 interface ControlOptions {
   stateDir: string;
   virtualServer?: string;
   json?: boolean;
-}
-
-/** Builds the configuration from --config or from the one-virtual-server flags; resolves paths. */
-async function runConfig(ctx: CliContext, o: RunOptions): Promise<LbConfig> {
-  const abs = (p: string, base = ctx.cwd) => (isAbsolute(p) ? p : resolve(base, p));
-  let raw: Record<string, unknown>;
-  let base = ctx.cwd;
-  if (o.config) {
-    const path = abs(o.config);
-    raw = parseConfigText((await readFileChecked(path)).toString('utf8'), path) as Record<string, unknown>;
-    if (typeof raw !== 'object' || raw === null) fail('BAD_ARGUMENT', `${path} must hold an object`);
-    base = resolve(path, '..');
-    if (o.listen || o.credential || o.backend.length) {
-      fail(
-        'BAD_ARGUMENT',
-        'give either --config or the one-virtual-server flags (--listen, --credential…), not both',
-      );
-    }
-    if (o.stateDir) raw.stateDir = o.stateDir;
-  } else {
-    const missing = [
-      ['--listen', o.listen],
-      ['--credential', o.credential],
-      ['--state-dir', o.stateDir],
-    ].filter(([, v]) => !v);
-    if (missing.length || o.host.length === 0 || o.backend.length === 0) {
-      fail(
-        'BAD_ARGUMENT',
-        `without --config, give --listen, --host (at least one), --credential, --backend (at least one) and --state-dir${missing.length ? ` (missing ${missing.map(([n]) => n).join(', ')})` : ''}`,
-      );
-    }
-    raw = {
-      stateDir: o.stateDir,
-      virtualServers: [
-        {
-          name: o.name,
-          listen: o.listen,
-          hosts: o.host,
-          credential: o.credential,
-          ...(o.preview ? { preview: o.preview } : {}),
-          backends: o.backend.map((url) => ({ url, ...(o.backendCa ? { ca: abs(o.backendCa) } : {}) })),
-          healthCheck: { path: o.healthPath },
-        },
-      ],
-    };
-  }
-  if (o.control !== '127.0.0.1:0' || raw.control === undefined) raw.control = o.control;
-  if (o.metrics) raw.metrics = o.metrics;
-  if (o.workers) raw.workers = o.workers;
-  if (o.logLevel !== 'info' || raw.logLevel === undefined) raw.logLevel = o.logLevel;
-  const config = resolveConfig(raw, { workers: availableParallelism() });
-  config.stateDir = abs(config.stateDir, o.config && !o.stateDir ? base : ctx.cwd);
-  for (const vs of config.virtualServers) {
-    vs.credential = abs(vs.credential, base);
-    for (const b of vs.backends) if (b.ca) b.ca = abs(b.ca, base);
-  }
-  return config;
 }
 
 /** Calls the node whose state directory is `stateDir`; when it is not there, says how to start it. */

@@ -4,7 +4,7 @@ import type { ExceptionsBody } from '../../lb/control-client.js';
 import { fail } from '../../shared/errors.js';
 import { formatInstant, parseInstant } from '../../shared/time.js';
 import type { CliContext } from '../context.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../types.js';
 import { onNode, report, virtualServer } from './lb-dataplane.js';
 
 interface ExceptionOptions {

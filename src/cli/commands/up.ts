@@ -26,7 +26,7 @@ export function registerUp(program: Command, ctx: CliContext, run: Runner): void
         }) => {
           const [{ startUp }, { waitForShutdownSignal }] = await Promise.all([
             import('../../main/up.js'),
-            import('../../lb/signals.js'),
+            import('../../main/signals.js'),
           ]);
           const up = await startUp({
             dataDir: o.dataDir,
