@@ -11,6 +11,7 @@ import {
   SERVER_AUTH,
   signedWithSha1,
 } from './certificate.js';
+import { issuerPath } from './chain.js';
 import { keyMatchesCert, keyWeakness, type PrivateKeyHandle } from './keys.js';
 import { x509 } from './provider.js';
 
@@ -57,23 +58,24 @@ const no = (reason: string) => ({ ok: false, reason });
 
 /** Builds the path from the leaf through the given intermediates to the root; returns it or why not. */
 export function buildPath(chain: Cert[], root: Cert): { path: Cert[] } | { error: string } {
-  const path: Cert[] = [chain[0]!];
-  const pool = chain.slice(1);
-  for (let depth = 0; depth < 10; depth++) {
-    const current = path[path.length - 1]!;
-    if (current.sha256 === root.sha256) return { path };
-    if (issuedBy(current, root)) return { path: [...path, root] };
-    const next = pool.find((c) => !path.includes(c) && issuedBy(current, c));
-    if (!next) {
-      return {
-        error: `${current.node.subject.replace(/\n/g, ', ')} is not signed by the root "${root.node.subject.replace(/\n/g, ', ')}" or by any certificate in the chain`,
-      };
-    }
-    if (!isCa(next))
-      return { error: `${next.node.subject.replace(/\n/g, ', ')} signs the chain but is not a CA` };
-    path.push(next);
+  const subject = (c: Cert) => c.node.subject.replace(/\n/g, ', ');
+  // The root is tried first, so a chain that reaches it never wanders through a second copy.
+  const { path, end } = issuerPath(
+    chain[0]!,
+    [root, ...chain.slice(1)],
+    issuedBy,
+    (c) => c.sha256 === root.sha256,
+    10,
+  );
+  const notCa = path.slice(1).find((c) => c !== root && !isCa(c));
+  if (notCa) return { error: `${subject(notCa)} signs the chain but is not a CA` };
+  if (end === 'no-issuer') {
+    return {
+      error: `${subject(path[path.length - 1]!)} is not signed by the root "${subject(root)}" or by any certificate in the chain`,
+    };
   }
-  return { error: 'the chain is longer than 10 certificates' };
+  if (end === 'too-long') return { error: 'the chain is longer than 10 certificates' };
+  return { path };
 }
 
 /** The checks, in the order they are reported; the first failure decides the error code. */

@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import tls from 'node:tls';
 import { encodePem } from '../pki/formats/pem.js';
 import { type CertFacts, certFacts, signedBy } from '../truststore/anchor.js';
-import { namesChain } from '../truststore/der.js';
+import { namesChain } from '../truststore/cert-names.js';
 import { type FailureReason, socketFailure, verifyFailure } from './reasons.js';
 
 /** Where to connect and what to trust. */

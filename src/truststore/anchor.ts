@@ -4,7 +4,7 @@
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { fail } from '../shared/errors.js';
-import { readNode } from './der.js';
+import { readNode } from './cert-names.js';
 
 /** The facts about one certificate that truststore commands need. */
 export interface CertFacts {

@@ -6,7 +6,8 @@
  * little-endian, as eight hex digits.
  */
 import { createHash } from 'node:crypto';
-import { children, concat, type DerNode, encodeNode, subjectNode } from './der.js';
+import { encodeTlv } from '../pki/formats/der.js';
+import { children, type DerNode, subjectNode } from './cert-names.js';
 
 // Tags of the string types OpenSSL canonicalises (ASN1_MASK_CANON in crypto/x509/x_name.c).
 const UTF8 = 0x0c;
@@ -60,7 +61,7 @@ function canonValue(tag: number, bytes: Uint8Array): Uint8Array {
       i++;
     }
   }
-  return encodeNode(UTF8, new Uint8Array(out));
+  return encodeTlv(UTF8, new Uint8Array(out));
 }
 
 function compareDer(a: Uint8Array, b: Uint8Array): number {
@@ -75,16 +76,16 @@ function canonRdn(der: Uint8Array, rdn: DerNode): Uint8Array {
     const v = CANON.has(value.tag)
       ? canonValue(value.tag, der.subarray(value.contentStart, value.end))
       : der.subarray(value.start, value.end);
-    return encodeNode(0x30, concat([der.subarray(oid.start, oid.end), v]));
+    return encodeTlv(0x30, der.subarray(oid.start, oid.end), v);
   });
   // A SET OF is DER-sorted by encoding, as OpenSSL's encoder does.
   avas.sort(compareDer);
-  return encodeNode(0x31, concat(avas));
+  return encodeTlv(0x31, ...avas);
 }
 
 /** The canonical encoding of a DER Name element (exported for tests). */
 export function canonicalName(der: Uint8Array, name: DerNode): Uint8Array {
-  return concat(children(der, name).map((rdn) => canonRdn(der, rdn)));
+  return new Uint8Array(Buffer.concat(children(der, name).map((rdn) => canonRdn(der, rdn))));
 }
 
 /** OpenSSL's subject hash of a DER certificate, as eight lowercase hex digits (`openssl x509 -hash`). */

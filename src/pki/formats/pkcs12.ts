@@ -10,6 +10,7 @@ import { createDecipheriv, createHash, createPrivateKey, X509Certificate } from 
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { fail, isRolloverError } from '../../shared/errors.js';
+import { issuerPath } from '../chain.js';
 import { children, contentStartOf, decodeOid, readTlv, tlvBytes, tlvContent } from './der.js';
 import { rc2CbcDecrypt } from './rc2.js';
 import type { TrustedCertEntry } from './store-entry.js';
@@ -224,14 +225,15 @@ function subjectCn(der: Uint8Array): string | undefined {
 
 /** Orders a key's chain: the leaf, then each issuer found among `pool` (removed from it as used). */
 function buildChain(leaf: Uint8Array, pool: Uint8Array[]): Uint8Array[] {
-  const chain = [leaf];
-  for (;;) {
-    const last = new X509Certificate(Buffer.from(chain[chain.length - 1]!));
-    if (last.checkIssued(last)) return chain;
-    const i = pool.findIndex((c) => last.checkIssued(new X509Certificate(Buffer.from(c))));
-    if (i < 0) return chain;
-    chain.push(pool.splice(i, 1)[0]!);
-  }
+  const cert = (der: Uint8Array) => new X509Certificate(Buffer.from(der));
+  const { path } = issuerPath(
+    leaf,
+    pool,
+    (child, issuer) => cert(child).checkIssued(cert(issuer)),
+    (c) => cert(c).checkIssued(cert(c)),
+  );
+  for (const used of path) if (pool.includes(used)) pool.splice(pool.indexOf(used), 1);
+  return path;
 }
 
 /**
