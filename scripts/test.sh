@@ -17,6 +17,9 @@ bash scripts/ensure-tools.sh || exit 1
 npx tsc -p tsconfig.json || exit 1
 
 status=0
+# The layering (docs/design/20261202.layering.md): no circles, pure cores, edges at the edge.
+npx depcruise src bench --config .dependency-cruiser.cjs --ignore-known --output-type err || status=1
+node scripts/check-web-imports.mjs || status=1
 # Unit tests live beside the code (src/**.test.ts); interop and end-to-end tests under test/.
 # TEST_TARGETS narrows the run (e.g. to one directory) without skipping the set-up above.
 # shellcheck disable=SC2086

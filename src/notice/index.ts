@@ -1,2 +1,0 @@
-/** Signed root announcements (seed step 2): sign, publish, verify. */
-export * from './jws.js';

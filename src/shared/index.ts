@@ -1,3 +1,0 @@
-export * from './duration.js';
-export * from './errors.js';
-export * from './time.js';
