@@ -8,7 +8,19 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   PASSPHRASE_REQUIRED: 'give the passphrase with --passphrase-file FILE or ROLLOVER_PASSPHRASE',
 };
 
-/** The hint to print with an error: its own `details.hint`, else the CLI's for its code. */
+/** The flags that set an input field the cores name in `details.field`. */
+const FIELD_HINTS: Record<string, string> = {
+  hosts: 'give --host NAME or --ip ADDRESS (each repeatable)',
+  days: 'change --days',
+  root: 'check --root: it takes the new root CA certificate',
+  oldRoot: 'check --old-root: it takes the root CA certificate in use today',
+  virtualServerIds: 'name each virtual server with --vs',
+  credentialId: 'give --credential DIR or --issue-from CA (one of them)',
+};
+
+/** The hint to print with an error: its own `details.hint`, else the CLI's for its field or code. */
 export function cliHint(e: RolloverError): string | undefined {
-  return typeof e.details.hint === 'string' ? e.details.hint : HINTS[e.code];
+  if (typeof e.details.hint === 'string') return e.details.hint;
+  const field = e.details.field;
+  return (typeof field === 'string' ? FIELD_HINTS[field] : undefined) ?? HINTS[e.code];
 }

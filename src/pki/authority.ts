@@ -39,7 +39,7 @@ export interface CreateCaParams {
 
 function validity(now: Date, days: number): { notBefore: Date; notAfter: Date } {
   if (!Number.isFinite(days) || days <= 0)
-    fail('BAD_ARGUMENT', `--days must be a positive number, not ${days}`);
+    fail('BAD_ARGUMENT', `the validity in days must be a positive number, not ${days}`, { field: 'days' });
   return {
     notBefore: new Date(now.getTime() - BACKDATE_MS),
     notAfter: new Date(now.getTime() + days * 86_400_000),
@@ -91,7 +91,8 @@ export async function createCa(p: CreateCaParams): Promise<CaMaterial> {
     if (notAfter > issuer.cert.notAfter) {
       fail(
         'ROOT_EXPIRES_FIRST',
-        `the intermediate would outlive its issuer (${issuer.cert.node.validTo}); use fewer --days`,
+        `the intermediate would outlive its issuer (${issuer.cert.node.validTo}); make its validity shorter`,
+        { field: 'days' },
       );
     }
     const signer = await signingKeyFrom(issuer.key);

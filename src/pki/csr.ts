@@ -9,7 +9,8 @@ import { crypto, x509 } from './provider.js';
 export async function createCsr(keys: KeyPair, hosts: string[], ips: string[] = []): Promise<string> {
   const dns = hosts.map(assertHostName);
   const ip = ips.map(assertIp);
-  if (dns.length + ip.length === 0) fail('BAD_ARGUMENT', 'a CSR needs at least one --host or --ip');
+  if (dns.length + ip.length === 0)
+    fail('BAD_ARGUMENT', 'a CSR needs at least one host name or IP address', { field: 'hosts' });
   const csr = await x509.Pkcs10CertificateRequestGenerator.create(
     {
       name: `CN=${dns[0] ?? ip[0]}`,

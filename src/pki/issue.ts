@@ -48,15 +48,18 @@ export async function issueServerCertificate(p: IssueParams): Promise<Cert> {
   const hosts = p.hosts.map(assertHostName);
   const ips = (p.ips ?? []).map(assertIp);
   if (hosts.length + ips.length === 0)
-    fail('BAD_ARGUMENT', 'a server certificate needs at least one --host or --ip');
+    fail('BAD_ARGUMENT', 'a server certificate needs at least one host name or IP address', {
+      field: 'hosts',
+    });
   if (!Number.isFinite(p.days) || p.days <= 0)
-    fail('BAD_ARGUMENT', `--days must be a positive number, not ${p.days}`);
+    fail('BAD_ARGUMENT', `the validity in days must be a positive number, not ${p.days}`, { field: 'days' });
   const notBefore = new Date(p.now.getTime() - BACKDATE_MS);
   const notAfter = new Date(p.now.getTime() + p.days * 86_400_000);
   if (notAfter > p.ca.cert.notAfter) {
     fail(
       'ROOT_EXPIRES_FIRST',
-      `the certificate would end after its CA does (${p.ca.cert.notAfter.toISOString()}); use fewer --days`,
+      `the certificate would end after its CA does (${p.ca.cert.notAfter.toISOString()}); make its validity shorter`,
+      { field: 'days' },
     );
   }
   const signer = await signingKeyFrom(p.ca.key);

@@ -55,12 +55,12 @@ export function rootAlias(cert: Cert): string {
   return `${slug || 'root'}-${cert.sha256.slice(0, 8)}`;
 }
 
-function assertRoot(cert: Cert, flag: string): void {
+function assertRoot(cert: Cert, field: 'root' | 'oldRoot'): void {
   if (!isCa(cert)) {
     fail(
       'NOT_A_CA_CERT',
-      `${flag} is not a CA certificate (${dn(cert.x.subject)}): give the root CA certificate, not a server certificate`,
-      { subject: cert.x.subject, sha256: cert.sha256 },
+      `the ${field === 'root' ? 'new root' : 'old root'} is not a CA certificate (${dn(cert.x.subject)}): give the root CA certificate, not a server certificate`,
+      { subject: cert.x.subject, sha256: cert.sha256, field },
     );
   }
 }
@@ -80,11 +80,17 @@ function fingerprints(label: string, c: Cert): string {
 
 /** Builds the kit. A non-CA root (or old root) is refused with NOT_A_CA_CERT. */
 export async function buildKit(input: KitInput): Promise<Kit> {
-  assertRoot(input.root, '--root');
+  assertRoot(input.root, 'root');
   if (input.oldRoot) {
-    assertRoot(input.oldRoot, '--old-root');
+    assertRoot(input.oldRoot, 'oldRoot');
     if (input.oldRoot.sha256 === input.root.sha256) {
-      fail('BAD_ARGUMENT', '--old-root is the same certificate as --root: give the root in use today');
+      fail(
+        'BAD_ARGUMENT',
+        'the old root is the same certificate as the new root: give the root in use today',
+        {
+          field: 'oldRoot',
+        },
+      );
     }
   }
   const roots = [{ alias: rootAlias(input.root), cert: input.root.der }];

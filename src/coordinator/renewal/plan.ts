@@ -33,14 +33,11 @@ export interface PlanInput {
  */
 export async function planRenewal(env: RenewalEnv, p: Principal, input: PlanInput): Promise<string> {
   if (!can(p, 'create', { kind: 'renewal', tenantIds: [], senderIds: [] })) forbidden('plan renewals');
-  if (input.virtualServerIds.length === 0) fail('BAD_ARGUMENT', 'name at least one virtual server (--vs)');
+  if (input.virtualServerIds.length === 0)
+    fail('BAD_ARGUMENT', 'name at least one virtual server', { field: 'virtualServerIds' });
   const sources = [input.credentialId, input.credential, input.issueFromCaId].filter(Boolean).length;
-  if (sources === 0) {
-    fail(
-      'BAD_ARGUMENT',
-      'give the new credential (--credential DIR) or a CA to issue it from (--issue-from)',
-    );
-  }
+  if (sources === 0)
+    fail('BAD_ARGUMENT', 'give the new credential or a CA to issue it from', { field: 'credentialId' });
   if (sources > 1)
     fail('BAD_ARGUMENT', 'give one credential: an imported one, an upload, or a CA to issue from');
   const id = await env.store.transaction((tx) => planIn({ ...env, store: tx }, p, input));
