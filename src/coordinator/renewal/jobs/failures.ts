@@ -15,6 +15,3 @@ export async function attributeFailures(
     if (n !== s.failuresAfterT) await readiness.setFailuresAfterT(s.readinessId, n);
   }
 }
-
-/** The failures job: the handshakes after the exchange, attributed per sender (see ../sender-traffic.ts). */
-export { trafficJob as failuresJob } from '../sender-traffic.js';

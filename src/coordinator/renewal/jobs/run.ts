@@ -3,9 +3,10 @@ import { fail, isRolloverError } from '../../../shared/errors.js';
 import type { Job } from '../../ports/job-queue.js';
 import { unstageJob } from '../cancel.js';
 import type { RenewalEnv } from '../ports.js';
+// The failures job attributes the handshakes after the exchange per sender (../sender-traffic.ts).
+import { trafficJob as failuresJob } from '../sender-traffic.js';
 import type { JobResult } from './common.js';
 import { exchangeJob } from './exchange.js';
-import { failuresJob } from './failures.js';
 import { gateJob } from './gate.js';
 import { JOB_PAYLOADS, type PayloadOf, type RunnableJob } from './payloads.js';
 import { reminderJob } from './reminder.js';
