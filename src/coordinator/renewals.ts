@@ -1,4 +1,4 @@
-/** Reading renewals (the workflow that writes them is the next issue's). */
+/** The read-only renewal routes of a coordinator built without the workflow's ports (test harnesses only). */
 import { can, type Resource } from '../access/can.js';
 import type { Principal } from '../access/roles.js';
 import type { Row, Store } from '../store/store.js';

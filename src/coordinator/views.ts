@@ -84,7 +84,7 @@ export function tokenView(r: Row<'api_tokens'>) {
   };
 }
 
-/** A renewal as the next issue fills it. */
+/** A renewal's row as the read-only routes show it (without the workflow, see ./renewals.ts). */
 export function renewalView(r: Row<'renewals'>) {
   return {
     id: r.id,
