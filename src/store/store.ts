@@ -7,6 +7,7 @@ import { type Insertable, type Kysely, type Selectable, sql, type Transaction } 
 import { type AuditFacts, type AuditRecord, type ChainHead, linkEvent } from '../audit/chain.js';
 import type { JobQueue } from '../coordinator/ports/job-queue.js';
 import type { Outbox } from '../coordinator/ports/outbox.js';
+import type { PeopleRepo } from '../coordinator/ports/people.js';
 import type { ReadinessRepo } from '../coordinator/ports/readiness.js';
 import type { RenewalNodes } from '../coordinator/ports/renewal-nodes.js';
 import type { RenewalRepo } from '../coordinator/ports/renewals.js';
@@ -18,6 +19,7 @@ import { migrate } from './migrations.js';
 import { type OpenDb, openDb, type StoreConfig } from './open.js';
 import { sqlJobQueue } from './repos/job-queue.js';
 import { sqlOutbox } from './repos/outbox.js';
+import { sqlPeople } from './repos/people.js';
 import { sqlReadiness } from './repos/readiness.js';
 import { sqlRenewalNodes } from './repos/renewal-nodes.js';
 import { sqlRenewals } from './repos/renewals.js';
@@ -206,6 +208,11 @@ export class Store {
   /** Notifications to deliver. */
   get outbox(): Outbox {
     return sqlOutbox(this.db, this.dialect);
+  }
+
+  /** Who holds which role. */
+  get people(): PeopleRepo {
+    return sqlPeople(this.db);
   }
 
   /** Personal sender links. */

@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import {
   FakeJobQueue,
   FakeOutbox,
+  FakePeople,
   FakeReadiness,
   FakeRenewalNodes,
   FakeRenewals,
@@ -14,6 +15,7 @@ import {
 } from '../../src/coordinator/ports/fakes.js';
 import type { JobQueue } from '../../src/coordinator/ports/job-queue.js';
 import type { Outbox } from '../../src/coordinator/ports/outbox.js';
+import type { PeopleRepo } from '../../src/coordinator/ports/people.js';
 import type { ReadinessRepo } from '../../src/coordinator/ports/readiness.js';
 import type { RenewalNodes } from '../../src/coordinator/ports/renewal-nodes.js';
 import type { Renewal, RenewalRepo } from '../../src/coordinator/ports/renewals.js';
@@ -33,6 +35,7 @@ interface World {
   jobs: JobQueue;
   outbox: Outbox;
   senderLinks: SenderLinks;
+  people: PeopleRepo;
   /** The notifications written, as (key, channel, state, body) by key (reading is not a port yet). */
   notifications(): Promise<Array<[string, string, string, unknown]>>;
   close(): Promise<void>;
@@ -72,6 +75,14 @@ async function seedNodes(nodes: RenewalNodes): Promise<void> {
   );
 }
 
+/** Who holds which role: two tenant admins of ten_1 (one without mail), one of ten_2, one lb-admin. */
+const BINDINGS = [
+  { userId: 'usr_b', email: 'b@x.test', role: 'tenant-admin', scopeId: 'ten_1' },
+  { userId: 'usr_a', email: null, role: 'tenant-admin', scopeId: 'ten_1' },
+  { userId: 'usr_c', email: 'c@x.test', role: 'tenant-admin', scopeId: 'ten_2' },
+  { userId: 'usr_d', email: 'd@x.test', role: 'lb-admin', scopeId: '' },
+];
+
 const SENDERS: Array<{
   id: string;
   tenant: string;
@@ -107,7 +118,10 @@ async function inMemory(): Promise<World> {
     failuresAfterT: 0,
   }));
   const outbox = new FakeOutbox();
+  const people = new FakePeople();
+  people.rows = BINDINGS.map((b) => ({ ...b }));
   return {
+    people,
     renewals,
     renewalNodes,
     readiness,
@@ -214,6 +228,18 @@ async function onStore(config: Parameters<typeof Store.open>[0]): Promise<World>
     });
   }
   await seedNodes(store.renewalNodes);
+  for (const b of BINDINGS) {
+    if (!(await store.get('users', b.userId)))
+      await store.insert('users', {
+        id: b.userId,
+        name: b.userId,
+        email: b.email,
+        organisation: 'o',
+        password_hash: null,
+        created_at: NOW,
+      });
+    await store.bind(b.userId, b.role, b.scopeId);
+  }
   return {
     ...ports(store),
     notifications: async () =>
@@ -237,6 +263,7 @@ function ports(store: Store) {
     jobs: store.jobs,
     outbox: store.outbox,
     senderLinks: store.senderLinks,
+    people: store.people,
   };
 }
 
@@ -494,6 +521,28 @@ for (const impl of IMPLEMENTATIONS) {
         assert.equal(await w.senderLinks.current('ren_1', 'snd_b'), 'lnk_2', 'another sender’s link stays');
         assert.equal((await w.senderLinks.get('lnk_1'))?.revokedAt, '2026-11-28T00:00:00.000Z');
         assert.equal(await w.senderLinks.current('ren_1', 'snd_c'), undefined);
+      } finally {
+        await w.close();
+      }
+    });
+
+    test('role holders: by role and scope, ordered by user, with or without mail', async () => {
+      const w = await impl.open();
+      try {
+        assert.deepEqual(await w.people.holders('tenant-admin', ['ten_1', 'ten_2']), [
+          { userId: 'usr_a', email: null, scopeId: 'ten_1' },
+          { userId: 'usr_b', email: 'b@x.test', scopeId: 'ten_1' },
+          { userId: 'usr_c', email: 'c@x.test', scopeId: 'ten_2' },
+        ]);
+        assert.deepEqual(await w.people.holders('lb-admin', ['']), [
+          { userId: 'usr_d', email: 'd@x.test', scopeId: '' },
+        ]);
+        assert.deepEqual(await w.people.holders('tenant-admin', ['ten_9']), []);
+        assert.deepEqual(
+          await w.people.holders('lb-admin', ['ten_1']),
+          [],
+          'a global role is not a tenant role',
+        );
       } finally {
         await w.close();
       }

@@ -5,6 +5,7 @@
 import type { ReadinessState } from '../../renewal/readiness.js';
 import type { Job, JobKind, JobQueue } from './job-queue.js';
 import type { NewNotification, Outbox, PendingNotification } from './outbox.js';
+import type { PeopleRepo, RoleHolder } from './people.js';
 import type { ReadinessHints, ReadinessRepo } from './readiness.js';
 import type { RenewalNode, RenewalNodes } from './renewal-nodes.js';
 import type { Renewal, RenewalRepo } from './renewals.js';
@@ -253,5 +254,17 @@ export class FakeSenderLinks implements SenderLinks {
   }
   async add(links: readonly NewSenderLink[]) {
     for (const l of links) this.rows.push({ ...l, revokedAt: null });
+  }
+}
+
+/** Role bindings in an array. */
+export class FakePeople implements PeopleRepo {
+  rows: Array<RoleHolder & { role: string }> = [];
+
+  async holders(role: string, scopeIds: readonly string[]) {
+    return this.rows
+      .filter((r) => r.role === role && scopeIds.includes(r.scopeId))
+      .sort((a, b) => a.userId.localeCompare(b.userId))
+      .map(({ role: _, ...h }) => h);
   }
 }

@@ -17,7 +17,7 @@ import {
 import { readOneCertificate } from '../../pki/certificate.js';
 import { newId } from '../../store/ids.js';
 import type { Row, Store } from '../../store/store.js';
-import type { PendingNotification, Template } from '../ports/outbox.js';
+import type { Outbox, PendingNotification, Template } from '../ports/outbox.js';
 import { linkToken, linkUrl } from './links.js';
 import { loadFacts, type RenewalFacts } from './model.js';
 import type { RenewalEnv } from './ports.js';
@@ -38,7 +38,11 @@ export interface OutboxItem {
 }
 
 /** Writes notifications in the caller's transaction; an item whose key exists already is skipped. */
-export async function enqueue(tx: Store, env: RenewalEnv, items: readonly OutboxItem[]): Promise<void> {
+export async function enqueue(
+  tx: { outbox: Outbox },
+  env: RenewalEnv,
+  items: readonly OutboxItem[],
+): Promise<void> {
   const now = new Date(env.clock.now()).toISOString();
   await tx.outbox.add(
     items.map((i) => ({

@@ -1,6 +1,7 @@
 /** What several jobs share: the retry delay, escalation to admins, and a renewal's node pairs. */
 import { parseHostPort } from '../../../shared/host-port.js';
-import type { Store } from '../../../store/store.js';
+import type { Outbox } from '../../ports/outbox.js';
+import type { PeopleRepo } from '../../ports/people.js';
 import type { JobResult } from '../job-runner.js';
 import type { RenewalFacts } from '../model.js';
 import { enqueue, type OutboxItem } from '../outbox.js';
@@ -51,7 +52,7 @@ export async function pairsOf(env: RenewalEnv, f: RenewalFacts) {
 
 /** Mails and inbox messages to the tenant admins of `tenantIds` and the lb-admins, once per `key`. */
 export async function escalate(
-  tx: Store,
+  tx: { outbox: Outbox; people: PeopleRepo },
   env: RenewalEnv,
   f: RenewalFacts,
   key: string,
