@@ -8,6 +8,7 @@ import type { OperatingModel } from '../access/operating-model.js';
 import type { Principal } from '../access/roles.js';
 import { fail } from '../shared/errors.js';
 import type { Row, Store } from '../store/store.js';
+import { assertAddressClaims } from './address-claims.js';
 import { type CoordinatorEnv, forbidden, notFound, nowText, record } from './env.js';
 import { lbView, senderView, tenantView, vsView } from './views.js';
 
@@ -274,6 +275,20 @@ function senderRow(env: CoordinatorEnv, tenantId: string, f: SenderFields) {
   };
 }
 
+/** Refuses source addresses the caller may not claim for a sender of `tenantId` (see address-claims). */
+async function checkAddressClaims(
+  env: CoordinatorEnv,
+  p: Principal,
+  tenantId: string,
+  claims: readonly string[],
+) {
+  if (claims.length === 0) return;
+  const others = (await env.store.list('senders'))
+    .filter((s) => s.tenant_id !== tenantId)
+    .map((s) => ({ tenantId: s.tenant_id, ranges: JSON.parse(s.source_addresses) as string[] }));
+  assertAddressClaims(p, tenantId, claims, others);
+}
+
 /** A tenant the caller may add senders to (404 when invisible, 403 when visible but read-only). */
 async function senderTenant(env: CoordinatorEnv, p: Principal, ref: string) {
   const t = await visibleTenant(env, p, 'read', ref);
@@ -285,6 +300,7 @@ async function senderTenant(env: CoordinatorEnv, p: Principal, ref: string) {
 /** Adds one sender to a tenant. */
 export async function addSender(env: CoordinatorEnv, p: Principal, input: SenderInput) {
   const t = await senderTenant(env, p, input.tenant);
+  await checkAddressClaims(env, p, t.id, input.sourceAddresses ?? []);
   return env.store.transaction(async (tx) => {
     const s = await tx.insert('senders', senderRow(env, t.id, input));
     await record(tx, env, p, 'sender.add', 'sender', s.id, { ...input, tenant: t.id });
@@ -315,6 +331,12 @@ export async function importSenders(
       problems.push({ row: i + 1, message: `sender "${s.name}" already exists in ${t.name}` });
     seen.set(s.name, i + 1);
   });
+  await checkAddressClaims(
+    env,
+    p,
+    t.id,
+    input.senders.flatMap((s) => s.sourceAddresses ?? []),
+  );
   if (problems.length > 0) {
     fail('NAME_TAKEN', `nothing imported: ${problems.length} row(s) conflict (${problems[0]!.message})`, {
       problems,
@@ -362,6 +384,8 @@ export async function showSender(env: CoordinatorEnv, p: Principal, id: string) 
 /** Changes a sender's contacts, truststore kind or attribution hints. */
 export async function updateSender(env: CoordinatorEnv, p: Principal, id: string, patch: SenderPatch) {
   const s = await visibleSender(env, p, 'update', id);
+  if (patch.sourceAddresses !== undefined)
+    await checkAddressClaims(env, p, s.tenant_id, patch.sourceAddresses);
   return env.store.transaction(async (tx) => {
     const values: Partial<Row<'senders'>> = {};
     if (patch.contacts !== undefined) values.contacts = JSON.stringify(patch.contacts);

@@ -92,6 +92,52 @@ async function setUp(config: Parameters<typeof startTestCoordinator>[0]) {
       status: 400,
       code: 'BAD_ARGUMENT',
     },
+    // source addresses a tenant's own admins may not claim (attribution and the served credential follow them)
+    {
+      name: 'a sender admin claiming 0.0.0.0/0 for their sender',
+      method: 'PATCH',
+      path: `/api/v1/senders/${w.senderA1}`,
+      body: { sourceAddresses: ['0.0.0.0/0'] },
+      token: w.tokens.senderAdmin,
+      status: 403,
+      code: 'FORBIDDEN',
+    },
+    {
+      name: "a sender admin claiming part of another tenant's range",
+      method: 'PATCH',
+      path: `/api/v1/senders/${w.senderA1}`,
+      body: { sourceAddresses: ['192.0.2.128/25'] },
+      token: w.tokens.senderAdmin,
+      status: 403,
+      code: 'FORBIDDEN',
+    },
+    {
+      name: "a tenant admin adding a sender at another tenant's address",
+      method: 'POST',
+      path: '/api/v1/senders',
+      body: { ...senderBody, sourceAddresses: ['192.0.2.7'] },
+      token: w.tokens.tenantAdmin,
+      status: 403,
+      code: 'FORBIDDEN',
+    },
+    {
+      name: 'a tenant admin importing a sender that claims ::/0',
+      method: 'POST',
+      path: '/api/v1/senders/import',
+      body: { tenant: w.tenantA, senders: [row('wide-v6', { sourceAddresses: ['::/0'] })] },
+      token: w.tokens.tenantAdmin,
+      status: 403,
+      code: 'FORBIDDEN',
+    },
+    {
+      name: 'a tenant admin claiming a /4',
+      method: 'PATCH',
+      path: `/api/v1/senders/${w.senderA1}`,
+      body: { sourceAddresses: ['16.0.0.0/4'] },
+      token: w.tokens.tenantAdmin,
+      status: 403,
+      code: 'FORBIDDEN',
+    },
     // addresses
     {
       name: 'port 0 as a node address',
@@ -656,6 +702,18 @@ for (const { backend, co, w, CASES } of setups) {
         assert.deepEqual(await snapshot(), before);
       });
     }
+  });
+
+  test(`a tenant admin may claim an unclaimed range, and the lb-admin an overlapping one, on ${backend.name}`, async () => {
+    const own = await co.call('PATCH', `/api/v1/senders/${w.senderA1}`, {
+      body: { sourceAddresses: ['198.51.100.0/24'] },
+      token: w.tokens.tenantAdmin,
+    });
+    assert.equal(own.status, 200, own.text);
+    const admin = await co.call('PATCH', `/api/v1/senders/${w.senderA1}`, {
+      body: { sourceAddresses: ['192.0.2.0/24'] },
+    });
+    assert.equal(admin.status, 200, admin.text);
   });
 
   test(`an empty change is accepted as a no-op and changes nothing on ${backend.name}`, async () => {
