@@ -4,12 +4,16 @@
  * runs one worker/thread. wrk drives keep-alive proxied requests, then new TLS handshakes
  * (`Connection: close`: one full handshake per request). Each server's CPU time is read from /proc,
  * so the per-core-second figures hold even on a shared machine.
+ * Then the built-in node again, with a credential staged (so every handshake consults the table),
+ * without and with 10 000 grace entries (`BENCH_TABLE=0` skips it): the cost of the lookup per handshake.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { controlClientFor } from '../src/lb/control-client.js';
+import { recordFromCredential } from '../src/lb/credential-record.js';
 import {
   cpuSeconds,
   ensureBenchTools,
@@ -97,6 +101,7 @@ try {
         `${r.handshakes.rps.toFixed(0)} | ${r.handshakes.cpu.toFixed(2)} | ${r.handshakes.perCore.toFixed(0)} | ${(r.handshakes.perCore / n.handshakes.perCore).toFixed(2)}× |`,
     );
   }
+  if (process.env.BENCH_TABLE !== '0') await tableFigures(servers[0] as Proc & { stateDir: string }, c.cred);
   const errs = Object.values(results).reduce((x, r) => x + r.keepAlive.errors + r.handshakes.errors, 0);
   console.log(
     `\n${SECONDS} s per figure, wrk -t1, ${CONNECTIONS} keep-alive connections / 16 closing connections; errors in all runs: ${errs}`,
@@ -104,4 +109,58 @@ try {
 } finally {
   for (const p of procs.reverse()) await p.stop();
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Handshakes per core-second of the built-in node with a staged credential (T an hour ahead, so each
+ * handshake runs the exchange rule), without a table and with 10 000 single-address grace entries plus
+ * 100 /24 ranges, none matching the client: the lookup is paid on every handshake. Runs alternate to
+ * spread the noise of a shared machine.
+ */
+async function tableFigures(
+  lb: Proc & { stateDir: string },
+  cred: import('../src/pki/credential.js').Credential,
+) {
+  const control = await controlClientFor(lb.stateDir);
+  const r = recordFromCredential(cred);
+  const hour = Date.now() + 3_600_000;
+  await control.stage('default', {
+    keyPem: r.keyPem,
+    certPem: r.certPem,
+    rootPem: r.rootPem,
+    activateAt: new Date(hour).toISOString(),
+  });
+  const until = new Date(hour + 3_600_000).toISOString();
+  const entries = [
+    ...Array.from({ length: 10_000 }, (_, i) => ({
+      cidr: `10.${(i >> 8) & 255}.${i & 255}.7`,
+      serve: 'old' as const,
+      until,
+    })),
+    ...Array.from({ length: 100 }, (_, i) => ({ cidr: `172.16.${i}.0/24`, serve: 'old' as const, until })),
+  ];
+  const rounds = Number(process.env.BENCH_TABLE_ROUNDS ?? 2);
+  const sum = { none: { n: 0, cpu: 0 }, table: { n: 0, cpu: 0 } };
+  for (let round = 0; round < rounds; round++) {
+    for (const which of ['none', 'table'] as const) {
+      await control.exceptions('default', { op: 'replace', entries: which === 'table' ? entries : [] });
+      await wrk(lb, 1, true); // warm-up after the change
+      const f = await wrk(lb, SECONDS, true);
+      sum[which].n += f.requests;
+      sum[which].cpu += f.cpu;
+      console.error(
+        `rollover staged, ${which === 'table' ? '10 100 entries' : 'no table'}: ${f.perCore.toFixed(0)} handshakes per core-s (cpu ${f.cpu.toFixed(2)} s, errors ${f.errors})`,
+      );
+    }
+  }
+  const none = sum.none.n / sum.none.cpu;
+  const table = sum.table.n / sum.table.cpu;
+  console.log(`\n| built-in node, credential staged | handshakes per core-s |`);
+  console.log('|---|---|');
+  console.log(`| no source exceptions | ${none.toFixed(0)} |`);
+  console.log(
+    `| 10 000 addresses + 100 /24 ranges in grace | ${table.toFixed(0)} (${((table / none - 1) * 100).toFixed(1)} %) |`,
+  );
+  await control.exceptions('default', { op: 'replace', entries: [] });
+  await control.unstage('default');
 }

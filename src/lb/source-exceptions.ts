@@ -2,9 +2,9 @@
  * Source exceptions of a virtual server: per client address (or CIDR), serve the old credential
  * after T until a deadline (grace), or the new one before T (an early switch). The rule runs per
  * handshake in memory, beside the slot's comparison with T, so neither T nor `until` needs a timer.
- * Pure (no I/O): `node:net`'s BlockList and SocketAddress only parse and compare addresses.
+ * Pure (no I/O): `node:net`'s SocketAddress only parses addresses.
  */
-import { BlockList, isIP, SocketAddress } from 'node:net';
+import { isIP, SocketAddress } from 'node:net';
 import { fail } from '../shared/errors.js';
 import { parseInstant } from '../shared/time.js';
 import type { Slot } from './slot.js';
@@ -121,17 +121,17 @@ export function isLive(e: SourceException, now: number): boolean {
 
 interface Group {
   prefix: number;
-  any: BlockList;
-  entries: Array<{ entry: SourceException; list: BlockList }>;
+  /** Entries of this prefix length by network address. */
+  byNetwork: Map<string, SourceException>;
 }
 
 /**
- * A table compiled for lookups per handshake: single addresses in a hash map (a table of 10 000
- * stragglers costs one lookup), ranges grouped per prefix length, longest first, each group one
- * BlockList (so the most specific range is found without scanning every entry).
+ * A table compiled for lookups per handshake: one hash map per prefix length present, longest
+ * first; a client address is masked to each length and looked up. A table of 10 000 stragglers and
+ * a hundred ranges costs a few map lookups, not a scan (node:net's BlockList scans its rules: ~0.7 ms
+ * per check at 10 000 rules, measured here).
  */
 export class ExceptionIndex {
-  private readonly exact = new Map<string, SourceException>();
   private readonly groups: Record<Parsed['family'], Group[]> = { ipv4: [], ipv6: [] };
   readonly size: number;
 
@@ -139,34 +139,28 @@ export class ExceptionIndex {
     this.size = entries.length;
     for (const entry of entries) {
       const p = parseCidr(entry.cidr);
-      if (p.prefix === (p.family === 'ipv4' ? 32 : 128)) {
-        this.exact.set(p.address, entry);
-        continue;
-      }
       const groups = this.groups[p.family];
       let g = groups.find((x) => x.prefix === p.prefix);
       if (!g) {
-        g = { prefix: p.prefix, any: new BlockList(), entries: [] };
+        g = { prefix: p.prefix, byNetwork: new Map() };
         groups.push(g);
         groups.sort((a, b) => b.prefix - a.prefix);
       }
-      g.any.addSubnet(p.address, p.prefix, p.family);
-      const list = new BlockList();
-      list.addSubnet(p.address, p.prefix, p.family);
-      g.entries.push({ entry, list });
+      g.byNetwork.set(p.address, entry);
     }
   }
 
   /** The most specific entry that covers `address` and is live at `now`. */
   match(address: string, now: number): SourceException | undefined {
     if (this.size === 0) return undefined;
-    const a = canonicalAddress(address);
-    const hit = this.exact.get(a);
-    if (hit && isLive(hit, now)) return hit;
-    const family = isIP(a) === 4 ? 'ipv4' : 'ipv6';
+    const mapped = address.startsWith('::ffff:') && address.includes('.');
+    const v6 = !mapped && address.includes(':');
+    // Canonicalising an IPv6 address costs more than the lookups: skip it when no IPv6 entry exists.
+    if (v6 && this.groups.ipv6.length === 0) return undefined;
+    const a = mapped ? address.slice(7) : v6 ? canonicalAddress(address) : address;
+    const family = v6 ? 'ipv6' : 'ipv4';
     for (const g of this.groups[family]) {
-      if (!g.any.check(a, family)) continue;
-      const e = g.entries.find((x) => x.list.check(a, family))?.entry;
+      const e = g.byNetwork.get(networkOf(family, a, g.prefix));
       if (e && isLive(e, now)) return e;
     }
     return undefined;
