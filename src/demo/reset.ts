@@ -60,6 +60,7 @@ export async function settleRenewal(
   }
   if (state === 'retiring') {
     const d = await api.request<{ state: string }>('POST', `/api/v1/renewals/${id}/complete`, {
+      force: true,
       reason: why,
     });
     return { id, from: state, to: d.state };
