@@ -6,7 +6,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { fail } from '../../shared/errors.js';
 import { newId } from '../../store/ids.js';
-import type { Row, Store } from '../../store/store.js';
+import type { Store } from '../../store/store.js';
 import type { NewSenderLink, SenderLink } from '../ports/sender-links.js';
 import { hashSecret } from '../secrets.js';
 import type { RenewalEnv } from './ports.js';

@@ -15,8 +15,7 @@ import {
   senderStatusToSender,
 } from '../../notify/messages.js';
 import { readOneCertificate } from '../../pki/certificate.js';
-import { newId } from '../../store/ids.js';
-import type { Row, Store } from '../../store/store.js';
+import type { Store } from '../../store/store.js';
 import type { Outbox, PendingNotification, Template } from '../ports/outbox.js';
 import { linkToken, linkUrl } from './links.js';
 import { loadFacts, type RenewalFacts } from './model.js';
