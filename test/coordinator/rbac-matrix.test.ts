@@ -621,6 +621,17 @@ describe('field level: renewal views and the event stream show a scoped caller n
     });
   }
 
+  test("acme's sender: its personal link page shows nothing of globex", async () => {
+    const { issueLinks, linkToken } = await import('../../src/coordinator/renewal/links.js');
+    const ids = await issueLinks(co.store, co.env, w.shared, [w.acmeSender]);
+    const token = linkToken(co.store, ids.get(w.acmeSender)!);
+    for (const path of [`/api/v1/links/${token}`, `/api/v1/links/${token}/status.json`]) {
+      const r = await get(path, '');
+      assert.equal(r.status, 200, `${path}: ${r.text}`);
+      assert.deepEqual(leaks(r.text), [], `${path} leaks`);
+    }
+  });
+
   test('/metrics, unauthenticated, shows counts per virtual server and no renewal, tenant or sender', async () => {
     const r = await fetch(`${co.url}/metrics`);
     const text = await r.text();

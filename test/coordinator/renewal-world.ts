@@ -15,6 +15,8 @@ export interface SharedRenewalWorld {
   /** Tokens of callers scoped to acme. */
   acme: { tenantAdmin: string; integrationDev: string; senderAdmin: string };
   globexAdmin: string;
+  /** Acme's sender (its personal link page must not show globex either). */
+  acmeSender: string;
   /** Every id of the foreign customer (names and texts all contain "globex"). */
   foreignIds: string[];
 }
@@ -194,6 +196,7 @@ export async function buildSharedRenewal(co: Coordinator): Promise<SharedRenewal
     globexOnly,
     acme: { tenantAdmin: tara.token, integrationDev: ivan.token, senderAdmin: sam.token },
     globexAdmin: gloria.token,
+    acmeSender: acmeOrders.id,
     foreignIds: [globex.id, globexB.id, globexPayroll.id, globexLedger.id, gloria.id, gweb.id, globexOnly],
   };
 }

@@ -60,6 +60,18 @@ await co.store.insert('renewals', {
   updated_at: at,
 });
 
+await co.store.db
+  .insertInto('readiness')
+  .values({
+    id: 'rdy_secretkinds000',
+    renewal_id: 'ren_secretkinds0000',
+    sender_id: sender.id,
+    state: 'notified',
+    evidence: '{}',
+    updated_at: at,
+  } as never)
+  .execute();
+
 type Kind = 'session' | 'apiToken' | 'nodeToken' | 'invitation' | 'personalLink' | 'signInLink';
 type Family = 'user' | 'node' | 'signInRedeem' | 'invitationAccept' | 'personalLinkPage';
 
@@ -112,7 +124,9 @@ async function status(method: string, path: string, body?: unknown, bearer = '')
     },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
-  await res.arrayBuffer();
+  const text = await res.text();
+  if (process.env.SECRET_KINDS_DEBUG)
+    console.error(method, path.slice(0, 40), res.status, text.slice(0, 300));
   return res.status;
 }
 

@@ -451,6 +451,7 @@ export async function announcementJws(env: RenewalEnv, id: string): Promise<stri
 export async function linkPage(env: RenewalEnv, link: SenderLink) {
   const f = await loadFacts(env.store, link.renewalId, false);
   const sender = (await env.store.get('senders', link.senderId))!;
+  const senderVs = (await env.store.get('tenants', sender.tenant_id))?.virtual_server_id;
   const rdy = await env.store.db
     .selectFrom('readiness')
     .selectAll()
@@ -471,7 +472,10 @@ export async function linkPage(env: RenewalEnv, link: SenderLink) {
       exchangeAt: f.r.exchange_at,
       exchangedAt: v.exchangedAt?.toISOString() ?? null,
       safeRemovalAt: v.safeRemovalAt.toISOString(),
-      virtualServers: f.vss.map((x) => ({ id: x.id, name: x.name, hosts: JSON.parse(x.hosts) as string[] })),
+      // Only the virtual server serving this sender's tenant: never another tenant's.
+      virtualServers: f.vss
+        .filter((x) => x.id === senderVs)
+        .map((x) => ({ id: x.id, name: x.name, hosts: JSON.parse(x.hosts) as string[] })),
       newRootSha256: f.r.new_root_fingerprint,
       oldRootSha256: f.r.old_root_fingerprint,
     },
