@@ -77,7 +77,7 @@ type Detail = {
   safeRemovalAt: string | null;
   statusUrl: string;
   gate: { decision: string };
-  senders: Array<{ id: string; state: string; failuresAfterT: number }>;
+  senders: Array<{ id: string; state: string; failuresAfterT: number; status?: { proven: boolean } }>;
   nodes: Array<{ stagedAckAt: string | null; verifiedAt: string | null; servedSha256: string | null }>;
   readiness: Record<string, number>;
 };
@@ -625,7 +625,8 @@ function report(
         id: s.id,
         name: s.name,
         truststore: s.kind,
-        ready: ['verified', 'old-root-removed'].includes(fromCoordinator?.state ?? ''),
+        // Ready exactly when the coordinator's derived status says proven.
+        ready: fromCoordinator?.status?.proven ?? false,
         requestsBeforeT: st.requestsBeforeT,
         requestsAfterT: st.requestsAfterT,
         failuresBeforeT: st.failuresBeforeT,

@@ -96,7 +96,9 @@ test('the LB admin postpones T, exchanges now and rolls back from the renewal pa
   );
   assert.match((await page.locator('#postpone-utc').textContent()) ?? '', /CET.*UTC/);
   await page.getByRole('button', { name: 'Postpone' }).click();
-  await page.locator('.timeline li.done', { hasText: /postpone/ }).waitFor();
+  await page
+    .locator('.history li[data-kind="postpone"]', { hasText: /postponed T from/ })
+    .waitFor({ state: 'attached' });
   await pill('staged').waitFor({ timeout: 15_000 });
   assert.equal(Date.parse((await co.api('GET', `/renewals/${planned.id}`)).exchangeAt), t1.getTime());
 

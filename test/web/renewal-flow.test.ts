@@ -120,7 +120,7 @@ test('a renewal runs end to end through the UI: plan, announce, forward, kit and
   const sam = await newPage(browser);
   await signInAs(sam.page, co.url, world.users.sender, PASSWORD);
   const samTodo = sam.page.locator('article[data-sender="billing"]');
-  await samTodo.locator('.pill', { hasText: 'notified' }).waitFor({ timeout: 10_000 });
+  await samTodo.locator('.pill', { hasText: /^told$/ }).waitFor({ timeout: 10_000 });
   assert.equal(await sam.page.locator('article[data-sender="warehouse"]').count(), 0);
   assert.match((await samTodo.locator('.command code').textContent()) ?? '', /--truststore truststore\.jks/);
   // The signed-in sender admin downloads the kit too (with its token), and its root is the new root.
@@ -192,7 +192,7 @@ test('a renewal runs end to end through the UI: plan, announce, forward, kit and
   await wh.page.goto(`${co.url}/s/${linkToken(co.server.store, whLink)}`);
   const whTodo = wh.page.locator('article[data-sender="warehouse"]');
   await whTodo.locator('input[type="file"]').setInputFiles(evidence);
-  await whTodo.locator('h2 .pill', { hasText: /^verified$/ }).waitFor({ timeout: 10_000 });
+  await whTodo.locator('.pill', { hasText: /^proven ready$/ }).waitFor({ timeout: 10_000 });
   assert.deepEqual(pageErrors(wh.page), []);
   await wh.ctx.close();
 
@@ -239,14 +239,21 @@ test('a renewal runs end to end through the UI: plan, announce, forward, kit and
     new RegExp(`^${served.slice(0, 16)}`),
   );
   await waitForState(lb.page, 'retiring', 30_000);
+  // billing only acknowledged: completing asks first, naming what is open, and records the reason.
+  lb.page.once('dialog', (d) => void d.accept('billing confirmed by phone; proof follows'));
   await lb.page.getByRole('button', { name: 'Complete' }).click();
   await waitForState(lb.page, 'completed', 10_000);
   await screenshot(lb.page, 'lb-admin-renewal');
 
-  // --- The sender admin may now remove the old root -------------------------------------------
+  // --- Only the proven sender may remove the old root; the one that only acknowledged may not ---
   await snd.page.reload();
-  await snd.page.getByText('You may now remove the old root').waitFor({ timeout: 10_000 });
-  await screenshot(snd.page, 'sender-admin-removal');
+  await snd.page.getByText(/Not yet: keep the old root/).waitFor({ timeout: 10_000 });
+  assert.equal(await snd.page.getByText('You may now remove the old root').count(), 0);
+  const wh2 = await newPage(browser, 390);
+  await wh2.page.goto(`${co.url}/s/${linkToken(co.server.store, whLink)}`);
+  await wh2.page.getByText('You may now remove the old root').waitFor({ timeout: 10_000 });
+  await screenshot(wh2.page, 'sender-admin-removal');
+  await wh2.ctx.close();
 
   for (const p of [lb.page, ten.page, snd.page]) assert.deepEqual(pageErrors(p), []);
   assert.equal(await stateOf(lb.page), 'completed');

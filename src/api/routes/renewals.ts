@@ -77,6 +77,8 @@ export const RenewalDetail = RenewalSummary.extend({
   status: RenewalStatusViewSchema,
   tally: SenderTallySchema,
   completion: CompletionSchema.nullable(),
+  /** Where `sender verify` proves the new root now: the preview listener before the exchange, the virtual server after. */
+  prove: z.object({ url: z.string(), servername: z.string(), exchanged: z.boolean() }),
   gateAt: z.string().nullable(),
   postponeDeadline: z.string().nullable(),
   rollbackWindowSeconds: z.number(),

@@ -15,6 +15,7 @@ import {
   senderStatusToSender,
 } from '../../notify/messages.js';
 import { readOneCertificate } from '../../pki/certificate.js';
+import { isBeforeExchange, type RenewalState } from '../../renewal/states.js';
 import type { Store } from '../../store/store.js';
 import type { Outbox, PendingNotification, Template } from '../ports/outbox.js';
 import { linkToken, linkUrl } from './links.js';
@@ -82,7 +83,26 @@ export function previewUrl(f: RenewalFacts): string | undefined {
   return p ? `https://${p}` : undefined;
 }
 
-/** The exact `rollover sender verify` command for a sender. */
+/**
+ * Where a sender proves the new root: before the exchange the preview listener (it serves the new
+ * credential already, so success proves the new root, not the old), after it the virtual server
+ * itself; always with the virtual server's host name as SNI, since it need not resolve here.
+ */
+export function proveTarget(f: RenewalFacts): { url: string; servername: string; exchanged: boolean } {
+  const vs = f.vss[0]!;
+  const host = (JSON.parse(vs.hosts) as string[])[0]!;
+  const exchanged = !isBeforeExchange(f.r.state as RenewalState);
+  const preview = previewUrl(f);
+  if (!exchanged && preview) return { url: preview, servername: host, exchanged };
+  // The listener's address when it is a concrete one; a wildcard listener is reached by the host name.
+  const listen = vs.listen ?? '';
+  const at = listen.lastIndexOf(':');
+  const addr = at > 0 ? listen.slice(0, at).replace(/^\[|\]$/g, '') : '';
+  const wildcard = addr === '' || addr === '0.0.0.0' || addr === '::';
+  return { url: wildcard ? `https://${host}` : `https://${listen}`, servername: host, exchanged };
+}
+
+/** The exact `rollover sender verify` command for a sender, reporting with its own link token. */
 export function verifyCommand(
   env: RenewalEnv,
   store: Store,
@@ -90,11 +110,11 @@ export function verifyCommand(
   senderId: string,
   linkId: string,
 ): string {
-  const host = (JSON.parse(f.vss[0]!.hosts) as string[])[0];
+  const t = proveTarget(f);
   return [
     'rollover sender verify --truststore YOUR-TRUSTSTORE',
-    `--url ${previewUrl(f) ?? `https://${host}`}`,
-    `--servername ${host}`,
+    `--url ${t.url}`,
+    `--servername ${t.servername}`,
     `--report ${env.publicUrl}/api/v1/renewals/${f.r.id}/evidence`,
     `--token ${linkToken(store, linkId)}`,
     `--sender ${senderId}`,

@@ -18,7 +18,7 @@ import type { SenderLink } from '../ports/sender-links.js';
 import { countReadiness } from './counts.js';
 import { currentLinkId, linkToken } from './links.js';
 import { loadFacts, type RenewalFacts, STEP_NUMBER, vsIdsOf } from './model.js';
-import { previewUrl, verifyCommand } from './outbox.js';
+import { previewUrl, proveTarget, verifyCommand } from './outbox.js';
 import type { RenewalEnv } from './ports.js';
 import {
   renewalClockOf,
@@ -322,6 +322,8 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
           }
         : JSON.parse(f.r.completion)
       : null,
+    /** Where `sender verify` proves the new root now (the preview listener before the exchange). */
+    prove: proveTarget(f),
     gateAt: f.r.gate_at,
     postponeDeadline: f.r.postpone_deadline,
     rollbackWindowSeconds: Number(f.r.rollback_window_seconds),

@@ -7,6 +7,7 @@
 /** The roles a user can hold (src/access/roles.ts). */
 export type Role = 'lb-admin' | 'tenant-admin' | 'sender-admin' | 'integration-developer' | 'auditor';
 
+import type { RenewalStatusViewJson, SenderStatusJson } from '../../api/contract/sender-status.js';
 import type {
   AuditVerdict,
   CertificateAuthority,
@@ -18,6 +19,10 @@ import type {
 } from '../../api/types.js';
 
 export type { AuditVerdict, CredentialInfo, Sender, Tenant, VirtualServer };
+/** What is true for one sender now (derived by the coordinator; every page speaks from it). */
+export type SenderStatus = SenderStatusJson;
+/** What is true for a renewal now (derived by the coordinator). */
+export type RenewalStatusView = RenewalStatusViewJson;
 
 /** GET /me. */
 export type Me = Omit<User, 'roles'> & { roles: { role: Role; scope: string | null }[] };
@@ -48,6 +53,10 @@ export interface Readiness {
 export interface RenewalSummary {
   id: string;
   state: string;
+  /** The state refined by what happened (held-at-gate, completed-with-open-items…). */
+  phase?: string;
+  /** One line for lists, e.g. "completed with 2 senders failing". */
+  headline?: string;
   exchangeAt: string;
   virtualServers: { id: string; name: string; hosts: string[] }[];
   newRootSha256: string | null;
@@ -76,11 +85,22 @@ export interface SenderReadiness {
   reason?: string | null;
   updatedAt: string | null;
   failuresAfterT: number;
+  status?: SenderStatus;
 }
 
 /** GET /renewals/{id}. */
 export interface RenewalDetail extends RenewalSummary {
+  /** The real exchange instant (null before it). */
+  exchangedAt?: string | null;
   safeRemovalAt: string | null;
+  status?: RenewalStatusView;
+  completion?: {
+    at: string;
+    by: string;
+    forced: boolean;
+    reason: string | null;
+    open: { failing: number; notProven: number; oldRootTrusted: number };
+  } | null;
   gateAt: string | null;
   postponeDeadline: string | null;
   rollbackWindowSeconds: number;
@@ -113,11 +133,17 @@ export interface RenewalDetail extends RenewalSummary {
   announcementUrl: string | null;
   statusUrl: string | null;
   sequence?: number;
+  /** Where `sender verify` proves the new root now. */
+  prove?: { url: string; servername: string; exchanged: boolean };
 }
 
 /** GET /links/{token}: what a sender admin sees through the personal link. */
 export interface SenderLink {
-  renewal: RenewalSummary & { safeRemovalAt: string | null };
+  renewal: RenewalSummary & {
+    safeRemovalAt: string | null;
+    exchangedAt?: string | null;
+    held?: { since: string; reason: string } | null;
+  };
   sender: { id: string; name: string; truststoreKind?: string };
   fingerprint: string;
   kitFiles: string[];
@@ -126,6 +152,8 @@ export interface SenderLink {
   previewUrl: string | null;
   verifyCommand: string;
   state: string;
+  /** What is true for this sender now (derived by the coordinator). */
+  status?: SenderStatus;
   removalAllowed: boolean;
   /** Why removal is (not yet) allowed. */
   removalReason?: string;

@@ -4,6 +4,7 @@
  * the root of the served certificate is marked as breaking. Accessible: a titled SVG with a text
  * description, and the same facts in words beside it.
  */
+import type { SenderStatus } from '../api/types.js';
 import { trustedRoots } from './path-facts.js';
 
 /** What is known about one sender for the drawing. */
@@ -11,6 +12,22 @@ export interface PathSender {
   name: string;
   /** Readiness state (pending, notified, acknowledged, verified, failing, old-root-removed). */
   state: string;
+  /** What is true for it now (derived); when given, the drawing shows what happened and happens. */
+  status?: SenderStatus | undefined;
+}
+
+/** Did it work before T, and does it work after T (null: unknown, no handshake seen)? */
+function outcome(s: PathSender, after: 'old' | 'new'): { before: boolean; after: boolean | null } {
+  const t = trustedRoots(s.state);
+  if (!s.status) return { before: t.old, after: after === 'new' ? t.new : t.old };
+  const st = s.status.state;
+  // Before the exchange every sender was served the old root, which it trusted unless it removed it early.
+  const before = !(st === 'old-root-removed' && s.status.tone === 'bad');
+  if (after === 'old' || st === 'cancelled' || st === 'rolled-back') return { before, after: before };
+  if (s.status.proven || st === 'safe-to-remove' || (st === 'old-root-removed' && s.status.tone !== 'bad'))
+    return { before, after: true };
+  if (st === 'failing' || st === 'proof-failed') return { before, after: false };
+  return { before, after: null };
 }
 
 const W = 640;
@@ -38,7 +55,8 @@ function Panel({
       {senders.map((s, i) => {
         const y = 40 + i * ROW;
         const t = trustedRoots(s.state);
-        const ok = serves === 'old' ? t.old : t.new;
+        const o = outcome(s, serves);
+        const ok = (label === 'Before T' ? o.before : o.after) !== false;
         return (
           <g key={s.name}>
             <rect x={0} y={y} width={120} height={28} rx={4} className={ok ? 'svg-box' : 'svg-box svg-bad'} />
@@ -93,10 +111,18 @@ export function PathDiagram({
   const shown = senders.slice(0, 8);
   const height = 60 + Math.max(1, shown.length) * ROW;
   const words = shown.map((s) => {
+    const o = outcome(s, after);
+    if (s.status) {
+      const aft =
+        o.after === null
+          ? 'is unknown: no proof and no handshake on the new credential'
+          : o.after
+            ? 'works'
+            : 'fails';
+      return `${s.name}: before T it ${o.before ? 'worked' : 'failed'} on the old root; after T it ${aft}.`;
+    }
     const t = trustedRoots(s.state);
-    const before = t.old ? 'works' : 'breaks';
-    const aft = (after === 'new' ? t.new : t.old) ? 'works' : 'breaks';
-    return `${s.name} trusts ${[t.old ? 'the old root' : '', t.new ? 'the new root' : ''].filter(Boolean).join(' and ') || 'no known root'}: before T it ${before}, after T it ${aft}.`;
+    return `${s.name} trusts ${[t.old ? 'the old root' : '', t.new ? 'the new root' : ''].filter(Boolean).join(' and ') || 'no known root'}: before T it ${o.before ? 'works' : 'breaks'}, after T it ${o.after ? 'works' : 'breaks'}.`;
   });
   return (
     <figure className="path">

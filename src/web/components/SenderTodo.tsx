@@ -4,7 +4,9 @@
  * after T, once allowed, remove the old root. Used by the signed-in page and the personal link.
  */
 import { type ChangeEvent, useState } from 'react';
+import type { SenderStatus } from '../api/types.js';
 import { Fingerprint, Pill, Time } from './common.js';
+import { readable, SenderStatusLine } from './status.js';
 
 /** What the to-do needs to know. */
 export interface SenderTodoProps {
@@ -24,9 +26,16 @@ export interface SenderTodoProps {
   now: number;
   onAck: () => Promise<void>;
   onEvidence?: (json: unknown) => Promise<void>;
+  /** What the coordinator says is true for this sender now; when given, it alone decides what is said. */
+  status?: SenderStatus | undefined;
+  /** The real exchange instant, once it happened. */
+  exchangedAt?: string | null | undefined;
+  /** The renewal is held at the gate: why. */
+  held?: string | null | undefined;
 }
 
 const READY = new Set(['acknowledged', 'verified', 'old-root-removed']);
+const ACKNOWLEDGED = new Set(['acknowledged', 'proven-ready', 'safe-to-remove', 'old-root-removed']);
 
 /** The to-do card. */
 export function SenderTodo(p: SenderTodoProps) {
@@ -57,23 +66,57 @@ export function SenderTodo(p: SenderTodoProps) {
       await p.onEvidence?.(json);
     });
   };
-  const afterT = Date.parse(p.exchangeAt) <= p.now;
+  // The exchange happened when the coordinator says so (an override or "exchange now" moves it), never by the clock.
+  const exchanged = p.status ? Boolean(p.exchangedAt) : Date.parse(p.exchangeAt) <= p.now;
+  const removalAllowed = p.status
+    ? p.status.removal.allowed && p.status.state !== 'old-root-removed'
+    : p.removalAllowed;
+  const removalReason = p.status ? p.status.removal.reason : p.removalReason;
+  const acknowledged = p.status ? ACKNOWLEDGED.has(p.status.state) : READY.has(p.state);
+  const failing = p.status?.tone === 'bad';
   return (
-    <article className="card sender-todo" data-sender={p.senderName}>
+    <article className="card sender-todo" data-sender={p.senderName} data-status={p.status?.state}>
       <h2>
-        {p.senderName} <Pill state={p.state} />
+        {p.senderName} {p.status ? null : <Pill state={p.state} />}
       </h2>
-      {p.removalAllowed ? (
+      {p.status ? <SenderStatusLine status={p.status} now={p.now} /> : null}
+      {p.held ? (
+        <p className="note held" role="alert">
+          Held at the gate: {readable(p.held)}. The exchange waits until the LB admin releases it.
+        </p>
+      ) : null}
+      {removalAllowed ? (
         <p className="verdict ok big" role="status">
           You may now remove the old root from this sender's truststore.
         </p>
       ) : null}
+      {failing && exchanged ? (
+        <p className="verdict bad big" role="alert">
+          This sender's calls fail on the new certificate: add the new root to its truststore now, and keep
+          the old root.
+        </p>
+      ) : null}
       <ol className="todo">
         <li>
-          <strong>By </strong>
-          <Time at={p.exchangeAt} now={p.now} />
-          {afterT ? ' (T has passed)' : ''}: add the new root to the truststore this sender uses to reach the
-          load balancer. Keep the old root until you are told it may go.
+          {exchanged ? (
+            <>
+              <strong>The exchange happened</strong>
+              {p.exchangedAt ? (
+                <>
+                  {' '}
+                  at <Time at={p.exchangedAt} />
+                </>
+              ) : null}
+              : the load balancer now serves the certificate under the new root. This sender must trust the
+              new root; keep the old root until you are told it may go.
+            </>
+          ) : (
+            <>
+              <strong>By </strong>
+              <Time at={p.exchangeAt} now={p.now} />: add the new root to the truststore this sender uses to
+              reach the load balancer. Keep the old root until you are told it may go.
+            </>
+          )}
           <Fingerprint label="New root SHA-256" hex={p.fingerprint} />
           <p className="muted">
             Compare this fingerprint with the one in the announcement mail before you trust the file.
@@ -97,7 +140,9 @@ export function SenderTodo(p: SenderTodoProps) {
           ) : null}
         </li>
         <li>
-          Prove it: run on the sender's host
+          {exchanged
+            ? "Prove it: run on the sender's host (against the virtual server itself now)"
+            : "Prove it: run on the sender's host (against the preview listener, which serves the new certificate before T)"}
           {p.verifyCommand ? (
             <div className="command">
               <code>{p.verifyCommand}</code>
@@ -114,12 +159,16 @@ export function SenderTodo(p: SenderTodoProps) {
           ) : (
             <p className="muted">The verify command is not available yet.</p>
           )}
+          <p className="muted">
+            It uploads its report, and this page shows the result within seconds. Only a proof counts for the
+            readiness gate.
+          </p>
         </li>
         <li>
           Confirm:
           <div className="button-row">
-            <button type="button" disabled={busy || READY.has(p.state)} onClick={() => run(p.onAck)}>
-              {READY.has(p.state) ? 'Confirmed' : 'I have added the new root'}
+            <button type="button" disabled={busy || acknowledged} onClick={() => run(p.onAck)}>
+              {acknowledged ? 'Confirmed' : 'I have added the new root'}
             </button>
             {p.onEvidence ? (
               <label className="file-button">
@@ -128,19 +177,24 @@ export function SenderTodo(p: SenderTodoProps) {
               </label>
             ) : null}
           </div>
+          {acknowledged && p.status && !p.status.proven ? (
+            <p className="note" role="status">
+              Acknowledged, not proven: the readiness gate counts only a proof. Run the command above.
+            </p>
+          ) : null}
         </li>
         <li>
-          After T: remove the old root{' '}
+          {exchanged ? 'Then' : 'After T'}: remove the old root{' '}
           {p.safeRemovalAt ? (
             <>
               from <Time at={p.safeRemovalAt} />{' '}
             </>
           ) : null}
-          once the exchange is verified.
+          once the exchange is verified and this sender is proven ready.
           {p.oldFingerprint ? <Fingerprint label="Old root SHA-256" hex={p.oldFingerprint} /> : null}
-          {!p.removalAllowed ? (
+          {!removalAllowed ? (
             <p className="muted">
-              Not yet: keep the old root for now{p.removalReason ? ` (${p.removalReason})` : ''}.
+              Not yet: keep the old root for now{removalReason ? ` (${readable(removalReason)})` : ''}.
             </p>
           ) : null}
         </li>

@@ -1,6 +1,8 @@
 /** The six steps of a renewal as a timeline: who does what, and whether and when it happened. */
 import type { RenewalDetail } from '../api/types.js';
 import { Time } from './common.js';
+import { stepInWords } from './history.js';
+import { readable } from './status.js';
 
 /** The six steps of the process (ARCHITECTURE §1). */
 export const SIX_STEPS = [
@@ -24,36 +26,59 @@ export function describe(detail: unknown): string {
     .join(', ');
 }
 
-/** Renders the timeline; a step is done when the renewal recorded one of its kind. */
+/**
+ * Renders the six steps, each done and counted as the coordinator derives them ("4 · 1 of 4 senders
+ * proven"), then what happened, in the order it happened, in words.
+ */
 export function Timeline({ renewal }: { renewal: RenewalDetail }) {
   const steps = renewal.steps ?? [];
+  const derived = renewal.status?.steps;
+  const names = new Map<string, string>([
+    ...(renewal.senders ?? []).map((s) => [s.id, s.name] as const),
+    ...(renewal.tenants ?? []).map((t) => [t.id, t.name] as const),
+  ]);
+  const name = (id: string) => names.get(id) ?? (id || 'a sender');
+  const history = [...steps].sort((a, b) => a.at.localeCompare(b.at));
   return (
-    <ol className="timeline" aria-label="The six steps">
-      {SIX_STEPS.map((s) => {
-        const done = steps.filter((x) => x.step === s.n);
-        const last = done[done.length - 1];
-        return (
-          <li key={s.n} className={last ? 'done' : 'open'}>
-            <span className="step-n" aria-hidden="true">
-              {s.n}
-            </span>
-            <div>
-              <strong>{s.title}</strong> <span className="muted">({s.role})</span>
-              <div className="step-state">
-                {last ? (
-                  <>
-                    {done.length > 1 ? `${done.length}× · ` : ''}
-                    {last.kind} by {last.actor ?? 'the coordinator'} at <Time at={last.at} />
-                    {describe(last.detail) ? <span className="muted"> — {describe(last.detail)}</span> : null}
-                  </>
-                ) : (
-                  <span className="muted">not yet</span>
-                )}
+    <>
+      <ol className="timeline" aria-label="The six steps">
+        {SIX_STEPS.map((s) => {
+          const d = derived?.find((x) => x.step === s.n);
+          const recorded = steps.filter((x) => x.step === s.n);
+          const done = d ? d.done : recorded.length > 0;
+          return (
+            <li key={s.n} className={done ? 'done' : 'open'} data-step={s.n}>
+              <span className="step-n" aria-hidden="true">
+                {s.n}
+              </span>
+              <div>
+                <strong>{s.title}</strong> <span className="muted">({s.role})</span>
+                <div className="step-state">
+                  {d ? (
+                    `${s.n} · ${readable(d.text)}`
+                  ) : done ? (
+                    'done'
+                  ) : (
+                    <span className="muted">not yet</span>
+                  )}
+                </div>
               </div>
-            </div>
-          </li>
-        );
-      })}
-    </ol>
+            </li>
+          );
+        })}
+      </ol>
+      {history.length > 0 ? (
+        <details className="history" open={history.length <= 12}>
+          <summary>What happened, in order ({history.length})</summary>
+          <ol>
+            {history.map((h) => (
+              <li key={`${h.at}-${h.kind}-${JSON.stringify(h.detail ?? '').slice(0, 80)}`} data-kind={h.kind}>
+                <Time at={h.at} /> — {stepInWords(h, name)}
+              </li>
+            ))}
+          </ol>
+        </details>
+      ) : null}
+    </>
   );
 }

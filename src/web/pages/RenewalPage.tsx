@@ -10,11 +10,10 @@ import type { Me, RenewalDetail } from '../api/types.js';
 import { ErrorNote, Fingerprint, Pill, Time } from '../components/common.js';
 import { PathDiagram } from '../components/PathDiagram.js';
 import { ReadinessMatrix } from '../components/ReadinessMatrix.js';
+import { HeldBanner, PhaseLine, readable, SenderStatusLine } from '../components/status.js';
 import { Timeline } from '../components/Timeline.js';
 import { useLive, useNow } from '../lib/live.js';
 import { formatInstant, fromLocalInput, localZone, relative, toLocalInput } from '../lib/time.js';
-
-const AFTER_T = new Set(['exchanged', 'verified', 'retiring', 'completed']);
 
 /** The page. */
 export function RenewalPage({ id, me }: { id: string; me: Me }) {
@@ -32,25 +31,49 @@ export function RenewalPage({ id, me }: { id: string; me: Me }) {
             <h2 id="sum-h" className="sr-only">
               Summary
             </h2>
+            <HeldBanner status={d.status} />
             <dl className="facts">
               <dt>State</dt>
               <dd>
                 <Pill state={d.state} />
               </dd>
+              {d.status ? (
+                <>
+                  <dt>What is true now</dt>
+                  <dd className="phase" data-phase={d.status.phase}>
+                    <PhaseLine renewal={d} pill={false} />
+                    <div className="muted">{readable(d.status.reason)}</div>
+                  </dd>
+                </>
+              ) : null}
               <dt>T (exchange)</dt>
               <dd>
                 <Time at={d.exchangeAt} />
               </dd>
               <dt>Countdown</dt>
               <dd className="countdown" aria-live="off">
-                {Date.parse(d.exchangeAt) > now && !AFTER_T.has(d.state)
-                  ? `T ${relative(d.exchangeAt, now)}`
-                  : `T was ${relative(d.exchangeAt, now)}`}
+                {d.status?.held
+                  ? `held at the gate; T was ${relative(d.exchangeAt, now)}`
+                  : Date.parse(d.exchangeAt) > now && !d.exchangedAt
+                    ? `T ${relative(d.exchangeAt, now)}`
+                    : `T was ${relative(d.exchangeAt, now)}`}
               </dd>
+              {d.exchangedAt ? (
+                <>
+                  <dt>Exchanged at</dt>
+                  <dd>
+                    <Time at={d.exchangedAt} />
+                    {d.exchangedAt !== d.exchangeAt ? <span className="muted"> (not at T)</span> : null}
+                  </dd>
+                </>
+              ) : null}
               <dt>Old root may go from</dt>
               <dd>
-                <Time at={d.safeRemovalAt} />{' '}
-                <span className="muted">(T + rollback window, once verified)</span>
+                <Time at={d.status?.safeRemovalAt ?? d.safeRemovalAt} />{' '}
+                <span className="muted">
+                  ({d.exchangedAt ? 'the real exchange' : 'T'} + rollback window, for senders proven ready,
+                  once verified)
+                </span>
               </dd>
               <dt>Gate decides at</dt>
               <dd>
@@ -87,7 +110,7 @@ export function RenewalPage({ id, me }: { id: string; me: Me }) {
           <section className="card" aria-labelledby="path-h">
             <h2 id="path-h">The path before and after T</h2>
             <PathDiagram
-              senders={(d.senders ?? []).map((s) => ({ name: s.name, state: s.state }))}
+              senders={(d.senders ?? []).map((s) => ({ name: s.name, state: s.state, status: s.status }))}
               tenant={(d.tenants ?? []).map((t) => t.name).join(', ') || 'tenant'}
               after={d.state === 'rolled-back' ? 'old' : 'new'}
             />
@@ -132,8 +155,8 @@ export function RenewalPage({ id, me }: { id: string; me: Me }) {
             </div>
           </section>
           <section className="card" aria-labelledby="fail-h">
-            <h2 id="fail-h">Handshake failures by sender after T</h2>
-            <Failures renewal={d} />
+            <h2 id="fail-h">Senders after the exchange: handshakes and failures</h2>
+            <Failures renewal={d} now={now} />
           </section>
         </>
       ) : null}
@@ -141,19 +164,72 @@ export function RenewalPage({ id, me }: { id: string; me: Me }) {
   );
 }
 
-function Failures({ renewal }: { renewal: RenewalDetail }) {
-  const failing = (renewal.senders ?? []).filter((s) => s.failuresAfterT > 0);
-  if (!AFTER_T.has(renewal.state) && renewal.state !== 'rolled-back')
-    return <p className="muted">T has not passed yet.</p>;
-  if (failing.length === 0) return <p className="verdict ok">No sender has failed a handshake since T.</p>;
+/**
+ * Per sender after the exchange: its derived status, its last handshake and what it was served, and
+ * its failures. "No handshake seen" is not "no failure".
+ */
+function Failures({ renewal, now }: { renewal: RenewalDetail; now: number }) {
+  const exchanged = Boolean(renewal.exchangedAt ?? renewal.status?.exchangedAt);
+  if (!exchanged) {
+    return (
+      <p className="muted">
+        {renewal.status?.held
+          ? 'The exchange is held at the gate: the nodes still serve the old credential, so no sender can fail on the new one yet.'
+          : 'The exchange has not happened yet: senders are still served the old credential.'}
+      </p>
+    );
+  }
+  const senders = renewal.senders ?? [];
+  if (senders.length === 0) return <p className="muted">No senders.</p>;
   return (
-    <ul>
-      {failing.map((s) => (
-        <li key={s.id}>
-          {s.name}: {s.failuresAfterT} failed handshake(s)
-        </li>
-      ))}
-    </ul>
+    <div className="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Sender</th>
+            <th scope="col">Now</th>
+            <th scope="col">Last handshake</th>
+            <th scope="col">Served</th>
+            <th scope="col">Failed since the exchange</th>
+          </tr>
+        </thead>
+        <tbody>
+          {senders.map((s) => {
+            const t = s.status?.traffic;
+            return (
+              <tr key={s.id} data-sender={s.name}>
+                <th scope="row">{s.name}</th>
+                <td>{s.status ? <SenderStatusLine status={s.status} now={now} /> : s.state}</td>
+                <td>
+                  {t?.addressesKnown === false ? (
+                    <span className="muted">no source address known</span>
+                  ) : t?.lastHandshakeAt ? (
+                    <Time at={t.lastHandshakeAt} now={now} />
+                  ) : (
+                    <span className="verdict bad">no handshake seen since the exchange</span>
+                  )}
+                </td>
+                <td>
+                  {t?.lastServed ? (
+                    <>
+                      {t.lastServed === 'new'
+                        ? 'new credential'
+                        : t.lastServed === 'old'
+                          ? 'old credential'
+                          : 'other'}
+                      {t.lastServedSha256 ? <code> {t.lastServedSha256.slice(0, 12)}…</code> : null}
+                    </>
+                  ) : (
+                    '—'
+                  )}
+                </td>
+                <td>{t ? t.failuresAfterExchange : s.failuresAfterT}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -177,7 +253,17 @@ function Actions({ renewal, onDone }: { renewal: RenewalDetail; onDone: () => vo
     }
   };
   const s = renewal.state;
+  const a = renewal.status?.actions;
   const beforeT = ['planned', 'announced', 'staged', 'postponed'].includes(s);
+  // What the coordinator says can succeed now; without a derived status, the state alone.
+  const can = {
+    postpone: a ? a.postpone.available : beforeT && s !== 'planned',
+    cancel: a ? a.cancel.available : beforeT,
+    exchangeNow: a ? a.exchangeNow.available : s === 'announced' || s === 'staged',
+    rollback: a ? a.rollback.available : s === 'exchanged' || s === 'verified',
+    complete: a ? a.complete.available : s === 'verified' || s === 'retiring',
+    override: a ? a.override.available : renewal.gate?.decision === 'blocked',
+  };
   const postpone = (e: FormEvent) => {
     e.preventDefault();
     const t = fromLocalInput(newT);
@@ -187,6 +273,30 @@ function Actions({ renewal, onDone }: { renewal: RenewalDetail; onDone: () => vo
     e.preventDefault();
     void act('/gate/override', { reason });
   };
+  const cancel = () => {
+    const why = window.prompt(
+      'Cancel this renewal? Every node drops the staged credential and everyone who was told is told it is off. Why (recorded)?',
+    );
+    if (why?.trim()) void act('/cancel', { reason: why.trim() });
+  };
+  const complete = () => {
+    const open = renewal.status?.open;
+    const items = [
+      open?.failing ? `${open.failing} sender(s) failing` : '',
+      open?.notProven ? `${open.notProven} sender(s) not proven` : '',
+      open?.oldRootTrusted ? `the old root still trusted by ${open.oldRootTrusted} sender(s)` : '',
+    ].filter(Boolean);
+    if (a?.complete.needsConfirmation || items.length) {
+      const why = window.prompt(
+        `Still open: ${items.join('; ')}. Completing records these as open. Complete anyway? Give the reason (recorded):`,
+      );
+      if (why?.trim()) void act('/complete', { force: true, reason: why.trim() });
+      return;
+    }
+    void act('/complete', {}, 'Complete this renewal? Nothing is open.');
+  };
+  const why = (x: { available: boolean; reason: string } | undefined) =>
+    x && !x.available ? readable(x.reason) : null;
   return (
     <section className="card actions" aria-labelledby="act-h">
       <h2 id="act-h">Actions</h2>
@@ -196,7 +306,7 @@ function Actions({ renewal, onDone }: { renewal: RenewalDetail; onDone: () => vo
             Announce to tenant admins
           </button>
         ) : null}
-        {s === 'announced' || s === 'staged' ? (
+        {can.exchangeNow ? (
           <button
             type="button"
             className="secondary"
@@ -212,7 +322,7 @@ function Actions({ renewal, onDone }: { renewal: RenewalDetail; onDone: () => vo
             Exchange now (before T)
           </button>
         ) : null}
-        {s === 'exchanged' || s === 'verified' ? (
+        {can.rollback ? (
           <button
             type="button"
             className="danger"
@@ -222,13 +332,18 @@ function Actions({ renewal, onDone }: { renewal: RenewalDetail; onDone: () => vo
             Roll back
           </button>
         ) : null}
-        {s === 'verified' || s === 'retiring' ? (
-          <button type="button" disabled={busy} onClick={() => act('/complete')}>
-            Complete
+        {can.complete ? (
+          <button type="button" disabled={busy} onClick={complete}>
+            Complete…
+          </button>
+        ) : null}
+        {can.cancel ? (
+          <button type="button" className="secondary" disabled={busy} onClick={cancel}>
+            Cancel the renewal…
           </button>
         ) : null}
       </div>
-      {beforeT && s !== 'planned' ? (
+      {can.postpone ? (
         <form className="inline-form" onSubmit={postpone}>
           <label>
             Postpone T to (your time, {localZone()})
@@ -247,8 +362,10 @@ function Actions({ renewal, onDone }: { renewal: RenewalDetail; onDone: () => vo
             Postpone
           </button>
         </form>
+      ) : beforeT && s !== 'planned' && why(a?.postpone) ? (
+        <p className="muted">Postpone is not possible: {why(a?.postpone)}.</p>
       ) : null}
-      {renewal.gate?.decision === 'blocked' ? (
+      {can.override ? (
         <form className="inline-form" onSubmit={override}>
           <label>
             Override the gate: reason (recorded)
@@ -259,8 +376,15 @@ function Actions({ renewal, onDone }: { renewal: RenewalDetail; onDone: () => vo
           </button>
         </form>
       ) : null}
+      {!can.complete && a && (s === 'verified' || s === 'exchanged') ? (
+        <p className="muted">Complete: {why(a.complete)}.</p>
+      ) : null}
       {s === 'completed' || s === 'cancelled' || s === 'rolled-back' ? (
-        <p className="muted">Nothing left to do: this renewal is {s}.</p>
+        <p className={renewal.phase === 'completed-with-open-items' ? 'note error' : 'muted'}>
+          {renewal.phase === 'completed-with-open-items'
+            ? `This renewal was ${readable(renewal.headline ?? 'completed with open items')}: ${readable(renewal.status?.reason ?? '')}.`
+            : `Nothing left to do: this renewal is ${s}.`}
+        </p>
       ) : null}
       <ErrorNote error={error} what="The action failed" />
     </section>

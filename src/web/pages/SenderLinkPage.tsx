@@ -32,6 +32,9 @@ export function SenderLinkPage({ token }: { token: string }) {
           removalAllowed={l.removalAllowed}
           kit={l.kitFiles.map((f) => ({ file: f, href: `/api/v1${base}/kit/${encodeURIComponent(f)}` }))}
           removalReason={l.removalReason}
+          status={l.status}
+          exchangedAt={l.renewal.exchangedAt}
+          held={l.renewal.held?.reason}
           now={now}
           onAck={async () => {
             await api('POST', `${base}/ack`, {}, { anonymous: true });

@@ -9,7 +9,26 @@ import type { InboxItem, Me, RenewalDetail, RenewalSummary, Sender, Tenant } fro
 import { ErrorNote, Fingerprint, Link, Pill, Time } from '../components/common.js';
 import { PathDiagram } from '../components/PathDiagram.js';
 import { ReadinessMatrix } from '../components/ReadinessMatrix.js';
+import { HeldBanner, PhaseLine, SenderStatusLine } from '../components/status.js';
 import { useLive, useNow } from '../lib/live.js';
+
+/** What each operating model means for who acts, said where the model is shown. */
+const MODEL_MEANS: Record<string, string> = {
+  'customer-managed': "the customer's own people are tenant admin and forward to their senders",
+  'provider-managed': 'the provider runs this tenant: a provider person is its tenant admin',
+};
+
+const FINISHED = new Set(['completed', 'cancelled', 'rolled-back']);
+
+/** Lower needs action sooner: not forwarded, a sender failing, a sender to act, then waiting. */
+function urgency(d: RenewalDetail, t: RenewalDetail['tenants'][number]): number {
+  if (FINISHED.has(d.state)) return 9;
+  if (!t.forwarded) return 0;
+  const mine = (d.senders ?? []).filter((s) => s.tenantId === t.id);
+  if (mine.some((s) => s.status?.tone === 'bad')) return 1;
+  if (mine.some((s) => s.status?.tone === 'action')) return 2;
+  return 5;
+}
 
 async function loadAnnounced(): Promise<RenewalDetail[]> {
   const list = await get<RenewalSummary[]>('/renewals');
@@ -30,50 +49,41 @@ export function TenantPage({ me }: { me: Me }) {
   );
   const canForward = me.roles.some((r) => r.role === 'tenant-admin');
   const [tenants, senders] = inventory.data ?? [[], []];
-  const items = (renewals.data ?? []).flatMap((d) => (d.tenants ?? []).map((t) => ({ d, t })));
+  const all = (renewals.data ?? [])
+    .flatMap((d) => (d.tenants ?? []).map((t) => ({ d, t })))
+    .sort((a, b) => urgency(a.d, a.t) - urgency(b.d, b.t));
+  const items = all.filter(({ d }) => !FINISHED.has(d.state));
+  const done = all.filter(({ d }) => FINISHED.has(d.state));
   return (
     <>
       <h1>Tenant inbox</h1>
       <section className="card" aria-labelledby="inbox-h">
         <h2 id="inbox-h">Announcements</h2>
         <ErrorNote error={renewals.error} what="Announcements" />
-        {renewals.data && items.length === 0 ? <p className="muted">Nothing announced.</p> : null}
-        {items.map(({ d, t }) => {
-          const mine = (d.senders ?? []).filter((s) => s.tenantId === t.id);
-          return (
-            <article key={`${d.id}/${t.id}`} className="inbox-item" data-tenant={t.name}>
-              <h3>
-                {t.name}: {(d.virtualServers ?? []).map((v) => v.hosts.join(', ')).join('; ')}{' '}
-                <Pill state={d.state} />
-              </h3>
-              <p>
-                The load balancer certificate changes to a new root at <strong>T = </strong>
-                <Time at={d.exchangeAt} now={now} />. Every sender must trust the new root before T and keep
-                the old one until <Time at={d.safeRemovalAt} />.
-              </p>
-              <Fingerprint label="New root SHA-256" hex={d.newRootSha256} />
-              <p>
-                <Link to={`/renewals/${encodeURIComponent(d.id)}`}>Renewal details</Link>
-              </p>
-              {t.forwarded ? (
-                <p className="verdict ok" role="status">
-                  Forwarded to {mine.length} sender(s) by {t.forwardedBy ?? 'someone'} at{' '}
-                  <Time at={t.forwardedAt} />.
-                </p>
-              ) : canForward ? (
-                <ForwardForm renewalId={d.id} tenantId={t.id} count={mine.length} onDone={renewals.reload} />
-              ) : (
-                <p className="muted">Not forwarded yet.</p>
-              )}
-              <ReadinessMatrix renewal={d} tenantIds={[t.id]} />
-              <PathDiagram
-                tenant={t.name}
-                after={d.state === 'rolled-back' ? 'old' : 'new'}
-                senders={mine.map((s) => ({ name: s.name, state: s.state }))}
+        {renewals.data && items.length === 0 ? <p className="muted">Nothing in progress.</p> : null}
+        {items.map((x) => (
+          <Item
+            key={`${x.d.id}/${x.t.id}`}
+            {...x}
+            now={now}
+            canForward={canForward}
+            onDone={renewals.reload}
+          />
+        ))}
+        {done.length > 0 ? (
+          <details className="done-items">
+            <summary>Finished ({done.length})</summary>
+            {done.map((x) => (
+              <Item
+                key={`${x.d.id}/${x.t.id}`}
+                {...x}
+                now={now}
+                canForward={canForward}
+                onDone={renewals.reload}
               />
-            </article>
-          );
-        })}
+            ))}
+          </details>
+        ) : null}
       </section>
       <section className="card" aria-labelledby="notices-h">
         <h2 id="notices-h">Notices</h2>
@@ -95,7 +105,11 @@ export function TenantPage({ me }: { me: Me }) {
         <ul>
           {tenants.map((t) => (
             <li key={t.id}>
-              <strong>{t.name}</strong> <span className="muted">({t.operatingModel})</span>:{' '}
+              <strong>{t.name}</strong>{' '}
+              <span className="muted">
+                ({t.operatingModel}: {MODEL_MEANS[t.operatingModel] ?? 'see docs/api.md'})
+              </span>
+              :{' '}
               {senders
                 .filter((s) => s.tenantId === t.id)
                 .map((s) => `${s.name} (${s.truststoreKind})`)
@@ -105,6 +119,86 @@ export function TenantPage({ me }: { me: Me }) {
         </ul>
       </section>
     </>
+  );
+}
+
+/** One renewal for one tenant: what to do first and by when, then one line per sender. */
+function Item({
+  d,
+  t,
+  now,
+  canForward,
+  onDone,
+}: {
+  d: RenewalDetail;
+  t: RenewalDetail['tenants'][number];
+  now: number;
+  canForward: boolean;
+  onDone: () => void;
+}) {
+  const mine = (d.senders ?? []).filter((s) => s.tenantId === t.id);
+  const deadline = d.gatePolicy === 'block' && d.gateAt && d.gateAt < d.exchangeAt ? d.gateAt : d.exchangeAt;
+  return (
+    <article className="inbox-item" data-tenant={t.name} data-renewal={d.id}>
+      <h3>
+        {t.name}: {(d.virtualServers ?? []).map((v) => v.hosts.join(', ')).join('; ')}{' '}
+        <PhaseLine renewal={d} />
+      </h3>
+      <HeldBanner status={d.status} />
+      {!t.forwarded && !FINISHED.has(d.state) ? (
+        <p className="verdict action" role="status">
+          To do: forward to your {mine.length} sender(s) — by <Time at={deadline} now={now} />
+          {deadline !== d.exchangeAt ? ' (when the gate counts proofs)' : ''}.
+        </p>
+      ) : null}
+      <p>
+        The load balancer certificate changes to a new root at <strong>T = </strong>
+        <Time at={d.exchangeAt} now={now} />
+        {d.exchangedAt ? (
+          <>
+            {' '}
+            (it did at <Time at={d.exchangedAt} />)
+          </>
+        ) : null}
+        . Every sender must trust the new root before then and keep the old one until it is told it may go
+        (not before <Time at={d.status?.safeRemovalAt ?? d.safeRemovalAt} />
+        ).
+      </p>
+      <Fingerprint label="New root SHA-256" hex={d.newRootSha256} />
+      <p>
+        <Link to={`/renewals/${encodeURIComponent(d.id)}`}>Renewal details</Link>
+        <span className="muted">
+          {' '}
+          · {t.operatingModel}: {MODEL_MEANS[t.operatingModel] ?? ''}
+        </span>
+      </p>
+      {t.forwarded ? (
+        <p className="verdict ok" role="status">
+          Forwarded to {mine.length} sender(s) by {t.forwardedBy ?? 'someone'} at <Time at={t.forwardedAt} />.
+        </p>
+      ) : canForward && !FINISHED.has(d.state) ? (
+        <ForwardForm renewalId={d.id} tenantId={t.id} count={mine.length} onDone={onDone} />
+      ) : (
+        <p className="muted">Not forwarded.</p>
+      )}
+      <ul className="sender-lines" aria-label={`Senders of ${t.name}`}>
+        {mine.map((s) => (
+          <li key={s.id} data-sender={s.name}>
+            <strong>{s.name}</strong>:{' '}
+            {s.status ? <SenderStatusLine status={s.status} now={now} /> : <Pill state={s.state} />}
+          </li>
+        ))}
+      </ul>
+      <details>
+        <summary>Readiness table and path drawing</summary>
+        <ReadinessMatrix renewal={d} tenantIds={[t.id]} />
+        <PathDiagram
+          tenant={t.name}
+          after={d.state === 'rolled-back' ? 'old' : 'new'}
+          senders={mine.map((s) => ({ name: s.name, state: s.state, status: s.status }))}
+        />
+      </details>
+    </article>
   );
 }
 
