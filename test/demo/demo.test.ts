@@ -79,6 +79,11 @@ test('the demo runs the six steps under live traffic twice on one data directory
       const T = Date.parse(report.exchangeAt);
       const before = new Set(seen.filter((o) => o.doneAt < T).map((o) => o.sha256));
       const after = new Set(seen.filter((o) => o.startedAt > T + 100).map((o) => o.sha256));
+      assert.deepEqual(
+        seen.filter((o) => o.error).map((o) => o.error),
+        [],
+        `run ${run}: the observer's own handshakes all succeeded`,
+      );
       assert.deepEqual([...before], [report.oldLeafSha256]);
       assert.deepEqual([...after], [report.newLeafSha256]);
       assert.deepEqual(

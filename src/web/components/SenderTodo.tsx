@@ -73,7 +73,7 @@ export function SenderTodo(p: SenderTodoProps) {
     : p.removalAllowed;
   const removalReason = p.status ? p.status.removal.reason : p.removalReason;
   const acknowledged = p.status ? ACKNOWLEDGED.has(p.status.state) : READY.has(p.state);
-  const failing = p.status?.tone === 'bad';
+  const failing = p.status?.state === 'failing' || p.status?.state === 'proof-failed';
   return (
     <article className="card sender-todo" data-sender={p.senderName} data-status={p.status?.state}>
       <h2>
