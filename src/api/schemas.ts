@@ -7,13 +7,42 @@ import { z } from '@hono/zod-openapi';
 import { OPERATING_MODELS } from '../access/operating-model.js';
 import { ROLES } from '../access/roles.js';
 
-/** A name people type: 1–64 characters, letters, digits, space, dot, dash, underscore. */
+/**
+ * What no name or free text may hold: control characters (tab and newline only in multi-line text),
+ * bidi overrides and isolates (text that reads differently than it is stored), lone surrogates.
+ */
+const UNSAFE_TEXT = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Why `s` breaks the one rule for names and free text, or undefined when it keeps it. */
+export function textProblem(s: string, multiline = false): string | undefined {
+  if (s !== s.trim()) return 'remove the leading or trailing spaces';
+  if (!multiline && /[\t\n\r]/.test(s)) return 'use one line (no tabs or line breaks)';
+  if (UNSAFE_TEXT.test(s)) return 'remove control characters and bidirectional overrides';
+  if (LONE_SURROGATE.test(s)) return 'the text is not valid Unicode (a lone surrogate)';
+  return undefined;
+}
+
+/** Free text people type (a reason, a message, a certificate subject): the one rule, 1–`max` characters. */
+export function FreeText(max: number, multiline = false) {
+  return z
+    .string()
+    .min(1)
+    .max(max)
+    .superRefine((s, ctx) => {
+      const why = textProblem(s, multiline);
+      if (why) ctx.addIssue({ code: 'custom', message: why });
+    });
+}
+
+/** A name people type: 1–64 characters, letters, digits, space, dot, dash, underscore; no edge spaces. */
 export const Name = z
   .string()
   .regex(
     /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/,
     'use 1–64 letters, digits, spaces, dots, dashes or underscores',
-  );
+  )
+  .refine((s) => s === s.trim(), 'remove the leading or trailing spaces');
 
 /** An id or a unique name. */
 export const Ref = z.string().min(1).max(128);
@@ -111,7 +140,7 @@ export const SenderFields = z
     contacts: z.array(Email).min(1).max(20),
     truststoreKind: z.enum(TRUSTSTORE_KINDS),
     sourceAddresses: z.array(SourceAddress).max(100).optional(),
-    clientCertSubject: z.string().min(1).max(512).optional(),
+    clientCertSubject: FreeText(512).optional(),
   })
   .strict()
   .openapi('SenderFields');

@@ -39,6 +39,7 @@ import { fail } from '../../shared/errors.js';
 import type { ApiApp } from '../context.js';
 import { problemFrom, problemResponse } from '../problem.js';
 import { op } from '../route.js';
+import { FreeText } from '../schemas.js';
 
 const Sha = z.string().nullable();
 const Counts = z.object({
@@ -238,7 +239,7 @@ export function registerRenewalRoutes(app: ApiApp, env: RenewalEnv): void {
   action(
     'forward',
     "Forward to the tenant's senders (step 3)",
-    z.object({ tenantId: z.string().min(1), message: z.string().max(4000).optional() }).strict(),
+    z.object({ tenantId: z.string().min(1), message: FreeText(4000, true).optional() }).strict(),
     (c, id, b: { tenantId: string; message?: string }) =>
       forwardRenewal(env, c.var.principal, id, b.tenantId, b.message),
   );
@@ -285,7 +286,7 @@ export function registerRenewalRoutes(app: ApiApp, env: RenewalEnv): void {
   action(
     'gate/override',
     'Let a blocked gate through, with a reason (lb-admin)',
-    z.object({ reason: z.string().min(1).max(2000) }).strict(),
+    z.object({ reason: FreeText(2000, true) }).strict(),
     (c, id, b: { reason: string }) => overrideGate(env, c.var.principal, id, b.reason),
   );
   action(
@@ -310,7 +311,7 @@ export function registerRenewalRoutes(app: ApiApp, env: RenewalEnv): void {
   action(
     'cancel',
     'Cancel before the exchange: unstage on every node, tell everyone who was told (lb-admin, with a reason)',
-    z.object({ reason: z.string().min(1).max(2000) }).strict(),
+    z.object({ reason: FreeText(2000, true) }).strict(),
     (c, id, b: { reason: string }) => cancelRenewal(env, c.var.principal, id, b.reason),
   );
   op(
