@@ -75,3 +75,24 @@ test('response headers drop hop-by-hop ones and keep repeated Set-Cookie lines',
   ].map((s) => Buffer.from(s));
   assert.deepEqual(responseHeaders(raw), ['Set-Cookie', 'a=1', 'Set-Cookie', 'b=2']);
 });
+
+test('a client-sent Forwarded or X-Real-IP never reaches the backend', () => {
+  const out = forwardHeaders(
+    [
+      'Host',
+      'c.test',
+      'Forwarded',
+      'for=203.0.113.66;proto=https',
+      'X-Real-IP',
+      '203.0.113.66',
+      'Accept',
+      '*/*',
+    ],
+    '192.0.2.7',
+  );
+  const names = out.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
+  assert.ok(!names.includes('forwarded'), out.join(' '));
+  assert.ok(!names.includes('x-real-ip'), out.join(' '));
+  assert.ok(!out.includes('203.0.113.66'), 'the forged address is gone');
+  assert.equal(out[out.indexOf('x-forwarded-for') + 1], '192.0.2.7');
+});

@@ -24,8 +24,18 @@ const HOP_BY_HOP = new Set([
   'http2-settings',
 ]);
 
-/** Headers this proxy sets itself. */
-const REPLACED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
+/**
+ * Headers this proxy sets itself, or drops because a client could forge them: `Forwarded` and
+ * `X-Real-IP` name the client only when a proxy wrote them, so a client's own never reach the backend
+ * (as HAProxy and nginx operators configure it); the client address travels in X-Forwarded-For.
+ */
+const REPLACED = new Set([
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'forwarded',
+  'x-real-ip',
+]);
 
 /** What the proxy reports. */
 export interface ProxyEvents {
