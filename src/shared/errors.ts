@@ -71,6 +71,9 @@ export const ERROR_CODES = {
   WEAK_KEY: { kind: 'invalid', title: 'the key is too weak (RSA under 2048 bits or an unsupported curve)' },
   ROOT_EXPIRES_FIRST: { kind: 'invalid', title: 'the root expires before the certificate does' },
   NOT_A_CA: { kind: 'invalid', title: 'a certificate used as CA is not a CA' },
+  NOT_A_ROOT: { kind: 'invalid', title: 'a CA given where a root belongs is not a self-signed root' },
+  ROOTS_SHARE_KEY: { kind: 'invalid', title: 'two roots that must differ have the same public key' },
+  ROOTS_SHARE_SUBJECT: { kind: 'invalid', title: 'two roots that must differ have the same subject name' },
   // files and directories
   FILE_NOT_FOUND: { kind: 'not-found', title: 'a file or directory does not exist' },
   FILE_EXISTS: { kind: 'conflict', title: 'the output already holds a credential or file' },

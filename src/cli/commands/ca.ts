@@ -8,6 +8,7 @@ import { addPassphraseOption, keyTypeOption, positiveInt } from '../options.js';
 import { printJson } from '../output.js';
 import { passphraseFrom, requirePassphrase } from '../secrets.js';
 import type { Runner } from '../types.js';
+import { registerCaCrossSign } from './ca-cross-sign.js';
 
 /** `rollover ca create`: a root CA, or an intermediate with `--issuer`. */
 export function registerCa(program: Command, ctx: CliContext, run: Runner): void {
@@ -48,6 +49,7 @@ export function registerCa(program: Command, ctx: CliContext, run: Runner): void
       return 0;
     }),
   );
+  registerCaCrossSign(ca, ctx, run);
 }
 
 interface CaCreateOptions {
