@@ -165,11 +165,14 @@ export function SenderTodo(p: SenderTodoProps) {
           </p>
         </li>
         <li>
-          Confirm:
+          {exchanged && p.status ? 'Or upload the proof:' : 'Confirm:'}
           <div className="button-row">
-            <button type="button" disabled={busy || acknowledged} onClick={() => run(p.onAck)}>
-              {acknowledged ? 'Confirmed' : 'I have added the new root'}
-            </button>
+            {/* An acknowledgement is taken only before the exchange; after it, only a proof says anything. */}
+            {exchanged && p.status ? null : (
+              <button type="button" disabled={busy || acknowledged} onClick={() => run(p.onAck)}>
+                {acknowledged ? 'Confirmed' : 'I have added the new root'}
+              </button>
+            )}
             {p.onEvidence ? (
               <label className="file-button">
                 Upload evidence (the output of sender verify --json)
