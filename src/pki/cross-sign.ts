@@ -93,3 +93,19 @@ export async function crossSignRoot(p: CrossSignParams): Promise<Cert> {
   );
   return parseCertificate(new Uint8Array(raw.rawData));
 }
+
+/** Checks that `bridge` stands for `root` (same subject and key, issued by another root) and is valid at `now`. */
+export function assertBridgeFor(bridge: Cert, root: Cert, now: Date): void {
+  const spki = (c: Cert) => c.node.publicKey.export({ type: 'spki', format: 'der' });
+  const sameName = Buffer.from(bridge.x.subjectName.toArrayBuffer()).equals(
+    Buffer.from(root.x.subjectName.toArrayBuffer()),
+  );
+  if (!isCa(bridge) || isSelfSigned(bridge) || !sameName || !spki(bridge).equals(spki(root)))
+    fail(
+      'BRIDGE_MISMATCH',
+      `the bridge (${bridge.node.subject}, issued by ${bridge.node.issuer}) does not carry the credential's root "${root.node.subject}" and its key; cross-sign that root with \`rollover ca cross-sign --subject-ca\``,
+    );
+  if (bridge.notAfter <= now) fail('EXPIRED', `the bridge expired at ${bridge.notAfter.toISOString()}`);
+  if (bridge.notBefore > now)
+    fail('NOT_YET_VALID', `the bridge is valid from ${bridge.notBefore.toISOString()}`);
+}

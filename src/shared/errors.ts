@@ -74,6 +74,7 @@ export const ERROR_CODES = {
   NOT_A_ROOT: { kind: 'invalid', title: 'a CA given where a root belongs is not a self-signed root' },
   ROOTS_SHARE_KEY: { kind: 'invalid', title: 'two roots that must differ have the same public key' },
   ROOTS_SHARE_SUBJECT: { kind: 'invalid', title: 'two roots that must differ have the same subject name' },
+  BRIDGE_MISMATCH: { kind: 'invalid', title: 'a bridge certificate does not stand for the credential root' },
   // files and directories
   FILE_NOT_FOUND: { kind: 'not-found', title: 'a file or directory does not exist' },
   FILE_EXISTS: { kind: 'conflict', title: 'the output already holds a credential or file' },

@@ -324,3 +324,60 @@ describe('ca cross-sign refuses bad input, writing nothing', () => {
     assert.deepEqual(readFileSync(p('forward.pem')), before);
   });
 });
+
+describe('cert issue --bridge', () => {
+  test('tls.crt is leaf + bridge; cert check passes against the new root and against --root OLD', async () => {
+    const r = await cli([
+      'cert',
+      'issue',
+      '--ca',
+      p('new'),
+      '--host',
+      'lb.test',
+      '--ip',
+      '127.0.0.1',
+      '--days',
+      '90',
+      '--bridge',
+      p('forward.pem'),
+      '--out',
+      p('bridged'),
+      '--json',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.json().bridge.issuer, /Old Root/);
+    const pems = readFileSync(p('bridged', 'tls.crt'), 'utf8').match(/-----BEGIN CERTIFICATE-----/g) ?? [];
+    assert.equal(pems.length, 2);
+    assert.ok(readFileSync(p('bridged', 'tls.crt'), 'utf8').endsWith(readFileSync(p('forward.pem'), 'utf8')));
+    const check = await cli(['cert', 'check', '--credential', p('bridged')]);
+    assert.equal(check.code, 0, check.stderr + check.stdout);
+    const old = await cli(['cert', 'check', '--credential', p('bridged'), '--root', p('old', 'ca.crt')]);
+    assert.equal(old.code, 0, old.stderr + old.stdout);
+    // The control: an unbridged credential under the new root does not pass --root OLD.
+    const plain = await cli(['cert', 'check', '--credential', p('leaf-new'), '--root', p('old', 'ca.crt')]);
+    assert.notEqual(plain.code, 0);
+    const url = await serve(p('bridged'), []);
+    assert.deepEqual(await clients(url, p('old', 'ca.crt')), ALL);
+    assert.deepEqual(await clients(url, p('new', 'ca.crt')), ALL);
+  });
+
+  test('a bridge for another root is refused and nothing is written', async () => {
+    const r = await cli([
+      'cert',
+      'issue',
+      '--ca',
+      p('new'),
+      '--host',
+      'lb.test',
+      '--days',
+      '90',
+      '--bridge',
+      p('reverse.pem'),
+      '--out',
+      p('wrong-bridge'),
+    ]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr + r.stdout, /BRIDGE_MISMATCH/);
+    assert.equal(existsSync(p('wrong-bridge')), false);
+  });
+});

@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
+import { readFileChecked } from '../../files/atomic.js';
 import { readCaDir } from '../../files/ca-dir.js';
 import { writeCredentialDir } from '../../files/credential-dir.js';
+import { readOneCertificate } from '../../pki/certificate.js';
 import { checkCredential } from '../../pki/checks.js';
 import { issueCredential } from '../../pki/credential.js';
+import { assertBridgeFor } from '../../pki/cross-sign.js';
 import { describeCertificate } from '../../pki/inspect.js';
 import { parseKeyType } from '../../pki/keys.js';
 import { fail } from '../../shared/errors.js';
@@ -25,6 +28,7 @@ export function registerCertIssue(cert: Command, ctx: CliContext, run: Runner): 
       .addOption(keyTypeOption())
       .requiredOption('--out <dir>', 'credential directory to write')
       .option('--encrypt', 'encrypt tls.key with the passphrase (data planes need it unencrypted)')
+      .option('--bridge <file>', "a bridge from `ca cross-sign` for this CA's root, served after the chain")
       .option('--force', 'replace a credential already in --out')
       .option('--json', 'print the result as JSON'),
   ).action(
@@ -33,6 +37,10 @@ export function registerCertIssue(cert: Command, ctx: CliContext, run: Runner): 
         fail('BAD_ARGUMENT', 'give at least one --host NAME or --ip ADDR');
       const ca = await readCaDir(o.ca, await passphraseFrom(ctx, o));
       const now = ctx.now();
+      const bridge = o.bridge
+        ? readOneCertificate(await readFileChecked(o.bridge), 'bridge certificate')
+        : undefined;
+      if (bridge) assertBridgeFor(bridge, ca.root, now);
       const cred = await issueCredential({
         ca,
         keyType: parseKeyType(o.keyType),
@@ -41,6 +49,8 @@ export function registerCertIssue(cert: Command, ctx: CliContext, run: Runner): 
         days: o.days,
         now,
       });
+      // Served last: clients trusting the bridge's issuer go through it, the others stop at their anchor.
+      if (bridge) cred.chain.push(bridge);
       // An issued credential passes every check by construction; verify anyway before writing.
       const report = checkCredential({
         key: cred.key,
@@ -60,11 +70,30 @@ export function registerCertIssue(cert: Command, ctx: CliContext, run: Runner): 
         ...(passphrase ? { passphrase } : {}),
       });
       const d = describeCertificate(cred.chain[0]!);
-      if (o.json) printJson(ctx, { out: o.out, files, certificate: d, rootSha256: cred.root.sha256 });
+      if (o.json)
+        printJson(ctx, {
+          out: o.out,
+          files,
+          certificate: d,
+          rootSha256: cred.root.sha256,
+          ...(bridge
+            ? {
+                bridge: {
+                  sha256: bridge.sha256,
+                  issuer: bridge.x.issuer,
+                  notAfter: bridge.notAfter.toISOString(),
+                },
+              }
+            : {}),
+        });
       else {
         ctx.out(`credential written to ${o.out} (tls.key, tls.crt, ca.crt)\n`);
         ctx.out(`  subject  ${d.subject}\n  sans     ${d.sans.join(', ')}\n  sha256   ${d.sha256}\n`);
         ctx.out(`  valid    ${d.notBefore} → ${d.notAfter}\n  root     ${cred.root.sha256}\n`);
+        if (bridge)
+          ctx.out(
+            `  bridge   to ${bridge.node.issuer.replace(/\n/g, ', ')} until ${bridge.notAfter.toISOString()}\n`,
+          );
       }
       return 0;
     }),
@@ -79,6 +108,7 @@ interface IssueOptions {
   keyType: string;
   out: string;
   encrypt?: boolean;
+  bridge?: string;
   force?: boolean;
   json?: boolean;
   passphraseFile?: string;
