@@ -94,13 +94,24 @@ export async function crossSignRoot(p: CrossSignParams): Promise<Cert> {
   return parseCertificate(new Uint8Array(raw.rawData));
 }
 
-/** Checks that `bridge` stands for `root` (same subject and key, issued by another root) and is valid at `now`. */
-export function assertBridgeFor(bridge: Cert, root: Cert, now: Date): void {
+/** True when `cert` stands for `root`: a CA certificate with its subject and key, issued by another root. */
+export function standsFor(cert: Cert, root: Cert): boolean {
   const spki = (c: Cert) => c.node.publicKey.export({ type: 'spki', format: 'der' });
-  const sameName = Buffer.from(bridge.x.subjectName.toArrayBuffer()).equals(
+  const sameName = Buffer.from(cert.x.subjectName.toArrayBuffer()).equals(
     Buffer.from(root.x.subjectName.toArrayBuffer()),
   );
-  if (!isCa(bridge) || isSelfSigned(bridge) || !sameName || !spki(bridge).equals(spki(root)))
+  return isCa(cert) && !isSelfSigned(cert) && sameName && spki(cert).equals(spki(root));
+}
+
+/** The bridge a served chain ends with for `root`, if any (the last certificate, standing for the root). */
+export function bridgeIn(chain: Cert[], root: Cert): Cert | undefined {
+  const last = chain.length > 1 ? chain[chain.length - 1] : undefined;
+  return last && standsFor(last, root) ? last : undefined;
+}
+
+/** Checks that `bridge` stands for `root` (same subject and key, issued by another root) and is valid at `now`. */
+export function assertBridgeFor(bridge: Cert, root: Cert, now: Date): void {
+  if (!standsFor(bridge, root))
     fail(
       'BRIDGE_MISMATCH',
       `the bridge (${bridge.node.subject}, issued by ${bridge.node.issuer}) does not carry the credential's root "${root.node.subject}" and its key; cross-sign that root with \`rollover ca cross-sign --subject-ca\``,

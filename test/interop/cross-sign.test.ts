@@ -351,14 +351,55 @@ describe('cert issue --bridge', () => {
     assert.ok(readFileSync(p('bridged', 'tls.crt'), 'utf8').endsWith(readFileSync(p('forward.pem'), 'utf8')));
     const check = await cli(['cert', 'check', '--credential', p('bridged')]);
     assert.equal(check.code, 0, check.stderr + check.stdout);
+    assert.match(check.stdout, /the bridge to "CN=Old Root.*" \(until .*\) is served but not checked/);
     const old = await cli(['cert', 'check', '--credential', p('bridged'), '--root', p('old', 'ca.crt')]);
     assert.equal(old.code, 0, old.stderr + old.stdout);
+    assert.match(
+      old.stdout,
+      /validates to the new root \(CN=New Root.*\) and, through the bridge, to the old root \(CN=Old Root.*\) until \d{4}-/,
+    );
     // The control: an unbridged credential under the new root does not pass --root OLD.
     const plain = await cli(['cert', 'check', '--credential', p('leaf-new'), '--root', p('old', 'ca.crt')]);
     assert.notEqual(plain.code, 0);
     const url = await serve(p('bridged'), []);
     assert.deepEqual(await clients(url, p('old', 'ca.crt')), ALL);
     assert.deepEqual(await clients(url, p('new', 'ca.crt')), ALL);
+  });
+
+  test('cert check --root OLD fails once the bridge has expired, and passes before', async () => {
+    await ok([
+      'ca',
+      'cross-sign',
+      '--ca',
+      p('old'),
+      '--subject-ca',
+      p('new'),
+      '--days',
+      '30',
+      '--out',
+      p('short.pem'),
+    ]);
+    await ok([
+      'cert',
+      'issue',
+      '--ca',
+      p('new'),
+      '--host',
+      'lb.test',
+      '--days',
+      '90',
+      '--bridge',
+      p('short.pem'),
+      '--out',
+      p('short'),
+    ]);
+    const at = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+    const args = ['cert', 'check', '--credential', p('short'), '--root', p('old', 'ca.crt'), '--valid-at'];
+    const early = await cli([...args, at(10)]);
+    assert.equal(early.code, 0, early.stdout);
+    const late = await cli([...args, at(60)]);
+    assert.notEqual(late.code, 0, late.stdout);
+    assert.match(late.stdout, /✗ not-expired/);
   });
 
   test('a bridge for another root is refused and nothing is written', async () => {

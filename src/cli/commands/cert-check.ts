@@ -4,6 +4,7 @@ import { readFileChecked } from '../../files/atomic.js';
 import { readCredentialDir } from '../../files/credential-dir.js';
 import { readOneCertificate } from '../../pki/certificate.js';
 import { type CheckResult, checkCredential } from '../../pki/checks.js';
+import { bridgeIn } from '../../pki/cross-sign.js';
 import { parseDuration } from '../../shared/duration.js';
 import { parseInstant } from '../../shared/time.js';
 import type { CliContext } from '../context.js';
@@ -39,33 +40,55 @@ export function registerCertCheck(cert: Command, ctx: CliContext, run: Runner): 
       );
       const validAt = o.validAt ? parseInstant(o.validAt) : ctx.now();
       const validForMs = o.validFor ? parseDuration(o.validFor) : 0;
-      const report = checkCredential({
-        key: cred.key,
-        chain: cred.chain,
-        root,
-        hosts: o.host,
-        validAt,
-        validForMs,
-        names: { key: join(o.credential, 'tls.key'), chain: join(o.credential, 'tls.crt') },
-      });
+      const checkAgainst = (r: typeof root) =>
+        checkCredential({
+          key: cred.key,
+          chain: cred.chain,
+          root: r,
+          hosts: o.host,
+          validAt,
+          validForMs,
+          names: { key: join(o.credential, 'tls.key'), chain: join(o.credential, 'tls.crt') },
+        });
+      const report = checkAgainst(root);
+      // A bridged credential has two paths: to its own root (ca.crt) and, through the bridge, to the
+      // bridge's issuer. Both are checked when --root names that other root.
+      const bridge = bridgeIn(cred.chain, cred.root);
+      const viaBridge = bridge && root.sha256 !== cred.root.sha256;
+      const own = viaBridge ? checkAgainst(cred.root) : report;
+      const ok = report.ok && own.ok;
+      const name = (c: typeof root) => `${c.node.subject.replace(/\n/g, ', ')}, ${c.sha256.slice(0, 16)}…`;
+      const paths = !bridge
+        ? undefined
+        : viaBridge
+          ? `validates to the new root (${name(cred.root)}) and, through the bridge, to the old root (${name(root)}) until ${bridge.notAfter.toISOString()}`
+          : `validates to the root (${name(cred.root)}); the bridge to "${bridge.node.issuer.replace(/\n/g, ', ')}" (until ${bridge.notAfter.toISOString()}) is served but not checked: give that root with --root`;
       if (o.json) {
         printJson(ctx, {
-          ok: report.ok,
+          ok,
           validAt: validAt.toISOString(),
           validForMs,
           leafSha256: cred.chain[0]!.sha256,
           rootSha256: root.sha256,
           checks: report.checks,
+          ...(bridge
+            ? {
+                bridge: { sha256: bridge.sha256, notAfter: bridge.notAfter.toISOString(), paths },
+                ...(viaBridge ? { ownRootChecks: own.checks } : {}),
+              }
+            : {}),
         });
       } else {
         printChecks(ctx, report.checks);
-        ctx.out(
-          report.ok
-            ? 'all checks passed\n'
-            : `${report.checks.filter((c) => !c.ok).length} check(s) failed\n`,
-        );
+        if (viaBridge && !own.ok) {
+          ctx.out(`against the credential's own root (ca.crt):\n`);
+          printChecks(ctx, own.checks);
+        }
+        const failed = [...report.checks, ...(viaBridge ? own.checks : [])].filter((c) => !c.ok).length;
+        ctx.out(ok ? 'all checks passed\n' : `${failed} check(s) failed\n`);
+        if (ok && paths) ctx.out(`${paths}\n`);
       }
-      return report.ok ? EXIT.ok : EXIT.failed;
+      return ok ? EXIT.ok : EXIT.failed;
     }),
   );
 }
