@@ -402,6 +402,29 @@ describe('cert issue --bridge', () => {
     assert.match(late.stdout, /✗ not-expired/);
   });
 
+  test('cert import --bridge: tls.crt is the leaf + bridge and cert check --root OLD passes; a wrong bridge is refused', async () => {
+    const base = [
+      'cert',
+      'import',
+      '--key',
+      p('leaf-new', 'tls.key'),
+      '--cert',
+      p('leaf-new', 'tls.crt'),
+      '--root',
+      p('new', 'ca.crt'),
+    ];
+    await ok([...base, '--bridge', p('forward.pem'), '--out', p('imported')]);
+    const text = readFileSync(p('imported', 'tls.crt'), 'utf8');
+    assert.equal((text.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length, 2);
+    assert.ok(text.endsWith(readFileSync(p('forward.pem'), 'utf8')));
+    const check = await cli(['cert', 'check', '--credential', p('imported'), '--root', p('old', 'ca.crt')]);
+    assert.equal(check.code, 0, check.stdout);
+    assert.match(check.stdout, /through the bridge, to the old root/);
+    const wrong = await cli([...base, '--bridge', p('reverse.pem'), '--out', p('imported-wrong')]);
+    assert.match(wrong.stderr + wrong.stdout, /BRIDGE_MISMATCH/);
+    assert.equal(existsSync(p('imported-wrong')), false);
+  });
+
   test('a bridge for another root is refused and nothing is written', async () => {
     const r = await cli([
       'cert',

@@ -3,6 +3,7 @@ import { readFileChecked } from '../../files/atomic.js';
 import { writeCredentialDir } from '../../files/credential-dir.js';
 import { readCertificates, readOneCertificate, subjectAltNames } from '../../pki/certificate.js';
 import { assertCredential, buildPath } from '../../pki/checks.js';
+import { assertBridgeFor } from '../../pki/cross-sign.js';
 import { readPrivateKey } from '../../pki/keys.js';
 import { parseDuration } from '../../shared/duration.js';
 import { fail, isRolloverError } from '../../shared/errors.js';
@@ -41,6 +42,7 @@ export function registerCertImport(cert: Command, ctx: CliContext, run: Runner):
       .option('--valid-at <time>', 'instant it must be valid at (RFC 3339 with a zone; default: now)')
       .option('--valid-for <duration>', 'how long after that it must stay valid')
       .requiredOption('--out <dir>', 'credential directory to write')
+      .option('--bridge <file>', 'a bridge from `ca cross-sign` for --root, served after the chain')
       .option('--encrypt', 'encrypt tls.key with the passphrase')
       .option('--force', 'replace a credential already in --out')
       .option('--json', 'print the result as JSON'),
@@ -69,6 +71,12 @@ export function registerCertImport(cert: Command, ctx: CliContext, run: Runner):
         // Name only the files the user passed (never tls.key or tls.crt, which do not exist yet).
         names: { key: o.key, chain: [o.cert, ...o.chain].join(' or ') },
       });
+      if (o.bridge) {
+        const bridge = await fromFile(o.bridge, (b) => readOneCertificate(b, 'bridge certificate'));
+        assertBridgeFor(bridge, root, ctx.now());
+        // Served last: clients trusting the bridge's issuer go through it, the others stop at --root.
+        chain.push(bridge);
+      }
       const passphrase = o.encrypt ? await requirePassphrase(ctx, o, 'tls.key') : undefined;
       const files = await writeCredentialDir(
         o.out,
@@ -95,6 +103,7 @@ interface ImportOptions {
   validAt?: string;
   validFor?: string;
   out: string;
+  bridge?: string;
   encrypt?: boolean;
   force?: boolean;
   json?: boolean;
