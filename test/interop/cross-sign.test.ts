@@ -361,6 +361,22 @@ describe('cert issue --bridge', () => {
     // The control: an unbridged credential under the new root does not pass --root OLD.
     const plain = await cli(['cert', 'check', '--credential', p('leaf-new'), '--root', p('old', 'ca.crt')]);
     assert.notEqual(plain.code, 0);
+    const inspect = await cli(['cert', 'inspect', p('bridged', 'tls.crt')]);
+    assert.equal(inspect.code, 0, inspect.stderr);
+    assert.match(
+      inspect.stdout,
+      /\[2\] is a bridge: it stands for the root CN=New Root.*, issued by CN=Old Root/,
+    );
+    const explicit = await cli(['cert', 'inspect', p('forward.pem'), '--root', p('new', 'ca.crt')]);
+    assert.doesNotMatch(explicit.stdout, /is a bridge/, 'a lone certificate is not a served chain');
+    writeFileSync(p('bridged-copy.pem'), readFileSync(p('bridged', 'tls.crt')));
+    const json = (
+      await cli(['cert', 'inspect', p('bridged-copy.pem'), '--root', p('new', 'ca.crt'), '--json'])
+    ).json();
+    assert.equal(json.bridge.index, 1);
+    assert.match(json.bridge.issuer, /Old Root/);
+    // The control: a chain without a bridge names none.
+    assert.doesNotMatch((await cli(['cert', 'inspect', p('leaf-new', 'tls.crt')])).stdout, /is a bridge/);
     const url = await serve(p('bridged'), []);
     assert.deepEqual(await clients(url, p('old', 'ca.crt')), ALL);
     assert.deepEqual(await clients(url, p('new', 'ca.crt')), ALL);
