@@ -59,3 +59,6 @@ export type InvitationAccept = z.input<typeof s.InvitationAccept>;
 export type CredentialCreate = z.input<typeof s.CredentialCreate>;
 /** Body of POST /cas. */
 export type CaCreate = z.input<typeof s.CaCreate>;
+
+/** A sender's derived status and the renewal-level status, as the API serves them. */
+export type { RenewalStatusViewJson, SenderStatusJson } from './contract/sender-status.js';

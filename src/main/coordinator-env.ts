@@ -16,7 +16,7 @@ import { ChangeFeed } from '../coordinator/renewal/change-feed.js';
 import type { NodeControl } from '../coordinator/renewal/node-control.js';
 import type { RenewalEnv } from '../coordinator/renewal/ports.js';
 import { smtpMailSender } from '../notify/mail.js';
-import { STRICT_OUTBOUND } from '../notify/outbound.js';
+import { checkOutboundUrl, STRICT_OUTBOUND } from '../notify/outbound.js';
 import { postWebhook } from '../notify/webhook.js';
 import { type Clock, systemClock } from '../shared/time.js';
 import type { Store } from '../store/store.js';
@@ -69,7 +69,9 @@ export async function buildCoordinatorEnv(
       announcementKey: await loadAnnouncementKey(o.store),
       mail: o.mail ?? (s.smtp ? smtpMailSender(s.smtp) : undefined),
       webhook: (p) => postWebhook({ ...p, policy: s.outbound ?? STRICT_OUTBOUND }),
-      outbound: s.outbound ?? STRICT_OUTBOUND,
+      checkOutboundUrl: (url) => {
+        checkOutboundUrl(url, s.outbound ?? STRICT_OUTBOUND);
+      },
       nodes: o.nodes ?? routedNodeControl(o.store, () => clock.now(), httpNodeControl),
       observe: (p) => observeLeaf({ ...p, timeoutMs: 3000 }),
       changed: (id, state) => feed.publish(id, state),

@@ -5,7 +5,6 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
-import type { OutboundPolicy } from '../../notify/outbound.js';
 import type { TimingPolicy } from '../../renewal/timing.js';
 import type { CoordinatorEnv } from '../env.js';
 import type { MailSender } from '../ports/mail.js';
@@ -37,8 +36,11 @@ export interface RenewalPorts {
   /** Mail delivery; without it mail stays in the outbox (and is reported as undeliverable). */
   mail?: MailSender | undefined;
   webhook: WebhookPoster;
-  /** The operator's rule for stored outbound URLs, checked when a URL is stored (and again at delivery). */
-  outbound: OutboundPolicy;
+  /**
+   * Refuses an outbound URL the operator's rule does not allow (URL_REFUSED); called when a URL is
+   * stored (delivery checks it again). The rule itself lives with the delivery adapter.
+   */
+  checkOutboundUrl: (url: string) => void;
   nodes: NodeControl;
   /** The SHA-256 of the leaf a fresh handshake gets (a real TLS client; no trust decision). */
   observe: (p: { host: string; port: number; servername?: string }) => Promise<string>;

@@ -1,7 +1,6 @@
 /** A tenant's notification settings: a webhook (URL and HMAC secret, sealed) and the auto-forward policy. */
 import { can } from '../../access/can.js';
 import type { Principal } from '../../access/roles.js';
-import { checkOutboundUrl } from '../../notify/outbound.js';
 import { fail } from '../../shared/errors.js';
 import { forbidden, notFound, record } from '../env.js';
 import type { RenewalEnv } from './ports.js';
@@ -23,7 +22,7 @@ export async function setTenantNotify(
   // Visible but read-only (auditor, integration developer): 403, as for every other write.
   if (!can(p, 'update', { kind: 'tenant', tenantId })) forbidden("change this tenant's notifications");
   // Checked when stored (scheme, address literal), and again at every delivery after resolving.
-  if (b.webhookUrl) checkOutboundUrl(b.webhookUrl, env.renewal.outbound);
+  if (b.webhookUrl) env.renewal.checkOutboundUrl(b.webhookUrl);
   if (b.webhookUrl && !b.webhookSecret)
     fail('BAD_ARGUMENT', 'a webhook needs a secret (webhookSecret, 16 characters or more) to sign with');
   const now = new Date(env.clock.now()).toISOString();

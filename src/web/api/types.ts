@@ -7,12 +7,13 @@
 /** The roles a user can hold (src/access/roles.ts). */
 export type Role = 'lb-admin' | 'tenant-admin' | 'sender-admin' | 'integration-developer' | 'auditor';
 
-import type { RenewalStatusViewJson, SenderStatusJson } from '../../api/contract/sender-status.js';
 import type {
   AuditVerdict,
   CertificateAuthority,
   CredentialInfo,
+  RenewalStatusViewJson,
   Sender,
+  SenderStatusJson,
   Tenant,
   User,
   VirtualServer,

@@ -24,7 +24,7 @@ async function loadChoices() {
 
 /** What a credential is to the virtual servers now: served, staged, replaced, or not yet used. */
 function credentialUse(cr: CredentialInfo, vss: VirtualServer[], all: CredentialInfo[]): string {
-  const on = (ids: (string | null)[]) => vss.filter((v, i) => ids[i] === cr.id).map((v) => v.name);
+  const on = (ids: (string | null)[]) => vss.filter((_v, i) => ids[i] === cr.id).map((v) => v.name);
   const active = on(vss.map((v) => v.activeCredentialId));
   if (active.length) return `active on ${active.join(', ')}`;
   const staged = on(vss.map((v) => v.stagedCredentialId));
