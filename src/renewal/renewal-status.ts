@@ -188,7 +188,12 @@ function stepsOf(r: RenewalFactsForStatus, t: SenderTally): StepProgress[] {
       step: 2,
       title: 'announce and stage',
       done: announced && (r.exchangedAt !== null || r.nodesStaged === r.nodes),
-      text: announced ? `staged on ${r.nodesStaged} of ${r.nodes} node(s)` : 'not announced yet',
+      text: !announced
+        ? 'not announced yet'
+        : r.held && r.exchangedAt === null
+          ? // The gate unstages every node when it blocks, so "0 of N" is true but reads as a failure.
+            `unstaged on every node while held at the gate (they keep the old credential)`
+          : `staged on ${r.nodesStaged} of ${r.nodes} node(s)`,
     },
     { step: 3, title: 'forward', done: t.total > 0 && t.told === t.total, text: of(t.told, 'told') },
     { step: 4, title: 'prove', done: t.total > 0 && t.proven === t.total, text: of(t.proven, 'proven') },

@@ -83,6 +83,8 @@ test('a renewal held at the gate says held, why and who can release it, on every
   await lb.locator('[data-held="true"]').waitFor();
   assert.match((await lb.locator('[data-held="true"]').textContent()) ?? '', /Held at the gate.*LB admin/s);
   assert.match((await lb.locator('.phase').textContent()) ?? '', /held at gate/);
+  // While held no instant counted from T is offered for removing the old root.
+  assert.match(await lb.locator('main').innerText(), /Old root may go from\s*not before the exchange/);
   await screenshot(lb, 'truth-held-lb-admin');
   const tenant = await pageAs(world.users.tenant, '/tenant');
   await tenant.locator(`[data-renewal="${planned.id}"] [data-held="true"]`).waitFor();

@@ -69,11 +69,18 @@ export function RenewalPage({ id, me }: { id: string; me: Me }) {
               ) : null}
               <dt>Old root may go from</dt>
               <dd>
-                <Time at={d.status?.safeRemovalAt ?? d.safeRemovalAt} />{' '}
-                <span className="muted">
-                  ({d.exchangedAt ? 'the real exchange' : 'T'} + rollback window, for senders proven ready,
-                  once verified)
-                </span>
+                {d.status?.phase === 'held-at-gate' ? (
+                  // Held: no exchange has happened, so no instant counted from T would be true.
+                  <span>not before the exchange: the renewal is held at the gate</span>
+                ) : (
+                  <>
+                    <Time at={d.status?.safeRemovalAt ?? d.safeRemovalAt} />{' '}
+                    <span className="muted">
+                      ({d.exchangedAt ? 'the real exchange' : 'T'} + rollback window, for senders proven
+                      ready, once verified)
+                    </span>
+                  </>
+                )}
               </dd>
               <dt>Gate decides at</dt>
               <dd>
