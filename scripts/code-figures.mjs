@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Figures of the production code (src/, tests and the web UI's build files aside): file count, lines
-// per file (median, p90), and the longest functions. `node scripts/code-figures.mjs [ROOT] [--top N]`;
+// per file (median, p90), the longest functions, and how far the coordinator still reaches into the
+// store (docs/design/20261202.ports.md): its files importing src/store, its uses of `Store.db`, its
+// `JSON.parse` of columns. `node scripts/code-figures.mjs [ROOT] [--top N]`;
 // ROOT defaults to the repository (point it at an exported older tree to compare).
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -48,6 +50,9 @@ function* functionsIn(node, lineAt, parent) {
 
 const sizes = [];
 const fns = [];
+const storeImporters = [];
+let dbUses = 0;
+let jsonParses = 0;
 for (const file of files(join(root, 'src'))) {
   const text = readFileSync(file, 'utf8');
   const lines = text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
@@ -68,6 +73,14 @@ for (const file of files(join(root, 'src'))) {
     }
     return lo + 1;
   };
+  const rel = relative(root, file);
+  if (rel.startsWith(join('src', 'coordinator'))) {
+    const imports = ast.body.filter((n) => n.source?.value);
+    if (imports.some((n) => join(dirname(file), n.source.value).startsWith(join(root, 'src', 'store'))))
+      storeImporters.push(rel);
+    dbUses += (text.match(/\.db\b/g) ?? []).length;
+    jsonParses += (text.match(/JSON\.parse\(/g) ?? []).length;
+  }
   for (const f of functionsIn(ast.body, lineAt))
     fns.push({ ...f, lines: f.to - f.from + 1, file: relative(root, file) });
 }
@@ -77,6 +90,10 @@ const total = sizes.reduce((a, b) => a + b, 0);
 console.log(
   `production files ${sizes.length}, lines ${total}, median ${pct(50)}, p90 ${pct(90)}, largest ${sizes.at(-1)}`,
 );
+console.log(
+  `coordinator: files importing src/store ${storeImporters.length}, uses of Store.db ${dbUses}, JSON.parse ${jsonParses}`,
+);
+if (args.includes('--store-importers')) for (const f of storeImporters.sort()) console.log(`  ${f}`);
 console.log(`longest functions:`);
 for (const f of fns.sort((a, b) => b.lines - a.lines).slice(0, top))
   console.log(`  ${String(f.lines).padStart(4)}  ${f.file}:${f.from}  ${f.name}`);
