@@ -54,8 +54,12 @@ async function visibleVsIds(store: Store, p: Principal): Promise<Set<string> | u
   return new Set(rows.map((r) => r.virtual_server_id ?? '').filter(Boolean));
 }
 
-/** The scope facts of a renewal for can(). */
-async function visible(store: Store, p: Principal, _r: Row<'renewals'>, vsIds: string[]): Promise<boolean> {
+/**
+ * The scope facts of a renewal for can(). A sender admin's senders count only once their tenant admin
+ * forwarded the renewal (or the tenant forwards automatically): before that, the renewal is not theirs
+ * to see (step 3 has not reached them).
+ */
+async function visible(store: Store, p: Principal, r: Row<'renewals'>, vsIds: string[]): Promise<boolean> {
   if (global(p)) return true;
   const mine = tenantScopes(p);
   const tenants = await store.db
@@ -69,9 +73,13 @@ async function visible(store: Store, p: Principal, _r: Row<'renewals'>, vsIds: s
     ? await store.db
         .selectFrom('senders')
         .innerJoin('tenants', 'tenants.id', 'senders.tenant_id')
+        .innerJoin('forwardings', (j) =>
+          j.onRef('forwardings.tenant_id', '=', 'senders.tenant_id').on('forwardings.renewal_id', '=', r.id),
+        )
         .select('senders.id')
         .where('senders.id', 'in', mySenders)
         .where('tenants.virtual_server_id', 'in', vsIds)
+        .where('forwardings.state', '=', 'forwarded')
         .execute()
     : [];
   return can(p, 'read', {
@@ -227,12 +235,6 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
     .orderBy('at')
     .orderBy('id')
     .execute();
-  const fwd = await env.store.db
-    .selectFrom('forwardings')
-    .selectAll()
-    .where('renewal_id', '=', id)
-    .where('tenant_id', 'in', f.tenants.length ? f.tenants.map((t) => t.id) : [''])
-    .execute();
   // The first 1000 senders for those who see all (ids from the unique index, in order, then their
   // rows), else the caller's own; the counts cover everyone.
   const firstIds = all
@@ -249,6 +251,16 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
   const senderRows = all
     ? await scopedRows(env.store, id, [], firstIds, 1000)
     : await scopedRows(env.store, id, [...ts], [...ss], 1000);
+  // The forwardings of the tenants shown and of the caller's own senders' tenants (a sender admin's
+  // sender is told only once its tenant forwarded the renewal).
+  const fwdTenants = [...new Set([...f.tenants.map((t) => t.id), ...senderRows.map((s) => s.tenant_id)])];
+  const fwd = await env.store.db
+    .selectFrom('forwardings')
+    .selectAll()
+    .where('renewal_id', '=', id)
+    .where('tenant_id', 'in', fwdTenants.length ? fwdTenants : [''])
+    .execute();
+  const forwarded = new Set(fwd.filter((x) => x.state === 'forwarded').map((x) => x.tenant_id));
   const nodeRows = await env.store.db
     .selectFrom('renewal_nodes')
     .innerJoin('lb_nodes', 'lb_nodes.id', 'renewal_nodes.node_id')
@@ -279,7 +291,7 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
   const now = new Date(env.clock.now());
   const clock = renewalClockOf(f.r);
   const senders = senderRows
-    .filter((s) => all || ts.has(s.tenant_id) || ss.has(s.id))
+    .filter((s) => all || ts.has(s.tenant_id) || (ss.has(s.id) && forwarded.has(s.tenant_id)))
     .map((s) => {
       const w = fwd.find((x) => x.tenant_id === s.tenant_id && x.state === 'forwarded');
       return { row: s, status: statusOfRow(s, w?.updated_at ?? null, clock, now) };
