@@ -32,7 +32,7 @@ export async function bootstrapAdmin(env: CoordinatorEnv): Promise<string | unde
       expires_at: null,
       revoked_at: null,
     });
-    await tx.append({
+    await tx.audit.append({
       at,
       actor: 'rollover',
       role: 'system',

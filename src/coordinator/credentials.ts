@@ -147,7 +147,7 @@ export async function credentialForNode(env: CoordinatorEnv, node: NodeIdentity,
   const row = await env.store.get('credentials', id);
   if (!row || uses.length === 0) notFound('credential', id);
   const keyPem = await env.store.privateKeyPem('credentials', id);
-  await env.store.append({
+  await env.store.audit.append({
     at: nowText(env),
     actor: `node:${node.name}`,
     role: 'lb-node',

@@ -3,6 +3,7 @@ import { type Principal, primaryRole } from '../access/roles.js';
 import { fail } from '../shared/errors.js';
 import type { Clock } from '../shared/time.js';
 import type { Store } from '../store/store.js';
+import type { AuditLog } from './ports/audit-log.js';
 import type { FailureLimiter } from './rate-limit.js';
 
 /** The use cases' environment (wired once in src/main/server.ts). */
@@ -18,21 +19,21 @@ export interface CoordinatorEnv {
 }
 
 /** The current instant as stored text. */
-export function nowText(env: CoordinatorEnv): string {
+export function nowText(env: Pick<CoordinatorEnv, 'clock'>): string {
   return new Date(env.clock.now()).toISOString();
 }
 
 /** Appends one audit event for a change `p` made, inside the caller's transaction. */
 export async function record(
-  tx: Store,
-  env: CoordinatorEnv,
+  tx: { audit: AuditLog },
+  env: Pick<CoordinatorEnv, 'clock'>,
   p: Principal,
   action: string,
   targetKind: string,
   targetId: string,
   change: Record<string, unknown>,
 ): Promise<void> {
-  await tx.append({
+  await tx.audit.append({
     at: nowText(env),
     actor: p.name,
     role: primaryRole(p),

@@ -4,7 +4,8 @@
  * and refuses to open with a master key that does not match the data.
  */
 import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from 'kysely';
-import { type AuditFacts, type AuditRecord, type ChainHead, linkEvent } from '../audit/chain.js';
+import { type AuditFacts, type AuditRecord, type ChainHead, linkEvent, verifyChain } from '../audit/chain.js';
+import type { AuditLog } from '../coordinator/ports/audit-log.js';
 import type { JobQueue } from '../coordinator/ports/job-queue.js';
 import type { Outbox } from '../coordinator/ports/outbox.js';
 import type { PeopleRepo } from '../coordinator/ports/people.js';
@@ -218,6 +219,15 @@ export class Store {
   /** Personal sender links. */
   get senderLinks(): SenderLinks {
     return sqlSenderLinks(this.db, this.dialect);
+  }
+
+  /** The audit log (appends join this store's transaction). */
+  get audit(): AuditLog {
+    return {
+      append: (facts) => this.append(facts),
+      events: (afterSeq, limit) => this.auditEvents(afterSeq, limit),
+      verify: async () => verifyChain(this.auditKey(), await this.auditEvents(), await this.auditHead()),
+    };
   }
 
   // ---- generic entity access -------------------------------------------------------------------

@@ -4,7 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { AuditLog } from '../../src/coordinator/ports/audit-log.js';
 import {
+  FakeAuditLog,
   FakeJobQueue,
   FakeOutbox,
   FakePeople,
@@ -36,6 +38,7 @@ interface World {
   outbox: Outbox;
   senderLinks: SenderLinks;
   people: PeopleRepo;
+  audit: AuditLog;
   /** The notifications written, as (key, channel, state, body) by key (reading is not a port yet). */
   notifications(): Promise<Array<[string, string, string, unknown]>>;
   close(): Promise<void>;
@@ -122,6 +125,7 @@ async function inMemory(): Promise<World> {
   people.rows = BINDINGS.map((b) => ({ ...b }));
   return {
     people,
+    audit: new FakeAuditLog(),
     renewals,
     renewalNodes,
     readiness,
@@ -264,6 +268,7 @@ function ports(store: Store) {
     outbox: store.outbox,
     senderLinks: store.senderLinks,
     people: store.people,
+    audit: store.audit,
   };
 }
 
@@ -543,6 +548,39 @@ for (const impl of IMPLEMENTATIONS) {
           [],
           'a global role is not a tenant role',
         );
+      } finally {
+        await w.close();
+      }
+    });
+
+    test('the audit log appends in a chain, reads back after a sequence number, and verifies', async () => {
+      const w = await impl.open();
+      try {
+        const facts = (action: string) => ({
+          at: NOW,
+          actor: 'admin',
+          role: 'lb-admin',
+          organisation: 'provider',
+          action,
+          targetKind: 'tenant',
+          targetId: 'ten_1',
+          change: JSON.stringify({ name: action }),
+        });
+        const before = (await w.audit.events()).length;
+        const a = await w.audit.append(facts('tenant.add'));
+        const b = await w.audit.append(facts('tenant.remove'));
+        assert.equal(b.seq, a.seq + 1);
+        assert.equal(b.prevHash, a.hash);
+        assert.deepEqual(await w.audit.events(a.seq), [b]);
+        assert.deepEqual(
+          (await w.audit.events(0, before + 1)).map((e) => e.seq),
+          [...Array(before + 1).keys()].map((i) => i + 1),
+          'the limit counts from the oldest',
+        );
+        const verdict = await w.audit.verify();
+        assert.equal(verdict.ok, true);
+        assert.equal(verdict.events, before + 2);
+        assert.deepEqual(verdict.head, { seq: b.seq, hash: b.hash });
       } finally {
         await w.close();
       }

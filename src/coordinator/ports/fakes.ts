@@ -2,7 +2,9 @@
  * In-memory implementations of the coordinator's ports, for unit tests of the use cases. They keep
  * the contract the SQL implementations keep (test/coordinator/ports-contract.test.ts runs all three).
  */
+import { type AuditFacts, type AuditRecord, linkEvent, verifyChain } from '../../audit/chain.js';
 import type { ReadinessState } from '../../renewal/readiness.js';
+import type { AuditLog } from './audit-log.js';
 import type { Job, JobKind, JobQueue } from './job-queue.js';
 import type { NewNotification, Outbox, PendingNotification } from './outbox.js';
 import type { PeopleRepo, RoleHolder } from './people.js';
@@ -266,5 +268,28 @@ export class FakePeople implements PeopleRepo {
       .filter((r) => r.role === role && scopeIds.includes(r.scopeId))
       .sort((a, b) => a.userId.localeCompare(b.userId))
       .map(({ role: _, ...h }) => h);
+  }
+}
+
+/** An audit chain in an array, keyed with a fixed test key. */
+export class FakeAuditLog implements AuditLog {
+  rows: AuditRecord[] = [];
+  private readonly key = Buffer.alloc(32, 7);
+
+  async append(facts: AuditFacts) {
+    const last = this.rows.at(-1);
+    const rec = linkEvent(this.key, last && { seq: last.seq, hash: last.hash }, facts);
+    this.rows.push(rec);
+    return { ...rec };
+  }
+  async events(afterSeq = 0, limit = 1_000_000) {
+    return this.rows
+      .filter((r) => r.seq > afterSeq)
+      .slice(0, limit)
+      .map((r) => ({ ...r }));
+  }
+  async verify() {
+    const last = this.rows.at(-1);
+    return verifyChain(this.key, this.rows, last && { seq: last.seq, hash: last.hash });
   }
 }
