@@ -269,5 +269,8 @@ test('the control: the old leaf without the reverse bridge is refused by every c
   const at = Date.now() + 1500;
   await node.dataPlane.stage('web', stageOf('old-plain', at));
   await sleep(at - Date.now() + 50);
-  assert.deepEqual(await everyClient(), expectAll((t) => t !== 'new'));
+  assert.deepEqual(
+    await everyClient(),
+    expectAll((t) => t !== 'new'),
+  );
 });
