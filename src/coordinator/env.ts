@@ -4,6 +4,7 @@ import { fail } from '../shared/errors.js';
 import type { Clock } from '../shared/time.js';
 import type { Store } from '../store/store.js';
 import type { AuditLog } from './ports/audit-log.js';
+import type { PortName, StoreWith } from './ports/unit-of-work.js';
 import type { FailureLimiter } from './rate-limit.js';
 
 /** The use cases' environment (wired once in src/main/server.ts). */
@@ -17,6 +18,12 @@ export interface CoordinatorEnv {
   /** The public base URL, for invitation links. */
   publicUrl: string;
 }
+
+/**
+ * The environment of a use case that needs only the ports `K` (and a unit of work over them): what it
+ * declares instead of the whole store, so it runs against the store or the in-memory fakes alike.
+ */
+export type EnvWith<K extends PortName> = Omit<CoordinatorEnv, 'store'> & { store: StoreWith<K> };
 
 /** The current instant as stored text. */
 export function nowText(env: Pick<CoordinatorEnv, 'clock'>): string {

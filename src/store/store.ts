@@ -13,6 +13,7 @@ import type { ReadinessRepo } from '../coordinator/ports/readiness.js';
 import type { RenewalNodes } from '../coordinator/ports/renewal-nodes.js';
 import type { RenewalRepo } from '../coordinator/ports/renewals.js';
 import type { SenderLinks } from '../coordinator/ports/sender-links.js';
+import type { Ports } from '../coordinator/ports/unit-of-work.js';
 import { fail } from '../shared/errors.js';
 import { mapDbError } from './errors.js';
 import { newId } from './ids.js';
@@ -114,7 +115,7 @@ const HEAD_KEY = 'audit_head';
 const CHECK_KEY = 'master_key_check';
 
 /** Typed access to the coordinator's state; one instance per database (or per transaction). */
-export class Store {
+export class Store implements Ports {
   private constructor(
     /** The Kysely handle (a transaction inside {@link Store.transaction}). */
     readonly db: Kysely<Database>,

@@ -5,16 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { AuditLog } from '../../src/coordinator/ports/audit-log.js';
-import {
-  FakeAuditLog,
-  FakeJobQueue,
-  FakeOutbox,
-  FakePeople,
-  FakeReadiness,
-  FakeRenewalNodes,
-  FakeRenewals,
-  FakeSenderLinks,
-} from '../../src/coordinator/ports/fakes.js';
+import { FakeStore } from '../../src/coordinator/ports/fakes.js';
 import type { JobQueue } from '../../src/coordinator/ports/job-queue.js';
 import type { Outbox } from '../../src/coordinator/ports/outbox.js';
 import type { PeopleRepo } from '../../src/coordinator/ports/people.js';
@@ -22,6 +13,7 @@ import type { ReadinessRepo } from '../../src/coordinator/ports/readiness.js';
 import type { RenewalNodes } from '../../src/coordinator/ports/renewal-nodes.js';
 import type { Renewal, RenewalRepo } from '../../src/coordinator/ports/renewals.js';
 import type { SenderLinks } from '../../src/coordinator/ports/sender-links.js';
+import type { PortName, StoreWith } from '../../src/coordinator/ports/unit-of-work.js';
 import type { ReadinessState } from '../../src/renewal/readiness.js';
 import { generateMasterKey } from '../../src/store/seal.js';
 import { Store } from '../../src/store/store.js';
@@ -39,6 +31,8 @@ interface World {
   senderLinks: SenderLinks;
   people: PeopleRepo;
   audit: AuditLog;
+  /** The same ports with a unit of work over them. */
+  unitOfWork: StoreWith<PortName>;
   /** The notifications written, as (key, channel, state, body) by key (reading is not a port yet). */
   notifications(): Promise<Array<[string, string, string, unknown]>>;
   close(): Promise<void>;
@@ -104,13 +98,23 @@ const SENDERS: Array<{
   { id: 'snd_b', tenant: 'ten_1', state: 'failing', hints: [], contacts: [] },
 ];
 
+/** An audit event's facts. */
+const facts = (action: string) => ({
+  at: NOW,
+  actor: 'admin',
+  role: 'lb-admin',
+  organisation: 'provider',
+  action,
+  targetKind: 'tenant',
+  targetId: 'ten_1',
+  change: JSON.stringify({ name: action }),
+});
+
 async function inMemory(): Promise<World> {
-  const renewals = new FakeRenewals();
-  renewals.rows.set(RENEWAL.id, structuredClone(RENEWAL));
-  const renewalNodes = new FakeRenewalNodes();
-  await seedNodes(renewalNodes);
-  const readiness = new FakeReadiness();
-  readiness.rows = SENDERS.map((s) => ({
+  const store = new FakeStore();
+  store.renewals.rows.set(RENEWAL.id, structuredClone(RENEWAL));
+  await seedNodes(store.renewalNodes);
+  store.readiness.rows = SENDERS.map((s) => ({
     id: `rdy_${s.id}`,
     renewalId: 'ren_1',
     senderId: s.id,
@@ -120,20 +124,11 @@ async function inMemory(): Promise<World> {
     contacts: s.contacts,
     failuresAfterT: 0,
   }));
-  const outbox = new FakeOutbox();
-  const people = new FakePeople();
-  people.rows = BINDINGS.map((b) => ({ ...b }));
+  store.people.rows = BINDINGS.map((b) => ({ ...b }));
   return {
-    people,
-    audit: new FakeAuditLog(),
-    renewals,
-    renewalNodes,
-    readiness,
-    jobs: new FakeJobQueue(),
-    outbox,
-    senderLinks: new FakeSenderLinks(),
+    ...ports(store),
     notifications: async () =>
-      outbox.rows
+      store.outbox.rows
         .map((r): [string, string, string, unknown] => [r.idempotencyKey, r.channel, r.state, r.body])
         .sort((a, b) => a[0].localeCompare(b[0])),
     close: async () => undefined,
@@ -259,8 +254,9 @@ async function onStore(config: Parameters<typeof Store.open>[0]): Promise<World>
   };
 }
 
-function ports(store: Store) {
+function ports(store: Store | FakeStore) {
   return {
+    unitOfWork: store as StoreWith<PortName>,
     renewals: store.renewals,
     renewalNodes: store.renewalNodes,
     readiness: store.readiness,
@@ -556,16 +552,6 @@ for (const impl of IMPLEMENTATIONS) {
     test('the audit log appends in a chain, reads back after a sequence number, and verifies', async () => {
       const w = await impl.open();
       try {
-        const facts = (action: string) => ({
-          at: NOW,
-          actor: 'admin',
-          role: 'lb-admin',
-          organisation: 'provider',
-          action,
-          targetKind: 'tenant',
-          targetId: 'ten_1',
-          change: JSON.stringify({ name: action }),
-        });
         const before = (await w.audit.events()).length;
         const a = await w.audit.append(facts('tenant.add'));
         const b = await w.audit.append(facts('tenant.remove'));
@@ -581,6 +567,44 @@ for (const impl of IMPLEMENTATIONS) {
         assert.equal(verdict.ok, true);
         assert.equal(verdict.events, before + 2);
         assert.deepEqual(verdict.head, { seq: b.seq, hash: b.hash });
+      } finally {
+        await w.close();
+      }
+    });
+
+    test('a unit of work commits every write made through it, or none when it throws; a nested one joins it', async () => {
+      const w = await impl.open();
+      const uow = w.unitOfWork;
+      const link = {
+        id: 'lnk_u',
+        renewalId: 'ren_1',
+        senderId: 'snd_a',
+        tokenHash: 'hash-u',
+        createdAt: NOW,
+        expiresAt: '2026-12-27T10:00:00.000Z',
+      };
+      const writeAll = (tx: StoreWith<PortName>) =>
+        Promise.all([
+          tx.audit.append(facts('tenant.add')),
+          tx.senderLinks.add([link]),
+          tx.transaction((inner) => inner.jobs.schedule('verify', { renewalId: 'ren_1' }, NOW, 'verify:u')),
+        ]);
+      try {
+        const before = (await uow.audit.events()).length;
+        await assert.rejects(
+          uow.transaction(async (tx) => {
+            await writeAll(tx);
+            throw new Error('boom');
+          }),
+          /boom/,
+        );
+        assert.equal((await uow.audit.events()).length, before, 'no audit event');
+        assert.equal(await uow.senderLinks.get('lnk_u'), undefined, 'no link');
+        assert.deepEqual(await uow.jobs.due(NOW, 10), [], 'no job, not even from the nested unit');
+        await uow.transaction(writeAll);
+        assert.equal((await uow.audit.events()).length, before + 1);
+        assert.equal((await uow.senderLinks.get('lnk_u'))?.id, 'lnk_u');
+        assert.equal((await uow.jobs.due(NOW, 10)).length, 1);
       } finally {
         await w.close();
       }

@@ -12,6 +12,7 @@ import type { ReadinessHints, ReadinessRepo } from './readiness.js';
 import type { RenewalNode, RenewalNodes } from './renewal-nodes.js';
 import type { Renewal, RenewalRepo } from './renewals.js';
 import type { NewSenderLink, SenderLink, SenderLinks } from './sender-links.js';
+import type { PortName, Ports, StoreWith } from './unit-of-work.js';
 
 /** Renewals in a map. */
 export class FakeRenewals implements RenewalRepo {
@@ -271,14 +272,15 @@ export class FakePeople implements PeopleRepo {
   }
 }
 
+const AUDIT_KEY = Buffer.alloc(32, 7);
+
 /** An audit chain in an array, keyed with a fixed test key. */
 export class FakeAuditLog implements AuditLog {
   rows: AuditRecord[] = [];
-  private readonly key = Buffer.alloc(32, 7);
 
   async append(facts: AuditFacts) {
     const last = this.rows.at(-1);
-    const rec = linkEvent(this.key, last && { seq: last.seq, hash: last.hash }, facts);
+    const rec = linkEvent(AUDIT_KEY, last && { seq: last.seq, hash: last.hash }, facts);
     this.rows.push(rec);
     return { ...rec };
   }
@@ -290,6 +292,50 @@ export class FakeAuditLog implements AuditLog {
   }
   async verify() {
     const last = this.rows.at(-1);
-    return verifyChain(this.key, this.rows, last && { seq: last.seq, hash: last.hash });
+    return verifyChain(AUDIT_KEY, this.rows, last && { seq: last.seq, hash: last.hash });
+  }
+}
+
+/**
+ * Every fake port, with a unit of work that keeps its promise: when `fn` throws, every fake is put
+ * back as it was before the transaction began. Nested units join the outer one. (Transactions are not
+ * serialised against each other: a use case's test runs one at a time.)
+ */
+export class FakeStore implements Ports, StoreWith<PortName> {
+  renewals = new FakeRenewals();
+  renewalNodes = new FakeRenewalNodes();
+  readiness = new FakeReadiness();
+  jobs = new FakeJobQueue();
+  outbox = new FakeOutbox();
+  people = new FakePeople();
+  senderLinks = new FakeSenderLinks();
+  audit = new FakeAuditLog();
+  private inTransaction = false;
+
+  private ports(): object[] {
+    return [
+      this.renewals,
+      this.renewalNodes,
+      this.readiness,
+      this.jobs,
+      this.outbox,
+      this.people,
+      this.senderLinks,
+      this.audit,
+    ];
+  }
+
+  async transaction<T>(fn: (tx: this) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return fn(this);
+    const saved = this.ports().map((p) => structuredClone({ ...p }));
+    this.inTransaction = true;
+    try {
+      return await fn(this);
+    } catch (e) {
+      for (const [i, p] of this.ports().entries()) Object.assign(p, saved[i]);
+      throw e;
+    } finally {
+      this.inTransaction = false;
+    }
   }
 }
