@@ -13,6 +13,10 @@ const VirtualServer = z
     credential: z.string(),
     /** HAProxy: the absolute `crt` path of this frontend, exactly as in haproxy.cfg. */
     crt: z.string().optional(),
+    /** HAProxy (route): the `crt` of the internal frontend serving the old credential to stragglers. */
+    oldCrt: z.string().optional(),
+    /** HAProxy (route): the map file of the public TCP frontend, exactly as in haproxy.cfg. */
+    map: z.string().optional(),
     /** nginx (reload): the absolute `ssl_certificate` and `ssl_certificate_key` paths. */
     cert: z.string().optional(),
     key: z.string().optional(),
@@ -34,6 +38,13 @@ export const AgentConfigSchema = z
     control: z.string().default('127.0.0.1:0'),
     /** HAProxy: the Runtime API socket (`stats socket PATH mode 600 level admin`). */
     socket: z.string().optional(),
+    /**
+     * HAProxy: `commit` (one TLS frontend, its certificate committed at T) or `route` (a TCP frontend
+     * routing by client address to an old and a new TLS frontend: grace and early entries, no reload).
+     */
+    haproxyMode: z.enum(['commit', 'route']).default('commit'),
+    /** nginx (time): at most one reload per this many ms for changes of the source exceptions alone. */
+    reloadBatchMs: z.number().int().min(0).default(5000),
     /** nginx: the master's pid file. */
     pidFile: z.string().optional(),
     /** nginx: `reload` (files renamed and a reload at T) or `time` (nginx switches by its clock at T). */
@@ -60,7 +71,13 @@ export function resolveAgentConfig(raw: unknown, path: string): AgentConfig {
   };
   if (c.kind === 'haproxy') {
     abs(c.socket, 'socket');
-    for (const v of c.virtualServers) abs(v.crt, `virtualServers.${v.name}.crt (as in haproxy.cfg)`);
+    for (const v of c.virtualServers) {
+      abs(v.crt, `virtualServers.${v.name}.crt (as in haproxy.cfg)`);
+      if (c.haproxyMode === 'route') {
+        abs(v.oldCrt, `virtualServers.${v.name}.oldCrt (as in haproxy.cfg)`);
+        abs(v.map, `virtualServers.${v.name}.map (as in haproxy.cfg)`);
+      }
+    }
   } else {
     abs(c.pidFile, 'pidFile');
     for (const v of c.virtualServers) {

@@ -8,6 +8,7 @@ import type { Clock } from '../shared/time.js';
 import type { AgentConfig } from './agent-config.js';
 import type { SwapDriver } from './driver.js';
 import { HaproxyDriver } from './haproxy/driver.js';
+import { HaproxyRouteDriver } from './haproxy/route.js';
 import { NginxDriver } from './nginx/driver.js';
 import { NginxTimeSwitchDriver } from './nginx/time-switch.js';
 import { TimedDataPlane } from './timed-data-plane.js';
@@ -20,6 +21,18 @@ export interface RunningAgent {
 }
 
 function driverFor(c: AgentConfig): SwapDriver {
+  if (c.kind === 'haproxy' && c.haproxyMode === 'route') {
+    return new HaproxyRouteDriver({
+      socketPath: c.socket!,
+      virtualServers: Object.fromEntries(
+        c.virtualServers.map((v) => {
+          const l = parseHostPort(v.listen);
+          const route = { newCrt: v.crt!, oldCrt: v.oldCrt!, map: v.map!, host: l.host, port: l.port };
+          return [v.name, { ...route, servername: v.hosts[0]! }];
+        }),
+      ),
+    });
+  }
   if (c.kind === 'haproxy') {
     return new HaproxyDriver({
       socketPath: c.socket!,
@@ -33,6 +46,7 @@ function driverFor(c: AgentConfig): SwapDriver {
   if (c.nginxMode === 'time') {
     return new NginxTimeSwitchDriver({
       pidFile: c.pidFile!,
+      reloadBatchMs: c.reloadBatchMs,
       virtualServers: Object.fromEntries(
         c.virtualServers.map((v) => [
           v.name,

@@ -1,4 +1,5 @@
 import type { CredentialRecord } from '../lb/credential-record.js';
+import type { ServePlan } from './serve-plan.js';
 
 /**
  * What a data plane that swaps by an action at T (HAProxy, nginx) must do; the shared
@@ -30,4 +31,14 @@ export interface SwapDriver {
    * it (active, staged, previous), for data planes that report a certificate by another digest.
    */
   served(virtualServer: string, known: CredentialRecord[]): Promise<string | undefined>;
+  /**
+   * Data planes that choose per client address by their own clock (HAProxy routing by `src`, nginx
+   * `geo` × `$msec`): makes the data plane serve the whole plan (both credentials, every step). Called
+   * after every change of the slot or of the source exceptions, once persisted; idempotent. With it,
+   * `prepare`, `apply` and `abort` do nothing: nothing needs to happen at T or at any `until`.
+   * `batch`: a change of the table only, which a data plane that reloads may defer (nginx).
+   */
+  applyPlan?(virtualServer: string, plan: ServePlan, o: { batch: boolean }): Promise<void>;
+  /** With `applyPlan`: when the last plan handed over is not applied yet (a batched reload), when it will be. */
+  pendingUntil?(virtualServer: string): number | undefined;
 }

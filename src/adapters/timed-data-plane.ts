@@ -4,12 +4,19 @@ import type { DataPlane, DataPlaneStatus, StageRequest, VirtualServerStatus } fr
 import type { Slot } from '../lb/slot.js';
 import * as slots from '../lb/slot.js';
 import { slotStatus } from '../lb/slot-status.js';
-import { SlotTable } from '../lb/slot-table.js';
-import type { TableChange } from '../lb/source-exceptions.js';
+import { SlotTable, type VsEntry } from '../lb/slot-table.js';
+import {
+  changeTable,
+  exchangeOf,
+  isLive,
+  type SourceException,
+  type TableChange,
+} from '../lb/source-exceptions.js';
 import { readState } from '../lb/state-store.js';
 import { fail } from '../shared/errors.js';
 import type { Clock } from '../shared/time.js';
 import type { SwapDriver } from './driver.js';
+import { servePlan } from './serve-plan.js';
 
 /** One virtual server as an adapter knows it. */
 export interface AdapterVirtualServer {
@@ -68,12 +75,23 @@ export class TimedDataPlane implements DataPlane {
       else if (initial) loaded[vs.name] = { active: initial };
       else fail('BAD_ARGUMENT', `virtual server "${vs.name}" has no credential and no saved state`);
     }
-    await this.table.reset(loaded);
+    // A restarted agent keeps its table of source exceptions (grace and early entries).
+    const kept: Record<string, SourceException[]> = {};
+    for (const vs of this.o.virtualServers) {
+      const t = saved?.exceptions?.[vs.name];
+      if (t && loaded[vs.name] === saved?.virtualServers[vs.name]) kept[vs.name] = t;
+    }
+    await this.table.reset(loaded, kept);
     for (const vs of this.o.virtualServers) {
       const slot = this.slot(vs.name);
       const now = this.o.clock.now();
+      // A data plane choosing by its own clock is told the whole plan again (idempotent): it may have
+      // been restarted from files, or the agent stopped between persisting a change and applying it.
+      await this.publish(vs.name, this.table.entry(vs.name));
       if (slot.staged && now >= slot.staged.activateAt) {
         await this.swap(vs.name, true);
+      } else if (this.o.driver.applyPlan) {
+        this.arm(vs.name);
       } else {
         const observed = await this.o.driver
           .served(vs.name, this.table.known(vs.name))
@@ -93,6 +111,16 @@ export class TimedDataPlane implements DataPlane {
       activateAt: s.staged.activateAt,
       current: s.active,
     });
+  }
+
+  /** Hands a data plane that chooses per client address the plan of a changed slot or table. */
+  private async publish(name: string, after: VsEntry, batch = false): Promise<void> {
+    await this.o.driver.applyPlan?.(name, servePlan(after.slot, after.exceptions), { batch });
+  }
+
+  /** `publish` as the engine calls it after persisting a change of `name`. */
+  private publishTo(name: string) {
+    return (_before: VsEntry, after: VsEntry) => this.publish(name, after);
   }
 
   /** Cancels every timer. */
@@ -157,7 +185,11 @@ export class TimedDataPlane implements DataPlane {
       { vs: name, latenessMs: (record.observedAt ?? record.appliedAt) - record.at, late },
       'swapped at T',
     );
-    await this.table.change(name, async (s, now) => slots.settle(s, Math.max(now, staged.activateAt)));
+    await this.table.change(
+      name,
+      async (s, now) => slots.settle(s, Math.max(now, staged.activateAt)),
+      this.publishTo(name),
+    );
   }
 
   /**
@@ -187,10 +219,14 @@ export class TimedDataPlane implements DataPlane {
 
   async stage(name: string, req: StageRequest): Promise<VirtualServerStatus> {
     const { record } = checkedStageRecord(this.table.vs(name).hosts, req);
-    await this.table.change(name, async (s, now) => {
-      if (s.staged) await this.o.driver.abort(name);
-      return slots.stage(s, record, req.activateAt.getTime(), now);
-    });
+    await this.table.change(
+      name,
+      async (s, now) => {
+        if (s.staged) await this.o.driver.abort(name);
+        return slots.stage(s, record, req.activateAt.getTime(), now);
+      },
+      this.publishTo(name),
+    );
     const staged = this.slot(name).staged;
     if (staged && this.o.clock.now() >= staged.activateAt) await this.swap(name, false);
     else {
@@ -201,11 +237,15 @@ export class TimedDataPlane implements DataPlane {
   }
 
   async unstage(name: string): Promise<VirtualServerStatus> {
-    await this.table.change(name, async (s, now) => {
-      const next = slots.unstage(s, now);
-      await this.o.driver.abort(name);
-      return next;
-    });
+    await this.table.change(
+      name,
+      async (s, now) => {
+        const next = slots.unstage(s, now);
+        await this.o.driver.abort(name);
+        return next;
+      },
+      this.publishTo(name),
+    );
     this.arm(name);
     return this.statusOf(name);
   }
@@ -223,13 +263,18 @@ export class TimedDataPlane implements DataPlane {
     name: string,
     transition: (s: Slot<CredentialRecord>, now: number) => Slot<CredentialRecord>,
   ): Promise<VirtualServerStatus> {
-    await this.table.change(name, async (s, now) => {
-      const next = transition(s, now);
-      // No abort first: every driver's apply replaces whatever it had prepared for another credential.
-      await this.o.driver.apply(name, next.active);
-      this.swaps.set(name, { at: now, appliedAt: this.o.clock.now() });
-      return next;
-    });
+    await this.table.update(
+      name,
+      async (e, now) => {
+        const next = transition(e.slot, now);
+        // No abort first: every driver's apply replaces whatever it had prepared for another credential.
+        await this.o.driver.apply(name, next.active);
+        this.swaps.set(name, { at: now, appliedAt: this.o.clock.now() });
+        // A rollback undoes the exchange, so its exceptions go with it (as on the built-in node).
+        return { ...e, slot: next, exceptions: transition === slots.rollback ? [] : e.exceptions };
+      },
+      this.publishTo(name),
+    );
     this.arm(name);
     const swap = this.swaps.get(name)!;
     const seen = await this.observe(name, this.slot(name).active.sha256);
@@ -237,17 +282,43 @@ export class TimedDataPlane implements DataPlane {
     return this.statusOf(name);
   }
 
-  /** Per-address exceptions need HAProxy's src routing or nginx's geo map, which agents do not drive yet. */
-  async exceptions(_name: string, _change: TableChange): Promise<VirtualServerStatus> {
-    return fail(
-      'NOT_YET',
-      `the ${this.o.driver.kind} agent does not apply source exceptions (grace, early) yet; the built-in data plane (rollover lb run) does`,
+  /**
+   * Source exceptions, on a data plane that chooses per client address by its own clock (HAProxy in
+   * `route` mode, nginx in `time` mode); others answer NOT_YET. The agent does no automatic fallback
+   * (`op: "auto"` is NOT_YET): these planes fall back only when the coordinator sends a new table.
+   */
+  async exceptions(name: string, change: TableChange): Promise<VirtualServerStatus> {
+    if (!this.o.driver.applyPlan) {
+      return fail(
+        'NOT_YET',
+        `the ${this.o.driver.kind} agent applies source exceptions (grace, early) only when it chooses per client address (HAProxy: haproxyMode route; nginx: nginxMode time); the built-in data plane (rollover lb run) always does`,
+      );
+    }
+    if (change.op === 'auto') {
+      return fail(
+        'NOT_YET',
+        `the ${this.o.driver.kind} agent does no automatic fallback: its grace entries come from the coordinator's table (docs/adapters.md)`,
+      );
+    }
+    await this.table.update(
+      name,
+      (e, now) => {
+        const notAfter = Date.parse((exchangeOf(e.slot)?.old ?? e.slot.active).notAfter);
+        return { ...e, exceptions: changeTable(e.exceptions, change, now, notAfter) };
+      },
+      (_before, after) => this.publish(name, after, true),
     );
+    return this.statusOf(name);
   }
 
-  private async statusOf(
-    name: string,
-  ): Promise<VirtualServerStatus & { kind: string; observedSha256: string | null; lateSwap: boolean }> {
+  private async statusOf(name: string): Promise<
+    VirtualServerStatus & {
+      kind: string;
+      observedSha256: string | null;
+      lateSwap: boolean;
+      exceptionsPendingUntil?: string | null;
+    }
+  > {
     const vs = this.table.vs(name);
     const slot = this.slot(name);
     const now = this.o.clock.now();
@@ -262,6 +333,28 @@ export class TimedDataPlane implements DataPlane {
       observedSha256: observed ?? null,
       lateSwap: swap?.late ?? false,
       backends: [],
+      ...(this.o.driver.applyPlan ? this.exceptionStatus(name, now) : {}),
+    };
+  }
+
+  /**
+   * The table this agent has handed its data plane, in the built-in node's shape. The data plane does
+   * not count handshakes per entry (always 0); `exceptionsPendingUntil` is set while a batched reload
+   * has yet to apply the latest table.
+   */
+  private exceptionStatus(name: string, now: number) {
+    const pending = this.o.driver.pendingUntil?.(name);
+    return {
+      exceptions: this.table.exceptions(name).map((e) => ({
+        cidr: e.cidr,
+        serve: e.serve,
+        until: e.until === undefined ? null : new Date(e.until).toISOString(),
+        live: isLive(e, now),
+        handshakes: 0,
+        auto: e.auto === true,
+      })),
+      autoGrace: null,
+      exceptionsPendingUntil: pending === undefined ? null : new Date(pending).toISOString(),
     };
   }
 

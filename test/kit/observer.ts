@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import { observeLeaf } from '../../src/adapters/observe.js';
 
 /** One handshake as an outside client saw it: when it started and finished, and the leaf it got. */
@@ -64,4 +66,43 @@ export function exchangeFacts(obs: Observation[], p: { at: number; oldSha: strin
     firstNewLatenessMs: firstNew ? firstNew.doneAt - p.at : undefined,
     settledLatenessMs: settled ? settled.doneAt - p.at : undefined,
   };
+}
+
+/**
+ * One real TLS handshake from `localAddress` (127.0.0.2, 127.0.0.3… are all loopback on Linux) by a
+ * client that trusts only `ca`: the leaf's SHA-256, or the verification/connection error. A fresh
+ * connection each time (no resumption).
+ */
+export function handshakeFrom(p: {
+  localAddress: string;
+  port: number;
+  servername: string;
+  ca: string[];
+  host?: string;
+}): Promise<{ sha256?: string; error?: string }> {
+  return new Promise((resolve) => {
+    // tls.connect hands localAddress to net.connect (its option type omits it).
+    const options = {
+      host: p.host ?? '127.0.0.1',
+      port: p.port,
+      localAddress: p.localAddress,
+      servername: p.servername,
+      ca: p.ca,
+    } as ConnectionOptions;
+    const sock = tlsConnect(options);
+    const timer = setTimeout(() => {
+      sock.destroy();
+      resolve({ error: 'timeout' });
+    }, 3000);
+    sock.once('secureConnect', () => {
+      clearTimeout(timer);
+      const raw = sock.getPeerCertificate().raw;
+      sock.destroy();
+      resolve({ sha256: createHash('sha256').update(raw).digest('hex') });
+    });
+    sock.once('error', (e) => {
+      clearTimeout(timer);
+      resolve({ error: (e as NodeJS.ErrnoException).code ?? e.message });
+    });
+  });
 }

@@ -11,7 +11,8 @@ export function haproxyPem(r: CredentialRecord): string {
   return `${r.certPem.trimEnd()}\n${r.keyPem.trimEnd()}\n`;
 }
 
-function leafSha1(r: CredentialRecord): string {
+/** The upper-case hex SHA-1 of a credential's leaf, as `show ssl cert` reports it. */
+export function leafSha1(r: CredentialRecord): string {
   return createHash('sha1').update(readCertificateDers(r.certPem)[0]!).digest('hex').toUpperCase();
 }
 

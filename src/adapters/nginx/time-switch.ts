@@ -5,6 +5,7 @@ import type { CredentialRecord } from '../../lb/credential-record.js';
 import { fail } from '../../shared/errors.js';
 import type { SwapDriver } from '../driver.js';
 import { observeListener } from '../observe.js';
+import type { ServePlan } from '../serve-plan.js';
 import { msecAtLeast } from './msec-regex.js';
 
 /** One virtual server of an nginx that switches by time. */
@@ -38,27 +39,72 @@ export function mapFile(name: string, current: string, next?: { slot: string; at
   return lines.join('\n');
 }
 
+/** The nginx variable a virtual server's `geo` sets: the step class of the client address. */
+export function stepVariable(name: string): string {
+  return `${slotVariable(name)}__step`;
+}
+
 /**
- * Drives nginx so that it switches by itself, per handshake, at T: every credential gets its own
- * immutable files, and an included `map` on `$msec` names the one a handshake uses
- * (`ssl_certificate DIR/NAME-$rollover_NAME.crt`). Staging writes the new files and a map that
- * switches at T, then reloads — days before T, not at T. At T nothing happens: nginx's own clock
- * decides, like the built-in node. A credential activated or rolled back now gets a map without
- * a switch, and a reload.
+ * The include for a plan (src/adapters/serve-plan.ts): a `geo` gives each client address the class
+ * of its step (the instant it gets the new credential), a `map` on "class|$msec" compares nginx's
+ * clock with that step. Outside an exchange, the plain map of one credential.
+ */
+export function planMapFile(name: string, plan: ServePlan): string {
+  const oldSlot = NginxTimeSwitchDriver.slot(plan.old);
+  const newSlot = NginxTimeSwitchDriver.slot(plan.new);
+  if (oldSlot === newSlot) return mapFile(name, newSlot);
+  if (plan.entries.length === 0) return mapFile(name, oldSlot, { slot: newSlot, at: plan.from });
+  const steps = [...new Set([plan.from, ...plan.entries.map((e) => e.from)])];
+  const cls = new Map(steps.map((s, i) => [s, `s${i}`]));
+  const when = (ms: number) => (ms === 0 ? 'always' : `from ${new Date(ms).toISOString()}`);
+  return [
+    '# Written by rollover lb agent: which credential a handshake gets, by client address and time.',
+    `geo $remote_addr $${stepVariable(name)} {`,
+    `    default ${cls.get(plan.from)};`,
+    ...plan.entries.map((e) => `    ${e.cidr} ${cls.get(e.from)};`),
+    '}',
+    `map "$${stepVariable(name)}|$msec" $${slotVariable(name)} {`,
+    `    default ${oldSlot};`,
+    ...steps.map((s) => {
+      const re = s === 0 ? `^${cls.get(s)}\\|` : `^${cls.get(s)}\\|${msecAtLeast(s).slice(1)}`;
+      return `    "~${re}" ${newSlot};  # ${when(s)}`;
+    }),
+    '}',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Drives nginx so that it chooses by itself, per handshake, by client address and by time: every
+ * credential gets its own immutable files, and an included `geo` × `map` on `$msec` names the one a
+ * handshake uses (`ssl_certificate DIR/NAME-$rollover_NAME.crt`). Every change of the slot or of the
+ * source exceptions rewrites that include and reloads — when it happens (staging days before T, a
+ * sender proving itself…), never at T nor at a grace deadline: nginx's own clock decides. Changes of
+ * the table alone are batched: at most one reload per `reloadBatchMs`.
  */
 export class NginxTimeSwitchDriver implements SwapDriver {
   readonly kind = 'nginx';
   readonly prepareAtStage = true;
-  private prepared = new Map<string, { sha: string; at: number; current: string }>();
+  /** The include text last written per virtual server. */
+  private written = new Map<string, string>();
+  private pending = new Map<string, ServePlan>();
+  private batchTimer: { at: number; timer: NodeJS.Timeout } | undefined;
+  private lastReloadAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly o: {
       pidFile: string;
       virtualServers: Record<string, TimeSwitchVirtualServer>;
+      /** At most one reload per this many ms for changes of the table alone (default 5000). */
+      reloadBatchMs?: number;
       /** The agent's clock (the real one in production). */
       now?: () => number;
     },
   ) {}
+
+  private now(): number {
+    return (this.o.now ?? Date.now)();
+  }
 
   private vs(name: string): TimeSwitchVirtualServer {
     return (
@@ -88,45 +134,74 @@ export class NginxTimeSwitchDriver implements SwapDriver {
     if (!Number.isInteger(pid) || pid <= 1)
       fail('IO_ERROR', `${this.o.pidFile} does not hold nginx's master pid`);
     process.kill(pid, 'SIGHUP');
+    this.lastReloadAt = this.now();
   }
 
-  private async writeMap(name: string, current: string, next?: { slot: string; at: number }): Promise<void> {
-    await writeFileAtomic(join(this.vs(name).dir, `${name}.map`), mapFile(name, current, next), {
-      mode: 0o644,
-    });
+  private mapPath(name: string): string {
+    return join(this.vs(name).dir, `${name}.map`);
   }
 
-  async prepare(
-    name: string,
-    next: CredentialRecord,
-    at: { activateAt: number; current: CredentialRecord },
-  ): Promise<void> {
-    const p = this.prepared.get(name);
-    if (p && p.sha === next.sha256 && p.at === at.activateAt) return;
-    await this.writeCredential(name, at.current);
-    await this.writeCredential(name, next);
-    const current = NginxTimeSwitchDriver.slot(at.current);
-    await this.writeMap(name, current, { slot: NginxTimeSwitchDriver.slot(next), at: at.activateAt });
-    await this.reload();
-    this.prepared.set(name, { sha: next.sha256, at: at.activateAt, current });
+  async prepare(): Promise<void> {}
+  async apply(): Promise<void> {}
+  async abort(): Promise<void> {}
+
+  /** Writes a plan's files; true when the include changed (a reload is needed). */
+  private async write(name: string, plan: ServePlan): Promise<boolean> {
+    const text = planMapFile(name, plan);
+    if (!this.written.has(name)) {
+      const onDisk = await fs.readFile(this.mapPath(name), 'utf8').catch(() => undefined);
+      if (onDisk !== undefined) this.written.set(name, onDisk);
+    }
+    if (this.written.get(name) === text) return false;
+    await this.writeCredential(name, plan.old);
+    if (plan.new !== plan.old) await this.writeCredential(name, plan.new);
+    await writeFileAtomic(this.mapPath(name), text, { mode: 0o644 });
+    this.written.set(name, text);
+    return true;
   }
 
-  async apply(name: string, next: CredentialRecord): Promise<void> {
-    const p = this.prepared.get(name);
-    // Prepared for this credential and T has come: nginx switched by itself.
-    if (p && p.sha === next.sha256 && (this.o.now ?? Date.now)() >= p.at) return;
-    await this.writeCredential(name, next);
-    await this.writeMap(name, NginxTimeSwitchDriver.slot(next));
-    await this.reload();
-    this.prepared.delete(name);
+  async applyPlan(name: string, plan: ServePlan, o: { batch: boolean }): Promise<void> {
+    const batchMs = this.o.reloadBatchMs ?? 5000;
+    const due = this.lastReloadAt + batchMs;
+    if (o.batch && (this.batchTimer || this.now() < due)) {
+      this.pending.set(name, plan);
+      if (!this.batchTimer) {
+        const timer = setTimeout(() => {
+          this.flush().catch(() => undefined);
+        }, due - this.now());
+        timer.unref();
+        this.batchTimer = { at: due, timer };
+      }
+      return;
+    }
+    this.pending.delete(name);
+    const changed = await this.write(name, plan);
+    // Whatever else waits for a batched reload goes with this one.
+    const others = await this.writePending();
+    if (changed || others) {
+      if (this.batchTimer) clearTimeout(this.batchTimer.timer);
+      this.batchTimer = undefined;
+      await this.reload();
+    }
   }
 
-  async abort(name: string): Promise<void> {
-    const p = this.prepared.get(name);
-    if (!p) return;
-    this.prepared.delete(name);
-    await this.writeMap(name, p.current);
-    await this.reload();
+  private async writePending(): Promise<boolean> {
+    let changed = false;
+    for (const [n, p] of [...this.pending]) {
+      this.pending.delete(n);
+      if (await this.write(n, p)) changed = true;
+    }
+    return changed;
+  }
+
+  /** The batched reload: writes every pending plan, one reload. */
+  private async flush(): Promise<void> {
+    this.batchTimer = undefined;
+    if (await this.writePending()) await this.reload();
+  }
+
+  pendingUntil(name: string): number | undefined {
+    return this.pending.has(name) ? this.batchTimer?.at : undefined;
   }
 
   async served(name: string): Promise<string | undefined> {

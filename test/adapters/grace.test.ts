@@ -1,0 +1,219 @@
+/**
+ * Source exceptions (grace and early entries) on a real HAProxy (route mode: a TCP frontend routing by
+ * source address to two TLS frontends) and a real nginx (time mode: geo × $msec), driven by the agent.
+ * Real TLS clients from different loopback addresses, each trusting what its sender trusts, across T:
+ * a ready sender gets the new certificate from T, a straggler the old one until its grace deadline and
+ * the new one after, an early sender the new one before T; a CIDR entry; an agent restarted during
+ * grace keeps its table. Neither data plane is touched at T nor at the deadline.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+import { haproxyPem } from '../../src/adapters/haproxy/driver.js';
+import { HaproxyRouteDriver } from '../../src/adapters/haproxy/route.js';
+import { runtimeCommand } from '../../src/adapters/haproxy/runtime-api.js';
+import { NginxTimeSwitchDriver } from '../../src/adapters/nginx/time-switch.js';
+import { TimedDataPlane } from '../../src/adapters/timed-data-plane.js';
+import { type CredentialRecord, recordFromCredential } from '../../src/lb/credential-record.js';
+import type { Credential } from '../../src/pki/credential.js';
+import { encodeCertificatesPem } from '../../src/pki/formats/pem.js';
+import { privateKeyToPem } from '../../src/pki/keys.js';
+import { systemClock } from '../../src/shared/time.js';
+import { mintCredential, mintRoot } from '../kit/ca.js';
+import { startHaproxyRoute } from '../kit/haproxy.js';
+import { freePort, startBackend, waitFor } from '../kit/net.js';
+import { startNginx } from '../kit/nginx.js';
+import { handshakeFrom } from '../kit/observer.js';
+import { tempDir } from '../kit/tmp.js';
+
+const dir = tempDir();
+let oldCred: Credential;
+let newCred: Credential;
+let oldRec: CredentialRecord;
+let newRec: CredentialRecord;
+let backendPort: number;
+
+const sleepUntil = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
+
+interface Plane {
+  port: number;
+  agent(stateDir: string): TimedDataPlane;
+  /** True when a change of the table is in effect when the call returns (no reload). */
+  immediate: boolean;
+}
+
+/** The whole story on one data plane. */
+async function story(plane: Plane, stateDir: string) {
+  const both = [oldRec.rootPem, newRec.rootPem];
+  const from = (localAddress: string, ca: string[]) =>
+    handshakeFrom({ localAddress, port: plane.port, servername: 'lb.test', ca });
+  const ready = (a = '127.0.0.2') => from(a, both);
+  const straggler = (a = '127.0.0.3') => from(a, [oldRec.rootPem]);
+  const early = (a = '127.0.0.4') => from(a, [newRec.rootPem]);
+  const OLD = { sha256: oldRec.sha256 };
+  const NEW = { sha256: newRec.sha256 };
+
+  let dp = plane.agent(stateDir);
+  await dp.start();
+  const T = Date.now() + 5000;
+  const until = T + 4000;
+  await dp.stage('vs1', {
+    keyPem: privateKeyToPem(newCred.key.keyObject),
+    certPem: encodeCertificatesPem(newCred.chain.map((x) => x.der)),
+    rootPem: encodeCertificatesPem([newCred.root.der]),
+    activateAt: new Date(T),
+  });
+  const st = await dp.exceptions('vs1', {
+    op: 'replace',
+    entries: [
+      { cidr: '127.0.0.3', serve: 'old', until },
+      { cidr: '127.0.0.4', serve: 'new' },
+      { cidr: '127.0.0.16/28', serve: 'old', until },
+    ],
+  });
+  assert.deepEqual(
+    st.exceptions?.map((e) => [e.cidr, e.serve, e.until, e.live]),
+    [
+      ['127.0.0.3/32', 'old', new Date(until).toISOString(), true],
+      ['127.0.0.4/32', 'new', null, true],
+      ['127.0.0.16/28', 'old', new Date(until).toISOString(), true],
+    ],
+    'the agent reports the table it applies',
+  );
+
+  // Before T: everybody old, except the early sender.
+  await waitFor(async () => (await early()).sha256 === newRec.sha256, 'the early entry to apply');
+  assert.ok(Date.now() < T - 1000, 'the checks before T run before T');
+  assert.deepEqual(await ready(), OLD, 'ready sender before T');
+  assert.deepEqual(await straggler(), OLD, 'straggler before T');
+  assert.deepEqual(await early(), NEW, 'early sender before T (trusts only the new root)');
+  assert.deepEqual(await straggler('127.0.0.17'), OLD, 'a CIDR entry before T');
+
+  // After T, with nothing done at T: ready new, stragglers old, early new.
+  await sleepUntil(T + 200);
+  assert.deepEqual(await ready(), NEW, 'ready sender after T');
+  assert.deepEqual(await straggler(), OLD, 'straggler in grace after T');
+  assert.deepEqual(await straggler('127.0.0.30'), OLD, 'a CIDR entry in grace after T');
+  assert.deepEqual(await early(), NEW, 'early sender after T');
+  assert.deepEqual(await ready('127.0.0.99'), NEW, 'an address without entry after T');
+
+  // The agent restarted during grace keeps its table.
+  dp.close();
+  dp = plane.agent(stateDir);
+  await dp.start();
+  const vs = (await dp.status()).virtualServers[0]!;
+  assert.deepEqual(
+    vs.exceptions?.map((e) => e.cidr),
+    ['127.0.0.3/32', '127.0.0.4/32', '127.0.0.16/28'],
+  );
+  assert.deepEqual(await straggler(), OLD, 'straggler still in grace after the agent restarted');
+
+  // The CIDR's senders proved themselves: the coordinator sends the table without them.
+  const changedAt = Date.now();
+  await dp.exceptions('vs1', {
+    op: 'replace',
+    entries: [
+      { cidr: '127.0.0.3', serve: 'old', until },
+      { cidr: '127.0.0.4', serve: 'new' },
+    ],
+  });
+  if (plane.immediate) assert.deepEqual(await ready('127.0.0.17'), NEW, 'in effect when the call returns');
+  else await waitFor(async () => (await ready('127.0.0.17')).sha256 === newRec.sha256, 'the reload');
+  const delay = Date.now() - changedAt;
+  assert.ok(Date.now() < until - 500, `the table change landed within the grace (${delay} ms)`);
+  assert.deepEqual(await straggler(), OLD, 'the other straggler keeps its grace');
+
+  // After the grace deadline, with nothing done at it: the straggler gets the new certificate.
+  await sleepUntil(until + 200);
+  assert.deepEqual(await ready('127.0.0.3'), NEW, 'straggler after its deadline');
+  assert.ok((await straggler()).error, 'a straggler that still trusts only the old root now fails');
+  const last = (await dp.status()).virtualServers[0]!.exceptions!;
+  assert.equal(last.find((e) => e.cidr === '127.0.0.3/32')?.live, false);
+  await assert.rejects(dp.exceptions('vs1', { op: 'auto', until: null }), { code: 'NOT_YET' });
+  dp.close();
+}
+
+describe('source exceptions on real HAProxy and nginx', () => {
+  before(async () => {
+    oldCred = await mintCredential(await mintRoot('Grace Old Root'), ['lb.test']);
+    newCred = await mintCredential(await mintRoot('Grace New Root'), ['lb.test']);
+    oldRec = recordFromCredential(oldCred);
+    newRec = recordFromCredential(newCred);
+    backendPort = (await startBackend()).port;
+  });
+
+  test('HAProxy (route mode): per source address across T, without a reload', async () => {
+    const hdir = join(dir, 'haproxy');
+    mkdirSync(hdir);
+    const oldCrt = join(hdir, 'vs1-old.pem');
+    const newCrt = join(hdir, 'vs1-new.pem');
+    const map = join(hdir, 'vs1.map');
+    writeFileSync(oldCrt, haproxyPem(oldRec), { mode: 0o600 });
+    writeFileSync(newCrt, haproxyPem(oldRec), { mode: 0o600 });
+    writeFileSync(map, '0.0.0.0/0 0\n::/0 0\n');
+    const port = await freePort();
+    const h = await startHaproxyRoute({ dir: hdir, port, oldCrt, newCrt, map, backendPort });
+    const pidOf = async () => /Pid: (\d+)/.exec(await runtimeCommand(h.socketPath, 'show info'))?.[1];
+    const pid = await pidOf();
+    await story(
+      {
+        port,
+        immediate: true,
+        agent: (stateDir) =>
+          new TimedDataPlane({
+            driver: new HaproxyRouteDriver({
+              socketPath: h.socketPath,
+              virtualServers: {
+                vs1: { oldCrt, newCrt, map, host: '127.0.0.1', port, servername: 'lb.test' },
+              },
+            }),
+            virtualServers: [{ name: 'vs1', hosts: ['lb.test'] }],
+            stateDir,
+            clock: systemClock,
+            initial: { vs1: oldRec },
+          }),
+      },
+      join(hdir, 'state'),
+    );
+    assert.equal(await pidOf(), pid, 'the same HAProxy process served throughout (no reload)');
+  });
+
+  test('nginx (time mode): geo × $msec across T, table changes by a batched reload', async () => {
+    const ndir = join(dir, 'nginx');
+    const { chmodSync } = await import('node:fs');
+    chmodSync(dir, 0o755);
+    mkdirSync(ndir);
+    const port = await freePort();
+    const n = await startNginx({
+      dir: ndir,
+      port,
+      backendPort,
+      serverName: 'lb.test',
+      timeSwitch: { name: 'vs1', initial: oldRec },
+    });
+    const driver = () =>
+      new NginxTimeSwitchDriver({
+        pidFile: n.pidFile,
+        reloadBatchMs: 1000,
+        virtualServers: {
+          vs1: { dir: ndir, fileOwner: '65534:65534', host: '127.0.0.1', port, servername: 'lb.test' },
+        },
+      });
+    await story(
+      {
+        port,
+        immediate: false,
+        agent: (stateDir) =>
+          new TimedDataPlane({
+            driver: driver(),
+            virtualServers: [{ name: 'vs1', hosts: ['lb.test'] }],
+            stateDir,
+            clock: systemClock,
+            initial: { vs1: oldRec },
+          }),
+      },
+      join(ndir, 'state'),
+    );
+  });
+});
