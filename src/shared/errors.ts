@@ -75,6 +75,10 @@ export const ERROR_CODES = {
   ROOTS_SHARE_KEY: { kind: 'invalid', title: 'two roots that must differ have the same public key' },
   ROOTS_SHARE_SUBJECT: { kind: 'invalid', title: 'two roots that must differ have the same subject name' },
   BRIDGE_MISMATCH: { kind: 'invalid', title: 'a bridge certificate does not stand for the credential root' },
+  BRIDGE_UNTIL_OUT_OF_RANGE: {
+    kind: 'invalid',
+    title: 'the bridge deadline is not after T, or outlasts the bridge certificate or the old root',
+  },
   // files and directories
   FILE_NOT_FOUND: { kind: 'not-found', title: 'a file or directory does not exist' },
   FILE_EXISTS: { kind: 'conflict', title: 'the output already holds a credential or file' },

@@ -9,6 +9,7 @@ import { nodeReports } from './migration-0003-node-reports.js';
 import { renewalCounts } from './migration-0004-renewal-counts.js';
 import { renewalIndexes } from './migration-0005-renewal-indexes.js';
 import { senderTruth } from './migration-0006-sender-truth.js';
+import { renewalBridge } from './migration-0007-renewal-bridge.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations see the database before its types exist
 type AnyDb = Kysely<any>;
@@ -240,6 +241,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0004_renewal_counts': { up: renewalCounts },
   '0005_renewal_indexes': { up: renewalIndexes },
   '0006_sender_truth': { up: senderTruth },
+  '0007_renewal_bridge': { up: renewalBridge },
 };
 
 /**

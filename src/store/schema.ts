@@ -169,6 +169,8 @@ export interface RenewalTable {
   exchanged_at: string | null;
   /** Migration 0006: the completion record (JSON {at, by, forced, reason, open}). */
   completion: string | null;
+  /** Migration 0007: the bridge between the roots (JSON RenewalBridge), null when off. */
+  bridge: string | null;
 }
 
 /** Further virtual servers one renewal exchanges at the same T. */

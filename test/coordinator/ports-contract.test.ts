@@ -55,6 +55,7 @@ const RENEWAL: Renewal = {
   gate: null,
   gateOverride: { by: 'admin', reason: 'known risk', at: NOW },
   failuresBaseline: null,
+  bridge: null,
   createdAt: NOW,
   updatedAt: NOW,
 };
@@ -275,7 +276,7 @@ const IMPLEMENTATIONS: Array<{ name: string; open: () => Promise<World> }> = [
 
 for (const impl of IMPLEMENTATIONS) {
   describe(`the coordinator's ports: ${impl.name}`, () => {
-    test('a renewal reads back as a domain value; its gate and failure baseline are written and read back', async () => {
+    test('a renewal reads back as a domain value; its gate, failure baseline and bridge are written and read back', async () => {
       const w = await impl.open();
       try {
         assert.deepEqual(await w.renewals.get('ren_1'), RENEWAL);
@@ -287,6 +288,17 @@ for (const impl of IMPLEMENTATIONS) {
         assert.deepEqual(r.gate, gate);
         assert.deepEqual(r.failuresBaseline, { node_a: { '10.0.0.1': 3 } });
         assert.deepEqual(r.gateOverride, RENEWAL.gateOverride, 'other columns stay');
+        const cert = { pem: 'PEM', sha256: 'ab'.repeat(32), notAfter: NOW, issuer: 'CN=Old' };
+        const bridge = {
+          mode: 'both' as const,
+          until: NOW,
+          forward: cert,
+          reverse: { ...cert, issuer: 'CN=New' },
+        };
+        await w.renewals.setBridge('ren_1', bridge);
+        assert.deepEqual((await w.renewals.get('ren_1'))!.bridge, bridge);
+        await w.renewals.setBridge('ren_1', null);
+        assert.equal((await w.renewals.get('ren_1'))!.bridge, null);
       } finally {
         await w.close();
       }

@@ -42,6 +42,7 @@ import { op } from '../route.js';
 import { FreeText } from '../schemas.js';
 
 const Sha = z.string().nullable();
+const BridgeCert = z.object({ sha256: z.string(), notAfter: z.string(), issuer: z.string() });
 const Counts = z.object({
   pending: z.number(),
   notified: z.number(),
@@ -84,6 +85,15 @@ export const RenewalDetail = RenewalSummary.extend({
   postponeDeadline: z.string().nullable(),
   rollbackWindowSeconds: z.number(),
   gatePolicy: z.string(),
+  /** The bridge between the roots and its deadline, or null when none is served. */
+  bridge: z
+    .object({
+      mode: z.enum(['forward', 'both']),
+      until: z.string(),
+      forward: BridgeCert,
+      reverse: BridgeCert.nullable(),
+    })
+    .nullable(),
   sequence: z.number(),
   gate: z.object({
     decision: z.string(),
@@ -157,6 +167,25 @@ const PlanBody = z
     exchangeAt: z.string().min(1),
     rollbackWindow: z.string().optional(),
     gate: z.enum(['block', 'warn']).optional(),
+    bridge: z
+      .enum(['off', 'forward', 'both'])
+      .optional()
+      .describe('serve a bridge between the roots: forward from T until bridgeUntil; both also before T'),
+    bridgeUntil: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('the bridge deadline: after T, never after the bridge or the old root expires'),
+    bridgeForwardPem: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('the forward bridge: `rollover ca cross-sign --ca OLD --subject-ca NEW`'),
+    bridgeReversePem: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('the reverse bridge (mode both): `rollover ca cross-sign --ca NEW --subject-ca OLD`'),
   })
   .strict();
 const Id = z.object({ id: z.string().min(1) });

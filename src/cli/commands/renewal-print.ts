@@ -16,6 +16,12 @@ export interface RenewalDetailView {
   oldRootSha256: string;
   gatePolicy: string;
   gate: { decision: string; reason: string };
+  bridge?: {
+    mode: 'forward' | 'both';
+    until: string;
+    forward: { sha256: string; notAfter: string; issuer: string };
+    reverse: { sha256: string; notAfter: string; issuer: string } | null;
+  } | null;
   status: RenewalStatusViewJson;
   steps: Array<{ step: number | null; kind: string; actor: string; at: string }>;
   tenants: Array<{ id: string; name: string; forwarded: boolean; forwardedBy: string | null }>;
@@ -51,6 +57,13 @@ export function printRenewal(ctx: CliContext, d: RenewalDetailView): void {
   o(`  new root         ${d.newRootSha256}`);
   o(`  old root         ${d.oldRootSha256}`);
   o(`  gate (${d.gatePolicy})      ${d.gate.decision}: ${d.gate.reason}`);
+  if (d.bridge)
+    o(
+      `  bridge (${d.bridge.mode})  ${
+        d.bridge.mode === 'both' ? 'old credential with the reverse bridge until T; ' : ''
+      }new credential with the forward bridge until ${d.bridge.until} (bridge deadline)`,
+    );
+  else o('  bridge           off');
   o(`  announcement     ${d.announcementUrl}`);
   o(`  status           ${d.statusUrl}`);
   o('steps');

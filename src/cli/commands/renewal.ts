@@ -39,7 +39,23 @@ export function registerRenewal(program: Command, ctx: CliContext, run: Runner):
         'how long a rollback stays possible after T',
         DEFAULT_ROLLBACK_WINDOW,
       )
-      .option('--gate <policy>', 'block (every sender verified, or an override) or warn', 'block'),
+      .option('--gate <policy>', 'block (every sender verified, or an override) or warn', 'block')
+      .option(
+        '--bridge <mode>',
+        'serve a bridge between the roots: off, forward (from T until --bridge-until) or both (also before T)',
+      )
+      .option(
+        '--bridge-until <time>',
+        'the bridge deadline (RFC 3339): after T, before the bridge and the old root expire',
+      )
+      .option(
+        '--bridge-forward <file>',
+        'the forward bridge (rollover ca cross-sign --ca OLD --subject-ca NEW)',
+      )
+      .option(
+        '--bridge-reverse <file>',
+        'the reverse bridge for --bridge both (rollover ca cross-sign --ca NEW --subject-ca OLD)',
+      ),
   ).action(
     run(
       async (
@@ -50,9 +66,24 @@ export function registerRenewal(program: Command, ctx: CliContext, run: Runner):
           exchangeAt: string;
           rollbackWindow: string;
           gate: string;
+          bridge?: string;
+          bridgeUntil?: string;
+          bridgeForward?: string;
+          bridgeReverse?: string;
         },
       ) => {
         parseInstant(o.exchangeAt); // refused before anything is uploaded
+        if (o.bridgeUntil !== undefined) parseInstant(o.bridgeUntil);
+        const bridgePem = async (file: string | undefined, what: string) => {
+          if (file === undefined) return undefined;
+          const { readFileChecked } = await import('../../files/atomic.js');
+          const { readOneCertificate } = await import('../../pki/certificate.js');
+          const { encodeCertificatesPem } = await import('../../pki/formats/pem.js');
+          const cert = readOneCertificate(await readFileChecked(resolve(ctx.cwd, file)), what);
+          return encodeCertificatesPem([cert.der]);
+        };
+        const bridgeForwardPem = await bridgePem(o.bridgeForward, 'forward bridge in --bridge-forward');
+        const bridgeReversePem = await bridgePem(o.bridgeReverse, 'reverse bridge in --bridge-reverse');
         const c = await resolveClient(ctx, o);
         // The credential travels with the plan: a refused plan imports nothing, so a retry is clean.
         let credential: Record<string, string> | undefined;
@@ -76,6 +107,10 @@ export function registerRenewal(program: Command, ctx: CliContext, run: Runner):
           exchangeAt: o.exchangeAt,
           rollbackWindow: o.rollbackWindow,
           gate: o.gate,
+          ...(o.bridge !== undefined ? { bridge: o.bridge } : {}),
+          ...(o.bridgeUntil !== undefined ? { bridgeUntil: o.bridgeUntil } : {}),
+          ...(bridgeForwardPem ? { bridgeForwardPem } : {}),
+          ...(bridgeReversePem ? { bridgeReversePem } : {}),
         });
         show(d, o.json);
         return undefined;

@@ -30,6 +30,10 @@ export class FakeRenewals implements RenewalRepo {
     const r = this.rows.get(id);
     if (r) r.failuresBaseline = structuredClone(baseline);
   }
+  async setBridge(id: string, bridge: Renewal['bridge']) {
+    const r = this.rows.get(id);
+    if (r) r.bridge = structuredClone(bridge);
+  }
 }
 
 /** Renewal-node rows in an array. */

@@ -12,6 +12,30 @@ export interface GateOverride {
 /** Per node, per client address: handshake failures counted at T (so only later ones are attributed). */
 export type FailureBaseline = Record<string, Record<string, number>>;
 
+/** A certificate a renewal serves as a bridge, with the facts shown for it. */
+export interface BridgeCertificate {
+  pem: string;
+  sha256: string;
+  notAfter: string;
+  /** The root that issued it (one line). */
+  issuer: string;
+}
+
+/**
+ * The renewal's bridge between the old and the new root: `forward` serves the new credential with the
+ * forward bridge from T until `until`; `both` also serves the old credential with the reverse bridge
+ * from the announcement until T.
+ */
+export interface RenewalBridge {
+  mode: 'forward' | 'both';
+  /** The bridge deadline (after T, never after the forward bridge's or the old root's expiry). */
+  until: string;
+  /** Issued by the old root for the new root's name and key. */
+  forward: BridgeCertificate;
+  /** Issued by the new root for the old root's name and key (mode `both` only). */
+  reverse: BridgeCertificate | null;
+}
+
 /** One renewal as the workflow sees it. */
 export interface Renewal {
   id: string;
@@ -34,6 +58,8 @@ export interface Renewal {
   gate: GateDecision | null;
   gateOverride: GateOverride | null;
   failuresBaseline: FailureBaseline | null;
+  /** The bridge between the roots, or null (mode off). */
+  bridge: RenewalBridge | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -46,4 +72,6 @@ export interface RenewalRepo {
   setGate(id: string, gate: GateDecision): Promise<void>;
   /** Records the failure counts taken at T. */
   setFailuresBaseline(id: string, baseline: FailureBaseline): Promise<void>;
+  /** Records the bridge a plan chose (null: off). */
+  setBridge(id: string, bridge: RenewalBridge | null): Promise<void>;
 }

@@ -1,7 +1,7 @@
 /** Step 1: plan a renewal — the credential passes the checks for every virtual server, T is far enough ahead. */
 import { can } from '../../access/can.js';
 import type { Principal } from '../../access/roles.js';
-import { readCertificates, readOneCertificate } from '../../pki/certificate.js';
+import { type Cert, readCertificates, readOneCertificate } from '../../pki/certificate.js';
 import { assertCredential } from '../../pki/checks.js';
 import { readPrivateKey } from '../../pki/keys.js';
 import { DEFAULT_ROLLBACK_WINDOW, renewalTimes } from '../../renewal/timing.js';
@@ -11,12 +11,13 @@ import { parseInstant } from '../../shared/time.js';
 import { newId } from '../../store/ids.js';
 import { type CredentialInput, importCredential } from '../credentials.js';
 import { forbidden, notFound } from '../env.js';
+import { type BridgePlanInput, bridgeView, checkBridge, checkBridgeFields } from './bridge.js';
 import { issueFromCa } from './issue-from-ca.js';
 import { actorOf, addStep, FINISHED } from './model.js';
 import type { RenewalEnv } from './ports.js';
 
 /** Input of a plan. */
-export interface PlanInput {
+export interface PlanInput extends BridgePlanInput {
   virtualServerIds: string[];
   credentialId?: string | undefined;
   /** A credential to import with the plan: imported only when the plan is accepted. */
@@ -40,6 +41,7 @@ export async function planRenewal(env: RenewalEnv, p: Principal, input: PlanInpu
     fail('BAD_ARGUMENT', 'give the new credential or a CA to issue it from', { field: 'credentialId' });
   if (sources > 1)
     fail('BAD_ARGUMENT', 'give one credential: an imported one, an upload, or a CA to issue from');
+  checkBridgeFields(input);
   const id = await env.store.transaction((tx) => planIn({ ...env, store: tx }, p, input));
   env.renewal.changed(id, 'planned');
   return id;
@@ -104,6 +106,7 @@ async function planIn(env: RenewalEnv, p: Principal, input: PlanInput): Promise<
   const key = readPrivateKey((await store.privateKeyPem('credentials', cred.id))!);
   let oldCredId: string | null = null;
   let oldRoot: string | null = null;
+  let oldRootCert: Cert | undefined;
   for (const vs of vss) {
     // Every virtual server must be served by this credential at T and through the rollback window.
     assertCredential({
@@ -122,6 +125,7 @@ async function planIn(env: RenewalEnv, p: Principal, input: PlanInput): Promise<
     if (vs.active_credential_id === cred.id)
       fail('SAME_CREDENTIAL', `virtual server ${vs.name} already serves this credential`);
     const active = (await store.get('credentials', vs.active_credential_id))!;
+    oldRootCert ??= readOneCertificate(active.root_pem, 'root');
     const activeRoot = readOneCertificate(active.root_pem, 'root').sha256;
     if (oldRoot && activeRoot !== oldRoot) {
       fail(
@@ -132,6 +136,12 @@ async function planIn(env: RenewalEnv, p: Principal, input: PlanInput): Promise<
     oldRoot = activeRoot;
     oldCredId ??= active.id;
   }
+  const bridge = checkBridge(input, {
+    oldRoot: oldRootCert!,
+    newRoot: root,
+    exchangeAt: times.exchangeAt,
+    now: new Date(now),
+  });
   const id = newId('ren');
   const at = new Date(now).toISOString();
   await store.transaction(async (tx) => {
@@ -159,6 +169,7 @@ async function planIn(env: RenewalEnv, p: Principal, input: PlanInput): Promise<
         .values({ renewal_id: id, virtual_server_id: vsId })
         .execute();
     }
+    if (bridge) await tx.renewals.setBridge(id, bridge);
     await addStep(tx, env, id, 'plan', actorOf(p), {
       virtualServers: vsIds,
       credential: cred.id,
@@ -167,6 +178,8 @@ async function planIn(env: RenewalEnv, p: Principal, input: PlanInput): Promise<
       gate: input.gate ?? 'block',
       newRootSha256: root.sha256,
       oldRootSha256: oldRoot,
+      bridge: bridgeView(bridge)?.mode ?? 'off',
+      ...(bridge ? { bridgeUntil: bridge.until, bridgeCertificates: bridgeView(bridge) } : {}),
     });
   });
   return id;

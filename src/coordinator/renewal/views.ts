@@ -15,6 +15,7 @@ import { tallySenders } from '../../renewal/sender-status.js';
 import type { Row, Store } from '../../store/store.js';
 import { notFound } from '../env.js';
 import type { SenderLink } from '../ports/sender-links.js';
+import { bridgeView } from './bridge.js';
 import { countReadiness } from './counts.js';
 import { currentLinkId, linkToken } from './links.js';
 import { loadFacts, type RenewalFacts, STEP_NUMBER, vsIdsOf } from './model.js';
@@ -340,6 +341,7 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
     postponeDeadline: f.r.postpone_deadline,
     rollbackWindowSeconds: Number(f.r.rollback_window_seconds),
     gatePolicy: f.r.gate_policy,
+    bridge: bridgeView(f.renewal.bridge),
     sequence: Number(f.r.sequence),
     gate: {
       decision: ov && gate.decision === 'blocked' ? 'overridden' : gate.decision,

@@ -4,6 +4,7 @@ import type {
   FailureBaseline,
   GateOverride,
   Renewal,
+  RenewalBridge,
   RenewalRepo,
 } from '../../coordinator/ports/renewals.js';
 import type { GateDecision, GatePolicy } from '../../renewal/gate.js';
@@ -34,6 +35,7 @@ export function toRenewal(r: Selectable<RenewalTable>): Renewal {
     gate: json<GateDecision>(r.gate),
     gateOverride: json<GateOverride>(r.gate_override),
     failuresBaseline: json<FailureBaseline>(r.failures_baseline),
+    bridge: json<RenewalBridge>(r.bridge),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -57,6 +59,13 @@ export function sqlRenewals(db: Kysely<Database>): RenewalRepo {
       await db
         .updateTable('renewals')
         .set({ failures_baseline: JSON.stringify(baseline) })
+        .where('id', '=', id)
+        .execute();
+    },
+    async setBridge(id, bridge) {
+      await db
+        .updateTable('renewals')
+        .set({ bridge: bridge ? JSON.stringify(bridge) : null })
         .where('id', '=', id)
         .execute();
     },
