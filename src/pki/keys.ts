@@ -1,5 +1,7 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { fail } from '../shared/errors.js';
+import { fail, isRolloverError } from '../shared/errors.js';
+import { PbeBudget, spendOnEncryptedKey } from './formats/pbe.js';
+import { decodePem } from './formats/pem.js';
 import { crypto } from './provider.js';
 
 /** Key algorithms rollover issues and accepts. */
@@ -122,6 +124,22 @@ export function isEncryptedKeyPem(pem: string): boolean {
 }
 
 /**
+ * Refuses an encrypted PKCS#8 key whose iteration count is beyond the bound (KEYSTORE_LIMIT) or whose
+ * key derivation is not PBKDF2 (UNSUPPORTED_FORMAT) before OpenSSL runs it: the file sets that count,
+ * and OpenSSL would spend hours on 2^31. Anything else wrong is left for OpenSSL to report.
+ */
+function checkKeyDerivation(text: string): void {
+  try {
+    const budget = new PbeBudget('the encrypted private key');
+    for (const b of decodePem(text)) {
+      if (b.label === 'ENCRYPTED PRIVATE KEY') spendOnEncryptedKey(b.der, budget, 'its encryption');
+    }
+  } catch (e) {
+    if (isRolloverError(e) && (e.code === 'KEYSTORE_LIMIT' || e.code === 'UNSUPPORTED_FORMAT')) throw e;
+  }
+}
+
+/**
  * Reads a private key: PEM (PKCS#8, encrypted PKCS#8, SEC1, PKCS#1) or DER PKCS#8. An encrypted key
  * needs `passphrase`; a wrong one is WRONG_PASSPHRASE, never a generic parse error.
  */
@@ -135,6 +153,7 @@ export function readPrivateKey(data: Uint8Array | string, passphrase?: string): 
   if (encrypted && passphrase === undefined) {
     fail('PASSPHRASE_REQUIRED', 'the private key is encrypted and no passphrase was given');
   }
+  if (encrypted) checkKeyDerivation(text);
   let keyObject: KeyObject;
   try {
     keyObject = isPem

@@ -53,6 +53,10 @@ export const ERROR_CODES = {
     title: 'a PKCS#12 or JKS store did not open with the password (or its MAC is broken)',
   },
   BAD_KEYSTORE: { kind: 'input', title: 'a PKCS#12 or JKS file is malformed' },
+  KEYSTORE_LIMIT: {
+    kind: 'too-large',
+    title: 'a keystore or key asks for more than rollover reads (key-derivation iterations, entries)',
+  },
   UNSUPPORTED_FORMAT: { kind: 'unsupported', title: 'the input is in a format rollover does not read' },
   // credential checks (ARCHITECTURE §5)
   KEY_MISMATCH: { kind: 'invalid', title: 'the private key does not belong to the certificate' },

@@ -19,6 +19,10 @@ const JCEKS_MAGIC = 0xcececece;
 const TAG_KEY = 1;
 const TAG_TRUSTED = 2;
 const WHITENER = Buffer.from('Mighty Aphrodite', 'utf8');
+/** The fewest bytes an entry takes: tag, alias length, date and a certificate length (version 1). */
+const MIN_ENTRY_BYTES = 4 + 2 + 8 + 4;
+/** The fewest bytes a certificate takes in a chain: its length (version 1). */
+const MIN_CERT_BYTES = 4;
 
 /** A JKS private-key entry, kept opaque: `raw` is the whole entry as read, written back unchanged. */
 export interface JksPrivateKeyEntry {
@@ -151,6 +155,10 @@ export function decodeJks(bytes: Uint8Array, password: string | undefined): JksS
   const version = r.u32();
   if (version !== 1 && version !== 2) fail('BAD_KEYSTORE', `unknown JKS version ${version}`);
   const count = r.u32();
+  // Refused before any entry is read: a count the file cannot hold is a crafted or damaged header.
+  if (count > (buf.length - r.off - 20) / MIN_ENTRY_BYTES) {
+    fail('BAD_KEYSTORE', `the JKS file claims ${count} entries, more than its ${buf.length} bytes can hold`);
+  }
   const entries: JksEntry[] = [];
   for (let i = 0; i < count; i++) {
     const start = r.off;
@@ -162,6 +170,12 @@ export function decodeJks(bytes: Uint8Array, password: string | undefined): JksS
     } else if (tag === TAG_KEY) {
       r.bytes(r.u32()); // the protected key: opaque
       const n = r.u32();
+      if (n > (buf.length - r.off) / MIN_CERT_BYTES) {
+        fail(
+          'BAD_KEYSTORE',
+          `JKS entry ${i + 1} claims a chain of ${n} certificates, more than the file can hold`,
+        );
+      }
       const chain: Uint8Array[] = [];
       for (let j = 0; j < n; j++) chain.push(readCert(r, version));
       entries.push({

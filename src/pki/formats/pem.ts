@@ -1,12 +1,16 @@
 import { fail } from '../../shared/errors.js';
 
-/** One PEM block: its label (`CERTIFICATE`, `PRIVATE KEY`, …) and DER bytes. */
+/** One PEM block: its label (`CERTIFICATE`, `PRIVATE KEY`, …), DER bytes and where it stands in the text. */
 export interface PemBlock {
   label: string;
   der: Uint8Array;
+  /** Offset of the BEGIN line's first dash. */
+  start: number;
+  /** Offset just past the END line's last dash. */
+  end: number;
 }
 
-const BLOCK = /-----BEGIN ([A-Z0-9 #]+)-----([\s\S]*?)-----END \1-----/g;
+const LABEL = /^[A-Z0-9 #]+$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** True when the bytes look like PEM text (a BEGIN line somewhere). */
@@ -16,27 +20,46 @@ export function looksLikePem(data: Uint8Array | string): boolean {
 }
 
 /**
- * Decodes every PEM block in `text`. Headers (Proc-Type…) are skipped; a BEGIN without its END, or
- * base64 that does not decode, is BAD_PEM (a truncated file must never read as a shorter chain).
+ * Decodes every PEM block in `text`. Headers (Proc-Type…) are skipped; a BEGIN without its END, a
+ * BEGIN line without a label, or base64 that does not decode, is BAD_PEM (a truncated file must never
+ * read as a shorter chain). One pass with no backtracking: the time grows with the text's length
+ * only, whatever the text holds (a regular expression took 23 s on 1 MB of BEGIN lines).
  */
 export function decodePem(text: string): PemBlock[] {
   const blocks: PemBlock[] = [];
-  let lastEnd = 0;
-  for (const m of text.matchAll(BLOCK)) {
-    const body = m[2]!
+  for (let at = text.indexOf('-----BEGIN '); at >= 0; at = text.indexOf('-----BEGIN ', at)) {
+    const labelStart = at + '-----BEGIN '.length;
+    const labelEnd = text.indexOf('-----', labelStart);
+    const lineEnd = text.indexOf('\n', labelStart);
+    if (
+      labelEnd < 0 ||
+      (lineEnd >= 0 && lineEnd < labelEnd) ||
+      !LABEL.test(text.slice(labelStart, labelEnd))
+    ) {
+      fail('BAD_PEM', 'a PEM BEGIN line has no label of capitals ending in "-----": the file is damaged');
+    }
+    const label = text.slice(labelStart, labelEnd);
+    const endLine = `-----END ${label}-----`;
+    const bodyStart = labelEnd + 5;
+    const endAt = text.indexOf(endLine, bodyStart);
+    if (endAt < 0) {
+      fail(
+        'BAD_PEM',
+        `the PEM block "${label}" has a BEGIN line but no matching END line: the file looks truncated`,
+      );
+    }
+    const body = text
+      .slice(bodyStart, endAt)
       .split(/\r?\n/)
       .filter((line) => !line.includes(':'))
       .join('')
       .replace(/\s+/g, '');
     if (!BASE64.test(body) || body.length % 4 !== 0 || body.length === 0) {
-      fail('BAD_PEM', `the PEM block "${m[1]}" is not valid base64 (the file may be truncated or edited)`);
+      fail('BAD_PEM', `the PEM block "${label}" is not valid base64 (the file may be truncated or edited)`);
     }
-    blocks.push({ label: m[1]!, der: new Uint8Array(Buffer.from(body, 'base64')) });
-    lastEnd = (m.index ?? 0) + m[0].length;
-  }
-  const rest = text.slice(lastEnd);
-  if (/-----BEGIN /.test(rest)) {
-    fail('BAD_PEM', 'a PEM block has a BEGIN line but no matching END line: the file looks truncated');
+    const begin = at;
+    at = endAt + endLine.length;
+    blocks.push({ label, der: new Uint8Array(Buffer.from(body, 'base64')), start: begin, end: at });
   }
   return blocks;
 }

@@ -6,12 +6,21 @@
  * ones (`openssl pkcs12 -legacy`: SHA-1 MAC, 3DES and RC2-40 PBE), which pkijs does not decrypt, so
  * that part is done here with node:crypto and a small RC2.
  */
-import { createDecipheriv, createHash, createPrivateKey, X509Certificate } from 'node:crypto';
+import {
+  createDecipheriv,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  hash,
+  timingSafeEqual,
+  X509Certificate,
+} from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { fail, isRolloverError } from '../../shared/errors.js';
 import { issuerPath } from '../chain.js';
 import { children, contentStartOf, decodeOid, readTlv, tlvBytes, tlvContent } from './der.js';
+import { iterationCount, PbeBudget, pbeCost, spendOnEncryptedKey } from './pbe.js';
 import { rc2CbcDecrypt } from './rc2.js';
 import type { TrustedCertEntry } from './store-entry.js';
 
@@ -75,14 +84,32 @@ function copy(bytes: Uint8Array): ArrayBuffer {
   return bytes.slice().buffer as ArrayBuffer;
 }
 
+const SUBJECT = 'the PKCS#12 file';
+
 function bad(why: string): never {
   return fail('BAD_KEYSTORE', `the PKCS#12 file is malformed: ${why}`);
 }
 
-/** RFC 7292 appendix B key derivation (SHA-1), for the legacy PBE schemes. */
-function pkcs12Kdf(password: string, salt: Uint8Array, iterations: number, id: number, n: number): Buffer {
-  const u = 20;
-  const v = 64;
+/** The MAC digests RFC 7292 files use: node's name, output size u and block size v (appendix B). */
+const MAC_DIGESTS: Record<string, { name: string; u: number; v: number }> = {
+  '1.3.14.3.2.26': { name: 'sha1', u: 20, v: 64 },
+  '2.16.840.1.101.3.4.2.4': { name: 'sha224', u: 28, v: 64 },
+  '2.16.840.1.101.3.4.2.1': { name: 'sha256', u: 32, v: 64 },
+  '2.16.840.1.101.3.4.2.2': { name: 'sha384', u: 48, v: 128 },
+  '2.16.840.1.101.3.4.2.3': { name: 'sha512', u: 64, v: 128 },
+};
+const SHA1 = MAC_DIGESTS['1.3.14.3.2.26']!;
+
+/** RFC 7292 appendix B key derivation, for the MAC and the legacy PBE schemes (SHA-1). */
+function pkcs12Kdf(
+  password: string,
+  salt: Uint8Array,
+  iterations: number,
+  id: number,
+  n: number,
+  digest = SHA1,
+): Buffer {
+  const { u, v } = digest;
   const pw = Buffer.alloc(password.length * 2 + 2);
   for (let i = 0; i < password.length; i++) pw.writeUInt16BE(password.charCodeAt(i), i * 2);
   const fill = (src: Uint8Array) => {
@@ -95,8 +122,8 @@ function pkcs12Kdf(password: string, salt: Uint8Array, iterations: number, id: n
   const D = Buffer.alloc(v, id);
   const out: Buffer[] = [];
   for (let made = 0; made < n; made += u) {
-    let A = createHash('sha1').update(D).update(I).digest();
-    for (let j = 1; j < iterations; j++) A = createHash('sha1').update(A).digest();
+    let A = createHash(digest.name).update(D).update(I).digest();
+    for (let j = 1; j < iterations; j++) A = hash(digest.name, A, 'buffer');
     out.push(A);
     const B = fill(A);
     for (let j = 0; j < I.length; j += v) {
@@ -118,7 +145,13 @@ function legacyDecrypt(oid: string, params: Uint8Array, password: string, data: 
   const [saltT, iterT] = fields ?? [];
   if (!saltT || !iterT) bad('the PBE parameters do not parse');
   const salt = tlvContent(params, saltT);
-  const iterations = Number.parseInt(Buffer.from(tlvContent(params, iterT)).toString('hex'), 16);
+  const iterations = iterationCount(params, iterT, SUBJECT);
+  if (![OID.pbeSha3Des, OID.pbeSha2Des, OID.pbeShaRc2_40, OID.pbeShaRc2_128].includes(oid as never)) {
+    fail(
+      'UNSUPPORTED_FORMAT',
+      `the PKCS#12 file encrypts its content with a scheme rollover does not read (${oid})`,
+    );
+  }
   if (oid === OID.pbeSha3Des || oid === OID.pbeSha2Des) {
     const key = pkcs12Kdf(password, salt, iterations, 1, 24);
     const iv = pkcs12Kdf(password, salt, iterations, 2, 8);
@@ -132,14 +165,24 @@ function legacyDecrypt(oid: string, params: Uint8Array, password: string, data: 
   return rc2CbcDecrypt(key, bits, iv, data);
 }
 
-/** Decrypts a CMS EncryptedData safe (PBES2 through pkijs, legacy PBE here). */
-async function decryptSafe(content: asn1js.AsnType, password: string): Promise<Uint8Array> {
+/**
+ * Decrypts a CMS EncryptedData safe (PBES2 through pkijs, legacy PBE here), once its iteration count
+ * has been charged to the file's budget.
+ */
+async function decryptSafe(
+  content: asn1js.AsnType,
+  password: string,
+  budget: PbeBudget,
+  n: number,
+): Promise<Uint8Array> {
   const enc = new pkijs.EncryptedData({ schema: content });
   const alg = enc.encryptedContentInfo.contentEncryptionAlgorithm;
+  const params = new Uint8Array(alg.algorithmParams.toBER(false));
+  const { iterations, derivations } = pbeCost(alg.algorithmId, params, SUBJECT);
+  budget.spend(iterations, derivations, `encrypted safe ${n}`);
   if (alg.algorithmId === OID.pbes2) {
     return new Uint8Array(await enc.decrypt({ password: utf8(password) }));
   }
-  const params = new Uint8Array(alg.algorithmParams.toBER(false));
   return legacyDecrypt(
     alg.algorithmId,
     params,
@@ -200,8 +243,12 @@ function certFromBag(value: Uint8Array): Uint8Array | undefined {
   return tlvContent(value, octets).slice();
 }
 
-/** Decrypts a shrouded key bag to PKCS#8 DER with OpenSSL (PBES2 and the legacy PBE schemes). */
-function decryptKey(encrypted: Uint8Array, password: string): Uint8Array {
+/**
+ * Decrypts a shrouded key bag to PKCS#8 DER with OpenSSL (PBES2 and the legacy PBE schemes), once its
+ * iteration count has been charged to the file's budget.
+ */
+function decryptKey(encrypted: Uint8Array, password: string, budget: PbeBudget, n: number): Uint8Array {
+  if (!spendOnEncryptedKey(encrypted, budget, `key ${n}`)) bad(`key ${n} is not an EncryptedPrivateKeyInfo`);
   try {
     const key = createPrivateKey({
       key: Buffer.from(encrypted),
@@ -237,6 +284,28 @@ function buildChain(leaf: Uint8Array, pool: Uint8Array[]): Uint8Array[] {
 }
 
 /**
+ * Verifies the file's MAC (RFC 7292 §5: HMAC under a key derived with appendix B from the password),
+ * once its iteration count has been charged to the budget. A mismatch is WRONG_PASSWORD.
+ */
+function verifyMac(macData: Uint8Array, content: ArrayBuffer, password: string, budget: PbeBudget): void {
+  const top = readTlv(macData);
+  const [digestInfoT, saltT, iterT] = (top?.tag === 0x30 && children(macData, top)) || [];
+  const [algT, digestT] = (digestInfoT?.tag === 0x30 && children(macData, digestInfoT)) || [];
+  const [oidT] = (algT?.tag === 0x30 && children(macData, algT)) || [];
+  if (oidT?.tag !== 0x06 || digestT?.tag !== 0x04 || saltT?.tag !== 0x04) bad('its MacData does not parse');
+  const oid = decodeOid(tlvContent(macData, oidT));
+  const digest = MAC_DIGESTS[oid] ?? bad(`its MAC uses a digest rollover does not read (${oid})`);
+  const iterations = iterT ? iterationCount(macData, iterT, SUBJECT) : 1;
+  budget.spend(iterations, 1, 'the MAC');
+  const key = pkcs12Kdf(password, tlvContent(macData, saltT), iterations, 3, digest.u, digest);
+  const mac = createHmac(digest.name, key).update(new Uint8Array(content)).digest();
+  const expected = tlvContent(macData, digestT);
+  if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) {
+    fail('WRONG_PASSWORD', 'the PKCS#12 file did not open: the password is wrong or the file was altered');
+  }
+}
+
+/**
  * Decodes a PKCS#12 file. The MAC is verified first: a wrong password or an altered file is
  * WRONG_PASSWORD; a file that does not parse is BAD_KEYSTORE. Certificates without a key become
  * trusted-cert entries (whether or not they carry Java's attribute); keys are decrypted to PKCS#8.
@@ -249,30 +318,37 @@ export async function decodePkcs12(bytes: Uint8Array, password: string): Promise
     bad('not one complete DER SEQUENCE (truncated?)');
   }
   let pfx: pkijs.PFX;
+  let macData: Uint8Array | undefined;
   try {
-    pfx = pkijs.PFX.fromBER(copy(bytes));
+    const asn = asn1js.fromBER(copy(bytes));
+    if (asn.offset === -1) bad(asn.result.error || 'not BER');
+    pfx = new pkijs.PFX({ schema: asn.result });
+    const mac = (asn.result as asn1js.Sequence).valueBlock.value[2];
+    if (mac) macData = new Uint8Array(mac.toBER(false));
   } catch (e) {
+    if (isRolloverError(e)) throw e;
     return bad((e as Error).message);
   }
   if (pfx.authSafe.contentType !== OID.data)
     bad('only password-integrity files are read (no public-key mode)');
   try {
-    await pfx.parseInternalValues({ password: utf8(password), checkIntegrity: pfx.macData !== undefined });
+    await pfx.parseInternalValues({ password: utf8(password), checkIntegrity: false });
   } catch (e) {
-    if (/Integrity/.test((e as Error).message)) {
-      fail('WRONG_PASSWORD', 'the PKCS#12 file did not open: the password is wrong or the file was altered');
-    }
     bad((e as Error).message);
+  }
+  const budget = new PbeBudget(SUBJECT);
+  if (macData) {
+    verifyMac(macData, (pfx.authSafe.content as asn1js.OctetString).getValue(), password, budget);
   }
   const safes = pfx.parsedValue?.authenticatedSafe?.safeContents ?? [];
   const bags: RawBag[] = [];
-  for (const ci of safes) {
+  for (const [n, ci] of safes.entries()) {
     let content: Uint8Array;
     if (ci.contentType === OID.data) {
       content = new Uint8Array((ci.content as asn1js.OctetString).getValue());
     } else if (ci.contentType === OID.encryptedData) {
       try {
-        content = await decryptSafe(ci.content, password);
+        content = await decryptSafe(ci.content, password, budget, n + 1);
       } catch (e) {
         if (isRolloverError(e)) throw e;
         // Without a MAC a wrong password shows up here, as a padding error.
@@ -299,7 +375,7 @@ export async function decodePkcs12(bytes: Uint8Array, password: string): Promise
     ? certs.filter((c) => !c.bag.localKeyId && !c.bag.javaTrusted).map((c) => c.der)
     : [];
   for (const [i, k] of keys.entries()) {
-    const pkcs8 = k.id === OID.keyBag ? k.value : decryptKey(k.value, password);
+    const pkcs8 = k.id === OID.keyBag ? k.value : decryptKey(k.value, password, budget, i + 1);
     const leaf = certs.find((c) => k.localKeyId !== undefined && c.bag.localKeyId === k.localKeyId);
     const chain = leaf ? buildChain(leaf.der, pool) : [];
     for (const c of chain) used.add(c);

@@ -10,7 +10,7 @@ import { certFacts, type KeyEntry, type TrustEntry } from '../anchor.js';
 import { readStoreFile } from '../io.js';
 import type { Change, Problem, Truststore, TruststoreFormat } from './types.js';
 
-const BLOCK = /(?:^# alias: ([^\n]*)\r?\n)?-----BEGIN ([A-Z0-9 #]+)-----[\s\S]*?-----END \2-----(?:\r?\n)?/gm;
+const ALIAS_LINE = '# alias: ';
 
 interface Span {
   entry?: TrustEntry;
@@ -18,10 +18,30 @@ interface Span {
   end: number;
 }
 
+/**
+ * A block's span: from the `# alias:` line rollover wrote right above its BEGIN line (when there is
+ * one) to just past its END line and line break; with the alias that line names.
+ */
+function spanOf(text: string, block: { start: number; end: number }): Span & { alias?: string } {
+  let start = block.start;
+  let alias: string | undefined;
+  if (start > 0 && text[start - 1] === '\n') {
+    const lineStart = text.lastIndexOf('\n', start - 2) + 1;
+    const line = text.slice(lineStart, start - 1);
+    if (line.startsWith(ALIAS_LINE)) {
+      alias = line.slice(ALIAS_LINE.length);
+      start = lineStart;
+    }
+  }
+  let end = block.end;
+  if (text[end] === '\r' && text[end + 1] === '\n') end += 2;
+  else if (text[end] === '\n') end += 1;
+  return { start, end, ...(alias !== undefined ? { alias } : {}) };
+}
+
 /** Parses bundle text (latin1, one char per byte) into entries, key markers and block spans. */
 export function parseBundle(text: string, path: string): { spans: Span[]; keys: KeyEntry[] } {
   const blocks = decodePem(text);
-  const matches = [...text.matchAll(BLOCK)];
   if (blocks.length === 0 && text.replace(/^#.*$/gm, '').trim().length > 0) {
     fail('BAD_PEM', `${path} is not a PEM bundle: it holds no BEGIN/END blocks`);
   }
@@ -29,11 +49,10 @@ export function parseBundle(text: string, path: string): { spans: Span[]; keys: 
   const keys: KeyEntry[] = [];
   const taken: string[] = [];
   blocks.forEach((b, i) => {
-    const m = matches[i]!;
-    const span: Span = { start: m.index ?? 0, end: (m.index ?? 0) + m[0].length };
+    const { alias: named, ...span } = spanOf(text, b) as Span & { alias?: string };
     if (b.label === 'CERTIFICATE' || b.label === 'TRUSTED CERTIFICATE') {
       const cert = certFacts(b.der);
-      const alias = m[1]?.trim() || suggestAlias(cert, taken);
+      const alias = named?.trim() || suggestAlias(cert, taken);
       taken.push(alias);
       span.entry = { alias, cert };
     } else if (b.label.includes('PRIVATE KEY')) {
