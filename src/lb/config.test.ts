@@ -67,3 +67,42 @@ test('listen addresses read host:port, [v6]:port, :port and a bare port', () => 
   );
   assert.throws(() => parseHostPort('a:70000'), /above 65535/);
 });
+
+test('mode tcp takes tcp:// and tls:// backends, defaults to PROXY v2, http/1.1 and a TCP-connect health check', () => {
+  const base = {
+    stateDir: '/s',
+    virtualServers: [{ name: 'w', listen: ':1', hosts: ['a'], credential: '/c' }],
+  };
+  const vs = (extra: object) =>
+    resolveConfig({ ...base, virtualServers: [{ ...base.virtualServers[0], ...extra }] }, { workers: 1 })
+      .virtualServers[0]!;
+  const t = vs({
+    mode: 'tcp',
+    backends: ['tcp://10.0.0.1:8080', { url: 'tls://b.internal:8443', ca: '/ca.pem' }],
+  });
+  assert.equal(t.mode, 'tcp');
+  assert.equal(t.proxyProtocol, 'v2');
+  assert.deepEqual(t.alpn, ['http/1.1']);
+  assert.equal(t.healthCheck.path, undefined);
+  assert.deepEqual(
+    t.backends.map((b) => b.url),
+    ['tcp://10.0.0.1:8080', 'tls://b.internal:8443'],
+  );
+  const h = vs({ backends: ['http://10.0.0.1:8080'] });
+  assert.equal(h.mode, 'http');
+  assert.equal(h.proxyProtocol, 'off');
+  assert.equal(h.healthCheck.path, '/');
+  for (const bad of [
+    { mode: 'tcp', backends: ['http://10.0.0.1:8080'] },
+    { mode: 'tcp', backends: ['tcp://10.0.0.1'] },
+    { backends: ['tcp://10.0.0.1:80'] },
+    { backends: ['http://10.0.0.1:80'], proxyProtocol: 'v1' },
+    { mode: 'tcp', backends: ['tcp://10.0.0.1:80'], proxyProtocol: 'v3' },
+  ]) {
+    assert.throws(
+      () => vs(bad),
+      (e) => isRolloverError(e) && e.code === 'BAD_ARGUMENT',
+      JSON.stringify(bad),
+    );
+  }
+});

@@ -30,6 +30,12 @@ const virtualServerSchema = z.object({
   credential: z.string(),
   preview: z.string().optional(),
   backends: z.array(backendSchema).min(1),
+  /** http: an HTTP/1.1 reverse proxy; tcp: the decrypted stream piped to a backend (PROXY protocol). */
+  mode: z.enum(['http', 'tcp']).optional(),
+  /** tcp mode: the PROXY protocol header written to the backend before the client's bytes. */
+  proxyProtocol: z.enum(['v2', 'v1', 'off']).optional(),
+  /** tcp mode: the ALPN protocols offered to clients, in the server's order of preference. */
+  alpn: z.array(z.string().min(1).max(255)).min(1).optional(),
   healthCheck: z
     .object({ path: z.string().optional(), interval: duration.optional(), timeout: duration.optional() })
     .optional(),
@@ -61,16 +67,29 @@ export interface BackendConfig {
   insecure: boolean;
 }
 
+/** How a virtual server proxies: parsing HTTP, or piping the decrypted stream. */
+export type ProxyMode = 'http' | 'tcp';
+
+/** The PROXY protocol version a tcp-mode virtual server writes to its backends. */
+export type ProxyProtocol = 'v2' | 'v1' | 'off';
+
 /** One virtual server after validation. */
 export interface VirtualServerConfig {
   name: string;
+  /** http (default): HTTP/1.1 reverse proxy; tcp: decrypted stream to a tcp:// or tls:// backend. */
+  mode: ProxyMode;
+  /** tcp mode only (http mode: 'off'). */
+  proxyProtocol: ProxyProtocol;
+  /** ALPN protocols offered to clients (tcp mode; http mode offers none). */
+  alpn: string[];
   listen: HostPort;
   hosts: string[];
   /** The initial credential directory; the state directory wins once it holds a slot. */
   credential: string;
   preview?: HostPort;
   backends: BackendConfig[];
-  healthCheck: { path: string; intervalMs: number; timeoutMs: number };
+  /** `path` absent: a TCP connect (tcp mode only; http mode defaults to `/`). */
+  healthCheck: { path?: string; intervalMs: number; timeoutMs: number };
   timeouts: { connectMs: number; responseMs: number; handshakeMs: number; idleMs: number };
 }
 
@@ -111,8 +130,17 @@ export function resolveConfig(raw: unknown, defaults: { workers: number }): LbCo
       if (listens.has(key)) fail('BAD_ARGUMENT', `configuration: ${key} is used twice`);
       listens.add(key);
     }
+    const mode = v.mode ?? 'http';
+    if (mode === 'http' && (v.proxyProtocol !== undefined || v.alpn !== undefined)) {
+      fail('BAD_ARGUMENT', `configuration: ${v.name}: proxyProtocol and alpn apply to mode: tcp only`);
+    }
+    const schemes = mode === 'http' ? ['http:', 'https:'] : ['tcp:', 'tls:'];
+    const healthPath = v.healthCheck?.path ?? (mode === 'http' ? '/' : undefined);
     return {
       name: v.name,
+      mode,
+      proxyProtocol: mode === 'tcp' ? (v.proxyProtocol ?? 'v2') : 'off',
+      alpn: mode === 'tcp' ? (v.alpn ?? ['http/1.1']) : [],
       listen,
       hosts: v.hosts,
       credential: v.credential,
@@ -125,18 +153,26 @@ export function resolveConfig(raw: unknown, defaults: { workers: number }): LbCo
         } catch {
           return fail('BAD_ARGUMENT', `configuration: backend "${o.url}" is not a URL`);
         }
-        if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-          fail('BAD_ARGUMENT', `configuration: backend "${o.url}" must be http:// or https://`);
+        if (!schemes.includes(u.protocol)) {
+          fail(
+            'BAD_ARGUMENT',
+            mode === 'http'
+              ? `configuration: backend "${o.url}" must be http:// or https:// (or set mode: tcp)`
+              : `configuration: backend "${o.url}" must be tcp://HOST:PORT or tls://HOST:PORT in mode: tcp`,
+          );
+        }
+        if (mode === 'tcp' && (!u.port || u.pathname.replace(/^\/$/, '') || u.search)) {
+          fail('BAD_ARGUMENT', `configuration: backend "${o.url}" must be written ${u.protocol}//HOST:PORT`);
         }
         return {
-          url: u.origin,
+          url: mode === 'http' ? u.origin : `${u.protocol}//${u.host}`,
           ...(o.ca ? { ca: o.ca } : {}),
           ...(o.servername ? { servername: o.servername } : {}),
           insecure: o.insecure ?? false,
         };
       }),
       healthCheck: {
-        path: v.healthCheck?.path ?? '/',
+        ...(healthPath !== undefined ? { path: healthPath } : {}),
         intervalMs: ms(v.healthCheck?.interval, 2000),
         timeoutMs: ms(v.healthCheck?.timeout, 1000),
       },
@@ -144,7 +180,8 @@ export function resolveConfig(raw: unknown, defaults: { workers: number }): LbCo
         connectMs: ms(v.timeouts?.connect, 5000),
         responseMs: ms(v.timeouts?.response, 60_000),
         handshakeMs: ms(v.timeouts?.handshake, 10_000),
-        idleMs: ms(v.timeouts?.idle, 5000),
+        // A tunnel (WebSocket, HTTP/2) idles longer between messages than a keep-alive connection.
+        idleMs: ms(v.timeouts?.idle, mode === 'http' ? 5000 : 600_000),
       },
     };
   });

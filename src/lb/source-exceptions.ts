@@ -88,6 +88,11 @@ function networkOf(family: Parsed['family'], address: string, prefix: number): s
   return fromBytes(family, bytes);
 }
 
+/** The bytes of an address (4 for IPv4, 16 for IPv6; a trailing dotted quad is two words). */
+export function addressBytes(family: 'ipv4' | 'ipv6', address: string): number[] {
+  return toBytes(family, address);
+}
+
 function toBytes(family: Parsed['family'], address: string): number[] {
   if (family === 'ipv4') return address.split('.').map(Number);
   // A trailing dotted quad (::ffff:192.0.2.1) is two 16-bit words.

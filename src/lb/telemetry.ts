@@ -54,6 +54,8 @@ export class LbTelemetry {
   readonly expiration: Gauge<'virtual_server' | 'fingerprint' | 'slot'>;
   readonly activateAt: Gauge<'virtual_server' | 'fingerprint'>;
   readonly lateness: Gauge<'virtual_server'>;
+  readonly connections: Counter<'virtual_server'>;
+  readonly bytes: Counter<'virtual_server' | 'direction'>;
   private readonly clients = new Map<string, ClientFailures>();
 
   constructor(registry = new Registry()) {
@@ -126,6 +128,18 @@ export class LbTelemetry {
       labelNames: ['virtual_server'],
       registers: r,
       aggregator: 'max',
+    });
+    this.connections = new Counter({
+      name: 'rollover_lb_connections_total',
+      help: 'tcp mode: client connections piped to a backend',
+      labelNames: ['virtual_server'],
+      registers: r,
+    });
+    this.bytes = new Counter({
+      name: 'rollover_lb_bytes_total',
+      help: 'tcp mode: bytes carried by closed tunnels (direction client_to_backend or backend_to_client; PROXY header not counted)',
+      labelNames: ['virtual_server', 'direction'],
+      registers: r,
     });
   }
 

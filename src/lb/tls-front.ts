@@ -28,6 +28,10 @@ export interface TlsFrontHooks {
   failed(client: string, reason: HandshakeFailureReason, err: Error | undefined, choice?: FrontChoice): void;
   /** How long a client may take from connect to a finished handshake. */
   handshakeTimeoutMs: number;
+  /** ALPN protocols offered (tcp mode); none when absent. */
+  alpn?: string[];
+  /** Keep each half of a connection open after the other ended (tcp mode passes half-closes on). */
+  allowHalfOpen?: boolean;
 }
 
 /** A TLS socket with the client address recorded before TLS wrapping. */
@@ -35,7 +39,9 @@ export type FrontSocket = TLSSocket & { clientAddress?: string };
 
 /** Creates the TCP server; listen on it as on any net.Server. */
 export function createTlsFront(hooks: TlsFrontHooks): Server {
-  return createServer({ noDelay: true }, (socket) => accept(socket, hooks));
+  return createServer({ noDelay: true, allowHalfOpen: hooks.allowHalfOpen ?? false }, (socket) =>
+    accept(socket, hooks),
+  );
 }
 
 function accept(socket: Socket, hooks: TlsFrontHooks): void {
@@ -68,6 +74,7 @@ function accept(socket: Socket, hooks: TlsFrontHooks): void {
       secureContext: choice.context,
       requestCert: false,
       rejectUnauthorized: false,
+      ...(hooks.alpn ? { ALPNProtocols: hooks.alpn } : {}),
     }) as FrontSocket;
     tls.clientAddress = client;
     const failed = (err?: Error) => {

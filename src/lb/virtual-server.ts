@@ -17,8 +17,10 @@ import type { CredentialRecord } from './credential-record.js';
 import { createProxyHandler } from './proxy.js';
 import type { VsEntry } from './slot-table.js';
 import { shouldAutoGrace } from './source-exceptions.js';
+import { TcpBackendSet } from './tcp-backends.js';
 import type { LbTelemetry } from './telemetry.js';
-import { createTlsFront } from './tls-front.js';
+import { createTlsFront, type FrontSocket } from './tls-front.js';
+import { createTunnelHandler } from './tunnel.js';
 
 /** Runtime dependencies of a virtual server. */
 export interface VirtualServerDeps {
@@ -34,8 +36,11 @@ export interface VirtualServerDeps {
 /** A running virtual server. */
 export class VirtualServerRuntime {
   readonly contexts: ContextSlot;
-  readonly backends: BackendSet;
-  private readonly http: HttpServer;
+  readonly backends: BackendSet | TcpBackendSet;
+  /** http mode: the server secured sockets are handed to. */
+  private readonly http: HttpServer | undefined;
+  /** tcp mode: pipes a secured socket to a backend. */
+  private readonly tunnel: ((socket: FrontSocket) => void) | undefined;
   private front: Server | undefined;
   private previewFront: Server | undefined;
   private readonly sockets = new Set<TLSSocket>();
@@ -52,39 +57,66 @@ export class VirtualServerRuntime {
     const { telemetry, log } = deps;
     const vs = config.name;
     this.contexts = new ContextSlot(entry);
-    this.backends = new BackendSet(config.backends, {
-      connectTimeoutMs: config.timeouts.connectMs,
-      responseTimeoutMs: config.timeouts.responseMs,
-      idleMs: config.timeouts.idleMs,
-      healthCheck: config.healthCheck,
-      onChange: (b) => {
-        telemetry.backendUp.set({ virtual_server: vs, backend: b.url }, b.up ? 1 : 0);
-        log.warn(
-          { virtualServer: vs, backend: b.url, up: b.up, reason: b.lastError },
-          'backend state changed',
-        );
-      },
-    });
+    const onChange = (b: { url: string; up: boolean; lastError?: string }) => {
+      telemetry.backendUp.set({ virtual_server: vs, backend: b.url }, b.up ? 1 : 0);
+      log.warn({ virtualServer: vs, backend: b.url, up: b.up, reason: b.lastError }, 'backend state changed');
+    };
+    const backendError = (backend: string, kind: string, err: Error) => {
+      telemetry.backendErrors.inc({ virtual_server: vs, backend, kind });
+      log.warn({ virtualServer: vs, backend, kind, err: err.message }, 'backend request failed');
+    };
+    if (config.mode === 'tcp') {
+      const backends = new TcpBackendSet(config.backends, {
+        connectTimeoutMs: config.timeouts.connectMs,
+        proxyProtocol: config.proxyProtocol,
+        healthCheck: config.healthCheck,
+        onChange,
+      });
+      this.backends = backends;
+      const connections = telemetry.connections.labels({ virtual_server: vs });
+      const toBackend = telemetry.bytes.labels({ virtual_server: vs, direction: 'client_to_backend' });
+      const toClient = telemetry.bytes.labels({ virtual_server: vs, direction: 'backend_to_client' });
+      this.tunnel = createTunnelHandler(
+        backends,
+        { proxyProtocol: config.proxyProtocol, idleMs: config.timeouts.idleMs },
+        {
+          opened: () => connections.inc(),
+          closed: (a, b) => {
+            toBackend.inc(a);
+            toClient.inc(b);
+          },
+          backendError,
+        },
+      );
+      this.http = undefined;
+    } else {
+      this.backends = new BackendSet(config.backends, {
+        connectTimeoutMs: config.timeouts.connectMs,
+        responseTimeoutMs: config.timeouts.responseMs,
+        idleMs: config.timeouts.idleMs,
+        healthCheck: { ...config.healthCheck, path: config.healthCheck.path ?? '/' },
+        onChange,
+      });
+      const requests = telemetry.requests;
+      const byClass = ['1xx', '2xx', '3xx', '4xx', '5xx'].map((code) =>
+        requests.labels({ virtual_server: vs, code }),
+      );
+      const handler = createProxyHandler(this.backends, {
+        response: (status) => byClass[Math.min(4, Math.max(0, Math.floor(status / 100) - 1))]!.inc(),
+        backendError,
+      });
+      const http = createHttpServer({ keepAliveTimeout: config.timeouts.idleMs }, (req, res) => {
+        if (this.draining) res.shouldKeepAlive = false;
+        handler(req, res);
+      });
+      // The HTTP server never listens itself (the TLS fronts hand it sockets); 'listening' switches on
+      // its connection tracking, which enforces request/header timeouts and lets a drain close idle ones.
+      http.emit('listening');
+      this.http = http;
+      this.tunnel = undefined;
+    }
     for (const b of this.backends.backends)
       telemetry.backendUp.set({ virtual_server: vs, backend: b.url }, 1);
-    const requests = telemetry.requests;
-    const byClass = ['1xx', '2xx', '3xx', '4xx', '5xx'].map((code) =>
-      requests.labels({ virtual_server: vs, code }),
-    );
-    const handler = createProxyHandler(this.backends, {
-      response: (status) => byClass[Math.min(4, Math.max(0, Math.floor(status / 100) - 1))]!.inc(),
-      backendError: (backend, kind, err) => {
-        telemetry.backendErrors.inc({ virtual_server: vs, backend, kind });
-        log.warn({ virtualServer: vs, backend, kind, err: err.message }, 'backend request failed');
-      },
-    });
-    this.http = createHttpServer({ keepAliveTimeout: config.timeouts.idleMs }, (req, res) => {
-      if (this.draining) res.shouldKeepAlive = false;
-      handler(req, res);
-    });
-    // The HTTP server never listens itself (the TLS fronts hand it sockets); 'listening' switches on
-    // its connection tracking, which enforces request/header timeouts and lets a drain close idle ones.
-    this.http.emit('listening');
     this.lastSlot = entry.slot;
     this.exportGauges();
   }
@@ -134,6 +166,7 @@ export class VirtualServerRuntime {
       createTlsFront({
         clock,
         handshakeTimeoutMs: this.config.timeouts.handshakeMs,
+        ...(this.config.mode === 'tcp' ? { alpn: this.config.alpn, allowHalfOpen: true } : {}),
         choose:
           listener === 'main'
             ? (t, client) => this.contexts.choose(t, client)
@@ -162,7 +195,8 @@ export class VirtualServerRuntime {
           }
           this.sockets.add(socket);
           socket.once('close', () => this.sockets.delete(socket));
-          this.http.emit('connection', socket);
+          if (this.tunnel) this.tunnel(socket);
+          else this.http!.emit('connection', socket);
         },
         failed: (client, reason, err, choice) => {
           telemetry.handshakeFailed(vs, listener, client, reason, new Date(clock.now()));
@@ -203,22 +237,23 @@ export class VirtualServerRuntime {
   }
 
   /**
-   * Stops accepting, lets open connections finish their requests (each gets `Connection: close`),
-   * then closes the backends. Connections still open after `timeoutMs` are cut.
+   * Stops accepting, lets open connections finish their requests (each gets `Connection: close`;
+   * in tcp mode a tunnel runs until either side closes it), then closes the backends. Connections
+   * still open after `timeoutMs` are cut.
    */
   async drain(timeoutMs: number): Promise<void> {
     this.draining = true;
     const closing = [this.front, this.previewFront]
       .filter(Boolean)
       .map((s) => new Promise((r) => s!.close(r)));
-    this.http.closeIdleConnections();
+    this.http?.closeIdleConnections();
     const deadline = Date.now() + timeoutMs;
     while (this.sockets.size > 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 25));
-      this.http.closeIdleConnections();
+      this.http?.closeIdleConnections();
     }
     for (const s of this.sockets) s.destroy();
-    this.http.close(() => undefined);
+    this.http?.close(() => undefined);
     await Promise.all(closing);
     await this.backends.close();
   }

@@ -34,7 +34,10 @@ export interface LbNodeFlags {
   control: string;
   metrics?: string;
   workers?: number;
-  healthPath: string;
+  healthPath?: string;
+  mode?: string;
+  proxyProtocol?: string;
+  alpn?: string[];
   logLevel: string;
 }
 
@@ -107,6 +110,12 @@ export async function nodeConfig(o: LbNodeFlags, cwd: string): Promise<LbConfig>
       );
     }
     if (o.stateDir) raw.stateDir = o.stateDir;
+    if (o.mode || o.proxyProtocol || o.alpn?.length || o.healthPath) {
+      fail(
+        'BAD_ARGUMENT',
+        'with --config, set mode, proxyProtocol, alpn and healthCheck per virtual server in the file',
+      );
+    }
   } else {
     const missing = [
       ['--listen', o.listen],
@@ -129,7 +138,10 @@ export async function nodeConfig(o: LbNodeFlags, cwd: string): Promise<LbConfig>
           credential: o.credential,
           ...(o.preview ? { preview: o.preview } : {}),
           backends: o.backend.map((url) => ({ url, ...(o.backendCa ? { ca: abs(o.backendCa) } : {}) })),
-          healthCheck: { path: o.healthPath },
+          ...(o.healthPath ? { healthCheck: { path: o.healthPath } } : {}),
+          ...(o.mode ? { mode: o.mode } : {}),
+          ...(o.proxyProtocol ? { proxyProtocol: o.proxyProtocol } : {}),
+          ...(o.alpn?.length ? { alpn: o.alpn } : {}),
         },
       ],
     };

@@ -28,7 +28,20 @@ export function registerLbDataPlane(lb: Command, ctx: CliContext, run: Runner): 
     .option('--listen <host:port>', 'listen address of the one virtual server (without --config)')
     .option('--host <name>', 'host name (SNI) or IP the virtual server answers to (repeatable)', collect, [])
     .option('--credential <dir>', 'initial credential directory (tls.key, tls.crt, ca.crt)')
-    .option('--backend <url>', 'backend URL, http:// or https:// (repeatable)', collect, [])
+    .option(
+      '--backend <url>',
+      'backend URL: http:// or https:// (mode http), tcp://HOST:PORT or tls://HOST:PORT (mode tcp); repeatable',
+      collect,
+      [],
+    )
+    .option('--mode <mode>', 'http (reverse proxy, default) or tcp (decrypted stream to the backend)')
+    .option('--proxy-protocol <version>', 'tcp mode: PROXY header to the backend, v2 (default), v1 or off')
+    .option(
+      '--alpn <protocol>',
+      'tcp mode: ALPN protocol offered, in order (repeatable; default http/1.1)',
+      collect,
+      [],
+    )
     .option('--backend-ca <file>', 'CA certificate (PEM) that https backends are verified with')
     .option('--state-dir <dir>', 'where the node keeps its state and control.json')
     .option('--name <name>', 'virtual server name (without --config)', 'default')
@@ -36,7 +49,10 @@ export function registerLbDataPlane(lb: Command, ctx: CliContext, run: Runner): 
     .option('--control <host:port>', 'control interface address (loopback)', '127.0.0.1:0')
     .option('--metrics <host:port>', 'Prometheus /metrics listener (loopback unless a host is given)')
     .option('--workers <n>', 'worker processes (default: one per core)', positiveInt)
-    .option('--health-path <path>', 'HTTP path the health check requests', '/')
+    .option(
+      '--health-path <path>',
+      'HTTP path the health check requests (default / in mode http; mode tcp checks by TCP connect without it)',
+    )
     .option('--log-level <level>', 'pino log level', 'info')
     .option('--coordinator <url>', 'pull the desired state from this coordinator (a remote node)')
     .option('--node-token <token>', 'the node token for --coordinator (or ROLLOVER_NODE_TOKEN)')
