@@ -19,10 +19,10 @@ export async function assignInitialCredential(
   credentialId: string,
 ) {
   if (!can(p, 'update', { kind: 'vs' })) forbidden('set the credential of virtual servers');
-  const vs = (await env.store.byIdOrName('virtual_servers', vsRef)) ?? notFound('virtual server', vsRef);
+  const vs = (await env.store.inventory.virtualServerByRef(vsRef)) ?? notFound('virtual server', vsRef);
   const cred = (await env.store.get('credentials', credentialId)) ?? notFound('credential', credentialId);
-  if (vs.active_credential_id === cred.id) return vsView(vs);
-  if (vs.active_credential_id) {
+  if (vs.activeCredentialId === cred.id) return vsView(vs);
+  if (vs.activeCredentialId) {
     fail(
       'ALREADY_SERVING',
       `virtual server ${vs.name} already serves a credential: change it with a renewal (rollover renewal plan)`,
@@ -31,15 +31,15 @@ export async function assignInitialCredential(
   assertCredential({
     chain: readCertificates(cred.chain_pem),
     root: readOneCertificate(cred.root_pem, 'root'),
-    hosts: JSON.parse(vs.hosts) as string[],
+    hosts: vs.hosts,
     validAt: new Date(env.clock.now()),
   });
   return env.store.transaction(async (tx) => {
-    await tx.update('virtual_servers', vs.id, { active_credential_id: cred.id });
+    await tx.inventory.setActiveCredential(vs.id, cred.id);
     await record(tx, env, p, 'vs.credential', 'vs', vs.id, {
       credential: cred.id,
       fingerprint: cred.fingerprint,
     });
-    return vsView({ ...vs, active_credential_id: cred.id });
+    return vsView({ ...vs, activeCredentialId: cred.id });
   });
 }

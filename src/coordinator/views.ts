@@ -1,62 +1,59 @@
 /** Stored rows → the shapes the API returns. Secrets (hashes, sealed keys) never leave here. */
 import type { Binding } from '../access/roles.js';
 import type { Row } from '../store/store.js';
-
-function list(json: string): string[] {
-  return JSON.parse(json) as string[];
-}
+import type { LbNode, LoadBalancer, Sender, Tenant, VirtualServer } from './ports/inventory.js';
 
 /** A load balancer with its nodes. */
-export function lbView(r: Row<'load_balancers'>, nodes: Row<'lb_nodes'>[]) {
+export function lbView(lb: LoadBalancer, nodes: readonly LbNode[]) {
   return {
-    id: r.id,
-    name: r.name,
-    kind: r.kind,
+    id: lb.id,
+    name: lb.name,
+    kind: lb.kind,
     nodes: nodes.map((n) => ({ id: n.id, name: n.name, address: n.address })),
-    createdAt: r.created_at,
+    createdAt: lb.createdAt,
   };
 }
 
 /** A virtual server. */
-export function vsView(r: Row<'virtual_servers'>) {
+export function vsView(vs: VirtualServer) {
   return {
-    id: r.id,
-    name: r.name,
-    lbId: r.lb_id,
-    hosts: list(r.hosts),
-    listen: r.listen,
-    backends: list(r.backends),
-    previewListen: r.preview_listen,
-    activeCredentialId: r.active_credential_id,
-    stagedCredentialId: r.staged_credential_id,
-    activateAt: r.activate_at,
-    createdAt: r.created_at,
+    id: vs.id,
+    name: vs.name,
+    lbId: vs.lbId,
+    hosts: vs.hosts,
+    listen: vs.listen,
+    backends: vs.backends,
+    previewListen: vs.previewListen,
+    activeCredentialId: vs.activeCredentialId,
+    stagedCredentialId: vs.stagedCredentialId,
+    activateAt: vs.activateAt,
+    createdAt: vs.createdAt,
   };
 }
 
 /** A tenant. */
-export function tenantView(r: Row<'tenants'>) {
+export function tenantView(t: Tenant) {
   return {
-    id: r.id,
-    name: r.name,
-    virtualServerId: r.virtual_server_id,
-    operatingModel: r.operating_model,
-    customerOrganisation: r.customer_organisation,
-    createdAt: r.created_at,
+    id: t.id,
+    name: t.name,
+    virtualServerId: t.virtualServerId,
+    operatingModel: t.operatingModel,
+    customerOrganisation: t.customerOrganisation,
+    createdAt: t.createdAt,
   };
 }
 
 /** A sender. */
-export function senderView(r: Row<'senders'>) {
+export function senderView(s: Sender) {
   return {
-    id: r.id,
-    tenantId: r.tenant_id,
-    name: r.name,
-    contacts: list(r.contacts),
-    truststoreKind: r.truststore_kind,
-    sourceAddresses: list(r.source_addresses),
-    clientCertSubject: r.client_cert_subject,
-    createdAt: r.created_at,
+    id: s.id,
+    tenantId: s.tenantId,
+    name: s.name,
+    contacts: s.contacts,
+    truststoreKind: s.truststoreKind,
+    sourceAddresses: s.sourceAddresses,
+    clientCertSubject: s.clientCertSubject,
+    createdAt: s.createdAt,
   };
 }
 

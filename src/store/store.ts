@@ -3,9 +3,10 @@
  * keys under the master key, appends audit events to the hash chain inside the caller's transaction,
  * and refuses to open with a master key that does not match the data.
  */
-import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { type Insertable, type Kysely, sql, type Transaction } from 'kysely';
 import { type AuditFacts, type AuditRecord, type ChainHead, linkEvent, verifyChain } from '../audit/chain.js';
 import type { AuditLog } from '../coordinator/ports/audit-log.js';
+import type { InventoryRepo } from '../coordinator/ports/inventory.js';
 import type { JobQueue } from '../coordinator/ports/job-queue.js';
 import type { Outbox } from '../coordinator/ports/outbox.js';
 import type { PeopleRepo } from '../coordinator/ports/people.js';
@@ -15,10 +16,24 @@ import type { RenewalRepo } from '../coordinator/ports/renewals.js';
 import type { SenderLinks } from '../coordinator/ports/sender-links.js';
 import type { Ports } from '../coordinator/ports/unit-of-work.js';
 import { fail } from '../shared/errors.js';
+import {
+  ENTITY_TABLES,
+  type EntityTable,
+  getRow,
+  insertRow,
+  insertRows,
+  listRows,
+  type NamedTable,
+  type Row,
+  removeRow,
+  rowByIdOrName,
+  updateRow,
+} from './entities.js';
 import { mapDbError } from './errors.js';
 import { newId } from './ids.js';
 import { migrate } from './migrations.js';
 import { type OpenDb, openDb, type StoreConfig } from './open.js';
+import { sqlInventory } from './repos/inventory.js';
 import { sqlJobQueue } from './repos/job-queue.js';
 import { sqlOutbox } from './repos/outbox.js';
 import { sqlPeople } from './repos/people.js';
@@ -29,86 +44,7 @@ import { sqlSenderLinks } from './repos/sender-links.js';
 import type { Database } from './schema.js';
 import { deriveKey, type MasterKey, seal, unseal } from './seal.js';
 
-/** A row of `T` as read. */
-export type Row<T extends keyof Database> = Selectable<Database[T]>;
-
-/** Tables whose rows carry an `id` primary key. */
-export type EntityTable =
-  | 'users'
-  | 'api_tokens'
-  | 'invitations'
-  | 'load_balancers'
-  | 'lb_nodes'
-  | 'virtual_servers'
-  | 'cas'
-  | 'credentials'
-  | 'tenants'
-  | 'senders'
-  | 'renewals'
-  | 'steps'
-  | 'forwardings'
-  | 'readiness'
-  | 'notifications'
-  | 'jobs';
-
-const ID_PREFIX: Record<EntityTable, string> = {
-  users: 'usr',
-  api_tokens: 'tok',
-  invitations: 'inv',
-  load_balancers: 'lb',
-  lb_nodes: 'node',
-  virtual_servers: 'vs',
-  cas: 'ca',
-  credentials: 'cred',
-  tenants: 'ten',
-  senders: 'snd',
-  renewals: 'ren',
-  steps: 'step',
-  forwardings: 'fwd',
-  readiness: 'rdy',
-  notifications: 'ntf',
-  jobs: 'job',
-};
-
-/** What people call a row of each table. */
-const KIND: Record<EntityTable, string> = {
-  users: 'the user',
-  api_tokens: 'the token',
-  invitations: 'the invitation',
-  load_balancers: 'the load balancer',
-  lb_nodes: 'the node',
-  virtual_servers: 'the virtual server',
-  cas: 'the CA',
-  credentials: 'the credential',
-  tenants: 'the tenant',
-  senders: 'the sender',
-  renewals: 'the renewal',
-  steps: 'the step',
-  forwardings: 'the forwarding',
-  readiness: 'the readiness record',
-  notifications: 'the notification',
-  jobs: 'the job',
-};
-
-/** How a duplicate of each table's row is described, for error messages. */
-const NOUN: Record<EntityTable, string> = {
-  users: 'a user with this name',
-  api_tokens: 'this token',
-  invitations: 'this invitation',
-  load_balancers: 'a load balancer with this name',
-  lb_nodes: 'a node with this name',
-  virtual_servers: 'a virtual server with this name',
-  cas: 'a CA with this name',
-  credentials: 'a credential with this name',
-  tenants: 'a tenant with this name',
-  senders: 'a sender with this name in this tenant',
-  renewals: 'this renewal',
-  steps: 'this step',
-  forwardings: 'this forwarding',
-  readiness: 'this readiness record',
-  notifications: 'this notification',
-  jobs: 'this job',
-};
+export type { EntityTable, Row } from './entities.js';
 
 const CHECK_PLAIN = 'rollover master key check';
 const HEAD_KEY = 'audit_head';
@@ -222,6 +158,11 @@ export class Store implements Ports {
     return sqlSenderLinks(this.db, this.dialect);
   }
 
+  /** Load balancers, nodes, virtual servers, tenants and senders. */
+  get inventory(): InventoryRepo {
+    return sqlInventory(this.db);
+  }
+
   /** The audit log (appends join this store's transaction). */
   get audit(): AuditLog {
     return {
@@ -234,97 +175,46 @@ export class Store implements Ports {
   // ---- generic entity access -------------------------------------------------------------------
 
   /** Inserts a row (an id is minted unless given) and returns it as stored. */
-  async insert<T extends EntityTable>(
+  insert<T extends EntityTable>(
     table: T,
     values: Omit<Insertable<Database[T]>, 'id'> & { id?: string },
   ): Promise<Row<T>> {
-    const row = { ...values, id: values.id ?? newId(ID_PREFIX[table]) } as unknown as Insertable<Database[T]>;
-    try {
-      // biome-ignore lint/suspicious/noExplicitAny: Kysely cannot narrow a generic table name
-      await (this.db as Kysely<any>).insertInto(table).values(row).execute();
-    } catch (e) {
-      mapDbError(e, NOUN[table], KIND[table]);
-    }
-    return row as Row<T>;
+    return insertRow(this.db, table, values);
   }
 
   /** Inserts many rows in multi-row statements (ids minted unless given); all or nothing with a transaction. */
-  async insertMany<T extends EntityTable>(
+  insertMany<T extends EntityTable>(
     table: T,
     values: Array<Omit<Insertable<Database[T]>, 'id'> & { id?: string }>,
   ): Promise<Row<T>[]> {
-    const rows = values.map(
-      (v) => ({ ...v, id: v.id ?? newId(ID_PREFIX[table]) }) as unknown as Insertable<Database[T]>,
-    );
-    // 500 rows per statement stays far below SQLite's and PostgreSQL's bound-parameter limits.
-    for (let i = 0; i < rows.length; i += 500) {
-      try {
-        // biome-ignore lint/suspicious/noExplicitAny: Kysely cannot narrow a generic table name
-        await (this.db as Kysely<any>)
-          .insertInto(table)
-          .values(rows.slice(i, i + 500))
-          .execute();
-      } catch (e) {
-        mapDbError(e, NOUN[table], KIND[table]);
-      }
-    }
-    return rows as Row<T>[];
+    return insertRows(this.db, table, values);
   }
 
   /** A row by id, or undefined. */
-  async get<T extends EntityTable>(table: T, id: string): Promise<Row<T> | undefined> {
-    // biome-ignore lint/suspicious/noExplicitAny: Kysely cannot narrow a generic table name
-    return (await (this.db as Kysely<any>)
-      .selectFrom(table)
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst()) as Row<T> | undefined;
+  get<T extends EntityTable>(table: T, id: string): Promise<Row<T> | undefined> {
+    return getRow(this.db, table, id);
   }
 
-  /** Rows of a table, optionally where `column` is one of `values`, ordered by creation then id. */
-  async list<T extends EntityTable>(
+  /** Rows of a table, optionally where `column` is one of `values`, ordered by id. */
+  list<T extends EntityTable>(
     table: T,
     filter?: { column: string; values: readonly string[] },
   ): Promise<Row<T>[]> {
-    if (filter && filter.values.length === 0) return [];
-    // biome-ignore lint/suspicious/noExplicitAny: Kysely cannot narrow a generic table name
-    let q = (this.db as Kysely<any>).selectFrom(table).selectAll();
-    if (filter) q = q.where(filter.column, 'in', filter.values as string[]);
-    return (await q.orderBy('id').execute()) as Row<T>[];
+    return listRows(this.db, table, filter);
   }
 
   /** Updates columns of a row by id; returns false when no row had that id. */
-  async update<T extends EntityTable>(
+  update<T extends EntityTable>(
     table: T,
     id: string,
     values: Partial<Insertable<Database[T]>>,
   ): Promise<boolean> {
-    const set = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
-    // Nothing to change: say whether the row exists, without an empty (invalid) UPDATE.
-    if (Object.keys(set).length === 0) return (await this.get(table, id)) !== undefined;
-    try {
-      // biome-ignore lint/suspicious/noExplicitAny: Kysely cannot narrow a generic table name
-      const r = await (this.db as Kysely<any>)
-        .updateTable(table as string)
-        // biome-ignore lint/suspicious/noExplicitAny: Kysely cannot narrow a generic table name
-        .set(set as any)
-        .where('id', '=', id)
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
-    } catch (e) {
-      return mapDbError(e, NOUN[table], KIND[table]);
-    }
+    return updateRow(this.db, table, id, values);
   }
 
   /** Deletes a row by id; returns false when no row had that id. STILL_IN_USE when still referenced. */
-  async remove(table: EntityTable, id: string): Promise<boolean> {
-    try {
-      // biome-ignore lint/suspicious/noExplicitAny: Kysely cannot narrow a generic table name
-      const r = await (this.db as Kysely<any>).deleteFrom(table).where('id', '=', id).executeTakeFirst();
-      return Number(r.numDeletedRows) > 0;
-    } catch (e) {
-      return mapDbError(e, NOUN[table], KIND[table]);
-    }
+  remove(table: EntityTable, id: string): Promise<boolean> {
+    return removeRow(this.db, table, id);
   }
 
   // ---- specific reads ---------------------------------------------------------------------------
@@ -333,17 +223,8 @@ export class Store implements Ports {
    * A row by id or by its unique name, in one query either way (so a miss costs the same as a hit
    * that the caller then hides: existence does not show in timing).
    */
-  async byIdOrName<T extends 'users' | 'load_balancers' | 'virtual_servers' | 'tenants'>(
-    table: T,
-    ref: string,
-  ): Promise<Row<T> | undefined> {
-    // biome-ignore lint/suspicious/noExplicitAny: Kysely cannot narrow a generic table name
-    const rows = (await (this.db as Kysely<any>)
-      .selectFrom(table)
-      .selectAll()
-      .where((eb) => eb.or([eb('id', '=', ref), eb('name', '=', ref)]))
-      .execute()) as Row<T>[];
-    return rows.find((r) => (r as { id: string }).id === ref) ?? rows[0];
+  byIdOrName<T extends NamedTable>(table: T, ref: string): Promise<Row<T> | undefined> {
+    return rowByIdOrName(this.db, table, ref);
   }
 
   /** A user by name. */
@@ -509,7 +390,7 @@ export class Store implements Ports {
   /** Row counts per table (for restore checks and diagnostics). */
   async counts(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
-    for (const t of Object.keys(ID_PREFIX) as EntityTable[]) {
+    for (const t of ENTITY_TABLES) {
       const r = await this.db.selectFrom(t).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
       out[t] = Number(r.n);
     }

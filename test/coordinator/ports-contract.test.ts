@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { AuditLog } from '../../src/coordinator/ports/audit-log.js';
 import { FakeStore } from '../../src/coordinator/ports/fakes.js';
+import type { InventoryRepo } from '../../src/coordinator/ports/inventory.js';
 import type { JobQueue } from '../../src/coordinator/ports/job-queue.js';
 import type { Outbox } from '../../src/coordinator/ports/outbox.js';
 import type { PeopleRepo } from '../../src/coordinator/ports/people.js';
@@ -31,6 +32,7 @@ interface World {
   senderLinks: SenderLinks;
   people: PeopleRepo;
   audit: AuditLog;
+  inventory: InventoryRepo;
   /** The same ports with a unit of work over them. */
   unitOfWork: StoreWith<PortName>;
   /** The notifications written, as (key, channel, state, body) by key (reading is not a port yet). */
@@ -126,6 +128,48 @@ async function inMemory(): Promise<World> {
     failuresAfterT: 0,
   }));
   store.people.rows = BINDINGS.map((b) => ({ ...b }));
+  const inv = store.inventory;
+  inv.loadBalancerRows = [{ id: 'lb_1', name: 'edge', kind: 'builtin', createdAt: NOW }];
+  inv.nodeRows = ['node_a', 'node_b', 'node_x'].map((id) => ({
+    id,
+    lbId: 'lb_1',
+    name: id,
+    address: '127.0.0.1',
+    createdAt: NOW,
+  }));
+  inv.virtualServerRows = [
+    {
+      id: 'vs_1',
+      lbId: 'lb_1',
+      name: 'www',
+      hosts: ['www.test'],
+      listen: '127.0.0.1:443',
+      backends: [],
+      activeCredentialId: null,
+      stagedCredentialId: null,
+      activateAt: null,
+      previewListen: null,
+      createdAt: NOW,
+    },
+  ];
+  inv.tenantRows = ['ten_1', 'ten_2'].map((id) => ({
+    id,
+    name: id,
+    virtualServerId: 'vs_1',
+    operatingModel: 'customer-managed',
+    customerOrganisation: id,
+    createdAt: NOW,
+  }));
+  inv.senderRows = SENDERS.map((s) => ({
+    id: s.id,
+    tenantId: s.tenant,
+    name: s.id,
+    contacts: s.contacts,
+    truststoreKind: 'jks',
+    sourceAddresses: s.hints,
+    clientCertSubject: null,
+    createdAt: NOW,
+  }));
   return {
     ...ports(store),
     notifications: async () =>
@@ -266,6 +310,7 @@ function ports(store: Store | FakeStore) {
     senderLinks: store.senderLinks,
     people: store.people,
     audit: store.audit,
+    inventory: store.inventory,
   };
 }
 
@@ -617,6 +662,183 @@ for (const impl of IMPLEMENTATIONS) {
         assert.equal((await uow.audit.events()).length, before + 1);
         assert.equal((await uow.senderLinks.get('lnk_u'))?.id, 'lnk_u');
         assert.equal((await uow.jobs.due(NOW, 10)).length, 1);
+      } finally {
+        await w.close();
+      }
+    });
+
+    test('the inventory reads back as domain values: found by id or name, lists by id, lists parsed', async () => {
+      const w = await impl.open();
+      const inv = w.inventory;
+      try {
+        const lb = { id: 'lb_1', name: 'edge', kind: 'builtin', createdAt: NOW };
+        assert.deepEqual(await inv.loadBalancerByRef('edge'), lb);
+        assert.deepEqual(await inv.loadBalancerByRef('lb_1'), lb);
+        assert.equal(await inv.loadBalancerByRef('nope'), undefined);
+        assert.deepEqual(await inv.loadBalancers(), [lb]);
+        assert.deepEqual(
+          (await inv.nodes('lb_1')).map((n) => [n.id, n.lbId, n.address]),
+          [
+            ['node_a', 'lb_1', '127.0.0.1'],
+            ['node_b', 'lb_1', '127.0.0.1'],
+            ['node_x', 'lb_1', '127.0.0.1'],
+          ],
+        );
+        assert.deepEqual(await inv.nodes('lb_nope'), []);
+        const vs = {
+          id: 'vs_1',
+          lbId: 'lb_1',
+          name: 'www',
+          hosts: ['www.test'],
+          listen: '127.0.0.1:443',
+          backends: [],
+          previewListen: null,
+          activeCredentialId: null,
+          stagedCredentialId: null,
+          activateAt: null,
+          createdAt: NOW,
+        };
+        assert.deepEqual(await inv.virtualServerByRef('www'), vs);
+        assert.deepEqual(await inv.virtualServers('lb_1'), [vs]);
+        assert.deepEqual(await inv.virtualServers('lb_nope'), []);
+        assert.deepEqual(await inv.tenantByRef('ten_2'), {
+          id: 'ten_2',
+          name: 'ten_2',
+          virtualServerId: 'vs_1',
+          operatingModel: 'customer-managed',
+          customerOrganisation: 'ten_2',
+          createdAt: NOW,
+        });
+        assert.deepEqual(
+          (await inv.tenants()).map((t) => t.id),
+          ['ten_1', 'ten_2'],
+        );
+        assert.deepEqual(await inv.sender('snd_a'), {
+          id: 'snd_a',
+          tenantId: 'ten_1',
+          name: 'snd_a',
+          contacts: ['a@x.test', 'a2@x.test'],
+          truststoreKind: 'jks',
+          sourceAddresses: ['192.0.2.1'],
+          clientCertSubject: null,
+          createdAt: NOW,
+        });
+        assert.equal(await inv.sender('snd_nope'), undefined);
+        assert.deepEqual(
+          (await inv.senders('ten_1')).map((x) => x.id),
+          ['snd_a', 'snd_b'],
+        );
+        assert.deepEqual(
+          (await inv.senders()).map((x) => x.id),
+          ['snd_a', 'snd_b', 'snd_c'],
+        );
+        assert.deepEqual(await inv.claimedAddresses('ten_1'), [
+          { tenantId: 'ten_2', ranges: ['10.0.0.0/8'] },
+        ]);
+        assert.deepEqual(
+          (await inv.claimedAddresses('ten_9')).map((c) => c.ranges),
+          [['192.0.2.1'], [], ['10.0.0.0/8']],
+        );
+      } finally {
+        await w.close();
+      }
+    });
+
+    test('the inventory adds, changes and removes; a duplicate name is NAME_TAKEN, what is still used is STILL_IN_USE', async () => {
+      const w = await impl.open();
+      const inv = w.inventory;
+      try {
+        const lb = await inv.addLoadBalancer({ name: 'edge2', kind: 'haproxy', createdAt: NOW });
+        assert.deepEqual(await inv.loadBalancerByRef(lb.id), lb);
+        await assert.rejects(inv.addLoadBalancer({ name: 'edge', kind: 'nginx', createdAt: NOW }), {
+          code: 'NAME_TAKEN',
+        });
+        const node = await inv.addNode({ lbId: lb.id, name: 'n1', address: '10.0.0.1', createdAt: NOW });
+        assert.deepEqual(await inv.nodes(lb.id), [node]);
+        await assert.rejects(inv.addNode({ lbId: lb.id, name: 'n1', address: '10.0.0.2', createdAt: NOW }), {
+          code: 'NAME_TAKEN',
+        });
+        const vs = await inv.addVirtualServer({
+          lbId: lb.id,
+          name: 'api',
+          hosts: ['api.test', 'api2.test'],
+          listen: '127.0.0.1:8443',
+          backends: ['127.0.0.1:9000'],
+          previewListen: '127.0.0.1:8444',
+          activeCredentialId: null,
+          stagedCredentialId: null,
+          activateAt: null,
+          createdAt: NOW,
+        });
+        assert.deepEqual(await inv.virtualServerByRef('api'), vs);
+        await assert.rejects(inv.removeLoadBalancer(lb.id), { code: 'STILL_IN_USE' });
+        await inv.setActiveCredential(vs.id, 'cred_1');
+        assert.equal((await inv.virtualServerByRef(vs.id))?.activeCredentialId, 'cred_1');
+        const t = await inv.addTenant({
+          name: 'acme',
+          virtualServerId: vs.id,
+          operatingModel: 'provider-managed',
+          customerOrganisation: 'Acme',
+          createdAt: NOW,
+        });
+        assert.deepEqual(await inv.tenantByRef('acme'), t);
+        await assert.rejects(inv.removeVirtualServer(vs.id), { code: 'STILL_IN_USE' });
+        const added = await inv.addSenders([
+          {
+            tenantId: t.id,
+            name: 'billing',
+            contacts: ['b@acme.test'],
+            truststoreKind: 'pem',
+            sourceAddresses: ['198.51.100.0/24'],
+            clientCertSubject: 'CN=billing',
+            createdAt: NOW,
+          },
+          {
+            tenantId: t.id,
+            name: 'crm',
+            contacts: [],
+            truststoreKind: 'jks',
+            sourceAddresses: [],
+            clientCertSubject: null,
+            createdAt: NOW,
+          },
+        ]);
+        assert.deepEqual((await inv.senders(t.id)).map((x) => x.name).sort(), ['billing', 'crm']);
+        assert.deepEqual(await inv.sender(added[0]!.id), added[0]);
+        await assert.rejects(inv.addSenders([{ ...added[1]!, id: undefined } as never]), {
+          code: 'NAME_TAKEN',
+        });
+        await inv.updateSender(added[0]!.id, {
+          contacts: ['c@acme.test', 'd@acme.test'],
+          clientCertSubject: undefined,
+        });
+        assert.deepEqual(await inv.sender(added[0]!.id), {
+          ...added[0]!,
+          contacts: ['c@acme.test', 'd@acme.test'],
+        });
+        await inv.updateSender(added[0]!.id, { sourceAddresses: [], truststoreKind: 'p12' });
+        assert.deepEqual((await inv.sender(added[0]!.id))?.sourceAddresses, []);
+        assert.equal((await inv.sender(added[0]!.id))?.truststoreKind, 'p12');
+        await assert.rejects(inv.removeTenant(t.id), { code: 'STILL_IN_USE' });
+        for (const x of added) await inv.removeSender(x.id);
+        await inv.removeTenant(t.id);
+        assert.equal(await inv.tenantByRef('acme'), undefined);
+        await inv.removeVirtualServer(vs.id);
+        await inv.removeLoadBalancer(lb.id);
+        assert.equal(await inv.loadBalancerByRef(lb.id), undefined);
+        assert.deepEqual(await inv.nodes(lb.id), [], 'the nodes went with it');
+      } finally {
+        await w.close();
+      }
+    });
+
+    test('role bindings on a scope are removed with it, others stay', async () => {
+      const w = await impl.open();
+      try {
+        await w.people.unbindScope('ten_1');
+        assert.deepEqual(await w.people.holders('tenant-admin', ['ten_1']), []);
+        assert.equal((await w.people.holders('tenant-admin', ['ten_2'])).length, 1);
+        assert.equal((await w.people.holders('lb-admin', [''])).length, 1);
       } finally {
         await w.close();
       }

@@ -4,7 +4,18 @@
  */
 import { type AuditFacts, type AuditRecord, linkEvent, verifyChain } from '../../audit/chain.js';
 import type { ReadinessState } from '../../renewal/readiness.js';
+import { fail } from '../../shared/errors.js';
 import type { AuditLog } from './audit-log.js';
+import type {
+  InventoryRepo,
+  LbNode,
+  LoadBalancer,
+  New,
+  Sender,
+  SenderChange,
+  Tenant,
+  VirtualServer,
+} from './inventory.js';
 import type { Job, JobKind, JobQueue } from './job-queue.js';
 import type { NewNotification, Outbox, PendingNotification } from './outbox.js';
 import type { PeopleRepo, RoleHolder } from './people.js';
@@ -274,6 +285,9 @@ export class FakePeople implements PeopleRepo {
       .sort((a, b) => a.userId.localeCompare(b.userId))
       .map(({ role: _, ...h }) => h);
   }
+  async unbindScope(scopeId: string) {
+    this.rows = this.rows.filter((r) => r.scopeId !== scopeId);
+  }
 }
 
 const AUDIT_KEY = Buffer.alloc(32, 7);
@@ -300,6 +314,139 @@ export class FakeAuditLog implements AuditLog {
   }
 }
 
+const byId = <T extends { id: string }>(rows: readonly T[]) =>
+  [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((r) => structuredClone(r));
+
+/**
+ * The inventory in arrays. Like the store it refuses a duplicate name (NAME_TAKEN) and the removal of
+ * a load balancer with virtual servers, a virtual server with tenants, or a tenant with senders
+ * (STILL_IN_USE); it does not know of renewals, credentials or readiness, which also hold on to them.
+ */
+export class FakeInventory implements InventoryRepo {
+  loadBalancerRows: LoadBalancer[] = [];
+  nodeRows: LbNode[] = [];
+  virtualServerRows: VirtualServer[] = [];
+  tenantRows: Tenant[] = [];
+  senderRows: Sender[] = [];
+  private next = 0;
+
+  private add<T extends { id: string }>(
+    rows: T[],
+    prefix: string,
+    value: New<T>,
+    taken: boolean,
+    noun: string,
+  ) {
+    if (taken) fail('NAME_TAKEN', `${noun} already exists: choose another name`);
+    const row = { ...structuredClone(value), id: `${prefix}_${String(++this.next).padStart(6, '0')}` } as T;
+    rows.push(row);
+    return structuredClone(row);
+  }
+  private static inUse(kind: string): never {
+    return fail(
+      'STILL_IN_USE',
+      `${kind} is still referenced by other objects (or refers to one that is gone): remove or change those first`,
+    );
+  }
+  private static byRef<T extends { id: string; name: string }>(rows: readonly T[], ref: string) {
+    const r = rows.find((x) => x.id === ref) ?? rows.find((x) => x.name === ref);
+    return r && structuredClone(r);
+  }
+
+  async loadBalancerByRef(ref: string) {
+    return FakeInventory.byRef(this.loadBalancerRows, ref);
+  }
+  async loadBalancers() {
+    return byId(this.loadBalancerRows);
+  }
+  async nodes(lbId?: string) {
+    return byId(this.nodeRows.filter((n) => lbId === undefined || n.lbId === lbId));
+  }
+  async addLoadBalancer(lb: New<LoadBalancer>) {
+    const taken = this.loadBalancerRows.some((x) => x.name === lb.name);
+    return this.add(this.loadBalancerRows, 'lb', lb, taken, 'a load balancer with this name');
+  }
+  async addNode(n: New<LbNode>) {
+    if (!this.loadBalancerRows.some((x) => x.id === n.lbId)) FakeInventory.inUse('the node');
+    const taken = this.nodeRows.some((x) => x.lbId === n.lbId && x.name === n.name);
+    return this.add(this.nodeRows, 'node', n, taken, 'a node with this name');
+  }
+  async removeLoadBalancer(id: string) {
+    if (this.virtualServerRows.some((v) => v.lbId === id)) FakeInventory.inUse('the load balancer');
+    this.nodeRows = this.nodeRows.filter((n) => n.lbId !== id);
+    this.loadBalancerRows = this.loadBalancerRows.filter((x) => x.id !== id);
+  }
+
+  async virtualServerByRef(ref: string) {
+    return FakeInventory.byRef(this.virtualServerRows, ref);
+  }
+  async virtualServers(lbId?: string) {
+    return byId(this.virtualServerRows.filter((v) => lbId === undefined || v.lbId === lbId));
+  }
+  async addVirtualServer(vs: New<VirtualServer>) {
+    if (!this.loadBalancerRows.some((x) => x.id === vs.lbId)) FakeInventory.inUse('the virtual server');
+    const taken = this.virtualServerRows.some((x) => x.name === vs.name);
+    return this.add(this.virtualServerRows, 'vs', vs, taken, 'a virtual server with this name');
+  }
+  async setActiveCredential(vsId: string, credentialId: string) {
+    const v = this.virtualServerRows.find((x) => x.id === vsId);
+    if (v) v.activeCredentialId = credentialId;
+  }
+  async removeVirtualServer(id: string) {
+    if (this.tenantRows.some((t) => t.virtualServerId === id)) FakeInventory.inUse('the virtual server');
+    this.virtualServerRows = this.virtualServerRows.filter((x) => x.id !== id);
+  }
+
+  async tenantByRef(ref: string) {
+    return FakeInventory.byRef(this.tenantRows, ref);
+  }
+  async tenants() {
+    return byId(this.tenantRows);
+  }
+  async addTenant(t: New<Tenant>) {
+    if (t.virtualServerId !== null && !this.virtualServerRows.some((v) => v.id === t.virtualServerId))
+      FakeInventory.inUse('the tenant');
+    const taken = this.tenantRows.some((x) => x.name === t.name);
+    return this.add(this.tenantRows, 'ten', t, taken, 'a tenant with this name');
+  }
+  async removeTenant(id: string) {
+    if (this.senderRows.some((s) => s.tenantId === id)) FakeInventory.inUse('the tenant');
+    this.tenantRows = this.tenantRows.filter((x) => x.id !== id);
+  }
+
+  async sender(id: string) {
+    const s = this.senderRows.find((x) => x.id === id);
+    return s && structuredClone(s);
+  }
+  async senders(tenantId?: string) {
+    return byId(this.senderRows.filter((s) => tenantId === undefined || s.tenantId === tenantId));
+  }
+  async addSenders(senders: ReadonlyArray<New<Sender>>) {
+    const out: Sender[] = [];
+    for (const s of senders) {
+      if (!this.tenantRows.some((t) => t.id === s.tenantId)) FakeInventory.inUse('the sender');
+      const taken = this.senderRows.some((x) => x.tenantId === s.tenantId && x.name === s.name);
+      out.push(this.add(this.senderRows, 'snd', s, taken, 'a sender with this name in this tenant'));
+    }
+    return out;
+  }
+  async updateSender(id: string, change: SenderChange) {
+    const s = this.senderRows.find((x) => x.id === id);
+    if (!s) return;
+    for (const [k, v] of Object.entries(change))
+      if (v !== undefined) Object.assign(s, { [k]: structuredClone(v) });
+  }
+  async removeSender(id: string) {
+    this.senderRows = this.senderRows.filter((x) => x.id !== id);
+  }
+  async claimedAddresses(exceptTenantId: string) {
+    return byId(this.senderRows.filter((s) => s.tenantId !== exceptTenantId)).map((s) => ({
+      tenantId: s.tenantId,
+      ranges: s.sourceAddresses,
+    }));
+  }
+}
+
 /**
  * Every fake port, with a unit of work that keeps its promise: when `fn` throws, every fake is put
  * back as it was before the transaction began. Nested units join the outer one. (Transactions are not
@@ -314,6 +461,7 @@ export class FakeStore implements Ports, StoreWith<PortName> {
   people = new FakePeople();
   senderLinks = new FakeSenderLinks();
   audit = new FakeAuditLog();
+  inventory = new FakeInventory();
   private inTransaction = false;
 
   private ports(): object[] {
@@ -326,6 +474,7 @@ export class FakeStore implements Ports, StoreWith<PortName> {
       this.people,
       this.senderLinks,
       this.audit,
+      this.inventory,
     ];
   }
 

@@ -11,4 +11,6 @@ export interface RoleHolder {
 export interface PeopleRepo {
   /** Users holding `role` on one of `scopeIds` ('' for global roles), by user id. */
   holders(role: string, scopeIds: readonly string[]): Promise<RoleHolder[]>;
+  /** Removes every role binding on a scope (when the tenant or sender goes away). */
+  unbindScope(scopeId: string): Promise<void>;
 }

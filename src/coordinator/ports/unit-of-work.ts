@@ -4,6 +4,7 @@
  * it commits together or none of it does. Nested units join the outer one.
  */
 import type { AuditLog } from './audit-log.js';
+import type { InventoryRepo } from './inventory.js';
 import type { JobQueue } from './job-queue.js';
 import type { Outbox } from './outbox.js';
 import type { PeopleRepo } from './people.js';
@@ -22,6 +23,7 @@ export interface Ports {
   people: PeopleRepo;
   senderLinks: SenderLinks;
   audit: AuditLog;
+  inventory: InventoryRepo;
 }
 
 /** The name of a port. */

@@ -22,5 +22,8 @@ export function sqlPeople(db: Kysely<Database>): PeopleRepo {
       }
       return out;
     },
+    async unbindScope(scopeId) {
+      await db.deleteFrom('role_bindings').where('scope_id', '=', scopeId).execute();
+    },
   };
 }

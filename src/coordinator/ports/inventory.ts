@@ -1,0 +1,107 @@
+/**
+ * The inventory as domain values: load balancers and their nodes, virtual servers, tenants, senders
+ * and the source addresses senders claim (JSON columns parsed once, by the store's row mappers).
+ */
+import type { OperatingModel } from '../../access/operating-model.js';
+
+/** A load balancer. */
+export interface LoadBalancer {
+  id: string;
+  name: string;
+  kind: string;
+  createdAt: string;
+}
+
+/** A data-plane node of a load balancer (its secrets are not part of it). */
+export interface LbNode {
+  id: string;
+  lbId: string;
+  name: string;
+  address: string;
+  createdAt: string;
+}
+
+/** A virtual server: host names, listener, backends, the credential served and the one staged. */
+export interface VirtualServer {
+  id: string;
+  lbId: string;
+  name: string;
+  hosts: string[];
+  listen: string;
+  backends: string[];
+  previewListen: string | null;
+  activeCredentialId: string | null;
+  stagedCredentialId: string | null;
+  activateAt: string | null;
+  createdAt: string;
+}
+
+/** A tenant of a virtual server. */
+export interface Tenant {
+  id: string;
+  name: string;
+  virtualServerId: string | null;
+  operatingModel: OperatingModel;
+  customerOrganisation: string;
+  createdAt: string;
+}
+
+/** A customer back-end sending to a tenant. */
+export interface Sender {
+  id: string;
+  tenantId: string;
+  name: string;
+  contacts: string[];
+  truststoreKind: string;
+  sourceAddresses: string[];
+  clientCertSubject: string | null;
+  createdAt: string;
+}
+
+/** What may change of a sender. */
+export type SenderChange = Partial<Pick<Sender, 'contacts' | 'truststoreKind' | 'sourceAddresses'>> & {
+  clientCertSubject?: string | undefined;
+};
+
+/** A new object: everything but the id, which the store mints. */
+export type New<T> = Omit<T, 'id'>;
+
+/**
+ * Reading and writing the inventory. Lists are ordered by id. `…ByRef` finds by id, else by the
+ * unique name, in one query either way (a miss costs what a hit costs). Adding a duplicate name is
+ * NAME_TAKEN; removing what is still referenced is STILL_IN_USE.
+ */
+export interface InventoryRepo {
+  loadBalancerByRef(ref: string): Promise<LoadBalancer | undefined>;
+  loadBalancers(): Promise<LoadBalancer[]>;
+  /** The nodes of one load balancer, or of all. */
+  nodes(lbId?: string): Promise<LbNode[]>;
+  addLoadBalancer(lb: New<LoadBalancer>): Promise<LoadBalancer>;
+  addNode(node: New<LbNode>): Promise<LbNode>;
+  /** Removes a load balancer with its nodes. */
+  removeLoadBalancer(id: string): Promise<void>;
+
+  virtualServerByRef(ref: string): Promise<VirtualServer | undefined>;
+  /** The virtual servers of one load balancer, or of all. */
+  virtualServers(lbId?: string): Promise<VirtualServer[]>;
+  addVirtualServer(vs: New<VirtualServer>): Promise<VirtualServer>;
+  /** Sets the credential a virtual server serves. */
+  setActiveCredential(vsId: string, credentialId: string): Promise<void>;
+  removeVirtualServer(id: string): Promise<void>;
+
+  tenantByRef(ref: string): Promise<Tenant | undefined>;
+  tenants(): Promise<Tenant[]>;
+  addTenant(t: New<Tenant>): Promise<Tenant>;
+  removeTenant(id: string): Promise<void>;
+
+  sender(id: string): Promise<Sender | undefined>;
+  /** The senders of one tenant, or of all. */
+  senders(tenantId?: string): Promise<Sender[]>;
+  /** Adds senders, all or nothing within the caller's unit of work. */
+  addSenders(senders: ReadonlyArray<New<Sender>>): Promise<Sender[]>;
+  /** Changes the given fields of a sender. */
+  updateSender(id: string, change: SenderChange): Promise<void>;
+  removeSender(id: string): Promise<void>;
+  /** The source addresses claimed by the senders of every tenant but `tenantId`, per sender. */
+  claimedAddresses(exceptTenantId: string): Promise<Array<{ tenantId: string; ranges: string[] }>>;
+}
