@@ -57,6 +57,10 @@ export const EXAMPLES: Record<string, string[]> = {
     '# tenant-admin: pass the renewal on to your senders',
     'rollover renewal forward REN_ID --tenant acme --message "Please add the new root before T."',
   ],
+  'renewal remind': [
+    '# tenant-admin: remind, now, every sender of acme that has not proven the new root',
+    'rollover renewal remind REN_ID --tenant acme',
+  ],
   'renewal status': [
     '# any role: what is true for each sender now, and what to do next',
     'rollover renewal status REN_ID',

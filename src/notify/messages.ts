@@ -1,5 +1,6 @@
 import type { MailMessage } from '../coordinator/ports/mail.js';
 import { colonFingerprint } from '../pki/certificate.js';
+import { readableUtc } from '../shared/time.js';
 import { exchangeEvent } from './ics.js';
 
 /** A rendered message, independent of the channel that carries it (the mail port's shape). */
@@ -20,7 +21,7 @@ export interface ExchangeFacts {
   sequence?: number;
 }
 
-const utc = (d: Date) => `${d.toISOString().replace('.000Z', 'Z').replace('T', ' ').replace('Z', ' UTC')}`;
+const utc = (d: Date) => readableUtc(d);
 
 function common(f: ExchangeFacts, now: Date, uid: string): Message['attachments'] {
   return [

@@ -153,6 +153,10 @@ export const ERROR_CODES = {
   NAME_TAKEN: { kind: 'conflict', title: 'an object with this name already exists' },
   STILL_IN_USE: { kind: 'conflict', title: 'the object is still used by (or refers to) other objects' },
   WRONG_STATE: { kind: 'conflict', title: 'the object is not in a state that allows this now' },
+  NOTHING_TO_REMIND: {
+    kind: 'conflict',
+    title: 'no sender asked for has a step of its own to remind of now',
+  },
   TIMED_OUT: { kind: 'unavailable', title: 'something waited for did not happen in time' },
   DATA_PLANE_REFUSED: {
     kind: 'unavailable',

@@ -66,6 +66,13 @@ export function formatInstant(d: Date): string {
   return d.toISOString().replace('.000Z', 'Z');
 }
 
+/** An instant for a person to read in a mail subject or title: `2026-12-09 02:00:00 UTC`. */
+export function readableUtc(d: Date | string): string {
+  return formatInstant(typeof d === 'string' ? new Date(d) : d)
+    .replace('T', ' ')
+    .replace('Z', ' UTC');
+}
+
 /** A source of the current time; only composition roots use the real clock. */
 export interface Clock {
   /** The current instant in milliseconds since the epoch. */

@@ -117,6 +117,11 @@ test('a renewal runs end to end through the UI: plan, announce, forward, kit and
   await item.getByLabel(/Message to your sender admins/).fill('Please add the new root this week.');
   await item.getByRole('button', { name: /Forward to 2 sender/ }).click();
   await item.getByRole('status').filter({ hasText: 'Forwarded to 2 sender(s)' }).waitFor({ timeout: 10_000 });
+  // The tenant admin reminds one sender now; its line says who reminded it, and the button stays
+  // (the server refuses a second reminder within 15 minutes and says until when).
+  const line = item.locator('li[data-sender="billing"]');
+  await line.getByRole('button', { name: 'Remind billing' }).click();
+  await line.getByText(/reminded by /).waitFor({ timeout: 10_000 });
   await screenshot(ten.page, 'tenant-admin-inbox');
 
   // --- A signed-in sender admin sees the same to-do for the sender in its scope only ------------

@@ -28,6 +28,7 @@ import { setNodeControl } from '../../coordinator/renewal/nodes.js';
 import { planRenewal } from '../../coordinator/renewal/plan.js';
 import type { RenewalEnv } from '../../coordinator/renewal/ports.js';
 import { acknowledge, recordEvidence } from '../../coordinator/renewal/readiness.js';
+import { remindSenders } from '../../coordinator/renewal/remind.js';
 import { setTenantNotify } from '../../coordinator/renewal/tenant-settings.js';
 import {
   announcementJws,
@@ -271,6 +272,28 @@ export function registerRenewalRoutes(app: ApiApp, env: RenewalEnv): void {
     z.object({ tenantId: z.string().min(1), message: FreeText(4000, true).optional() }).strict(),
     (c, id, b: { tenantId: string; message?: string }) =>
       forwardRenewal(env, c.var.principal, id, b.tenantId, b.message),
+  );
+  op(
+    app,
+    {
+      method: 'post',
+      path: `${P}/renewals/{id}/remind`,
+      summary:
+        "Remind senders now whose admin has the next move (a tenant's, or the given ones); not twice within 15 minutes",
+      tag: 'renewals',
+      params: Id,
+      body: z
+        .object({
+          tenantId: z.string().min(1).optional(),
+          senderIds: z.array(z.string().min(1)).min(1).max(1000).optional(),
+        })
+        .strict(),
+      response: z.object({
+        reminded: z.array(z.string()),
+        skipped: z.array(z.object({ senderId: z.string(), reason: z.string() })),
+      }),
+    },
+    async (c, i) => remindSenders(env, c.var.principal, i.params.id, i.body),
   );
   op(
     app,

@@ -6,6 +6,7 @@
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_ROLLBACK_WINDOW } from '../../renewal/timing.js';
+import { fail } from '../../shared/errors.js';
 import { parseInstant } from '../../shared/time.js';
 import { type ClientFlags, clientCommand, resolveClient } from '../client.js';
 import type { CliContext } from '../context.js';
@@ -197,6 +198,33 @@ export function registerRenewal(program: Command, ctx: CliContext, run: Runner):
     'cancel',
     (o) => ({ reason: o.reason }),
     (cmd) => cmd.requiredOption('--reason <text>', 'why (told to everyone, audited)'),
+  );
+  clientCommand(
+    group
+      .command('remind')
+      .description(
+        'remind now the senders whose admin has the next move (tenant-admin, lb-admin); not twice within 15 minutes',
+      )
+      .argument('<id>', 'renewal id')
+      .option('--tenant <id>', 'every sender of this tenant that has something to do')
+      .option('--sender <id...>', 'these senders'),
+  ).action(
+    run(async (id: string, o: Flags & { tenant?: string; sender?: string[] }) => {
+      if (!o.tenant && !o.sender?.length)
+        fail('BAD_ARGUMENT', 'name the senders to remind: --tenant ID or --sender ID…');
+      const c = await resolveClient(ctx, o);
+      const a = await c.request<{ reminded: string[]; skipped: Array<{ senderId: string; reason: string }> }>(
+        'POST',
+        `/api/v1/renewals/${encodeURIComponent(id)}/remind`,
+        { ...(o.tenant ? { tenantId: o.tenant } : {}), ...(o.sender?.length ? { senderIds: o.sender } : {}) },
+      );
+      if (o.json) ctx.out(`${JSON.stringify(a, null, 2)}\n`);
+      else {
+        ctx.out(`reminded ${a.reminded.length} sender(s): ${a.reminded.join(', ')}\n`);
+        for (const s of a.skipped) ctx.out(`not reminded: ${s.reason}\n`);
+      }
+      return undefined;
+    }),
   );
   clientCommand(
     group

@@ -8,6 +8,7 @@
 import { sql } from 'kysely';
 import { can } from '../../access/can.js';
 import type { Principal } from '../../access/roles.js';
+import { readableUtc } from '../../shared/time.js';
 import type { Store } from '../../store/store.js';
 import { forbidden } from '../env.js';
 import { resetCounts } from './counts.js';
@@ -35,7 +36,7 @@ export async function notifyTenants(
 ): Promise<void> {
   const seq = Number(f.r.sequence);
   const items: OutboxItem[] = [];
-  const subject = `New root for ${f.vss.map((v) => v.name).join(', ')} — exchange at ${f.r.exchange_at}`;
+  const subject = `New root for ${f.vss.map((v) => v.name).join(', ')} — exchange at ${readableUtc(f.r.exchange_at!)}`;
   for (const h of await holders(tx, 'tenant-admin', tenantIds)) {
     const body = { t: 'tenant-announcement' as const, renewalId: f.r.id, tenantId: h.scopeId, sequence: seq };
     if (h.email)

@@ -9,6 +9,7 @@ import { can } from '../../access/can.js';
 import type { Principal } from '../../access/roles.js';
 import { isBeforeExchange, type RenewalState } from '../../renewal/states.js';
 import { fail } from '../../shared/errors.js';
+import { readableUtc } from '../../shared/time.js';
 import type { Store } from '../../store/store.js';
 import { forbidden } from '../env.js';
 import type { JobResult } from './job-runner.js';
@@ -20,7 +21,7 @@ import type { RenewalEnv } from './ports.js';
 import { holders } from './recipients.js';
 
 async function cancelNotices(tx: Store, env: RenewalEnv, f: RenewalFacts, reason: string, by: string) {
-  const subject = `Renewal ${f.r.id} cancelled — the exchange at ${f.r.exchange_at} will not happen`;
+  const subject = `Renewal ${f.r.id} cancelled — the exchange at ${readableUtc(f.r.exchange_at!)} will not happen`;
   const text = `The renewal ${f.r.id} of ${f.vss.map((v) => v.name).join(', ')} was cancelled by ${by} before the exchange: ${reason}\nThe load balancer keeps serving the current credential. Keep the old root in your truststores; the new root may stay or go.`;
   const body = { t: 'escalation' as const, renewalId: f.r.id, subject, text };
   const items: OutboxItem[] = [];

@@ -7,6 +7,7 @@ import { can } from '../../access/can.js';
 import type { Principal } from '../../access/roles.js';
 import { isBeforeExchange, type RenewalState } from '../../renewal/states.js';
 import { fail } from '../../shared/errors.js';
+import { readableUtc } from '../../shared/time.js';
 import type { Store } from '../../store/store.js';
 import { forbidden, notFound } from '../env.js';
 import { bumpCounts } from './counts.js';
@@ -37,7 +38,7 @@ export async function notifySenders(
   const senderIds = given ? given.map((x) => x.id) : (senders as readonly string[]);
   const links = await issueLinks(tx, env, f.r.id, senderIds, opts.fresh ?? false);
   const seq = Number(f.r.sequence);
-  const subject = `${opts.reminder ? '[reminder] ' : ''}Add the new root for ${f.vss[0]!.name} before ${f.r.exchange_at}`;
+  const subject = `${opts.reminder ? '[reminder] ' : ''}Add the new root for ${f.vss[0]!.name} before ${readableUtc(f.r.exchange_at!)}`;
   const admins = new Map<string, string[]>();
   for (const h of await holders(tx, 'sender-admin', senderIds))
     admins.set(h.scopeId, [...(admins.get(h.scopeId) ?? []), h.userId]);

@@ -39,6 +39,7 @@ export const STEP_NUMBER: Record<string, number | null> = {
   ack: 4,
   evidence: 4,
   reminder: 4,
+  remind: 4,
   gate: null,
   'gate-override': null,
   exchange: 5,

@@ -52,6 +52,8 @@ export function stepInWords(
       return 'the rollback window closed: the old root may go for senders proven ready';
     case 'reminder':
       return `reminder sent to ${str(d.senders)} sender(s)`;
+    case 'remind':
+      return `${who} reminded ${sender}`;
     case 'cancel':
       return `${who} cancelled the renewal${d.reason ? `: "${str(d.reason)}"` : ''}`;
     case 'complete':

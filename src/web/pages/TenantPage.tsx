@@ -186,6 +186,10 @@ function Item({
           <li key={s.id} data-sender={s.name}>
             <strong>{s.name}</strong>:{' '}
             {s.status ? <SenderStatusLine status={s.status} now={now} /> : <Pill state={s.state} />}
+            <Reminded steps={d.steps} senderId={s.id} />
+            {canForward && !FINISHED.has(d.state) && s.status?.next.who === 'sender-admin' ? (
+              <RemindButton renewalId={d.id} senderIds={[s.id]} label={`Remind ${s.name}`} onDone={onDone} />
+            ) : null}
           </li>
         ))}
       </ul>
@@ -199,6 +203,56 @@ function Item({
         />
       </details>
     </article>
+  );
+}
+
+/** When this sender was last reminded (by a person or the schedule), from the recorded steps. */
+function Reminded({ steps, senderId }: { steps: RenewalDetail['steps']; senderId: string }) {
+  const last = steps
+    .filter((x) => x.kind === 'remind' && (x.detail as { sender?: string } | null)?.sender === senderId)
+    .at(-1);
+  return last ? (
+    <span className="muted">
+      {' '}
+      · reminded by {last.actor} <Time at={last.at} />
+    </span>
+  ) : null;
+}
+
+/** Sends a reminder now (the server refuses a second one within 15 minutes, and says until when). */
+function RemindButton({
+  renewalId,
+  senderIds,
+  label,
+  onDone,
+}: {
+  renewalId: string;
+  senderIds: string[];
+  label: string;
+  onDone: () => void;
+}) {
+  const [error, setError] = useState<Error>();
+  const [busy, setBusy] = useState(false);
+  const remind = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await post(`/renewals/${encodeURIComponent(renewalId)}/remind`, { senderIds });
+      onDone();
+    } catch (err) {
+      setError(err instanceof ApiError || err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      {' '}
+      <button type="button" className="secondary" onClick={() => void remind()} disabled={busy}>
+        {label}
+      </button>
+      <ErrorNote error={error} what="The reminder" />
+    </>
   );
 }
 
