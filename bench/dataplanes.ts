@@ -112,7 +112,7 @@ const results = [];
   const control = await controlClientFor(stateDir);
   const status = await control.status();
   const vs = status.virtualServers[0]!.name;
-  const req = stageReq(newCred, 0);
+  const { bridges: _none, ...req } = stageReq(newCred, 0);
   results.push(
     await run('built-in (1 worker)', port, (at) =>
       control.stage(vs, { ...req, activateAt: new Date(at).toISOString() }),

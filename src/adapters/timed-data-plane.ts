@@ -218,6 +218,11 @@ export class TimedDataPlane implements DataPlane {
   }
 
   async stage(name: string, req: StageRequest): Promise<VirtualServerStatus> {
+    if (req.bridges)
+      fail(
+        'NOT_YET',
+        'the HAProxy and nginx agents do not serve bridge certificates yet: plan the renewal without a bridge for this data plane, or serve it on the built-in LB',
+      );
     const { record } = checkedStageRecord(this.table.vs(name).hosts, req);
     await this.table.change(
       name,

@@ -135,6 +135,11 @@ export function pullNodeControl(store: Store, now: () => number): NodeControl {
   };
   return {
     async stage(ep, vs, req) {
+      if (req.bridges)
+        fail(
+          'NOT_YET',
+          'nodes that pull their state from the coordinator do not serve bridge certificates yet: plan the renewal without a bridge, or give the node a control address',
+        );
       const { r, s } = await vsOf(ep, vs);
       const sha = digestHex('sha256', readCertificateDers(req.certPem)[0]!);
       const staged =

@@ -5,7 +5,7 @@
  * time and every worker switches by its own clock.
  */
 import { createSecureContext, type SecureContext } from 'node:tls';
-import type { CredentialRecord } from './credential-record.js';
+import { bridgedAt, type CredentialRecord } from './credential-record.js';
 import type { Slot } from './slot.js';
 import type { VsEntry } from './slot-table.js';
 import { chooseFor, ExceptionIndex, type Serve, type SourceException } from './source-exceptions.js';
@@ -20,13 +20,20 @@ export interface ContextChoice {
   credentialIs: Serve;
   /** The source exception that decided, if one did. */
   entry?: SourceException | undefined;
+  /** True when the chain carried the record's bridge. */
+  bridged?: boolean;
 }
 
-/** Builds a server secure context from a record. */
-export function buildSecureContext(r: CredentialRecord): SecureContext {
-  // Leaf + intermediates only; the root stays out of the handshake as clients must hold it already.
-  return createSecureContext({ key: r.keyPem, cert: r.certPem, minVersion: 'TLSv1.2' });
+/** Builds a server secure context from a record (with its bridge appended when `bridged`). */
+export function buildSecureContext(r: CredentialRecord, bridged = false): SecureContext {
+  // Leaf + intermediates (+ the bridge); the root stays out of the handshake as clients hold it already.
+  const cert = bridged && r.bridge ? r.certPem + r.bridge.certPem : r.certPem;
+  return createSecureContext({ key: r.keyPem, cert, minVersion: 'TLSv1.2' });
 }
+
+/** The key of a record's context: the leaf, and the bridge when it carries one. */
+const contextKey = (r: CredentialRecord, bridged: boolean) =>
+  bridged && r.bridge ? `${r.sha256}+${r.bridge.sha256}` : r.sha256;
 
 /** A slot's prebuilt contexts. `apply` is called when the slot changes (stage, rollback…). */
 export class ContextSlot {
@@ -49,7 +56,10 @@ export class ContextSlot {
     const next = new Map<string, SecureContext>();
     for (const r of [slot.active, slot.staged?.credential, slot.previous]) {
       if (!r) continue;
-      next.set(r.sha256, next.get(r.sha256) ?? this.contexts.get(r.sha256) ?? buildSecureContext(r));
+      for (const bridged of r.bridge ? [false, true] : [false]) {
+        const key = contextKey(r, bridged);
+        next.set(key, next.get(key) ?? this.contexts.get(key) ?? buildSecureContext(r, bridged));
+      }
     }
     const prev = this.slot;
     if (
@@ -75,16 +85,22 @@ export class ContextSlot {
     const staged = this.slot.staged;
     const isStaged = staged !== undefined && c.credential === staged.credential && now >= staged.activateAt;
     if (isStaged && this.firstStagedHandshakeAt === undefined) this.firstStagedHandshakeAt = now;
+    // The bridge, like T, is decided by the instant the ClientHello arrived: no timer, no reload.
+    const bridged = bridgedAt(c.credential, now);
     return {
-      context: this.contexts.get(c.credential.sha256)!,
+      context: this.contexts.get(contextKey(c.credential, bridged))!,
       sha256: c.credential.sha256,
       staged: isStaged,
       credentialIs: c.credentialIs,
       entry: c.entry,
+      bridged,
     };
   }
 
-  /** What the preview listener serves: the staged credential when there is one, else the active. */
+  /**
+   * What the preview listener serves: the staged credential when there is one, else the active; never
+   * with a bridge, so a sender proves there that it trusts the new root itself.
+   */
   preview(): ContextChoice {
     const r = this.slot.staged?.credential ?? this.slot.active;
     return {

@@ -32,6 +32,8 @@ export interface StageBody {
   rootPem: string;
   activateAt: string;
   validForMs?: number;
+  /** Bridges between the roots: the forward one from T until `until`, the reverse one until T. */
+  bridges?: { forwardPem: string; until: string; reversePem?: string };
 }
 
 /** A change of a virtual server's source exceptions, as it travels (instants as RFC 3339). */

@@ -15,7 +15,7 @@ import { formatHostPort, type HostPort } from '../shared/host-port.js';
 import { assertJsonDepth } from '../shared/json-depth.js';
 import { PROBLEM_CONTENT_TYPE, problemFrom } from '../shared/problem.js';
 import { parseInstant } from '../shared/time.js';
-import type { DataPlane } from './data-plane.js';
+import type { DataPlane, StageBridge } from './data-plane.js';
 import { parseTableChange } from './source-exceptions.js';
 import type { ClientFailures, LbTelemetry } from './telemetry.js';
 
@@ -58,6 +58,24 @@ function str(body: unknown, field: string): string {
   if (typeof v !== 'string' || v.length === 0)
     fail('BAD_ARGUMENT', `field "${field}" is required (a string)`);
   return v;
+}
+
+/** The optional `bridges` of a stage body: {forwardPem, until, reversePem?}. */
+function stageBridges(body: unknown): { bridges?: StageBridge } {
+  const b = (body as { bridges?: unknown }).bridges;
+  if (b === undefined || b === null) return {};
+  if (typeof b !== 'object')
+    fail('BAD_ARGUMENT', 'field "bridges" must be an object {forwardPem, until, reversePem?}');
+  const reverse = (b as { reversePem?: unknown }).reversePem;
+  if (reverse !== undefined && (typeof reverse !== 'string' || reverse.length === 0))
+    fail('BAD_ARGUMENT', 'field "bridges.reversePem" must be PEM text');
+  return {
+    bridges: {
+      forwardPem: str(b, 'forwardPem'),
+      until: parseInstant(str(b, 'until')),
+      ...(typeof reverse === 'string' ? { reversePem: reverse } : {}),
+    },
+  };
 }
 
 /** Reads or creates the control token (kept across restarts; mode 0600). */
@@ -123,6 +141,7 @@ export async function startControlServer(opts: {
                 rootPem: str(body, 'rootPem'),
                 activateAt: parseInstant(str(body, 'activateAt')),
                 ...(typeof validForMs === 'number' ? { validForMs } : {}),
+                ...stageBridges(body),
               }),
             );
           }

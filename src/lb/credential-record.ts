@@ -7,6 +7,7 @@
 import { readCertificates, readOneCertificate } from '../pki/certificate.js';
 import { assertCredential, type CheckResult } from '../pki/checks.js';
 import type { Credential } from '../pki/credential.js';
+import { assertBridgeFor } from '../pki/cross-sign.js';
 import { encodeCertificatesPem } from '../pki/formats/pem.js';
 import { dn } from '../pki/inspect.js';
 import { privateKeyToPem, readPrivateKey } from '../pki/keys.js';
@@ -29,6 +30,52 @@ export interface CredentialRecord {
   certPem: string;
   /** ca.crt: the root. */
   rootPem: string;
+  /**
+   * A bridge served after the chain until `until` (ms): a certificate carrying this record's root name
+   * and key, issued by another root, so clients trusting either root validate. Never on the preview
+   * listener. Absent: no bridge.
+   */
+  bridge?: ServedBridge | undefined;
+}
+
+/** A bridge certificate a record is served with, and until when. */
+export interface ServedBridge {
+  certPem: string;
+  sha256: string;
+  /** Served while the handshake's instant is before this (ms since the epoch). */
+  until: number;
+}
+
+/** Whether a handshake at `now` gets `r` with its bridge appended. */
+export function bridgedAt(r: CredentialRecord, now: number): boolean {
+  return r.bridge !== undefined && now < r.bridge.until;
+}
+
+/**
+ * Checks that `bridgePem` stands for the record's root (its name and key, issued by another root) and is
+ * valid from `from` until `until`; returns the served bridge. Chain-only: the key and leaf do not change.
+ */
+export function checkedBridge(
+  r: CredentialRecord,
+  bridgePem: string,
+  from: number,
+  until: number,
+): ServedBridge {
+  if (!Number.isFinite(until)) fail('BAD_TIME', 'the bridge deadline is not a valid instant');
+  if (until <= from)
+    fail(
+      'BRIDGE_UNTIL_OUT_OF_RANGE',
+      `the bridge deadline ${new Date(until).toISOString()} must lie after ${new Date(from).toISOString()}`,
+    );
+  const bridge = readOneCertificate(bridgePem, 'bridge certificate');
+  const root = readOneCertificate(r.rootPem, 'root certificate');
+  assertBridgeFor(bridge, root, new Date(from));
+  if (bridge.notAfter.getTime() < until)
+    fail(
+      'BRIDGE_UNTIL_OUT_OF_RANGE',
+      `the bridge expires at ${bridge.notAfter.toISOString()}, before its deadline ${new Date(until).toISOString()}`,
+    );
+  return { certPem: encodeCertificatesPem([bridge.der]), sha256: bridge.sha256, until };
 }
 
 /** Makes a record from a parsed credential. */
@@ -57,13 +104,21 @@ export function credentialFromPems(p: { keyPem: string; certPem: string; rootPem
 }
 
 /** The public facts of a record (no key), for status output. */
-export function publicFacts(r: CredentialRecord): Omit<CredentialRecord, 'keyPem' | 'certPem' | 'rootPem'> {
+export function publicFacts(r: CredentialRecord): Omit<
+  CredentialRecord,
+  'keyPem' | 'certPem' | 'rootPem' | 'bridge'
+> & {
+  bridge?: { sha256: string; until: string };
+} {
   return {
     sha256: r.sha256,
     subject: r.subject,
     notAfter: r.notAfter,
     rootSha256: r.rootSha256,
     keyAlgorithm: r.keyAlgorithm,
+    ...(r.bridge
+      ? { bridge: { sha256: r.bridge.sha256, until: new Date(r.bridge.until).toISOString() } }
+      : {}),
   };
 }
 

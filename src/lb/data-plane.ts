@@ -11,7 +11,12 @@ import { formatHostPort, type HostPort } from '../shared/host-port.js';
 import type { Clock } from '../shared/time.js';
 import type { LbConfig, VirtualServerConfig } from './config.js';
 import { buildSecureContext } from './context-slot.js';
-import { type CredentialRecord, checkedStageRecord, publicFacts } from './credential-record.js';
+import {
+  type CredentialRecord,
+  checkedBridge,
+  checkedStageRecord,
+  publicFacts,
+} from './credential-record.js';
 import type { Slot } from './slot.js';
 import * as slots from './slot.js';
 import { type CredentialFacts, type SlotStatus, slotStatus } from './slot-status.js';
@@ -39,6 +44,19 @@ export interface StageRequest {
   activateAt: Date;
   /** How long after T it must stay valid (for example the rollback window). */
   validForMs?: number;
+  /** Bridges between the old and the new root (a renewal's `bridge: forward | both`). */
+  bridges?: StageBridge | undefined;
+}
+
+/**
+ * The bridges a stage serves: the staged credential with `forwardPem` (its root's name and key, issued
+ * by the old root) from T until `until`; with `reversePem` (the active credential's root, issued by the
+ * new root) the active credential from now until T — the same key, a chain-only change.
+ */
+export interface StageBridge {
+  forwardPem: string;
+  until: Date;
+  reversePem?: string | undefined;
 }
 
 /** Public facts of a credential (no key). */
@@ -192,9 +210,13 @@ export class NodeDataPlane implements DataPlane {
 
   /** Checks a credential for this virtual server at T; throws the first failing check. */
   checkStage(name: string, req: StageRequest): { record: CredentialRecord; checks: CheckResult[] } {
-    const { record, checks } = checkedStageRecord(this.table.vs(name).hosts, req);
+    const { record: plain, checks } = checkedStageRecord(this.table.vs(name).hosts, req);
+    const at = req.activateAt.getTime();
+    const record = req.bridges
+      ? { ...plain, bridge: checkedBridge(plain, req.bridges.forwardPem, at, req.bridges.until.getTime()) }
+      : plain;
     try {
-      buildSecureContext(record);
+      buildSecureContext(record, true);
     } catch (e) {
       fail('BAD_KEY', `the credential cannot be served: ${(e as Error).message}`);
     }
@@ -204,7 +226,13 @@ export class NodeDataPlane implements DataPlane {
   async stage(name: string, req: StageRequest): Promise<VirtualServerStatus> {
     const { record } = this.checkStage(name, req);
     const at = req.activateAt.getTime();
-    return this.change(name, (s, now) => slots.stage(s, record, at, now));
+    const reverse = req.bridges?.reversePem;
+    return this.change(name, (s, now) => {
+      const next = slots.stage(s, record, at, now);
+      if (reverse === undefined) return next;
+      // The reverse bridge rides on the credential being replaced, from now until T.
+      return { ...next, active: { ...next.active, bridge: checkedBridge(next.active, reverse, now, at) } };
+    });
   }
 
   async unstage(name: string): Promise<VirtualServerStatus> {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { connect } from 'node:tls';
 import { crossSignRoot } from '../../src/pki/cross-sign.js';
 import { encodeCertificatesPem } from '../../src/pki/formats/pem.js';
 import { privateKeyToPem } from '../../src/pki/keys.js';
@@ -16,7 +17,7 @@ import { BACKENDS } from '../coordinator/stores.js';
 import { mintCredential, mintRoot, saveCredential } from '../kit/ca.js';
 import { cli } from '../kit/cli.js';
 import { tempDir } from '../kit/tmp.js';
-import { Coordinator, SmtpSink } from './harness.js';
+import { Coordinator, SmtpSink, until as waitUntil } from './harness.js';
 import { buildLandscape } from './world.js';
 
 const DAY = 86_400_000;
@@ -202,6 +203,37 @@ for (const backend of BACKENDS) {
         shown.stdout,
         new RegExp(`bridge \\(both\\).*forward bridge until ${until.replace(/\./g, '\\.')}`),
       );
+
+      // Announced, every node stages the bridges with the credential and acknowledges: the old
+      // credential carries the reverse bridge until T, the new one the forward bridge until the deadline.
+      await co.call('POST', `/api/v1/renewals/${planned.id}/announce`);
+      await waitUntil(
+        'staged',
+        async () => (await co.call('GET', `/api/v1/renewals/${planned.id}`)).state === 'staged',
+      );
+      const slot = w.node.dataPlane.slot('web');
+      assert.equal(slot.active.bridge?.sha256, reverse.sha256);
+      assert.equal(slot.active.bridge?.until, Date.parse(exchangeAt));
+      assert.equal(slot.staged?.credential.bridge?.sha256, forward.sha256);
+      assert.equal(slot.staged?.credential.bridge?.until, Date.parse(until));
+      // A client that already replaced the old root with the new one accepts the old leaf now.
+      const ok = await new Promise<boolean>((resolve) => {
+        const s = connect({
+          host: '127.0.0.1',
+          port: w.listenPort,
+          ca: pem(newRoot.cert),
+          servername: 'lb.test',
+        });
+        s.once('secureConnect', () => {
+          resolve(
+            s.getPeerCertificate().fingerprint256.replace(/:/g, '').toLowerCase() ===
+              oldCred.chain[0]!.sha256,
+          );
+          s.end();
+        });
+        s.once('error', () => resolve(false));
+      });
+      assert.ok(ok, 'the old leaf with the reverse bridge validates to the new root');
     } finally {
       await co.stop();
       await smtp.stop();

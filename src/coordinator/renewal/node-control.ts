@@ -25,7 +25,15 @@ export interface NodeControl {
   stage(
     ep: NodeEndpoint,
     vs: string,
-    req: { keyPem: string; certPem: string; rootPem: string; activateAt: string; validForMs: number },
+    req: {
+      keyPem: string;
+      certPem: string;
+      rootPem: string;
+      activateAt: string;
+      validForMs: number;
+      /** A renewal's bridges: forward from T until `until`; reverse (mode both) on the old credential until T. */
+      bridges?: { forwardPem: string; until: string; reversePem?: string };
+    },
   ): Promise<NodeVsStatus>;
   unstage(ep: NodeEndpoint, vs: string): Promise<NodeVsStatus>;
   activate(ep: NodeEndpoint, vs: string): Promise<NodeVsStatus>;

@@ -1,9 +1,22 @@
 /** Staging: push the new credential to every node with T, retrying until each acknowledges. */
+import type { RenewalBridge } from '../../ports/renewals.js';
 import { addStep, loadFacts, systemActor, transition } from '../model.js';
 import { requireEndpoint } from '../nodes.js';
 import type { RenewalEnv } from '../ports.js';
 import { BEFORE_T, type JobResult, retry } from './common.js';
 import type { PayloadOf } from './payloads.js';
+
+/** What a node is told to serve of the renewal's bridge (nothing when it is off). */
+function stageBridges(b: RenewalBridge | null) {
+  if (!b) return {};
+  return {
+    bridges: {
+      forwardPem: b.forward.pem,
+      until: b.until,
+      ...(b.reverse ? { reversePem: b.reverse.pem } : {}),
+    },
+  };
+}
 
 /** Stages on every node of this sequence not yet acknowledged; moves the renewal to staged when all have. */
 export async function stageJob(env: RenewalEnv, p: PayloadOf<'stage'>): Promise<JobResult> {
@@ -28,6 +41,7 @@ export async function stageJob(env: RenewalEnv, p: PayloadOf<'stage'>): Promise<
         rootPem: f.newCred.root_pem,
         activateAt: f.renewal.exchangeAt!,
         validForMs: f.renewal.rollbackWindowSeconds * 1000,
+        ...stageBridges(f.renewal.bridge),
       });
       row.stagedAckAt = new Date(env.clock.now()).toISOString();
       await env.store.renewalNodes.update(row, { stagedAckAt: row.stagedAckAt, lastError: null });
