@@ -13,4 +13,5 @@ export const httpNodeControl: NodeControl = {
   rollback: (ep, vs) => controlClient(ep).rollback(vs),
   status: (ep) => controlClient(ep).status(),
   failures: (ep) => controlClient(ep).failures(),
+  exceptions: (ep, vs, change) => controlClient(ep).exceptions(vs, change),
 };

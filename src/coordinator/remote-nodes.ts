@@ -158,6 +158,11 @@ export function pullNodeControl(store: Store, now: () => number): NodeControl {
     rollback: servesDesired,
     status: async (ep) => (await report(ep)).status,
     failures: async (ep) => (await report(ep)).failures,
+    exceptions: async (ep) =>
+      fail(
+        'NOT_YET',
+        `node ${ep.url.slice(PULL_SCHEME.length)} pulls its state: pulled state does not carry source exceptions yet (its senders get no grace there)`,
+      ),
   };
 }
 
@@ -172,5 +177,6 @@ export function routedNodeControl(store: Store, now: () => number, http: NodeCon
     rollback: (ep, vs) => pick(ep).rollback(ep, vs),
     status: (ep) => pick(ep).status(ep),
     failures: (ep) => pick(ep).failures(ep),
+    exceptions: (ep, vs, change) => pick(ep).exceptions(ep, vs, change),
   };
 }

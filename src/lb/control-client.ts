@@ -41,7 +41,7 @@ export type ExceptionsBody =
   | { op: 'add'; serve: 'old' | 'new'; cidrs: string[]; until?: string }
   | { op: 'remove'; serve: 'old' | 'new'; cidrs: string[] }
   | { op: 'clear'; serve: 'old' | 'new' }
-  | { op: 'replace'; entries: Array<{ cidr: string; serve: 'old' | 'new'; until?: string }> }
+  | { op: 'replace'; entries: Array<{ cidr: string; serve: 'old' | 'new'; until?: string; auto?: boolean }> }
   | { op: 'auto'; until: string | null };
 
 export type { DataPlaneStatus, VirtualServerStatus };

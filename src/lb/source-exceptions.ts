@@ -311,7 +311,13 @@ export function parseTableChange(body: unknown): TableChange {
           const x = (e ?? {}) as Record<string, unknown>;
           if (typeof x.cidr !== 'string') fail('BAD_ARGUMENT', 'every entry needs a "cidr" (text)');
           const until = instant(x.until, 'until');
-          return { cidr: x.cidr, serve: serve(x.serve), ...(until !== undefined ? { until } : {}) };
+          // A coordinator's replace carries the entries the node added by itself, still marked as such.
+          return {
+            cidr: x.cidr,
+            serve: serve(x.serve),
+            ...(until !== undefined ? { until } : {}),
+            ...(x.auto === true ? { auto: true as const } : {}),
+          };
         }),
       };
     default:

@@ -83,8 +83,26 @@ export interface StepProgress {
 }
 
 /** What is true for a renewal now. */
+/** The renewal's grace now: the policy, the countdown to the deadline and how many senders are in grace. */
+export interface GraceView {
+  policy: 'off' | 'unready';
+  early: 'off' | 'proven';
+  autoGrace: boolean;
+  /** The grace deadline (null: grace off). */
+  graceUntil: Date | null;
+  /** Milliseconds until the deadline from now (0 once passed; null: grace off). */
+  remainingMs: number | null;
+  /** True once no address is served the old credential any more (deadline passed, or nobody left in grace after T). */
+  over: boolean;
+  /** Senders whose addresses are served the old credential now (of those tallied). */
+  sendersInGrace: number;
+  /** One line, e.g. "3 senders in grace until …, 2d 4h left". */
+  text: string;
+}
+
 export interface RenewalStatusView {
   phase: RenewalPhase;
+  grace: GraceView;
   headline: string;
   reason: string;
   held: { since: Date; reason: string; release: { who: 'lb-admin'; how: string[] } } | null;
@@ -98,6 +116,50 @@ export interface RenewalStatusView {
 }
 
 const iso = (d: Date) => d.toISOString();
+
+/** "2d 4h", "3h 5m", "4m 10s" — a countdown, from whole seconds. */
+export function countdown(ms: number): string {
+  const sec = Math.max(0, Math.floor(ms / 1000));
+  const d = Math.floor(sec / 86400);
+  const h = Math.floor((sec % 86400) / 3600);
+  const m = Math.floor((sec % 3600) / 60);
+  if (d) return `${d}d ${h}h`;
+  if (h) return `${h}h ${m}m`;
+  return `${m}m ${sec % 60}s`;
+}
+
+/** The grace view from the policy, the tally and now. */
+export function graceView(r: RenewalClock, t: SenderTally, now: Date): GraceView {
+  const g = r.grace;
+  const base = { policy: g.grace, early: g.early, autoGrace: g.autoGrace, graceUntil: g.graceUntil };
+  if (g.grace === 'off' || !g.graceUntil)
+    return {
+      ...base,
+      remainingMs: null,
+      over: true,
+      sendersInGrace: 0,
+      text: 'grace off: every sender gets the new certificate at T',
+    };
+  const remainingMs = Math.max(0, g.graceUntil.getTime() - now.getTime());
+  const passed = remainingMs === 0;
+  const n = t.inGrace;
+  const who = `${n} sender${n === 1 ? '' : 's'}`;
+  const text = passed
+    ? `grace ended at ${iso(g.graceUntil)}: every address gets the new certificate`
+    : !r.exchangedAt
+      ? `senders not proven at T keep the old certificate until ${iso(g.graceUntil)}${n ? ` (${who} would today)` : ''}`
+      : n
+        ? `${who} in grace until ${iso(g.graceUntil)}, ${countdown(remainingMs)} left`
+        : `nobody in grace (grace deadline ${iso(g.graceUntil)})`;
+  return {
+    ...base,
+    remainingMs,
+    over: passed || (r.exchangedAt !== null && n === 0),
+    sendersInGrace: passed ? 0 : n,
+    text,
+  };
+}
+
 const yes = (reason: string): ActionAvailability => ({ available: true, reason });
 const no = (reason: string): ActionAvailability => ({ available: false, reason });
 
@@ -123,7 +185,7 @@ function hasOpen(o: OpenItems): boolean {
   return o.failing + o.notProven + o.oldRootTrusted > 0;
 }
 
-function actionsOf(r: RenewalFactsForStatus, open: OpenItems, now: Date): RenewalActions {
+function actionsOf(r: RenewalFactsForStatus, open: OpenItems, t: SenderTally, now: Date): RenewalActions {
   const before = isBeforeExchange(r.state);
   const finished = ['completed', 'rolled-back', 'cancelled'].includes(r.state);
   const postpone = !before
@@ -160,22 +222,30 @@ function actionsOf(r: RenewalFactsForStatus, open: OpenItems, now: Date): Renewa
           before ? 'the exchange has not happened: postpone or cancel instead' : `the renewal is ${r.state}`,
         );
   const needsConfirmation = hasOpen(open);
+  const grace = graceView(r, t, now);
   const complete =
-    r.state === 'retiring'
+    r.state === 'retiring' && !grace.over
       ? {
-          ...(needsConfirmation
-            ? yes(`still open: ${describeOpen(open)}; completing needs a confirmation with a reason`)
-            : yes('nothing is open')),
-          needsConfirmation,
-        }
-      : {
           ...no(
-            r.state === 'completed'
-              ? 'the renewal is completed'
-              : `a renewal can be completed once it is retiring (the rollback window closes at ${iso(windowEnd)})`,
+            `${grace.sendersInGrace} sender(s) are still served the old credential until ${iso(r.grace.graceUntil!)} (grace): the renewal completes once grace is over`,
           ),
           needsConfirmation,
-        };
+        }
+      : r.state === 'retiring'
+        ? {
+            ...(needsConfirmation
+              ? yes(`still open: ${describeOpen(open)}; completing needs a confirmation with a reason`)
+              : yes('nothing is open')),
+            needsConfirmation,
+          }
+        : {
+            ...no(
+              r.state === 'completed'
+                ? 'the renewal is completed'
+                : `a renewal can be completed once it is retiring (the rollback window closes at ${iso(windowEnd)})`,
+            ),
+            needsConfirmation,
+          };
   return { postpone, cancel, override, exchangeNow, rollback, complete };
 }
 
@@ -226,7 +296,8 @@ export function renewalStatus(r: RenewalFactsForStatus, t: SenderTally, now: Dat
     safeRemovalAt,
     rollbackUntil: r.exchangedAt ? safeRemovalAt : null,
     open,
-    actions: actionsOf(r, openItems(t), now),
+    actions: actionsOf(r, openItems(t), t, now),
+    grace: graceView(r, t, now),
     steps: stepsOf(r, t),
   };
   const held =
@@ -299,7 +370,7 @@ export function renewalStatus(r: RenewalFactsForStatus, t: SenderTally, now: Dat
       return phase(
         'retiring',
         'retiring: senders proven ready may remove the old root',
-        describeOpen(open) ? `still open: ${describeOpen(open)}` : 'nothing is open',
+        `${describeOpen(open) ? `still open: ${describeOpen(open)}` : 'nothing is open'}${base.grace.over ? '' : `; ${base.grace.text}`}`,
       );
     case 'completed': {
       const c = r.completion;

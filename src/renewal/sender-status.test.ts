@@ -23,6 +23,7 @@ const before: RenewalClock = {
   gatePolicy: 'warn',
   gateAt: at('11:00:00'),
   held: null,
+  grace: { grace: 'unready', graceUntil: at('14:30:00'), early: 'off', autoGrace: true },
 };
 const verified: RenewalClock = { ...before, state: 'verified', exchangedAt: T, exchangeVerified: true };
 const quiet: SenderTraffic = {
@@ -43,6 +44,14 @@ const told: SenderFacts = {
   proof: null,
   removal: null,
   traffic: quiet,
+  grace: null,
+};
+const GRACE = {
+  oldUntil: at('14:30:00'),
+  oldCidrs: ['127.0.0.3/32'],
+  heldBy: [],
+  earlyCidrs: [],
+  nodes: { total: 1, applied: 1, notYet: 0 },
 };
 const proof = (ok: boolean, when = at('10:00:00'), afterStaging = true) => ({
   ok,
@@ -303,7 +312,8 @@ test('no fact combination says safe to remove for a sender that is not proven, b
     for (const pr of [null, proof(true), proof(false), proof(false, at('12:10:00'))])
       for (const traffic of [null, quiet, failing, workingOnNew])
         for (const removal of [null, { at: at('13:40:00'), forced: true }])
-          senders.push({ toldAt, acknowledgedAt: null, proof: pr, removal, traffic });
+          for (const grace of [null, GRACE, { ...GRACE, heldBy: [{ id: 'x', name: 'other' }] }])
+            senders.push({ toldAt, acknowledgedAt: null, proof: pr, removal, traffic, grace });
   const renewals: RenewalClock[] = [];
   for (const state of ['staged', 'exchanged', 'verified', 'retiring', 'completed', 'rolled-back'] as const)
     for (const exchangedAt of [null, T, at('13:14:48')])
@@ -322,6 +332,10 @@ test('no fact combination says safe to remove for a sender that is not proven, b
         assert.ok(now.getTime() >= r.exchangedAt!.getTime() + WINDOW, 'after the real window end');
         assert.notEqual(v.state, 'failing');
         assert.ok(!['rolled-back', 'cancelled'].includes(r.state));
+        assert.ok(
+          !s.grace?.oldUntil || now >= s.grace.oldUntil,
+          'not while its addresses are served the old credential',
+        );
       }
   assert.ok(allowedSeen > 0, 'the property was exercised');
 });
@@ -379,4 +393,56 @@ test('steps count per sender and a completion with open items says what was open
   assert.equal(v.steps.find((s) => s.step === 4)?.text, '1 of 4 senders proven');
   assert.equal(v.steps.find((s) => s.step === 4)?.done, false);
   assert.equal(describeOpen({ failing: 0, notProven: 0, oldRootTrusted: 0 }), '');
+});
+
+test('grace: a sender not proven after T is in grace until its deadline, then no longer; removal waits for the deadline', () => {
+  const s: SenderFacts = { ...told, grace: GRACE };
+  const v = senderStatus(s, verified, at('13:00:00'));
+  assert.equal(v.state, 'in-grace');
+  assert.equal(v.next.who, 'sender-admin');
+  assert.equal(v.next.by?.toISOString(), GRACE.oldUntil.toISOString());
+  assert.equal(v.oldCredentialServedUntil?.toISOString(), GRACE.oldUntil.toISOString());
+  assert.equal(v.removal.allowed, false);
+  assert.match(v.removal.reason, /served the old credential until 2026-12-01T14:30:00/);
+  const after = senderStatus(s, verified, at('14:30:00'));
+  assert.notEqual(after.state, 'in-grace');
+  assert.equal(after.oldCredentialServedUntil, null);
+  assert.equal(tallySenders([v, after]).inGrace, 1);
+});
+
+test('grace: a proven sender held by a sender not proven on a shared address waits, and may remove only after the deadline', () => {
+  const s: SenderFacts = {
+    ...told,
+    proof: proof(true),
+    grace: { ...GRACE, heldBy: [{ id: 'snd_b', name: 'globex-ledger' }] },
+  };
+  const v = senderStatus(s, verified, at('14:00:00'));
+  assert.equal(v.state, 'in-grace');
+  assert.equal(v.tone, 'waiting');
+  assert.match(v.headline, /held on the old certificate by globex-ledger/);
+  assert.equal(v.removal.allowed, false);
+  assert.equal(v.removal.from?.toISOString(), GRACE.oldUntil.toISOString());
+  const later = senderStatus(s, verified, at('14:31:00'));
+  assert.equal(later.removal.allowed, true);
+});
+
+test('grace: a table no node applies (agents answer not yet) is not shown as grace, but removal still waits', () => {
+  const s: SenderFacts = { ...told, grace: { ...GRACE, nodes: { total: 2, applied: 0, notYet: 2 } } };
+  const v = senderStatus(s, verified, at('13:00:00'));
+  assert.notEqual(v.state, 'in-grace');
+  assert.equal(v.removal.allowed, false);
+  const partly = senderStatus(
+    { ...s, grace: { ...GRACE, nodes: { total: 2, applied: 1, notYet: 1 } } },
+    verified,
+    at('13:00:00'),
+  );
+  assert.equal(partly.state, 'in-grace');
+  assert.match(
+    partly.reason,
+    /applied on 1 of 2 node\(s\); 1 answer that their agent does not apply source exceptions yet/,
+  );
+  // Before T the note says what happens at T.
+  const b = senderStatus({ ...told, grace: GRACE }, before, at('10:00:00'));
+  assert.equal(b.state, 'told');
+  assert.match(b.reason, /keep the old certificate until 2026-12-01T14:30:00.000Z \(grace\)/);
 });

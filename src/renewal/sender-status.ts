@@ -8,6 +8,7 @@
  * exchange instant plus the rollback window, and only once the exchange is verified on every node.
  */
 import type { GatePolicy } from './gate.js';
+import type { GracePolicy } from './grace.js';
 import type { RenewalState } from './states.js';
 
 /** The named states of a sender, in the order the checks try them (see {@link senderStatus}). */
@@ -17,6 +18,7 @@ export const SENDER_STATES = [
   'not-told',
   'failing',
   'old-root-removed',
+  'in-grace',
   'safe-to-remove',
   'proven-ready',
   'no-traffic',
@@ -71,6 +73,20 @@ export interface SenderFacts {
   removal: { at: Date; forced: boolean } | null;
   /** Handshakes attributed to it through its source addresses; null when it has no address to attribute by. */
   traffic: SenderTraffic | null;
+  /** The grace the coordinator decided for its addresses and sent to the nodes; null: none. */
+  grace: SenderGraceFacts | null;
+}
+
+/** A sender's grace as decided and sent (src/renewal/grace.ts computes it; the nodes answered). */
+export interface SenderGraceFacts {
+  /** Some of its addresses are served the old credential until this instant; null: none. */
+  oldUntil: Date | null;
+  oldCidrs: string[];
+  /** Senders not proven who share or overlap its addresses (for a proven sender: who holds it). */
+  heldBy: Array<{ id: string; name: string }>;
+  earlyCidrs: string[];
+  /** The nodes of its virtual server: how many, how many apply the table, how many answered "not yet". */
+  nodes: { total: number; applied: number; notYet: number };
 }
 
 /** Facts about the renewal the status depends on. */
@@ -87,6 +103,8 @@ export interface RenewalClock {
   gateAt: Date;
   /** The gate holds the exchange (blocked, not overridden): why. */
   held: { reason: string; since: Date } | null;
+  /** The renewal's grace policy. */
+  grace: GracePolicy;
 }
 
 /** The next action, for whom, and by when (null: now, or no deadline). */
@@ -117,9 +135,39 @@ export interface SenderStatus {
   /** Counts towards "n of m senders proven". */
   proven: boolean;
   removal: RemovalVerdict;
+  /** Until when some of its addresses are served the old credential (null: none now). */
+  oldCredentialServedUntil: Date | null;
+  /** The renewal's grace deadline (null: grace off). */
+  graceUntil: Date | null;
+  /** Its grace in detail: which addresses, held by whom, early ones, how many nodes apply it. */
+  grace: {
+    oldCidrs: string[];
+    heldBy: Array<{ id: string; name: string }>;
+    earlyCidrs: string[];
+    nodes: { total: number; applied: number; notYet: number } | null;
+  };
 }
 
 const iso = (d: Date) => d.toISOString();
+
+/** The instant until which the sender's addresses are (to be) served the old credential, if that is still ahead. */
+export function servedOldUntil(s: Pick<SenderFacts, 'grace'>, now: Date): Date | null {
+  const u = s.grace?.oldUntil;
+  return u && now < u ? u : null;
+}
+
+/** "127.0.0.3/32 and 10.0.0.0/24" (at most three, then "and n more"). */
+function cidrList(cidrs: readonly string[]): string {
+  const shown = cidrs.slice(0, 3).join(', ');
+  return cidrs.length > 3 ? `${shown} and ${cidrs.length - 3} more` : shown;
+}
+
+/** How many nodes apply a sender's grace, when not all. */
+function appliedNote(g: SenderGraceFacts): string {
+  const n = g.nodes;
+  if (n.total === 0 || n.applied === n.total) return '';
+  return ` (applied on ${n.applied} of ${n.total} node(s)${n.notYet ? `; ${n.notYet} answer that their agent does not apply source exceptions yet` : ''})`;
+}
 
 /** The instant from which senders may remove the old root: the real exchange instant plus the window. */
 export function safeRemovalInstant(
@@ -163,6 +211,17 @@ function removalVerdict(s: SenderFacts, r: RenewalClock, now: Date, proven: bool
       from: null,
       reason: 'the exchange has not happened yet: the load balancer still serves the old credential',
     };
+  const oldUntil = servedOldUntil(s, now);
+  if (oldUntil) {
+    const held = s.grace!.heldBy.length
+      ? `, shared with ${s.grace!.heldBy.map((h) => h.name).join(', ')} who ${s.grace!.heldBy.length === 1 ? 'is' : 'are'} not proven`
+      : '';
+    return {
+      allowed: false,
+      from: proven ? new Date(Math.max(oldUntil.getTime(), from.getTime())) : null,
+      reason: `its address(es) ${cidrList(s.grace!.oldCidrs)} are still served the old credential until ${iso(oldUntil)} (grace${held})${proven ? '' : '; and it is not proven ready'}`,
+    };
+  }
   if (failingNow(s.traffic) || proofFailsAfter(s, r))
     return { allowed: false, from: null, reason: 'this sender fails its handshakes on the new credential' };
   if (!proven)
@@ -212,8 +271,37 @@ export function senderStatus(s: SenderFacts, r: RenewalClock, now: Date): Sender
   // A sender failing after the exchange is not proven, whatever it proved before.
   const proven = isProven(s, r) && !failingNow(s.traffic) && !proofFailsAfter(s, r);
   const removal = removalVerdict(s, r, now, proven);
-  const out = (x: Omit<SenderStatus, 'proven' | 'removal'>): SenderStatus => ({ ...x, proven, removal });
+  const g = s.grace;
+  const oldUntil = servedOldUntil(s, now);
+  const grace: SenderStatus['grace'] = {
+    oldCidrs: oldUntil ? (g?.oldCidrs ?? []) : [],
+    heldBy: oldUntil ? (g?.heldBy ?? []) : [],
+    earlyCidrs: g?.earlyCidrs ?? [],
+    nodes: g?.nodes ?? null,
+  };
+  const out = (
+    x: Omit<SenderStatus, 'proven' | 'removal' | 'grace' | 'oldCredentialServedUntil' | 'graceUntil'>,
+  ): SenderStatus => ({
+    ...x,
+    proven,
+    removal,
+    oldCredentialServedUntil: oldUntil,
+    graceUntil: r.grace.graceUntil,
+    grace,
+  });
   const t = s.traffic;
+  // In grace: served the old credential on at least one node that applies the table.
+  const inGrace = oldUntil !== null && g !== null && (g.nodes.total === 0 || g.nodes.applied > 0);
+  const heldBy = g?.heldBy.map((h) => h.name).join(', ') ?? '';
+  /** Before T: what happens at T if it is not proven by then (grace), or what holds a proven sender. */
+  const graceNote =
+    !oldUntil || !g
+      ? ''
+      : proven && g.heldBy.length
+        ? `; its address(es) ${cidrList(g.oldCidrs)} are shared with ${heldBy}: they keep the old certificate after T until every sender behind them is proven (at most until ${iso(oldUntil)})`
+        : proven
+          ? ''
+          : `; if it is not proven by T, its address(es) ${cidrList(g.oldCidrs)} keep the old certificate until ${iso(oldUntil)} (grace)${appliedNote(g)}`;
 
   if (r.state === 'cancelled')
     return out({
@@ -291,6 +379,31 @@ export function senderStatus(s: SenderFacts, r: RenewalClock, now: Date): Sender
         since: s.removal.at,
         next: { who: 'nobody', action: 'nothing left to do', by: null },
       });
+    if (inGrace) {
+      const held = proven && g!.heldBy.length > 0;
+      return out({
+        state: 'in-grace',
+        tone: held ? 'waiting' : 'action',
+        headline: held
+          ? `proven ready; held on the old certificate by ${heldBy} until ${iso(oldUntil!)}`
+          : `in grace: served the old certificate until ${iso(oldUntil!)}`,
+        reason: held
+          ? `its address(es) ${cidrList(g!.oldCidrs)} are shared with ${heldBy}, not proven: they are served the old credential until every sender behind them is proven, at most until ${iso(oldUntil!)}${appliedNote(g!)}`
+          : `it is not proven ready, so its address(es) ${cidrList(g!.oldCidrs)} are served the old credential until ${iso(oldUntil!)}${g!.heldBy.length ? ` (shared with ${heldBy})` : ''}; after that they get the new one and it fails unless it trusts the new root${appliedNote(g!)}`,
+        since: r.exchangedAt,
+        next: held
+          ? {
+              who: 'tenant-admin',
+              action: `nothing for this sender; ${heldBy} must prove the new root (keep the old root until then)`,
+              by: oldUntil,
+            }
+          : {
+              who: 'sender-admin',
+              action: `add the new root and prove it before the grace deadline ${iso(oldUntil!)}: sender verify against the preview listener with --report`,
+              by: oldUntil,
+            },
+      });
+    }
     if (proven) {
       const how = s.proof?.ok
         ? `its proof at ${iso(s.proof.at)} led to the new root`
@@ -368,7 +481,7 @@ export function senderStatus(s: SenderFacts, r: RenewalClock, now: Date): Sender
       state: 'proven-ready',
       tone: 'good',
       headline: 'proven ready',
-      reason: `its proof at ${iso(s.proof.at)} led to the new root; keep both roots until the exchange and the rollback window are over`,
+      reason: `its proof at ${iso(s.proof.at)} led to the new root; keep both roots until the exchange and the rollback window are over${graceNote}${g?.earlyCidrs.length ? `; its address(es) ${cidrList(g.earlyCidrs)} already get the new certificate (early)` : ''}`,
       since: s.proof.at,
       next: {
         who: 'nobody',
@@ -382,7 +495,7 @@ export function senderStatus(s: SenderFacts, r: RenewalClock, now: Date): Sender
       state: 'proof-failed',
       tone: 'bad',
       headline: `its proof failed at ${iso(s.proof.at)}`,
-      reason: `its latest proof at ${iso(s.proof.at)} failed${s.proof.reason ? `: ${s.proof.reason}` : ''}`,
+      reason: `its latest proof at ${iso(s.proof.at)} failed${s.proof.reason ? `: ${s.proof.reason}` : ''}${graceNote}`,
       since: s.proof.at,
       next: { who: 'sender-admin', action: `${prove} ${byText(r, now)}`, by: actBy(r, now) },
     });
@@ -393,7 +506,7 @@ export function senderStatus(s: SenderFacts, r: RenewalClock, now: Date): Sender
       headline: 'acknowledged, not proven',
       reason: s.proof
         ? `its proof at ${iso(s.proof.at)} ran before every node served the new credential on the preview listener, so it proves nothing either way`
-        : `it acknowledged at ${iso(s.acknowledgedAt!)}; an acknowledgement is not a proof (the gate counts only proofs)`,
+        : `it acknowledged at ${iso(s.acknowledgedAt!)}; an acknowledgement is not a proof (the gate counts only proofs)${graceNote}`,
       since: s.acknowledgedAt ?? s.proof!.at,
       next: { who: 'sender-admin', action: `${prove} ${byText(r, now)}`, by: actBy(r, now) },
     });
@@ -401,7 +514,7 @@ export function senderStatus(s: SenderFacts, r: RenewalClock, now: Date): Sender
     state: 'told',
     tone: 'action',
     headline: `told, act ${byText(r, now)}`,
-    reason: `it was told at ${iso(s.toldAt!)} and has neither acknowledged nor proven the new root`,
+    reason: `it was told at ${iso(s.toldAt!)} and has neither acknowledged nor proven the new root${graceNote}`,
     since: s.toldAt,
     next: { who: 'sender-admin', action: `${prove} ${byText(r, now)}`, by: actBy(r, now) },
   });
@@ -415,18 +528,24 @@ export interface SenderTally {
   failing: number;
   noTraffic: number;
   removed: number;
+  /** Senders whose addresses are served the old credential now (grace). */
+  inGrace: number;
   byState: Record<SenderStateName, number>;
 }
 
 /** Tallies sender statuses. */
-export function tallySenders(statuses: Iterable<Pick<SenderStatus, 'state' | 'proven'>>): SenderTally {
+export function tallySenders(
+  statuses: Iterable<Pick<SenderStatus, 'state' | 'proven'> & { oldCredentialServedUntil?: unknown }>,
+): SenderTally {
   const byState = Object.fromEntries(SENDER_STATES.map((s) => [s, 0])) as Record<SenderStateName, number>;
   let total = 0;
   let proven = 0;
+  let inGrace = 0;
   for (const s of statuses) {
     total++;
     byState[s.state]++;
     if (s.proven) proven++;
+    if (s.oldCredentialServedUntil) inGrace++;
   }
   return {
     total,
@@ -435,6 +554,7 @@ export function tallySenders(statuses: Iterable<Pick<SenderStatus, 'state' | 'pr
     failing: byState.failing + byState['proof-failed'],
     noTraffic: byState['no-traffic'],
     removed: byState['old-root-removed'],
+    inGrace,
     byState,
   };
 }

@@ -190,6 +190,14 @@ export const ERROR_CODES = {
     title: 'a renewal is already under way on one of these virtual servers',
   },
   NOTHING_TO_RENEW: { kind: 'conflict', title: 'the virtual server serves no credential yet' },
+  GRACE_AFTER_EXPIRY: {
+    kind: 'invalid',
+    title: "a grace deadline lies after the old certificate's notAfter minus one hour",
+  },
+  IN_GRACE: {
+    kind: 'conflict',
+    title: 'senders are still served the old credential (grace): the renewal cannot complete yet',
+  },
   SAME_CREDENTIAL: { kind: 'conflict', title: 'the new credential is the one already served' },
   ALREADY_SERVING: {
     kind: 'conflict',

@@ -10,6 +10,7 @@ import { renewalCounts } from './migration-0004-renewal-counts.js';
 import { renewalIndexes } from './migration-0005-renewal-indexes.js';
 import { senderTruth } from './migration-0006-sender-truth.js';
 import { renewalBridge } from './migration-0007-renewal-bridge.js';
+import { grace } from './migration-0008-grace.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations see the database before its types exist
 type AnyDb = Kysely<any>;
@@ -242,6 +243,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0005_renewal_indexes': { up: renewalIndexes },
   '0006_sender_truth': { up: senderTruth },
   '0007_renewal_bridge': { up: renewalBridge },
+  '0008_grace': { up: grace },
 };
 
 /**

@@ -171,6 +171,11 @@ export interface RenewalTable {
   completion: string | null;
   /** Migration 0007: the bridge between the roots (JSON RenewalBridge), null when off. */
   bridge: string | null;
+  /** Migration 0008: grace policy (off | unready; null on renewals planned before: off), its deadline, early (off | proven), autoGrace (on | off). */
+  grace_policy: string | null;
+  grace_until: string | null;
+  early_policy: string | null;
+  auto_grace: string | null;
 }
 
 /** Further virtual servers one renewal exchanges at the same T. */
@@ -218,6 +223,8 @@ export interface ReadinessTable {
   proof: string | null;
   removal: string | null;
   traffic: string | null;
+  /** Migration 0008: the grace the coordinator decided for this sender (JSON, see ports/grace.ts). */
+  grace: string | null;
 }
 
 /** Transactional outbox row, retried until delivered. */
@@ -263,6 +270,8 @@ export interface RenewalNodeTable {
   verified_at: string | null;
   served_sha256: string | null;
   last_error: string | null;
+  /** Migration 0008: the source-exception table last sent and the node's answer (JSON, see ports/renewal-nodes.ts). */
+  exceptions: string | null;
 }
 
 /** Migration 0002: a sender's personal, expiring link for one renewal (only its hash is stored). */

@@ -6,6 +6,7 @@
 import { type Insertable, type Kysely, sql, type Transaction } from 'kysely';
 import { type AuditFacts, type AuditRecord, type ChainHead, linkEvent, verifyChain } from '../audit/chain.js';
 import type { AuditLog } from '../coordinator/ports/audit-log.js';
+import type { GraceRepo } from '../coordinator/ports/grace.js';
 import type { InventoryRepo } from '../coordinator/ports/inventory.js';
 import type { JobQueue } from '../coordinator/ports/job-queue.js';
 import type { Outbox } from '../coordinator/ports/outbox.js';
@@ -33,6 +34,7 @@ import { mapDbError } from './errors.js';
 import { newId } from './ids.js';
 import { migrate } from './migrations.js';
 import { type OpenDb, openDb, type StoreConfig } from './open.js';
+import { sqlGrace } from './repos/grace.js';
 import { sqlInventory } from './repos/inventory.js';
 import { sqlJobQueue } from './repos/job-queue.js';
 import { sqlOutbox } from './repos/outbox.js';
@@ -136,6 +138,11 @@ export class Store implements Ports {
   /** Per-sender readiness, as the scheduled jobs need it. */
   get readiness(): ReadinessRepo {
     return sqlReadiness(this.db);
+  }
+
+  /** Per-sender grace (what the exceptions job decided for each sender). */
+  get grace(): GraceRepo {
+    return sqlGrace(this.db);
   }
 
   /** The durable job queue. */

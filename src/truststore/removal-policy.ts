@@ -15,7 +15,15 @@ export interface RemovalContext {
   /** The coordinator decides removal per sender: without a `sender` verdict the old root stays. */
   removalDecidedPerSender?: boolean | undefined;
   /** The asking sender's verdict from the coordinator. */
-  sender?: { id: string; state: string; removal: { allowed: boolean; reason: string } } | undefined;
+  sender?:
+    | {
+        id: string;
+        state: string;
+        removal: { allowed: boolean; reason: string };
+        /** Until when some of its addresses are served the old credential (grace). */
+        oldCredentialServedUntil?: string | null | undefined;
+      }
+    | undefined;
 }
 
 /** The decision and its reason. */
@@ -38,6 +46,12 @@ export function removalDecision(removed: readonly string[], r: RemovalContext, n
     if (r.state === 'rolled-back' || r.state === 'cancelled') {
       return { ok: false, reason: `the renewal is ${r.state}: the load balancer serves the old root again` };
     }
+    const servedOld = r.sender?.oldCredentialServedUntil;
+    if (r.sender && servedOld && now < new Date(servedOld))
+      return {
+        ok: false,
+        reason: `the old root is still needed by sender ${r.sender.id}: its addresses are served the old credential until ${servedOld} (grace)`,
+      };
     if (r.sender && !r.sender.removal.allowed)
       return {
         ok: false,

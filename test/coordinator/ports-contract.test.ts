@@ -58,6 +58,8 @@ const RENEWAL: Renewal = {
   gateOverride: { by: 'admin', reason: 'known risk', at: NOW },
   failuresBaseline: null,
   bridge: null,
+  // Planned before grace existed (null columns): none.
+  grace: { grace: 'off', graceUntil: null, early: 'off', autoGrace: false },
   createdAt: NOW,
   updatedAt: NOW,
 };
@@ -344,6 +346,15 @@ for (const impl of IMPLEMENTATIONS) {
         assert.deepEqual((await w.renewals.get('ren_1'))!.bridge, bridge);
         await w.renewals.setBridge('ren_1', null);
         assert.equal((await w.renewals.get('ren_1'))!.bridge, null);
+        const grace = {
+          grace: 'unready' as const,
+          graceUntil: new Date('2026-12-08T00:00:00.000Z'),
+          early: 'proven' as const,
+          autoGrace: true,
+        };
+        await w.renewals.setGrace('ren_1', grace);
+        assert.deepEqual((await w.renewals.get('ren_1'))!.grace, grace);
+        assert.deepEqual((await w.renewals.get('ren_1'))!.gate, gate, 'other columns stay');
       } finally {
         await w.close();
       }

@@ -29,6 +29,10 @@ export const RenewalStatusSchema = z.looseObject({
       state: z.string(),
       headline: z.string().optional(),
       removal: z.object({ allowed: z.boolean(), from: z.string().nullable(), reason: z.string() }),
+      /** Until when some of this sender's addresses are served the old credential (grace); null: none. */
+      oldCredentialServedUntil: z.string().datetime().nullable().optional(),
+      /** The renewal's grace deadline; null: grace off. */
+      graceUntil: z.string().datetime().nullable().optional(),
     })
     .optional(),
 });

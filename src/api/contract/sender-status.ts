@@ -50,6 +50,17 @@ export const SenderStatusSchema = z.object({
   proven: z.boolean(),
   removal: RemovalVerdictSchema,
   traffic: SenderTrafficSchema,
+  /** Until when some of its addresses are served the old credential (grace); null: none now. */
+  oldCredentialServedUntil: instant.nullable(),
+  /** The renewal's grace deadline; null: grace off. */
+  graceUntil: instant.nullable(),
+  /** Its grace in detail: addresses served the old credential, who holds a shared one, early addresses, nodes applying it. */
+  grace: z.object({
+    oldCidrs: z.array(z.string()),
+    heldBy: z.array(z.object({ id: z.string(), name: z.string() })),
+    earlyCidrs: z.array(z.string()),
+    nodes: z.object({ total: z.number(), applied: z.number(), notYet: z.number() }).nullable(),
+  }),
 });
 /** What is true for one sender now (JSON). */
 export type SenderStatusJson = z.infer<typeof SenderStatusSchema>;
@@ -60,6 +71,17 @@ const Open = z.object({ failing: z.number(), notProven: z.number(), oldRootTrust
 /** What is true for a renewal now: phase (incl. held at the gate), real instants, actions, open items, steps. */
 export const RenewalStatusViewSchema = z.object({
   phase: z.enum(RENEWAL_PHASES),
+  /** Grace now: policy, deadline, countdown (from the deadline and now), senders in grace. */
+  grace: z.object({
+    policy: z.enum(['off', 'unready']),
+    early: z.enum(['off', 'proven']),
+    autoGrace: z.boolean(),
+    graceUntil: instant.nullable(),
+    remainingMs: z.number().nullable(),
+    over: z.boolean(),
+    sendersInGrace: z.number(),
+    text: z.string(),
+  }),
   /** e.g. "held at the gate since …", "completed with 2 senders failing". */
   headline: z.string(),
   reason: z.string(),
@@ -108,6 +130,7 @@ export const SenderTallySchema = z.object({
   failing: z.number(),
   noTraffic: z.number(),
   removed: z.number(),
+  inGrace: z.number(),
   byState: z.record(z.string(), z.number()),
   /** True when the renewal has more senders than were listed (the tally covers the listed ones). */
   partial: z.boolean(),

@@ -187,6 +187,29 @@ const PlanBody = z
       .min(1)
       .optional()
       .describe('the reverse bridge (mode both): `rollover ca cross-sign --ca NEW --subject-ca OLD`'),
+    grace: z
+      .enum(['off', 'unready'])
+      .optional()
+      .describe(
+        'unready (default): senders not proven keep the old credential after T until graceUntil; off: everyone switches at T (a renewal after a key compromise)',
+      ),
+    graceUntil: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "the grace deadline (RFC 3339): after T, not after the old certificate's notAfter minus one hour (default T + 7 days)",
+      ),
+    early: z
+      .enum(['off', 'proven'])
+      .optional()
+      .describe('proven: proven senders get the new credential before T (default off)'),
+    autoGrace: z
+      .enum(['on', 'off'])
+      .optional()
+      .describe(
+        'on (default with grace): built-in nodes put an address failing on the new credential into grace by themselves',
+      ),
   })
   .strict();
 const Id = z.object({ id: z.string().min(1) });

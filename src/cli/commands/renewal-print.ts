@@ -64,6 +64,9 @@ export function printRenewal(ctx: CliContext, d: RenewalDetailView): void {
       }new credential with the forward bridge until ${d.bridge.until} (bridge deadline)`,
     );
   else o('  bridge           off');
+  o(
+    `  grace (${v.grace.policy})${' '.repeat(Math.max(1, 8 - v.grace.policy.length))}${v.grace.text}; early ${v.grace.early}, automatic fallback ${v.grace.autoGrace ? 'on' : 'off'}`,
+  );
   o(`  announcement     ${d.announcementUrl}`);
   o(`  status           ${d.statusUrl}`);
   o('steps');
@@ -76,6 +79,16 @@ export function printRenewal(ctx: CliContext, d: RenewalDetailView): void {
     o(
       `  ${n.name.padEnd(16)} staged ${n.stagedAckAt ?? '-'}  verified ${n.verifiedAt ?? '-'}${n.late ? '  LATE' : ''}`,
     );
+  const inGrace = d.senders.filter((x) => x.status.oldCredentialServedUntil);
+  if (inGrace.length) {
+    o(`senders in grace (served the old certificate until the deadline)`);
+    for (const x of inGrace) {
+      const g = x.status.grace;
+      o(
+        `  ${x.name.padEnd(20)} until ${x.status.oldCredentialServedUntil}  ${g.oldCidrs.join(', ')}${g.heldBy.length ? `  held by ${g.heldBy.map((h) => h.name).join(', ')}` : ''}${g.nodes && g.nodes.applied < g.nodes.total ? `  applied on ${g.nodes.applied} of ${g.nodes.total} node(s)` : ''}`,
+      );
+    }
+  }
   for (const t of d.tenants) {
     o(`tenant ${t.name} (${t.id})  ${t.forwarded ? `forwarded by ${t.forwardedBy}` : 'not forwarded yet'}`);
     for (const s of d.senders.filter((x) => x.tenantId === t.id)) {

@@ -56,6 +56,19 @@ export function registerRenewal(program: Command, ctx: CliContext, run: Runner):
       .option(
         '--bridge-reverse <file>',
         'the reverse bridge for --bridge both (rollover ca cross-sign --ca NEW --subject-ca OLD)',
+      )
+      .option(
+        '--grace <policy>',
+        'unready (default: senders not proven keep the old certificate after T until --grace-until) or off (everyone switches at T: a renewal after a key compromise)',
+      )
+      .option(
+        '--grace-until <time>',
+        "the grace deadline (RFC 3339): after T, not after the old certificate's notAfter minus one hour (default T + 7 days)",
+      )
+      .option('--early <policy>', 'off (default) or proven: proven senders get the new certificate before T')
+      .option(
+        '--auto-grace <on|off>',
+        'on (default with grace): a built-in node puts an address failing on the new certificate into grace by itself',
       ),
   ).action(
     run(
@@ -71,10 +84,15 @@ export function registerRenewal(program: Command, ctx: CliContext, run: Runner):
           bridgeUntil?: string;
           bridgeForward?: string;
           bridgeReverse?: string;
+          grace?: string;
+          graceUntil?: string;
+          early?: string;
+          autoGrace?: string;
         },
       ) => {
         parseInstant(o.exchangeAt); // refused before anything is uploaded
         if (o.bridgeUntil !== undefined) parseInstant(o.bridgeUntil);
+        if (o.graceUntil) parseInstant(o.graceUntil);
         const bridgePem = async (file: string | undefined, what: string) => {
           if (file === undefined) return undefined;
           const { readFileChecked } = await import('../../files/atomic.js');
@@ -112,6 +130,10 @@ export function registerRenewal(program: Command, ctx: CliContext, run: Runner):
           ...(o.bridgeUntil !== undefined ? { bridgeUntil: o.bridgeUntil } : {}),
           ...(bridgeForwardPem ? { bridgeForwardPem } : {}),
           ...(bridgeReversePem ? { bridgeReversePem } : {}),
+          ...(o.grace ? { grace: o.grace } : {}),
+          ...(o.graceUntil ? { graceUntil: o.graceUntil } : {}),
+          ...(o.early ? { early: o.early } : {}),
+          ...(o.autoGrace ? { autoGrace: o.autoGrace } : {}),
         });
         show(d, o.json);
         return undefined;

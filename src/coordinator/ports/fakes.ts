@@ -37,6 +37,10 @@ export class FakeRenewals implements RenewalRepo {
     const r = this.rows.get(id);
     if (r) r.gate = structuredClone(gate);
   }
+  async setGrace(id: string, grace: Renewal['grace']) {
+    const r = this.rows.get(id);
+    if (r) r.grace = structuredClone(grace);
+  }
   async setFailuresBaseline(id: string, baseline: NonNullable<Renewal['failuresBaseline']>) {
     const r = this.rows.get(id);
     if (r) r.failuresBaseline = structuredClone(baseline);
@@ -67,6 +71,7 @@ export class FakeRenewalNodes implements RenewalNodes {
         verifiedAt: null,
         servedSha256: null,
         lastError: null,
+        exceptions: null,
       })),
     ];
   }

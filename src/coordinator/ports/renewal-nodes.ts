@@ -9,17 +9,37 @@ export interface RenewalNodeKey {
   sequence: number;
 }
 
+/** The source-exception table last sent to a node for a virtual server, and what it answered. */
+export interface NodeExceptions {
+  /** When the table was sent (ISO). */
+  sentAt: string;
+  /** What was sent: the whole desired table. */
+  entries: Array<{ cidr: string; serve: 'old' | 'new'; until?: string }>;
+  /** The automatic-fallback deadline sent (null: off). */
+  autoUntil: string | null;
+  /**
+   * applied: the node reports exactly this table; differs: it reports another (see `detail`);
+   * not-yet: its agent does not apply source exceptions (NOT_YET); failed: the call failed.
+   */
+  outcome: 'applied' | 'differs' | 'not-yet' | 'failed';
+  detail: string | null;
+  /** Entries the node added by itself (automatic fallback), as it reported them. */
+  auto: Array<{ cidr: string; until: string | null }>;
+}
+
 /** One node's progress on one virtual server of a renewal. */
 export interface RenewalNode extends RenewalNodeKey {
   stagedAckAt: string | null;
   verifiedAt: string | null;
   servedSha256: string | null;
   lastError: string | null;
+  /** The source exceptions last sent and the node's answer; null before any was sent. */
+  exceptions: NodeExceptions | null;
 }
 
 /** What may change on a row. */
 export type RenewalNodePatch = Partial<
-  Pick<RenewalNode, 'stagedAckAt' | 'verifiedAt' | 'servedSha256' | 'lastError'>
+  Pick<RenewalNode, 'stagedAckAt' | 'verifiedAt' | 'servedSha256' | 'lastError' | 'exceptions'>
 >;
 
 /** The renewal-node rows. */

@@ -1,5 +1,6 @@
 /** The renewal records the workflow reads and writes, as domain values (JSON columns already parsed). */
 import type { GateDecision, GatePolicy } from '../../renewal/gate.js';
+import type { GracePolicy } from '../../renewal/grace.js';
 import type { RenewalState } from '../../renewal/states.js';
 
 /** An lb-admin's override of a blocked gate. */
@@ -60,6 +61,8 @@ export interface Renewal {
   failuresBaseline: FailureBaseline | null;
   /** The bridge between the roots, or null (mode off). */
   bridge: RenewalBridge | null;
+  /** Per-sender grace and early switch (renewals planned before grace existed: none). */
+  grace: GracePolicy;
   createdAt: string;
   updatedAt: string;
 }
@@ -70,6 +73,8 @@ export interface RenewalRepo {
   get(id: string): Promise<Renewal | undefined>;
   /** Records the gate's decision. */
   setGate(id: string, gate: GateDecision): Promise<void>;
+  /** Records the grace policy (at planning; a postpone moves the deadline with T). */
+  setGrace(id: string, grace: GracePolicy): Promise<void>;
   /** Records the failure counts taken at T. */
   setFailuresBaseline(id: string, baseline: FailureBaseline): Promise<void>;
   /** Records the bridge a plan chose (null: off). */

@@ -4,6 +4,8 @@
  */
 import { can } from '../../access/can.js';
 import type { Principal } from '../../access/roles.js';
+import { readCertificates } from '../../pki/certificate.js';
+import { GRACE_MARGIN_MS, planGrace } from '../../renewal/grace.js';
 import { renewalTimes } from '../../renewal/timing.js';
 import { fail } from '../../shared/errors.js';
 import { parseInstant } from '../../shared/time.js';
@@ -45,6 +47,26 @@ export async function postponeRenewal(env: RenewalEnv, p: Principal, id: string,
     });
     const from = f.r.exchange_at;
     const seq = Number(f.r.sequence) + 1;
+    // The grace deadline moves with T (never past the old certificate's notAfter minus one hour).
+    const g = f.renewal.grace;
+    let graceUntil: string | null = null;
+    if (g.grace === 'unready' && g.graceUntil && f.oldCred) {
+      const oldNotAfter = readCertificates(f.oldCred.chain_pem)[0]!.notAfter;
+      const shifted = g.graceUntil.getTime() + (times.exchangeAt.getTime() - Date.parse(from!));
+      const limit = oldNotAfter.getTime() - GRACE_MARGIN_MS;
+      const next = planGrace(
+        {
+          grace: 'unready',
+          graceUntil: new Date(Math.min(shifted, limit)),
+          early: g.early,
+          autoGrace: g.autoGrace,
+        },
+        times.exchangeAt,
+        oldNotAfter,
+      );
+      await tx.renewals.setGrace(id, next);
+      graceUntil = next.graceUntil!.toISOString();
+    }
     await transition(tx, env, f.r, 'postpone', {
       exchange_at: times.exchangeAt.toISOString(),
       gate_at: times.gateAt.toISOString(),
@@ -85,7 +107,12 @@ export async function postponeRenewal(env: RenewalEnv, p: Principal, id: string,
       told.map((t) => t.sender_id),
       { keyPrefix: `fwd:${id}:${seq}` },
     );
-    await addStep(tx, env, id, 'postpone', actorOf(p), { from, to: f.r.exchange_at, sequence: seq });
+    await addStep(tx, env, id, 'postpone', actorOf(p), {
+      from,
+      to: f.r.exchange_at,
+      sequence: seq,
+      ...(graceUntil ? { graceUntil } : {}),
+    });
   });
   env.renewal.changed(id, 'postponed');
 }

@@ -1,6 +1,6 @@
 /**
- * The port for driving one data-plane node (docs/lb.md): stage, unstage, activate, rollback, status
- * and the per-client handshake-failure table. The HTTP adapter is src/adapters/node-control-http.ts.
+ * The port for driving one data-plane node (docs/lb.md): stage, unstage, activate, rollback, status,
+ * the per-client handshake-failure table and the source exceptions (per-sender grace). The HTTP adapter is src/adapters/node-control-http.ts.
  */
 import type { ClientFailures } from '../../lb/telemetry.js';
 
@@ -18,7 +18,22 @@ export interface NodeVsStatus {
   preview?: string;
   served: { sha256: string };
   staged: { sha256: string; activateAt: string } | null;
+  /** The source exceptions the node applies (absent on planes that do not report them). */
+  exceptions?: Array<{
+    cidr: string;
+    serve: 'old' | 'new';
+    until: string | null;
+    live: boolean;
+    auto: boolean;
+  }>;
 }
+
+/** A change of a virtual server's source exceptions as the coordinator sends it (instants RFC 3339). */
+export type ExceptionsChange =
+  /** The whole desired table (entries the node added by itself are carried with `auto`). */
+  | { op: 'replace'; entries: Array<{ cidr: string; serve: 'old' | 'new'; until?: string; auto?: boolean }> }
+  /** Automatic fallback until `until` (null: off). */
+  | { op: 'auto'; until: string | null };
 
 /** The control verbs the workflow uses. */
 export interface NodeControl {
@@ -40,4 +55,6 @@ export interface NodeControl {
   rollback(ep: NodeEndpoint, vs: string): Promise<NodeVsStatus>;
   status(ep: NodeEndpoint): Promise<{ virtualServers: NodeVsStatus[] }>;
   failures(ep: NodeEndpoint): Promise<ClientFailures[]>;
+  /** Changes the source exceptions; answers the virtual server's status (NOT_YET where the agent has none). */
+  exceptions(ep: NodeEndpoint, vs: string, change: ExceptionsChange): Promise<NodeVsStatus>;
 }

@@ -4,6 +4,7 @@ import type { Principal } from '../../access/roles.js';
 import { type Cert, readCertificates, readOneCertificate } from '../../pki/certificate.js';
 import { assertCredential } from '../../pki/checks.js';
 import { readPrivateKey } from '../../pki/keys.js';
+import { type EarlyMode, type GraceMode, planGrace } from '../../renewal/grace.js';
 import { DEFAULT_ROLLBACK_WINDOW, renewalTimes } from '../../renewal/timing.js';
 import { parseDuration } from '../../shared/duration.js';
 import { fail } from '../../shared/errors.js';
@@ -26,6 +27,14 @@ export interface PlanInput extends BridgePlanInput {
   exchangeAt: string;
   rollbackWindow?: string | undefined;
   gate?: 'block' | 'warn' | undefined;
+  /** Senders not proven keep the old credential after T until `graceUntil` (default `unready`); `off` after a key compromise. */
+  grace?: GraceMode | undefined;
+  /** The grace deadline: after T, not after the old certificate's notAfter minus one hour (default T + 7 days). */
+  graceUntil?: string | undefined;
+  /** Proven senders get the new credential before T (default `off`). */
+  early?: EarlyMode | undefined;
+  /** Built-in nodes put an address that fails on the new credential into grace by themselves (default `on`). */
+  autoGrace?: 'on' | 'off' | undefined;
 }
 
 /**
@@ -107,6 +116,8 @@ async function planIn(env: RenewalEnv, p: Principal, input: PlanInput): Promise<
   let oldCredId: string | null = null;
   let oldRoot: string | null = null;
   let oldRootCert: Cert | undefined;
+  // The earliest notAfter of the old certificates: no grace may outlive any of them.
+  let oldNotAfter = new Date(8.64e15);
   for (const vs of vss) {
     // Every virtual server must be served by this credential at T and through the rollback window.
     assertCredential({
@@ -135,6 +146,8 @@ async function planIn(env: RenewalEnv, p: Principal, input: PlanInput): Promise<
     }
     oldRoot = activeRoot;
     oldCredId ??= active.id;
+    const leaf = readCertificates(active.chain_pem)[0]!;
+    if (leaf.notAfter < oldNotAfter) oldNotAfter = leaf.notAfter;
   }
   const bridge = checkBridge(input, {
     oldRoot: oldRootCert!,
@@ -142,6 +155,17 @@ async function planIn(env: RenewalEnv, p: Principal, input: PlanInput): Promise<
     exchangeAt: times.exchangeAt,
     now: new Date(now),
   });
+  // A grace deadline after the old certificate expires is refused, nothing stored.
+  const grace = planGrace(
+    {
+      ...(input.grace ? { grace: input.grace } : {}),
+      ...(input.graceUntil ? { graceUntil: parseInstant(input.graceUntil) } : {}),
+      ...(input.early ? { early: input.early } : {}),
+      ...(input.autoGrace ? { autoGrace: input.autoGrace === 'on' } : {}),
+    },
+    times.exchangeAt,
+    oldNotAfter,
+  );
   const id = newId('ren');
   const at = new Date(now).toISOString();
   await store.transaction(async (tx) => {
@@ -163,6 +187,7 @@ async function planIn(env: RenewalEnv, p: Principal, input: PlanInput): Promise<
       safe_removal_at: times.safeRemovalAt.toISOString(),
       reminders: JSON.stringify(times.reminders.map((d) => d.toISOString())),
     });
+    await tx.renewals.setGrace(id, grace);
     for (const vsId of vsIds.slice(1)) {
       await tx.db
         .insertInto('renewal_virtual_servers')
@@ -180,6 +205,10 @@ async function planIn(env: RenewalEnv, p: Principal, input: PlanInput): Promise<
       oldRootSha256: oldRoot,
       bridge: bridgeView(bridge)?.mode ?? 'off',
       ...(bridge ? { bridgeUntil: bridge.until, bridgeCertificates: bridgeView(bridge) } : {}),
+      grace: grace.grace,
+      graceUntil: grace.graceUntil?.toISOString() ?? null,
+      early: grace.early,
+      autoGrace: grace.autoGrace ? 'on' : 'off',
     });
   });
   return id;

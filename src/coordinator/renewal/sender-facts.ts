@@ -5,6 +5,7 @@
  */
 import type { SenderStatusJson } from '../../api/contract/sender-status.js';
 import type { GatePolicy } from '../../renewal/gate.js';
+import { type GracePolicy, NO_GRACE } from '../../renewal/grace.js';
 import {
   type Completion,
   type RenewalFactsForStatus,
@@ -22,6 +23,7 @@ import {
 } from '../../renewal/sender-status.js';
 import type { RenewalState } from '../../renewal/states.js';
 import type { Row, Store } from '../../store/store.js';
+import type { StoredSenderGrace } from '../ports/grace.js';
 
 /** A sender's proof as stored in `readiness.proof`. */
 export interface StoredProof {
@@ -77,6 +79,8 @@ export interface ReadinessFactsRow {
   proof: string | null;
   removal: string | null;
   traffic: string | null;
+  /** Migration 0008 (absent in rows selected before it): the grace decided for the sender. */
+  grace?: string | null;
   source_addresses: string;
 }
 
@@ -90,6 +94,7 @@ export const READINESS_FACT_COLUMNS = [
   'readiness.proof',
   'readiness.removal',
   'readiness.traffic',
+  'readiness.grace',
   'senders.source_addresses',
 ] as const;
 
@@ -137,7 +142,17 @@ export function senderFactsOf(row: ReadinessFactsRow, forwardedAt: string | null
       ? { at: row.updated_at, forced: false }
       : null;
   const traffic = storedTraffic(row);
+  const g = row.grace ? (JSON.parse(row.grace) as StoredSenderGrace) : null;
   return {
+    grace: g
+      ? {
+          oldUntil: date(g.oldUntil),
+          oldCidrs: g.oldCidrs,
+          heldBy: g.heldBy,
+          earlyCidrs: g.earlyCidrs,
+          nodes: g.nodes,
+        }
+      : null,
     toldAt: told ? new Date(forwardedAt ?? row.updated_at) : null,
     acknowledgedAt: date(row.acknowledged_at) ?? (st === 'acknowledged' ? new Date(row.updated_at) : null),
     proof: proof
@@ -169,6 +184,17 @@ export async function nodeCounts(store: Store, r: Row<'renewals'>) {
   };
 }
 
+/** The grace policy columns of a renewal row (null columns: planned before grace existed, none). */
+export function gracePolicyOfRow(r: Row<'renewals'>): GracePolicy {
+  if (!r.grace_policy) return NO_GRACE;
+  return {
+    grace: r.grace_policy as GracePolicy['grace'],
+    graceUntil: r.grace_until ? new Date(r.grace_until) : null,
+    early: (r.early_policy ?? 'off') as GracePolicy['early'],
+    autoGrace: r.auto_grace === 'on',
+  };
+}
+
 /** The renewal's clock: planned T, the real exchange instant, window, verification, gate and hold. */
 export function renewalClockOf(r: Row<'renewals'>): RenewalClock {
   const state = r.state as RenewalState;
@@ -191,6 +217,7 @@ export function renewalClockOf(r: Row<'renewals'>): RenewalClock {
       before && gate?.decision === 'blocked' && !r.gate_override
         ? { reason: gate.reason, since: new Date(r.gate_at ?? r.exchange_at!) }
         : null,
+    grace: gracePolicyOfRow(r),
   };
 }
 
@@ -221,6 +248,9 @@ export function senderStatusJson(s: SenderStatus, traffic: StoredTraffic | null)
     next: { who: s.next.who, action: s.next.action, by: isoOrNull(s.next.by) },
     proven: s.proven,
     removal: { allowed: s.removal.allowed, from: isoOrNull(s.removal.from), reason: s.removal.reason },
+    oldCredentialServedUntil: isoOrNull(s.oldCredentialServedUntil),
+    graceUntil: isoOrNull(s.graceUntil),
+    grace: s.grace,
     traffic: {
       addressesKnown: traffic !== null,
       successesAfterExchange: t.successesAfter,
@@ -248,6 +278,7 @@ export function statusOfRow(
 export function renewalStatusJson(v: RenewalStatusView) {
   return {
     ...v,
+    grace: { ...v.grace, graceUntil: isoOrNull(v.grace.graceUntil) },
     held: v.held ? { ...v.held, since: v.held.since.toISOString() } : null,
     exchangeAt: v.exchangeAt.toISOString(),
     exchangedAt: isoOrNull(v.exchangedAt),
@@ -260,7 +291,7 @@ export function renewalStatusJson(v: RenewalStatusView) {
 export async function renewalStatusOf(
   store: Store,
   r: Row<'renewals'>,
-  statuses: Array<Pick<SenderStatusJson, 'state' | 'proven'>>,
+  statuses: Array<Pick<SenderStatusJson, 'state' | 'proven' | 'oldCredentialServedUntil'>>,
   now: Date,
   partial: boolean,
 ): Promise<{ status: ReturnType<typeof renewalStatusJson>; tally: SenderTally & { partial: boolean } }> {

@@ -421,6 +421,8 @@ export async function publicStatus(env: RenewalEnv, id: string, senderId?: strin
             state: sender.status.state,
             headline: sender.status.headline,
             removal: sender.status.removal,
+            oldCredentialServedUntil: sender.status.oldCredentialServedUntil,
+            graceUntil: sender.status.graceUntil,
           },
         }
       : {}),

@@ -1,6 +1,6 @@
 /** Renewal-node rows over SQL; one `where` for the key, so every update targets the same row. */
 import type { Kysely, Selectable } from 'kysely';
-import type { RenewalNode, RenewalNodes } from '../../coordinator/ports/renewal-nodes.js';
+import type { NodeExceptions, RenewalNode, RenewalNodes } from '../../coordinator/ports/renewal-nodes.js';
 import type { Database, RenewalNodeTable } from '../schema.js';
 
 /** A row as the domain value. */
@@ -14,6 +14,7 @@ export function toRenewalNode(r: Selectable<RenewalNodeTable>): RenewalNode {
     verifiedAt: r.verified_at,
     servedSha256: r.served_sha256,
     lastError: r.last_error,
+    exceptions: r.exceptions ? (JSON.parse(r.exceptions) as NodeExceptions) : null,
   };
 }
 
@@ -34,6 +35,7 @@ export function sqlRenewalNodes(db: Kysely<Database>): RenewalNodes {
             verified_at: null,
             served_sha256: null,
             last_error: null,
+            exceptions: null,
           })
           .execute();
       }
@@ -49,6 +51,9 @@ export function sqlRenewalNodes(db: Kysely<Database>): RenewalNodes {
         ...(patch.verifiedAt !== undefined ? { verified_at: patch.verifiedAt } : {}),
         ...(patch.servedSha256 !== undefined ? { served_sha256: patch.servedSha256 } : {}),
         ...(patch.lastError !== undefined ? { last_error: patch.lastError } : {}),
+        ...(patch.exceptions !== undefined
+          ? { exceptions: patch.exceptions ? JSON.stringify(patch.exceptions) : null }
+          : {}),
       };
       if (Object.keys(set).length === 0) return;
       await db

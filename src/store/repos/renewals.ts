@@ -8,12 +8,36 @@ import type {
   RenewalRepo,
 } from '../../coordinator/ports/renewals.js';
 import type { GateDecision, GatePolicy } from '../../renewal/gate.js';
+import { type EarlyMode, type GraceMode, type GracePolicy, NO_GRACE } from '../../renewal/grace.js';
 import type { RenewalState } from '../../renewal/states.js';
 import type { Database, RenewalTable } from '../schema.js';
 
 /** JSON text written by this store, or null. */
 function json<T>(text: string | null): T | null {
   return text ? (JSON.parse(text) as T) : null;
+}
+
+/** The grace policy columns as the domain value (null columns: planned before grace existed, none). */
+export function gracePolicyOf(
+  r: Pick<Selectable<RenewalTable>, 'grace_policy' | 'grace_until' | 'early_policy' | 'auto_grace'>,
+): GracePolicy {
+  if (!r.grace_policy) return NO_GRACE;
+  return {
+    grace: r.grace_policy as GraceMode,
+    graceUntil: r.grace_until ? new Date(r.grace_until) : null,
+    early: (r.early_policy ?? 'off') as EarlyMode,
+    autoGrace: r.auto_grace === 'on',
+  };
+}
+
+/** The grace policy as its columns. */
+export function gracePolicyColumns(g: GracePolicy) {
+  return {
+    grace_policy: g.grace,
+    grace_until: g.graceUntil ? g.graceUntil.toISOString() : null,
+    early_policy: g.early,
+    auto_grace: g.autoGrace ? 'on' : 'off',
+  };
 }
 
 /** A renewal row as the domain value. */
@@ -36,6 +60,7 @@ export function toRenewal(r: Selectable<RenewalTable>): Renewal {
     gateOverride: json<GateOverride>(r.gate_override),
     failuresBaseline: json<FailureBaseline>(r.failures_baseline),
     bridge: json<RenewalBridge>(r.bridge),
+    grace: gracePolicyOf(r),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -54,6 +79,9 @@ export function sqlRenewals(db: Kysely<Database>): RenewalRepo {
         .set({ gate: JSON.stringify(gate) })
         .where('id', '=', id)
         .execute();
+    },
+    async setGrace(id, grace) {
+      await db.updateTable('renewals').set(gracePolicyColumns(grace)).where('id', '=', id).execute();
     },
     async setFailuresBaseline(id, baseline) {
       await db

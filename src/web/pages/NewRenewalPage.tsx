@@ -55,6 +55,10 @@ export function NewRenewalPage() {
   // The API's default (DEFAULT_ROLLBACK_WINDOW in src/renewal/timing.ts; a test keeps them equal).
   const [rollbackWindow, setRollbackWindow] = useState('24h');
   const [gate, setGate] = useState<'block' | 'warn'>('block');
+  const [grace, setGrace] = useState<'unready' | 'off'>('unready');
+  const [graceLocal, setGraceLocal] = useState('');
+  const [early, setEarly] = useState<'off' | 'proven'>('off');
+  const [autoGrace, setAutoGrace] = useState<'on' | 'off'>('on');
   const [error, setError] = useState<Error>();
   const [busy, setBusy] = useState(false);
   const t = fromLocalInput(tLocal);
@@ -78,7 +82,14 @@ export function NewRenewalPage() {
         exchangeAt: t.toISOString(),
         rollbackWindow,
         gate,
+        grace,
+        early,
       };
+      if (grace === 'unready') {
+        body.autoGrace = autoGrace;
+        const until = graceLocal ? fromLocalInput(graceLocal) : undefined;
+        if (until) body.graceUntil = until.toISOString();
+      }
       if (source === 'existing') body.credentialId = credentialId;
       else if (source === 'issue') body.issueFromCaId = caId;
       else {
@@ -213,6 +224,50 @@ export function NewRenewalPage() {
             <select value={gate} onChange={(e) => setGate(e.target.value as 'block' | 'warn')}>
               <option value="block">block: hold the exchange until every sender is verified</option>
               <option value="warn">warn: go on at T and escalate</option>
+            </select>
+          </label>
+        </fieldset>
+        <fieldset>
+          <legend>Grace for senders not proven</legend>
+          <label>
+            Grace
+            <select value={grace} onChange={(e) => setGrace(e.target.value as 'unready' | 'off')}>
+              <option value="unready">unready: senders not proven keep the old certificate after T</option>
+              <option value="off">off: every sender gets the new certificate at T</option>
+            </select>
+          </label>
+          <p className="muted">
+            Choose <strong>off</strong> for a renewal after a key compromise: the old certificate must not be
+            served after T to anyone.
+          </p>
+          {grace === 'unready' && (
+            <>
+              <label>
+                Grace deadline (your time; empty: T + 7 days, never after the old certificate expires minus
+                one hour)
+                <input
+                  type="datetime-local"
+                  step={1}
+                  value={graceLocal}
+                  onChange={(e) => setGraceLocal(e.target.value)}
+                />
+              </label>
+              <label>
+                Automatic fallback
+                <select value={autoGrace} onChange={(e) => setAutoGrace(e.target.value as 'on' | 'off')}>
+                  <option value="on">
+                    on: an address failing on the new certificate gets grace by itself
+                  </option>
+                  <option value="off">off</option>
+                </select>
+              </label>
+            </>
+          )}
+          <label>
+            Early switch
+            <select value={early} onChange={(e) => setEarly(e.target.value as 'off' | 'proven')}>
+              <option value="off">off: everyone switches at T</option>
+              <option value="proven">proven: proven senders get the new certificate before T</option>
             </select>
           </label>
         </fieldset>

@@ -34,6 +34,7 @@ function control(listen: Record<string, string | undefined>): NodeControl {
     activate: async () => fail('NOT_YET', 'unused'),
     rollback: async () => fail('NOT_YET', 'unused'),
     failures: async () => [],
+    exceptions: async () => fail('NOT_YET', 'unused'),
   };
 }
 
