@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import { watchSenderStatus } from '../coordinator/renewal/jobs/status-watch.js';
 import type { RenewalEnv } from '../coordinator/renewal/ports.js';
 import { advisoryLock, type Leadership, Scheduler, singleProcess } from '../coordinator/renewal/scheduler.js';
 import type { SmtpSettings } from '../notify/mail.js';
@@ -116,7 +117,13 @@ export async function startRenewalRuntime(
         }, o.pgSchema ?? 'public')
       : singleProcess;
   const scheduler = new Scheduler(env, leadership, o.tickMs, o.log);
-  const unsubscribe = env.renewal.subscribe(() => scheduler.wake());
+  // A change may move a sender's derived status: a pass over the webhook tenants' senders follows.
+  const unsubscribe = env.renewal.subscribe((id) => {
+    watchSenderStatus(env, id).then(
+      () => scheduler.wake(),
+      (e: unknown) => o.log?.(`renewal ${id}: could not schedule the sender status pass: ${String(e)}`),
+    );
+  });
   if (o.autoStart !== false) scheduler.start();
   return {
     scheduler,

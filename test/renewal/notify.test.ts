@@ -27,12 +27,13 @@ for (const backend of BACKENDS) {
     const dir = tempDir('rollover-notify-');
     const smtp = new SmtpSink();
     await smtp.start();
-    // A webhook target that is down (503) for its first two calls.
+    // A webhook target that is down (503) for the first two calls of the announcement.
     const hits: Array<{ body: string; signature: string; key: string; status: number }> = [];
+    let refused = 0;
     const hook = createServer(async (req, res) => {
       let body = '';
       for await (const c of req) body += c;
-      const status = hits.length < 2 ? 503 : 204;
+      const status = JSON.parse(body).type === 'renewal.announced' && refused++ < 2 ? 503 : 204;
       hits.push({
         body,
         signature: String(req.headers['x-rollover-signature']),

@@ -10,7 +10,8 @@ export type JobKind =
   | 'reminder'
   | 'retire'
   | 'hold'
-  | 'unstage';
+  | 'unstage'
+  | 'status-watch';
 
 /** A job as claimed: its payload already parsed (validated by the job that runs it). */
 export interface Job {

@@ -11,6 +11,7 @@ import { addressMatches } from '../../shared/ip.js';
 import type { Row, Store } from '../../store/store.js';
 import type { JobResult } from './job-runner.js';
 import { attributeFailures } from './jobs/failures.js';
+import { watchSenderStatus } from './jobs/status-watch.js';
 import { FINISHED, loadFacts, type RenewalFacts } from './model.js';
 import { endpointOf } from './nodes.js';
 import type { RenewalEnv } from './ports.js';
@@ -134,7 +135,8 @@ export async function trafficJob(env: RenewalEnv, p: { renewalId: string }): Pro
   for (const c of after)
     if (c.failedAfter > 0) perClient.set(c.client, (perClient.get(c.client) ?? 0) + c.failedAfter);
   await attributeFailures(env.store.readiness, f.r.id, perClient);
-  await attribute(env.store, f.r, after, f.newCred.fingerprint, f.oldCred?.fingerprint ?? null);
+  const moved = await attribute(env.store, f.r, after, f.newCred.fingerprint, f.oldCred?.fingerprint ?? null);
+  if (moved > 0) await watchSenderStatus(env, f.r.id);
   return { retryInMs: Math.min(1000, Math.max(100, env.renewal.retryBaseMs)) };
 }
 
@@ -144,7 +146,8 @@ async function attribute(
   clients: readonly ClientAfter[],
   newSha: string,
   oldSha: string | null,
-) {
+): Promise<number> {
+  let moved = 0;
   const senders = await store.db
     .selectFrom('readiness')
     .innerJoin('senders', 'senders.id', 'readiness.sender_id')
@@ -158,6 +161,10 @@ async function attribute(
     const prev = s.traffic ? (JSON.parse(s.traffic) as StoredTraffic) : null;
     const t = senderTraffic(mine, newSha, oldSha, prev);
     const text = JSON.stringify(t);
-    if (text !== s.traffic) await store.update('readiness', s.rid, { traffic: text });
+    if (text !== s.traffic) {
+      await store.update('readiness', s.rid, { traffic: text });
+      moved++;
+    }
   }
+  return moved;
 }

@@ -16,6 +16,8 @@ export const JOB_PAYLOADS = {
   retire: renewal,
   /** After a cancel: unstage the renewal's credential on every node. */
   unstage: renewal,
+  /** Webhooks for senders whose derived status changed. */
+  'status-watch': renewal,
 } as const;
 
 /** A job kind that runs (others, such as `hold`, are bookkeeping and complete at once). */

@@ -12,6 +12,7 @@ import { JOB_PAYLOADS, type PayloadOf, type RunnableJob } from './payloads.js';
 import { reminderJob } from './reminder.js';
 import { retireJob } from './retire.js';
 import { stageJob } from './stage.js';
+import { statusWatchJob } from './status-watch.js';
 import { verifyJob } from './verify.js';
 
 const RUN: { [K in RunnableJob]: (env: RenewalEnv, p: PayloadOf<K>) => Promise<JobResult> } = {
@@ -23,6 +24,7 @@ const RUN: { [K in RunnableJob]: (env: RenewalEnv, p: PayloadOf<K>) => Promise<J
   reminder: reminderJob,
   retire: retireJob,
   unstage: unstageJob,
+  'status-watch': statusWatchJob,
 };
 
 function runnable(kind: string): kind is RunnableJob {
