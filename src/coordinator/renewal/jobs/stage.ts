@@ -56,7 +56,9 @@ export async function stageJob(env: RenewalEnv, p: PayloadOf<'stage'>): Promise<
   if (f.renewal.state === 'staged') return {};
   await env.store.transaction(async (tx) => {
     const r = (await tx.get('renewals', f.r.id))!;
-    if (Number(r.sequence) !== p.sequence || r.state === 'staged') return;
+    // Cancelled (or moved on) while the nodes were being called: the cancel's unstage job, which runs
+    // after this one, finds the acknowledgements written above and unstages those nodes too.
+    if (Number(r.sequence) !== p.sequence || r.state === 'staged' || !BEFORE_T.includes(r.state)) return;
     await transition(tx, env, r, 'staged');
     await addStep(tx, env, r.id, 'staged', systemActor(env), {
       sequence: p.sequence,
