@@ -9,9 +9,11 @@ import { isCa, isSelfSigned, readOneCertificate } from '../pki/certificate.js';
 import { encodeCertificatesPem } from '../pki/formats/pem.js';
 import { keyMatchesCert, privateKeyToPem, readPrivateKey } from '../pki/keys.js';
 import { fail } from '../shared/errors.js';
-import { newId } from '../store/ids.js';
-import type { Row } from '../store/store.js';
-import { type CoordinatorEnv, forbidden, notFound, nowText, record } from './env.js';
+import { type EnvWith, forbidden, notFound, nowText, record } from './env.js';
+import type { Ca } from './ports/credentials.js';
+
+/** What the CA use cases need. */
+type Env = EnvWith<'credentials' | 'audit'>;
 
 /** Input of a CA import. */
 export interface CaInput {
@@ -22,22 +24,22 @@ export interface CaInput {
 }
 
 /** What the API shows of a CA. */
-export function caView(r: Row<'cas'>) {
-  const cert = readOneCertificate(r.certificate_pem, 'CA certificate');
+export function caView(r: Ca) {
+  const cert = readOneCertificate(r.certificatePem, 'CA certificate');
   return {
     id: r.id,
     name: r.name,
     subject: cert.x.subject,
     fingerprint: r.fingerprint,
     selfSigned: isSelfSigned(cert),
-    hasKey: r.key_sealed !== null,
-    notAfter: r.not_after,
-    createdAt: r.created_at,
+    hasKey: r.hasKey,
+    notAfter: r.notAfter,
+    createdAt: r.createdAt,
   };
 }
 
 /** Imports a CA certificate (and optionally its key); refuses a leaf or a key that does not match. */
-export async function importCa(env: CoordinatorEnv, p: Principal, input: CaInput) {
+export async function importCa(env: Env, p: Principal, input: CaInput) {
   if (!can(p, 'create', { kind: 'ca' })) forbidden('import CAs');
   const cert = readOneCertificate(input.certificatePem, 'CA certificate');
   if (!isCa(cert))
@@ -47,18 +49,16 @@ export async function importCa(env: CoordinatorEnv, p: Principal, input: CaInput
     fail('KEY_MISMATCH', 'the private key does not belong to the CA certificate');
   if (cert.notAfter.getTime() <= env.clock.now())
     fail('EXPIRED', `the CA expired at ${cert.notAfter.toISOString()}`);
-  const id = newId('ca');
   return env.store.transaction(async (tx) => {
-    const row = await tx.insert('cas', {
-      id,
+    const row = await tx.credentials.addCa({
       name: input.name,
-      certificate_pem: encodeCertificatesPem([cert.der]),
-      key_sealed: key ? tx.sealKey('cas', id, privateKeyToPem(key.keyObject)) : null,
+      certificatePem: encodeCertificatesPem([cert.der]),
+      keyPem: key ? privateKeyToPem(key.keyObject) : undefined,
       fingerprint: cert.sha256,
-      not_after: cert.notAfter.toISOString(),
-      created_at: nowText(env),
+      notAfter: cert.notAfter.toISOString(),
+      createdAt: nowText(env),
     });
-    await record(tx, env, p, 'ca.import', 'ca', id, {
+    await record(tx, env, p, 'ca.import', 'ca', row.id, {
       name: input.name,
       fingerprint: cert.sha256,
       subject: cert.x.subject,
@@ -69,13 +69,13 @@ export async function importCa(env: CoordinatorEnv, p: Principal, input: CaInput
 }
 
 /** Every CA (lb-admin, auditor). */
-export async function listCas(env: CoordinatorEnv, p: Principal) {
+export async function listCas(env: Env, p: Principal) {
   if (!can(p, 'read', { kind: 'ca' })) forbidden('read CAs');
-  return (await env.store.list('cas')).map(caView);
+  return (await env.store.credentials.cas()).map(caView);
 }
 
 /** One CA. */
-export async function showCa(env: CoordinatorEnv, p: Principal, id: string) {
+export async function showCa(env: Env, p: Principal, id: string) {
   if (!can(p, 'read', { kind: 'ca' })) forbidden('read CAs');
-  return caView((await env.store.get('cas', id)) ?? notFound('CA', id));
+  return caView((await env.store.credentials.ca(id)) ?? notFound('CA', id));
 }

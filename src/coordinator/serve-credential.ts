@@ -8,19 +8,19 @@ import type { Principal } from '../access/roles.js';
 import { readCertificates, readOneCertificate } from '../pki/certificate.js';
 import { assertCredential } from '../pki/checks.js';
 import { fail } from '../shared/errors.js';
-import { type CoordinatorEnv, forbidden, notFound, record } from './env.js';
+import { type EnvWith, forbidden, notFound, record } from './env.js';
 import { vsView } from './views.js';
 
 /** Sets the credential a virtual server serves when it serves none yet (lb-admin; checked; audited). */
 export async function assignInitialCredential(
-  env: CoordinatorEnv,
+  env: EnvWith<'inventory' | 'credentials' | 'audit'>,
   p: Principal,
   vsRef: string,
   credentialId: string,
 ) {
   if (!can(p, 'update', { kind: 'vs' })) forbidden('set the credential of virtual servers');
   const vs = (await env.store.inventory.virtualServerByRef(vsRef)) ?? notFound('virtual server', vsRef);
-  const cred = (await env.store.get('credentials', credentialId)) ?? notFound('credential', credentialId);
+  const cred = (await env.store.credentials.credential(credentialId)) ?? notFound('credential', credentialId);
   if (vs.activeCredentialId === cred.id) return vsView(vs);
   if (vs.activeCredentialId) {
     fail(
@@ -29,8 +29,8 @@ export async function assignInitialCredential(
     );
   }
   assertCredential({
-    chain: readCertificates(cred.chain_pem),
-    root: readOneCertificate(cred.root_pem, 'root'),
+    chain: readCertificates(cred.chainPem),
+    root: readOneCertificate(cred.rootPem, 'root'),
     hosts: vs.hosts,
     validAt: new Date(env.clock.now()),
   });

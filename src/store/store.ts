@@ -6,6 +6,7 @@
 import { type Insertable, type Kysely, sql, type Transaction } from 'kysely';
 import { type AuditFacts, type AuditRecord, type ChainHead, linkEvent, verifyChain } from '../audit/chain.js';
 import type { AuditLog } from '../coordinator/ports/audit-log.js';
+import type { CredentialRepo } from '../coordinator/ports/credentials.js';
 import type { GraceRepo } from '../coordinator/ports/grace.js';
 import type { InventoryRepo } from '../coordinator/ports/inventory.js';
 import type { JobQueue } from '../coordinator/ports/job-queue.js';
@@ -34,6 +35,7 @@ import { mapDbError } from './errors.js';
 import { newId } from './ids.js';
 import { migrate } from './migrations.js';
 import { type OpenDb, openDb, type StoreConfig } from './open.js';
+import { sqlCredentials } from './repos/credentials.js';
 import { sqlGrace } from './repos/grace.js';
 import { sqlInventory } from './repos/inventory.js';
 import { sqlJobQueue } from './repos/job-queue.js';
@@ -168,6 +170,14 @@ export class Store implements Ports {
   /** Load balancers, nodes, virtual servers, tenants and senders. */
   get inventory(): InventoryRepo {
     return sqlInventory(this.db);
+  }
+
+  /** CAs and server credentials, keys sealed under this store's master key. */
+  get credentials(): CredentialRepo {
+    return sqlCredentials(this.db, {
+      seal: (table, id, pem) => this.sealKey(table, id, pem),
+      open: (table, id) => this.privateKeyPem(table, id),
+    });
   }
 
   /** The audit log (appends join this store's transaction). */

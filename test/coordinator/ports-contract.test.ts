@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { AuditLog } from '../../src/coordinator/ports/audit-log.js';
+import type { CredentialRepo } from '../../src/coordinator/ports/credentials.js';
 import { FakeStore } from '../../src/coordinator/ports/fakes.js';
 import type { InventoryRepo } from '../../src/coordinator/ports/inventory.js';
 import type { JobQueue } from '../../src/coordinator/ports/job-queue.js';
@@ -33,6 +34,7 @@ interface World {
   people: PeopleRepo;
   audit: AuditLog;
   inventory: InventoryRepo;
+  credentials: CredentialRepo;
   /** The same ports with a unit of work over them. */
   unitOfWork: StoreWith<PortName>;
   /** The notifications written, as (key, channel, state, body) by key (reading is not a port yet). */
@@ -130,6 +132,9 @@ async function inMemory(): Promise<World> {
     failuresAfterT: 0,
   }));
   store.people.rows = BINDINGS.map((b) => ({ ...b }));
+  store.credentials.credentialRows = [
+    { id: 'cred_1', name: 'new', chainPem: '', rootPem: '', fingerprint: 'f', notAfter: NOW, createdAt: NOW },
+  ];
   const inv = store.inventory;
   inv.loadBalancerRows = [{ id: 'lb_1', name: 'edge', kind: 'builtin', createdAt: NOW }];
   inv.nodeRows = ['node_a', 'node_b', 'node_x'].map((id) => ({
@@ -313,6 +318,7 @@ function ports(store: Store | FakeStore) {
     people: store.people,
     audit: store.audit,
     inventory: store.inventory,
+    credentials: store.credentials,
   };
 }
 
@@ -850,6 +856,78 @@ for (const impl of IMPLEMENTATIONS) {
         assert.deepEqual(await w.people.holders('tenant-admin', ['ten_1']), []);
         assert.equal((await w.people.holders('tenant-admin', ['ten_2'])).length, 1);
         assert.equal((await w.people.holders('lb-admin', [''])).length, 1);
+      } finally {
+        await w.close();
+      }
+    });
+
+    test('credentials and CAs: added with their keys kept apart, read back without them; a key only on request', async () => {
+      const w = await impl.open();
+      const c = w.credentials;
+      try {
+        const seeded = {
+          id: 'cred_1',
+          name: 'new',
+          chainPem: '',
+          rootPem: '',
+          fingerprint: 'f',
+          notAfter: NOW,
+          createdAt: NOW,
+        };
+        assert.deepEqual(await c.credential('cred_1'), seeded);
+        assert.equal(await c.credential('cred_nope'), undefined);
+        assert.equal(await c.credentialKeyPem('cred_1'), undefined, 'no key was stored for it');
+        const fields = {
+          chainPem: 'CHAIN',
+          rootPem: 'ROOT',
+          fingerprint: 'ff',
+          notAfter: NOW,
+          createdAt: NOW,
+        };
+        const added = await c.addCredential({ name: 'next', keyPem: 'KEY PEM', ...fields });
+        assert.deepEqual(added, { id: added.id, name: 'next', ...fields });
+        assert.deepEqual(await c.credential(added.id), added);
+        assert.equal(await c.credentialKeyPem(added.id), 'KEY PEM');
+        assert.deepEqual((await c.credentials()).map((x) => x.id).sort(), ['cred_1', added.id].sort());
+        await assert.rejects(c.addCredential({ name: 'next', keyPem: 'K', ...fields }), {
+          code: 'NAME_TAKEN',
+        });
+        const ca = { certificatePem: 'CA PEM', fingerprint: 'ca', notAfter: NOW, createdAt: NOW };
+        const withKey = await c.addCa({ name: 'root', keyPem: 'CA KEY', ...ca });
+        const external = await c.addCa({ name: 'external', keyPem: undefined, ...ca });
+        assert.deepEqual(withKey, { id: withKey.id, name: 'root', hasKey: true, ...ca });
+        assert.equal(external.hasKey, false);
+        assert.deepEqual(await c.ca(external.id), external);
+        assert.equal(await c.ca('ca_nope'), undefined);
+        assert.deepEqual((await c.cas()).map((x) => x.name).sort(), ['external', 'root']);
+        await assert.rejects(c.addCa({ name: 'root', keyPem: undefined, ...ca }), { code: 'NAME_TAKEN' });
+      } finally {
+        await w.close();
+      }
+    });
+
+    test('nodes: found by id or name within their load balancer, by token hash; credentials in use by a load balancer', async () => {
+      const w = await impl.open();
+      const inv = w.inventory;
+      try {
+        assert.equal((await inv.nodeByRef('lb_1', 'node_a'))?.id, 'node_a');
+        assert.equal(await inv.nodeByRef('lb_1', 'nope'), undefined);
+        assert.equal(await inv.nodeByRef('lb_other', 'node_a'), undefined);
+        assert.equal(await inv.nodeByTokenHash('h1'), undefined);
+        await inv.setNodeTokenHash('node_b', 'h1');
+        assert.deepEqual(await inv.nodeByTokenHash('h1'), {
+          id: 'node_b',
+          lbId: 'lb_1',
+          name: 'node_b',
+          address: '127.0.0.1',
+          createdAt: NOW,
+        });
+        await inv.setNodeTokenHash('node_b', 'h2');
+        assert.equal(await inv.nodeByTokenHash('h1'), undefined, 'a replaced token no longer finds the node');
+        assert.equal(await inv.lbUsesCredential('lb_1', 'cred_1'), false);
+        await inv.setActiveCredential('vs_1', 'cred_1');
+        assert.equal(await inv.lbUsesCredential('lb_1', 'cred_1'), true);
+        assert.equal(await inv.lbUsesCredential('lb_2', 'cred_1'), false);
       } finally {
         await w.close();
       }

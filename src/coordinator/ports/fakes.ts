@@ -6,6 +6,7 @@ import { type AuditFacts, type AuditRecord, linkEvent, verifyChain } from '../..
 import type { ReadinessState } from '../../renewal/readiness.js';
 import { fail } from '../../shared/errors.js';
 import type { AuditLog } from './audit-log.js';
+import type { Ca, Credential, CredentialRepo } from './credentials.js';
 import type {
   InventoryRepo,
   LbNode,
@@ -330,6 +331,8 @@ const byId = <T extends { id: string }>(rows: readonly T[]) =>
 export class FakeInventory implements InventoryRepo {
   loadBalancerRows: LoadBalancer[] = [];
   nodeRows: LbNode[] = [];
+  /** Node token hashes by node id. */
+  nodeTokens: Record<string, string> = {};
   virtualServerRows: VirtualServer[] = [];
   tenantRows: Tenant[] = [];
   senderRows: Sender[] = [];
@@ -380,6 +383,26 @@ export class FakeInventory implements InventoryRepo {
     if (this.virtualServerRows.some((v) => v.lbId === id)) FakeInventory.inUse('the load balancer');
     this.nodeRows = this.nodeRows.filter((n) => n.lbId !== id);
     this.loadBalancerRows = this.loadBalancerRows.filter((x) => x.id !== id);
+  }
+
+  async nodeByRef(lbId: string, ref: string) {
+    return FakeInventory.byRef(
+      this.nodeRows.filter((n) => n.lbId === lbId),
+      ref,
+    );
+  }
+  async nodeByTokenHash(tokenHash: string) {
+    const n = this.nodeRows.find((x) => this.nodeTokens[x.id] === tokenHash);
+    return n && { ...n };
+  }
+  async setNodeTokenHash(nodeId: string, tokenHash: string) {
+    if (this.nodeRows.some((n) => n.id === nodeId)) this.nodeTokens[nodeId] = tokenHash;
+  }
+  async lbUsesCredential(lbId: string, credentialId: string) {
+    return this.virtualServerRows.some(
+      (v) =>
+        v.lbId === lbId && (v.activeCredentialId === credentialId || v.stagedCredentialId === credentialId),
+    );
   }
 
   async virtualServerByRef(ref: string) {
@@ -452,6 +475,51 @@ export class FakeInventory implements InventoryRepo {
   }
 }
 
+/** CAs and credentials in arrays; keys kept beside them in the clear (a fake seals nothing). */
+export class FakeCredentials implements CredentialRepo {
+  caRows: Ca[] = [];
+  credentialRows: Credential[] = [];
+  keys: Record<string, string> = {};
+  private next = 0;
+
+  private id(prefix: string) {
+    return `${prefix}_${String(++this.next).padStart(6, '0')}`;
+  }
+  async addCa({ keyPem, ...ca }: Omit<Ca, 'id' | 'hasKey'> & { keyPem: string | undefined }) {
+    if (this.caRows.some((c) => c.name === ca.name))
+      fail('NAME_TAKEN', 'a CA with this name already exists: choose another name');
+    const row: Ca = { ...ca, id: this.id('ca'), hasKey: keyPem !== undefined };
+    if (keyPem !== undefined) this.keys[row.id] = keyPem;
+    this.caRows.push(row);
+    return { ...row };
+  }
+  async ca(id: string) {
+    const c = this.caRows.find((x) => x.id === id);
+    return c && { ...c };
+  }
+  async cas() {
+    return byId(this.caRows);
+  }
+  async addCredential({ keyPem, ...c }: Omit<Credential, 'id'> & { keyPem: string }) {
+    if (this.credentialRows.some((x) => x.name === c.name))
+      fail('NAME_TAKEN', 'a credential with this name already exists: choose another name');
+    const row: Credential = { ...c, id: this.id('cred') };
+    this.keys[row.id] = keyPem;
+    this.credentialRows.push(row);
+    return { ...row };
+  }
+  async credential(id: string) {
+    const c = this.credentialRows.find((x) => x.id === id);
+    return c && { ...c };
+  }
+  async credentials() {
+    return byId(this.credentialRows);
+  }
+  async credentialKeyPem(id: string) {
+    return this.credentialRows.some((c) => c.id === id) ? this.keys[id] : undefined;
+  }
+}
+
 /**
  * Every fake port, with a unit of work that keeps its promise: when `fn` throws, every fake is put
  * back as it was before the transaction began. Nested units join the outer one. (Transactions are not
@@ -467,6 +535,7 @@ export class FakeStore implements Ports, StoreWith<PortName> {
   senderLinks = new FakeSenderLinks();
   audit = new FakeAuditLog();
   inventory = new FakeInventory();
+  credentials = new FakeCredentials();
   private inTransaction = false;
 
   private ports(): object[] {
@@ -480,6 +549,7 @@ export class FakeStore implements Ports, StoreWith<PortName> {
       this.senderLinks,
       this.audit,
       this.inventory,
+      this.credentials,
     ];
   }
 

@@ -80,6 +80,14 @@ export interface InventoryRepo {
   addNode(node: New<LbNode>): Promise<LbNode>;
   /** Removes a load balancer with its nodes. */
   removeLoadBalancer(id: string): Promise<void>;
+  /** A node of a load balancer by id, else by name. */
+  nodeByRef(lbId: string, ref: string): Promise<LbNode | undefined>;
+  /** The node holding a token, by the token's SHA-256. */
+  nodeByTokenHash(tokenHash: string): Promise<LbNode | undefined>;
+  /** Sets (or replaces) the hash of the token a node authenticates with. */
+  setNodeTokenHash(nodeId: string, tokenHash: string): Promise<void>;
+  /** Whether a virtual server of the load balancer serves or stages the credential. */
+  lbUsesCredential(lbId: string, credentialId: string): Promise<boolean>;
 
   virtualServerByRef(ref: string): Promise<VirtualServer | undefined>;
   /** The virtual servers of one load balancer, or of all. */

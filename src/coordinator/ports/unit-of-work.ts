@@ -4,6 +4,7 @@
  * it commits together or none of it does. Nested units join the outer one.
  */
 import type { AuditLog } from './audit-log.js';
+import type { CredentialRepo } from './credentials.js';
 import type { InventoryRepo } from './inventory.js';
 import type { JobQueue } from './job-queue.js';
 import type { Outbox } from './outbox.js';
@@ -24,6 +25,7 @@ export interface Ports {
   senderLinks: SenderLinks;
   audit: AuditLog;
   inventory: InventoryRepo;
+  credentials: CredentialRepo;
 }
 
 /** The name of a port. */

@@ -121,6 +121,42 @@ export function sqlInventory(db: Kysely<Database>): InventoryRepo {
       await removeRow(db, 'load_balancers', id);
     },
 
+    async nodeByRef(lbId, ref) {
+      const rows = await db
+        .selectFrom('lb_nodes')
+        .selectAll()
+        .where('lb_id', '=', lbId)
+        .where((eb) => eb.or([eb('id', '=', ref), eb('name', '=', ref)]))
+        .execute();
+      const r = rows.find((n) => n.id === ref) ?? rows[0];
+      return r && toLbNode(r);
+    },
+    async nodeByTokenHash(tokenHash) {
+      const r = await db
+        .selectFrom('lb_nodes')
+        .selectAll()
+        .where('token_hash', '=', tokenHash)
+        .executeTakeFirst();
+      return r && toLbNode(r);
+    },
+    async setNodeTokenHash(nodeId, tokenHash) {
+      await updateRow(db, 'lb_nodes', nodeId, { token_hash: tokenHash });
+    },
+    async lbUsesCredential(lbId, credentialId) {
+      const uses = await db
+        .selectFrom('virtual_servers')
+        .select('id')
+        .where('lb_id', '=', lbId)
+        .where((eb) =>
+          eb.or([
+            eb('active_credential_id', '=', credentialId),
+            eb('staged_credential_id', '=', credentialId),
+          ]),
+        )
+        .execute();
+      return uses.length > 0;
+    },
+
     async virtualServerByRef(ref) {
       const r = await rowByIdOrName(db, 'virtual_servers', ref);
       return r && toVirtualServer(r);
