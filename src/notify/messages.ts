@@ -19,6 +19,8 @@ export interface ExchangeFacts {
   announcementUrl?: string;
   /** Sequence of this announcement (0 first; each postpone adds one). */
   sequence?: number;
+  /** The bridge deadline, when the load balancer serves a bridge between the roots after T. */
+  bridgeUntil?: Date;
 }
 
 const utc = (d: Date) => readableUtc(d);
@@ -91,8 +93,16 @@ export function noticeToSender(
     reminder?: boolean;
   },
 ): Message {
+  const bridge = f.bridgeUntil
+    ? [
+        '',
+        `Bridge: from T until ${utc(f.bridgeUntil)} the server also presents a bridge certificate, so a client that`,
+        `trusts only the old root keeps working until then. Your real deadline is ${utc(f.bridgeUntil)}: after it,`,
+        'a client without the new root fails. Proving it before T (step 3) still counts for the exchange.',
+      ]
+    : [];
   return {
-    subject: `${p.reminder ? '[reminder] ' : ''}[action needed] Add the new root for ${f.hosts[0]} before ${utc(f.exchangeAt)}`,
+    subject: `${p.reminder ? '[reminder] ' : ''}[action needed] Add the new root for ${f.hosts[0]} before ${utc(f.bridgeUntil && p.reminder ? f.bridgeUntil : f.exchangeAt)}${f.bridgeUntil && p.reminder ? ' (bridge deadline)' : ''}`,
     text: [
       ...(p.message ? [p.message, ''] : []),
       `Your system "${p.senderName}" calls ${f.hosts.join(', ')}. At ${utc(f.exchangeAt)} that server starts presenting`,
@@ -106,6 +116,7 @@ export function noticeToSender(
       `4. Confirm, or upload the evidence, on your personal page: ${p.link}`,
       '',
       `Remove the old root only after ${utc(f.safeRemovalAt)}, and only when you are told the exchange is verified.`,
+      ...bridge,
     ].join('\n'),
     attachments: common(f, p.now, `${f.renewalId}@rollover`),
   };

@@ -36,6 +36,8 @@ export interface KitInput {
   now: Date;
   /** The renewal's status JSON, which `truststore remove --renewal-status` checks (when known). */
   statusUrl?: string;
+  /** The bridge deadline, when the renewal serves a bridge between the roots after the exchange. */
+  bridgeUntil?: Date;
 }
 
 /** A built kit: file name → content, and the aliases the stores use. */
@@ -127,7 +129,16 @@ exchange time. Add the new root to the truststore of every client that calls it 
 time. **Keep the current root until the announced removal time**: until then the old certificate
 may still be served (before the exchange, or after a rollback). Remove it only when you are told
 it is safe.
-
+${
+  input.bridgeUntil
+    ? `
+**Bridge until ${input.bridgeUntil.toISOString()}:** there is nothing extra to do for it — after the
+exchange the load balancer also serves a bridge certificate, so a client that still trusts only the
+old root keeps working until ${input.bridgeUntil.toISOString()}. That instant, not the exchange time, is
+the deadline that matters: a client without the new root fails from then on.
+`
+    : ''
+}
 New root: ${dn(r.x.subject)}
 SHA-256: ${colonFingerprint(r.sha256)}
 Valid until: ${r.notAfter.toISOString()}

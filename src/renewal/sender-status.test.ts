@@ -446,3 +446,37 @@ test('grace: a table no node applies (agents answer not yet) is not shown as gra
   assert.equal(b.state, 'told');
   assert.match(b.reason, /keep the old certificate until 2026-12-01T14:30:00.000Z \(grace\)/);
 });
+
+test('with a bridge: the bridge deadline is an unproven sender real deadline, and handshakes through the bridge prove nothing', () => {
+  const until = at('14:00:00');
+  const bridged: RenewalClock = { ...verified, bridgeUntil: until };
+  // Before T: told senders are told the bridge deadline beside the gate's.
+  const early = senderStatus(told, { ...before, bridgeUntil: until }, at('10:30:00'));
+  assert.equal(early.state, 'told');
+  assert.match(
+    early.next.action,
+    /bridge keeps it working with only the old root until 2026-12-01T14:00:00\.000Z/,
+  );
+  // After T, during the bridge: an old-root-only sender succeeds on the new credential through the bridge.
+  const s = { ...told, traffic: workingOnNew };
+  const during = senderStatus(s, bridged, at('12:30:00'));
+  assert.equal(during.proven, false);
+  assert.equal(during.state, 'not-proven');
+  assert.equal(during.tone, 'action');
+  assert.deepEqual(during.next.by, until);
+  assert.match(during.headline, /working through the bridge until 2026-12-01T14:00:00\.000Z/);
+  assert.match(during.next.action, /preview listener/);
+  assert.equal(during.removal.allowed, false);
+  // The control: without a bridge the same traffic proves the new root.
+  assert.equal(senderStatus(s, verified, at('12:30:00')).proven, true);
+  // After the deadline, a handshake on the new credential proves it again.
+  const later = {
+    ...told,
+    traffic: { ...workingOnNew, lastSuccessOnNewAt: at('14:05:00'), lastHandshakeAt: at('14:05:00') },
+  };
+  assert.equal(senderStatus(later, bridged, at('14:10:00')).proven, true);
+  // A sender seen nowhere after T gets the bridge deadline while it is ahead.
+  const silent = senderStatus(told, bridged, at('12:30:00'));
+  assert.equal(silent.state, 'no-traffic');
+  assert.deepEqual(silent.next.by, until);
+});

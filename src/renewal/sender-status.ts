@@ -105,6 +105,12 @@ export interface RenewalClock {
   held: { reason: string; since: Date } | null;
   /** The renewal's grace policy. */
   grace: GracePolicy;
+  /**
+   * The bridge deadline, when the renewal serves a forward bridge: until then a sender that trusts only
+   * the old root keeps working on the new credential, so it is the real deadline of an unproven sender,
+   * and handshakes on the new credential prove the new root only from then on. Absent or null: no bridge.
+   */
+  bridgeUntil?: Date | null;
 }
 
 /** The next action, for whom, and by when (null: now, or no deadline). */
@@ -177,10 +183,25 @@ export function safeRemovalInstant(
 }
 
 /** True when the sender has shown it trusts the new root (a proof, or handshakes on the new credential after the exchange). */
-export function isProven(s: SenderFacts, r: Pick<RenewalClock, 'exchangedAt'>): boolean {
+export function isProven(s: SenderFacts, r: Pick<RenewalClock, 'exchangedAt' | 'bridgeUntil'>): boolean {
   if (s.proof?.ok) return true;
-  if (r.exchangedAt && (s.traffic?.successesOnNewAfter ?? 0) > 0) return true;
-  return false;
+  if (!r.exchangedAt || (s.traffic?.successesOnNewAfter ?? 0) === 0) return false;
+  // Through a bridge an old-root-only sender succeeds too: only a handshake after the bridge proves.
+  const last = s.traffic?.lastSuccessOnNewAt;
+  return !r.bridgeUntil || (last !== null && last !== undefined && last >= r.bridgeUntil);
+}
+
+/** The bridge deadline while it is still ahead, else null. */
+function liveBridge(r: RenewalClock, now: Date): Date | null {
+  return r.bridgeUntil && now < r.bridgeUntil ? r.bridgeUntil : null;
+}
+
+/** For an unproven sender: the bridge keeps it working until the bridge deadline, its real deadline. */
+function bridgeText(r: RenewalClock, now: Date): string {
+  const until = liveBridge(r, now);
+  return until
+    ? `; a bridge keeps it working with only the old root until ${iso(until)}, its real deadline`
+    : '';
 }
 
 /** True when the last handshake after the exchange failed. */
@@ -344,6 +365,7 @@ export function senderStatus(s: SenderFacts, r: RenewalClock, now: Date): Sender
   if (r.exchangedAt) {
     const windowEnd = safeRemovalInstant(r);
     const inWindow = now < windowEnd;
+    const bridge = liveBridge(r, now);
     if (proofFailsAfter(s, r) && !failingNow(t))
       return out({
         state: 'failing',
@@ -448,8 +470,21 @@ export function senderStatus(s: SenderFacts, r: RenewalClock, now: Date): Sender
         since: r.exchangedAt,
         next: {
           who: 'sender-admin',
-          action: 'prove it: run sender verify against the virtual server with --report',
-          by: inWindow ? windowEnd : null,
+          action: `prove it: run sender verify against the ${bridge ? 'preview listener (it serves no bridge)' : 'virtual server'} with --report${bridgeText(r, now)}`,
+          by: bridge ?? (inWindow ? windowEnd : null),
+        },
+      });
+    if (bridge && t.successesOnNewAfter > 0)
+      return out({
+        state: 'not-proven',
+        tone: 'action',
+        headline: `working through the bridge until ${iso(bridge)}, not proven`,
+        reason: `${t.successesAfter} handshake(s) since the exchange succeeded, but the bridge is served until ${iso(bridge)}, so they do not show that it trusts the new root; it has not proven the new root`,
+        since: r.exchangedAt,
+        next: {
+          who: 'sender-admin',
+          action: `add the new root and prove it: run sender verify against the preview listener (it serves no bridge) with --report${bridgeText(r, now)}`,
+          by: bridge,
         },
       });
     return out({
@@ -460,8 +495,8 @@ export function senderStatus(s: SenderFacts, r: RenewalClock, now: Date): Sender
       since: r.exchangedAt,
       next: {
         who: 'sender-admin',
-        action: 'prove it: run sender verify against the virtual server with --report',
-        by: inWindow ? windowEnd : null,
+        action: `prove it: run sender verify against the virtual server with --report${bridgeText(r, now)}`,
+        by: bridge ?? (inWindow ? windowEnd : null),
       },
     });
   }
@@ -497,7 +532,11 @@ export function senderStatus(s: SenderFacts, r: RenewalClock, now: Date): Sender
       headline: `its proof failed at ${iso(s.proof.at)}`,
       reason: `its latest proof at ${iso(s.proof.at)} failed${s.proof.reason ? `: ${s.proof.reason}` : ''}${graceNote}`,
       since: s.proof.at,
-      next: { who: 'sender-admin', action: `${prove} ${byText(r, now)}`, by: actBy(r, now) },
+      next: {
+        who: 'sender-admin',
+        action: `${prove} ${byText(r, now)}${bridgeText(r, now)}`,
+        by: actBy(r, now),
+      },
     });
   if (s.acknowledgedAt || s.proof)
     return out({
@@ -508,7 +547,11 @@ export function senderStatus(s: SenderFacts, r: RenewalClock, now: Date): Sender
         ? `its proof at ${iso(s.proof.at)} ran before every node served the new credential on the preview listener, so it proves nothing either way`
         : `it acknowledged at ${iso(s.acknowledgedAt!)}; an acknowledgement is not a proof (the gate counts only proofs)${graceNote}`,
       since: s.acknowledgedAt ?? s.proof!.at,
-      next: { who: 'sender-admin', action: `${prove} ${byText(r, now)}`, by: actBy(r, now) },
+      next: {
+        who: 'sender-admin',
+        action: `${prove} ${byText(r, now)}${bridgeText(r, now)}`,
+        by: actBy(r, now),
+      },
     });
   return out({
     state: 'told',
@@ -516,7 +559,11 @@ export function senderStatus(s: SenderFacts, r: RenewalClock, now: Date): Sender
     headline: `told, act ${byText(r, now)}`,
     reason: `it was told at ${iso(s.toldAt!)} and has neither acknowledged nor proven the new root${graceNote}`,
     since: s.toldAt,
-    next: { who: 'sender-admin', action: `${prove} ${byText(r, now)}`, by: actBy(r, now) },
+    next: {
+      who: 'sender-admin',
+      action: `${prove} ${byText(r, now)}${bridgeText(r, now)}`,
+      by: actBy(r, now),
+    },
   });
 }
 

@@ -89,6 +89,27 @@ describe('notifications', () => {
     assert.ok(got.text?.includes('https://coordinator.test/s/abc'));
   });
 
+  test('with a bridge, a sender reminder names the bridge deadline as its real deadline', () => {
+    const bridged = { ...facts, bridgeUntil: new Date('2026-12-15T02:00:00Z') };
+    const p = {
+      senderName: 'billing',
+      link: 'https://coordinator.test/s/abc',
+      verifyCommand: 'v',
+      now: new Date(),
+    };
+    const reminder = noticeToSender(bridged, { ...p, reminder: true });
+    assert.match(reminder.subject, /before 2026-12-15 02:00:00 UTC \(bridge deadline\)/);
+    assert.match(reminder.text, /Your real deadline is 2026-12-15 02:00:00 UTC/);
+    assert.match(
+      noticeToSender(bridged, p).text,
+      /client that\strusts only the old root keeps working until then/,
+    );
+    // The control: without a bridge, T is the deadline and no bridge is named.
+    const plain = noticeToSender(facts, { ...p, reminder: true });
+    assert.match(plain.subject, /before 2026-12-01 02:00:00 UTC$/);
+    assert.doesNotMatch(plain.text, /bridge/i);
+  });
+
   test('a webhook arrives signed, and the receiver refuses a forged or replayed one', async () => {
     const secret = 'whsec-test-secret';
     const seen: Array<{ ok: boolean; key: string | undefined }> = [];

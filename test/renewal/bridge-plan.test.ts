@@ -234,6 +234,17 @@ for (const backend of BACKENDS) {
         s.once('error', () => resolve(false));
       });
       assert.ok(ok, 'the old leaf with the reverse bridge validates to the new root');
+      // The sender kit explains the bridge: nothing to do, and the deadline that matters.
+      const howto = await (
+        await fetch(`${co.url}/api/v1/renewals/${planned.id}/kit/INSTRUCTIONS.md`, {
+          headers: { authorization: `Bearer ${co.adminToken}` },
+        })
+      ).text();
+      assert.match(
+        howto,
+        new RegExp(`Bridge until ${until.replace(/\./g, '\\.')}:\\*\\* there is nothing extra to do`),
+      );
+      assert.match(howto, /That instant, not the exchange time, is\sthe deadline that matters/);
     } finally {
       await co.stop();
       await smtp.stop();

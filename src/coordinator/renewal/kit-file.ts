@@ -24,6 +24,7 @@ export async function kitFile(
     password: DEFAULT_STORE_PASSWORD,
     now,
     ...(statusUrl ? { statusUrl } : {}),
+    ...(f.renewal.bridge ? { bridgeUntil: new Date(f.renewal.bridge.until) } : {}),
   });
   const content = kit.files[file as (typeof KIT_FILES)[number]];
   const text = file.endsWith('.txt') || file.endsWith('.md') || file.endsWith('.pem');

@@ -74,6 +74,7 @@ export function exchangeFacts(env: RenewalEnv, f: RenewalFacts): ExchangeFacts {
     ...(f.r.old_root_fingerprint ? { oldRootSha256: f.r.old_root_fingerprint } : {}),
     announcementUrl: `${env.publicUrl}/api/v1/renewals/${f.r.id}/announcement.jws`,
     sequence: Number(f.r.sequence),
+    ...(f.renewal.bridge ? { bridgeUntil: new Date(f.renewal.bridge.until) } : {}),
   };
 }
 

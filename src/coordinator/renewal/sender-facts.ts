@@ -218,6 +218,7 @@ export function renewalClockOf(r: Row<'renewals'>): RenewalClock {
         ? { reason: gate.reason, since: new Date(r.gate_at ?? r.exchange_at!) }
         : null,
     grace: gracePolicyOfRow(r),
+    bridgeUntil: r.bridge ? new Date((JSON.parse(r.bridge) as { until: string }).until) : null,
   };
 }
 

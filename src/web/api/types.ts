@@ -106,6 +106,13 @@ export interface RenewalDetail extends RenewalSummary {
   postponeDeadline: string | null;
   rollbackWindowSeconds: number;
   gatePolicy: string;
+  /** The bridge between the roots and its deadline (null: none is served). */
+  bridge?: {
+    mode: 'forward' | 'both';
+    until: string;
+    forward: { sha256: string; notAfter: string; issuer: string };
+    reverse: { sha256: string; notAfter: string; issuer: string } | null;
+  } | null;
   gate: {
     decision: string;
     notReady: string[];

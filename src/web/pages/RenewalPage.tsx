@@ -82,6 +82,22 @@ export function RenewalPage({ id, me }: { id: string; me: Me }) {
                   </>
                 )}
               </dd>
+              <dt>Bridge</dt>
+              <dd data-testid="bridge">
+                {d.bridge ? (
+                  <>
+                    {d.bridge.mode === 'both'
+                      ? 'reverse bridge on the old certificate until T; forward bridge from T until '
+                      : 'forward bridge from T until '}
+                    <Time at={d.bridge.until} />{' '}
+                    <span className="muted">
+                      (bridge deadline: clients that trust only the old root keep working until then)
+                    </span>
+                  </>
+                ) : (
+                  <span className="muted">none</span>
+                )}
+              </dd>
               <dt>Gate decides at</dt>
               <dd>
                 <Time at={d.gateAt} />
