@@ -5,7 +5,7 @@
  * and one of them never adds the new root. The report says what each sender saw before and after T.
  */
 import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type ApiClient, makeClient } from '../cli/client.js';
 import type { CliContext } from '../cli/context.js';
 import { failureOf, runInProcess } from '../cli/in-process.js';
@@ -46,6 +46,9 @@ export interface DemoSenderReport {
   failuresAfterT: number;
   /** Failures after T the coordinator attributed to this sender from the LB's telemetry. */
   attributedFailuresAfterT: number;
+  /** With --bridge: failures between T and the bridge deadline, and from the deadline on. */
+  failuresDuringBridge?: number;
+  failuresAfterBridge?: number;
   servedBeforeAndAfter: Record<string, number>;
 }
 
@@ -57,6 +60,8 @@ export interface DemoReport {
   newLeafSha256: string;
   newRootSha256: string;
   steps: DemoStep[];
+  /** With --bridge: the bridge deadline (both directions were served). */
+  bridge?: { mode: 'both'; until: string };
   senders: DemoSenderReport[];
   swap: { latenessMs: number | null; nodes: unknown[] };
   gate: unknown;
@@ -66,8 +71,8 @@ export interface DemoReport {
 
 /** Timings of one demo speed. */
 const SPEEDS = {
-  fast: { leadMs: 15_000, rollbackWindow: '6s', afterTMs: 4000 },
-  real: { leadMs: 7 * 86_400_000, rollbackWindow: '24h', afterTMs: 0 },
+  fast: { leadMs: 15_000, rollbackWindow: '6s', afterTMs: 4000, bridgeMs: 6000 },
+  real: { leadMs: 7 * 86_400_000, rollbackWindow: '24h', afterTMs: 0, bridgeMs: 14 * 86_400_000 },
 } as const;
 
 type Detail = {
@@ -100,6 +105,8 @@ export interface DemoOptions {
   dataDir: string;
   ctx: CliContext;
   speed: 'fast' | 'real';
+  /** Serve bridges in both directions (reverse until T, forward until T plus the bridge time). */
+  bridge?: boolean;
   say: (line: string) => void;
 }
 
@@ -124,8 +131,8 @@ interface Run {
 export async function runDemo(o: DemoOptions): Promise<DemoReport> {
   const run = await openRun(o);
   const current = await startOver(run);
-  const { id, exchangeAt, base } = await planRenewal(run, current.leafSha256);
-  const clients = startTraffic(run, exchangeAt);
+  const { id, exchangeAt, bridgeUntil, base } = await planRenewal(run, current);
+  const clients = startTraffic(run, exchangeAt, bridgeUntil);
   const straggler = run.land.senders[run.land.senders.length - 1]!;
   try {
     await announce(run, id);
@@ -144,7 +151,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport> {
         final: await run.lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`),
       });
     }
-    const ex = await exchange(run, id, exchangeAt, clients, straggler);
+    const ex = await exchange(run, id, exchangeAt, clients, straggler, bridgeUntil);
     const completed = await retireOldRoot(run, id, current.sha256, straggler);
     return report(base, {
       stats: run.land.senders.map((s) => ex.stats.get(s.id)!),
@@ -221,7 +228,8 @@ async function startOver(run: Run): Promise<ServedRoot> {
 }
 
 /** Step 1 — the LB admin: a new root, an issuing CA under it, the new credential; plan T. */
-async function planRenewal(run: Run, oldLeaf: string) {
+async function planRenewal(run: Run, current: ServedRoot) {
+  const oldLeaf = current.leafSha256;
   const { o, work, lbAdmin, cli } = run;
   o.say('Step 1 (lb-admin): a new root, a new key pair and certificate under it, and the exchange time T');
   await cli(
@@ -229,7 +237,10 @@ async function planRenewal(run: Run, oldLeaf: string) {
       'ca',
       'create',
       '--subject',
-      'CN=Demo New Root 2026,O=Demo Provider',
+      // Bridged roots must differ in name (ROOTS_SHARE_SUBJECT), also from an earlier run's root.
+      o.bridge
+        ? `CN=Demo New Root ${backupStamp(o.ctx.now())},O=Demo Provider`
+        : 'CN=Demo New Root 2026,O=Demo Provider',
       '--key-type',
       'ec-p384',
       '--days',
@@ -283,12 +294,15 @@ async function planRenewal(run: Run, oldLeaf: string) {
     },
   );
   const exchangeAt = new Date(o.ctx.now().getTime() + run.speed.leadMs);
+  const bridgeUntil = o.bridge ? new Date(exchangeAt.getTime() + run.speed.bridgeMs) : undefined;
+  const bridges = bridgeUntil ? await crossSign(run, dirname(current.pemFile), bridgeUntil) : {};
   const planned = await lbAdmin.request<Detail & { newRootSha256: string }>('POST', '/api/v1/renewals', {
     virtualServerIds: [run.land.virtualServer.id],
     credentialId: credential.id,
     exchangeAt: exchangeAt.toISOString(),
     rollbackWindow: run.speed.rollbackWindow,
     gate: 'block',
+    ...bridges,
   });
   const id = planned.id;
   const base: ReportBase = {
@@ -299,6 +313,7 @@ async function planRenewal(run: Run, oldLeaf: string) {
     newLeaf: credential.fingerprint,
     newRoot: planned.newRootSha256,
     steps: run.steps,
+    ...(bridgeUntil ? { bridgeUntil } : {}),
   };
   run.steps.push({
     step: 1,
@@ -309,13 +324,57 @@ async function planRenewal(run: Run, oldLeaf: string) {
     exchangeAt: planned.exchangeAt,
     newLeafSha256: credential.fingerprint,
     newRootSha256: planned.newRootSha256,
+    ...(bridgeUntil ? { bridge: 'both', bridgeUntil: bridgeUntil.toISOString() } : {}),
   });
-  o.say(`  renewal ${id}: T = ${planned.exchangeAt}`);
-  return { id, exchangeAt, base };
+  o.say(
+    `  renewal ${id}: T = ${planned.exchangeAt}${bridgeUntil ? `, bridges until ${bridgeUntil.toISOString()}` : ''}`,
+  );
+  return { id, exchangeAt, bridgeUntil, base };
+}
+
+/**
+ * With --bridge, the LB admin (who holds both roots' keys) cross-signs them both ways with the real
+ * CLI; the plan carries both bridges and the deadline.
+ */
+async function crossSign(run: Run, oldCaDir: string, until: Date) {
+  const { work, cli } = run;
+  const newCaDir = join(work, 'new-root');
+  await cli(
+    [
+      'ca',
+      'cross-sign',
+      '--ca',
+      oldCaDir,
+      '--subject-ca',
+      newCaDir,
+      '--out',
+      join(work, 'bridge-forward.pem'),
+    ],
+    'lb-admin',
+  );
+  await cli(
+    [
+      'ca',
+      'cross-sign',
+      '--ca',
+      newCaDir,
+      '--subject-ca',
+      oldCaDir,
+      '--out',
+      join(work, 'bridge-reverse.pem'),
+    ],
+    'lb-admin',
+  );
+  return {
+    bridge: 'both',
+    bridgeUntil: until.toISOString(),
+    bridgeForwardPem: await fs.readFile(join(work, 'bridge-forward.pem'), 'utf8'),
+    bridgeReversePem: await fs.readFile(join(work, 'bridge-reverse.pem'), 'utf8'),
+  };
 }
 
 /** Live traffic from every sender, from now until after T. */
-function startTraffic(run: Run, exchangeAt: Date): Map<string, SenderClient> {
+function startTraffic(run: Run, exchangeAt: Date, bridgeUntil?: Date): Map<string, SenderClient> {
   const { land } = run;
   const [lbHost, lbPort] = [
     land.virtualServer.listen.slice(0, land.virtualServer.listen.lastIndexOf(':')),
@@ -332,6 +391,7 @@ function startTraffic(run: Run, exchangeAt: Date): Map<string, SenderClient> {
       port: lbPort,
       servername: DEMO_HOST,
       exchangeAt: exchangeAt.getTime(),
+      ...(bridgeUntil ? { bridgeUntil: bridgeUntil.getTime() } : {}),
       path: `/${s.tenant}/from-${s.name}`,
     });
     c.start();
@@ -470,10 +530,16 @@ async function exchange(
   exchangeAt: Date,
   clients: Map<string, SenderClient>,
   straggler: Landscape['senders'][number],
+  bridgeUntil?: Date,
 ) {
   const { o, lbAdmin } = run;
   o.say(`Step 5 (lb-admin): the exchange at T = ${exchangeAt.toISOString()} by every node's own clock`);
   await sleep(Math.max(0, exchangeAt.getTime() - o.ctx.now().getTime() + run.speed.afterTMs));
+  if (bridgeUntil) {
+    // Traffic runs on past the bridge deadline, where a sender without the new root starts failing.
+    o.say(`  the bridge is served until ${bridgeUntil.toISOString()}; traffic continues past it`);
+    await sleep(Math.max(0, bridgeUntil.getTime() - o.ctx.now().getTime() + run.speed.afterTMs));
+  }
   const verified = await until(
     async () => {
       const d = await lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`);
@@ -600,10 +666,11 @@ interface ReportBase {
   newLeaf: string;
   newRoot: string;
   steps: DemoStep[];
+  bridgeUntil?: Date;
 }
 
 function report(
-  { land, id, exchangeAt, oldLeaf, newLeaf, newRoot, steps }: ReportBase,
+  { land, id, exchangeAt, oldLeaf, newLeaf, newRoot, steps, bridgeUntil }: ReportBase,
   {
     stats,
     swap,
@@ -618,6 +685,7 @@ function report(
     newLeafSha256: newLeaf,
     newRootSha256: newRoot,
     steps,
+    ...(bridgeUntil ? { bridge: { mode: 'both' as const, until: bridgeUntil.toISOString() } } : {}),
     senders: land.senders.map((s, i) => {
       const st = stats[i]!;
       const fromCoordinator = final.senders.find((x) => x.id === s.id);
@@ -632,6 +700,12 @@ function report(
         failuresBeforeT: st.failuresBeforeT,
         failuresAfterT: st.failuresAfterT,
         attributedFailuresAfterT: fromCoordinator?.failuresAfterT ?? 0,
+        ...(bridgeUntil
+          ? {
+              failuresDuringBridge: st.failuresAfterT - st.failuresAfterBridge,
+              failuresAfterBridge: st.failuresAfterBridge,
+            }
+          : {}),
         servedBeforeAndAfter: st.served,
       };
     }),

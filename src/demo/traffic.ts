@@ -16,6 +16,9 @@ export interface SenderTraffic {
   requestsAfterT: number;
   failuresBeforeT: number;
   failuresAfterT: number;
+  /** With a bridge deadline: the requests and failures (among those after T) from the deadline on. */
+  requestsAfterBridge: number;
+  failuresAfterBridge: number;
   /** Leaf fingerprints served to this sender, with counts. */
   served: Record<string, number>;
   lastError?: string;
@@ -28,6 +31,8 @@ export class SenderClient {
     requestsAfterT: 0,
     failuresBeforeT: 0,
     failuresAfterT: 0,
+    requestsAfterBridge: 0,
+    failuresAfterBridge: 0,
     served: {},
   };
   private running = false;
@@ -43,6 +48,8 @@ export class SenderClient {
       port: number;
       servername: string;
       exchangeAt: number;
+      /** The bridge deadline (ms), when the virtual server serves a bridge after T. */
+      bridgeUntil?: number;
       path: string;
       intervalMs?: number;
     },
@@ -87,15 +94,17 @@ export class SenderClient {
               res.resume();
               res.on('end', () => {
                 const after = connectedAt >= this.o.exchangeAt;
-                if (res.statusCode === 200) this.count(after, true);
-                else this.count(after, false, `HTTP ${res.statusCode}`);
+                const afterBridge = this.afterBridge(connectedAt);
+                if (res.statusCode === 200) this.count(after, true, undefined, afterBridge);
+                else this.count(after, false, `HTTP ${res.statusCode}`, afterBridge);
                 resolve();
               });
             },
           );
           req.on('socket', (socket) => socket.once('connect', () => (connectedAt = Date.now())));
           req.on('error', (e: NodeJS.ErrnoException) => {
-            this.count(Date.now() >= this.o.exchangeAt, false, e.code ?? e.message);
+            const now = Date.now();
+            this.count(now >= this.o.exchangeAt, false, e.code ?? e.message, this.afterBridge(now));
             resolve();
           });
           req.on('timeout', () => req.destroy(new Error('timeout')));
@@ -105,13 +114,19 @@ export class SenderClient {
     );
   }
 
+  private afterBridge(at: number): boolean {
+    return this.o.bridgeUntil !== undefined && at >= this.o.bridgeUntil;
+  }
+
   /** Counts one request by when it started; failures are counted among the requests too. */
-  private count(afterT: boolean, ok: boolean, error?: string): void {
+  private count(afterT: boolean, ok: boolean, error?: string, afterBridge = false): void {
     if (afterT) this.stats.requestsAfterT++;
     else this.stats.requestsBeforeT++;
+    if (afterBridge) this.stats.requestsAfterBridge++;
     if (ok) return;
     if (afterT) this.stats.failuresAfterT++;
     else this.stats.failuresBeforeT++;
+    if (afterBridge) this.stats.failuresAfterBridge++;
     if (error) this.stats.lastError = error;
   }
 

@@ -16,9 +16,13 @@ export function registerDemo(program: Command, ctx: CliContext, run: Runner): vo
       'fast: T in 15 s and a 6 s rollback window; real: T in 7 days (stops before T)',
       'fast',
     )
+    .option(
+      '--bridge',
+      'serve bridges both ways: the old certificate with a reverse bridge until T, the new one with a forward bridge until the bridge deadline (fast: T + 6 s)',
+    )
     .option('--json', 'print the report as JSON (the narration goes to stderr)')
     .action(
-      run(async (o: { dataDir: string; speed: string; json?: boolean }) => {
+      run(async (o: { dataDir: string; speed: string; bridge?: boolean; json?: boolean }) => {
         const { fail } = await import('../../shared/errors.js');
         if (o.speed !== 'fast' && o.speed !== 'real')
           fail('BAD_ARGUMENT', `--speed is fast or real, not "${o.speed}"`);
@@ -29,6 +33,7 @@ export function registerDemo(program: Command, ctx: CliContext, run: Runner): vo
           dataDir: resolve(ctx.cwd, o.dataDir),
           ctx,
           speed: o.speed as 'fast' | 'real',
+          ...(o.bridge ? { bridge: true } : {}),
           say,
         });
         if (o.json) {
@@ -52,6 +57,13 @@ export function registerDemo(program: Command, ctx: CliContext, run: Runner): vo
           .filter((s) => s.ready)
           .reduce((n, s) => n + s.failuresAfterT + s.failuresBeforeT, 0);
         ctx.out(`\nFailures seen by ready senders: ${readyFailures}.\n`);
+        if (r.bridge) {
+          ctx.out(`Bridges served until ${r.bridge.until}:\n`);
+          for (const s of r.senders)
+            ctx.out(
+              `  ${s.name.padEnd(18)}failed between T and the bridge deadline ${s.failuresDuringBridge ?? 0}, after it ${s.failuresAfterBridge ?? 0}\n`,
+            );
+        }
         return 0;
       }),
     );
