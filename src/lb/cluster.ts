@@ -221,6 +221,7 @@ function mergeFailures(rows: ClientFailures[]): ClientFailures[] {
         ...r,
         reasons: { ...r.reasons },
         ...(r.ok ? { ok: { ...r.ok }, okLast: { ...r.okLast } } : {}),
+        ...(r.preview ? { preview: { ...r.preview }, previewLast: { ...r.previewLast } } : {}),
       });
       continue;
     }
@@ -234,6 +235,13 @@ function mergeFailures(rows: ClientFailures[]): ClientFailures[] {
       m.ok[fp] = (m.ok[fp] ?? 0) + n;
       const at = r.okLast?.[fp] ?? '';
       if (at > (m.okLast[fp] ?? '')) m.okLast[fp] = at;
+    }
+    for (const [fp, n] of Object.entries(r.preview ?? {})) {
+      m.preview ??= {};
+      m.previewLast ??= {};
+      m.preview[fp] = (m.preview[fp] ?? 0) + n;
+      const at = r.previewLast?.[fp] ?? '';
+      if (at > (m.previewLast[fp] ?? '')) m.previewLast[fp] = at;
     }
   }
   return [...merged.values()];

@@ -34,3 +34,16 @@ test('failures are kept per client address up to a bound, later addresses count 
     /rollover_lb_client_handshake_failures_total\{virtual_server="web",client="other",reason="timeout"\} 6/,
   );
 });
+
+test('preview handshakes are kept per client and certificate, apart from the main listener', () => {
+  const t = new LbTelemetry();
+  const at = new Date('2026-12-01T01:00:00Z');
+  const later = new Date('2026-12-01T01:05:00Z');
+  t.previewHandshakeSucceeded('web', '127.0.0.2', 'aa', at);
+  t.previewHandshakeSucceeded('web', '127.0.0.2', 'aa', later);
+  t.handshakeSucceeded('web', '127.0.0.2', 'bb', at);
+  const [row] = t.clientFailures();
+  assert.deepEqual(row!.preview, { aa: 2 });
+  assert.deepEqual(row!.previewLast, { aa: later.toISOString() });
+  assert.deepEqual(row!.ok, { bb: 1 }, 'a preview handshake is not main-listener traffic');
+});

@@ -39,6 +39,13 @@ export interface ClientFailures {
   ok?: Record<string, number>;
   /** The last completed handshake per served certificate. */
   okLast?: Record<string, string>;
+  /**
+   * Completed handshakes on the preview listener per served certificate (SHA-256), when any: the
+   * passive proof that this client already trusts the staged credential.
+   */
+  preview?: Record<string, number>;
+  /** The last completed preview handshake per served certificate. */
+  previewLast?: Record<string, string>;
 }
 
 /** The data plane's metrics. */
@@ -181,6 +188,24 @@ export class LbTelemetry {
     row.okLast ??= {};
     row.ok[sha256] = (row.ok[sha256] ?? 0) + 1;
     row.okLast[sha256] = at.toISOString();
+  }
+
+  /**
+   * Counts a completed handshake on the preview listener for its client address and served
+   * certificate (kept apart from the main listener's, which attribute traffic after the exchange).
+   */
+  previewHandshakeSucceeded(vs: string, client: string, sha256: string, at: Date): void {
+    const key = `${vs}\u0000${client}`;
+    let row = this.clients.get(key);
+    if (!row && this.clients.size < MAX_CLIENTS) {
+      row = { client, virtualServer: vs, reasons: {}, last: '' };
+      this.clients.set(key, row);
+    }
+    if (!row) return;
+    row.preview ??= {};
+    row.previewLast ??= {};
+    row.preview[sha256] = (row.preview[sha256] ?? 0) + 1;
+    row.previewLast[sha256] = at.toISOString();
   }
 
   /** The per-client failure table (bounded). */

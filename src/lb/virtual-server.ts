@@ -178,6 +178,13 @@ export class VirtualServerRuntime {
             listener,
             credential: credentialIs,
           });
+          if (listener === 'preview')
+            telemetry.previewHandshakeSucceeded(
+              vs,
+              socket.remoteAddress ?? 'unknown',
+              sha256,
+              new Date(arrivedAt),
+            );
           if (listener === 'main') {
             telemetry.handshakeSucceeded(vs, socket.remoteAddress ?? 'unknown', sha256, new Date(arrivedAt));
             const at = this.contexts.stagedActivateAt();

@@ -480,3 +480,31 @@ test('with a bridge: the bridge deadline is an unproven sender real deadline, an
   assert.equal(silent.state, 'no-traffic');
   assert.deepEqual(silent.next.by, until);
 });
+
+test('a preview handshake is evidence "observed": proven only when the renewal accepts it, never over a later failed proof', () => {
+  const seen = { ...told, observed: { at: at('10:30:00'), client: '127.0.0.2', handshakes: 3 } };
+  const now = at('10:45:00');
+  const notAccepted = senderStatus(seen, before, now);
+  assert.equal(notAccepted.state, 'observed');
+  assert.equal(notAccepted.proven, false);
+  assert.deepEqual(
+    { kind: notAccepted.evidence?.kind, counts: notAccepted.evidence?.counts },
+    { kind: 'observed', counts: false },
+  );
+  const accepted = senderStatus(seen, { ...before, acceptObserved: true }, now);
+  assert.equal(accepted.state, 'proven-ready');
+  assert.equal(accepted.headline, 'observed ready');
+  assert.equal(accepted.proven, true);
+  // A failed proof after the observation says what the truststore holds now.
+  const contradicted = senderStatus(
+    { ...seen, proof: proof(false, at('10:40:00')) },
+    { ...before, acceptObserved: true },
+    now,
+  );
+  assert.equal(contradicted.state, 'proof-failed');
+  assert.equal(contradicted.evidence, null);
+  // A proof that led to the new root is the stronger kind.
+  const both = senderStatus({ ...seen, proof: proof(true) }, before, now);
+  assert.equal(both.evidence?.kind, 'verified');
+  assert.equal(both.state, 'proven-ready');
+});

@@ -24,6 +24,7 @@ export const SENDER_STATES = [
   'no-traffic',
   'not-proven',
   'proof-failed',
+  'observed',
   'acknowledged',
   'told',
 ] as const;
@@ -75,6 +76,11 @@ export interface SenderFacts {
   traffic: SenderTraffic | null;
   /** The grace the coordinator decided for its addresses and sent to the nodes; null: none. */
   grace: SenderGraceFacts | null;
+  /**
+   * The latest handshake with the new credential the preview listener saw from one of its addresses
+   * (passive proof: evidence of kind `observed`, weaker than a proof — the client may not check).
+   */
+  observed?: Observed | null;
 }
 
 /** A sender's grace as decided and sent (src/renewal/grace.ts computes it; the nodes answered). */
@@ -87,6 +93,40 @@ export interface SenderGraceFacts {
   earlyCidrs: string[];
   /** The nodes of its virtual server: how many, how many apply the table, how many answered "not yet". */
   nodes: { total: number; applied: number; notYet: number };
+}
+
+/** A handshake with the new credential seen on the preview listener from a sender's address. */
+export interface Observed {
+  at: Date;
+  client: string;
+  handshakes: number;
+}
+
+/** The kinds of readiness evidence, strongest first: a proof (`sender verify --report`), a handshake seen. */
+export const EVIDENCE_KINDS = ['verified', 'observed'] as const;
+/** One of {@link EVIDENCE_KINDS}. */
+export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
+
+/** The strongest readiness evidence a sender has, and whether its renewal counts it. */
+export interface Evidence {
+  kind: EvidenceKind;
+  at: Date;
+  /** What it is, in words. */
+  detail: string;
+  /** True when it makes the sender proven (a proof always; an observation when the renewal accepts it). */
+  counts: boolean;
+}
+
+/**
+ * True when an observation stands: there is one, and no failed proof came after it (the latest of the
+ * two says what the sender's truststore holds now).
+ */
+export function observationStands(
+  observed: { at: Date } | null | undefined,
+  proof: { ok: boolean; at: Date } | null | undefined,
+): boolean {
+  if (!observed) return false;
+  return !(proof && !proof.ok && proof.at > observed.at);
 }
 
 /** Facts about the renewal the status depends on. */
@@ -111,6 +151,8 @@ export interface RenewalClock {
    * and handshakes on the new credential prove the new root only from then on. Absent or null: no bridge.
    */
   bridgeUntil?: Date | null;
+  /** The renewal counts a handshake seen on the preview listener (evidence `observed`) as readiness. */
+  acceptObserved?: boolean;
 }
 
 /** The next action, for whom, and by when (null: now, or no deadline). */
@@ -152,6 +194,8 @@ export interface SenderStatus {
     earlyCidrs: string[];
     nodes: { total: number; applied: number; notYet: number } | null;
   };
+  /** Its strongest readiness evidence (null: none). */
+  evidence: Evidence | null;
 }
 
 const iso = (d: Date) => d.toISOString();
@@ -183,8 +227,12 @@ export function safeRemovalInstant(
 }
 
 /** True when the sender has shown it trusts the new root (a proof, or handshakes on the new credential after the exchange). */
-export function isProven(s: SenderFacts, r: Pick<RenewalClock, 'exchangedAt' | 'bridgeUntil'>): boolean {
+export function isProven(
+  s: SenderFacts,
+  r: Pick<RenewalClock, 'exchangedAt' | 'bridgeUntil' | 'acceptObserved'>,
+): boolean {
   if (s.proof?.ok) return true;
+  if (r.acceptObserved && observationStands(s.observed, s.proof)) return true;
   if (!r.exchangedAt || (s.traffic?.successesOnNewAfter ?? 0) === 0) return false;
   // Through a bridge an old-root-only sender succeeds too: only a handshake after the bridge proves.
   const last = s.traffic?.lastSuccessOnNewAt;
@@ -202,6 +250,25 @@ function bridgeText(r: RenewalClock, now: Date): string {
   return until
     ? `; a bridge keeps it working with only the old root until ${iso(until)}, its real deadline`
     : '';
+}
+
+/** The sender's strongest evidence: a proof that led to the new root, else an observation that stands. */
+export function evidenceOf(s: SenderFacts, r: Pick<RenewalClock, 'acceptObserved'>): Evidence | null {
+  if (s.proof?.ok)
+    return {
+      kind: 'verified',
+      at: s.proof.at,
+      detail: `its proof at ${iso(s.proof.at)} led to the new root`,
+      counts: true,
+    };
+  if (s.observed && observationStands(s.observed, s.proof))
+    return {
+      kind: 'observed',
+      at: s.observed.at,
+      detail: `seen handshaking with the new credential on the preview listener from ${s.observed.client} at ${iso(s.observed.at)} (${s.observed.handshakes} handshake(s))`,
+      counts: Boolean(r.acceptObserved),
+    };
+  return null;
 }
 
 /** True when the last handshake after the exchange failed. */
@@ -292,6 +359,7 @@ export function senderStatus(s: SenderFacts, r: RenewalClock, now: Date): Sender
   // A sender failing after the exchange is not proven, whatever it proved before.
   const proven = isProven(s, r) && !failingNow(s.traffic) && !proofFailsAfter(s, r);
   const removal = removalVerdict(s, r, now, proven);
+  const evidence = evidenceOf(s, r);
   const g = s.grace;
   const oldUntil = servedOldUntil(s, now);
   const grace: SenderStatus['grace'] = {
@@ -301,7 +369,10 @@ export function senderStatus(s: SenderFacts, r: RenewalClock, now: Date): Sender
     nodes: g?.nodes ?? null,
   };
   const out = (
-    x: Omit<SenderStatus, 'proven' | 'removal' | 'grace' | 'oldCredentialServedUntil' | 'graceUntil'>,
+    x: Omit<
+      SenderStatus,
+      'proven' | 'removal' | 'grace' | 'oldCredentialServedUntil' | 'graceUntil' | 'evidence'
+    >,
   ): SenderStatus => ({
     ...x,
     proven,
@@ -309,6 +380,7 @@ export function senderStatus(s: SenderFacts, r: RenewalClock, now: Date): Sender
     oldCredentialServedUntil: oldUntil,
     graceUntil: r.grace.graceUntil,
     grace,
+    evidence,
   });
   const t = s.traffic;
   // In grace: served the old credential on at least one node that applies the table.
@@ -427,8 +499,8 @@ export function senderStatus(s: SenderFacts, r: RenewalClock, now: Date): Sender
       });
     }
     if (proven) {
-      const how = s.proof?.ok
-        ? `its proof at ${iso(s.proof.at)} led to the new root`
+      const how = evidence?.counts
+        ? `${evidence.detail}${evidence.kind === 'observed' ? ' (observed; this renewal accepts that)' : ''}`
         : `${t!.successesOnNewAfter} handshake(s) on the new credential since the exchange`;
       if (removal.allowed)
         return out({
@@ -449,7 +521,7 @@ export function senderStatus(s: SenderFacts, r: RenewalClock, now: Date): Sender
         tone: 'good',
         headline: removal.from ? `proven ready; old root may go from ${iso(removal.from)}` : 'proven ready',
         reason: `${how}; keep the old root: ${removal.reason}`,
-        since: s.proof?.ok ? s.proof.at : t!.lastSuccessOnNewAt,
+        since: evidence?.counts ? evidence.at : t!.lastSuccessOnNewAt,
         next: {
           who: 'sender-admin',
           action: removal.from
@@ -524,7 +596,33 @@ export function senderStatus(s: SenderFacts, r: RenewalClock, now: Date): Sender
         by: null,
       },
     });
+  if (evidence?.kind === 'observed' && evidence.counts)
+    return out({
+      state: 'proven-ready',
+      tone: 'good',
+      headline: 'observed ready',
+      reason: `${evidence.detail}; this renewal accepts an observed handshake as readiness (weaker than a proof: the client may not check certificates). Keep both roots until the exchange and the rollback window are over`,
+      since: evidence.at,
+      next: {
+        who: 'nobody',
+        action: `nothing before T (a proof with sender verify --report is stronger); the old root may go from ${iso(safeRemovalInstant(r))} once the exchange is verified`,
+        by: null,
+      },
+    });
   const prove = 'add the new root and prove it: sender verify against the preview listener with --report';
+  if (evidence?.kind === 'observed')
+    return out({
+      state: 'observed',
+      tone: 'action',
+      headline: 'observed on the preview listener, not proven',
+      reason: `${evidence.detail}; this renewal's gate counts only proofs (an observed handshake does not show that the client checks certificates)`,
+      since: evidence.at,
+      next: {
+        who: 'sender-admin',
+        action: `prove it: sender verify against the preview listener with --report ${byText(r, now)}`,
+        by: actBy(r, now),
+      },
+    });
   if (s.proof?.afterStaging)
     return out({
       state: 'proof-failed',

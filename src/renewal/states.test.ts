@@ -79,3 +79,22 @@ test('the gate blocks under block until every sender is verified or an lb-admin 
   assert.equal(evaluateGate({ policy: 'warn', senders }).decision, 'go-with-warning');
   assert.equal(evaluateGate({ policy: 'block', senders: [senders[0]!] }).decision, 'go');
 });
+
+test('the gate counts an observed sender only when the renewal accepts observed handshakes', () => {
+  const senders = [
+    { id: 's1', state: 'verified' as const },
+    { id: 's2', state: 'acknowledged' as const, observed: true },
+  ];
+  const refused = evaluateGate({ policy: 'block', senders });
+  assert.equal(refused.decision, 'blocked');
+  assert.deepEqual(refused.notReady, ['s2']);
+  const accepted = evaluateGate({ policy: 'block', senders, acceptObserved: true });
+  assert.equal(accepted.decision, 'go');
+  assert.match(accepted.reason, /1 observed/);
+  const unseen = evaluateGate({
+    policy: 'block',
+    senders: [{ id: 's3', state: 'notified' as const, observed: false }],
+    acceptObserved: true,
+  });
+  assert.deepEqual(unseen.notReady, ['s3']);
+});

@@ -11,6 +11,7 @@ import { renewalIndexes } from './migration-0005-renewal-indexes.js';
 import { senderTruth } from './migration-0006-sender-truth.js';
 import { renewalBridge } from './migration-0007-renewal-bridge.js';
 import { grace } from './migration-0008-grace.js';
+import { observedClients } from './migration-0009-observed-clients.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations see the database before its types exist
 type AnyDb = Kysely<any>;
@@ -244,6 +245,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0006_sender_truth': { up: senderTruth },
   '0007_renewal_bridge': { up: renewalBridge },
   '0008_grace': { up: grace },
+  '0009_observed_clients': { up: observedClients },
 };
 
 /**

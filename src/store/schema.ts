@@ -176,6 +176,8 @@ export interface RenewalTable {
   grace_until: string | null;
   early_policy: string | null;
   auto_grace: string | null;
+  /** Migration 0009: 1 when the gate counts a handshake seen on the preview listener as readiness. */
+  accept_observed: Generated<number>;
 }
 
 /** Further virtual servers one renewal exchanges at the same T. */
@@ -225,6 +227,8 @@ export interface ReadinessTable {
   traffic: string | null;
   /** Migration 0008: the grace the coordinator decided for this sender (JSON, see ports/grace.ts). */
   grace: string | null;
+  /** Migration 0009: the latest handshake with the new credential seen on the preview listener from its addresses (JSON). */
+  observed: string | null;
 }
 
 /** Transactional outbox row, retried until delivered. */
@@ -319,6 +323,19 @@ export interface NodeReportTable {
   failures: string;
 }
 
+/** Migration 0009: a client address the nodes saw handshaking before T, and whether it was graced. */
+export interface RenewalClientTable {
+  renewal_id: string;
+  address: string;
+  first_seen_at: string;
+  last_seen_at: string;
+  /** Completed handshakes on the main listener, as last counted. */
+  handshakes: Generated<number>;
+  /** When and by whom an lb-admin put it into the renewal's grace set ("grace them too"). */
+  graced_at: string | null;
+  graced_by: string | null;
+}
+
 /** Every table, by name. */
 export interface Database {
   meta: MetaTable;
@@ -345,4 +362,5 @@ export interface Database {
   sender_links: SenderLinkTable;
   tenant_settings: TenantSettingsTable;
   node_reports: NodeReportTable;
+  renewal_clients: RenewalClientTable;
 }

@@ -6,6 +6,7 @@
 import { type Insertable, type Kysely, sql, type Transaction } from 'kysely';
 import { type AuditFacts, type AuditRecord, type ChainHead, linkEvent, verifyChain } from '../audit/chain.js';
 import type { AuditLog } from '../coordinator/ports/audit-log.js';
+import type { ClientObservations } from '../coordinator/ports/client-observations.js';
 import type { CredentialRepo } from '../coordinator/ports/credentials.js';
 import type { GraceRepo } from '../coordinator/ports/grace.js';
 import type { InventoryRepo } from '../coordinator/ports/inventory.js';
@@ -35,6 +36,7 @@ import { mapDbError } from './errors.js';
 import { newId } from './ids.js';
 import { migrate } from './migrations.js';
 import { type OpenDb, openDb, type StoreConfig } from './open.js';
+import { sqlClientObservations } from './repos/client-observations.js';
 import { sqlCredentials } from './repos/credentials.js';
 import { sqlGrace } from './repos/grace.js';
 import { sqlInventory } from './repos/inventory.js';
@@ -187,6 +189,11 @@ export class Store implements Ports {
       events: (afterSeq, limit) => this.auditEvents(afterSeq, limit),
       verify: async () => verifyChain(this.auditKey(), await this.auditEvents(), await this.auditHead()),
     };
+  }
+
+  /** What the nodes saw of client addresses: preview observations per sender, clients seen before T. */
+  get clientObservations(): ClientObservations {
+    return sqlClientObservations(this.db);
   }
 
   // ---- generic entity access -------------------------------------------------------------------

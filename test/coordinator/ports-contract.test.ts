@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { AuditLog } from '../../src/coordinator/ports/audit-log.js';
+import type { ClientObservations } from '../../src/coordinator/ports/client-observations.js';
 import type { CredentialRepo } from '../../src/coordinator/ports/credentials.js';
 import { FakeStore } from '../../src/coordinator/ports/fakes.js';
 import type { InventoryRepo } from '../../src/coordinator/ports/inventory.js';
@@ -37,6 +38,7 @@ interface World {
   credentials: CredentialRepo;
   /** The same ports with a unit of work over them. */
   unitOfWork: StoreWith<PortName>;
+  clientObservations: ClientObservations;
   /** The notifications written, as (key, channel, state, body) by key (reading is not a port yet). */
   notifications(): Promise<Array<[string, string, string, unknown]>>;
   close(): Promise<void>;
@@ -50,6 +52,7 @@ const RENEWAL: Renewal = {
   state: 'announced',
   sequence: 1,
   gatePolicy: 'block',
+  acceptObserved: false,
   exchangeAt: '2026-12-01T00:00:00.000Z',
   exchangedAt: null,
   gateAt: '2026-11-30T00:00:00.000Z',
@@ -176,6 +179,14 @@ async function inMemory(): Promise<World> {
     sourceAddresses: s.hints,
     clientCertSubject: null,
     createdAt: NOW,
+  }));
+  store.clientObservations.senderRows = SENDERS.map((s) => ({
+    renewalId: 'ren_1',
+    readinessId: `rdy_${s.id}`,
+    senderId: s.id,
+    sourceAddresses: s.hints,
+    observed: null,
+    proof: null,
   }));
   return {
     ...ports(store),
@@ -319,6 +330,7 @@ function ports(store: Store | FakeStore) {
     audit: store.audit,
     inventory: store.inventory,
     credentials: store.credentials,
+    clientObservations: store.clientObservations,
   };
 }
 
@@ -596,6 +608,56 @@ for (const impl of IMPLEMENTATIONS) {
         assert.equal(await w.senderLinks.current('ren_1', 'snd_b'), 'lnk_2', 'another sender’s link stays');
         assert.equal((await w.senderLinks.get('lnk_1'))?.revokedAt, '2026-11-28T00:00:00.000Z');
         assert.equal(await w.senderLinks.current('ren_1', 'snd_c'), undefined);
+      } finally {
+        await w.close();
+      }
+    });
+
+    test('client observations: per sender, the latest preview observation; per renewal, clients seen and graced once', async () => {
+      const w = await impl.open();
+      try {
+        const p = w.clientObservations;
+        assert.deepEqual(
+          (await p.senders('ren_1')).map((s) => [s.senderId, s.sourceAddresses, s.observed]),
+          [
+            ['snd_a', ['192.0.2.1'], null],
+            ['snd_b', [], null],
+            ['snd_c', ['10.0.0.0/8'], null],
+          ],
+        );
+        const o = { firstAt: NOW, at: NOW, client: '192.0.2.1', handshakes: 2 };
+        await p.setObserved('rdy_snd_a', o);
+        assert.deepEqual((await p.senders('ren_1'))[0]!.observed, o);
+        assert.deepEqual(await p.observations('ren_1'), [{ senderId: 'snd_a', observed: o, proof: null }]);
+        const later = '2026-11-27T11:00:00.000Z';
+        await p.recordSeen('ren_1', [
+          { address: '192.0.2.9', lastSeenAt: later, handshakes: 5 },
+          { address: '10.9.9.9', lastSeenAt: NOW, handshakes: 1 },
+        ]);
+        // An older or smaller reading never moves a client back.
+        await p.recordSeen('ren_1', [
+          { address: '192.0.2.9', lastSeenAt: NOW, handshakes: 2 },
+          { address: '10.9.9.9', lastSeenAt: later, handshakes: 3 },
+        ]);
+        assert.deepEqual(
+          (await p.seen('ren_1')).map((c) => [
+            c.address,
+            c.firstSeenAt,
+            c.lastSeenAt,
+            c.handshakes,
+            c.gracedAt,
+          ]),
+          [
+            ['10.9.9.9', NOW, later, 3, null],
+            ['192.0.2.9', later, later, 5, null],
+          ],
+        );
+        assert.deepEqual(await p.grace('ren_1', ['192.0.2.9', '203.0.113.1'], 'lb', later), ['192.0.2.9']);
+        assert.deepEqual(await p.grace('ren_1', ['192.0.2.9'], 'lb', later), [], 'graced once');
+        assert.deepEqual(await p.graced('ren_1'), ['192.0.2.9']);
+        assert.deepEqual(await p.graced('ren_other'), []);
+        assert.equal((await p.seen('ren_1'))[1]!.gracedBy, 'lb');
+        assert.deepEqual((await p.inventoryAddresses()).sort(), ['10.0.0.0/8', '192.0.2.1']);
       } finally {
         await w.close();
       }

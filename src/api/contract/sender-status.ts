@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { RENEWAL_PHASES } from '../../renewal/renewal-status.js';
-import { SENDER_STATES } from '../../renewal/sender-status.js';
+import { EVIDENCE_KINDS, SENDER_STATES } from '../../renewal/sender-status.js';
 
 const instant = z.string().datetime();
 
@@ -49,6 +49,15 @@ export const SenderStatusSchema = z.object({
   /** Counts towards "n of m senders proven". */
   proven: z.boolean(),
   removal: RemovalVerdictSchema,
+  /**
+   * Its strongest readiness evidence: `verified` (a proof with `sender verify --report` led to the new
+   * root) or `observed` (a handshake with the new credential seen on the preview listener from one of
+   * its addresses — weaker: the client may not check certificates); `counts` says whether it makes the
+   * sender proven (an observation only when the renewal accepts observed handshakes). Null: none.
+   */
+  evidence: z
+    .object({ kind: z.enum(EVIDENCE_KINDS), at: instant, detail: z.string(), counts: z.boolean() })
+    .nullable(),
   traffic: SenderTrafficSchema,
   /** Until when some of its addresses are served the old credential (grace); null: none now. */
   oldCredentialServedUntil: instant.nullable(),

@@ -95,6 +95,8 @@ export const RenewalDetail = RenewalSummary.extend({
       reverse: BridgeCert.nullable(),
     })
     .nullable(),
+  /** The gate counts evidence of kind `observed` (a preview handshake from a sender's address) as readiness. */
+  acceptObserved: z.boolean(),
   sequence: z.number(),
   gate: z.object({
     decision: z.string(),
@@ -209,6 +211,12 @@ const PlanBody = z
       .optional()
       .describe(
         'on (default with grace): built-in nodes put an address failing on the new credential into grace by themselves',
+      ),
+    acceptObserved: z
+      .boolean()
+      .optional()
+      .describe(
+        'count a handshake with the new credential seen on the preview listener from a sender address as readiness (evidence "observed"; default false: only proofs count)',
       ),
   })
   .strict();

@@ -15,6 +15,7 @@ export interface RenewalDetailView {
   newRootSha256: string;
   oldRootSha256: string;
   gatePolicy: string;
+  acceptObserved?: boolean;
   gate: { decision: string; reason: string };
   bridge?: {
     mode: 'forward' | 'both';
@@ -67,6 +68,9 @@ export function printRenewal(ctx: CliContext, d: RenewalDetailView): void {
   o(
     `  grace (${v.grace.policy})${' '.repeat(Math.max(1, 8 - v.grace.policy.length))}${v.grace.text}; early ${v.grace.early}, automatic fallback ${v.grace.autoGrace ? 'on' : 'off'}`,
   );
+  o(
+    `  evidence counted verified${d.acceptObserved ? ' and observed (a preview handshake from a sender address)' : ' only (observed handshakes are shown, not counted)'}`,
+  );
   o(`  announcement     ${d.announcementUrl}`);
   o(`  status           ${d.statusUrl}`);
   o('steps');
@@ -97,6 +101,10 @@ export function printRenewal(ctx: CliContext, d: RenewalDetailView): void {
       o(`  ${MARK[st.tone]} ${s.name.padEnd(20)} ${st.state.padEnd(16)} ${st.headline}`);
       o(`      ${st.reason}`);
       o(`      next: ${st.next.who} — ${st.next.action}${st.next.by ? ` (by ${st.next.by})` : ''}`);
+      if (st.evidence)
+        o(
+          `      evidence: ${st.evidence.kind} — ${st.evidence.detail}${st.evidence.counts ? '' : ' (not counted by this renewal)'}`,
+        );
       o(
         `      traffic: ${
           !tr.addressesKnown

@@ -69,6 +69,10 @@ export function registerRenewal(program: Command, ctx: CliContext, run: Runner):
       .option(
         '--auto-grace <on|off>',
         'on (default with grace): a built-in node puts an address failing on the new certificate into grace by itself',
+      )
+      .option(
+        '--accept-observed',
+        'the gate also counts a handshake with the new credential seen on the preview listener from a sender address (evidence "observed", weaker than a proof)',
       ),
   ).action(
     run(
@@ -88,6 +92,7 @@ export function registerRenewal(program: Command, ctx: CliContext, run: Runner):
           graceUntil?: string;
           early?: string;
           autoGrace?: string;
+          acceptObserved?: boolean;
         },
       ) => {
         parseInstant(o.exchangeAt); // refused before anything is uploaded
@@ -134,6 +139,7 @@ export function registerRenewal(program: Command, ctx: CliContext, run: Runner):
           ...(o.graceUntil ? { graceUntil: o.graceUntil } : {}),
           ...(o.early ? { early: o.early } : {}),
           ...(o.autoGrace ? { autoGrace: o.autoGrace } : {}),
+          ...(o.acceptObserved ? { acceptObserved: true } : {}),
         });
         show(d, o.json);
         return undefined;

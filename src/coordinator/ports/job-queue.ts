@@ -7,6 +7,7 @@ export type JobKind =
   | 'exchange'
   | 'verify'
   | 'failures'
+  | 'observe'
   | 'reminder'
   | 'retire'
   | 'hold'

@@ -47,6 +47,8 @@ export interface Renewal {
   /** Announcement sequence: 0 first, +1 per postpone. */
   sequence: number;
   gatePolicy: GatePolicy;
+  /** The gate counts a handshake seen on the preview listener (evidence `observed`) as readiness. */
+  acceptObserved?: boolean;
   /** T as planned. */
   exchangeAt: string | null;
   /** When the exchange really happened (T, or earlier on "exchange now"); null before. */

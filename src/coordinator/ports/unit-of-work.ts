@@ -4,6 +4,7 @@
  * it commits together or none of it does. Nested units join the outer one.
  */
 import type { AuditLog } from './audit-log.js';
+import type { ClientObservations } from './client-observations.js';
 import type { CredentialRepo } from './credentials.js';
 import type { InventoryRepo } from './inventory.js';
 import type { JobQueue } from './job-queue.js';
@@ -26,6 +27,7 @@ export interface Ports {
   audit: AuditLog;
   inventory: InventoryRepo;
   credentials: CredentialRepo;
+  clientObservations: ClientObservations;
 }
 
 /** The name of a port. */

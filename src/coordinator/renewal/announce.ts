@@ -109,6 +109,8 @@ export async function armStaging(tx: Store, env: RenewalEnv, f: RenewalFacts): P
     env.clock.now(),
     `stage:${f.r.id}:${seq}`,
   );
+  // Watches the nodes' per-client tables until the exchange (passive proof, clients seen before T).
+  await reschedule(tx, 'observe', { renewalId: f.r.id }, env.clock.now(), `observe:${f.r.id}`);
 }
 
 /** Schedules the time-driven duties of the current sequence: gate, exchange, reminders, retirement. */

@@ -38,6 +38,7 @@ export const STEP_NUMBER: Record<string, number | null> = {
   'auto-forward': 3,
   ack: 4,
   evidence: 4,
+  observed: 4,
   reminder: 4,
   remind: 4,
   gate: null,

@@ -35,6 +35,11 @@ export interface PlanInput extends BridgePlanInput {
   early?: EarlyMode | undefined;
   /** Built-in nodes put an address that fails on the new credential into grace by themselves (default `on`). */
   autoGrace?: 'on' | 'off' | undefined;
+  /**
+   * When true the gate counts a handshake with the new credential seen on the preview listener from a
+   * sender's address (evidence `observed`) as readiness; default false: only proofs count.
+   */
+  acceptObserved?: boolean | undefined;
 }
 
 /**
@@ -179,6 +184,7 @@ async function planIn(env: RenewalEnv, p: Principal, input: PlanInput): Promise<
       exchange_at: times.exchangeAt.toISOString(),
       rollback_window_seconds: Math.round(windowMs / 1000),
       gate_policy: input.gate ?? 'block',
+      accept_observed: input.acceptObserved ? 1 : 0,
       state: 'planned',
       created_at: at,
       updated_at: at,
@@ -201,6 +207,7 @@ async function planIn(env: RenewalEnv, p: Principal, input: PlanInput): Promise<
       exchangeAt: times.exchangeAt.toISOString(),
       rollbackWindowSeconds: Math.round(windowMs / 1000),
       gate: input.gate ?? 'block',
+      acceptObserved: Boolean(input.acceptObserved),
       newRootSha256: root.sha256,
       oldRootSha256: oldRoot,
       bridge: bridgeView(bridge)?.mode ?? 'off',

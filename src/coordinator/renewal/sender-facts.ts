@@ -13,6 +13,7 @@ import {
   renewalStatus,
 } from '../../renewal/renewal-status.js';
 import {
+  observationStands,
   type RenewalClock,
   type SenderFacts,
   type SenderStatus,
@@ -23,6 +24,7 @@ import {
 } from '../../renewal/sender-status.js';
 import type { RenewalState } from '../../renewal/states.js';
 import type { Row, Store } from '../../store/store.js';
+import type { Observation } from '../ports/client-observations.js';
 import type { StoredSenderGrace } from '../ports/grace.js';
 
 /** A sender's proof as stored in `readiness.proof`. */
@@ -81,6 +83,8 @@ export interface ReadinessFactsRow {
   traffic: string | null;
   /** Migration 0008 (absent in rows selected before it): the grace decided for the sender. */
   grace?: string | null;
+  /** Absent on rows selected before migration 0007's column was read. */
+  observed?: string | null;
   source_addresses: string;
 }
 
@@ -95,6 +99,7 @@ export const READINESS_FACT_COLUMNS = [
   'readiness.removal',
   'readiness.traffic',
   'readiness.grace',
+  'readiness.observed',
   'senders.source_addresses',
 ] as const;
 
@@ -143,6 +148,7 @@ export function senderFactsOf(row: ReadinessFactsRow, forwardedAt: string | null
       : null;
   const traffic = storedTraffic(row);
   const g = row.grace ? (JSON.parse(row.grace) as StoredSenderGrace) : null;
+  const observed = row.observed ? (JSON.parse(row.observed) as Observation) : null;
   return {
     grace: g
       ? {
@@ -165,7 +171,16 @@ export function senderFactsOf(row: ReadinessFactsRow, forwardedAt: string | null
       : null,
     removal: removal ? { at: new Date(removal.at), forced: removal.forced } : null,
     traffic: traffic ? trafficOf(traffic) : null,
+    observed: observed
+      ? { at: new Date(observed.at), client: observed.client, handshakes: observed.handshakes }
+      : null,
   };
+}
+
+/** True when the row's observation stands (there is one and no later failed proof), for the gate. */
+export function rowObservationStands(row: ReadinessFactsRow, forwardedAt: string | null = null): boolean {
+  const f = senderFactsOf(row, forwardedAt);
+  return observationStands(f.observed, f.proof);
 }
 
 /** The renewal's nodes for its current T: how many, staged, verified. */
@@ -219,6 +234,7 @@ export function renewalClockOf(r: Row<'renewals'>): RenewalClock {
         : null,
     grace: gracePolicyOfRow(r),
     bridgeUntil: r.bridge ? new Date((JSON.parse(r.bridge) as { until: string }).until) : null,
+    acceptObserved: Number(r.accept_observed ?? 0) === 1,
   };
 }
 
@@ -252,6 +268,14 @@ export function senderStatusJson(s: SenderStatus, traffic: StoredTraffic | null)
     oldCredentialServedUntil: isoOrNull(s.oldCredentialServedUntil),
     graceUntil: isoOrNull(s.graceUntil),
     grace: s.grace,
+    evidence: s.evidence
+      ? {
+          kind: s.evidence.kind,
+          at: s.evidence.at.toISOString(),
+          detail: s.evidence.detail,
+          counts: s.evidence.counts,
+        }
+      : null,
     traffic: {
       addressesKnown: traffic !== null,
       successesAfterExchange: t.successesAfter,

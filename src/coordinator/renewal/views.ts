@@ -25,6 +25,7 @@ import {
   renewalClockOf,
   renewalFactsOf,
   renewalStatusOf,
+  rowObservationStands,
   senderStatusIn,
   statusOfRow,
 } from './sender-facts.js';
@@ -128,6 +129,7 @@ async function scopedRows(
           'readiness.proof',
           'readiness.removal',
           'readiness.traffic',
+          'readiness.observed',
           'senders.source_addresses',
         ])
         .where('readiness.renewal_id', '=', renewalId)
@@ -285,7 +287,12 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
     ? (JSON.parse(f.r.gate) as { decision: string; notReady: string[]; reason: string })
     : evaluateGate({
         policy: f.r.gate_policy as GatePolicy,
-        senders: senderRows.map((s) => ({ id: s.id, state: s.state as ReadinessState })),
+        senders: senderRows.map((s) => ({
+          id: s.id,
+          state: s.state as ReadinessState,
+          observed: rowObservationStands(s),
+        })),
+        acceptObserved: Number(f.r.accept_observed ?? 0) === 1,
         ...(ov ? { override: ov } : {}),
       });
   const exchangedAt = Date.parse(f.r.exchange_at!);
@@ -342,6 +349,7 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
     rollbackWindowSeconds: Number(f.r.rollback_window_seconds),
     gatePolicy: f.r.gate_policy,
     bridge: bridgeView(f.renewal.bridge),
+    acceptObserved: Number(f.r.accept_observed ?? 0) === 1,
     sequence: Number(f.r.sequence),
     gate: {
       decision: ov && gate.decision === 'blocked' ? 'overridden' : gate.decision,

@@ -50,6 +50,7 @@ export function toRenewal(r: Selectable<RenewalTable>): Renewal {
     state: r.state as RenewalState,
     sequence: Number(r.sequence),
     gatePolicy: r.gate_policy as GatePolicy,
+    acceptObserved: Number(r.accept_observed ?? 0) === 1,
     exchangeAt: r.exchange_at,
     exchangedAt: r.exchanged_at,
     gateAt: r.gate_at,

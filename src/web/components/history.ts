@@ -32,6 +32,10 @@ export function stepInWords(
       return d.state === 'failing' || d.reason
         ? `${sender}'s proof failed${d.reason ? `: ${str(d.reason)}` : ''} (${who})`
         : `${sender} proved it trusts the new root: verified (${who})`;
+    case 'observed':
+      return `${sender} was seen handshaking with the new credential on the preview listener from ${str(d.client)}: observed (weaker than verified)`;
+    case 'grace-unknown':
+      return `${who} graced ${str(d.count)} unknown client(s): they keep the old certificate after T`;
     case 'removal':
       return `${sender} removed the old root${d.forced ? ' (forced)' : ''} (${who})`;
     case 'gate':

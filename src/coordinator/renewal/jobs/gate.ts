@@ -2,6 +2,7 @@
 import { evaluateGate } from '../../../renewal/gate.js';
 import { addStep, loadFacts, systemActor } from '../model.js';
 import { endpointOf } from '../nodes.js';
+import { observedSenders } from '../observe.js';
 import type { RenewalEnv } from '../ports.js';
 import { BEFORE_T, escalate, type JobResult } from './common.js';
 import type { PayloadOf } from './payloads.js';
@@ -10,10 +11,16 @@ import type { PayloadOf } from './payloads.js';
 export async function gateJob(env: RenewalEnv, p: PayloadOf<'gate'>): Promise<JobResult> {
   const f = await loadFacts(env.store, p.renewalId, false);
   if (f.renewal.sequence !== p.sequence || !BEFORE_T.includes(f.renewal.state)) return {};
-  const senders = (await env.store.readiness.states(f.r.id)).map((s) => ({ id: s.senderId, state: s.state }));
+  const observed = await observedSenders(env.store.clientObservations, f.r.id);
+  const senders = (await env.store.readiness.states(f.r.id)).map((s) => ({
+    id: s.senderId,
+    state: s.state,
+    observed: observed.has(s.senderId),
+  }));
   const ov = f.renewal.gateOverride;
   const g = evaluateGate({
     policy: f.renewal.gatePolicy,
+    acceptObserved: f.renewal.acceptObserved,
     senders,
     ...(ov ? { override: { by: ov.by, reason: ov.reason } } : {}),
   });

@@ -12,6 +12,8 @@ export const JOB_PAYLOADS = {
   exchange: ofSequence.extend({ now: z.boolean().optional() }),
   verify: renewal,
   failures: renewal,
+  /** From the announcement until the exchange: preview observations and clients seen (../observe.ts). */
+  observe: renewal,
   reminder: ofSequence.extend({ index: z.number().int().min(0) }),
   retire: renewal,
   /** After a cancel: unstage the renewal's credential on every node. */

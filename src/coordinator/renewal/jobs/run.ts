@@ -2,6 +2,7 @@
 import { fail, isRolloverError } from '../../../shared/errors.js';
 import type { Job } from '../../ports/job-queue.js';
 import { unstageJob } from '../cancel.js';
+import { observeJob } from '../observe.js';
 import type { RenewalEnv } from '../ports.js';
 // The failures job attributes the handshakes after the exchange per sender (../sender-traffic.ts).
 import { trafficJob as failuresJob } from '../sender-traffic.js';
@@ -21,6 +22,7 @@ const RUN: { [K in RunnableJob]: (env: RenewalEnv, p: PayloadOf<K>) => Promise<J
   exchange: exchangeJob,
   verify: verifyJob,
   failures: failuresJob,
+  observe: observeJob,
   reminder: reminderJob,
   retire: retireJob,
   unstage: unstageJob,
