@@ -35,7 +35,6 @@ async function measure(name: string, config: StoreConfig) {
   const env = await buildCoordinatorEnv({
     store,
     publicUrl: 'http://bench.test',
-    signInLimit: { failures: 1_000_000, windowMs: 15 * 60_000 },
   });
   const server = serve({ fetch: buildApi(env).fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise<void>((ok) => server.once('listening', () => ok()));

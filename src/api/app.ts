@@ -4,6 +4,7 @@
  * same schemas at /api/openapi.json. `buildApi` is pure wiring: it gets the coordinator environment
  * and returns a fetch handler; src/main/server.ts puts it on a socket.
  */
+
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
@@ -13,6 +14,7 @@ import { authenticateNode } from '../coordinator/credentials.js';
 import type { CoordinatorEnv } from '../coordinator/env.js';
 import { hasRenewal } from '../coordinator/renewal/ports.js';
 import { assertJsonDepth } from '../shared/json-depth.js';
+import { clientAddressOf } from './client-address.js';
 import type { ApiApp, ApiEnv, ApiPorts } from './context.js';
 import { problem, problemFrom, problemResponse } from './problem.js';
 import { registerAuditRoutes } from './routes/audit.js';
@@ -133,7 +135,7 @@ export function buildApi(env: CoordinatorEnv, ports: ApiPorts = {}): ApiApp {
     } catch {
       // In-process requests (app.request) have no socket.
     }
-    c.set('clientAddress', addr);
+    c.set('clientAddress', clientAddressOf(addr, c.req.header('x-forwarded-for'), env.trustedProxies));
     const h = c.req.header('authorization');
     const bearer = h ? /^Bearer\s+(\S+)$/i.exec(h)?.[1] : undefined;
     // Node routes take a node token only; every other non-public route takes a user token only.

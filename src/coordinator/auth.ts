@@ -8,6 +8,7 @@ import { parseDuration } from '../shared/duration.js';
 import { fail } from '../shared/errors.js';
 import { type CoordinatorEnv, notFound, nowText, record } from './env.js';
 import { principalOf } from './principal.js';
+import { ACCOUNT_DELAY, ADDRESS_DELAY, type DelayPolicy, delayAfter } from './rate-limit.js';
 import { hashSecret, newSecret, type SecretPrefix, verifyPassword, wrongSecretKind } from './secrets.js';
 import { tokenView } from './views.js';
 
@@ -71,14 +72,23 @@ export async function issueToken(
   return { ...tokenView(row), token: secret };
 }
 
-/** Signs in with a user name and password; refuses while the name or address is rate-limited. */
+/**
+ * Signs in with a user name and password. Each failure adds to a growing delay for the name and for
+ * the client address (src/coordinator/rate-limit.ts); while either waits, sign-in is RATE_LIMITED with
+ * the seconds left, whatever the password. A delay that starts or grows is audited.
+ */
 export async function signIn(
   env: CoordinatorEnv,
   input: { name: string; password: string },
   clientAddress: string,
 ) {
-  const keys = [`user:${input.name.toLowerCase()}`, `addr:${clientAddress}`];
-  const wait = Math.max(...keys.map((k) => env.signInLimiter.retryAfter(k)));
+  const limiter = env.signInLimiter;
+  const account = `user:${input.name.toLowerCase()}`;
+  const address = `addr:${clientAddress}`;
+  const wait = Math.max(
+    limiter.retryAfter(account, ACCOUNT_DELAY),
+    limiter.retryAfter(address, ADDRESS_DELAY),
+  );
   if (wait > 0) {
     fail('RATE_LIMITED', `too many failed sign-ins: try again in ${Math.ceil(wait / 1000)} s`, {
       retryAfterSeconds: Math.ceil(wait / 1000),
@@ -87,15 +97,51 @@ export async function signIn(
   const user = await env.store.userByName(input.name);
   const ok = await verifyPassword(input.password, user?.password_hash);
   if (!ok || !user) {
-    for (const k of keys) env.signInLimiter.fail(k);
+    const byAccount = limiter.fail(account, ACCOUNT_DELAY);
+    const byAddress = limiter.fail(address, ADDRESS_DELAY);
+    // Names that are no account are not audited: a spray of made-up names must not flood the log.
+    if (user && grew(byAccount, ACCOUNT_DELAY)) {
+      await auditDelay(env, 'user', user.id, { name: user.name, clientAddress, ...seconds(byAccount) });
+    }
+    if (grew(byAddress, ADDRESS_DELAY)) {
+      await auditDelay(env, 'address', clientAddress, { clientAddress, ...seconds(byAddress) });
+    }
     fail('UNAUTHENTICATED', 'wrong user name or password');
   }
-  env.signInLimiter.reset(keys[0]!);
+  limiter.reset(account);
   return env.store.transaction(async (tx) => {
     const p = await principalOf(tx, user);
     const token = await issueToken(env, tx, user.id, 'sign-in', SESSION_TTL);
     await record(tx, env, p, 'session.create', 'token', token.id, { name: token.name });
     return token;
+  });
+}
+
+/** True when this failure started or lengthened the key's delay (not when it stays at the cap). */
+function grew(f: { failures: number; delayMs: number }, policy: DelayPolicy): boolean {
+  return f.delayMs > delayAfter(f.failures - 1, policy);
+}
+
+function seconds(f: { failures: number; delayMs: number }) {
+  return { failures: f.failures, delaySeconds: f.delayMs / 1000 };
+}
+
+/** Audits a sign-in delay: nobody is signed in, so the coordinator itself is the actor. */
+async function auditDelay(
+  env: CoordinatorEnv,
+  targetKind: 'user' | 'address',
+  targetId: string,
+  change: Record<string, unknown>,
+): Promise<void> {
+  await env.store.audit.append({
+    at: nowText(env),
+    actor: 'rollover',
+    role: 'system',
+    organisation: env.provider,
+    action: 'session.delay',
+    targetKind,
+    targetId,
+    change: JSON.stringify(change),
   });
 }
 

@@ -15,6 +15,11 @@ export interface CoordinatorEnv {
   provider: string;
   /** Sign-in failures per user name and client address. */
   signInLimiter: FailureLimiter;
+  /**
+   * Reverse proxies (addresses, IPv4 CIDR blocks) whose X-Forwarded-For names the client; a request
+   * from any other peer is that peer.
+   */
+  trustedProxies: readonly string[];
   /** The public base URL, for invitation links. */
   publicUrl: string;
 }

@@ -30,8 +30,13 @@ export interface CoordinatorEnvOptions {
   provider?: string;
   /** The public base URL; set again once the listening address is known. */
   publicUrl?: string;
-  /** Sign-in failures allowed per user name and address, and the window (defaults: 5 per 15 min). */
-  signInLimit?: { failures: number; windowMs: number };
+  /** After how long without a failure a sign-in delay starts afresh (default 15 min). */
+  signInForgetMs?: number;
+  /**
+   * Addresses or IPv4 CIDR blocks of reverse proxies in front of the API: only a request from one of
+   * them has its client address taken from X-Forwarded-For (default: none, the peer address counts).
+   */
+  trustedProxies?: readonly string[];
 }
 
 /** The renewal workflow's settings and any adapters a caller replaces (tests, benchmarks). */
@@ -54,7 +59,8 @@ export async function buildCoordinatorEnv(
     store: o.store,
     clock,
     provider: o.provider ?? 'Provider',
-    signInLimiter: new FailureLimiter(clock, o.signInLimit?.failures, o.signInLimit?.windowMs),
+    signInLimiter: new FailureLimiter(clock, o.signInForgetMs),
+    trustedProxies: o.trustedProxies ?? [],
     publicUrl: o.publicUrl ?? '',
   };
   if (!('renewal' in o)) return env;

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { buildApi } from '../api/app.js';
+import { parseTrustedProxies } from '../api/client-address.js';
 import { bootstrapAdmin } from '../coordinator/bootstrap.js';
 import type { RenewalEnv } from '../coordinator/renewal/ports.js';
 import { exists, readFileChecked, writeFileAtomic } from '../files/atomic.js';
@@ -126,6 +127,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       store,
       clock,
       provider: o.env.ROLLOVER_ORGANISATION || 'Provider',
+      trustedProxies: parseTrustedProxies(o.env.ROLLOVER_TRUSTED_PROXIES),
       renewal: settings,
     });
     await ensureDataDir(dataDir);

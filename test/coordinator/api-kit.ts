@@ -45,7 +45,7 @@ export interface TestCoordinator {
 export async function startTestCoordinator(
   config: StoreConfig = { kind: 'sqlite', file: ':memory:' },
   /** With `renewal`, the workflow's routes are served too (no scheduler runs). */
-  opts: { renewal?: boolean } = {},
+  opts: { renewal?: boolean; trustedProxies?: string[] } = {},
 ): Promise<TestCoordinator> {
   let now = Date.parse('2026-11-27T10:00:00Z');
   const clock = { now: () => now };
@@ -63,7 +63,7 @@ export async function startTestCoordinator(
     store,
     clock,
     publicUrl: 'http://coordinator.test',
-    signInLimit: { failures: 5, windowMs: 15 * 60_000 },
+    ...(opts.trustedProxies ? { trustedProxies: opts.trustedProxies } : {}),
     ...(opts.renewal
       ? {
           renewal: {
