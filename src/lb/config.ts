@@ -45,6 +45,7 @@ const virtualServerSchema = z.object({
       response: duration.optional(),
       handshake: duration.optional(),
       idle: duration.optional(),
+      header: duration.optional(),
     })
     .optional(),
 });
@@ -90,7 +91,8 @@ export interface VirtualServerConfig {
   backends: BackendConfig[];
   /** `path` absent: a TCP connect (tcp mode only; http mode defaults to `/`). */
   healthCheck: { path?: string; intervalMs: number; timeoutMs: number };
-  timeouts: { connectMs: number; responseMs: number; handshakeMs: number; idleMs: number };
+  /** `headerMs`: a client's request line and headers must arrive within it (http mode; then 408). */
+  timeouts: { connectMs: number; responseMs: number; handshakeMs: number; idleMs: number; headerMs: number };
 }
 
 /** The whole data-plane configuration after validation. */
@@ -177,6 +179,7 @@ export function resolveConfig(raw: unknown, defaults: { workers: number }): LbCo
         timeoutMs: ms(v.healthCheck?.timeout, 1000),
       },
       timeouts: {
+        headerMs: ms(v.timeouts?.header, 10_000),
         connectMs: ms(v.timeouts?.connect, 5000),
         responseMs: ms(v.timeouts?.response, 60_000),
         handshakeMs: ms(v.timeouts?.handshake, 10_000),

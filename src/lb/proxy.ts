@@ -4,7 +4,7 @@
  * back-pressure, hop-by-hop headers stripped, X-Forwarded-For/-Proto/-Host added, backend failures
  * answered 502 and backend timeouts 504.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerOptions, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { Backend, BackendSet } from './backends.js';
 import type { FrontSocket } from './tls-front.js';
@@ -71,12 +71,61 @@ function connectionTokens(raw: string[]): Set<string> | undefined {
   return tokens;
 }
 
-/** Builds the request headers for the backend from the client's raw headers. */
-export function forwardHeaders(raw: string[], client: string): string[] {
+/**
+ * The options of a virtual server's HTTP server that bound how long a client may take: its request
+ * headers within `headerMs` from the first byte (then 408 and the connection closes; checked at least
+ * every second, not Node's default 30 s), an idle keep-alive connection `idleMs`.
+ */
+export function httpServerOptions(t: { idleMs: number; headerMs: number }): ServerOptions {
+  return {
+    keepAliveTimeout: t.idleMs,
+    headersTimeout: t.headerMs,
+    // Node's default for the whole request (5 min); it may not be shorter than the header timeout.
+    requestTimeout: Math.max(300_000, t.headerMs),
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(t.headerMs / 4))),
+  };
+}
+
+/** Where a request goes: the origin-form path and the Host to send, or why it is refused (400). */
+export type Target = { path: string; host: string | undefined; absolute: boolean } | { refuse: string };
+
+const AUTHORITY = /^(?:[A-Za-z0-9._~!$&'()*+,;=-]+|\[[0-9A-Fa-f:.]+\])(?::\d{0,5})?$/;
+
+/**
+ * Reads the request target and Host as RFC 9112 §3.2 says: one Host header at most (two are refused,
+ * never resolved one way here and another way behind); an absolute-form target
+ * (`http://host/path`) has its authority replace the Host header and is sent on as origin-form; an
+ * authority-form target (CONNECT) or anything else is refused.
+ */
+export function requestTarget(url: string, raw: string[]): Target {
+  let host: string | undefined;
+  let hosts = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') {
+      hosts++;
+      host = raw[i + 1];
+    }
+  }
+  if (hosts > 1) return { refuse: 'more than one Host header' };
+  if (url.startsWith('/') || url === '*') return { path: url, host, absolute: false };
+  const m = /^https?:\/\/([^/?#]*)([^#]*)/i.exec(url);
+  if (!m) return { refuse: 'the request target is neither a path nor an http(s) URL' };
+  const authority = m[1]!;
+  if (!AUTHORITY.test(authority)) return { refuse: 'the request target has no valid host' };
+  const rest = m[2]!;
+  return { path: rest.startsWith('/') ? rest : `/${rest}`, host: authority, absolute: true };
+}
+
+/**
+ * Builds the request headers for the backend from the client's raw headers. With `host`, the Host
+ * header is that (an absolute-form target's authority) instead of the client's.
+ */
+export function forwardHeaders(raw: string[], client: string, host?: string): string[] {
   const extra = connectionTokens(raw);
   const out: string[] = [];
   let xff: string | undefined;
-  let host: string | undefined;
+  let sentHost = host;
+  if (host !== undefined) out.push('host', host);
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
@@ -85,11 +134,14 @@ export function forwardHeaders(raw: string[], client: string): string[] {
       if (lower === 'x-forwarded-for') xff = xff ? `${xff}, ${raw[i + 1]}` : raw[i + 1];
       continue;
     }
-    if (lower === 'host') host = raw[i + 1];
+    if (lower === 'host') {
+      if (host !== undefined) continue;
+      sentHost = raw[i + 1];
+    }
     out.push(name, raw[i + 1]!);
   }
   out.push('x-forwarded-for', xff ? `${xff}, ${client}` : client, 'x-forwarded-proto', 'https');
-  if (host !== undefined) out.push('x-forwarded-host', host);
+  if (sentHost !== undefined) out.push('x-forwarded-host', sentHost);
   return out;
 }
 
@@ -114,11 +166,13 @@ export function responseHeaders(raw: Buffer[]): string[] {
   return kept;
 }
 
-function sendError(res: ServerResponse, status: 502 | 503 | 504, text: string): void {
+function sendError(res: ServerResponse, status: 400 | 502 | 503 | 504, text: string): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
+  // A refused request's body is never read: the connection must not be reused after it.
+  if (status === 400) res.shouldKeepAlive = false;
   res.writeHead(status, [
     'content-type',
     'text/plain; charset=utf-8',
@@ -128,6 +182,9 @@ function sendError(res: ServerResponse, status: 502 | 503 | 504, text: string): 
   res.end(text);
 }
 
+/** Marks a connection whose request was refused: nothing more is read from it. */
+const REFUSED = Symbol('refused');
+
 /** Creates the request listener of a virtual server's HTTP server. */
 export function createProxyHandler(
   backends: BackendSet,
@@ -135,10 +192,23 @@ export function createProxyHandler(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const client = (req.socket as FrontSocket).clientAddress ?? req.socket.remoteAddress ?? 'unknown';
-    const headers = forwardHeaders(req.rawHeaders, client);
+    res.sendDate = false;
+    const socket = req.socket as FrontSocket & { [REFUSED]?: true };
+    // Requests pipelined behind a refused one are dropped: the refusal closes the connection.
+    if (socket[REFUSED]) {
+      res.destroy();
+      return;
+    }
+    const target = requestTarget(req.url ?? '/', req.rawHeaders);
+    if ('refuse' in target) {
+      socket[REFUSED] = true;
+      events.response(400);
+      sendError(res, 400, `bad request: ${target.refuse}\n`);
+      return;
+    }
+    const headers = forwardHeaders(req.rawHeaders, client, target.absolute ? target.host : undefined);
     const hasBody =
       req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
-    res.sendDate = false;
     const attempt = (tries: number) => {
       const backend = backends.pick();
       if (!backend) {
@@ -202,7 +272,7 @@ export function createProxyHandler(
         {
           origin: backend.url,
           method: req.method as Dispatcher.HttpMethod,
-          path: req.url ?? '/',
+          path: target.path,
           headers,
           body: hasBody ? req : null,
           ...(backend.servername ? { servername: backend.servername } : {}),

@@ -14,7 +14,7 @@ import { BackendSet } from './backends.js';
 import type { VirtualServerConfig } from './config.js';
 import { ContextSlot } from './context-slot.js';
 import type { CredentialRecord } from './credential-record.js';
-import { createProxyHandler } from './proxy.js';
+import { createProxyHandler, httpServerOptions } from './proxy.js';
 import type { VsEntry } from './slot-table.js';
 import { shouldAutoGrace } from './source-exceptions.js';
 import { TcpBackendSet } from './tcp-backends.js';
@@ -105,7 +105,7 @@ export class VirtualServerRuntime {
         response: (status) => byClass[Math.min(4, Math.max(0, Math.floor(status / 100) - 1))]!.inc(),
         backendError,
       });
-      const http = createHttpServer({ keepAliveTimeout: config.timeouts.idleMs }, (req, res) => {
+      const http = createHttpServer(httpServerOptions(config.timeouts), (req, res) => {
         if (this.draining) res.shouldKeepAlive = false;
         handler(req, res);
       });

@@ -62,6 +62,7 @@ export function oneServerConfig(p: {
   healthInterval?: string;
   drainTimeout?: string;
   responseTimeout?: string;
+  headerTimeout?: string;
 }): LbConfig {
   return resolveConfig(
     {
@@ -77,7 +78,11 @@ export function oneServerConfig(p: {
           ...(p.preview ? { preview: '127.0.0.1:0' } : {}),
           backends: p.backends,
           healthCheck: { interval: p.healthInterval ?? '200ms', timeout: '500ms' },
-          timeouts: { response: p.responseTimeout ?? '2s', connect: '1s' },
+          timeouts: {
+            response: p.responseTimeout ?? '2s',
+            connect: '1s',
+            ...(p.headerTimeout ? { header: p.headerTimeout } : {}),
+          },
         },
       ],
     },
