@@ -31,6 +31,7 @@ async function world() {
     clock,
     provider: 'provider',
     signInLimiter: new FailureLimiter(clock),
+    trustedProxies: [],
     publicUrl: 'https://rollover.test',
   };
   await addLb(env, admin, { name: 'edge', kind: 'builtin', nodes: [{ name: 'n1', address: '127.0.0.1' }] });
