@@ -142,6 +142,7 @@ export const RenewalDetail = RenewalSummary.extend({
       id: z.string(),
       name: z.string(),
       stagedAckAt: z.string().nullable(),
+      staging: z.object({ state: z.string(), text: z.string() }),
       verifiedAt: z.string().nullable(),
       servedSha256: z.string().nullable(),
       late: z.boolean(),

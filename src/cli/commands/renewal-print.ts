@@ -27,7 +27,13 @@ export interface RenewalDetailView {
   steps: Array<{ step: number | null; kind: string; actor: string; at: string }>;
   tenants: Array<{ id: string; name: string; forwarded: boolean; forwardedBy: string | null }>;
   senders: Array<{ id: string; name: string; tenantId: string; status: SenderStatusJson }>;
-  nodes: Array<{ name: string; stagedAckAt: string | null; verifiedAt: string | null; late: boolean }>;
+  nodes: Array<{
+    name: string;
+    stagedAckAt: string | null;
+    verifiedAt: string | null;
+    late: boolean;
+    staging?: { text: string };
+  }>;
   statusUrl: string;
   announcementUrl: string;
 }
@@ -81,7 +87,7 @@ export function printRenewal(ctx: CliContext, d: RenewalDetailView): void {
   o('nodes');
   for (const n of d.nodes)
     o(
-      `  ${n.name.padEnd(16)} staged ${n.stagedAckAt ?? '-'}  verified ${n.verifiedAt ?? '-'}${n.late ? '  LATE' : ''}`,
+      `  ${n.name.padEnd(16)} staged ${n.stagedAckAt ?? '-'}  verified ${n.verifiedAt ?? '-'}${n.late ? '  LATE' : ''}${n.staging ? `  (${n.staging.text})` : ''}`,
     );
   const inGrace = d.senders.filter((x) => x.status.oldCredentialServedUntil);
   if (inGrace.length) {

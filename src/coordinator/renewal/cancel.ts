@@ -13,6 +13,7 @@ import { readableUtc } from '../../shared/time.js';
 import type { Store } from '../../store/store.js';
 import { forbidden } from '../env.js';
 import type { JobResult } from './job-runner.js';
+import { BEFORE_T } from './jobs/common.js';
 import { schedule } from './jobs-store.js';
 import { actorOf, addStep, loadFacts, type RenewalFacts, systemActor, transition } from './model.js';
 import { endpointOf } from './nodes.js';
@@ -117,15 +118,25 @@ export async function cancelRenewal(env: RenewalEnv, p: Principal, id: string, r
   await unstageJob(env, { renewalId: id }).catch(() => undefined);
 }
 
-/** Unstages a cancelled renewal's credential on every node; retried until each node confirmed. */
+/**
+ * Unstages the renewal's credential on every node that still holds it, retried until each node
+ * confirmed: after a cancel, and while the gate holds the exchange (a node that kept the staged
+ * credential would switch at T by itself). An override ends the hold, and with it this job.
+ */
 export async function unstageJob(env: RenewalEnv, p: { renewalId: string }): Promise<JobResult> {
   const f = await loadFacts(env.store, p.renewalId, false);
-  if (f.r.state !== 'cancelled') return {};
+  const held =
+    BEFORE_T.includes(f.r.state) && f.renewal.gate?.decision === 'blocked' && !f.renewal.gateOverride;
+  if (f.r.state !== 'cancelled' && !held) return {};
   const rows = await env.store.db
     .selectFrom('renewal_nodes')
     .selectAll()
     .where('renewal_id', '=', f.r.id)
-    .where('staged_ack_at', 'is not', null)
+    // A node whose unstage failed may hold the credential although its acknowledgement never came.
+    .where((eb) =>
+      eb.or([eb('staged_ack_at', 'is not', null), eb('last_error', 'like', 'not unstaged yet%')]),
+    )
+    .$if(held, (q) => q.where('sequence', '=', Number(f.r.sequence)))
     .execute();
   let pending = 0;
   const done: string[] = [];
@@ -156,6 +167,6 @@ export async function unstageJob(env: RenewalEnv, p: { renewalId: string }): Pro
     await env.store.transaction((tx) =>
       addStep(tx, env, f.r.id, 'unstaged', systemActor(env), { nodes: done, pending }),
     );
-  if (done.length) env.renewal.changed(f.r.id, 'cancelled');
+  if (done.length) env.renewal.changed(f.r.id, f.r.state);
   return pending ? { retryInMs: Math.min(1000, Math.max(100, env.renewal.retryBaseMs)) } : {};
 }

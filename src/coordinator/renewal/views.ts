@@ -9,6 +9,7 @@ import type { Principal } from '../../access/roles.js';
 import { signAnnouncement } from '../../notice/jws.js';
 import { KIT_FILES } from '../../pki/kit.js';
 import { evaluateGate, type GatePolicy } from '../../renewal/gate.js';
+import { nodeStaging } from '../../renewal/node-staging.js';
 import { type ReadinessState, readinessSummary } from '../../renewal/readiness.js';
 import { renewalStatus } from '../../renewal/renewal-status.js';
 import { tallySenders } from '../../renewal/sender-status.js';
@@ -385,11 +386,14 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
     })),
     nodes: [...byNode.entries()].map(([nid, rows]) => {
       const verifiedAt = latest(rows.map((r) => r.verified_at));
+      const stagedAckAt = latest(rows.map((r) => r.staged_ack_at));
+      const lastError = rows.find((r) => r.last_error)?.last_error ?? null;
       return {
         id: nid,
         name: rows[0]!.name,
-        stagedAckAt: latest(rows.map((r) => r.staged_ack_at)),
+        stagedAckAt,
         verifiedAt,
+        staging: nodeStaging({ stagedAckAt, verifiedAt, lastError }, derived.status.phase),
         servedSha256: rows[0]!.served_sha256,
         late: !verifiedAt && env.clock.now() > exchangedAt && ['exchanged', 'verified'].includes(f.r.state),
         ...(rows.some((r) => r.last_error) ? { lastError: rows.find((r) => r.last_error)!.last_error } : {}),

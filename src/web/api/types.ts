@@ -133,6 +133,8 @@ export interface RenewalDetail extends RenewalSummary {
     id: string;
     name: string;
     stagedAckAt: string | null;
+    /** What the node holds of the new credential, in words (derived on the server). */
+    staging?: { state: string; text: string };
     verifiedAt: string | null;
     servedSha256: string | null;
     late: boolean;

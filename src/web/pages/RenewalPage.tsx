@@ -165,7 +165,8 @@ export function RenewalPage({ id, me }: { id: string; me: Me }) {
                         {n.lastError ? <div className="note error small-note">{n.lastError}</div> : null}
                       </th>
                       <td>
-                        <Time at={n.stagedAckAt} />
+                        {n.stagedAckAt ? <Time at={n.stagedAckAt} /> : null}
+                        {n.staging ? <div className="muted small-note">{n.staging.text}</div> : null}
                       </td>
                       <td>
                         <Time at={n.verifiedAt} />

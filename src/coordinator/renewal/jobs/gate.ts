@@ -1,5 +1,6 @@
 /** The gate at its lead before T: decide from readiness; a block holds the exchange and escalates. */
 import { evaluateGate } from '../../../renewal/gate.js';
+import { schedule } from '../jobs-store.js';
 import { addStep, loadFacts, systemActor } from '../model.js';
 import { endpointOf } from '../nodes.js';
 import { observedSenders } from '../observe.js';
@@ -24,15 +25,24 @@ export async function gateJob(env: RenewalEnv, p: PayloadOf<'gate'>): Promise<Jo
     senders,
     ...(ov ? { override: { by: ov.by, reason: ov.reason } } : {}),
   });
+  let stillStaged = 0;
   if (g.decision === 'blocked') {
     // Before the decision is recorded, so an override that follows it stages again after this.
-    // Hold the exchange: the nodes would otherwise switch at T by themselves.
+    // Hold the exchange: the nodes would otherwise switch at T by themselves. A node that does not
+    // answer keeps its acknowledgement (it still holds the credential) and the unstage job retries it.
     for (const row of await env.store.renewalNodes.list(f.r.id)) {
       const node = (await env.store.get('lb_nodes', row.nodeId))!;
       const vs = f.vss.find((v) => v.id === row.virtualServerId)!;
       const ep = endpointOf(env.store, node);
-      if (ep) await env.renewal.nodes.unstage(ep, vs.name).catch(() => undefined);
-      await env.store.renewalNodes.update(row, { stagedAckAt: null });
+      try {
+        if (ep) await env.renewal.nodes.unstage(ep, vs.name);
+        await env.store.renewalNodes.update(row, { stagedAckAt: null, lastError: null });
+      } catch (e) {
+        stillStaged++;
+        await env.store.renewalNodes.update(row, {
+          lastError: `not unstaged yet: ${(e as Error).message}`.slice(0, 300),
+        });
+      }
     }
   }
   await env.store.transaction(async (tx) => {
@@ -43,6 +53,14 @@ export async function gateJob(env: RenewalEnv, p: PayloadOf<'gate'>): Promise<Jo
       notReadyCount: g.notReady.length,
       reason: g.reason,
     });
+    if (stillStaged)
+      await schedule(
+        tx,
+        'unstage',
+        { renewalId: f.r.id },
+        env.clock.now() + 200,
+        `unstage:${f.r.id}:held:${p.sequence}`,
+      );
     if (g.decision === 'blocked' || g.decision === 'go-with-warning') {
       await escalate(
         tx,
