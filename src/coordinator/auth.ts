@@ -6,11 +6,15 @@ import { can } from '../access/can.js';
 import type { Principal } from '../access/roles.js';
 import { parseDuration } from '../shared/duration.js';
 import { fail } from '../shared/errors.js';
-import { type CoordinatorEnv, notFound, nowText, record } from './env.js';
+import { type EnvWith, notFound, nowText, record } from './env.js';
+import type { PeopleRepo } from './ports/people.js';
 import { principalOf } from './principal.js';
 import { ACCOUNT_DELAY, ADDRESS_DELAY, type DelayPolicy, delayAfter } from './rate-limit.js';
 import { hashSecret, newSecret, type SecretPrefix, verifyPassword, wrongSecretKind } from './secrets.js';
 import { tokenView } from './views.js';
+
+/** What the sign-in and token use cases need. */
+type Env = EnvWith<'people' | 'audit'>;
 
 /** The name that marks a token row as a one-time sign-in link (its secret is `rls_…`). */
 export const SIGN_IN_LINK_NAME = 'one-time sign-in link';
@@ -21,33 +25,30 @@ export const SESSION_TTL = '12h';
 const MAX_TOKEN_TTL_MS = parseDuration('400d');
 
 /** The principal behind an `Authorization: Bearer …` value. */
-export async function authenticate(env: CoordinatorEnv, bearer: string | undefined): Promise<Principal> {
+export async function authenticate(env: Env, bearer: string | undefined): Promise<Principal> {
   if (!bearer) {
     fail('UNAUTHENTICATED', 'sign in first: send an API token as "Authorization: Bearer TOKEN"');
   }
   const wrong = wrongSecretKind(bearer, 'rlv');
   if (wrong) fail('UNAUTHENTICATED', `${wrong}; send an API token as "Authorization: Bearer TOKEN"`);
-  const row = await env.store.tokenByHash(hashSecret(bearer));
+  const row = await env.store.people.tokenByHash(hashSecret(bearer));
   // A sign-in link stored before links had their own prefix is still only a link, never a token.
   if (!row || row.name === SIGN_IN_LINK_NAME)
     fail('UNAUTHENTICATED', 'the API token is not valid: sign in again or create a new token');
-  if (row.revoked_at)
+  if (row.revokedAt)
     fail('UNAUTHENTICATED', 'the API token was revoked: sign in again or create a new token');
-  if (row.expires_at && Date.parse(row.expires_at) <= env.clock.now()) {
-    fail(
-      'UNAUTHENTICATED',
-      `the API token expired at ${row.expires_at}: sign in again or create a new token`,
-    );
+  if (row.expiresAt && Date.parse(row.expiresAt) <= env.clock.now()) {
+    fail('UNAUTHENTICATED', `the API token expired at ${row.expiresAt}: sign in again or create a new token`);
   }
-  const user = await env.store.get('users', row.user_id);
+  const user = await env.store.people.user(row.userId);
   if (!user) fail('UNAUTHENTICATED', 'the API token belongs to a removed user');
   return principalOf(env.store, user);
 }
 
 /** Issues a token for `userId`; returns the secret once (only its hash is stored). */
 export async function issueToken(
-  env: CoordinatorEnv,
-  tx: CoordinatorEnv['store'],
+  env: Env,
+  tx: { people: PeopleRepo },
   userId: string,
   name: string,
   expiresIn: string | undefined,
@@ -61,13 +62,12 @@ export async function issueToken(
     expiresAt = new Date(env.clock.now() + ms).toISOString();
   }
   const secret = newSecret(prefix);
-  const row = await tx.insert('api_tokens', {
-    user_id: userId,
+  const row = await tx.people.addToken({
+    userId,
     name,
-    token_hash: hashSecret(secret),
-    created_at: nowText(env),
-    expires_at: expiresAt,
-    revoked_at: null,
+    tokenHash: hashSecret(secret),
+    createdAt: nowText(env),
+    expiresAt,
   });
   return { ...tokenView(row), token: secret };
 }
@@ -77,11 +77,7 @@ export async function issueToken(
  * the client address (src/coordinator/rate-limit.ts); while either waits, sign-in is RATE_LIMITED with
  * the seconds left, whatever the password. A delay that starts or grows is audited.
  */
-export async function signIn(
-  env: CoordinatorEnv,
-  input: { name: string; password: string },
-  clientAddress: string,
-) {
+export async function signIn(env: Env, input: { name: string; password: string }, clientAddress: string) {
   const limiter = env.signInLimiter;
   const account = `user:${input.name.toLowerCase()}`;
   const address = `addr:${clientAddress}`;
@@ -94,8 +90,8 @@ export async function signIn(
       retryAfterSeconds: Math.ceil(wait / 1000),
     });
   }
-  const user = await env.store.userByName(input.name);
-  const ok = await verifyPassword(input.password, user?.password_hash);
+  const user = await env.store.people.userByName(input.name);
+  const ok = await verifyPassword(input.password, user?.passwordHash);
   if (!ok || !user) {
     const byAccount = limiter.fail(account, ACCOUNT_DELAY);
     const byAddress = limiter.fail(address, ADDRESS_DELAY);
@@ -128,7 +124,7 @@ function seconds(f: { failures: number; delayMs: number }) {
 
 /** Audits a sign-in delay: nobody is signed in, so the coordinator itself is the actor. */
 async function auditDelay(
-  env: CoordinatorEnv,
+  env: Env,
   targetKind: 'user' | 'address',
   targetId: string,
   change: Record<string, unknown>,
@@ -146,14 +142,10 @@ async function auditDelay(
 }
 
 /** The user a token is being made for: the caller, or (lb-admin) another user; refused otherwise. */
-export async function tokenOwner(
-  env: CoordinatorEnv,
-  p: Principal,
-  user: string | undefined,
-): Promise<string> {
+export async function tokenOwner(env: Env, p: Principal, user: string | undefined): Promise<string> {
   let userId = p.userId;
   if (user !== undefined) {
-    const target = await env.store.byIdOrName('users', user);
+    const target = await env.store.people.userByRef(user);
     if (!target || !can(p, 'read', { kind: 'user', userId: target.id })) notFound('user', user);
     userId = target.id;
   }
@@ -165,7 +157,7 @@ export async function tokenOwner(
 
 /** Creates an API token for the caller (or, for lb-admin, for another user). */
 export async function createToken(
-  env: CoordinatorEnv,
+  env: Env,
   p: Principal,
   input: { name: string; expiresIn?: string | undefined; user?: string | undefined },
 ) {
@@ -184,23 +176,23 @@ export async function createToken(
 }
 
 /** The caller's tokens (every token for lb-admin and auditor). */
-export async function listTokens(env: CoordinatorEnv, p: Principal) {
-  const rows = await env.store.list('api_tokens');
-  return rows.filter((r) => can(p, 'read', { kind: 'token', userId: r.user_id })).map(tokenView);
+export async function listTokens(env: Env, p: Principal) {
+  const rows = await env.store.people.tokens();
+  return rows.filter((r) => can(p, 'read', { kind: 'token', userId: r.userId })).map(tokenView);
 }
 
 /** Revokes a token; revoking one already revoked changes nothing and says so. */
-export async function revokeToken(env: CoordinatorEnv, p: Principal, id: string) {
-  const row = await env.store.get('api_tokens', id);
-  if (!row || !can(p, 'read', { kind: 'token', userId: row.user_id })) notFound('token', id);
-  if (!can(p, 'delete', { kind: 'token', userId: row.user_id })) {
+export async function revokeToken(env: Env, p: Principal, id: string) {
+  const row = await env.store.people.token(id);
+  if (!row || !can(p, 'read', { kind: 'token', userId: row.userId })) notFound('token', id);
+  if (!can(p, 'delete', { kind: 'token', userId: row.userId })) {
     fail('FORBIDDEN', 'your role may not revoke this token');
   }
-  if (row.revoked_at) return { ...tokenView(row), changed: false };
+  if (row.revokedAt) return { ...tokenView(row), changed: false };
   return env.store.transaction(async (tx) => {
     const at = nowText(env);
-    await tx.update('api_tokens', id, { revoked_at: at });
-    await record(tx, env, p, 'token.revoke', 'token', id, { name: row.name, userId: row.user_id });
-    return { ...tokenView({ ...row, revoked_at: at }), changed: true };
+    await tx.people.revokeToken(id, at);
+    await record(tx, env, p, 'token.revoke', 'token', id, { name: row.name, userId: row.userId });
+    return { ...tokenView({ ...row, revokedAt: at }), changed: true };
   });
 }

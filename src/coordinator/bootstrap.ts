@@ -1,6 +1,5 @@
 /** First start: the initial lb-admin and their API token, created once when the store has no users. */
-import type { CoordinatorEnv } from './env.js';
-import { nowText } from './env.js';
+import { type EnvWith, nowText } from './env.js';
 import { hashSecret, newSecret } from './secrets.js';
 
 /** The initial admin's user name. */
@@ -10,27 +9,25 @@ export const INITIAL_ADMIN = 'admin';
  * Creates the initial lb-admin with a token that does not expire, when there are no users yet.
  * Returns the token secret, or undefined when users already exist (a restart).
  */
-export async function bootstrapAdmin(env: CoordinatorEnv): Promise<string | undefined> {
+export async function bootstrapAdmin(env: EnvWith<'people' | 'audit'>): Promise<string | undefined> {
   return env.store.transaction(async (tx) => {
-    const any = await tx.db.selectFrom('users').select('id').limit(1).executeTakeFirst();
-    if (any) return undefined;
+    if (await tx.people.hasUsers()) return undefined;
     const at = nowText(env);
-    const u = await tx.insert('users', {
+    const u = await tx.people.addUser({
       name: INITIAL_ADMIN,
       email: null,
       organisation: env.provider,
-      password_hash: null,
-      created_at: at,
+      passwordHash: null,
+      createdAt: at,
     });
-    await tx.bind(u.id, 'lb-admin', '');
+    await tx.people.bind(u.id, 'lb-admin', '');
     const secret = newSecret('rlv');
-    const tok = await tx.insert('api_tokens', {
-      user_id: u.id,
+    const tok = await tx.people.addToken({
+      userId: u.id,
       name: 'initial-admin',
-      token_hash: hashSecret(secret),
-      created_at: at,
-      expires_at: null,
-      revoked_at: null,
+      tokenHash: hashSecret(secret),
+      createdAt: at,
+      expiresAt: null,
     });
     await tx.audit.append({
       at,

@@ -4,13 +4,13 @@
  * to the organisation the tenant's operating model names.
  */
 import { can } from '../access/can.js';
-import { holderOrganisation, type OperatingModel } from '../access/operating-model.js';
+import { holderOrganisation } from '../access/operating-model.js';
 import { type Binding, type Principal, ROLE_SCOPE, type Role } from '../access/roles.js';
 import { parseDuration } from '../shared/duration.js';
 import { fail } from '../shared/errors.js';
-import type { Store } from '../store/store.js';
 import { issueToken } from './auth.js';
-import { type CoordinatorEnv, forbidden, notFound, nowText, record } from './env.js';
+import { type EnvWith, forbidden, notFound, nowText, record } from './env.js';
+import type { Ports } from './ports/unit-of-work.js';
 import { principalOf } from './principal.js';
 import { hashPassword, hashSecret, newSecret, wrongSecretKind } from './secrets.js';
 import { userView } from './views.js';
@@ -41,13 +41,16 @@ export interface InvitationInput {
 
 const MAX_INVITATION_TTL_MS = parseDuration('30d');
 
+/** What the people use cases need: people, the inventory their roles are scoped to, the audit log. */
+type Env = EnvWith<'people' | 'inventory' | 'audit'>;
+
 /**
  * Resolves a role request to a binding, checking that the scope exists, that `p` may see it, and that
  * the operating model lets `organisation` hold the role.
  */
 async function resolveBinding(
-  env: CoordinatorEnv,
-  store: Store,
+  env: Env,
+  store: Pick<Ports, 'inventory'>,
   p: Principal,
   req: RoleRequest,
   organisation: string,
@@ -59,42 +62,42 @@ async function resolveBinding(
   }
   if (!req.scope) fail('BAD_ARGUMENT', `${req.role} needs a scope: the ${kind} it applies to`);
   if (kind === 'sender') {
-    const s = await store.get('senders', req.scope);
-    if (!s || !can(p, 'read', { kind: 'sender', tenantId: s.tenant_id, senderId: s.id }))
+    const s = await store.inventory.sender(req.scope);
+    if (!s || !can(p, 'read', { kind: 'sender', tenantId: s.tenantId, senderId: s.id }))
       notFound('sender', req.scope);
-    return { role: req.role, scopeId: s.id, tenantId: s.tenant_id };
+    return { role: req.role, scopeId: s.id, tenantId: s.tenantId };
   }
-  const t = await store.byIdOrName('tenants', req.scope);
+  const t = await store.inventory.tenantByRef(req.scope);
   if (!t || !can(p, 'read', { kind: 'tenant', tenantId: t.id })) notFound('tenant', req.scope);
   const holder = holderOrganisation(
-    { operatingModel: t.operating_model as OperatingModel, customerOrganisation: t.customer_organisation },
+    { operatingModel: t.operatingModel, customerOrganisation: t.customerOrganisation },
     req.role,
     env.provider,
   );
   if (holder !== undefined && holder !== organisation) {
     fail(
       'OPERATING_MODEL',
-      `tenant ${t.name} is ${t.operating_model}: its ${req.role} must belong to ${holder}, not ${organisation}`,
+      `tenant ${t.name} is ${t.operatingModel}: its ${req.role} must belong to ${holder}, not ${organisation}`,
     );
   }
   return { role: req.role, scopeId: t.id, tenantId: t.id };
 }
 
 /** Adds a user with roles (lb-admin). */
-export async function addUser(env: CoordinatorEnv, p: Principal, input: UserInput) {
+export async function addUser(env: Env, p: Principal, input: UserInput) {
   if (!can(p, 'create', { kind: 'users' })) forbidden('add users');
   const bindings: Array<Binding & { tenantId: string }> = [];
   for (const r of input.roles) bindings.push(await resolveBinding(env, env.store, p, r, input.organisation));
   const hash = input.password === undefined ? null : await hashPassword(input.password);
   return env.store.transaction(async (tx) => {
-    const u = await tx.insert('users', {
+    const u = await tx.people.addUser({
       name: input.name,
       email: input.email ?? null,
       organisation: input.organisation,
-      password_hash: hash,
-      created_at: nowText(env),
+      passwordHash: hash,
+      createdAt: nowText(env),
     });
-    for (const b of bindings) await tx.bind(u.id, b.role, b.scopeId);
+    for (const b of bindings) await tx.people.bind(u.id, b.role, b.scopeId);
     await record(tx, env, p, 'user.add', 'user', u.id, {
       name: input.name,
       organisation: input.organisation,
@@ -105,8 +108,8 @@ export async function addUser(env: CoordinatorEnv, p: Principal, input: UserInpu
 }
 
 /** Users the caller may see: everyone for lb-admin and auditor, else only themselves. */
-export async function listUsers(env: CoordinatorEnv, p: Principal) {
-  const rows = (await env.store.list('users')).filter(
+export async function listUsers(env: Env, p: Principal) {
+  const rows = (await env.store.people.users()).filter(
     (u) => can(p, 'read', { kind: 'users' }) || can(p, 'read', { kind: 'user', userId: u.id }),
   );
   const out = [];
@@ -114,8 +117,8 @@ export async function listUsers(env: CoordinatorEnv, p: Principal) {
   return out;
 }
 
-async function visibleUser(env: CoordinatorEnv, p: Principal, ref: string) {
-  const u = await env.store.byIdOrName('users', ref);
+async function visibleUser(env: Env, p: Principal, ref: string) {
+  const u = await env.store.people.userByRef(ref);
   if (!u || !(can(p, 'read', { kind: 'users' }) || can(p, 'read', { kind: 'user', userId: u.id }))) {
     notFound('user', ref);
   }
@@ -123,27 +126,25 @@ async function visibleUser(env: CoordinatorEnv, p: Principal, ref: string) {
 }
 
 /** One user by id or name. */
-export async function showUser(env: CoordinatorEnv, p: Principal, ref: string) {
+export async function showUser(env: Env, p: Principal, ref: string) {
   const u = await visibleUser(env, p, ref);
   return userView(u, (await principalOf(env.store, u)).bindings);
 }
 
 /** Removes a user with their roles and tokens (lb-admin; never yourself). */
-export async function removeUser(env: CoordinatorEnv, p: Principal, ref: string) {
+export async function removeUser(env: Env, p: Principal, ref: string) {
   const u = await visibleUser(env, p, ref);
   if (!can(p, 'delete', { kind: 'users' })) forbidden('remove users');
   if (u.id === p.userId) fail('SELF_REMOVAL', 'you cannot remove yourself: ask another lb-admin');
   return env.store.transaction(async (tx) => {
-    await tx.db.deleteFrom('api_tokens').where('user_id', '=', u.id).execute();
-    await tx.db.deleteFrom('role_bindings').where('user_id', '=', u.id).execute();
-    await tx.remove('users', u.id);
+    await tx.people.removeUser(u.id);
     await record(tx, env, p, 'user.remove', 'user', u.id, { name: u.name });
     return { id: u.id, removed: true };
   });
 }
 
 /** Creates a one-time invitation link; the secret is returned once and stored only as a hash. */
-export async function invite(env: CoordinatorEnv, p: Principal, input: InvitationInput) {
+export async function invite(env: Env, p: Principal, input: InvitationInput) {
   if (ROLE_SCOPE[input.role] === 'global')
     fail('BAD_ARGUMENT', `invitations are for scoped roles, not ${input.role}`);
   const b = await resolveBinding(
@@ -165,30 +166,29 @@ export async function invite(env: CoordinatorEnv, p: Principal, input: Invitatio
     fail('BAD_ARGUMENT', 'an invitation must expire within 1s to 30d');
   const secret = newSecret('rli');
   return env.store.transaction(async (tx) => {
-    const inv = await tx.insert('invitations', {
-      token_hash: hashSecret(secret),
+    const inv = await tx.people.addInvitation({
+      tokenHash: hashSecret(secret),
       role: input.role,
-      scope_id: b.scopeId,
+      scopeId: b.scopeId,
       organisation: input.organisation,
       email: input.email ?? null,
-      created_by: p.userId,
-      created_at: nowText(env),
-      expires_at: new Date(env.clock.now() + ms).toISOString(),
-      used_at: null,
+      createdBy: p.userId,
+      createdAt: nowText(env),
+      expiresAt: new Date(env.clock.now() + ms).toISOString(),
     });
     await record(tx, env, p, 'invitation.create', 'invitation', inv.id, {
       role: input.role,
       scope: b.scopeId,
       organisation: input.organisation,
       email: input.email ?? null,
-      expiresAt: inv.expires_at,
+      expiresAt: inv.expiresAt,
     });
     return {
       id: inv.id,
       role: inv.role,
-      scope: inv.scope_id,
+      scope: inv.scopeId,
       organisation: inv.organisation,
-      expiresAt: inv.expires_at,
+      expiresAt: inv.expiresAt,
       token: secret,
       url: `${env.publicUrl.replace(/\/$/, '')}/invite#${secret}`,
     };
@@ -197,34 +197,37 @@ export async function invite(env: CoordinatorEnv, p: Principal, input: Invitatio
 
 /** Accepts an invitation: creates the user with the invited role and signs them in. Works once. */
 export async function acceptInvitation(
-  env: CoordinatorEnv,
+  env: Env,
   input: { token: string; name: string; password: string; email?: string | undefined },
 ) {
   const wrong = wrongSecretKind(input.token, 'rli');
   if (wrong) fail('INVITATION_INVALID', `this invitation link is not valid (${wrong}): ask for a new one`);
-  const inv = await env.store.invitationByHash(hashSecret(input.token));
+  const inv = await env.store.people.invitationByHash(hashSecret(input.token));
   if (!inv) fail('INVITATION_INVALID', 'this invitation link is not valid: ask for a new one');
-  if (inv.used_at) fail('INVITATION_INVALID', 'this invitation link was already used: ask for a new one');
-  if (Date.parse(inv.expires_at) <= env.clock.now()) {
-    fail('INVITATION_INVALID', `this invitation link expired at ${inv.expires_at}: ask for a new one`);
+  if (inv.usedAt) fail('INVITATION_INVALID', 'this invitation link was already used: ask for a new one');
+  if (Date.parse(inv.expiresAt) <= env.clock.now()) {
+    fail('INVITATION_INVALID', `this invitation link expired at ${inv.expiresAt}: ask for a new one`);
   }
   const hash = await hashPassword(input.password);
   return env.store.transaction(async (tx) => {
-    if (!(await tx.consumeInvitation(inv.id, nowText(env)))) {
+    if (!(await tx.people.consumeInvitation(inv.id, nowText(env)))) {
       fail('INVITATION_INVALID', 'this invitation link was already used: ask for a new one');
     }
-    const scoped = ROLE_SCOPE[inv.role as Role] === 'sender' ? 'senders' : 'tenants';
-    if (!(await tx.get(scoped, inv.scope_id))) {
+    const scope =
+      ROLE_SCOPE[inv.role as Role] === 'sender'
+        ? await tx.inventory.sender(inv.scopeId)
+        : await tx.inventory.tenantByRef(inv.scopeId);
+    if (scope?.id !== inv.scopeId) {
       fail('INVITATION_INVALID', 'what this invitation was for no longer exists: ask for a new one');
     }
-    const u = await tx.insert('users', {
+    const u = await tx.people.addUser({
       name: input.name,
       email: input.email ?? inv.email,
       organisation: inv.organisation,
-      password_hash: hash,
-      created_at: nowText(env),
+      passwordHash: hash,
+      createdAt: nowText(env),
     });
-    await tx.bind(u.id, inv.role, inv.scope_id);
+    await tx.people.bind(u.id, inv.role, inv.scopeId);
     const p = await principalOf(tx, u);
     const token = await issueToken(env, tx, u.id, 'sign-in', '12h');
     await record(tx, env, p, 'invitation.accept', 'invitation', inv.id, { user: u.id, role: inv.role });

@@ -3,7 +3,6 @@ import { can, type Resource } from '../access/can.js';
 import type { Principal } from '../access/roles.js';
 import type { Row, Store } from '../store/store.js';
 import { type CoordinatorEnv, notFound } from './env.js';
-import { renewalView } from './views.js';
 
 /** The scope facts of a renewal: the tenants on its virtual servers and their senders. */
 async function renewalResource(store: Store, r: Row<'renewals'>): Promise<Resource> {
@@ -23,6 +22,21 @@ async function renewalResource(store: Store, r: Row<'renewals'>): Promise<Resour
     .where('tenants.virtual_server_id', 'in', vsIds)
     .execute();
   return { kind: 'renewal', tenantIds, senderIds: senders.map((s) => s.id) };
+}
+
+/** A renewal's row as the read-only routes show it. */
+function renewalView(r: Row<'renewals'>) {
+  return {
+    id: r.id,
+    virtualServerId: r.virtual_server_id,
+    state: r.state,
+    exchangeAt: r.exchange_at,
+    rollbackWindowSeconds: Number(r.rollback_window_seconds),
+    oldRootFingerprint: r.old_root_fingerprint,
+    newRootFingerprint: r.new_root_fingerprint,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
 }
 
 /** The renewals the caller may see. */

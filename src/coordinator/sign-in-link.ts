@@ -8,7 +8,7 @@
 import type { Principal } from '../access/roles.js';
 import { fail } from '../shared/errors.js';
 import { issueToken, SESSION_TTL, SIGN_IN_LINK_NAME, tokenOwner } from './auth.js';
-import { type CoordinatorEnv, nowText, record } from './env.js';
+import { type EnvWith, nowText, record } from './env.js';
 import { principalOf } from './principal.js';
 import { hashSecret, wrongSecretKind } from './secrets.js';
 
@@ -17,50 +17,38 @@ export const SIGN_IN_LINK = SIGN_IN_LINK_NAME;
 
 /** Creates a one-time sign-in link for `user` (lb-admin; default lifetime 24 h); earlier links of `user` stop working. */
 export async function createSignInLink(
-  env: CoordinatorEnv,
+  env: EnvWith<'people' | 'audit'>,
   p: Principal,
   input: { user: string; expiresIn?: string | undefined },
 ) {
   const userId = await tokenOwner(env, p, input.user);
   return env.store.transaction(async (tx) => {
     const at = nowText(env);
-    const earlier = await tx.db
-      .updateTable('api_tokens')
-      .set({ revoked_at: at })
-      .where('user_id', '=', userId)
-      .where('name', '=', SIGN_IN_LINK)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
+    const earlier = await tx.people.revokeTokensNamed(userId, SIGN_IN_LINK, at);
     const token = await issueToken(env, tx, userId, SIGN_IN_LINK, input.expiresIn ?? '24h', 'rls');
     await record(tx, env, p, 'sign-in-link.create', 'token', token.id, {
       userId,
       expiresAt: token.expiresAt,
-      revokedEarlier: Number(earlier.numUpdatedRows),
+      revokedEarlier: earlier,
     });
     return { url: `${env.publicUrl}/#signin=${token.token}`, expiresAt: token.expiresAt };
   });
 }
 
 /** Uses a sign-in link once: the link is revoked and a session token for its user is returned. */
-export async function redeemSignInLink(env: CoordinatorEnv, secret: string) {
+export async function redeemSignInLink(env: EnvWith<'people' | 'audit'>, secret: string) {
   const invalid = (why = 'is unknown, was used already or expired') =>
     fail('SIGN_IN_LINK_INVALID', `this sign-in link ${why}: ask for a new one`);
   // Only a link secret opens this door: an API token, session or any other secret is refused here.
   const wrong = wrongSecretKind(secret, 'rls');
   if (wrong) invalid(`is not one (${wrong})`);
   return env.store.transaction(async (tx) => {
-    const row = await tx.tokenByHash(hashSecret(secret));
-    if (!row || row.name !== SIGN_IN_LINK || row.revoked_at) invalid();
-    if (row!.expires_at && Date.parse(row!.expires_at) <= env.clock.now()) invalid();
-    const user = (await tx.get('users', row!.user_id)) ?? invalid();
+    const row = await tx.people.tokenByHash(hashSecret(secret));
+    if (!row || row.name !== SIGN_IN_LINK || row.revokedAt) invalid();
+    if (row!.expiresAt && Date.parse(row!.expiresAt) <= env.clock.now()) invalid();
+    const user = (await tx.people.user(row!.userId)) ?? invalid();
     // Conditional, so two uses racing each other cannot both succeed.
-    const used = await tx.db
-      .updateTable('api_tokens')
-      .set({ revoked_at: nowText(env) })
-      .where('id', '=', row!.id)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    if (Number(used.numUpdatedRows) !== 1) invalid();
+    if (!(await tx.people.revokeToken(row!.id, nowText(env)))) invalid();
     const p = await principalOf(tx, user);
     const session = await issueToken(env, tx, user.id, 'sign-in', SESSION_TTL);
     await record(tx, env, p, 'session.link', 'token', session.id, { link: row!.id });

@@ -1,7 +1,7 @@
 /** Stored rows → the shapes the API returns. Secrets (hashes, sealed keys) never leave here. */
 import type { Binding } from '../access/roles.js';
-import type { Row } from '../store/store.js';
 import type { LbNode, LoadBalancer, Sender, Tenant, VirtualServer } from './ports/inventory.js';
+import type { ApiToken, User } from './ports/people.js';
 
 /** A load balancer with its nodes. */
 export function lbView(lb: LoadBalancer, nodes: readonly LbNode[]) {
@@ -58,40 +58,25 @@ export function senderView(s: Sender) {
 }
 
 /** A user with their roles (never the password hash). */
-export function userView(r: Row<'users'>, bindings: readonly Binding[]) {
+export function userView(u: User, bindings: readonly Binding[]) {
   return {
-    id: r.id,
-    name: r.name,
-    email: r.email,
-    organisation: r.organisation,
+    id: u.id,
+    name: u.name,
+    email: u.email,
+    organisation: u.organisation,
     roles: bindings.map((b) => ({ role: b.role, scope: b.scopeId || null })),
-    createdAt: r.created_at,
+    createdAt: u.createdAt,
   };
 }
 
 /** An API token's metadata (never the secret or its hash). */
-export function tokenView(r: Row<'api_tokens'>) {
+export function tokenView(t: ApiToken) {
   return {
-    id: r.id,
-    name: r.name,
-    userId: r.user_id,
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    revokedAt: r.revoked_at,
-  };
-}
-
-/** A renewal's row as the read-only routes show it (without the workflow, see ./renewals.ts). */
-export function renewalView(r: Row<'renewals'>) {
-  return {
-    id: r.id,
-    virtualServerId: r.virtual_server_id,
-    state: r.state,
-    exchangeAt: r.exchange_at,
-    rollbackWindowSeconds: Number(r.rollback_window_seconds),
-    oldRootFingerprint: r.old_root_fingerprint,
-    newRootFingerprint: r.new_root_fingerprint,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
+    id: t.id,
+    name: t.name,
+    userId: t.userId,
+    createdAt: t.createdAt,
+    expiresAt: t.expiresAt,
+    revokedAt: t.revokedAt,
   };
 }

@@ -135,6 +135,14 @@ async function inMemory(): Promise<World> {
     failuresAfterT: 0,
   }));
   store.people.rows = BINDINGS.map((b) => ({ ...b }));
+  store.people.userRows = [...new Map(BINDINGS.map((b) => [b.userId, b])).values()].map((b) => ({
+    id: b.userId,
+    name: b.userId,
+    email: b.email,
+    organisation: 'o',
+    passwordHash: null,
+    createdAt: NOW,
+  }));
   store.credentials.credentialRows = [
     { id: 'cred_1', name: 'new', chainPem: '', rootPem: '', fingerprint: 'f', notAfter: NOW, createdAt: NOW },
   ];
@@ -990,6 +998,130 @@ for (const impl of IMPLEMENTATIONS) {
         await inv.setActiveCredential('vs_1', 'cred_1');
         assert.equal(await inv.lbUsesCredential('lb_1', 'cred_1'), true);
         assert.equal(await inv.lbUsesCredential('lb_2', 'cred_1'), false);
+      } finally {
+        await w.close();
+      }
+    });
+
+    test('users: added, found by id, name or either, listed, removed with their bindings and tokens', async () => {
+      const w = await impl.open();
+      const people = w.people;
+      try {
+        assert.equal(await people.hasUsers(), true);
+        assert.deepEqual(await people.user('usr_a'), {
+          id: 'usr_a',
+          name: 'usr_a',
+          email: null,
+          organisation: 'o',
+          passwordHash: null,
+          createdAt: NOW,
+        });
+        const pat = await people.addUser({
+          name: 'pat',
+          email: 'pat@x.test',
+          organisation: 'Acme',
+          passwordHash: 'scrypt$…',
+          createdAt: NOW,
+        });
+        assert.deepEqual(await people.userByName('pat'), pat);
+        assert.deepEqual(await people.userByRef('pat'), pat);
+        assert.deepEqual(await people.userByRef(pat.id), pat);
+        assert.equal(await people.userByName(pat.id), undefined, 'by name means by name');
+        await assert.rejects(people.addUser({ ...pat, id: undefined } as never), { code: 'NAME_TAKEN' });
+        assert.deepEqual((await people.users()).map((u) => u.name).sort(), [
+          'pat',
+          'usr_a',
+          'usr_b',
+          'usr_c',
+          'usr_d',
+        ]);
+        await people.bind(pat.id, 'tenant-admin', 'ten_2');
+        await people.bind(pat.id, 'auditor', '');
+        await assert.rejects(people.bind(pat.id, 'auditor', ''), { code: 'NAME_TAKEN' });
+        assert.deepEqual(
+          (await people.bindings(pat.id)).sort((a, b) => a.role.localeCompare(b.role)),
+          [
+            { role: 'auditor', scopeId: '' },
+            { role: 'tenant-admin', scopeId: 'ten_2' },
+          ],
+        );
+        assert.deepEqual(
+          (await people.holders('tenant-admin', ['ten_2'])).map((h) => [h.userId, h.email]).sort(),
+          [
+            ['usr_c', 'c@x.test'],
+            [pat.id, 'pat@x.test'],
+          ].sort(),
+        );
+        const tok = await people.addToken({
+          userId: pat.id,
+          name: 'ci',
+          tokenHash: 'th',
+          createdAt: NOW,
+          expiresAt: null,
+        });
+        await people.removeUser(pat.id);
+        assert.equal(await people.user(pat.id), undefined);
+        assert.deepEqual(await people.bindings(pat.id), []);
+        assert.equal(await people.token(tok.id), undefined, 'the tokens went with the user');
+      } finally {
+        await w.close();
+      }
+    });
+
+    test('tokens: by id or hash, listed; revoked once (a second revoke says it changed nothing); by name', async () => {
+      const w = await impl.open();
+      const people = w.people;
+      try {
+        const add = (name: string, hash: string, expiresAt: string | null = null) =>
+          people.addToken({ userId: 'usr_a', name, tokenHash: hash, createdAt: NOW, expiresAt });
+        const ci = await add('ci', 'h-ci', '2027-01-01T00:00:00.000Z');
+        assert.deepEqual(ci, {
+          id: ci.id,
+          userId: 'usr_a',
+          name: 'ci',
+          createdAt: NOW,
+          expiresAt: '2027-01-01T00:00:00.000Z',
+          revokedAt: null,
+        });
+        assert.deepEqual(await people.token(ci.id), ci);
+        assert.deepEqual(await people.tokenByHash('h-ci'), ci);
+        assert.equal(await people.tokenByHash('h-none'), undefined);
+        const l1 = await add('link', 'h-l1');
+        const l2 = await add('link', 'h-l2');
+        await add('link', 'h-other').then((t) => people.revokeToken(t.id, NOW));
+        assert.equal(await people.revokeTokensNamed('usr_a', 'link', '2026-11-28T00:00:00.000Z'), 2);
+        assert.equal((await people.token(l1.id))?.revokedAt, '2026-11-28T00:00:00.000Z');
+        assert.equal((await people.token(l2.id))?.revokedAt, '2026-11-28T00:00:00.000Z');
+        assert.equal(await people.revokeTokensNamed('usr_a', 'link', NOW), 0);
+        assert.equal(await people.revokeToken(ci.id, NOW), true);
+        assert.equal(await people.revokeToken(ci.id, '2026-11-29T00:00:00.000Z'), false);
+        assert.equal((await people.token(ci.id))?.revokedAt, NOW, 'the first revocation stands');
+        assert.equal((await people.tokens()).length, 4);
+      } finally {
+        await w.close();
+      }
+    });
+
+    test('invitations: added, found by hash, used once', async () => {
+      const w = await impl.open();
+      const people = w.people;
+      try {
+        const inv = await people.addInvitation({
+          tokenHash: 'h-inv',
+          role: 'sender-admin',
+          scopeId: 'snd_a',
+          organisation: 'Acme',
+          email: null,
+          createdBy: 'usr_d',
+          createdAt: NOW,
+          expiresAt: '2026-12-04T10:00:00.000Z',
+        });
+        assert.deepEqual(await people.invitationByHash('h-inv'), inv);
+        assert.equal(inv.usedAt, null);
+        assert.equal(await people.invitationByHash('h-none'), undefined);
+        assert.equal(await people.consumeInvitation(inv.id, NOW), true);
+        assert.equal(await people.consumeInvitation(inv.id, NOW), false, 'used once');
+        assert.equal((await people.invitationByHash('h-inv'))?.usedAt, NOW);
       } finally {
         await w.close();
       }
