@@ -236,7 +236,14 @@ export class NodeDataPlane implements DataPlane {
   }
 
   async unstage(name: string): Promise<VirtualServerStatus> {
-    return this.change(name, (s, now) => slots.unstage(s, now));
+    return this.change(name, (s, now) => {
+      const next = slots.unstage(s, now);
+      // A reverse bridge staged with the withdrawn credential (until its T) goes with it.
+      const t = s.staged && now < s.staged.activateAt ? s.staged.activateAt : undefined;
+      if (t === undefined || next.active.bridge?.until !== t) return next;
+      const { bridge: _withdrawn, ...active } = next.active;
+      return { ...next, active };
+    });
   }
 
   async activate(name: string): Promise<VirtualServerStatus> {

@@ -134,6 +134,21 @@ test('bad bridges are refused with a stable code and change nothing', async () =
   );
 });
 
+test('unstaging before T withdraws the reverse bridge with the staged credential', async () => {
+  const T = Date.now() + 60_000;
+  const st = await control.stage('web', {
+    ...body(newCred, T),
+    bridges: { forwardPem: pem(forward), until: new Date(T + 5000).toISOString(), reversePem: pem(reverse) },
+  });
+  assert.equal(st.active.bridge?.sha256, reverse.sha256);
+  assert.deepEqual(await handshake('listen', 'new'), { ok: true, leaf: oldLeaf, sent: 2 });
+  const after = await control.unstage('web');
+  assert.equal(after.staged, null);
+  assert.equal(after.active.bridge, undefined);
+  assert.deepEqual(await handshake('listen', 'old'), { ok: true, leaf: oldLeaf, sent: 1 });
+  assert.equal((await handshake('listen', 'new')).ok, false, 'the old leaf alone needs the old root');
+});
+
 test('reverse bridge until T, forward bridge from T until the deadline, the plain chain after; the preview never bridges', async () => {
   const T = Date.now() + 4000;
   const until = T + 4000;
