@@ -164,7 +164,8 @@ try {
 
   const sum: Record<string, { n: number; cpu: number; errors: number }> = {};
   const add = (name: string, f: { n: number; cpu: number; errors: number }) => {
-    const s = (sum[name] ??= { n: 0, cpu: 0, errors: 0 });
+    const s = sum[name] ?? { n: 0, cpu: 0, errors: 0 };
+    sum[name] = s;
     s.n += f.n;
     s.cpu += f.cpu;
     s.errors += f.errors;
