@@ -248,3 +248,45 @@ test('tableDifferences: equal tables (any spelling) differ in nothing; auto entr
   assert.equal(tableDifferences(sent, []).length, 1);
   assert.equal(tableDifferences([], sent).length, 1);
 });
+
+test('graced unknown clients are old entries on the listed virtual servers while grace lasts, held by nobody', () => {
+  const senders = [s('b', true, '127.0.1.0/24')];
+  const graced = {
+    virtualServerIds: ['vs1', 'vs2'],
+    addresses: ['127.0.0.99', '::ffff:10.1.2.3', 'nonsense'],
+  };
+  const p = { ...POLICY, early: 'proven' as const };
+  const d = desiredGrace(p, { active: true, exchanged: false }, senders, BEFORE, graced);
+  assert.deepEqual(
+    d.tables.get('vs1')!.map((e) => [e.cidr, e.serve, e.senderIds]),
+    [
+      ['10.1.2.3/32', 'old', []],
+      ['127.0.0.99/32', 'old', []],
+      ['127.0.1.0/24', 'new', ['b']],
+    ],
+  );
+  assert.deepEqual(
+    d.tables.get('vs2')!.map((e) => [e.cidr, e.serve]),
+    [
+      ['10.1.2.3/32', 'old'],
+      ['127.0.0.99/32', 'old'],
+    ],
+    'a virtual server of the renewal without senders gets them too',
+  );
+  assert.deepEqual(d.senders.get('b'), {
+    oldUntil: null,
+    oldCidrs: [],
+    heldBy: [],
+    earlyCidrs: ['127.0.1.0/24'],
+  });
+  const over = desiredGrace(POLICY, { active: true, exchanged: true }, senders, UNTIL, graced);
+  assert.deepEqual(over.tables.get('vs1'), [], 'after graceUntil the nodes let them expire');
+  const off = desiredGrace(
+    { ...POLICY, grace: 'off', graceUntil: null },
+    { active: true, exchanged: true },
+    senders,
+    T,
+    graced,
+  );
+  assert.deepEqual(off.tables.get('vs1'), []);
+});

@@ -208,6 +208,19 @@ export interface DesiredGrace {
 }
 
 /**
+ * Client addresses no sender claims that an lb-admin put into the renewal's grace set ("grace them
+ * too" for unknown clients seen before T): old entries on every listed virtual server, like a sender
+ * not proven, until `graceUntil`.
+ */
+export interface GracedClients {
+  virtualServerIds: readonly string[];
+  addresses: readonly string[];
+}
+
+/** No graced unknown clients. */
+export const NO_GRACED_CLIENTS: GracedClients = { virtualServerIds: [], addresses: [] };
+
+/**
  * The whole desired table of every virtual server, and the grace of every sender. Addresses that do
  * not parse are ignored (inventory input refuses them). Old entries are omitted once `graceUntil` has
  * passed (the nodes let them expire by themselves); early entries exist only before the exchange.
@@ -217,6 +230,7 @@ export function desiredGrace(
   phase: GracePhase,
   senders: readonly GraceSender[],
   now: Date,
+  graced: GracedClients = NO_GRACED_CLIENTS,
 ): DesiredGrace {
   const tables = new Map<string, DesiredEntry[]>();
   const out = new Map<string, SenderGrace>();
@@ -232,6 +246,8 @@ export function desiredGrace(
     list.push(s);
     byVs.set(s.virtualServerId, list);
   }
+  const gracedRanges = graced.addresses.map(parseRange).filter((r): r is Range => r !== undefined);
+  if (gracedRanges.length) for (const vs of graced.virtualServerIds) if (!byVs.has(vs)) byVs.set(vs, []);
   for (const [vs, list] of byVs) {
     const ranges = list.map((s) => ({
       s,
@@ -248,6 +264,12 @@ export function desiredGrace(
           if (!e.ids.includes(s.id)) e.ids.push(s.id);
           old.set(k, e);
         }
+      }
+    // Graced unknown clients: old entries no sender stands behind (none is held by them).
+    if (graceLive && graced.virtualServerIds.includes(vs))
+      for (const r of gracedRanges) {
+        const k = rangeText(r);
+        if (!old.has(k)) old.set(k, { r, ids: [] });
       }
     const entries: DesiredEntry[] = [...old].map(([cidr, e]) => ({
       cidr,

@@ -3,7 +3,9 @@
  * own loopback addresses handshake with a built-in LB node's preview listener while the new credential
  * is staged; the coordinator reads the node's per-client table and records evidence of kind
  * `observed` for the sender behind that address (never for a client that refused the certificate).
- * The gate counts it only when the renewal was planned with --accept-observed.
+ * The gate counts it only when the renewal was planned with --accept-observed. A client from an address
+ * no sender claims (127.0.0.99) that calls the virtual server before T is listed as an unknown client
+ * (renewal detail, `renewal status`), and `renewal grace-unknown` adds it to the renewal's grace set.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -33,7 +35,7 @@ interface SenderView {
 
 for (const backend of BACKENDS) {
   for (const accept of [false, true]) {
-    test(`a preview handshake from a sender's address is evidence "observed"; the gate counts it ${accept ? 'with' : 'only with'} --accept-observed (${backend.name})`, {
+    test(`a preview handshake from a sender's address is evidence "observed"; the gate counts it ${accept ? 'with' : 'only with'} --accept-observed; an unknown client is listed and graced (${backend.name})`, {
       timeout: 90_000,
     }, async () => {
       const dir = tempDir('rollover-observed-');
@@ -112,6 +114,63 @@ for (const backend of BACKENDS) {
         const text = await cli(['renewal', 'status', id, ...flags]);
         assert.equal(text.code, 0, text.stderr);
         assert.match(text.stdout, /evidence: observed — seen handshaking with the new credential/);
+
+        // An unknown client: 127.0.0.99 is no sender's address; it calls the virtual server before T.
+        const main = await get(w.listenPort, {
+          ctx: trusting(oldCred),
+          servername: 'lb.test',
+          localAddress: '127.0.0.99',
+        });
+        assert.equal(main.fingerprint, oldCred.chain[0]!.sha256);
+        const unknown = await until('the unknown client listed', async () => {
+          const d = await co.call('GET', `/api/v1/renewals/${id}`);
+          return d.unknownClients?.clients.length ? d.unknownClients : undefined;
+        });
+        assert.deepEqual(
+          unknown.clients.map((c: { address: string; graced: boolean }) => [c.address, c.graced]),
+          [['127.0.0.99', false]],
+          "the senders' own addresses are not unknown",
+        );
+        assert.match(unknown.headline, /^unknown clients: will get the new certificate at T/);
+        assert.equal(unknown.graceThem.available, true, unknown.graceThem.reason);
+        const listed = await cli(['renewal', 'status', id, ...flags]);
+        assert.match(listed.stdout, /unknown clients: will get the new certificate at T/);
+        assert.match(listed.stdout, /127\.0\.0\.99 .* will get the new certificate at T/);
+        // A tenant admin sees no addresses of unknown clients and may not grace them.
+        const tenantView = await co.call(
+          'GET',
+          `/api/v1/renewals/${id}`,
+          undefined,
+          w.tenants[0]!.adminToken,
+        );
+        assert.equal(tenantView.unknownClients, null);
+        await co.call(
+          'POST',
+          `/api/v1/renewals/${id}/unknown-clients/grace`,
+          {},
+          w.tenants[0]!.adminToken,
+          403,
+        );
+        // An address that is not an unknown client is refused, and nothing changes.
+        const bad = await cli(['renewal', 'grace-unknown', id, '--address', '127.0.0.10', ...flags]);
+        assert.notEqual(bad.code, 0);
+        assert.match(bad.stderr, /BAD_ARGUMENT|not an unknown client/);
+        assert.deepEqual(await co.store.clientObservations.graced(id), []);
+        // Grace them too.
+        const graced = await cli(['renewal', 'grace-unknown', id, '--json', ...flags]);
+        assert.equal(graced.code, 0, graced.stderr);
+        const after = graced.json().unknownClients;
+        assert.equal(after.clients[0].graced, true);
+        assert.equal(after.clients[0].gracedBy, 'admin');
+        assert.match(after.clients[0].note, /keeps the old certificate after T until/);
+        assert.deepEqual(await co.store.clientObservations.graced(id), ['127.0.0.99']);
+        const again = await cli(['renewal', 'grace-unknown', id, '--json', ...flags]);
+        assert.equal(again.code, 0, 'nothing left to grace is not an error');
+        assert.equal(
+          again.json().steps.filter((s: { kind: string }) => s.kind === 'grace-unknown').length,
+          1,
+          'one step for the one change',
+        );
 
         // s0-1 adds the new root; now both are observed before the gate decides.
         await get(preview, {

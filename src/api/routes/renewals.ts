@@ -30,6 +30,7 @@ import type { RenewalEnv } from '../../coordinator/renewal/ports.js';
 import { acknowledge, recordEvidence } from '../../coordinator/renewal/readiness.js';
 import { remindSenders } from '../../coordinator/renewal/remind.js';
 import { setTenantNotify } from '../../coordinator/renewal/tenant-settings.js';
+import { graceUnknownClients } from '../../coordinator/renewal/unknown-clients.js';
 import {
   announcementJws,
   listRenewalSummaries,
@@ -97,6 +98,28 @@ export const RenewalDetail = RenewalSummary.extend({
     .nullable(),
   /** The gate counts evidence of kind `observed` (a preview handshake from a sender's address) as readiness. */
   acceptObserved: z.boolean(),
+  /**
+   * Addresses seen handshaking on the main listener in the days before T that match no sender of the
+   * inventory, and whether an lb-admin graced them; null for callers who do not see every tenant.
+   */
+  unknownClients: z
+    .object({
+      headline: z.string(),
+      clients: z.array(
+        z.object({
+          address: z.string(),
+          firstSeenAt: z.string(),
+          lastSeenAt: z.string(),
+          handshakes: z.number(),
+          graced: z.boolean(),
+          gracedAt: z.string().nullable(),
+          gracedBy: z.string().nullable(),
+          note: z.string(),
+        }),
+      ),
+      graceThem: z.object({ available: z.boolean(), reason: z.string() }),
+    })
+    .nullable(),
   sequence: z.number(),
   gate: z.object({
     decision: z.string(),
@@ -292,6 +315,20 @@ export function registerRenewalRoutes(app: ApiApp, env: RenewalEnv): void {
         return detail(c, i.params.id);
       },
     );
+  action(
+    'unknown-clients/grace',
+    'Grace them too: unknown clients seen before T keep the old certificate until the grace deadline (lb-admin)',
+    z
+      .object({
+        addresses: z
+          .array(z.string().min(1).max(64))
+          .max(10_000)
+          .optional()
+          .describe('the unknown clients to grace (default: every one not graced yet)'),
+      })
+      .strict(),
+    (c, id, b: { addresses?: string[] }) => graceUnknownClients(env, c.var.principal, id, b.addresses),
+  );
   action(
     'announce',
     'Announce: stage on every node at T, notify the tenant admins (step 2)',

@@ -15,6 +15,11 @@ export interface RenewalDetailView {
   newRootSha256: string;
   oldRootSha256: string;
   gatePolicy: string;
+  unknownClients?: {
+    headline: string;
+    clients: Array<{ address: string; lastSeenAt: string; handshakes: number; note: string }>;
+    graceThem: { available: boolean; reason: string };
+  } | null;
   acceptObserved?: boolean;
   gate: { decision: string; reason: string };
   bridge?: {
@@ -121,6 +126,15 @@ export function printRenewal(ctx: CliContext, d: RenewalDetailView): void {
         }`,
       );
     }
+  }
+  const u = d.unknownClients;
+  if (u?.clients.length) {
+    o(u.headline);
+    for (const c of u.clients)
+      o(`  ${c.address.padEnd(20)} last seen ${c.lastSeenAt}  ${c.handshakes} handshake(s)  ${c.note}`);
+    o(
+      `  grace them too: ${u.graceThem.available ? `rollover renewal grace-unknown ${d.id} — ${u.graceThem.reason}` : `not now: ${u.graceThem.reason}`}`,
+    );
   }
   o('history');
   for (const s of d.steps) o(`  ${s.at}  ${s.step ?? '-'}  ${s.kind.padEnd(14)} ${s.actor}`);

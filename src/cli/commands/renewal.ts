@@ -221,6 +221,22 @@ export function registerRenewal(program: Command, ctx: CliContext, run: Runner):
         .option('--reason <text>', 'why it is complete anyway (needed with --force)'),
   );
   simple(
+    'grace-unknown',
+    'grace them too (lb-admin): the unknown clients seen before T keep the old certificate until the grace deadline',
+    'unknown-clients/grace',
+    (o) => {
+      const a = o.address as unknown as string[];
+      return a.length ? { addresses: a } : {};
+    },
+    (cmd) =>
+      cmd.option(
+        '--address <ip>',
+        'only this unknown client (repeat for several; default: every one not graced yet)',
+        collect,
+        [],
+      ),
+  );
+  simple(
     'cancel',
     'cancel before the exchange: unstage on every node, tell everyone who was told (lb-admin)',
     'cancel',

@@ -39,6 +39,7 @@ export const STEP_NUMBER: Record<string, number | null> = {
   ack: 4,
   evidence: 4,
   observed: 4,
+  'grace-unknown': null,
   reminder: 4,
   remind: 4,
   gate: null,

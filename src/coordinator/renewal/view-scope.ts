@@ -52,6 +52,8 @@ export function scopeStep(step: StepView, s: ViewScope): StepView | undefined {
   // tenant's senders; text on a step about the caller's own sender or tenant is its own.
   const own = typeof d.sender === 'string' || typeof d.tenant === 'string';
   if (!own && step.role !== 'system' && typeof d.reason === 'string') d.reason = WITHHELD;
+  // Unknown clients' addresses may be anyone's: a scoped caller sees only how many were graced.
+  if (step.kind === 'grace-unknown') delete d.addresses;
   if (Array.isArray(d.virtualServers)) d.virtualServers = cut(d.virtualServers, s.virtualServers);
   if (Array.isArray(d.nodes)) {
     d.nodes = d.nodes.filter(

@@ -30,6 +30,7 @@ import {
   senderStatusIn,
   statusOfRow,
 } from './sender-facts.js';
+import { unknownClientsOfRenewal } from './unknown-clients.js';
 import { gateReason, type StepView, scopeStep, WITHHELD } from './view-scope.js';
 
 /** True when the caller sees everything (lb-admin or auditor). */
@@ -351,6 +352,8 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
     gatePolicy: f.r.gate_policy,
     bridge: bridgeView(f.renewal.bridge),
     acceptObserved: Number(f.r.accept_observed ?? 0) === 1,
+    // Addresses no sender claims: only for those who see every tenant (an address may be anyone's).
+    unknownClients: all ? await unknownClientsOfRenewal(env, f.r) : null,
     sequence: Number(f.r.sequence),
     gate: {
       decision: ov && gate.decision === 'blocked' ? 'overridden' : gate.decision,
