@@ -5,17 +5,21 @@
  * the old leaf with the reverse bridge; from T (staged through the data plane) the new leaf with the
  * forward bridge; every client succeeds in both phases. The control: the new leaf without a bridge is
  * refused by every old-root-only client, and the old leaf without one by every new-root-only client.
+ * HAProxy and nginx serving the same bridged chain files pass the same clients.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { connect } from 'node:tls';
 import { promisify } from 'node:util';
 import type { LbNode } from '../../src/lb/node.js';
 import { cli } from '../kit/cli.js';
+import { startHaproxy } from '../kit/haproxy.js';
+import { freePort } from '../kit/net.js';
+import { startNginx } from '../kit/nginx.js';
 import { tempDir } from '../kit/tmp.js';
 import { oneServerConfig, portOf, sleep, startBackend, startNode } from '../lb/kit.js';
 
@@ -26,6 +30,7 @@ const TRUST = ['old', 'new', 'both'] as const;
 type Trust = (typeof TRUST)[number];
 let node: LbNode;
 let port = 0;
+let backend: Awaited<ReturnType<typeof startBackend>>;
 
 async function ok(args: string[]): Promise<void> {
   const r = await cli(args);
@@ -222,7 +227,7 @@ const leafSha = (cred: string) => new X509Certificate(readFileSync(p(cred, 'tls.
   await ok(['kit', '--root', p('new', 'ca.crt'), '--old-root', p('old', 'ca.crt'), '--out', p('kit-both')]);
   writeFileSync(p('BridgeProbe.java'), JAVA);
   await run('javac', ['-d', p('java'), p('BridgeProbe.java')], { timeout: 120_000 });
-  const backend = await startBackend();
+  backend = await startBackend();
   node = await startNode(
     oneServerConfig({
       stateDir: p('state'),
@@ -274,3 +279,35 @@ test('the control: the old leaf without the reverse bridge is refused by every c
     expectAll((t) => t !== 'new'),
   );
 });
+
+// The same chains served by HAProxy and nginx (the files an operator would give them).
+for (const [server, cred] of [
+  ['HAProxy', 'new-bridged'],
+  ['nginx', 'new-bridged'],
+  ['HAProxy', 'old-bridged'],
+  ['nginx', 'old-bridged'],
+] as const) {
+  test(`${server} serving the ${cred === 'new-bridged' ? 'new leaf with the forward' : 'old leaf with the reverse'} bridge: every client trusting only the old root, only the new root, or both succeeds`, async () => {
+    const d = p(`${server}-${cred}`);
+    mkdirSync(d, { recursive: true });
+    chmodSync(d, 0o755);
+    const chain = readFileSync(p(cred, 'tls.crt'), 'utf8');
+    const key = readFileSync(p(cred, 'tls.key'), 'utf8');
+    const at = await freePort();
+    if (server === 'HAProxy') {
+      writeFileSync(join(d, 'combined.pem'), chain + key, { mode: 0o600 });
+      await startHaproxy({ dir: d, port: at, crtPath: join(d, 'combined.pem'), backendPort: backend.port });
+    } else {
+      writeFileSync(join(d, 'tls.crt'), chain);
+      writeFileSync(join(d, 'tls.key'), key, { mode: 0o600 });
+      await startNginx({ dir: d, port: at, backendPort: backend.port, serverName: 'lb.test' });
+    }
+    port = at;
+    const served = await nodeTls('both');
+    assert.equal(served.out, leafSha(cred));
+    assert.deepEqual(
+      await everyClient(),
+      expectAll(() => true),
+    );
+  });
+}
