@@ -312,3 +312,65 @@ export function cpuSeconds(pid: number): number {
   for (const p of want) total += cpu.get(p) ?? 0;
   return total;
 }
+
+/**
+ * HAProxy in route mode (docs/adapters.md, `haproxyMode: route`), tuned like {@link startHaproxy}: a
+ * TCP frontend routes each connection by `src` against a map of steps to one of two TLS frontends over
+ * `abns@` with PROXY v2. `mapLines` are written after the catch-all entries (`0.0.0.0/0 0`: the new side).
+ */
+export async function startHaproxyRoute(
+  dir: string,
+  pemFile: string,
+  backendPort: number,
+  mapLines: string[] = [],
+): Promise<Proc> {
+  const port = await freePort();
+  const cfg = join(dir, 'haproxy-route.cfg');
+  const map = join(dir, 'haproxy-route.map');
+  writeFileSync(map, ['0.0.0.0/0 0', '::/0 0', ...mapLines, ''].join('\n'));
+  const tag = `rollover-bench-${process.pid}-${port}`;
+  writeFileSync(
+    cfg,
+    `global
+  nbthread 1
+  maxconn 4096
+  tune.ssl.cachesize 0
+defaults
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+frontend public
+  mode tcp
+  bind 127.0.0.1:${port}
+  tcp-request content set-var(sess.rollover_from) src,map_ip_int(${map},0)
+  acl rollover_new date(0,ms),sub(sess.rollover_from) ge 0
+  use_backend to_new if rollover_new
+  default_backend to_old
+backend to_old
+  mode tcp
+  server old abns@${tag}-old send-proxy-v2
+backend to_new
+  mode tcp
+  server new abns@${tag}-new send-proxy-v2
+frontend tls_old
+  mode http
+  option forwardfor
+  bind abns@${tag}-old accept-proxy ssl crt ${pemFile} no-tls-tickets
+  http-request set-header X-Forwarded-Proto https
+  default_backend be
+frontend tls_new
+  mode http
+  option forwardfor
+  bind abns@${tag}-new accept-proxy ssl crt ${pemFile} no-tls-tickets
+  http-request set-header X-Forwarded-Proto https
+  default_backend be
+backend be
+  mode http
+  http-reuse always
+  server b1 127.0.0.1:${backendPort}
+`,
+  );
+  const child = spawn('/usr/sbin/haproxy', ['-f', cfg, '-db'], { stdio: 'inherit' });
+  await waitForPort(port);
+  return track('haproxy route', child, port);
+}

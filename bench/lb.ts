@@ -6,6 +6,9 @@
  * so the per-core-second figures hold even on a shared machine.
  * Then the built-in node again, with a credential staged (so every handshake consults the table),
  * without and with 10 000 grace entries (`BENCH_TABLE=0` skips it): the cost of the lookup per handshake.
+ * Then HAProxy's route mode (docs/adapters.md: a TCP frontend routing by `src` to TLS frontends over
+ * `abns@`) against the plain TLS frontend, with a 10 000-entry map (`BENCH_ROUTE=0` skips it,
+ * `BENCH_ROUTE=only` runs only that): the cost of the extra hop.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,6 +23,7 @@ import {
   mintBenchCredential,
   type Proc,
   startHaproxy,
+  startHaproxyRoute,
   startNginxBackend,
   startNginxProxy,
   startRolloverLb,
@@ -73,6 +77,15 @@ try {
   const c = await mintBenchCredential(dir, 'bench');
   const backend = await startNginxBackend(dir);
   procs.push(backend);
+  if (process.env.BENCH_ROUTE === 'only') await routeFigures(c.pemFile, backend.port);
+  else await mainFigures(c, backend, procs);
+} finally {
+  for (const p of procs.reverse()) await p.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** The built-in node, nginx and HAProxy side by side, then the table and route figures. */
+async function mainFigures(c: Awaited<ReturnType<typeof mintBenchCredential>>, backend: Proc, procs: Proc[]) {
   const servers = [
     await startRolloverLb(dir, c.dir, backend.port),
     await startNginxProxy(dir, c.certFile, c.keyFile, backend.port),
@@ -102,13 +115,11 @@ try {
     );
   }
   if (process.env.BENCH_TABLE !== '0') await tableFigures(servers[0] as Proc & { stateDir: string }, c.cred);
+  if (process.env.BENCH_ROUTE !== '0') await routeFigures(c.pemFile, backend.port);
   const errs = Object.values(results).reduce((x, r) => x + r.keepAlive.errors + r.handshakes.errors, 0);
   console.log(
     `\n${SECONDS} s per figure, wrk -t1, ${CONNECTIONS} keep-alive connections / 16 closing connections; errors in all runs: ${errs}`,
   );
-} finally {
-  for (const p of procs.reverse()) await p.stop();
-  rmSync(dir, { recursive: true, force: true });
 }
 
 /**
@@ -163,4 +174,62 @@ async function tableFigures(
   );
   await control.exceptions('default', { op: 'replace', entries: [] });
   await control.unstage('default');
+}
+
+/**
+ * HAProxy with one TLS frontend against HAProxy in route mode (TCP frontend → `abns@` + PROXY v2 →
+ * TLS frontend), both one thread, the route map holding 10 000 addresses + 100 /24 ranges that do not
+ * match the client. Rounds alternate to spread the noise of a shared machine.
+ */
+async function routeFigures(pemFile: string, backendPort: number) {
+  const far = Date.now() + 3_600_000;
+  const lines = [
+    ...Array.from({ length: 10_000 }, (_, i) => `10.${(i >> 8) & 255}.${i & 255}.7/32 ${far}`),
+    ...Array.from({ length: 100 }, (_, i) => `172.16.${i}.0/24 ${far}`),
+  ];
+  const rdir = mkdtempSync(join(tmpdir(), 'rollover-bench-route-'));
+  const plain = await startHaproxy(rdir, pemFile, backendPort);
+  const route = await startHaproxyRoute(rdir, pemFile, backendPort, lines).catch(async (e) => {
+    await plain.stop();
+    throw e;
+  });
+  try {
+    await compareRoute(plain, route);
+  } finally {
+    // Stopped here, once (a second stop of an exited child would wait for an exit already seen).
+    await plain.stop();
+    await route.stop();
+    rmSync(rdir, { recursive: true, force: true });
+  }
+}
+
+async function compareRoute(plain: Proc, route: Proc) {
+  const sum: Record<string, { ka: number; kaCpu: number; hs: number; hsCpu: number; errors: number }> = {};
+  const rounds = Number(process.env.BENCH_ROUTE_ROUNDS ?? 2);
+  for (let round = 0; round < rounds; round++) {
+    for (const p of [plain, route]) {
+      if (round === 0) await wrk(p, 1, false);
+      const ka = await wrk(p, SECONDS, false);
+      const hs = await wrk(p, SECONDS, true);
+      const x = (sum[p.name] ??= { ka: 0, kaCpu: 0, hs: 0, hsCpu: 0, errors: 0 });
+      x.ka += ka.requests;
+      x.kaCpu += ka.cpu;
+      x.hs += hs.requests;
+      x.hsCpu += hs.cpu;
+      x.errors += ka.errors + hs.errors;
+      console.error(
+        `${p.name}: keep-alive ${ka.perCore.toFixed(0)} per core-s, handshakes ${hs.perCore.toFixed(0)} per core-s (errors ${ka.errors + hs.errors})`,
+      );
+    }
+  }
+  const base = sum[plain.name]!;
+  console.log(
+    `\n| HAProxy 2.6, 1 thread, measured ${new Date().toISOString().slice(0, 10)} | keep-alive req per core-s | ratio | new handshakes per core-s | ratio | errors |`,
+  );
+  console.log('|---|---|---|---|---|---|');
+  for (const [name, x] of Object.entries(sum)) {
+    console.log(
+      `| ${name === plain.name ? 'one TLS frontend' : 'route mode (TCP → abns@ + PROXY v2 → TLS), 10 100-entry map'} | ${(x.ka / x.kaCpu).toFixed(0)} | ${(x.ka / x.kaCpu / (base.ka / base.kaCpu)).toFixed(2)}× | ${(x.hs / x.hsCpu).toFixed(0)} | ${(x.hs / x.hsCpu / (base.hs / base.hsCpu)).toFixed(2)}× | ${x.errors} |`,
+    );
+  }
 }

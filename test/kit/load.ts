@@ -20,6 +20,8 @@ export async function httpsLoad(p: {
   until: number;
   clients?: number;
   path?: string;
+  /** The source address of every connection (127.0.0.2, 127.0.0.3…: a sender of its own). */
+  localAddress?: string;
 }): Promise<LoadResult> {
   const clients = p.clients ?? 8;
   const keepAlive = new https.Agent({
@@ -42,6 +44,7 @@ export async function httpsLoad(p: {
           agent,
           servername: p.servername,
           timeout: 5000,
+          ...(p.localAddress ? { localAddress: p.localAddress } : {}),
         },
         (res) => {
           res.resume();
