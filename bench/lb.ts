@@ -211,7 +211,8 @@ async function compareRoute(plain: Proc, route: Proc) {
       if (round === 0) await wrk(p, 1, false);
       const ka = await wrk(p, SECONDS, false);
       const hs = await wrk(p, SECONDS, true);
-      const x = (sum[p.name] ??= { ka: 0, kaCpu: 0, hs: 0, hsCpu: 0, errors: 0 });
+      sum[p.name] ??= { ka: 0, kaCpu: 0, hs: 0, hsCpu: 0, errors: 0 };
+      const x = sum[p.name]!;
       x.ka += ka.requests;
       x.kaCpu += ka.cpu;
       x.hs += hs.requests;
