@@ -5,10 +5,11 @@
  * ordinary 12-hour session, so the URL is worth nothing afterwards. A user has at most one live link:
  * a new one revokes the earlier ones, so a restarted `rollover up` leaves no old link working.
  */
+import { can } from '../access/can.js';
 import type { Principal } from '../access/roles.js';
 import { fail } from '../shared/errors.js';
 import { issueToken, SESSION_TTL, SIGN_IN_LINK_NAME, tokenOwner } from './auth.js';
-import { type EnvWith, nowText, record } from './env.js';
+import { type EnvWith, forbidden, nowText, record } from './env.js';
 import { principalOf } from './principal.js';
 import { hashSecret, wrongSecretKind } from './secrets.js';
 
@@ -22,6 +23,8 @@ export async function createSignInLink(
   input: { user: string; expiresIn?: string | undefined },
 ) {
   const userId = await tokenOwner(env, p, input.user);
+  // Only lb-admin hands out links, also to itself: any other role that sees the user is refused.
+  if (!can(p, 'create', { kind: 'users' })) forbidden('create sign-in links (lb-admin only)');
   return env.store.transaction(async (tx) => {
     const at = nowText(env);
     const earlier = await tx.people.revokeTokensNamed(userId, SIGN_IN_LINK, at);

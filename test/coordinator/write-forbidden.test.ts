@@ -59,3 +59,100 @@ for (const who of ['auditor', 'integrationDev'] as const) {
     }
   });
 }
+
+// Each renewal of the world covers its tenant's sender, so a sender's acknowledgement and evidence
+// reach the access check.
+for (const [renewal, sender] of [
+  [w.renewalA, w.senderA1],
+  [w.renewalB, w.senderB1],
+] as const) {
+  await co.store.db
+    .insertInto('readiness')
+    .values({
+      id: `rdy_${renewal}_${sender}`,
+      renewal_id: renewal,
+      sender_id: sender,
+      state: 'notified',
+      evidence: '{}',
+      updated_at: '2026-11-27T10:00:00.000Z',
+    } as never)
+    .execute();
+}
+
+/** A sender's two writes on a renewal: the acknowledgement and a readiness report. */
+function senderWrites(renewal: string, sender: string): Array<[string, string, unknown]> {
+  return [
+    ['POST', `/api/v1/renewals/${renewal}/ack`, { senderId: sender }],
+    [
+      'POST',
+      `/api/v1/renewals/${renewal}/evidence`,
+      {
+        kind: 'readiness',
+        sender,
+        url: 'https://a.example.test/',
+        truststore: { type: 'pem', anchors: [] },
+        servedChain: [],
+        result: 'failed',
+        code: 'UNKNOWN_CA',
+        reason: 'the chain leads to no anchor',
+        checkedAt: '2026-11-27T10:00:00Z',
+      },
+    ],
+  ];
+}
+
+test('an acknowledgement or report for a visible sender by a read-only role is 403; a foreign one is missing', async () => {
+  const wrong: string[] = [];
+  for (const who of ['auditor', 'integrationDev'] as const) {
+    for (const [method, path, body] of senderWrites(w.renewalA, w.senderA1)) {
+      const r = await co.call(method, path, { token: w.tokens[who], body });
+      if (r.status !== 403 || r.body.code !== 'FORBIDDEN')
+        wrong.push(`${who} ${path} → ${r.status} ${r.text}`);
+    }
+  }
+  // Hidden = missing: another tenant's sender answers as a sender that does not exist.
+  const foreign = senderWrites(w.renewalB, w.senderB1);
+  const missing = senderWrites(w.renewalB, 'snd_missing00000000');
+  for (const who of ['integrationDev', 'senderAdmin', 'tenantAdmin'] as const) {
+    for (const [i, [method, path, body]] of foreign.entries()) {
+      const a = await co.call(method, path, { token: w.tokens[who], body });
+      const b = await co.call(method, path, { token: w.tokens[who], body: missing[i]![2] });
+      if (a.status !== 404 || a.body.code !== b.body.code) wrong.push(`${who} ${path} foreign → ${a.status}`);
+    }
+  }
+  // The sender's own admin and the tenant's admin may: their acknowledgement goes through.
+  for (const who of ['senderAdmin', 'tenantAdmin'] as const) {
+    const r = await co.call('POST', `/api/v1/renewals/${w.renewalA}/ack`, {
+      token: w.tokens[who],
+      body: { senderId: w.senderA1 },
+    });
+    if (r.status === 403 || r.status === 404) wrong.push(`${who} ack → ${r.status} ${r.text}`);
+  }
+  assert.deepEqual(wrong, []);
+});
+
+test('only lb-admin creates sign-in links: another role asking for itself or a user it sees is 403', async () => {
+  const wrong: string[] = [];
+  for (const who of ['auditor', 'tenantAdmin', 'integrationDev', 'senderAdmin'] as const) {
+    const r = await co.call('POST', '/api/v1/sign-in-links', {
+      token: w.tokens[who],
+      body: { user: w.users[who] },
+    });
+    if (r.status !== 403 || r.body.code !== 'FORBIDDEN')
+      wrong.push(`${who} for itself → ${r.status} ${r.text}`);
+  }
+  const other = await co.call('POST', '/api/v1/sign-in-links', {
+    token: w.tokens.auditor,
+    body: { user: w.users.admin },
+  });
+  if (other.status !== 403) wrong.push(`auditor for the lb-admin → ${other.status} ${other.text}`);
+  // A user the caller cannot see answers as a missing one.
+  const hidden = await co.call('POST', '/api/v1/sign-in-links', {
+    token: w.tokens.tenantAdmin,
+    body: { user: w.users.admin },
+  });
+  if (hidden.status !== 404) wrong.push(`tenant admin for the lb-admin → ${hidden.status}`);
+  const admin = await co.call('POST', '/api/v1/sign-in-links', { body: { user: w.users.auditor } });
+  if (admin.status !== 201) wrong.push(`lb-admin → ${admin.status} ${admin.text}`);
+  assert.deepEqual(wrong, []);
+});

@@ -9,7 +9,7 @@ import type { SenderEvidence } from '../../api/contract/evidence.js';
 import { nextReadiness, type ReadinessState } from '../../renewal/readiness.js';
 import { fail } from '../../shared/errors.js';
 import type { Row } from '../../store/store.js';
-import { notFound } from '../env.js';
+import { forbidden, notFound } from '../env.js';
 import type { SenderLink } from '../ports/sender-links.js';
 import { bumpCounts, moved } from './counts.js';
 import { type Actor, actorOf, addStep } from './model.js';
@@ -39,8 +39,11 @@ async function senderRow(env: RenewalEnv, caller: SenderCaller, renewalId: strin
       fail('FORBIDDEN', 'this personal link is for another sender or renewal');
     actor = { name: `link:${s.name}`, role: 'sender-link', organisation: s.id };
   } else {
-    if (!s || !can(caller.principal, 'update', { kind: 'sender', tenantId: s.tenant_id, senderId: s.id }))
-      notFound('sender', senderRef);
+    const scope = s && { kind: 'sender' as const, tenantId: s.tenant_id, senderId: s.id };
+    // Hidden is missing; a sender the caller sees but may not act for (auditor, integration
+    // developer) is refused as such.
+    if (!scope || !can(caller.principal, 'read', scope)) notFound('sender', senderRef);
+    if (!can(caller.principal, 'update', scope)) forbidden('acknowledge or report for this sender');
     actor = actorOf(caller.principal);
   }
   return { r, s: s!, rdy: rdy.find((y) => y.sender_id === s!.id)!, actor };
