@@ -6,22 +6,9 @@ import { isIP } from 'node:net';
 import { z } from '@hono/zod-openapi';
 import { OPERATING_MODELS } from '../access/operating-model.js';
 import { ROLES } from '../access/roles.js';
+import { textProblem } from './contract/text.js';
 
-/**
- * What no name or free text may hold: control characters (tab and newline only in multi-line text),
- * bidi overrides and isolates (text that reads differently than it is stored), lone surrogates.
- */
-const UNSAFE_TEXT = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/** Why `s` breaks the one rule for names and free text, or undefined when it keeps it. */
-export function textProblem(s: string, multiline = false): string | undefined {
-  if (s !== s.trim()) return 'remove the leading or trailing spaces';
-  if (!multiline && /[\t\n\r]/.test(s)) return 'use one line (no tabs or line breaks)';
-  if (UNSAFE_TEXT.test(s)) return 'remove control characters and bidirectional overrides';
-  if (LONE_SURROGATE.test(s)) return 'the text is not valid Unicode (a lone surrogate)';
-  return undefined;
-}
+export { textProblem } from './contract/text.js';
 
 /** Free text people type (a reason, a message, a certificate subject): the one rule, 1–`max` characters. */
 export function FreeText(max: number, multiline = false) {

@@ -1,6 +1,7 @@
 /**
  * Posts a sender's evidence record to the coordinator, validated against the shared contract first
- * (a record the coordinator would reject is a bug here, not a network problem).
+ * (a record the coordinator would reject is a bug here, not a network problem). Text the record
+ * carries from elsewhere (a server's error, a certificate subject) is made to keep the free-text rule.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -17,8 +18,8 @@ export interface ReportTarget {
 
 /** Validates `record` with the contract schema and POSTs it with the bearer token; returns the HTTP status. */
 export async function postEvidence(target: ReportTarget, record: Record<string, unknown>): Promise<number> {
-  const { SenderEvidenceSchema } = await import('../api/contract/evidence.js');
-  const parsed = SenderEvidenceSchema.safeParse(record);
+  const { normaliseEvidence, SenderEvidenceSchema } = await import('../api/contract/evidence.js');
+  const parsed = SenderEvidenceSchema.safeParse(normaliseEvidence(record));
   if (!parsed.success) {
     fail('INTERNAL', `the evidence record does not match the contract: ${parsed.error.message}`);
   }
