@@ -7,41 +7,43 @@
  * the node has done what was asked.
  */
 
-import type { ClientFailures } from '../lb/telemetry.js';
 import { digestHex } from '../pki/certificate.js';
 import { readCertificateDers } from '../pki/formats/pem.js';
 import { fail } from '../shared/errors.js';
-import type { Store } from '../store/store.js';
 import type { NodeIdentity } from './credentials.js';
-import { type CoordinatorEnv, nowText } from './env.js';
-import type { NodeControl, NodeEndpoint, NodeVsStatus } from './renewal/node-control.js';
+import { type EnvWith, nowText } from './env.js';
+import type { Ports } from './ports/unit-of-work.js';
+import type { NodeControl, NodeEndpoint } from './renewal/node-control.js';
 import { sealSecret } from './renewal/sealing.js';
+
+/** What answering pulling nodes reads: their reports, the inventory, the credentials. */
+type PullPorts = Pick<Ports, 'nodeReports' | 'inventory' | 'credentials'>;
 
 /** The control URL scheme of a node that pulls. */
 export const PULL_SCHEME = 'pull://';
 
 /** What a pulling node is told: every virtual server of its load balancer. */
-export async function desiredState(env: CoordinatorEnv, node: NodeIdentity) {
-  const vss = await env.store.list('virtual_servers', { column: 'lb_id', values: [node.lbId] });
+export async function desiredState(env: EnvWith<'inventory' | 'credentials'>, node: NodeIdentity) {
+  const vss = await env.store.inventory.virtualServers(node.lbId);
   const fp = async (id: string | null) =>
-    id ? ((await env.store.get('credentials', id))?.fingerprint ?? null) : null;
+    id ? ((await env.store.credentials.credential(id))?.fingerprint ?? null) : null;
   return {
     node: node.name,
     clock: nowText(env),
     virtualServers: await Promise.all(
       vss.map(async (vs) => ({
         name: vs.name,
-        hosts: JSON.parse(vs.hosts) as string[],
+        hosts: vs.hosts,
         listen: vs.listen,
-        active: vs.active_credential_id
-          ? { credentialId: vs.active_credential_id, sha256: await fp(vs.active_credential_id) }
+        active: vs.activeCredentialId
+          ? { credentialId: vs.activeCredentialId, sha256: await fp(vs.activeCredentialId) }
           : null,
         staged:
-          vs.staged_credential_id && vs.activate_at
+          vs.stagedCredentialId && vs.activateAt
             ? {
-                credentialId: vs.staged_credential_id,
-                sha256: await fp(vs.staged_credential_id),
-                activateAt: vs.activate_at,
+                credentialId: vs.stagedCredentialId,
+                sha256: await fp(vs.stagedCredentialId),
+                activateAt: vs.activateAt,
               }
             : null,
       })),
@@ -51,31 +53,20 @@ export async function desiredState(env: CoordinatorEnv, node: NodeIdentity) {
 
 /** Records a pulling node's report; the first one makes the node reachable for the workflow as pull://. */
 export async function recordReport(
-  env: CoordinatorEnv,
+  env: EnvWith<'nodeReports' | 'inventory' | 'secrets'>,
   node: NodeIdentity,
   report: { status: unknown; failures?: unknown[] },
 ) {
   const at = nowText(env);
   await env.store.transaction(async (tx) => {
-    const status = JSON.stringify(report.status);
-    const failures = JSON.stringify(report.failures ?? []);
-    const updated = await tx.db
-      .updateTable('node_reports')
-      .set({ reported_at: at, status, failures })
-      .where('node_id', '=', node.nodeId)
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) {
-      await tx.db
-        .insertInto('node_reports')
-        .values({ node_id: node.nodeId, reported_at: at, status, failures })
-        .execute();
-    }
-    const row = await tx.get('lb_nodes', node.nodeId);
-    if (row && !row.control_url?.startsWith('http')) {
-      await tx.update('lb_nodes', node.nodeId, {
-        control_url: `${PULL_SCHEME}${node.nodeId}`,
-        control_token_sealed: sealSecret(tx, `node-control:${node.nodeId}`, 'pull'),
-      });
+    await tx.nodeReports.record(node.nodeId, at, report.status, report.failures ?? []);
+    const row = await tx.inventory.node(node.nodeId);
+    if (row && !row.controlUrl?.startsWith('http')) {
+      await tx.inventory.setNodeControl(
+        node.nodeId,
+        `${PULL_SCHEME}${node.nodeId}`,
+        sealSecret(tx, `node-control:${node.nodeId}`, 'pull'),
+      );
     }
   });
   return { recordedAt: at };
@@ -85,25 +76,17 @@ export async function recordReport(
 const REPORT_FRESH_MS = 30_000;
 
 /** The control verbs answered from pulling nodes' reports. */
-export function pullNodeControl(store: Store, now: () => number): NodeControl {
+export function pullNodeControl(store: PullPorts, now: () => number): NodeControl {
   const report = async (ep: NodeEndpoint) => {
     const nodeId = ep.url.slice(PULL_SCHEME.length);
-    const row = await store.db
-      .selectFrom('node_reports')
-      .selectAll()
-      .where('node_id', '=', nodeId)
-      .executeTakeFirst();
-    if (!row || now() - Date.parse(row.reported_at) > REPORT_FRESH_MS) {
+    const row = await store.nodeReports.latest(nodeId);
+    if (!row || now() - Date.parse(row.reportedAt) > REPORT_FRESH_MS) {
       fail(
         'CONNECT_FAILED',
-        `node ${nodeId} pulls its state and has not reported ${row ? `since ${row.reported_at}` : 'yet'}`,
+        `node ${nodeId} pulls its state and has not reported ${row ? `since ${row.reportedAt}` : 'yet'}`,
       );
     }
-    return {
-      at: row.reported_at,
-      status: JSON.parse(row.status) as { virtualServers: NodeVsStatus[] },
-      failures: JSON.parse(row.failures) as ClientFailures[],
-    };
+    return { at: row.reportedAt, status: row.status, failures: row.failures };
   };
   const vsOf = async (ep: NodeEndpoint, vs: string) => {
     const r = await report(ep);
@@ -120,14 +103,12 @@ export function pullNodeControl(store: Store, now: () => number): NodeControl {
   const servesDesired = async (ep: NodeEndpoint, vs: string) => {
     const { r, s } = await vsOf(ep, vs);
     const nodeId = ep.url.slice(PULL_SCHEME.length);
-    const node = await store.get('lb_nodes', nodeId);
+    const node = await store.inventory.node(nodeId);
     const row = node
-      ? (await store.list('virtual_servers', { column: 'lb_id', values: [node.lb_id] })).find(
-          (v) => v.name === vs,
-        )
+      ? (await store.inventory.virtualServers(node.lbId)).find((v) => v.name === vs)
       : undefined;
-    const active = row?.active_credential_id
-      ? await store.get('credentials', row.active_credential_id)
+    const active = row?.activeCredentialId
+      ? await store.credentials.credential(row.activeCredentialId)
       : undefined;
     if (active && s.served.sha256 !== active.fingerprint)
       waiting(ep, `the credential ${active.fingerprint.slice(0, 12)}… served`, r.at);
@@ -167,7 +148,7 @@ export function pullNodeControl(store: Store, now: () => number): NodeControl {
 }
 
 /** Control verbs for every node: pulling nodes from their reports, the others over HTTP. */
-export function routedNodeControl(store: Store, now: () => number, http: NodeControl): NodeControl {
+export function routedNodeControl(store: PullPorts, now: () => number, http: NodeControl): NodeControl {
   const pull = pullNodeControl(store, now);
   const pick = (ep: NodeEndpoint) => (ep.url.startsWith(PULL_SCHEME) ? pull : http);
   return {

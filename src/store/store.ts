@@ -3,6 +3,7 @@
  * keys under the master key, appends audit events to the hash chain inside the caller's transaction,
  * and refuses to open with a master key that does not match the data.
  */
+import { createHmac } from 'node:crypto';
 import { type Insertable, type Kysely, sql, type Transaction } from 'kysely';
 import { type AuditFacts, type AuditRecord, type ChainHead, linkEvent, verifyChain } from '../audit/chain.js';
 import type { AuditLog } from '../coordinator/ports/audit-log.js';
@@ -11,11 +12,13 @@ import type { CredentialRepo } from '../coordinator/ports/credentials.js';
 import type { GraceRepo } from '../coordinator/ports/grace.js';
 import type { InventoryRepo } from '../coordinator/ports/inventory.js';
 import type { JobQueue } from '../coordinator/ports/job-queue.js';
+import type { NodeReports } from '../coordinator/ports/node-reports.js';
 import type { Outbox } from '../coordinator/ports/outbox.js';
 import type { PeopleRepo } from '../coordinator/ports/people.js';
 import type { ReadinessRepo } from '../coordinator/ports/readiness.js';
 import type { RenewalNodes } from '../coordinator/ports/renewal-nodes.js';
 import type { RenewalRepo } from '../coordinator/ports/renewals.js';
+import type { SecretBox } from '../coordinator/ports/secrets.js';
 import type { SenderLinks } from '../coordinator/ports/sender-links.js';
 import type { Ports } from '../coordinator/ports/unit-of-work.js';
 import { fail } from '../shared/errors.js';
@@ -41,6 +44,7 @@ import { sqlCredentials } from './repos/credentials.js';
 import { sqlGrace } from './repos/grace.js';
 import { sqlInventory } from './repos/inventory.js';
 import { sqlJobQueue } from './repos/job-queue.js';
+import { sqlNodeReports } from './repos/node-reports.js';
 import { sqlOutbox } from './repos/outbox.js';
 import { sqlPeople } from './repos/people.js';
 import { sqlReadiness } from './repos/readiness.js';
@@ -180,6 +184,22 @@ export class Store implements Ports {
       seal: (table, id, pem) => this.sealKey(table, id, pem),
       open: (table, id) => this.privateKeyPem(table, id),
     });
+  }
+
+  /** The latest report of each node that pulls its state. */
+  get nodeReports(): NodeReports {
+    return sqlNodeReports(this.db);
+  }
+
+  /** Secrets sealed under a key derived from the master key (through the audit chain's key). */
+  get secrets(): SecretBox {
+    const key = (purpose: string) =>
+      createHmac('sha256', this.auditKey()).update(`rollover:renewal:${purpose}`).digest();
+    return {
+      seal: (context, plain) => seal(key('seal') as MasterKey, plain, context),
+      unseal: (context, sealed) => unseal(key('seal') as MasterKey, sealed, context).toString('utf8'),
+      linkKey: () => key('links'),
+    };
   }
 
   /** The audit log (appends join this store's transaction). */

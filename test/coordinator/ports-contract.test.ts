@@ -10,11 +10,13 @@ import type { CredentialRepo } from '../../src/coordinator/ports/credentials.js'
 import { FakeStore } from '../../src/coordinator/ports/fakes.js';
 import type { InventoryRepo } from '../../src/coordinator/ports/inventory.js';
 import type { JobQueue } from '../../src/coordinator/ports/job-queue.js';
+import type { NodeReports } from '../../src/coordinator/ports/node-reports.js';
 import type { Outbox } from '../../src/coordinator/ports/outbox.js';
 import type { PeopleRepo } from '../../src/coordinator/ports/people.js';
 import type { ReadinessRepo } from '../../src/coordinator/ports/readiness.js';
 import type { RenewalNodes } from '../../src/coordinator/ports/renewal-nodes.js';
 import type { Renewal, RenewalRepo } from '../../src/coordinator/ports/renewals.js';
+import type { SecretBox } from '../../src/coordinator/ports/secrets.js';
 import type { SenderLinks } from '../../src/coordinator/ports/sender-links.js';
 import type { PortName, StoreWith } from '../../src/coordinator/ports/unit-of-work.js';
 import type { ReadinessState } from '../../src/renewal/readiness.js';
@@ -36,6 +38,8 @@ interface World {
   audit: AuditLog;
   inventory: InventoryRepo;
   credentials: CredentialRepo;
+  nodeReports: NodeReports;
+  secrets: SecretBox;
   /** The same ports with a unit of work over them. */
   unitOfWork: StoreWith<PortName>;
   clientObservations: ClientObservations;
@@ -153,6 +157,7 @@ async function inMemory(): Promise<World> {
     lbId: 'lb_1',
     name: id,
     address: '127.0.0.1',
+    controlUrl: null,
     createdAt: NOW,
   }));
   inv.virtualServerRows = [
@@ -339,6 +344,8 @@ function ports(store: Store | FakeStore) {
     inventory: store.inventory,
     credentials: store.credentials,
     clientObservations: store.clientObservations,
+    nodeReports: store.nodeReports,
+    secrets: store.secrets,
   };
 }
 
@@ -990,6 +997,7 @@ for (const impl of IMPLEMENTATIONS) {
           lbId: 'lb_1',
           name: 'node_b',
           address: '127.0.0.1',
+          controlUrl: null,
           createdAt: NOW,
         });
         await inv.setNodeTokenHash('node_b', 'h2');
@@ -1122,6 +1130,65 @@ for (const impl of IMPLEMENTATIONS) {
         assert.equal(await people.consumeInvitation(inv.id, NOW), true);
         assert.equal(await people.consumeInvitation(inv.id, NOW), false, 'used once');
         assert.equal((await people.invitationByHash('h-inv'))?.usedAt, NOW);
+      } finally {
+        await w.close();
+      }
+    });
+
+    test('nodes by id carry where their control API is; node reports are parsed and replaced', async () => {
+      const w = await impl.open();
+      try {
+        assert.deepEqual(await w.inventory.node('node_a'), {
+          id: 'node_a',
+          lbId: 'lb_1',
+          name: 'node_a',
+          address: '127.0.0.1',
+          controlUrl: null,
+          createdAt: NOW,
+        });
+        assert.equal(await w.inventory.node('node_nope'), undefined);
+        await w.inventory.setNodeControl(
+          'node_a',
+          'pull://node_a',
+          w.secrets.seal('node-control:node_a', 'pull'),
+        );
+        assert.equal((await w.inventory.node('node_a'))?.controlUrl, 'pull://node_a');
+        assert.equal(await w.nodeReports.latest('node_a'), undefined);
+        const status = {
+          virtualServers: [{ name: 'www', hosts: ['www.test'], served: { sha256: 'a' }, staged: null }],
+        };
+        const failures = [
+          { client: '192.0.2.1', virtualServer: 'www', reasons: { 'unknown-ca': 2 }, last: NOW },
+        ];
+        await w.nodeReports.record('node_a', NOW, status, failures);
+        assert.deepEqual(await w.nodeReports.latest('node_a'), {
+          nodeId: 'node_a',
+          reportedAt: NOW,
+          status,
+          failures,
+        });
+        await w.nodeReports.record('node_a', '2026-11-27T10:00:05.000Z', { virtualServers: [] }, []);
+        assert.deepEqual(await w.nodeReports.latest('node_a'), {
+          nodeId: 'node_a',
+          reportedAt: '2026-11-27T10:00:05.000Z',
+          status: { virtualServers: [] },
+          failures: [],
+        });
+        assert.equal(await w.nodeReports.latest('node_b'), undefined, 'one report per node');
+      } finally {
+        await w.close();
+      }
+    });
+
+    test('the secret box opens what it sealed only for the same context; the link key is stable', async () => {
+      const w = await impl.open();
+      try {
+        const sealed = w.secrets.seal('webhook:ten_1', 's3cret');
+        assert.doesNotMatch(sealed, /s3cret/);
+        assert.equal(w.secrets.unseal('webhook:ten_1', sealed), 's3cret');
+        assert.throws(() => w.secrets.unseal('webhook:ten_2', sealed));
+        assert.equal(w.secrets.linkKey().length, 32);
+        assert.deepEqual(w.secrets.linkKey(), w.secrets.linkKey());
       } finally {
         await w.close();
       }

@@ -25,11 +25,13 @@ import type {
   VirtualServer,
 } from './inventory.js';
 import type { Job, JobKind, JobQueue } from './job-queue.js';
+import type { NodeReport, NodeReports } from './node-reports.js';
 import type { NewNotification, Outbox, PendingNotification } from './outbox.js';
 import type { ApiToken, Invitation, PeopleRepo, RoleHolder, User } from './people.js';
 import type { ReadinessHints, ReadinessRepo } from './readiness.js';
 import type { RenewalNode, RenewalNodes } from './renewal-nodes.js';
 import type { Renewal, RenewalRepo } from './renewals.js';
+import type { SecretBox } from './secrets.js';
 import type { NewSenderLink, SenderLink, SenderLinks } from './sender-links.js';
 import type { PortName, Ports, StoreWith } from './unit-of-work.js';
 
@@ -433,6 +435,8 @@ export class FakeInventory implements InventoryRepo {
   nodeRows: LbNode[] = [];
   /** Node token hashes by node id. */
   nodeTokens: Record<string, string> = {};
+  /** Sealed node control tokens by node id. */
+  nodeControlTokens: Record<string, string> = {};
   virtualServerRows: VirtualServer[] = [];
   tenantRows: Tenant[] = [];
   senderRows: Sender[] = [];
@@ -474,7 +478,18 @@ export class FakeInventory implements InventoryRepo {
     const taken = this.loadBalancerRows.some((x) => x.name === lb.name);
     return this.add(this.loadBalancerRows, 'lb', lb, taken, 'a load balancer with this name');
   }
-  async addNode(n: New<LbNode>) {
+  async node(id: string) {
+    const n = this.nodeRows.find((x) => x.id === id);
+    return n && { ...n };
+  }
+  async setNodeControl(nodeId: string, controlUrl: string, controlTokenSealed: string) {
+    const n = this.nodeRows.find((x) => x.id === nodeId);
+    if (!n) return;
+    n.controlUrl = controlUrl;
+    this.nodeControlTokens[nodeId] = controlTokenSealed;
+  }
+  async addNode(input: Omit<New<LbNode>, 'controlUrl'>) {
+    const n = { ...input, controlUrl: null };
     if (!this.loadBalancerRows.some((x) => x.id === n.lbId)) FakeInventory.inUse('the node');
     const taken = this.nodeRows.some((x) => x.lbId === n.lbId && x.name === n.name);
     return this.add(this.nodeRows, 'node', n, taken, 'a node with this name');
@@ -575,6 +590,43 @@ export class FakeInventory implements InventoryRepo {
   }
 }
 
+/** Node reports by node id, kept as the JSON a node sends. */
+export class FakeNodeReports implements NodeReports {
+  rows: Record<string, { reportedAt: string; status: string; failures: string }> = {};
+
+  async latest(nodeId: string) {
+    const r = this.rows[nodeId];
+    return (
+      r && {
+        nodeId,
+        reportedAt: r.reportedAt,
+        status: JSON.parse(r.status) as NodeReport['status'],
+        failures: JSON.parse(r.failures) as NodeReport['failures'],
+      }
+    );
+  }
+  async record(nodeId: string, reportedAt: string, status: unknown, failures: readonly unknown[]) {
+    this.rows[nodeId] = { reportedAt, status: JSON.stringify(status), failures: JSON.stringify(failures) };
+  }
+}
+
+/** A secret box that "seals" by wrapping the text with its context (no secrecy; the context is checked). */
+export class FakeSecretBox implements SecretBox {
+  seal(context: string, plain: string) {
+    return `fake-sealed:${Buffer.from(JSON.stringify([context, plain])).toString('base64')}`;
+  }
+  unseal(context: string, sealed: string) {
+    const [c, plain] = JSON.parse(
+      Buffer.from(sealed.replace(/^fake-sealed:/, ''), 'base64').toString('utf8'),
+    ) as [string, string];
+    if (c !== context) throw new Error('the sealed secret belongs to another context');
+    return plain;
+  }
+  linkKey() {
+    return Buffer.alloc(32, 9);
+  }
+}
+
 /** CAs and credentials in arrays; keys kept beside them in the clear (a fake seals nothing). */
 export class FakeCredentials implements CredentialRepo {
   caRows: Ca[] = [];
@@ -637,6 +689,8 @@ export class FakeStore implements Ports, StoreWith<PortName> {
   inventory = new FakeInventory();
   credentials = new FakeCredentials();
   clientObservations = new FakeClientObservations();
+  nodeReports = new FakeNodeReports();
+  secrets = new FakeSecretBox();
   private inTransaction = false;
 
   private ports(): object[] {
@@ -652,6 +706,7 @@ export class FakeStore implements Ports, StoreWith<PortName> {
       this.inventory,
       this.credentials,
       this.clientObservations,
+      this.nodeReports,
     ];
   }
 

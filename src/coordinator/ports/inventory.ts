@@ -18,6 +18,8 @@ export interface LbNode {
   lbId: string;
   name: string;
   address: string;
+  /** Where its control API is (http(s)://…, or pull://ID for a node that pulls), when known. */
+  controlUrl: string | null;
   createdAt: string;
 }
 
@@ -77,7 +79,8 @@ export interface InventoryRepo {
   /** The nodes of one load balancer, or of all. */
   nodes(lbId?: string): Promise<LbNode[]>;
   addLoadBalancer(lb: New<LoadBalancer>): Promise<LoadBalancer>;
-  addNode(node: New<LbNode>): Promise<LbNode>;
+  addNode(node: Omit<New<LbNode>, 'controlUrl'>): Promise<LbNode>;
+  node(id: string): Promise<LbNode | undefined>;
   /** Removes a load balancer with its nodes. */
   removeLoadBalancer(id: string): Promise<void>;
   /** A node of a load balancer by id, else by name. */
@@ -86,6 +89,8 @@ export interface InventoryRepo {
   nodeByTokenHash(tokenHash: string): Promise<LbNode | undefined>;
   /** Sets (or replaces) the hash of the token a node authenticates with. */
   setNodeTokenHash(nodeId: string, tokenHash: string): Promise<void>;
+  /** Records where a node's control API is and its token, sealed (SecretBox, context `node-control:ID`). */
+  setNodeControl(nodeId: string, controlUrl: string, controlTokenSealed: string): Promise<void>;
   /** Whether a virtual server of the load balancer serves or stages the credential. */
   lbUsesCredential(lbId: string, credentialId: string): Promise<boolean>;
 

@@ -8,11 +8,13 @@ import type { ClientObservations } from './client-observations.js';
 import type { CredentialRepo } from './credentials.js';
 import type { InventoryRepo } from './inventory.js';
 import type { JobQueue } from './job-queue.js';
+import type { NodeReports } from './node-reports.js';
 import type { Outbox } from './outbox.js';
 import type { PeopleRepo } from './people.js';
 import type { ReadinessRepo } from './readiness.js';
 import type { RenewalNodes } from './renewal-nodes.js';
 import type { RenewalRepo } from './renewals.js';
+import type { SecretBox } from './secrets.js';
 import type { SenderLinks } from './sender-links.js';
 
 /** Every persistence port the coordinator owns. */
@@ -28,6 +30,8 @@ export interface Ports {
   inventory: InventoryRepo;
   credentials: CredentialRepo;
   clientObservations: ClientObservations;
+  nodeReports: NodeReports;
+  secrets: SecretBox;
 }
 
 /** The name of a port. */

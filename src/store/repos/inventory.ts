@@ -28,7 +28,14 @@ export function toLoadBalancer(r: Selectable<LoadBalancerTable>): LoadBalancer {
 
 /** A node row as the domain value (without its token hash or control secrets). */
 export function toLbNode(r: Selectable<LbNodeTable>): LbNode {
-  return { id: r.id, lbId: r.lb_id, name: r.name, address: r.address, createdAt: r.created_at };
+  return {
+    id: r.id,
+    lbId: r.lb_id,
+    name: r.name,
+    address: r.address,
+    controlUrl: r.control_url,
+    createdAt: r.created_at,
+  };
 }
 
 /** A virtual server row as the domain value. */
@@ -112,6 +119,8 @@ export function sqlInventory(db: Kysely<Database>): InventoryRepo {
           name: n.name,
           address: n.address,
           token_hash: null,
+          control_url: null,
+          control_token_sealed: null,
           created_at: n.createdAt,
         }),
       );
@@ -121,6 +130,16 @@ export function sqlInventory(db: Kysely<Database>): InventoryRepo {
       await removeRow(db, 'load_balancers', id);
     },
 
+    async node(id) {
+      const r = await getRow(db, 'lb_nodes', id);
+      return r && toLbNode(r);
+    },
+    async setNodeControl(nodeId, controlUrl, controlTokenSealed) {
+      await updateRow(db, 'lb_nodes', nodeId, {
+        control_url: controlUrl,
+        control_token_sealed: controlTokenSealed,
+      });
+    },
     async nodeByRef(lbId, ref) {
       const rows = await db
         .selectFrom('lb_nodes')
