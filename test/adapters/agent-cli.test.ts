@@ -106,6 +106,15 @@ describe('rollover lb agent beside a real HAProxy', () => {
     assert.equal(after.observedSha256, newSha);
   });
 
+  test('grace entries need route mode: the commit-mode agent answers NOT_YET and changes nothing', async () => {
+    const until = formatInstant(new Date(Date.now() + 3_600_000));
+    const r = await cli(['lb', 'grace', '--state-dir', stateDir, '--add', '127.0.0.3', '--until', until]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /NOT_YET/);
+    const st = await cli(['lb', 'status', '--state-dir', stateDir, '--json']);
+    assert.equal(st.json().virtualServers[0].exceptions, undefined);
+  });
+
   test('a bad configuration is refused with a message that names the field', async () => {
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ kind: 'haproxy', stateDir, virtualServers: [] }));
     const r = await cli(['lb', 'agent', '--config', join(dir, 'bad.json')]);

@@ -6,7 +6,7 @@ import type { Runner } from '../types.js';
 export function registerLbAgent(lb: Command, ctx: CliContext, run: Runner): void {
   lb.command('agent')
     .description(
-      'run the agent beside a real HAProxy (Runtime API) or nginx (files + graceful reload) that swaps at T',
+      'run the agent beside a real HAProxy (Runtime API) or nginx (files + graceful reload) that swaps at T; grace and early entries with haproxyMode route or nginxMode time (docs/adapters.md)',
     )
     .requiredOption(
       '--config <file>',
