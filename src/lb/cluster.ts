@@ -18,6 +18,7 @@ import { NodeDataPlane, type RuntimeFacts } from './data-plane.js';
 import { loadState } from './load.js';
 import { startMetricsServer } from './metrics-server.js';
 import { assertLoopback, type LbNode, runtimeFacts } from './node.js';
+import { rotateTicketSecrets, type TicketSecrets } from './session-tickets.js';
 import type { Slot } from './slot.js';
 import type { VsEntry } from './slot-table.js';
 import type { SourceException } from './source-exceptions.js';
@@ -32,11 +33,26 @@ type ToWorker =
       slots: Readonly<Record<string, Slot<CredentialRecord>>>;
       exceptions: Readonly<Record<string, readonly SourceException[]>>;
       autoGrace: Record<string, number>;
+      tickets: WireSecrets;
     }
+  | { type: 'lb:tickets'; tickets: WireSecrets }
   | { type: 'lb:apply'; id: number; name: string; entry: VsEntry }
   | { type: 'lb:facts'; id: number; name: string }
   | { type: 'lb:failures'; id: number }
   | { type: 'lb:drain' };
+
+/** Ticket secrets over IPC (JSON: secrets as base64). The IPC pipe is the only place they travel. */
+type WireSecrets = Array<{ period: number; secret: string }>;
+
+const toWire = (s: TicketSecrets): WireSecrets =>
+  [s.current, s.previous].flatMap((p) =>
+    p ? [{ period: p.period, secret: p.secret.toString('base64') }] : [],
+  );
+
+const fromWire = (w: WireSecrets): TicketSecrets => {
+  const [current, previous] = w.map((p) => ({ period: p.period, secret: Buffer.from(p.secret, 'base64') }));
+  return { current: current!, ...(previous ? { previous } : {}) };
+};
 
 /** Messages from a worker to the primary. */
 type FromWorker =
@@ -68,6 +84,13 @@ export async function startClusterPrimary(
   >();
   const workers: Worker[] = [];
   let stopping = false;
+  // Session-ticket secrets: made here (per node), held in memory, sent to every worker, rotated.
+  let tickets = rotateTicketSecrets(undefined);
+  const rotation = setInterval(() => {
+    tickets = rotateTicketSecrets(tickets);
+    for (const w of workers)
+      if (w.isConnected()) w.send({ type: 'lb:tickets', tickets: toWire(tickets) } satisfies ToWorker);
+  }, config.ticketRotationMs).unref();
 
   const ask = (make: (id: number) => ToWorker): Promise<FromWorkerAck[]> =>
     new Promise((resolve, reject) => {
@@ -102,6 +125,7 @@ export async function startClusterPrimary(
             slots: dataPlane.slots(),
             exceptions: dataPlane.allExceptions(),
             autoGrace: dataPlane.allAutoGrace(),
+            tickets: toWire(tickets),
           } satisfies ToWorker);
         else if (m.type === 'lb:ready') resolve();
         else if (m.type === 'lb:failed') reject(new Error(m.message));
@@ -123,6 +147,7 @@ export async function startClusterPrimary(
           slots: dataPlane.slots(),
           exceptions: dataPlane.allExceptions(),
           autoGrace: dataPlane.allAutoGrace(),
+          tickets: toWire(tickets),
         } satisfies ToWorker),
       );
       w.once('exit', (code) => {
@@ -138,6 +163,7 @@ export async function startClusterPrimary(
   const servers: Server[] = [];
   const stop = async () => {
     stopping = true;
+    clearInterval(rotation);
     dataPlane.close();
     for (const s of servers) {
       s.close();
@@ -273,11 +299,16 @@ export function runClusterWorker(deps: { clock: Clock; log: Logger }): void {
             telemetry,
             shared: true,
             autoGrace: (name, client) => send({ type: 'lb:autograce', name, client }),
+            ticketSecrets: fromWire(m.tickets),
+            ticketRotationMs: config.ticketRotationMs,
           });
           runtimes.set(vs.name, rt);
           await rt.start();
         }
         send({ type: 'lb:ready' });
+      } else if (m.type === 'lb:tickets') {
+        const secrets = fromWire(m.tickets);
+        for (const rt of runtimes.values()) rt.setTicketSecrets(secrets);
       } else if (m.type === 'lb:apply') {
         runtimes.get(m.name)?.apply(m.entry);
         send({ type: 'lb:ack', id: m.id });

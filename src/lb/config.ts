@@ -56,6 +56,8 @@ const configSchema = z.object({
   metrics: z.string().optional(),
   workers: z.number().int().positive().optional(),
   drainTimeout: duration.optional(),
+  /** Session-ticket key rotation (tickets are accepted for two periods). */
+  ticketRotation: duration.optional(),
   logLevel: z.string().optional(),
   virtualServers: z.array(virtualServerSchema).min(1),
 });
@@ -102,6 +104,8 @@ export interface LbConfig {
   metrics?: HostPort;
   workers: number;
   drainTimeoutMs: number;
+  /** Session-ticket key rotation period (default an hour). */
+  ticketRotationMs: number;
   logLevel: string;
   virtualServers: VirtualServerConfig[];
 }
@@ -194,6 +198,7 @@ export function resolveConfig(raw: unknown, defaults: { workers: number }): LbCo
     ...(c.metrics ? { metrics: parseHostPort(c.metrics) } : {}),
     workers: c.workers ?? defaults.workers,
     drainTimeoutMs: ms(c.drainTimeout, 30_000),
+    ticketRotationMs: Math.max(1000, ms(c.ticketRotation, 3_600_000)),
     logLevel: c.logLevel ?? 'info',
     virtualServers,
   };

@@ -12,6 +12,7 @@ import { startControlServer } from './control.js';
 import { NodeDataPlane, type RuntimeFacts, type ServingPort } from './data-plane.js';
 import { loadState } from './load.js';
 import { startMetricsServer } from './metrics-server.js';
+import { rotateTicketSecrets } from './session-tickets.js';
 import { LbTelemetry } from './telemetry.js';
 import { VirtualServerRuntime } from './virtual-server.js';
 
@@ -58,7 +59,14 @@ export async function startLbNode(config: LbConfig, deps: { clock: Clock; log: L
   const dataPlane = new NodeDataPlane(config, state, clock, 1);
   const runtimes = new Map<string, VirtualServerRuntime>();
   const servers: Server[] = [];
+  // Session-ticket secrets: random per node, in memory only, rotated every period.
+  let secrets = rotateTicketSecrets(undefined);
+  const rotation = setInterval(() => {
+    secrets = rotateTicketSecrets(secrets);
+    for (const rt of runtimes.values()) rt.setTicketSecrets(secrets);
+  }, config.ticketRotationMs).unref();
   const stop = async () => {
+    clearInterval(rotation);
     dataPlane.close();
     for (const s of servers) s.close();
     for (const s of servers) s.closeAllConnections();
@@ -71,6 +79,8 @@ export async function startLbNode(config: LbConfig, deps: { clock: Clock; log: L
         telemetry,
         log,
         autoGrace: (name, client) => dataPlane.autoGrace(name, client),
+        ticketSecrets: secrets,
+        ticketRotationMs: config.ticketRotationMs,
       });
       runtimes.set(vs.name, rt);
       await rt.start();

@@ -62,6 +62,7 @@ export class LbTelemetry {
   readonly activateAt: Gauge<'virtual_server' | 'fingerprint'>;
   readonly lateness: Gauge<'virtual_server'>;
   readonly connections: Counter<'virtual_server'>;
+  readonly sessionHandshakes: Counter<'virtual_server' | 'listener' | 'kind'>;
   readonly bytes: Counter<'virtual_server' | 'direction'>;
   private readonly clients = new Map<string, ClientFailures>();
 
@@ -135,6 +136,12 @@ export class LbTelemetry {
       labelNames: ['virtual_server'],
       registers: r,
       aggregator: 'max',
+    });
+    this.sessionHandshakes = new Counter({
+      name: 'rollover_lb_handshakes_by_kind_total',
+      help: 'Completed TLS handshakes by kind: full, or resumed from a session ticket',
+      labelNames: ['virtual_server', 'listener', 'kind'],
+      registers: r,
     });
     this.connections = new Counter({
       name: 'rollover_lb_connections_total',

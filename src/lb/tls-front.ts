@@ -20,8 +20,8 @@ export interface FrontChoice {
 /** What the front needs from its owner. */
 export interface TlsFrontHooks {
   clock: Clock;
-  /** The context for a ClientHello from `client` that arrived at `arrivedAt` (ms). */
-  choose(arrivedAt: number, client: string): FrontChoice;
+  /** The context for a ClientHello from `client` that arrived at `arrivedAt` (ms); `hello` is its first bytes. */
+  choose(arrivedAt: number, client: string, hello: Buffer): FrontChoice;
   /** A handshake completed with `choice`: the socket is ready for HTTP. */
   secured(socket: TLSSocket, choice: FrontChoice, arrivedAt: number): void;
   /** A handshake failed (or timed out) for a client address; `choice` once a credential was chosen. */
@@ -68,7 +68,7 @@ function accept(socket: Socket, hooks: TlsFrontHooks): void {
     socket.removeListener('error', early);
     socket.removeListener('close', earlyClose);
     socket.unshift(chunk);
-    const choice = hooks.choose(arrivedAt, client);
+    const choice = hooks.choose(arrivedAt, client, chunk);
     const tls = new TLSSocket(socket, {
       isServer: true,
       secureContext: choice.context,

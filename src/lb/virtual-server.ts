@@ -15,6 +15,7 @@ import type { VirtualServerConfig } from './config.js';
 import { ContextSlot } from './context-slot.js';
 import type { CredentialRecord } from './credential-record.js';
 import { createProxyHandler, httpServerOptions } from './proxy.js';
+import type { TicketSecrets } from './session-tickets.js';
 import type { VsEntry } from './slot-table.js';
 import { shouldAutoGrace } from './source-exceptions.js';
 import { TcpBackendSet } from './tcp-backends.js';
@@ -31,6 +32,10 @@ export interface VirtualServerDeps {
   shared?: boolean;
   /** Automatic fallback: asks the control side to put `client` into grace (it checks the policy again). */
   autoGrace?: (virtualServer: string, client: string) => void;
+  /** The node's session-ticket secrets (shared by every worker); a runtime of its own makes some. */
+  ticketSecrets?: TicketSecrets;
+  /** The ticket key rotation period (tickets live two periods). */
+  ticketRotationMs?: number;
 }
 
 /** A running virtual server. */
@@ -56,7 +61,7 @@ export class VirtualServerRuntime {
   ) {
     const { telemetry, log } = deps;
     const vs = config.name;
-    this.contexts = new ContextSlot(entry);
+    this.contexts = new ContextSlot(entry, deps.ticketSecrets, deps.ticketRotationMs);
     const onChange = (b: { url: string; up: boolean; lastError?: string }) => {
       telemetry.backendUp.set({ virtual_server: vs, backend: b.url }, b.up ? 1 : 0);
       log.warn({ virtualServer: vs, backend: b.url, up: b.up, reason: b.lastError }, 'backend state changed');
@@ -121,6 +126,11 @@ export class VirtualServerRuntime {
     this.exportGauges();
   }
 
+  /** New session-ticket secrets (a rotation). */
+  setTicketSecrets(secrets: TicketSecrets): void {
+    this.contexts.setTicketSecrets(secrets);
+  }
+
   /** Replaces the slot and exceptions (contexts of new credentials are built here, ahead of T). */
   apply(entry: VsEntry): void {
     this.contexts.apply(entry);
@@ -162,6 +172,12 @@ export class VirtualServerRuntime {
   async start(): Promise<void> {
     const { clock, telemetry, log } = this.deps;
     const vs = this.config.name;
+    const kinds = (kind: string) =>
+      (['main', 'preview'] as const).map((listener) =>
+        telemetry.sessionHandshakes.labels({ virtual_server: vs, listener, kind }),
+      );
+    const fullCount = kinds('full');
+    const resumedCount = kinds('resumed');
     const make = (listener: 'main' | 'preview') =>
       createTlsFront({
         clock,
@@ -169,8 +185,8 @@ export class VirtualServerRuntime {
         ...(this.config.mode === 'tcp' ? { alpn: this.config.alpn, allowHalfOpen: true } : {}),
         choose:
           listener === 'main'
-            ? (t, client) => this.contexts.choose(t, client)
-            : () => this.contexts.preview(),
+            ? (t, client, hello) => this.contexts.choose(t, client, hello)
+            : (_t, _client, hello) => this.contexts.preview(hello),
         secured: (socket, { sha256, credentialIs }, arrivedAt) => {
           telemetry.handshakes.inc({
             virtual_server: vs,
@@ -185,6 +201,7 @@ export class VirtualServerRuntime {
               sha256,
               new Date(arrivedAt),
             );
+          (socket.isSessionReused() ? resumedCount : fullCount)[listener === 'main' ? 0 : 1]!.inc();
           if (listener === 'main') {
             telemetry.handshakeSucceeded(vs, socket.remoteAddress ?? 'unknown', sha256, new Date(arrivedAt));
             const at = this.contexts.stagedActivateAt();
