@@ -29,6 +29,8 @@ const newCred = await mintCredential(newRoot, ['lb.test']);
 const now = new Date();
 const forward = await crossSignRoot({ issuer: oldRoot, subject: newRoot.cert, now });
 const shortForward = await crossSignRoot({ issuer: oldRoot, subject: newRoot.cert, now, days: 10 });
+// The bridge the accepted plan serves: 20 days, so a postpone to day 25 outruns it (but not the grace).
+const midForward = await crossSignRoot({ issuer: oldRoot, subject: newRoot.cert, now, days: 20 });
 const reverse = await crossSignRoot({ issuer: newRoot, subject: oldRoot.cert, now });
 const pem = (c: { der: Uint8Array }) => encodeCertificatesPem([c.der]);
 
@@ -139,7 +141,7 @@ for (const backend of BACKENDS) {
       assert.equal(await audit(), auditBefore, 'nothing audited for refused plans');
 
       // The CLI sends the mode, the deadline and the two files with the credential directory.
-      writeFileSync(join(dir, 'forward.pem'), pem(forward));
+      writeFileSync(join(dir, 'forward.pem'), pem(midForward));
       writeFileSync(join(dir, 'reverse.pem'), pem(reverse));
       const until = at(14);
       const r = await cli([
@@ -171,9 +173,9 @@ for (const backend of BACKENDS) {
         mode: 'both',
         until,
         forward: {
-          sha256: forward.sha256,
-          notAfter: forward.notAfter.toISOString(),
-          issuer: forward.x.issuer,
+          sha256: midForward.sha256,
+          notAfter: midForward.notAfter.toISOString(),
+          issuer: midForward.x.issuer,
         },
         reverse: {
           sha256: reverse.sha256,
@@ -186,7 +188,7 @@ for (const backend of BACKENDS) {
       const step = again.steps.find((s: { kind: string }) => s.kind === 'plan');
       assert.equal(step.detail.bridge, 'both');
       assert.equal(step.detail.bridgeUntil, until);
-      assert.equal(step.detail.bridgeCertificates.forward.sha256, forward.sha256);
+      assert.equal(step.detail.bridgeCertificates.forward.sha256, midForward.sha256);
       const planEvent = (await audit()).split('\n').find((l) => l.includes('"renewal.plan"'));
       assert.ok(planEvent?.includes(until), `the plan event names the bridge deadline: ${planEvent}`);
       const shown = await cli([
@@ -214,7 +216,7 @@ for (const backend of BACKENDS) {
       const slot = w.node.dataPlane.slot('web');
       assert.equal(slot.active.bridge?.sha256, reverse.sha256);
       assert.equal(slot.active.bridge?.until, Date.parse(exchangeAt));
-      assert.equal(slot.staged?.credential.bridge?.sha256, forward.sha256);
+      assert.equal(slot.staged?.credential.bridge?.sha256, midForward.sha256);
       assert.equal(slot.staged?.credential.bridge?.until, Date.parse(until));
       // A client that already replaced the old root with the new one accepts the old leaf now.
       const ok = await new Promise<boolean>((resolve) => {
@@ -234,6 +236,35 @@ for (const backend of BACKENDS) {
         s.once('error', () => resolve(false));
       });
       assert.ok(ok, 'the old leaf with the reverse bridge validates to the new root');
+      // A postpone moves the bridge deadline with T; one past what the bridges and the old root allow is
+      // refused and changes nothing.
+      const later = new Date(Date.parse(exchangeAt) + 5000).toISOString();
+      await co.call('POST', `/api/v1/renewals/${planned.id}/postpone`, { exchangeAt: later });
+      const moved = await co.call('GET', `/api/v1/renewals/${planned.id}`);
+      assert.equal(moved.bridge.until, new Date(Date.parse(until) + 5000).toISOString());
+      const tooLate = await co.call(
+        'POST',
+        `/api/v1/renewals/${planned.id}/postpone`,
+        { exchangeAt: at(25) },
+        undefined,
+        422,
+      );
+      assert.equal(tooLate.code, 'BRIDGE_UNTIL_OUT_OF_RANGE');
+      const still = await co.call('GET', `/api/v1/renewals/${planned.id}`);
+      assert.equal(still.exchangeAt, later);
+      assert.deepEqual(still.bridge, moved.bridge);
+      await waitUntil('staged again', async () => {
+        const slot = w.node.dataPlane.slot('web');
+        return (
+          slot.staged?.activateAt === Date.parse(later) &&
+          slot.staged.credential.bridge?.until === Date.parse(moved.bridge.until)
+        );
+      });
+      assert.equal(
+        w.node.dataPlane.slot('web').active.bridge?.until,
+        Date.parse(later),
+        'the reverse bridge until the new T',
+      );
       // The sender kit explains the bridge: nothing to do, and the deadline that matters.
       const howto = await (
         await fetch(`${co.url}/api/v1/renewals/${planned.id}/kit/INSTRUCTIONS.md`, {
@@ -242,7 +273,7 @@ for (const backend of BACKENDS) {
       ).text();
       assert.match(
         howto,
-        new RegExp(`Bridge until ${until.replace(/\./g, '\\.')}:\\*\\* there is nothing extra to do`),
+        new RegExp(`Bridge until ${moved.bridge.until.replace(/\./g, '\\.')}:\\*\\* there is nothing extra to do`),
       );
       assert.match(howto, /That instant, not the exchange time, is\sthe deadline that matters/);
     } finally {

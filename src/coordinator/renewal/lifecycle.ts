@@ -4,13 +4,14 @@
  */
 import { can } from '../../access/can.js';
 import type { Principal } from '../../access/roles.js';
-import { readCertificates } from '../../pki/certificate.js';
+import { readCertificates, readOneCertificate } from '../../pki/certificate.js';
 import { GRACE_MARGIN_MS, planGrace } from '../../renewal/grace.js';
 import { renewalTimes } from '../../renewal/timing.js';
 import { fail } from '../../shared/errors.js';
 import { parseInstant } from '../../shared/time.js';
 import { forbidden } from '../env.js';
 import { armStaging, armTimers, notifyTenants } from './announce.js';
+import { checkBridge } from './bridge.js';
 import { notifySenders } from './forward.js';
 import { reschedule } from './jobs-store.js';
 import { actorOf, addStep, loadFacts, nodePairs, transition } from './model.js';
@@ -67,6 +68,32 @@ export async function postponeRenewal(env: RenewalEnv, p: Principal, id: string,
       await tx.renewals.setGrace(id, next);
       graceUntil = next.graceUntil!.toISOString();
     }
+    // The bridge deadline moves with T too, never past the forward bridge or the old root; a T at or
+    // after the deadline so capped is refused (BRIDGE_UNTIL_OUT_OF_RANGE) and nothing changes.
+    const b = f.renewal.bridge;
+    let bridgeUntil: string | null = null;
+    if (b && f.oldCred) {
+      const shifted = Date.parse(b.until) + (times.exchangeAt.getTime() - Date.parse(from!));
+      const oldRoot = readOneCertificate(f.oldCred.root_pem, 'root');
+      const limit = Math.min(Date.parse(b.forward.notAfter), oldRoot.notAfter.getTime());
+      const next = checkBridge(
+        {
+          bridge: b.mode,
+          bridgeUntil: new Date(Math.min(shifted, limit)).toISOString(),
+          bridgeForwardPem: b.forward.pem,
+          ...(b.reverse ? { bridgeReversePem: b.reverse.pem } : {}),
+        },
+        {
+          oldRoot,
+          newRoot: readOneCertificate(f.newCred.root_pem, 'root'),
+          exchangeAt: times.exchangeAt,
+          now: new Date(now),
+        },
+      );
+      await tx.renewals.setBridge(id, next);
+      f.renewal.bridge = next;
+      bridgeUntil = next!.until;
+    }
     await transition(tx, env, f.r, 'postpone', {
       exchange_at: times.exchangeAt.toISOString(),
       gate_at: times.gateAt.toISOString(),
@@ -112,6 +139,7 @@ export async function postponeRenewal(env: RenewalEnv, p: Principal, id: string,
       to: f.r.exchange_at,
       sequence: seq,
       ...(graceUntil ? { graceUntil } : {}),
+      ...(bridgeUntil ? { bridgeUntil } : {}),
     });
   });
   env.renewal.changed(id, 'postponed');
