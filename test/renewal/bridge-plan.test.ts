@@ -273,7 +273,9 @@ for (const backend of BACKENDS) {
       ).text();
       assert.match(
         howto,
-        new RegExp(`Bridge until ${moved.bridge.until.replace(/\./g, '\\.')}:\\*\\* there is nothing extra to do`),
+        new RegExp(
+          `Bridge until ${moved.bridge.until.replace(/\./g, '\\.')}:\\*\\* there is nothing extra to do`,
+        ),
       );
       assert.match(howto, /That instant, not the exchange time, is\sthe deadline that matters/);
     } finally {
