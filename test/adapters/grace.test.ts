@@ -41,6 +41,8 @@ interface Plane {
   agent(stateDir: string): TimedDataPlane;
   /** True when a change of the table is in effect when the call returns (no reload). */
   immediate: boolean;
+  /** Restarts the data plane itself (it must come back from its files). */
+  restart?: () => Promise<void>;
 }
 
 /** The whole story on one data plane. */
@@ -49,6 +51,14 @@ async function story(plane: Plane, stateDir: string) {
   const from = (localAddress: string, ca: string[]) =>
     handshakeFrom({ localAddress, port: plane.port, servername: 'lb.test', ca });
   const ready = (a = '127.0.0.2') => from(a, both);
+  const straggler6 = () =>
+    handshakeFrom({
+      localAddress: '::1',
+      host: '::1',
+      port: plane.port,
+      servername: 'lb.test',
+      ca: [oldRec.rootPem],
+    });
   const straggler = (a = '127.0.0.3') => from(a, [oldRec.rootPem]);
   const early = (a = '127.0.0.4') => from(a, [newRec.rootPem]);
   const OLD = { sha256: oldRec.sha256 };
@@ -57,7 +67,7 @@ async function story(plane: Plane, stateDir: string) {
   let dp = plane.agent(stateDir);
   await dp.start();
   const T = Date.now() + 5000;
-  const until = T + 4000;
+  const until = T + 6000;
   await dp.stage('vs1', {
     keyPem: privateKeyToPem(newCred.key.keyObject),
     certPem: encodeCertificatesPem(newCred.chain.map((x) => x.der)),
@@ -70,6 +80,7 @@ async function story(plane: Plane, stateDir: string) {
       { cidr: '127.0.0.3', serve: 'old', until },
       { cidr: '127.0.0.4', serve: 'new' },
       { cidr: '127.0.0.16/28', serve: 'old', until },
+      { cidr: '::1', serve: 'old', until },
     ],
   });
   assert.deepEqual(
@@ -78,6 +89,7 @@ async function story(plane: Plane, stateDir: string) {
       ['127.0.0.3/32', 'old', new Date(until).toISOString(), true],
       ['127.0.0.4/32', 'new', null, true],
       ['127.0.0.16/28', 'old', new Date(until).toISOString(), true],
+      ['::1/128', 'old', new Date(until).toISOString(), true],
     ],
     'the agent reports the table it applies',
   );
@@ -97,6 +109,7 @@ async function story(plane: Plane, stateDir: string) {
   assert.deepEqual(await straggler('127.0.0.30'), OLD, 'a CIDR entry in grace after T');
   assert.deepEqual(await early(), NEW, 'early sender after T');
   assert.deepEqual(await ready('127.0.0.99'), NEW, 'an address without entry after T');
+  assert.deepEqual(await straggler6(), OLD, 'an IPv6 straggler (::1) in grace after T');
 
   // The agent restarted during grace keeps its table.
   dp.close();
@@ -105,9 +118,14 @@ async function story(plane: Plane, stateDir: string) {
   const vs = (await dp.status()).virtualServers[0]!;
   assert.deepEqual(
     vs.exceptions?.map((e) => e.cidr),
-    ['127.0.0.3/32', '127.0.0.4/32', '127.0.0.16/28'],
+    ['127.0.0.3/32', '127.0.0.4/32', '127.0.0.16/28', '::1/128'],
   );
   assert.deepEqual(await straggler(), OLD, 'straggler still in grace after the agent restarted');
+  if (plane.restart) {
+    await plane.restart();
+    assert.deepEqual(await straggler(), OLD, 'straggler still in grace after the data plane restarted');
+    assert.deepEqual(await ready(), NEW, 'ready sender still new after the data plane restarted');
+  }
 
   // The CIDR's senders proved themselves: the coordinator sends the table without them.
   const changedAt = Date.now();
@@ -127,6 +145,7 @@ async function story(plane: Plane, stateDir: string) {
   // After the grace deadline, with nothing done at it: the straggler gets the new certificate.
   await sleepUntil(until + 200);
   assert.deepEqual(await ready('127.0.0.3'), NEW, 'straggler after its deadline');
+  assert.ok((await straggler6()).error, 'the IPv6 straggler after its deadline gets the new certificate');
   assert.ok((await straggler()).error, 'a straggler that still trusts only the old root now fails');
   const last = (await dp.status()).virtualServers[0]!.exceptions!;
   assert.equal(last.find((e) => e.cidr === '127.0.0.3/32')?.live, false);
@@ -153,13 +172,18 @@ describe('source exceptions on real HAProxy and nginx', () => {
     writeFileSync(newCrt, haproxyPem(oldRec), { mode: 0o600 });
     writeFileSync(map, '0.0.0.0/0 0\n::/0 0\n');
     const port = await freePort();
-    const h = await startHaproxyRoute({ dir: hdir, port, oldCrt, newCrt, map, backendPort });
+    const h = await startHaproxyRoute({ dir: hdir, port, oldCrt, newCrt, map, backendPort, ipv6: true });
     const pidOf = async () => /Pid: (\d+)/.exec(await runtimeCommand(h.socketPath, 'show info'))?.[1];
     const pid = await pidOf();
     await story(
       {
         port,
         immediate: true,
+        restart: async () => {
+          assert.equal(await pidOf(), pid, 'the same HAProxy process served across T (no reload)');
+          await h.stop();
+          await h.start();
+        },
         agent: (stateDir) =>
           new TimedDataPlane({
             driver: new HaproxyRouteDriver({
@@ -176,7 +200,6 @@ describe('source exceptions on real HAProxy and nginx', () => {
       },
       join(hdir, 'state'),
     );
-    assert.equal(await pidOf(), pid, 'the same HAProxy process served throughout (no reload)');
   });
 
   test('nginx (time mode): geo × $msec across T, table changes by a batched reload', async () => {
@@ -191,6 +214,7 @@ describe('source exceptions on real HAProxy and nginx', () => {
       backendPort,
       serverName: 'lb.test',
       timeSwitch: { name: 'vs1', initial: oldRec },
+      ipv6: true,
     });
     const driver = () =>
       new NginxTimeSwitchDriver({

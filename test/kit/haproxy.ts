@@ -83,6 +83,8 @@ export async function startHaproxyRoute(p: {
   newCrt: string;
   map: string;
   backendPort: number;
+  /** Also listen on [::1]:`port`. */
+  ipv6?: boolean;
 }): Promise<HaproxyProcess> {
   const socketPath = join(p.dir, 'admin.sock');
   const cfg = join(p.dir, 'haproxy.cfg');
@@ -102,6 +104,8 @@ export function routeConfig(p: {
   socketPath: string;
   tag: string;
   threads?: number;
+  /** Also listen on [::1]:`port`. */
+  ipv6?: boolean;
 }): string {
   return [
     'global',
@@ -115,6 +119,7 @@ export function routeConfig(p: {
     'frontend public',
     '  mode tcp',
     `  bind 127.0.0.1:${p.port}`,
+    ...(p.ipv6 ? [`  bind ::1:${p.port}`] : []),
     `  tcp-request content set-var(sess.rollover_from) src,map_ip_int(${p.map},0)`,
     '  acl rollover_new date(0,ms),sub(sess.rollover_from) ge 0',
     '  use_backend to_new if rollover_new',

@@ -27,6 +27,8 @@ export async function startNginx(p: {
    * live in `dir`, starting with `initial`; nginx's workers (user nobody) read them.
    */
   timeSwitch?: { name: string; initial: CredentialRecord };
+  /** Also listen on [::1]:`port`. */
+  ipv6?: boolean;
 }): Promise<NginxProcess> {
   const certPath = join(p.dir, 'tls.crt');
   const keyPath = join(p.dir, 'tls.key');
@@ -60,7 +62,7 @@ http {
   uwsgi_temp_path ${t}/uwsgi; scgi_temp_path ${t}/scgi;
   ${include}
   server {
-    listen 127.0.0.1:${p.port} ssl;
+    listen 127.0.0.1:${p.port} ssl;${p.ipv6 ? `\n    listen [::1]:${p.port} ssl;` : ''}
     server_name ${p.serverName};
     ${tlsLines}
     location / { proxy_pass http://127.0.0.1:${p.backendPort}; }
