@@ -17,7 +17,7 @@ import { children, encodeTlv, readTlv } from './der.js';
 import { decodeJks } from './jks.js';
 import { PBE_MAX_ITERATIONS, PBE_MAX_WORK, PbeBudget } from './pbe.js';
 import { decodePem, encodePem } from './pem.js';
-import { decodePkcs12 } from './pkcs12.js';
+import { decodePkcs12, encodePkcs12Truststore } from './pkcs12.js';
 
 const root = await mintRoot('Limits Root');
 const cred = await mintCredential(root, ['limits.test']);
@@ -247,4 +247,17 @@ test('an encrypted PKCS#8 key with 2^31 PBKDF2 iterations is KEYSTORE_LIMIT befo
   assert.equal(r.code, 'KEYSTORE_LIMIT', r.message);
   assert.match(r.message!, /^the encrypted private key asks for 2,147,483,647 key-derivation iterations/);
   assert.ok(r.ms < 2000, `refused in ${r.ms} ms`);
+});
+
+test('a data safe that holds no OCTET STRING is BAD_KEYSTORE, not a TypeError (found by fuzzing)', async () => {
+  const p12 = withoutMac(await encodePkcs12Truststore([{ alias: 'root', cert: root.root.der }], 'changeit'));
+  // The encrypted safe's content type rewritten to "data": its content is then an EncryptedData SEQUENCE.
+  const encryptedData = Buffer.from('06092a864886f70d010706', 'hex');
+  const at = Buffer.from(p12).indexOf(encryptedData);
+  assert.ok(at > 0);
+  const crafted = Buffer.from(p12);
+  crafted[at + encryptedData.length - 1] = 0x01;
+  const r = await attempt(() => decodePkcs12(new Uint8Array(crafted), 'changeit'));
+  assert.equal(r.code, 'BAD_KEYSTORE', r.code);
+  assert.match(r.message!, /safe 1 holds no OCTET STRING/);
 });

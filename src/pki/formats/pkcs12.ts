@@ -345,7 +345,8 @@ export async function decodePkcs12(bytes: Uint8Array, password: string): Promise
   for (const [n, ci] of safes.entries()) {
     let content: Uint8Array;
     if (ci.contentType === OID.data) {
-      content = new Uint8Array((ci.content as asn1js.OctetString).getValue());
+      if (!(ci.content instanceof asn1js.OctetString)) bad(`safe ${n + 1} holds no OCTET STRING`);
+      content = new Uint8Array(ci.content.getValue());
     } else if (ci.contentType === OID.encryptedData) {
       try {
         content = await decryptSafe(ci.content, password, budget, n + 1);
