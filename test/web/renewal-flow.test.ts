@@ -207,7 +207,7 @@ test('a renewal runs end to end through the UI: plan, announce, forward, kit and
   // --- LB admin watches readiness, the exchange at T and the retirement ------------------------
   const billingCell = lb.page.locator('.matrix li[data-sender="billing"]');
   await billingCell.locator('.pill', { hasText: 'acknowledged' }).waitFor({ timeout: 10_000 });
-  await lb.page.locator('.matrix li[data-sender="warehouse"] .pill', { hasText: 'verified' }).waitFor();
+  await lb.page.locator('.matrix li[data-sender="warehouse"] .pill', { hasText: 'proven ready' }).waitFor();
   // (Checked only with time to spare: on a very busy machine T may already have come.)
   if (Date.now() < t - 3000)
     assert.match((await lb.page.locator('.countdown').textContent()) ?? '', /^T in /);

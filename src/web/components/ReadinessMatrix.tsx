@@ -1,6 +1,10 @@
-/** Tenants by senders: each sender's readiness in its tenant's row, with text, not colour alone. */
+/**
+ * Tenants by senders: each sender's derived status (the same the sender's own page shows) in its
+ * tenant's row, with text, not colour alone.
+ */
 import type { RenewalDetail } from '../api/types.js';
 import { Pill, Time } from './common.js';
+import { readable, StatusPill } from './status.js';
 
 /** The matrix; `tenantIds` limits it to some tenants (a tenant admin's). */
 export function ReadinessMatrix({ renewal, tenantIds }: { renewal: RenewalDetail; tenantIds?: string[] }) {
@@ -30,11 +34,16 @@ export function ReadinessMatrix({ renewal, tenantIds }: { renewal: RenewalDetail
                   <ul className="sender-cells">
                     {senders.map((s) => (
                       <li key={s.id} data-sender={s.name}>
-                        <span className="sender-name">{s.name}</span> <Pill state={s.state} />
+                        <span className="sender-name">{s.name}</span>{' '}
+                        {s.status ? <StatusPill status={s.status} /> : <Pill state={s.state} />}
                         {s.failuresAfterT > 0 ? (
                           <span className="fail-count"> {s.failuresAfterT} failed handshake(s) after T</span>
                         ) : null}
-                        {s.reason ? <span className="muted"> — {s.reason}</span> : null}
+                        {s.status ? (
+                          <span className="muted"> — {readable(s.status.headline)}</span>
+                        ) : s.reason ? (
+                          <span className="muted"> — {s.reason}</span>
+                        ) : null}
                       </li>
                     ))}
                     {senders.length === 0 ? <li className="muted">no senders</li> : null}

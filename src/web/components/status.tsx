@@ -89,3 +89,13 @@ export function PhaseLine({
     </span>
   );
 }
+
+/**
+ * What the virtual server serves after T, by the renewal's phase: the old credential when the exchange
+ * is held at the gate, was cancelled or was rolled back; the new one otherwise.
+ */
+export function servedAfterT(renewal: Pick<RenewalDetail, 'phase' | 'state'>): 'old' | 'new' {
+  return ['held-at-gate', 'cancelled', 'rolled-back'].includes(renewal.phase ?? renewal.state)
+    ? 'old'
+    : 'new';
+}

@@ -10,7 +10,7 @@ import type { Me, RenewalDetail } from '../api/types.js';
 import { ErrorNote, Fingerprint, Pill, Time } from '../components/common.js';
 import { PathDiagram } from '../components/PathDiagram.js';
 import { ReadinessMatrix } from '../components/ReadinessMatrix.js';
-import { HeldBanner, PhaseLine, readable, SenderStatusLine } from '../components/status.js';
+import { HeldBanner, PhaseLine, readable, SenderStatusLine, servedAfterT } from '../components/status.js';
 import { Timeline } from '../components/Timeline.js';
 import { useLive, useNow } from '../lib/live.js';
 import { formatInstant, fromLocalInput, localZone, relative, toLocalInput } from '../lib/time.js';
@@ -135,7 +135,7 @@ export function RenewalPage({ id, me }: { id: string; me: Me }) {
             <PathDiagram
               senders={(d.senders ?? []).map((s) => ({ name: s.name, state: s.state, status: s.status }))}
               tenant={(d.tenants ?? []).map((t) => t.name).join(', ') || 'tenant'}
-              after={d.state === 'rolled-back' ? 'old' : 'new'}
+              after={servedAfterT(d)}
             />
           </section>
           <section className="card" aria-labelledby="nodes-h">

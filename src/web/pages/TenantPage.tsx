@@ -9,7 +9,7 @@ import type { InboxItem, Me, RenewalDetail, RenewalSummary, Sender, Tenant } fro
 import { ErrorNote, Fingerprint, Link, Pill, Time } from '../components/common.js';
 import { PathDiagram } from '../components/PathDiagram.js';
 import { ReadinessMatrix } from '../components/ReadinessMatrix.js';
-import { HeldBanner, PhaseLine, SenderStatusLine } from '../components/status.js';
+import { HeldBanner, PhaseLine, SenderStatusLine, servedAfterT } from '../components/status.js';
 import { useLive, useNow } from '../lib/live.js';
 
 /** What each operating model means for who acts, said where the model is shown. */
@@ -198,7 +198,7 @@ function Item({
         <ReadinessMatrix renewal={d} tenantIds={[t.id]} />
         <PathDiagram
           tenant={t.name}
-          after={d.state === 'rolled-back' ? 'old' : 'new'}
+          after={servedAfterT(d)}
           senders={mine.map((s) => ({ name: s.name, state: s.state, status: s.status }))}
         />
       </details>
