@@ -14,6 +14,12 @@ export interface SwapDriver {
    */
   readonly prepareAtStage?: boolean;
   /**
+   * True when the data plane serves a credential record's bridge (`record.bridge`) after its chain
+   * while the handshake's instant is before `bridge.until`, and the plain chain from then on, by its
+   * own clock. Other drivers refuse a stage with bridges (NOT_YET).
+   */
+  readonly servesBridges?: boolean;
+  /**
    * Ahead of T: get everything ready so the action at T is as short as possible (may be a no-op).
    * `current` is what the data plane serves until T.
    */

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { stageWithBridges, unstageWithBridges, withForwardBridge } from '../lb/bridge-slot.js';
 import { type CredentialRecord, checkedStageRecord } from '../lb/credential-record.js';
 import type { DataPlane, DataPlaneStatus, StageRequest, VirtualServerStatus } from '../lb/data-plane.js';
 import type { Slot } from '../lb/slot.js';
@@ -218,17 +219,19 @@ export class TimedDataPlane implements DataPlane {
   }
 
   async stage(name: string, req: StageRequest): Promise<VirtualServerStatus> {
-    if (req.bridges)
+    if (req.bridges && !this.o.driver.servesBridges)
       fail(
         'NOT_YET',
-        'the HAProxy and nginx agents do not serve bridge certificates yet: plan the renewal without a bridge for this data plane, or serve it on the built-in LB',
+        `the ${this.o.driver.kind} agent does not serve bridge certificates yet: plan the renewal without a bridge for this data plane, or serve it on the built-in LB or nginx`,
       );
-    const { record } = checkedStageRecord(this.table.vs(name).hosts, req);
+    const { record: plain } = checkedStageRecord(this.table.vs(name).hosts, req);
+    const at = req.activateAt.getTime();
+    const record = withForwardBridge(plain, at, req.bridges);
     await this.table.change(
       name,
       async (s, now) => {
         if (s.staged) await this.o.driver.abort(name);
-        return slots.stage(s, record, req.activateAt.getTime(), now);
+        return stageWithBridges(s, record, at, now, req.bridges?.reversePem);
       },
       this.publishTo(name),
     );
@@ -245,7 +248,7 @@ export class TimedDataPlane implements DataPlane {
     await this.table.change(
       name,
       async (s, now) => {
-        const next = slots.unstage(s, now);
+        const next = unstageWithBridges(s, now);
         await this.o.driver.abort(name);
         return next;
       },

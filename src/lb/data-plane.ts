@@ -9,14 +9,10 @@ import type { CheckResult } from '../pki/checks.js';
 import { fail } from '../shared/errors.js';
 import { formatHostPort, type HostPort } from '../shared/host-port.js';
 import type { Clock } from '../shared/time.js';
+import { stageWithBridges, unstageWithBridges, withForwardBridge } from './bridge-slot.js';
 import type { LbConfig, VirtualServerConfig } from './config.js';
 import { buildSecureContext } from './context-slot.js';
-import {
-  type CredentialRecord,
-  checkedBridge,
-  checkedStageRecord,
-  publicFacts,
-} from './credential-record.js';
+import { type CredentialRecord, checkedStageRecord, publicFacts } from './credential-record.js';
 import type { Slot } from './slot.js';
 import * as slots from './slot.js';
 import { type CredentialFacts, type SlotStatus, slotStatus } from './slot-status.js';
@@ -211,10 +207,7 @@ export class NodeDataPlane implements DataPlane {
   /** Checks a credential for this virtual server at T; throws the first failing check. */
   checkStage(name: string, req: StageRequest): { record: CredentialRecord; checks: CheckResult[] } {
     const { record: plain, checks } = checkedStageRecord(this.table.vs(name).hosts, req);
-    const at = req.activateAt.getTime();
-    const record = req.bridges
-      ? { ...plain, bridge: checkedBridge(plain, req.bridges.forwardPem, at, req.bridges.until.getTime()) }
-      : plain;
+    const record = withForwardBridge(plain, req.activateAt.getTime(), req.bridges);
     try {
       buildSecureContext(record, true);
     } catch (e) {
@@ -226,24 +219,12 @@ export class NodeDataPlane implements DataPlane {
   async stage(name: string, req: StageRequest): Promise<VirtualServerStatus> {
     const { record } = this.checkStage(name, req);
     const at = req.activateAt.getTime();
-    const reverse = req.bridges?.reversePem;
-    return this.change(name, (s, now) => {
-      const next = slots.stage(s, record, at, now);
-      if (reverse === undefined) return next;
-      // The reverse bridge rides on the credential being replaced, from now until T.
-      return { ...next, active: { ...next.active, bridge: checkedBridge(next.active, reverse, now, at) } };
-    });
+    // The reverse bridge rides on the credential being replaced, from now until T.
+    return this.change(name, (s, now) => stageWithBridges(s, record, at, now, req.bridges?.reversePem));
   }
 
   async unstage(name: string): Promise<VirtualServerStatus> {
-    return this.change(name, (s, now) => {
-      const next = slots.unstage(s, now);
-      // A reverse bridge staged with the withdrawn credential (until its T) goes with it.
-      const t = s.staged && now < s.staged.activateAt ? s.staged.activateAt : undefined;
-      if (t === undefined || next.active.bridge?.until !== t) return next;
-      const { bridge: _withdrawn, ...active } = next.active;
-      return { ...next, active };
-    });
+    return this.change(name, (s, now) => unstageWithBridges(s, now));
   }
 
   async activate(name: string): Promise<VirtualServerStatus> {

@@ -50,6 +50,7 @@ export function stepVariable(name: string): string {
  * clock with that step. Outside an exchange, the plain map of one credential.
  */
 export function planMapFile(name: string, plan: ServePlan): string {
+  if (plan.old.bridge || plan.new.bridge) return bridgedMapFile(name, plan);
   const oldSlot = NginxTimeSwitchDriver.slot(plan.old);
   const newSlot = NginxTimeSwitchDriver.slot(plan.new);
   if (oldSlot === newSlot) return mapFile(name, newSlot);
@@ -75,6 +76,56 @@ export function planMapFile(name: string, plan: ServePlan): string {
 }
 
 /**
+ * The include for a plan whose credentials carry bridges (a renewal's `bridge: forward | both`): per
+ * client class with step S (the instant it gets the new credential), the old credential with its
+ * reverse bridge until that bridge's deadline (T), the old one plain until S, the new one with its
+ * forward bridge until the bridge deadline, the new one plain after it. Each class's map lines go from
+ * the latest instant down (nginx takes the first matching regular expression), so nginx's clock picks
+ * the chain per handshake, with no reload at T nor at the bridge deadline.
+ */
+function bridgedMapFile(name: string, plan: ServePlan): string {
+  const file = (r: ServePlan['old'], bridged: boolean) => NginxTimeSwitchDriver.fileSlot(r, bridged);
+  const served = (r: ServePlan['old'], t: number) => file(r, r.bridge !== undefined && t < r.bridge.until);
+  const value = (step: number, t: number) => (t >= step ? served(plan.new, t) : served(plan.old, t));
+  const instants = (step: number) =>
+    [...new Set([step, plan.old.bridge?.until ?? 0, plan.new.bridge?.until ?? 0])]
+      .filter((x) => x > 0)
+      .sort((a, b) => b - a);
+  const single = plan.entries.length === 0;
+  const steps = [...new Set([plan.from, ...plan.entries.map((e) => e.from)])];
+  const cls = new Map(steps.map((s, i) => [s, `s${i}`]));
+  // A line whose next (earlier) instant serves the same chain is redundant: that one matches too.
+  const lines = (step: number) =>
+    instants(step)
+      .filter((at, i, all) => i + 1 >= all.length || value(step, all[i + 1]!) !== value(step, at))
+      .map((at) => {
+        const re = single ? msecAtLeast(at) : `^${cls.get(step)}\\|${msecAtLeast(at).slice(1)}`;
+        return `    "~${re}" ${value(step, at)};  # from ${new Date(at).toISOString()}`;
+      });
+  if (single)
+    return [
+      '# Written by rollover lb agent: which chain a handshake gets, by the time it arrives (bridges).',
+      `map $msec $${slotVariable(name)} {`,
+      `    default ${value(plan.from, 0)};`,
+      ...lines(plan.from),
+      '}',
+      '',
+    ].join('\n');
+  return [
+    '# Written by rollover lb agent: which chain a handshake gets, by client address and time (bridges).',
+    `geo $remote_addr $${stepVariable(name)} {`,
+    `    default ${cls.get(plan.from)};`,
+    ...plan.entries.map((e) => `    ${e.cidr} ${cls.get(e.from)};`),
+    '}',
+    `map "$${stepVariable(name)}|$msec" $${slotVariable(name)} {`,
+    `    default ${value(plan.from, 0)};`,
+    ...steps.flatMap((s) => [...lines(s), `    "~^${cls.get(s)}\\|" ${value(s, 0)};`]),
+    '}',
+    '',
+  ].join('\n');
+}
+
+/**
  * Drives nginx so that it chooses by itself, per handshake, by client address and by time: every
  * credential gets its own immutable files, and an included `geo` × `map` on `$msec` names the one a
  * handshake uses (`ssl_certificate DIR/NAME-$rollover_NAME.crt`). Every change of the slot or of the
@@ -85,6 +136,7 @@ export function planMapFile(name: string, plan: ServePlan): string {
 export class NginxTimeSwitchDriver implements SwapDriver {
   readonly kind = 'nginx';
   readonly prepareAtStage = true;
+  readonly servesBridges = true;
   /** The include text last written per virtual server. */
   private written = new Map<string, string>();
   private pending = new Map<string, ServePlan>();
@@ -118,14 +170,24 @@ export class NginxTimeSwitchDriver implements SwapDriver {
     return r.sha256.slice(0, 16);
   }
 
+  /** The file-name part of a credential's chain: plain, or with its bridge appended. */
+  static fileSlot(r: CredentialRecord, bridged: boolean): string {
+    return bridged && r.bridge
+      ? `${NginxTimeSwitchDriver.slot(r)}-b${r.bridge.sha256.slice(0, 8)}`
+      : NginxTimeSwitchDriver.slot(r);
+  }
+
   private async writeCredential(name: string, r: CredentialRecord): Promise<void> {
     const v = this.vs(name);
-    const base = join(v.dir, `${name}-${NginxTimeSwitchDriver.slot(r)}`);
-    await writeFileAtomic(`${base}.crt`, r.certPem, { mode: 0o644 });
-    await writeFileAtomic(`${base}.key`, r.keyPem, { mode: 0o600 });
-    if (v.fileOwner) {
-      const [uid, gid] = v.fileOwner.split(':').map(Number);
-      await fs.chown(`${base}.key`, uid!, gid ?? uid!);
+    for (const bridged of r.bridge ? [false, true] : [false]) {
+      const base = join(v.dir, `${name}-${NginxTimeSwitchDriver.fileSlot(r, bridged)}`);
+      const chain = bridged && r.bridge ? r.certPem + r.bridge.certPem : r.certPem;
+      await writeFileAtomic(`${base}.crt`, chain, { mode: 0o644 });
+      await writeFileAtomic(`${base}.key`, r.keyPem, { mode: 0o600 });
+      if (v.fileOwner) {
+        const [uid, gid] = v.fileOwner.split(':').map(Number);
+        await fs.chown(`${base}.key`, uid!, gid ?? uid!);
+      }
     }
   }
 
