@@ -16,6 +16,7 @@ import type { NodeReports } from '../coordinator/ports/node-reports.js';
 import type { Outbox } from '../coordinator/ports/outbox.js';
 import type { PeopleRepo } from '../coordinator/ports/people.js';
 import type { ReadinessRepo } from '../coordinator/ports/readiness.js';
+import type { ReadinessCounts } from '../coordinator/ports/readiness-counts.js';
 import type { RenewalNodes } from '../coordinator/ports/renewal-nodes.js';
 import type { RenewalRepo } from '../coordinator/ports/renewals.js';
 import type { SecretBox } from '../coordinator/ports/secrets.js';
@@ -48,6 +49,7 @@ import { sqlNodeReports } from './repos/node-reports.js';
 import { sqlOutbox } from './repos/outbox.js';
 import { sqlPeople } from './repos/people.js';
 import { sqlReadiness } from './repos/readiness.js';
+import { sqlReadinessCounts } from './repos/readiness-counts.js';
 import { sqlRenewalNodes } from './repos/renewal-nodes.js';
 import { sqlRenewals } from './repos/renewals.js';
 import { sqlSenderLinks } from './repos/sender-links.js';
@@ -184,6 +186,11 @@ export class Store implements Ports {
       seal: (table, id, pem) => this.sealKey(table, id, pem),
       open: (table, id) => this.privateKeyPem(table, id),
     });
+  }
+
+  /** Readiness counts per renewal (counted, kept, bumped). */
+  get readinessCounts(): ReadinessCounts {
+    return sqlReadinessCounts(this.db, this.dialect);
   }
 
   /** The latest report of each node that pulls its state. */

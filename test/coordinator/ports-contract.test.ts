@@ -14,6 +14,7 @@ import type { NodeReports } from '../../src/coordinator/ports/node-reports.js';
 import type { Outbox } from '../../src/coordinator/ports/outbox.js';
 import type { PeopleRepo } from '../../src/coordinator/ports/people.js';
 import type { ReadinessRepo } from '../../src/coordinator/ports/readiness.js';
+import type { ReadinessCounts } from '../../src/coordinator/ports/readiness-counts.js';
 import type { RenewalNodes } from '../../src/coordinator/ports/renewal-nodes.js';
 import type { Renewal, RenewalRepo } from '../../src/coordinator/ports/renewals.js';
 import type { SecretBox } from '../../src/coordinator/ports/secrets.js';
@@ -40,6 +41,7 @@ interface World {
   credentials: CredentialRepo;
   nodeReports: NodeReports;
   secrets: SecretBox;
+  readinessCounts: ReadinessCounts;
   /** The same ports with a unit of work over them. */
   unitOfWork: StoreWith<PortName>;
   clientObservations: ClientObservations;
@@ -346,6 +348,7 @@ function ports(store: Store | FakeStore) {
     clientObservations: store.clientObservations,
     nodeReports: store.nodeReports,
     secrets: store.secrets,
+    readinessCounts: store.readinessCounts,
   };
 }
 
@@ -1189,6 +1192,44 @@ for (const impl of IMPLEMENTATIONS) {
         assert.throws(() => w.secrets.unseal('webhook:ten_2', sealed));
         assert.equal(w.secrets.linkKey().length, 32);
         assert.deepEqual(w.secrets.linkKey(), w.secrets.linkKey());
+      } finally {
+        await w.close();
+      }
+    });
+
+    test('readiness counts: counted from the rows; kept only once reset; bumped, serialised, in the unit of work', async () => {
+      const w = await impl.open();
+      const c = w.readinessCounts;
+      try {
+        const counted = await c.count('ren_1');
+        assert.deepEqual([counted.notified, counted.failing, counted.verified], [1, 1, 1]);
+        assert.equal(
+          Object.values(counted).reduce((a, b) => a + b, 0),
+          3,
+          'every other state is 0',
+        );
+        assert.equal(
+          Object.values(await c.count('ren_nope')).reduce((a, b) => a + b, 0),
+          0,
+        );
+        assert.equal(await c.kept('ren_1'), undefined);
+        await c.bump('ren_1', { verified: 1 });
+        assert.equal(await c.kept('ren_1'), undefined, 'nothing is kept before a reset');
+        await c.reset('ren_1');
+        assert.deepEqual(await c.kept('ren_1'), counted);
+        await Promise.all([
+          w.unitOfWork.transaction((tx) => tx.readinessCounts.bump('ren_1', { notified: -1, verified: 1 })),
+          w.unitOfWork.transaction((tx) => tx.readinessCounts.bump('ren_1', { failing: -1, verified: 1 })),
+        ]);
+        assert.deepEqual(await c.kept('ren_1'), { ...counted, notified: 0, failing: 0, verified: 3 });
+        await assert.rejects(
+          w.unitOfWork.transaction(async (tx) => {
+            await tx.readinessCounts.bump('ren_1', { verified: -3 });
+            throw new Error('boom');
+          }),
+          /boom/,
+        );
+        assert.equal((await c.kept('ren_1'))?.verified, 3, 'a bump rolls back with its unit of work');
       } finally {
         await w.close();
       }

@@ -3,7 +3,7 @@
  * the contract the SQL implementations keep (test/coordinator/ports-contract.test.ts runs all three).
  */
 import { type AuditFacts, type AuditRecord, linkEvent, verifyChain } from '../../audit/chain.js';
-import type { ReadinessState } from '../../renewal/readiness.js';
+import { type ReadinessState, readinessSummary } from '../../renewal/readiness.js';
 import { fail } from '../../shared/errors.js';
 import type { AuditLog } from './audit-log.js';
 import type {
@@ -29,6 +29,7 @@ import type { NodeReport, NodeReports } from './node-reports.js';
 import type { NewNotification, Outbox, PendingNotification } from './outbox.js';
 import type { ApiToken, Invitation, PeopleRepo, RoleHolder, User } from './people.js';
 import type { ReadinessHints, ReadinessRepo } from './readiness.js';
+import type { ReadinessCounts, ReadinessTally } from './readiness-counts.js';
 import type { RenewalNode, RenewalNodes } from './renewal-nodes.js';
 import type { Renewal, RenewalRepo } from './renewals.js';
 import type { SecretBox } from './secrets.js';
@@ -153,6 +154,35 @@ export class FakeReadiness implements ReadinessRepo {
   async tenantsOf(senderIds: readonly string[]) {
     const wanted = new Set(senderIds.slice(0, 5000));
     return [...new Set(this.rows.filter((r) => wanted.has(r.senderId)).map((r) => r.tenantId))];
+  }
+}
+
+/** Readiness counts over {@link FakeReadiness}'s rows; kept counts in a map by renewal. */
+export class FakeReadinessCounts implements ReadinessCounts {
+  keptRows: Record<string, ReadinessTally> = {};
+
+  /** `rows` reads the readiness rows (a function, so a transaction's snapshot does not copy them twice). */
+  constructor(private readonly rows: () => readonly FakeReadinessRow[]) {}
+
+  async count(renewalId: string) {
+    return readinessSummary(
+      this.rows()
+        .filter((r) => r.renewalId === renewalId)
+        .map((r) => r.state),
+    );
+  }
+  async kept(renewalId: string) {
+    const k = this.keptRows[renewalId];
+    return k && { ...k };
+  }
+  async reset(renewalId: string) {
+    this.keptRows[renewalId] = await this.count(renewalId);
+  }
+  async bump(renewalId: string, delta: Partial<ReadinessTally>) {
+    const cur = this.keptRows[renewalId];
+    if (!cur) return;
+    for (const [k, v] of Object.entries(delta))
+      cur[k as ReadinessState] = (cur[k as ReadinessState] ?? 0) + (v ?? 0);
   }
 }
 
@@ -691,6 +721,7 @@ export class FakeStore implements Ports, StoreWith<PortName> {
   clientObservations = new FakeClientObservations();
   nodeReports = new FakeNodeReports();
   secrets = new FakeSecretBox();
+  readinessCounts = new FakeReadinessCounts(() => this.readiness.rows);
   private inTransaction = false;
 
   private ports(): object[] {
@@ -707,6 +738,7 @@ export class FakeStore implements Ports, StoreWith<PortName> {
       this.credentials,
       this.clientObservations,
       this.nodeReports,
+      this.readinessCounts,
     ];
   }
 

@@ -12,6 +12,7 @@ import type { NodeReports } from './node-reports.js';
 import type { Outbox } from './outbox.js';
 import type { PeopleRepo } from './people.js';
 import type { ReadinessRepo } from './readiness.js';
+import type { ReadinessCounts } from './readiness-counts.js';
 import type { RenewalNodes } from './renewal-nodes.js';
 import type { RenewalRepo } from './renewals.js';
 import type { SecretBox } from './secrets.js';
@@ -32,6 +33,7 @@ export interface Ports {
   clientObservations: ClientObservations;
   nodeReports: NodeReports;
   secrets: SecretBox;
+  readinessCounts: ReadinessCounts;
 }
 
 /** The name of a port. */
