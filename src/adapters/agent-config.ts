@@ -43,6 +43,11 @@ export const AgentConfigSchema = z
      * routing by client address to an old and a new TLS frontend: grace and early entries, no reload).
      */
     haproxyMode: z.enum(['commit', 'route']).default('commit'),
+    /**
+     * HAProxy (route): HOST:PORT (UDP) where the agent hears HAProxy's error log of the new side's TLS
+     * frontends (`rollover-tls-fail VS %ci %[ssl_fc_err_str]`): automatic fallback (`lb grace --auto`).
+     */
+    failureLog: z.string().optional(),
     /** nginx (time): at most one reload per this many ms for changes of the source exceptions alone. */
     reloadBatchMs: z.number().int().min(0).default(5000),
     /** nginx: the master's pid file. */
@@ -87,6 +92,11 @@ export function resolveAgentConfig(raw: unknown, path: string): AgentConfig {
         abs(v.key, `virtualServers.${v.name}.key`);
       }
     }
+  }
+  if (c.failureLog !== undefined) {
+    if (c.kind !== 'haproxy' || c.haproxyMode !== 'route')
+      fail('BAD_ARGUMENT', `${path}: failureLog needs kind haproxy with haproxyMode route`);
+    parseHostPort(c.failureLog);
   }
   const names = c.virtualServers.map((v) => v.name);
   if (new Set(names).size !== names.length)

@@ -8,6 +8,7 @@ import type { Clock } from '../shared/time.js';
 import type { AgentConfig } from './agent-config.js';
 import type { SwapDriver } from './driver.js';
 import { HaproxyDriver } from './haproxy/driver.js';
+import { listenFailureLog } from './haproxy/failure-log.js';
 import { HaproxyRouteDriver } from './haproxy/route.js';
 import { NginxDriver } from './nginx/driver.js';
 import { NginxTimeSwitchDriver } from './nginx/time-switch.js';
@@ -80,8 +81,14 @@ export async function startAgent(c: AgentConfig, deps: { clock: Clock; log: Logg
     initial,
     prepareLeadMs: c.prepareLeadMs,
     log: deps.log,
+    fallback: c.failureLog !== undefined,
   });
   await dataPlane.start();
+  const failures = c.failureLog
+    ? await listenFailureLog(parseHostPort(c.failureLog), (f) =>
+        dataPlane.autoGrace(f.virtualServer, f.client, f.reason),
+      )
+    : undefined;
   const { server, address } = await startControlServer({
     dataPlane,
     stateDir: c.stateDir,
@@ -93,6 +100,7 @@ export async function startAgent(c: AgentConfig, deps: { clock: Clock; log: Logg
     control: address,
     async close() {
       dataPlane.close();
+      failures?.close();
       await new Promise<void>((r) => (server as Server).close(() => r()));
     },
   };

@@ -8,9 +8,14 @@ import { slotStatus } from '../lb/slot-status.js';
 import { SlotTable, type VsEntry } from '../lb/slot-table.js';
 import {
   changeTable,
+  checkAutoGraceUntil,
+  chooseFor,
+  ExceptionIndex,
   exchangeOf,
   isLive,
+  parseCidr,
   type SourceException,
+  shouldAutoGrace,
   type TableChange,
 } from '../lb/source-exceptions.js';
 import { readState } from '../lb/state-store.js';
@@ -60,6 +65,11 @@ export class TimedDataPlane implements DataPlane {
       /** How long before T `prepare` runs (default 2 s). */
       prepareLeadMs?: number;
       log?: Logger;
+      /**
+       * True when the agent hears the data plane's refused handshakes (HAProxy's error log, see
+       * ./haproxy/failure-log.ts) and feeds them to `autoGrace`: then `op: "auto"` is accepted.
+       */
+      fallback?: boolean;
     },
   ) {
     this.table = new SlotTable({ virtualServers: o.virtualServers, stateDir: o.stateDir, clock: o.clock });
@@ -83,6 +93,12 @@ export class TimedDataPlane implements DataPlane {
       if (t && loaded[vs.name] === saved?.virtualServers[vs.name]) kept[vs.name] = t;
     }
     await this.table.reset(loaded, kept);
+    // reset() starts without fallback deadlines: restore the saved ones.
+    for (const vs of this.o.virtualServers) {
+      const until = saved?.autoGrace?.[vs.name];
+      if (until !== undefined && this.o.fallback && kept[vs.name] !== undefined)
+        await this.table.update(vs.name, (e) => ({ ...e, autoGraceUntil: until }));
+    }
     for (const vs of this.o.virtualServers) {
       const slot = this.slot(vs.name);
       const now = this.o.clock.now();
@@ -302,21 +318,63 @@ export class TimedDataPlane implements DataPlane {
         `the ${this.o.driver.kind} agent applies source exceptions (grace, early) only when it chooses per client address (HAProxy: haproxyMode route; nginx: nginxMode time); the built-in data plane (rollover lb run) always does`,
       );
     }
-    if (change.op === 'auto') {
+    if (change.op === 'auto' && !this.o.fallback) {
       return fail(
         'NOT_YET',
-        `the ${this.o.driver.kind} agent does no automatic fallback: its grace entries come from the coordinator's table (docs/adapters.md)`,
+        `this ${this.o.driver.kind} agent does no automatic fallback: it needs HAProxy's error log (failureLog in route mode, docs/adapters.md); nginx agents never do it — their grace entries come from the coordinator's table`,
       );
     }
     await this.table.update(
       name,
       (e, now) => {
         const notAfter = Date.parse((exchangeOf(e.slot)?.old ?? e.slot.active).notAfter);
+        if (change.op === 'auto') {
+          const { autoGraceUntil: _off, ...rest } = e;
+          return change.until === null
+            ? rest
+            : { ...rest, autoGraceUntil: checkAutoGraceUntil(change.until, now, notAfter) };
+        }
         return { ...e, exceptions: changeTable(e.exceptions, change, now, notAfter) };
       },
       (_before, after) => this.publish(name, after, true),
     );
     return this.statusOf(name);
+  }
+
+  private autoPending = new Set<string>();
+
+  /**
+   * Automatic fallback, as on the built-in node: the data plane reported that `client` refused the
+   * certificate it was served (`reason` from its alert). While the policy is on and the address was
+   * served the new credential without a live grace entry, it gets a grace entry (marked auto) until
+   * the policy's deadline. Repeats while one is being written are dropped.
+   */
+  autoGrace(name: string, client: string, reason: string): void {
+    if (!this.o.fallback || !this.table.names().includes(name)) return;
+    const key = `${name}\u0000${client}`;
+    if (this.table.autoGraceUntil(name) === undefined || this.autoPending.has(key)) return;
+    this.autoPending.add(key);
+    this.table
+      .update(
+        name,
+        (e, now) => {
+          if (e.autoGraceUntil === undefined || now >= e.autoGraceUntil) return e;
+          const choice = chooseFor(e.slot, new ExceptionIndex(e.exceptions), now, client);
+          if (!shouldAutoGrace({ ...choice, reason }, e.autoGraceUntil, now)) return e;
+          const cidr = parseCidr(client).cidr;
+          const notAfter = Date.parse((exchangeOf(e.slot)?.old ?? e.slot.active).notAfter);
+          const until = Math.min(e.autoGraceUntil, notAfter);
+          const change: TableChange = { op: 'add', serve: 'old', cidrs: [cidr], until, auto: true };
+          this.o.log?.warn(
+            { vs: name, client, reason },
+            'a client refused the new certificate: put into grace',
+          );
+          return { ...e, exceptions: changeTable(e.exceptions, change, now, notAfter) };
+        },
+        (_before, after) => this.publish(name, after, true),
+      )
+      .catch((err) => this.o.log?.error({ err, vs: name, client }, 'automatic fallback failed'))
+      .finally(() => this.autoPending.delete(key));
   }
 
   private async statusOf(name: string): Promise<
@@ -361,7 +419,10 @@ export class TimedDataPlane implements DataPlane {
         handshakes: 0,
         auto: e.auto === true,
       })),
-      autoGrace: null,
+      autoGrace: (() => {
+        const until = this.table.autoGraceUntil(name);
+        return until === undefined ? null : { until: new Date(until).toISOString() };
+      })(),
       exceptionsPendingUntil: pending === undefined ? null : new Date(pending).toISOString(),
     };
   }

@@ -7,10 +7,12 @@
  * grace keeps its table. Neither data plane is touched at T nor at the deadline.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { haproxyPem } from '../../src/adapters/haproxy/driver.js';
+import { listenFailureLog } from '../../src/adapters/haproxy/failure-log.js';
 import { HaproxyRouteDriver } from '../../src/adapters/haproxy/route.js';
 import { runtimeCommand } from '../../src/adapters/haproxy/runtime-api.js';
 import { NginxTimeSwitchDriver } from '../../src/adapters/nginx/time-switch.js';
@@ -239,5 +241,100 @@ describe('source exceptions on real HAProxy and nginx', () => {
       },
       join(ndir, 'state'),
     );
+  });
+});
+
+describe('automatic fallback on HAProxy from its error log', () => {
+  test('a client that refuses the new certificate with an unknown-CA alert is put into grace by the agent', async () => {
+    const hdir = join(dir, 'haproxy-fallback');
+    mkdirSync(hdir);
+    const oldCrt = join(hdir, 'vs1-old.pem');
+    const newCrt = join(hdir, 'vs1-new.pem');
+    const map = join(hdir, 'vs1.map');
+    writeFileSync(oldCrt, haproxyPem(oldRec), { mode: 0o600 });
+    writeFileSync(newCrt, haproxyPem(oldRec), { mode: 0o600 });
+    writeFileSync(map, '0.0.0.0/0 0\n::/0 0\n');
+    let dp: TimedDataPlane | undefined;
+    let heard = 0;
+    const log = await listenFailureLog({ host: '127.0.0.1', port: 0 }, (f) => {
+      heard = Date.now();
+      dp?.autoGrace(f.virtualServer, f.client, f.reason);
+    });
+    const port = await freePort();
+    const h = await startHaproxyRoute({
+      dir: hdir,
+      port,
+      oldCrt,
+      newCrt,
+      map,
+      backendPort,
+      failureLog: log.address.port,
+    });
+    dp = new TimedDataPlane({
+      driver: new HaproxyRouteDriver({
+        socketPath: h.socketPath,
+        virtualServers: { vs1: { oldCrt, newCrt, map, host: '127.0.0.1', port, servername: 'lb.test' } },
+      }),
+      virtualServers: [{ name: 'vs1', hosts: ['lb.test'] }],
+      stateDir: join(hdir, 'state'),
+      clock: systemClock,
+      initial: { vs1: oldRec },
+      fallback: true,
+    });
+    await dp.start();
+    const T = Date.now() + 1500;
+    await dp.stage('vs1', {
+      keyPem: privateKeyToPem(newCred.key.keyObject),
+      certPem: encodeCertificatesPem(newCred.chain.map((x) => x.der)),
+      rootPem: encodeCertificatesPem([newCred.root.der]),
+      activateAt: new Date(T),
+    });
+    const st = await dp.exceptions('vs1', { op: 'auto', until: T + 60_000 });
+    assert.deepEqual(st.autoGrace, { until: new Date(T + 60_000).toISOString() });
+    await sleepUntil(T + 100);
+    // curl trusting only the old root: OpenSSL sends the unknown-CA alert, HAProxy logs it.
+    const oldRoot = join(hdir, 'old-root.pem');
+    writeFileSync(oldRoot, oldRec.rootPem);
+    const curl = () =>
+      new Promise<number>((resolve) => {
+        execFile(
+          'curl',
+          [
+            '-s',
+            '-o',
+            '/dev/null',
+            '--interface',
+            '127.0.0.6',
+            '--cacert',
+            oldRoot,
+            '--resolve',
+            `lb.test:${port}:127.0.0.1`,
+            `https://lb.test:${port}/`,
+          ],
+          (e) => resolve(e ? Number((e as { code?: number }).code ?? -1) : 0),
+        );
+      });
+    assert.equal(await curl(), 60, 'the straggler fails once on the new certificate (curl: bad certificate)');
+    const failedAt = Date.now();
+    const entry = await waitFor(async () => {
+      const vs = (await dp!.status()).virtualServers[0]!;
+      return vs.exceptions?.find((e) => e.cidr === '127.0.0.6/32');
+    }, 'the agent to put 127.0.0.6 into grace');
+    const graceAt = Date.now();
+    assert.equal(entry.serve, 'old');
+    assert.equal(entry.auto, true);
+    assert.equal(entry.until, new Date(T + 60_000).toISOString());
+    assert.equal(await curl(), 0, 'the next request from that address gets the old certificate');
+    assert.equal(
+      (await handshakeFrom({ localAddress: '127.0.0.2', port, servername: 'lb.test', ca: [newRec.rootPem] }))
+        .sha256,
+      newRec.sha256,
+      'other addresses keep the new one',
+    );
+    console.log(
+      `# fallback: log line heard ${heard - failedAt} ms after curl returned, grace entry seen ${graceAt - failedAt} ms after`,
+    );
+    dp.close();
+    log.close();
   });
 });

@@ -85,6 +85,8 @@ export async function startHaproxyRoute(p: {
   backendPort: number;
   /** Also listen on [::1]:`port`. */
   ipv6?: boolean;
+  /** UDP port of the agent's failure log: the new side logs refused handshakes there. */
+  failureLog?: number;
 }): Promise<HaproxyProcess> {
   const socketPath = join(p.dir, 'admin.sock');
   const cfg = join(p.dir, 'haproxy.cfg');
@@ -106,6 +108,8 @@ export function routeConfig(p: {
   threads?: number;
   /** Also listen on [::1]:`port`. */
   ipv6?: boolean;
+  /** UDP port of the agent's failure log: the new side logs refused handshakes there. */
+  failureLog?: number;
 }): string {
   return [
     'global',
@@ -137,6 +141,13 @@ export function routeConfig(p: {
     'frontend tls_new',
     '  mode http',
     `  bind abns@${p.tag}-new accept-proxy ssl crt ${p.newCrt}`,
+    ...(p.failureLog
+      ? [
+          `  log 127.0.0.1:${p.failureLog} local0 info`,
+          '  option dontlog-normal',
+          '  error-log-format "rollover-tls-fail vs1 %ci %[ssl_fc_err_str]"',
+        ]
+      : []),
     '  default_backend be',
     'backend be',
     '  mode http',
