@@ -106,6 +106,23 @@ export interface RenewalDetail extends RenewalSummary {
   postponeDeadline: string | null;
   rollbackWindowSeconds: number;
   gatePolicy: string;
+  /** The gate counts evidence of kind `observed` (a preview handshake from a sender's address). */
+  acceptObserved?: boolean;
+  /** Addresses seen before T that match no sender, and "grace them too" (null: not shown to this caller). */
+  unknownClients?: {
+    headline: string;
+    clients: {
+      address: string;
+      firstSeenAt: string;
+      lastSeenAt: string;
+      handshakes: number;
+      graced: boolean;
+      gracedAt: string | null;
+      gracedBy: string | null;
+      note: string;
+    }[];
+    graceThem: { available: boolean; reason: string };
+  } | null;
   /** The bridge between the roots and its deadline (null: none is served). */
   bridge?: {
     mode: 'forward' | 'both';

@@ -4,7 +4,7 @@
  */
 import type { RenewalDetail } from '../api/types.js';
 import { Pill, Time } from './common.js';
-import { readable, StatusPill } from './status.js';
+import { EvidenceTag, readable, StatusPill } from './status.js';
 
 /** The matrix; `tenantIds` limits it to some tenants (a tenant admin's). */
 export function ReadinessMatrix({ renewal, tenantIds }: { renewal: RenewalDetail; tenantIds?: string[] }) {
@@ -44,6 +44,7 @@ export function ReadinessMatrix({ renewal, tenantIds }: { renewal: RenewalDetail
                         ) : s.reason ? (
                           <span className="muted"> — {s.reason}</span>
                         ) : null}
+                        {s.status ? <EvidenceTag status={s.status} /> : null}
                       </li>
                     ))}
                     {senders.length === 0 ? <li className="muted">no senders</li> : null}

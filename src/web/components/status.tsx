@@ -28,6 +28,19 @@ export function StatusPill({ status }: { status: SenderStatus }) {
   );
 }
 
+/** The kind of a sender's strongest readiness evidence (verified, or observed: weaker), and whether it counts. */
+export function EvidenceTag({ status }: { status: SenderStatus }) {
+  const e = status.evidence;
+  if (!e) return null;
+  return (
+    <div className="evidence" data-evidence={e.kind} title={readable(e.detail)}>
+      Evidence: <strong>{e.kind}</strong>
+      {e.kind === 'observed' ? ' (weaker than verified)' : ''}
+      {e.counts ? '' : ', not counted by this renewal'}
+    </div>
+  );
+}
+
 /** One sender: pill, headline, reason, and who must do what by when. */
 export function SenderStatusLine({ status, now }: { status: SenderStatus; now: number }) {
   const who = WHO[status.next.who];
@@ -35,6 +48,7 @@ export function SenderStatusLine({ status, now }: { status: SenderStatus; now: n
     <div className={`sender-status tone-${status.tone}`}>
       <StatusPill status={status} /> <strong>{readable(status.headline)}</strong>
       <div className="muted">{readable(status.reason)}</div>
+      <EvidenceTag status={status} />
       {status.next.who !== 'nobody' ? (
         <div className="next">
           Next{who ? ` (${who})` : ''}: {readable(status.next.action)}

@@ -59,6 +59,7 @@ export function NewRenewalPage() {
   const [graceLocal, setGraceLocal] = useState('');
   const [early, setEarly] = useState<'off' | 'proven'>('off');
   const [autoGrace, setAutoGrace] = useState<'on' | 'off'>('on');
+  const [acceptObserved, setAcceptObserved] = useState(false);
   const [error, setError] = useState<Error>();
   const [busy, setBusy] = useState(false);
   const t = fromLocalInput(tLocal);
@@ -84,6 +85,7 @@ export function NewRenewalPage() {
         gate,
         grace,
         early,
+        acceptObserved,
       };
       if (grace === 'unready') {
         body.autoGrace = autoGrace;
@@ -225,6 +227,15 @@ export function NewRenewalPage() {
               <option value="block">block: hold the exchange until every sender is verified</option>
               <option value="warn">warn: go on at T and escalate</option>
             </select>
+          </label>
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={acceptObserved}
+              onChange={(e) => setAcceptObserved(e.target.checked)}
+            />{' '}
+            Also count an observed handshake: a sender seen handshaking with the new certificate on the
+            preview listener counts as ready (weaker than a proof: the client may not check certificates)
           </label>
         </fieldset>
         <fieldset>

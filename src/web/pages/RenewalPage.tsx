@@ -130,6 +130,7 @@ export function RenewalPage({ id, me }: { id: string; me: Me }) {
             <h2 id="ready-h">Readiness</h2>
             <ReadinessMatrix renewal={d} />
           </section>
+          <UnknownClients renewal={d} isLb={isLb} onDone={r.reload} />
           <section className="card" aria-labelledby="path-h">
             <h2 id="path-h">The path before and after T</h2>
             <PathDiagram
@@ -254,6 +255,80 @@ function Failures({ renewal, now }: { renewal: RenewalDetail; now: number }) {
         </tbody>
       </table>
     </div>
+  );
+}
+
+/**
+ * Addresses seen before T that match no sender (the coordinator's words, one line each), and for the
+ * LB admin "grace them too" when the coordinator says it can succeed now.
+ */
+function UnknownClients({
+  renewal,
+  isLb,
+  onDone,
+}: {
+  renewal: RenewalDetail;
+  isLb: boolean;
+  onDone: () => void;
+}) {
+  const [error, setError] = useState<Error>();
+  const [busy, setBusy] = useState(false);
+  const u = renewal.unknownClients;
+  if (!u || u.clients.length === 0) return null;
+  const grace = async () => {
+    if (!window.confirm(`Grace them too? ${readable(u.graceThem.reason)}.`)) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      await post(`/renewals/${encodeURIComponent(renewal.id)}/unknown-clients/grace`, {});
+      onDone();
+    } catch (e) {
+      setError(e instanceof Error ? e : new Error(String(e)));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="card" aria-labelledby="unknown-h" data-unknown-clients>
+      <h2 id="unknown-h">Unknown clients</h2>
+      <p className="unknown-headline">{readable(u.headline)}</p>
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Address</th>
+              <th scope="col">Last seen</th>
+              <th scope="col">Handshakes</th>
+              <th scope="col">At T</th>
+            </tr>
+          </thead>
+          <tbody>
+            {u.clients.map((c) => (
+              <tr key={c.address} data-client={c.address} data-graced={c.graced}>
+                <th scope="row">
+                  <code>{c.address}</code>
+                </th>
+                <td>
+                  <Time at={c.lastSeenAt} />
+                </td>
+                <td>{c.handshakes}</td>
+                <td>{readable(c.note)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {isLb ? (
+        u.graceThem.available ? (
+          <button type="button" disabled={busy} onClick={grace}>
+            Grace them too
+          </button>
+        ) : (
+          <p className="muted">Grace them too is not possible: {readable(u.graceThem.reason)}.</p>
+        )
+      ) : null}
+      <ErrorNote error={error} what="Grace them too" />
+    </section>
   );
 }
 
