@@ -6,7 +6,7 @@ process.env.TZ = 'Europe/Berlin';
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { trustedRoots } from '../../src/web/components/path-facts.js';
+import { trustedRoots, trustLabel } from '../../src/web/components/path-facts.js';
 import { formatInstant, fromLocalInput, groupHex, relative, toLocalInput } from '../../src/web/lib/time.js';
 
 test('an instant shows local time with its zone and the UTC time, the date repeated only when it differs', () => {
@@ -42,10 +42,12 @@ test('fingerprints are grouped by four for comparing by eye', () => {
   assert.equal(groupHex(null), '—');
 });
 
-test('a sender trusts the old root until it removes it, and the new one once it acknowledged or proved it', () => {
+test('a sender trusts the old root until it removes it, and the new one once it proved it (an acknowledgement is a claim)', () => {
   assert.deepEqual(trustedRoots('notified'), { old: true, new: false });
   assert.deepEqual(trustedRoots('failing'), { old: true, new: false });
-  assert.deepEqual(trustedRoots('acknowledged'), { old: true, new: true });
+  assert.deepEqual(trustedRoots('acknowledged'), { old: true, new: false, claimed: true });
+  assert.equal(trustLabel(trustedRoots('acknowledged')), 'old (new?)');
+  assert.equal(trustLabel(trustedRoots('verified')), 'old+new');
   assert.deepEqual(trustedRoots('verified'), { old: true, new: true });
   assert.deepEqual(trustedRoots('old-root-removed'), { old: false, new: true });
 });

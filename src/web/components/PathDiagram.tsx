@@ -5,7 +5,7 @@
  * description, and the same facts in words beside it.
  */
 import type { SenderStatus } from '../api/types.js';
-import { trustedRoots } from './path-facts.js';
+import { trustedRoots, trustLabel } from './path-facts.js';
 
 /** What is known about one sender for the drawing. */
 export interface PathSender {
@@ -64,7 +64,7 @@ function Panel({
               {s.name.length > 18 ? `${s.name.slice(0, 17)}…` : s.name}
             </text>
             <text x={6} y={y + 24} className="svg-tiny">
-              trusts {[t.old ? 'old' : '', t.new ? 'new' : ''].filter(Boolean).join('+') || 'none'}
+              trusts {trustLabel(t)}
             </text>
             <line
               x1={120}
