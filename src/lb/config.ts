@@ -4,9 +4,11 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { resolveTlsPolicy, TLS_PROFILES, TLS_VERSIONS, type TlsPolicy } from '../pki/tls-profile.js';
 import { parseDuration } from '../shared/duration.js';
 import { fail } from '../shared/errors.js';
 import { type HostPort, parseHostPort } from '../shared/host-port.js';
+import { checkTlsPolicy } from './tls-context.js';
 
 const duration = z.union([z.string(), z.number()]);
 
@@ -48,6 +50,12 @@ const virtualServerSchema = z.object({
       header: duration.optional(),
     })
     .optional(),
+  /** Mozilla-style TLS profile (default intermediate). */
+  tlsProfile: z.enum(TLS_PROFILES).optional(),
+  /** OpenSSL cipher list for TLS 1.2 and below, replacing the profile's. */
+  ciphers: z.string().min(1).optional(),
+  /** The lowest protocol version offered, replacing the profile's. */
+  minVersion: z.enum(TLS_VERSIONS).optional(),
 });
 
 const configSchema = z.object({
@@ -95,6 +103,8 @@ export interface VirtualServerConfig {
   healthCheck: { path?: string; intervalMs: number; timeoutMs: number };
   /** `headerMs`: a client's request line and headers must arrive within it (http mode; then 408). */
   timeouts: { connectMs: number; responseMs: number; handshakeMs: number; idleMs: number; headerMs: number };
+  /** The TLS policy every context of this virtual server is built with (profile and overrides). */
+  tls: TlsPolicy;
 }
 
 /** The whole data-plane configuration after validation. */
@@ -190,6 +200,7 @@ export function resolveConfig(raw: unknown, defaults: { workers: number }): LbCo
         // A tunnel (WebSocket, HTTP/2) idles longer between messages than a keep-alive connection.
         idleMs: ms(v.timeouts?.idle, mode === 'http' ? 5000 : 600_000),
       },
+      tls: tlsPolicyOf(v),
     };
   });
   return {
@@ -202,6 +213,14 @@ export function resolveConfig(raw: unknown, defaults: { workers: number }): LbCo
     logLevel: c.logLevel ?? 'info',
     virtualServers,
   };
+}
+
+/** The virtual server's TLS policy; a cipher list OpenSSL cannot use is refused here, not at the first handshake. */
+function tlsPolicyOf(v: z.infer<typeof virtualServerSchema>): TlsPolicy {
+  const policy = resolveTlsPolicy(v.tlsProfile, { ciphers: v.ciphers, minVersion: v.minVersion });
+  const problem = checkTlsPolicy(policy);
+  if (problem) fail('BAD_ARGUMENT', `configuration: virtual server "${v.name}": ${problem}`);
+  return policy;
 }
 
 /** Parses configuration text: JSON when it starts with `{`, YAML otherwise. */

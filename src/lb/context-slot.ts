@@ -4,7 +4,8 @@
  * Switching is a comparison with T and a lookup in memory, never a reload, so no timer has to fire on
  * time and every worker switches by its own clock.
  */
-import { createSecureContext, type SecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
+import type { TlsPolicy } from '../pki/tls-profile.js';
 import { bridgedAt, type CredentialRecord } from './credential-record.js';
 import {
   DEFAULT_TICKET_ROTATION_MS,
@@ -25,6 +26,7 @@ import {
   type Serve,
   type SourceException,
 } from './source-exceptions.js';
+import { buildSecureContext } from './tls-context.js';
 
 /** What one handshake gets. */
 export interface ContextChoice {
@@ -42,28 +44,6 @@ export interface ContextChoice {
   bridged?: boolean;
 }
 
-/**
- * Builds a server secure context from a record (with its bridge appended when `bridged`); with
- * `ticket` (48 bytes, see session-tickets.ts) its session tickets are issued and accepted under that
- * key, valid for `lifetimeS`.
- */
-export function buildSecureContext(
-  r: CredentialRecord,
-  bridged = false,
-  ticket?: { key: Buffer; lifetimeS: number },
-): SecureContext {
-  // Leaf + intermediates (+ the bridge); the root stays out of the handshake as clients hold it already.
-  const cert = bridged && r.bridge ? r.certPem + r.bridge.certPem : r.certPem;
-  const ctx = createSecureContext({
-    key: r.keyPem,
-    cert,
-    minVersion: 'TLSv1.2',
-    ...(ticket ? { sessionTimeout: ticket.lifetimeS } : {}),
-  });
-  if (ticket) (ctx.context as { setTicketKeys(k: Buffer): void }).setTicketKeys(ticket.key);
-  return ctx;
-}
-
 /** The key of a record's context: the leaf, and the bridge when it carries one. */
 const contextKey = (r: CredentialRecord, bridged: boolean) =>
   bridged && r.bridge ? `${r.sha256}+${r.bridge.sha256}` : r.sha256;
@@ -74,7 +54,10 @@ interface TicketOwner {
   record: CredentialRecord;
 }
 
-/** A slot's prebuilt contexts. `apply` is called when the slot changes (stage, rollback…). */
+/**
+ * A slot's prebuilt contexts, all under the virtual server's one TLS policy (bridged chains and every
+ * ticket period too). `apply` is called when the slot changes (stage, rollback…).
+ */
 export class ContextSlot {
   /** Every context by `period:contextKey` (current and previous period). */
   private built = new Map<string, SecureContext>();
@@ -91,6 +74,7 @@ export class ContextSlot {
 
   constructor(
     entry: VsEntry,
+    readonly policy: TlsPolicy,
     secrets?: TicketSecrets,
     private readonly rotationMs = DEFAULT_TICKET_ROTATION_MS,
   ) {
@@ -127,7 +111,10 @@ export class ContextSlot {
         for (const bridged of r.bridge ? [false, true] : [false]) {
           const id = `${period.period}:${contextKey(r, bridged)}`;
           if (built.has(id)) continue;
-          built.set(id, this.built.get(id) ?? buildSecureContext(r, bridged, { key, lifetimeS }));
+          built.set(
+            id,
+            this.built.get(id) ?? buildSecureContext(r, this.policy, bridged, { key, lifetimeS }),
+          );
         }
       }
     }

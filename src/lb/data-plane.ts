@@ -6,12 +6,13 @@
  * its own arrival time with T.
  */
 import type { CheckResult } from '../pki/checks.js';
+import { readPrivateKey } from '../pki/keys.js';
+import { assertProfileAllows, type TlsProfileStatus, tlsProfileStatus } from '../pki/tls-profile.js';
 import { fail } from '../shared/errors.js';
 import { formatHostPort, type HostPort } from '../shared/host-port.js';
 import type { Clock } from '../shared/time.js';
 import { stageWithBridges, unstageWithBridges, withForwardBridge } from './bridge-slot.js';
 import type { LbConfig, VirtualServerConfig } from './config.js';
-import { buildSecureContext } from './context-slot.js';
 import { type CredentialRecord, checkedStageRecord, publicFacts } from './credential-record.js';
 import type { Slot } from './slot.js';
 import * as slots from './slot.js';
@@ -27,6 +28,7 @@ import {
   type TableChange,
 } from './source-exceptions.js';
 import type { LbState } from './state-store.js';
+import { buildSecureContext } from './tls-context.js';
 
 /** A credential to stage, as PEM text (what the coordinator sends). */
 export interface StageRequest {
@@ -97,6 +99,8 @@ export type VirtualServerStatus = {
   exceptions?: ExceptionStatus[];
   /** Automatic fallback: until when a refused new certificate puts the client into grace (null: off). */
   autoGrace?: { until: string } | null;
+  /** The TLS profile every context of this virtual server is built with (agents: the one they write or check). */
+  tlsProfile?: TlsProfileStatus;
 } & SlotStatus;
 
 /** The status of the node. */
@@ -206,10 +210,12 @@ export class NodeDataPlane implements DataPlane {
 
   /** Checks a credential for this virtual server at T; throws the first failing check. */
   checkStage(name: string, req: StageRequest): { record: CredentialRecord; checks: CheckResult[] } {
-    const { record: plain, checks } = checkedStageRecord(this.table.vs(name).hosts, req);
+    const vs = this.table.vs(name);
+    const { record: plain, checks } = checkedStageRecord(vs.hosts, req);
+    checks.push(assertProfileAllows(vs.tls, readPrivateKey(plain.keyPem).info, checks));
     const record = withForwardBridge(plain, req.activateAt.getTime(), req.bridges);
     try {
-      buildSecureContext(record, true);
+      buildSecureContext(record, vs.tls, true);
     } catch (e) {
       fail('BAD_KEY', `the credential cannot be served: ${(e as Error).message}`);
     }
@@ -344,6 +350,7 @@ export class NodeDataPlane implements DataPlane {
         const until = this.table.autoGraceUntil(name);
         return until === undefined ? null : { until: new Date(until).toISOString() };
       })(),
+      tlsProfile: tlsProfileStatus(vs.tls),
     };
   }
 

@@ -61,7 +61,7 @@ export class VirtualServerRuntime {
   ) {
     const { telemetry, log } = deps;
     const vs = config.name;
-    this.contexts = new ContextSlot(entry, deps.ticketSecrets, deps.ticketRotationMs);
+    this.contexts = new ContextSlot(entry, config.tls, deps.ticketSecrets, deps.ticketRotationMs);
     const onChange = (b: { url: string; up: boolean; lastError?: string }) => {
       telemetry.backendUp.set({ virtual_server: vs, backend: b.url }, b.up ? 1 : 0);
       log.warn({ virtualServer: vs, backend: b.url, up: b.up, reason: b.lastError }, 'backend state changed');

@@ -38,6 +38,9 @@ export interface LbNodeFlags {
   mode?: string;
   proxyProtocol?: string;
   alpn?: string[];
+  tlsProfile?: string;
+  ciphers?: string;
+  minVersion?: string;
   logLevel: string;
 }
 
@@ -109,6 +112,12 @@ export async function nodeConfig(o: LbNodeFlags, cwd: string): Promise<LbConfig>
         'give either --config or the one-virtual-server flags (--listen, --credential…), not both',
       );
     }
+    if (o.tlsProfile || o.ciphers || o.minVersion) {
+      fail(
+        'BAD_ARGUMENT',
+        'with --config, set tlsProfile, ciphers and minVersion per virtual server in the file, not by flags',
+      );
+    }
     if (o.stateDir) raw.stateDir = o.stateDir;
     if (o.mode || o.proxyProtocol || o.alpn?.length || o.healthPath) {
       fail(
@@ -142,6 +151,9 @@ export async function nodeConfig(o: LbNodeFlags, cwd: string): Promise<LbConfig>
           ...(o.mode ? { mode: o.mode } : {}),
           ...(o.proxyProtocol ? { proxyProtocol: o.proxyProtocol } : {}),
           ...(o.alpn?.length ? { alpn: o.alpn } : {}),
+          ...(o.tlsProfile ? { tlsProfile: o.tlsProfile } : {}),
+          ...(o.ciphers ? { ciphers: o.ciphers } : {}),
+          ...(o.minVersion ? { minVersion: o.minVersion } : {}),
         },
       ],
     };

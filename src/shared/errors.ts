@@ -73,6 +73,10 @@ export const ERROR_CODES = {
   BAD_KEY_USAGE: { kind: 'invalid', title: 'the key usage does not suit a TLS server with this key type' },
   SHA1_SIGNATURE: { kind: 'invalid', title: 'a certificate in the chain is signed with SHA-1' },
   WEAK_KEY: { kind: 'invalid', title: 'the key is too weak (RSA under 2048 bits or an unsupported curve)' },
+  KEY_NOT_IN_TLS_PROFILE: {
+    kind: 'invalid',
+    title: "the virtual server's TLS profile does not serve this key type or size",
+  },
   ROOT_EXPIRES_FIRST: { kind: 'invalid', title: 'the root expires before the certificate does' },
   NOT_A_CA: { kind: 'invalid', title: 'a certificate used as CA is not a CA' },
   NOT_A_ROOT: { kind: 'invalid', title: 'a CA given where a root belongs is not a self-signed root' },

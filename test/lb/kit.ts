@@ -63,6 +63,8 @@ export function oneServerConfig(p: {
   drainTimeout?: string;
   responseTimeout?: string;
   headerTimeout?: string;
+  /** TLS profile and overrides of the virtual server (`tlsProfile`, `ciphers`, `minVersion`). */
+  tls?: { tlsProfile?: string; ciphers?: string; minVersion?: string };
 }): LbConfig {
   return resolveConfig(
     {
@@ -83,6 +85,7 @@ export function oneServerConfig(p: {
             connect: '1s',
             ...(p.headerTimeout ? { header: p.headerTimeout } : {}),
           },
+          ...p.tls,
         },
       ],
     },

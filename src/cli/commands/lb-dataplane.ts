@@ -53,6 +53,12 @@ export function registerLbDataPlane(lb: Command, ctx: CliContext, run: Runner): 
       '--health-path <path>',
       'HTTP path the health check requests (default / in mode http; mode tcp checks by TCP connect without it)',
     )
+    .option(
+      '--tls-profile <profile>',
+      'TLS profile: modern, intermediate (default) or old (without --config)',
+    )
+    .option('--ciphers <list>', "OpenSSL cipher list for TLS 1.2 and below, replacing the profile's")
+    .option('--min-version <version>', "lowest TLS version offered (TLSv1…TLSv1.3), replacing the profile's")
     .option('--log-level <level>', 'pino log level', 'info')
     .option('--coordinator <url>', 'pull the desired state from this coordinator (a remote node)')
     .option('--node-token <token>', 'the node token for --coordinator (or ROLLOVER_NODE_TOKEN)')
@@ -208,6 +214,15 @@ function printVirtualServer(ctx: CliContext, vs: VirtualServerStatus): void {
   );
   ctx.out(`  previous  ${vs.previous ? vs.previous.sha256 : 'none'}\n`);
   if (vs.previewServed) ctx.out(`  preview   ${vs.previewServed.sha256}\n`);
+  if (vs.tlsProfile) {
+    const o = vs.tlsProfile.overrides;
+    const extra = o
+      ? `; overrides: ${Object.entries(o)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`
+      : '';
+    ctx.out(`  tls       ${vs.tlsProfile.name} (${vs.tlsProfile.protocols.join(', ')})${extra}\n`);
+  }
   if (vs.lastSwap) {
     ctx.out(
       `  last swap ${vs.lastSwap.at}${vs.lastSwap.latenessMs !== null ? `, first new handshake ${vs.lastSwap.latenessMs} ms after T` : ', no new handshake seen yet'}\n`,
