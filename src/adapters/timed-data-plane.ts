@@ -107,6 +107,7 @@ export class TimedDataPlane implements DataPlane {
       await this.publish(vs.name, this.table.entry(vs.name));
       if (slot.staged && now >= slot.staged.activateAt) {
         await this.swap(vs.name, true);
+        this.arm(vs.name);
       } else if (this.o.driver.applyPlan) {
         this.arm(vs.name);
       } else {
@@ -149,10 +150,36 @@ export class TimedDataPlane implements DataPlane {
     return this.table.slot(name);
   }
 
+  /**
+   * For a data plane that is told what to serve (not one that switches by its own clock): at each
+   * bridge deadline ahead, the credential then active is applied again, now without its bridge.
+   */
+  private bridgeActions(name: string): Array<{ at: number; run: () => void }> {
+    if (!this.o.driver.servesBridges || this.o.driver.applyPlan) return [];
+    const s = this.slot(name);
+    const now = this.o.clock.now();
+    const ends = [s.active.bridge?.until, s.staged?.credential.bridge?.until].filter(
+      (x): x is number => x !== undefined && x > now && x !== s.staged?.activateAt,
+    );
+    return [...new Set(ends)].map((at) => ({
+      at,
+      run: () => {
+        const active = this.slot(name).active;
+        if (active.bridge?.until !== at) return;
+        this.o.driver
+          .apply(name, active)
+          .then(() => this.o.log?.info({ vs: name }, 'bridge deadline: serving the chain without the bridge'))
+          .catch((e) =>
+            this.o.log?.error({ err: e, vs: name }, 'dropping the bridge at its deadline failed'),
+          );
+      },
+    }));
+  }
+
   private arm(name: string): void {
     const staged = this.slot(name).staged;
     if (!staged) {
-      this.table.arm(name, []);
+      this.table.arm(name, this.bridgeActions(name));
       return;
     }
     const lead = this.o.prepareLeadMs ?? 2000;
@@ -174,6 +201,7 @@ export class TimedDataPlane implements DataPlane {
         ];
     this.table.arm(name, [
       ...prepare,
+      ...this.bridgeActions(name),
       {
         at: staged.activateAt,
         run: () => {
@@ -251,9 +279,14 @@ export class TimedDataPlane implements DataPlane {
       },
       this.publishTo(name),
     );
+    // The reverse bridge is a chain-only change of what is served now: applied at once.
+    if (req.bridges?.reversePem && !this.o.driver.applyPlan && this.o.clock.now() < at)
+      await this.o.driver.apply(name, this.slot(name).active);
     const staged = this.slot(name).staged;
-    if (staged && this.o.clock.now() >= staged.activateAt) await this.swap(name, false);
-    else {
+    if (staged && this.o.clock.now() >= staged.activateAt) {
+      await this.swap(name, false);
+      this.arm(name);
+    } else {
       await this.prepareAtStage(name);
       this.arm(name);
     }
@@ -261,6 +294,7 @@ export class TimedDataPlane implements DataPlane {
   }
 
   async unstage(name: string): Promise<VirtualServerStatus> {
+    const before = this.slot(name).active;
     await this.table.change(
       name,
       async (s, now) => {
@@ -270,6 +304,9 @@ export class TimedDataPlane implements DataPlane {
       },
       this.publishTo(name),
     );
+    // A withdrawn reverse bridge leaves the chain being served now.
+    if (before.bridge && !this.slot(name).active.bridge && !this.o.driver.applyPlan)
+      await this.o.driver.apply(name, this.slot(name).active);
     this.arm(name);
     return this.statusOf(name);
   }

@@ -6,9 +6,13 @@ import { fail } from '../../shared/errors.js';
 import type { SwapDriver } from '../driver.js';
 import { expectOk, parseShowSslCert, runtimeCommand, setSslCertCommand } from './runtime-api.js';
 
-/** The crt file HAProxy loads for one virtual server: leaf, intermediates, then the key. */
-export function haproxyPem(r: CredentialRecord): string {
-  return `${r.certPem.trimEnd()}\n${r.keyPem.trimEnd()}\n`;
+/**
+ * The crt file HAProxy loads for one virtual server: leaf, intermediates, then the key. With `at`, a
+ * record's bridge goes after the chain when it is served at that instant (before `bridge.until`).
+ */
+export function haproxyPem(r: CredentialRecord, at?: number): string {
+  const bridge = at !== undefined && r.bridge && at < r.bridge.until ? `\n${r.bridge.certPem.trimEnd()}` : '';
+  return `${r.certPem.trimEnd()}${bridge}\n${r.keyPem.trimEnd()}\n`;
 }
 
 /** The upper-case hex SHA-1 of a credential's leaf, as `show ssl cert` reports it. */
@@ -23,6 +27,9 @@ export function leafSha1(r: CredentialRecord): string {
  */
 export class HaproxyDriver implements SwapDriver {
   readonly kind = 'haproxy';
+  /** A bridge is part of the crt committed; the agent commits again at the bridge's deadline. */
+  readonly servesBridges = true;
+  /** The pem text prepared per virtual server. */
   private prepared = new Map<string, string>();
 
   constructor(
@@ -30,8 +37,14 @@ export class HaproxyDriver implements SwapDriver {
       socketPath: string;
       /** Virtual server name → the absolute `crt` path in haproxy.cfg (must match it exactly). */
       crtPaths: Record<string, string>;
+      /** The agent's clock (the real one in production). */
+      now?: () => number;
     },
   ) {}
+
+  private now(): number {
+    return (this.o.now ?? Date.now)();
+  }
 
   private path(vs: string): string {
     const p = this.o.crtPaths[vs];
@@ -39,19 +52,19 @@ export class HaproxyDriver implements SwapDriver {
     return p;
   }
 
-  async prepare(vs: string, next: CredentialRecord): Promise<void> {
+  async prepare(vs: string, next: CredentialRecord, at?: { activateAt: number }): Promise<void> {
     const path = this.path(vs);
+    const pem = haproxyPem(next, at?.activateAt ?? this.now());
     await runtimeCommand(this.o.socketPath, `abort ssl cert ${path}`);
-    expectOk(
-      await runtimeCommand(this.o.socketPath, setSslCertCommand(path, haproxyPem(next))),
-      `set ssl cert ${path}`,
-    );
-    this.prepared.set(vs, next.sha256);
+    expectOk(await runtimeCommand(this.o.socketPath, setSslCertCommand(path, pem)), `set ssl cert ${path}`);
+    this.prepared.set(vs, pem);
   }
 
   async apply(vs: string, next: CredentialRecord): Promise<void> {
     const path = this.path(vs);
-    if (this.prepared.get(vs) !== next.sha256) await this.prepare(vs, next);
+    // What is served from now: with the record's bridge while it lasts, the plain chain after.
+    const pem = haproxyPem(next, this.now());
+    if (this.prepared.get(vs) !== pem) await this.prepare(vs, next, { activateAt: this.now() });
     this.prepared.delete(vs);
     const answer = await runtimeCommand(this.o.socketPath, `commit ssl cert ${path}`);
     if (!/Success!/i.test(answer)) {
@@ -59,7 +72,7 @@ export class HaproxyDriver implements SwapDriver {
       fail('DATA_PLANE_REFUSED', `HAProxy refused to commit ${path}: ${answer.trim()}`);
     }
     // Runtime API changes live in memory only: persist the file too, after T, off the critical path.
-    await writeFileAtomic(path, haproxyPem(next), { mode: 0o600 });
+    await writeFileAtomic(path, pem, { mode: 0o600 });
   }
 
   async abort(vs: string): Promise<void> {
