@@ -55,6 +55,7 @@ for (const backend of BACKENDS) {
         ['a credential failing the checks', { credentialId: bad.id }, 422, 'HOST_NOT_COVERED'],
         ['an unknown virtual server', { virtualServerIds: ['vs_nope'] }, 404, 'NOT_FOUND'],
         ['an unknown field', { colour: 'red' }, 400, 'BAD_ARGUMENT'],
+        ['acceptObserved not a boolean', { acceptObserved: 'yes' }, 400, 'BAD_ARGUMENT'],
       ];
       for (const [what, body, status, code] of planCases) {
         const r = await co.call('POST', '/api/v1/renewals', plan(body), undefined, status);
@@ -183,6 +184,42 @@ for (const backend of BACKENDS) {
               400,
             ),
           'BAD_TIME',
+        ],
+        [
+          'gracing an address that is not an unknown client',
+          () =>
+            co.call(
+              'POST',
+              `/api/v1/renewals/${id}/unknown-clients/grace`,
+              { addresses: ['192.0.2.1'] },
+              undefined,
+              400,
+            ),
+          'BAD_ARGUMENT',
+        ],
+        [
+          'gracing unknown clients with a field the route does not know',
+          () =>
+            co.call(
+              'POST',
+              `/api/v1/renewals/${id}/unknown-clients/grace`,
+              { until: '2030-01-01T00:00:00Z' },
+              undefined,
+              400,
+            ),
+          'BAD_ARGUMENT',
+        ],
+        [
+          'a tenant admin gracing unknown clients',
+          () =>
+            co.call(
+              'POST',
+              `/api/v1/renewals/${id}/unknown-clients/grace`,
+              {},
+              w.tenants[0]!.adminToken,
+              403,
+            ),
+          'FORBIDDEN',
         ],
         [
           'a second plan on the same virtual server',
