@@ -30,6 +30,8 @@ export async function buildLandscape(
   newCred: Credential,
   tenantCount = 2,
   sendersPerTenant = 1,
+  /** The node's TLS profile and overrides (`tlsProfile`, `ciphers`, `minVersion`). */
+  tls?: { tlsProfile?: string; ciphers?: string; minVersion?: string },
 ): Promise<Landscape> {
   const backend = await startBackend();
   const node = await startNode(
@@ -39,6 +41,7 @@ export async function buildLandscape(
       backends: [backend.url],
       hosts: ['lb.test', '127.0.0.1'],
       preview: true,
+      ...(tls ? { tls } : {}),
     }),
   );
   const rt = node.runtimes.get('web')!;

@@ -3,6 +3,7 @@
  * the per-client handshake-failure table and the source exceptions (per-sender grace). The HTTP adapter is src/adapters/node-control-http.ts.
  */
 import type { ClientFailures } from '../../lb/telemetry.js';
+import type { TlsProfileStatus } from '../../pki/tls-profile.js';
 
 /** Where a node's control API is, and its bearer token. */
 export interface NodeEndpoint {
@@ -18,6 +19,8 @@ export interface NodeVsStatus {
   preview?: string;
   served: { sha256: string };
   staged: { sha256: string; activateAt: string } | null;
+  /** The TLS profile the node serves this virtual server with (absent on planes that do not report it). */
+  tlsProfile?: TlsProfileStatus;
   /** The source exceptions the node applies (absent on planes that do not report them). */
   exceptions?: Array<{
     cidr: string;

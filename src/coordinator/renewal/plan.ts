@@ -15,6 +15,7 @@ import { forbidden, notFound } from '../env.js';
 import { type BridgePlanInput, bridgeView, checkBridge, checkBridgeFields } from './bridge.js';
 import { issueFromCa } from './issue-from-ca.js';
 import { actorOf, addStep, FINISHED } from './model.js';
+import { assertNodesServeKey, type NodeProfile, nodeProfiles } from './node-profiles.js';
 import type { RenewalEnv } from './ports.js';
 
 /** Input of a plan. */
@@ -56,12 +57,19 @@ export async function planRenewal(env: RenewalEnv, p: Principal, input: PlanInpu
   if (sources > 1)
     fail('BAD_ARGUMENT', 'give one credential: an imported one, an upload, or a CA to issue from');
   checkBridgeFields(input);
-  const id = await env.store.transaction((tx) => planIn({ ...env, store: tx }, p, input));
+  // Asked before the transaction: a node's answer never holds the store.
+  const profiles = await nodeProfiles(env, input.virtualServerIds);
+  const id = await env.store.transaction((tx) => planIn({ ...env, store: tx }, p, input, profiles));
   env.renewal.changed(id, 'planned');
   return id;
 }
 
-async function planIn(env: RenewalEnv, p: Principal, input: PlanInput): Promise<string> {
+async function planIn(
+  env: RenewalEnv,
+  p: Principal,
+  input: PlanInput,
+  profiles: ReadonlyMap<string, NodeProfile[]>,
+): Promise<string> {
   const exchangeAt = parseInstant(input.exchangeAt);
   const windowMs = parseDuration(input.rollbackWindow ?? DEFAULT_ROLLBACK_WINDOW);
   const now = env.clock.now();
@@ -133,6 +141,7 @@ async function planIn(env: RenewalEnv, p: Principal, input: PlanInput): Promise<
       validAt: exchangeAt,
       validForMs: windowMs,
     });
+    assertNodesServeKey(vs.name, key.info, profiles.get(vs.id) ?? []);
     if (!vs.active_credential_id)
       fail(
         'NOTHING_TO_RENEW',
