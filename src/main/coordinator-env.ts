@@ -16,6 +16,7 @@ import { ChangeFeed } from '../coordinator/renewal/change-feed.js';
 import type { NodeControl } from '../coordinator/renewal/node-control.js';
 import type { RenewalEnv } from '../coordinator/renewal/ports.js';
 import { smtpMailSender } from '../notify/mail.js';
+import { messageTexts } from '../notify/messages.js';
 import { checkOutboundUrl, STRICT_OUTBOUND } from '../notify/outbound.js';
 import { postWebhook } from '../notify/webhook.js';
 import { type Clock, systemClock } from '../shared/time.js';
@@ -73,6 +74,7 @@ export async function buildCoordinatorEnv(
       linkTtlMs: s.linkTtlMs,
       proposeDaysAhead: s.proposeDaysAhead,
       announcementKey: await loadAnnouncementKey(o.store),
+      texts: messageTexts,
       mail: o.mail ?? (s.smtp ? smtpMailSender(s.smtp) : undefined),
       webhook: (p) => postWebhook({ ...p, policy: s.outbound ?? STRICT_OUTBOUND }),
       checkOutboundUrl: (url) => {

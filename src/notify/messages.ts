@@ -1,27 +1,9 @@
-import type { MailMessage } from '../coordinator/ports/mail.js';
+import type { ExchangeFacts, Message, MessageTexts, StatedStatus } from '../coordinator/ports/messages.js';
 import { colonFingerprint } from '../pki/certificate.js';
 import { readableUtc } from '../shared/time.js';
 import { exchangeEvent } from './ics.js';
 
-/** A rendered message, independent of the channel that carries it (the mail port's shape). */
-export type Message = MailMessage;
-
-/** What every root-exchange message needs to say. */
-export interface ExchangeFacts {
-  renewalId: string;
-  exchangeAt: Date;
-  safeRemovalAt: Date;
-  hosts: string[];
-  newRootSha256: string;
-  newRootPem: string;
-  oldRootSha256?: string;
-  /** The signed announcement's URL, for `rollover notice verify`. */
-  announcementUrl?: string;
-  /** Sequence of this announcement (0 first; each postpone adds one). */
-  sequence?: number;
-  /** The bridge deadline, when the load balancer serves a bridge between the roots after T. */
-  bridgeUntil?: Date;
-}
+export type { ExchangeFacts, Message } from '../coordinator/ports/messages.js';
 
 const utc = (d: Date) => readableUtc(d);
 
@@ -149,7 +131,7 @@ export function senderStatusToSender(
   p: {
     senderName: string;
     link: string;
-    status: { headline: string; reason: string; next: { action: string; by: string | null } };
+    status: StatedStatus;
   },
 ): Message {
   return {
@@ -165,3 +147,11 @@ export function senderStatusToSender(
     attachments: [],
   };
 }
+
+/** The texts as the coordinator's port (wired in src/main). */
+export const messageTexts: MessageTexts = {
+  announcementToTenant,
+  noticeToSender,
+  safeRemovalToSender,
+  senderStatusToSender,
+};

@@ -6,17 +6,10 @@
  * stored facts (the link token is derived again from the link id, so no secret sits in the outbox).
  */
 
-import {
-  announcementToTenant,
-  type ExchangeFacts,
-  type Message,
-  noticeToSender,
-  safeRemovalToSender,
-  senderStatusToSender,
-} from '../../notify/messages.js';
 import { readOneCertificate } from '../../pki/certificate.js';
 import { isBeforeExchange, type RenewalState } from '../../renewal/states.js';
 import type { Store } from '../../store/store.js';
+import type { ExchangeFacts, Message } from '../ports/messages.js';
 import type { Outbox, PendingNotification, Template } from '../ports/outbox.js';
 import { linkToken, linkUrl } from './links.js';
 import { loadFacts, type RenewalFacts } from './model.js';
@@ -139,7 +132,7 @@ async function render(
   switch (b.t) {
     case 'tenant-announcement': {
       const tenant = f.tenants.find((t) => t.id === b.tenantId);
-      return announcementToTenant(
+      return env.renewal.texts.announcementToTenant(
         { ...facts, sequence: b.sequence },
         {
           tenantName: tenant?.name ?? b.tenantId,
@@ -151,7 +144,7 @@ async function render(
     case 'sender-notice': {
       const sender = await env.store.get('senders', b.senderId);
       const preview = previewUrl(f);
-      return noticeToSender(
+      return env.renewal.texts.noticeToSender(
         { ...facts, sequence: b.sequence },
         {
           senderName: sender?.name ?? b.senderId,
@@ -172,7 +165,7 @@ async function render(
       const senderName = sender?.name ?? b.senderId;
       const link = linkUrl(env, env.store, b.linkId);
       if (!mine?.status.removal.allowed)
-        return senderStatusToSender(facts, {
+        return env.renewal.texts.senderStatusToSender(facts, {
           senderName,
           link,
           status: mine?.status ?? {
@@ -181,7 +174,7 @@ async function render(
             next: { action: 'keep the old root', by: null },
           },
         });
-      return safeRemovalToSender(facts, {
+      return env.renewal.texts.safeRemovalToSender(facts, {
         senderName,
         link,
         statusUrl: `${env.publicUrl}/api/v1/links/${linkToken(env.store, b.linkId)}/status.json`,

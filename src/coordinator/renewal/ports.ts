@@ -3,11 +3,13 @@
  * the announcement key, mail and webhook delivery, the data-plane nodes' control APIs, a TLS
  * observer, and a change feed for live views.
  */
+
 import type { KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { TimingPolicy } from '../../renewal/timing.js';
 import type { CoordinatorEnv } from '../env.js';
 import type { MailSender } from '../ports/mail.js';
+import type { MessageTexts } from '../ports/messages.js';
 import type { NodeControl } from './node-control.js';
 
 /** The coordinator's P-256 key that signs announcements, and its public JWK (kid = RFC 7638 thumbprint). */
@@ -33,6 +35,8 @@ export interface RenewalPorts {
   /** Days ahead of the latest safe T that the expiry watch proposes starting a renewal. */
   proposeDaysAhead: number;
   announcementKey: AnnouncementKey;
+  /** The words of each message (src/notify/messages.ts). */
+  texts: MessageTexts;
   /** Mail delivery; without it mail stays in the outbox (and is reported as undeliverable). */
   mail?: MailSender | undefined;
   webhook: WebhookPoster;
