@@ -22,6 +22,11 @@ const VirtualServer = z
     key: z.string().optional(),
     /** nginx (time): the directory of NAME.map and the per-credential files (see docs/adapters.md). */
     dir: z.string().optional(),
+    /**
+     * nginx (time): this server block's own `error_log PATH info;` — refused handshakes read from it
+     * give automatic fallback (`lb grace --auto`).
+     */
+    errorLog: z.string().optional(),
     /** nginx (time): `UID:GID` of nginx's worker user, which reads the key on every handshake. */
     fileOwner: z
       .string()
@@ -97,6 +102,12 @@ export function resolveAgentConfig(raw: unknown, path: string): AgentConfig {
     if (c.kind !== 'haproxy' || c.haproxyMode !== 'route')
       fail('BAD_ARGUMENT', `${path}: failureLog needs kind haproxy with haproxyMode route`);
     parseHostPort(c.failureLog);
+  }
+  for (const v of c.virtualServers) {
+    if (v.errorLog === undefined) continue;
+    if (c.kind !== 'nginx' || c.nginxMode !== 'time')
+      fail('BAD_ARGUMENT', `${path}: virtualServers.${v.name}.errorLog needs kind nginx with nginxMode time`);
+    abs(v.errorLog, `virtualServers.${v.name}.errorLog`);
   }
   const names = c.virtualServers.map((v) => v.name);
   if (new Set(names).size !== names.length)

@@ -11,6 +11,7 @@ import { HaproxyDriver } from './haproxy/driver.js';
 import { listenFailureLog } from './haproxy/failure-log.js';
 import { HaproxyRouteDriver } from './haproxy/route.js';
 import { NginxDriver } from './nginx/driver.js';
+import { followLog, parseNginxFailure } from './nginx/failure-log.js';
 import { NginxTimeSwitchDriver } from './nginx/time-switch.js';
 import { TimedDataPlane } from './timed-data-plane.js';
 
@@ -81,7 +82,9 @@ export async function startAgent(c: AgentConfig, deps: { clock: Clock; log: Logg
     initial,
     prepareLeadMs: c.prepareLeadMs,
     log: deps.log,
-    fallback: c.failureLog !== undefined,
+    fallback: c.virtualServers
+      .filter((v) => c.failureLog !== undefined || v.errorLog !== undefined)
+      .map((v) => v.name),
   });
   await dataPlane.start();
   const failures = c.failureLog
@@ -89,6 +92,16 @@ export async function startAgent(c: AgentConfig, deps: { clock: Clock; log: Logg
         dataPlane.autoGrace(f.virtualServer, f.client, f.reason),
       )
     : undefined;
+  const logs = c.virtualServers.flatMap((v) => {
+    if (!v.errorLog) return [];
+    return [
+      followLog(v.errorLog, (line) => {
+        const f = parseNginxFailure(line);
+        if (f) dataPlane.autoGrace(v.name, f.client, f.reason);
+      }),
+    ];
+  });
+  await Promise.all(logs.map((l) => l.ready));
   const { server, address } = await startControlServer({
     dataPlane,
     stateDir: c.stateDir,
@@ -101,6 +114,7 @@ export async function startAgent(c: AgentConfig, deps: { clock: Clock; log: Logg
     async close() {
       dataPlane.close();
       failures?.close();
+      for (const l of logs) l.close();
       await new Promise<void>((r) => (server as Server).close(() => r()));
     },
   };

@@ -66,10 +66,10 @@ export class TimedDataPlane implements DataPlane {
       prepareLeadMs?: number;
       log?: Logger;
       /**
-       * True when the agent hears the data plane's refused handshakes (HAProxy's error log, see
-       * ./haproxy/failure-log.ts) and feeds them to `autoGrace`: then `op: "auto"` is accepted.
+       * The virtual servers whose refused handshakes the agent hears (HAProxy's error log over UDP,
+       * nginx's error log file) and feeds to `autoGrace`: for them `op: "auto"` is accepted.
        */
-      fallback?: boolean;
+      fallback?: readonly string[];
     },
   ) {
     this.table = new SlotTable({ virtualServers: o.virtualServers, stateDir: o.stateDir, clock: o.clock });
@@ -96,7 +96,7 @@ export class TimedDataPlane implements DataPlane {
     // reset() starts without fallback deadlines: restore the saved ones.
     for (const vs of this.o.virtualServers) {
       const until = saved?.autoGrace?.[vs.name];
-      if (until !== undefined && this.o.fallback && kept[vs.name] !== undefined)
+      if (until !== undefined && this.hearsFailures(vs.name) && kept[vs.name] !== undefined)
         await this.table.update(vs.name, (e) => ({ ...e, autoGraceUntil: until }));
     }
     for (const vs of this.o.virtualServers) {
@@ -355,10 +355,10 @@ export class TimedDataPlane implements DataPlane {
         `the ${this.o.driver.kind} agent applies source exceptions (grace, early) only when it chooses per client address (HAProxy: haproxyMode route; nginx: nginxMode time); the built-in data plane (rollover lb run) always does`,
       );
     }
-    if (change.op === 'auto' && !this.o.fallback) {
+    if (change.op === 'auto' && !this.hearsFailures(name)) {
       return fail(
         'NOT_YET',
-        `this ${this.o.driver.kind} agent does no automatic fallback: it needs HAProxy's error log (failureLog in route mode, docs/adapters.md); nginx agents never do it — their grace entries come from the coordinator's table`,
+        `this ${this.o.driver.kind} agent does no automatic fallback for "${name}": it needs the data plane's error log (HAProxy route mode: failureLog; nginx time mode: the virtual server's errorLog; docs/adapters.md) — without it, grace entries come only from the coordinator's table`,
       );
     }
     await this.table.update(
@@ -380,6 +380,10 @@ export class TimedDataPlane implements DataPlane {
 
   private autoPending = new Set<string>();
 
+  private hearsFailures(name: string): boolean {
+    return this.o.fallback?.includes(name) ?? false;
+  }
+
   /**
    * Automatic fallback, as on the built-in node: the data plane reported that `client` refused the
    * certificate it was served (`reason` from its alert). While the policy is on and the address was
@@ -387,7 +391,7 @@ export class TimedDataPlane implements DataPlane {
    * the policy's deadline. Repeats while one is being written are dropped.
    */
   autoGrace(name: string, client: string, reason: string): void {
-    if (!this.o.fallback || !this.table.names().includes(name)) return;
+    if (!this.hearsFailures(name)) return;
     const key = `${name}\u0000${client}`;
     if (this.table.autoGraceUntil(name) === undefined || this.autoPending.has(key)) return;
     this.autoPending.add(key);

@@ -29,6 +29,8 @@ export async function startNginx(p: {
   timeSwitch?: { name: string; initial: CredentialRecord };
   /** Also listen on [::1]:`port`. */
   ipv6?: boolean;
+  /** The server block's own error log at level info (refused handshakes, for automatic fallback). */
+  serverErrorLog?: string;
 }): Promise<NginxProcess> {
   const certPath = join(p.dir, 'tls.crt');
   const keyPath = join(p.dir, 'tls.key');
@@ -63,7 +65,7 @@ http {
   ${include}
   server {
     listen 127.0.0.1:${p.port} ssl;${p.ipv6 ? `\n    listen [::1]:${p.port} ssl;` : ''}
-    server_name ${p.serverName};
+    server_name ${p.serverName};${p.serverErrorLog ? `\n    error_log ${p.serverErrorLog} info;` : ''}
     ${tlsLines}
     location / { proxy_pass http://127.0.0.1:${p.backendPort}; }
   }
