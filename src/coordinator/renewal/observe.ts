@@ -11,7 +11,7 @@ import { observationStands } from '../../renewal/sender-status.js';
 import { addressMatches } from '../../shared/ip.js';
 import type { ClientObservations, Observation, SeenClient } from '../ports/client-observations.js';
 import type { JobResult } from './job-runner.js';
-import { BEFORE_T, retry } from './jobs/common.js';
+import { BEFORE_T } from './jobs/common.js';
 import { addStep, loadFacts, systemActor } from './model.js';
 import type { NodeControl } from './node-control.js';
 import { endpointOf } from './nodes.js';
@@ -132,8 +132,14 @@ export async function observeJob(env: RenewalEnv, p: { renewalId: string }): Pro
     changed = true;
   }
   const since = new Date(env.clock.now() - SEEN_WITHIN_MS).toISOString();
-  const seen = seenClientsOf(rows, since);
-  if (seen.length) await port.recordSeen(f.r.id, seen);
+  // Only what moved is written: the job runs every few seconds for as long as T is ahead.
+  const stored = new Map((await port.seen(f.r.id)).map((c) => [c.address, c]));
+  const moved = seenClientsOf(rows, since).filter((c) => {
+    const was = stored.get(c.address);
+    return !was || c.lastSeenAt > was.lastSeenAt || c.handshakes > was.handshakes;
+  });
+  if (moved.length) await port.recordSeen(f.r.id, moved);
   if (changed) env.renewal.changed(f.r.id, f.r.state);
-  return retry(env);
+  // Every retry base (2 s by default, at most 5 s): a proof seen on the preview counts within seconds.
+  return { retryInMs: Math.min(5000, Math.max(100, env.renewal.retryBaseMs)) };
 }
