@@ -6,18 +6,12 @@
  */
 import { can } from '../../access/can.js';
 import type { Principal } from '../../access/roles.js';
-import { REMIND_INTERVAL_MS, remindVerdict } from '../../renewal/remind.js';
 import { fail } from '../../shared/errors.js';
 import { forbidden, notFound } from '../env.js';
 import { notifySenders } from './forward.js';
 import { actorOf, addStep, loadFacts } from './model.js';
 import type { RenewalEnv } from './ports.js';
-import {
-  READINESS_FACT_COLUMNS,
-  type ReadinessFactsRow,
-  renewalClockOf,
-  statusOfRow,
-} from './sender-facts.js';
+import { remindVerdicts, statusRows } from './sender-facts.js';
 
 /** Renewal states in which a sender still has something to do (before T, and after it until the end). */
 const OPEN = ['announced', 'staged', 'postponed', 'exchanged', 'verified', 'retiring'];
@@ -44,15 +38,7 @@ export async function remindSenders(
   if (!req.tenantId && !req.senderIds?.length) fail('BAD_ARGUMENT', 'name a tenant or at least one sender');
   const answer = await env.store.transaction(async (tx) => {
     const f = await loadFacts(tx, id, false);
-    const rows = await tx.db
-      .selectFrom('readiness')
-      .innerJoin('senders', 'senders.id', 'readiness.sender_id')
-      .select([...READINESS_FACT_COLUMNS, 'senders.id', 'senders.name', 'senders.tenant_id'])
-      .where('readiness.renewal_id', '=', id)
-      .$if(Boolean(req.tenantId), (q) => q.where('senders.tenant_id', '=', req.tenantId!))
-      .$if(Boolean(req.senderIds?.length), (q) => q.where('senders.id', 'in', [...req.senderIds!]))
-      .orderBy('senders.id')
-      .execute();
+    const rows = await statusRows(tx, id, req);
     // Not yours, or not in this renewal: the same answer, so neither leaks.
     for (const want of req.senderIds ?? []) if (!rows.some((r) => r.id === want)) notFound('sender', want);
     if (req.tenantId && rows.length === 0) notFound('tenant', req.tenantId);
@@ -64,36 +50,10 @@ export async function remindSenders(
       fail('WRONG_STATE', `a renewal that is ${f.r.state} needs no reminders`, { state: f.r.state });
 
     const now = new Date(env.clock.now());
-    const forwarded = new Map(
-      (
-        await tx.db
-          .selectFrom('forwardings')
-          .select(['tenant_id', 'updated_at'])
-          .where('renewal_id', '=', id)
-          .where('tenant_id', 'in', tenants)
-          .where('state', '=', 'forwarded')
-          .execute()
-      ).map((x) => [x.tenant_id, x.updated_at]),
-    );
-    const last = new Map<string, Date>();
-    const recent = await tx.db
-      .selectFrom('steps')
-      .select(['at', 'evidence'])
-      .where('renewal_id', '=', id)
-      .where('kind', '=', 'remind')
-      .where('at', '>=', new Date(now.getTime() - REMIND_INTERVAL_MS).toISOString())
-      .execute();
-    for (const s of recent) {
-      const sender = (JSON.parse(s.evidence) as { sender?: unknown }).sender;
-      if (typeof sender === 'string') last.set(sender, new Date(s.at));
-    }
-    const clock = renewalClockOf(f.r);
     const out: RemindAnswer = { reminded: [], skipped: [] };
-    for (const r of rows) {
-      const status = statusOfRow(r as ReadinessFactsRow, forwarded.get(r.tenant_id) ?? null, clock, now);
-      const v = remindVerdict(status, last.get(r.id) ?? null, now);
-      if (v.ok) out.reminded.push(r.id);
-      else out.skipped.push({ senderId: r.id, reason: `${r.name}: ${v.reason}` });
+    for (const { row, verdict } of await remindVerdicts(tx, f, rows, now)) {
+      if (verdict.ok) out.reminded.push(row.id);
+      else out.skipped.push({ senderId: row.id, reason: `${row.name}: ${verdict.reason}` });
     }
     if (out.reminded.length === 0)
       fail('NOTHING_TO_REMIND', `no sender to remind: ${out.skipped.map((s) => s.reason).join('; ')}`, {

@@ -6,6 +6,7 @@
 import type { SenderStatusJson } from '../../api/contract/sender-status.js';
 import type { GatePolicy } from '../../renewal/gate.js';
 import { type GracePolicy, NO_GRACE } from '../../renewal/grace.js';
+import { REMIND_INTERVAL_MS, remindVerdict } from '../../renewal/remind.js';
 import {
   type Completion,
   type RenewalFactsForStatus,
@@ -358,4 +359,65 @@ export async function senderStatusIn(
       new Date(env.clock.now()),
     ),
   };
+}
+
+/** A sender row with the facts its status is derived from (for "remind" and the scheduled reminders). */
+type StatusRow = ReadinessFactsRow & { id: string; name: string; tenant_id: string };
+
+/** The readiness rows (with facts) of a renewal's senders: of a tenant, the given ones, or all. */
+export async function statusRows(
+  tx: Store,
+  renewalId: string,
+  by: { tenantId?: string | undefined; senderIds?: readonly string[] | undefined } = {},
+): Promise<StatusRow[]> {
+  const { tenantId, senderIds } = by;
+  return (await tx.db
+    .selectFrom('readiness')
+    .innerJoin('senders', 'senders.id', 'readiness.sender_id')
+    .select([...READINESS_FACT_COLUMNS, 'senders.id', 'senders.name', 'senders.tenant_id'])
+    .where('readiness.renewal_id', '=', renewalId)
+    .$if(Boolean(tenantId), (q) => q.where('senders.tenant_id', '=', tenantId!))
+    .$if(Boolean(senderIds?.length), (q) => q.where('senders.id', 'in', [...senderIds!]))
+    .orderBy('senders.id')
+    .execute()) as StatusRow[];
+}
+
+/**
+ * For each row: may its sender be reminded now (by a person or the schedule)? Derived from its status
+ * and the renewal's recent `remind` steps.
+ */
+export async function remindVerdicts(
+  tx: Store,
+  f: { r: Row<'renewals'> },
+  rows: readonly StatusRow[],
+  now: Date,
+) {
+  const tenants = [...new Set(rows.map((r) => r.tenant_id))];
+  const forwarded = new Map<string, string>();
+  for (let i = 0; i < tenants.length; i += 500)
+    for (const x of await tx.db
+      .selectFrom('forwardings')
+      .select(['tenant_id', 'updated_at'])
+      .where('renewal_id', '=', f.r.id)
+      .where('tenant_id', 'in', tenants.slice(i, i + 500))
+      .where('state', '=', 'forwarded')
+      .execute())
+      forwarded.set(x.tenant_id, x.updated_at);
+  const last = new Map<string, Date>();
+  const recent = await tx.db
+    .selectFrom('steps')
+    .select(['at', 'evidence'])
+    .where('renewal_id', '=', f.r.id)
+    .where('kind', '=', 'remind')
+    .where('at', '>=', new Date(now.getTime() - REMIND_INTERVAL_MS).toISOString())
+    .execute();
+  for (const s of recent) {
+    const sender = (JSON.parse(s.evidence) as { sender?: unknown }).sender;
+    if (typeof sender === 'string') last.set(sender, new Date(s.at));
+  }
+  const clock = renewalClockOf(f.r);
+  return rows.map((row) => {
+    const status = statusOfRow(row, forwarded.get(row.tenant_id) ?? null, clock, now);
+    return { row, status, verdict: remindVerdict(status, last.get(row.id) ?? null, now) };
+  });
 }

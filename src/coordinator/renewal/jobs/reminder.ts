@@ -1,7 +1,12 @@
-/** Reminders before T: senders not yet ready are reminded, and their tenant admins and the lb-admins told. */
+/**
+ * Reminders before T: the senders whose derived status gives their admin the next move (told,
+ * acknowledged, proof failed… — the same rule as the inbox's "remind", and not within 15 minutes of
+ * a reminder someone sent by hand) are reminded, and their tenant admins and the lb-admins told.
+ */
 import { notifySenders } from '../forward.js';
 import { addStep, loadFacts, systemActor } from '../model.js';
 import type { RenewalEnv } from '../ports.js';
+import { remindVerdicts, statusRows } from '../sender-facts.js';
 import { BEFORE_T, escalate, type JobResult } from './common.js';
 import type { PayloadOf } from './payloads.js';
 
@@ -9,7 +14,10 @@ import type { PayloadOf } from './payloads.js';
 export async function reminderJob(env: RenewalEnv, p: PayloadOf<'reminder'>): Promise<JobResult> {
   const f = await loadFacts(env.store, p.renewalId, false);
   if (f.renewal.sequence !== p.sequence || !BEFORE_T.includes(f.renewal.state)) return {};
-  const ids = await env.store.readiness.senderIdsIn(f.r.id, ['notified', 'acknowledged', 'failing']);
+  const rows = await statusRows(env.store, f.r.id);
+  const ids = (await remindVerdicts(env.store, f, rows, new Date(env.clock.now())))
+    .filter((x) => x.verdict.ok)
+    .map((x) => x.row.id);
   if (!ids.length) return {};
   await env.store.transaction(async (tx) => {
     await notifySenders(tx, env, f, ids, {
