@@ -24,9 +24,28 @@ export interface NginxVirtualServer {
  */
 export class NginxDriver implements SwapDriver {
   readonly kind = 'nginx';
+  /** A bridge is part of the chain file; the agent reloads again at the bridge's deadline. */
+  readonly servesBridges = true;
+  /** The chain text prepared per virtual server. */
   private prepared = new Map<string, string>();
 
-  constructor(private readonly o: { pidFile: string; virtualServers: Record<string, NginxVirtualServer> }) {}
+  constructor(
+    private readonly o: {
+      pidFile: string;
+      virtualServers: Record<string, NginxVirtualServer>;
+      /** The agent's clock (the real one in production). */
+      now?: () => number;
+    },
+  ) {}
+
+  private now(): number {
+    return (this.o.now ?? Date.now)();
+  }
+
+  /** The chain served at `at`: with the record's bridge appended until its deadline. */
+  private static chainAt(r: CredentialRecord, at: number): string {
+    return r.bridge && at < r.bridge.until ? r.certPem + r.bridge.certPem : r.certPem;
+  }
 
   private vs(name: string): NginxVirtualServer {
     const v = this.o.virtualServers[name];
@@ -34,16 +53,18 @@ export class NginxDriver implements SwapDriver {
     return v;
   }
 
-  async prepare(name: string, next: CredentialRecord): Promise<void> {
+  async prepare(name: string, next: CredentialRecord, at?: { activateAt: number }): Promise<void> {
     const v = this.vs(name);
-    await writeFileAtomic(`${v.certPath}.next`, next.certPem, { mode: 0o644 });
+    const chain = NginxDriver.chainAt(next, at?.activateAt ?? this.now());
+    await writeFileAtomic(`${v.certPath}.next`, chain, { mode: 0o644 });
     await writeFileAtomic(`${v.keyPath}.next`, next.keyPem, { mode: 0o600 });
-    this.prepared.set(name, next.sha256);
+    this.prepared.set(name, chain);
   }
 
   async apply(name: string, next: CredentialRecord): Promise<void> {
     const v = this.vs(name);
-    if (this.prepared.get(name) !== next.sha256) await this.prepare(name, next);
+    const chain = NginxDriver.chainAt(next, this.now());
+    if (this.prepared.get(name) !== chain) await this.prepare(name, next, { activateAt: this.now() });
     this.prepared.delete(name);
     await fs.rename(`${v.keyPath}.next`, v.keyPath);
     await fs.rename(`${v.certPath}.next`, v.certPath);
