@@ -1,10 +1,12 @@
 /**
  * `rollover lb agent` in HAProxy route mode as an operator runs it: a real HAProxy routing by source
  * address, the agent as its own process, and `rollover lb stage|grace|early|status --state-dir` as for
- * the built-in node. Real TLS clients from 127.0.0.2/.3/.4 see the table applied across T.
+ * the built-in node. Real TLS clients from 127.0.0.2/.3/.4 see the table applied across T; curl that
+ * refuses the new certificate is put into grace by the agent from HAProxy's error log.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
@@ -45,8 +47,21 @@ describe('rollover lb agent in HAProxy route mode', () => {
       writeFileSync(f, haproxyPem(recordFromCredential(oldCred)), { mode: 0o600 });
     writeFileSync(map, '0.0.0.0/0 0\n::/0 0\n');
     port = await freePort();
+    // A free UDP port for HAProxy's error log to the agent (automatic fallback).
+    const udp = createSocket('udp4');
+    await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()));
+    const failureLog = udp.address().port;
+    await new Promise<void>((r) => udp.close(() => r()));
     const backend = await startBackend();
-    const h = await startHaproxyRoute({ dir: hdir, port, oldCrt, newCrt, map, backendPort: backend.port });
+    const h = await startHaproxyRoute({
+      dir: hdir,
+      port,
+      oldCrt,
+      newCrt,
+      map,
+      backendPort: backend.port,
+      failureLog,
+    });
     const vs = { name: 'vs1', hosts: ['lb.test'], listen: `127.0.0.1:${port}`, credential: join(dir, 'old') };
     writeFileSync(
       join(dir, 'agent.json'),
@@ -55,6 +70,7 @@ describe('rollover lb agent in HAProxy route mode', () => {
         haproxyMode: 'route',
         stateDir,
         socket: h.socketPath,
+        failureLog: `127.0.0.1:${failureLog}`,
         virtualServers: [{ ...vs, crt: newCrt, oldCrt, map }],
       }),
     );
@@ -127,9 +143,38 @@ describe('rollover lb agent in HAProxy route mode', () => {
     await new Promise((r) => setTimeout(r, T + 200 - Date.now()));
     assert.equal((await from('127.0.0.2')).sha256, newSha, 'ready, after T');
     assert.equal((await from('127.0.0.3', [roots[0]!])).sha256, oldSha, 'straggler in grace, after T');
+    // Automatic fallback from HAProxy's error log: curl trusting only the old root fails once, then
+    // the agent has put its address into grace.
     const auto = await cli(['lb', 'grace', '--state-dir', stateDir, '--auto', formatInstant(until)]);
-    assert.notEqual(auto.code, 0);
-    assert.match(auto.stderr, /NOT_YET/);
+    assert.equal(auto.code, 0, auto.stderr + auto.stdout);
+    const oldRoot = join(dir, 'old-root.pem');
+    writeFileSync(oldRoot, roots[0]!);
+    const curl = () =>
+      new Promise<number>((resolve) => {
+        execFile(
+          'curl',
+          [
+            '-s',
+            '-o',
+            '/dev/null',
+            '--interface',
+            '127.0.0.6',
+            '--cacert',
+            oldRoot,
+            '--resolve',
+            `lb.test:${port}:127.0.0.1`,
+            `https://lb.test:${port}/`,
+          ],
+          (e) => resolve(e ? Number((e as { code?: number }).code ?? -1) : 0),
+        );
+      });
+    assert.equal(await curl(), 60, 'refused once');
+    const graced = await waitFor(async () => {
+      const r = await cli(['lb', 'status', '--state-dir', stateDir, '--json']);
+      return r.json().virtualServers[0].exceptions.find((e: { cidr: string }) => e.cidr === '127.0.0.6/32');
+    }, 'the agent to grace 127.0.0.6');
+    assert.equal(graced.auto, true);
+    assert.equal(await curl(), 0, 'then served the old certificate');
   });
 
   test('route mode without oldCrt and map is refused, naming the field', async () => {
