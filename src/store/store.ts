@@ -21,6 +21,7 @@ import type { RenewalNodes } from '../coordinator/ports/renewal-nodes.js';
 import type { RenewalRepo } from '../coordinator/ports/renewals.js';
 import type { SecretBox } from '../coordinator/ports/secrets.js';
 import type { SenderLinks } from '../coordinator/ports/sender-links.js';
+import type { InstallationValues } from '../coordinator/ports/settings.js';
 import type { Ports } from '../coordinator/ports/unit-of-work.js';
 import { fail } from '../shared/errors.js';
 import {
@@ -191,6 +192,20 @@ export class Store implements Ports {
   /** Readiness counts per renewal (counted, kept, bumped). */
   get readinessCounts(): ReadinessCounts {
     return sqlReadinessCounts(this.db, this.dialect);
+  }
+
+  /** Values kept once per installation (the meta table). */
+  get installation(): InstallationValues {
+    return {
+      get: (key) => this.meta(key),
+      addIfAbsent: async (key, value) => {
+        await this.db
+          .insertInto('meta')
+          .values({ key, value })
+          .onConflict((oc) => oc.column('key').doNothing())
+          .execute();
+      },
+    };
   }
 
   /** The latest report of each node that pulls its state. */

@@ -19,6 +19,7 @@ import type { RenewalNodes } from '../../src/coordinator/ports/renewal-nodes.js'
 import type { Renewal, RenewalRepo } from '../../src/coordinator/ports/renewals.js';
 import type { SecretBox } from '../../src/coordinator/ports/secrets.js';
 import type { SenderLinks } from '../../src/coordinator/ports/sender-links.js';
+import type { InstallationValues } from '../../src/coordinator/ports/settings.js';
 import type { PortName, StoreWith } from '../../src/coordinator/ports/unit-of-work.js';
 import type { ReadinessState } from '../../src/renewal/readiness.js';
 import { generateMasterKey } from '../../src/store/seal.js';
@@ -42,6 +43,7 @@ interface World {
   nodeReports: NodeReports;
   secrets: SecretBox;
   readinessCounts: ReadinessCounts;
+  installation: InstallationValues;
   /** The same ports with a unit of work over them. */
   unitOfWork: StoreWith<PortName>;
   clientObservations: ClientObservations;
@@ -349,6 +351,7 @@ function ports(store: Store | FakeStore) {
     nodeReports: store.nodeReports,
     secrets: store.secrets,
     readinessCounts: store.readinessCounts,
+    installation: store.installation,
   };
 }
 
@@ -977,6 +980,8 @@ for (const impl of IMPLEMENTATIONS) {
         const external = await c.addCa({ name: 'external', keyPem: undefined, ...ca });
         assert.deepEqual(withKey, { id: withKey.id, name: 'root', hasKey: true, ...ca });
         assert.equal(external.hasKey, false);
+        assert.equal(await c.caKeyPem(withKey.id), 'CA KEY');
+        assert.equal(await c.caKeyPem(external.id), undefined);
         assert.deepEqual(await c.ca(external.id), external);
         assert.equal(await c.ca('ca_nope'), undefined);
         assert.deepEqual((await c.cas()).map((x) => x.name).sort(), ['external', 'root']);
@@ -1230,6 +1235,23 @@ for (const impl of IMPLEMENTATIONS) {
           /boom/,
         );
         assert.equal((await c.kept('ren_1'))?.verified, 3, 'a bump rolls back with its unit of work');
+      } finally {
+        await w.close();
+      }
+    });
+
+    test('installation values: the first writer wins, later ones change nothing', async () => {
+      const w = await impl.open();
+      try {
+        assert.equal(await w.installation.get('announcement_key'), undefined);
+        await Promise.all([
+          w.installation.addIfAbsent('announcement_key', 'first'),
+          w.installation.addIfAbsent('announcement_key', 'second'),
+        ]);
+        const kept = await w.installation.get('announcement_key');
+        assert.ok(kept === 'first' || kept === 'second');
+        await w.installation.addIfAbsent('announcement_key', 'third');
+        assert.equal(await w.installation.get('announcement_key'), kept);
       } finally {
         await w.close();
       }

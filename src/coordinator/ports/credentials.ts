@@ -39,6 +39,8 @@ export interface CredentialRepo {
   credential(id: string): Promise<Credential | undefined>;
   /** Every credential, by id. */
   credentials(): Promise<Credential[]>;
+  /** A CA's private key, unsealed (PKCS#8 PEM); only to issue with it. */
+  caKeyPem(id: string): Promise<string | undefined>;
   /** A credential's private key, unsealed (PKCS#8 PEM); only for the node that is to serve it. */
   credentialKeyPem(id: string): Promise<string | undefined>;
 }

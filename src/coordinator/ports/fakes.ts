@@ -34,6 +34,7 @@ import type { RenewalNode, RenewalNodes } from './renewal-nodes.js';
 import type { Renewal, RenewalRepo } from './renewals.js';
 import type { SecretBox } from './secrets.js';
 import type { NewSenderLink, SenderLink, SenderLinks } from './sender-links.js';
+import type { InstallationValues } from './settings.js';
 import type { PortName, Ports, StoreWith } from './unit-of-work.js';
 
 /** Renewals in a map. */
@@ -640,6 +641,18 @@ export class FakeNodeReports implements NodeReports {
   }
 }
 
+/** Installation values in a record. */
+export class FakeInstallationValues implements InstallationValues {
+  values: Record<string, string> = {};
+
+  async get(key: string) {
+    return this.values[key];
+  }
+  async addIfAbsent(key: string, value: string) {
+    this.values[key] ??= value;
+  }
+}
+
 /** A secret box that "seals" by wrapping the text with its context (no secrecy; the context is checked). */
 export class FakeSecretBox implements SecretBox {
   seal(context: string, plain: string) {
@@ -697,6 +710,9 @@ export class FakeCredentials implements CredentialRepo {
   async credentials() {
     return byId(this.credentialRows);
   }
+  async caKeyPem(id: string) {
+    return this.caRows.some((c) => c.id === id) ? this.keys[id] : undefined;
+  }
   async credentialKeyPem(id: string) {
     return this.credentialRows.some((c) => c.id === id) ? this.keys[id] : undefined;
   }
@@ -722,6 +738,7 @@ export class FakeStore implements Ports, StoreWith<PortName> {
   nodeReports = new FakeNodeReports();
   secrets = new FakeSecretBox();
   readinessCounts = new FakeReadinessCounts(() => this.readiness.rows);
+  installation = new FakeInstallationValues();
   private inTransaction = false;
 
   private ports(): object[] {
@@ -739,6 +756,7 @@ export class FakeStore implements Ports, StoreWith<PortName> {
       this.clientObservations,
       this.nodeReports,
       this.readinessCounts,
+      this.installation,
     ];
   }
 

@@ -17,6 +17,7 @@ import type { RenewalNodes } from './renewal-nodes.js';
 import type { RenewalRepo } from './renewals.js';
 import type { SecretBox } from './secrets.js';
 import type { SenderLinks } from './sender-links.js';
+import type { InstallationValues } from './settings.js';
 
 /** Every persistence port the coordinator owns. */
 export interface Ports {
@@ -34,6 +35,7 @@ export interface Ports {
   nodeReports: NodeReports;
   secrets: SecretBox;
   readinessCounts: ReadinessCounts;
+  installation: InstallationValues;
 }
 
 /** The name of a port. */

@@ -11,7 +11,6 @@ import { issueCredential } from '../../pki/credential.js';
 import { encodeCertificatesPem } from '../../pki/formats/pem.js';
 import { privateKeyToPem, readPrivateKey } from '../../pki/keys.js';
 import { fail } from '../../shared/errors.js';
-import type { Row } from '../../store/store.js';
 import { importCredential } from '../credentials.js';
 import { notFound } from '../env.js';
 import type { RenewalEnv } from './ports.js';
@@ -20,20 +19,20 @@ const DAY = 86_400_000;
 
 /** The CA's signing material: its key, and the chain up to a root the coordinator also holds. */
 async function caMaterial(env: RenewalEnv, caRef: string): Promise<CaMaterial> {
-  const all = await env.store.list('cas');
+  const all = await env.store.credentials.cas();
   const row = all.find((c) => c.id === caRef || c.name === caRef) ?? notFound('CA', caRef);
-  if (!row.key_sealed)
+  if (!row.hasKey)
     fail(
       'CA_HAS_NO_KEY',
       `CA ${row.name} is an external root (no key): the coordinator cannot issue with it`,
     );
-  const cert = readOneCertificate(row.certificate_pem, 'CA certificate');
-  const key = readPrivateKey((await env.store.privateKeyPem('cas', row.id))!);
+  const cert = readOneCertificate(row.certificatePem, 'CA certificate');
+  const key = readPrivateKey((await env.store.credentials.caKeyPem(row.id))!);
   const chain: Cert[] = [];
   let cur = cert;
   const others = all
-    .filter((c: Row<'cas'>) => c.id !== row.id)
-    .map((c) => readOneCertificate(c.certificate_pem, 'CA certificate'));
+    .filter((c) => c.id !== row.id)
+    .map((c) => readOneCertificate(c.certificatePem, 'CA certificate'));
   while (!isSelfSigned(cur)) {
     const up = others.find((o) => issuedBy(cur, o));
     if (!up)

@@ -83,6 +83,7 @@ export function sqlCredentials(db: Kysely<Database>, keys: KeySeal): CredentialR
     async credentials() {
       return (await listRows(db, 'credentials')).map(toCredential);
     },
+    caKeyPem: (id) => keys.open('cas', id),
     credentialKeyPem: (id) => keys.open('credentials', id),
   };
 }
