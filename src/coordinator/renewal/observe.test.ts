@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { NodeControl } from './node-control.js';
-import { observationOf, seenClientsOf, unknownClientsOf } from './observe.js';
+import { addressIn, observationOf, seenClientsOf, unknownClientsOf } from './observe.js';
 
 type ClientFailures = Awaited<ReturnType<NodeControl['failures']>>[number];
 
@@ -60,4 +60,14 @@ test('clients seen are main-listener handshakes within the window; unknown ones 
     unknownClientsOf(full, ['10.0.0.0/8']).map((c) => c.address),
     ['127.0.0.9'],
   );
+});
+
+test('addresses match a sender by address or range, IPv4 and IPv6 alike', () => {
+  assert.equal(addressIn('127.0.0.2', '127.0.0.2'), true);
+  assert.equal(addressIn('::ffff:127.0.0.2', '127.0.0.0/30'), true);
+  assert.equal(addressIn('127.0.0.9', '127.0.0.0/30'), false);
+  assert.equal(addressIn('2001:db8::7', '2001:db8::/64'), true);
+  assert.equal(addressIn('2001:db8:1::7', '2001:db8::/64'), false);
+  assert.equal(addressIn('::1', '::1'), true);
+  assert.equal(addressIn('not an address', '0.0.0.0/0'), false);
 });

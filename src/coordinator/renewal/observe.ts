@@ -7,8 +7,9 @@
  * The `observe` job reads every node's per-client table (the same one the `failures` job reads after
  * the exchange) from the announcement until the exchange.
  */
+
+import { parseRange, within } from '../../renewal/grace.js';
 import { observationStands } from '../../renewal/sender-status.js';
-import { addressMatches } from '../../shared/ip.js';
 import type { ClientObservations, Observation, SeenClient } from '../ports/client-observations.js';
 import type { JobResult } from './job-runner.js';
 import { BEFORE_T } from './jobs/common.js';
@@ -22,6 +23,16 @@ type ClientFailures = Awaited<ReturnType<NodeControl['failures']>>[number];
 
 /** How far before now a main-listener handshake still makes its address a client "seen before T". */
 export const SEEN_WITHIN_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * True when a client address lies in a sender's address or range (IPv4 and IPv6 alike; an
+ * IPv4-mapped IPv6 address is its IPv4 address), by the same parser the grace tables use.
+ */
+export function addressIn(client: string, hint: string): boolean {
+  const a = parseRange(client);
+  const h = parseRange(hint);
+  return Boolean(a && h && within(a, h));
+}
 
 const total = (o: Record<string, number> | undefined) => Object.values(o ?? {}).reduce((a, b) => a + b, 0);
 const latest = (o: Record<string, string> | undefined) =>
@@ -45,7 +56,7 @@ export function observationOf(
   let client = '';
   for (const r of rows) {
     const n = r.preview?.[newSha256] ?? 0;
-    if (n === 0 || !addresses.some((a) => addressMatches(r.client, a))) continue;
+    if (n === 0 || !addresses.some((a) => addressIn(r.client, a))) continue;
     handshakes += n;
     const last = r.previewLast?.[newSha256] ?? '';
     if (last > at) {
@@ -85,7 +96,7 @@ export function seenClientsOf(
 
 /** The seen clients that match no sender's source address or range (pure). */
 export function unknownClientsOf(seen: readonly SeenClient[], inventory: readonly string[]): SeenClient[] {
-  return seen.filter((c) => !inventory.some((h) => addressMatches(c.address, h)));
+  return seen.filter((c) => !inventory.some((h) => addressIn(c.address, h)));
 }
 
 /** The senders of a renewal whose observation stands (no later failed proof), for the gate. */
