@@ -140,6 +140,10 @@ describe('rollover lb agent in HAProxy route mode', () => {
       ],
     );
     assert.equal(vs.exceptionsPendingUntil, null);
+    const human = await cli(['lb', 'status', '--state-dir', stateDir]);
+    assert.match(human.stdout, /grace {5}127\.0\.0\.3\/32 {2}until /);
+    assert.match(human.stdout, /early {5}127\.0\.0\.4\/32\n/);
+    assert.doesNotMatch(human.stdout, /handshake\(s\)/, 'an agent does not count handshakes per entry');
     await new Promise((r) => setTimeout(r, T + 200 - Date.now()));
     assert.equal((await from('127.0.0.2')).sha256, newSha, 'ready, after T');
     assert.equal((await from('127.0.0.3', [roots[0]!])).sha256, oldSha, 'straggler in grace, after T');

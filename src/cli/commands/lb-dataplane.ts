@@ -230,12 +230,15 @@ function printVirtualServer(ctx: CliContext, vs: VirtualServerStatus): void {
   }
   for (const b of vs.backends)
     ctx.out(`  backend   ${b.url}  ${b.up ? 'up' : `down${b.lastError ? ` (${b.lastError})` : ''}`}\n`);
+  // An HAProxy/nginx agent reports its kind; those data planes do not count handshakes per entry.
+  const agent = (vs as { kind?: string }).kind;
   for (const e of vs.exceptions ?? []) {
     const until = e.serve === 'old' ? `  until ${e.until}${e.live ? '' : ' (over)'}` : '';
     const auto = e.auto ? '  (automatic fallback)' : '';
-    ctx.out(
-      `  ${e.serve === 'old' ? 'grace' : 'early'}     ${e.cidr}${until}  ${e.handshakes} handshake(s)${auto}\n`,
-    );
+    const count = agent ? '' : `  ${e.handshakes} handshake(s)`;
+    ctx.out(`  ${e.serve === 'old' ? 'grace' : 'early'}     ${e.cidr}${until}${count}${auto}\n`);
   }
+  const pending = (vs as { exceptionsPendingUntil?: string | null }).exceptionsPendingUntil;
+  if (pending) ctx.out(`  pending   the latest table reaches ${agent} at ${pending} (batched reload)\n`);
   if (vs.autoGrace) ctx.out(`  fallback  on until ${vs.autoGrace.until}\n`);
 }
