@@ -20,6 +20,12 @@ export interface SwapDriver {
    */
   readonly servesBridges?: boolean;
   /**
+   * With `servesBridges`: true when the data plane drops a bridge at its deadline by its own clock
+   * (nginx time mode); otherwise the agent acts at each deadline (`apply` the active credential again,
+   * or hand the plan over again to `applyPlan`).
+   */
+  readonly bridgesByOwnClock?: boolean;
+  /**
    * Ahead of T: get everything ready so the action at T is as short as possible (may be a no-op).
    * `current` is what the data plane serves until T.
    */

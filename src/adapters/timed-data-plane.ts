@@ -151,11 +151,11 @@ export class TimedDataPlane implements DataPlane {
   }
 
   /**
-   * For a data plane that is told what to serve (not one that switches by its own clock): at each
-   * bridge deadline ahead, the credential then active is applied again, now without its bridge.
+   * For a data plane that does not drop a bridge by its own clock: at each bridge deadline ahead, the
+   * credential then active is applied again (or the plan handed over again), now without its bridge.
    */
   private bridgeActions(name: string): Array<{ at: number; run: () => void }> {
-    if (!this.o.driver.servesBridges || this.o.driver.applyPlan) return [];
+    if (!this.o.driver.servesBridges || this.o.driver.bridgesByOwnClock) return [];
     const s = this.slot(name);
     const now = this.o.clock.now();
     const ends = [s.active.bridge?.until, s.staged?.credential.bridge?.until].filter(
@@ -165,9 +165,11 @@ export class TimedDataPlane implements DataPlane {
       at,
       run: () => {
         const active = this.slot(name).active;
-        if (active.bridge?.until !== at) return;
-        this.o.driver
-          .apply(name, active)
+        if (!this.o.driver.applyPlan && active.bridge?.until !== at) return;
+        (this.o.driver.applyPlan
+          ? this.publish(name, this.table.entry(name))
+          : this.o.driver.apply(name, active)
+        )
           .then(() => this.o.log?.info({ vs: name }, 'bridge deadline: serving the chain without the bridge'))
           .catch((e) =>
             this.o.log?.error({ err: e, vs: name }, 'dropping the bridge at its deadline failed'),

@@ -51,12 +51,28 @@ function mapLines(text: string): string[] {
 export class HaproxyRouteDriver implements SwapDriver {
   readonly kind = 'haproxy';
   readonly prepareAtStage = true;
-  /** What was last applied per virtual server (old sha, map text, new sha). */
+  /** A bridge is part of a side's crt while it lasts; the agent hands the plan over again at its deadline. */
+  readonly servesBridges = true;
+  /** What was last applied per virtual server (each side's served chain, map text). */
   private applied = new Map<string, { old: string; map: string; new: string }>();
 
   constructor(
-    private readonly o: { socketPath: string; virtualServers: Record<string, RouteVirtualServer> },
+    private readonly o: {
+      socketPath: string;
+      virtualServers: Record<string, RouteVirtualServer>;
+      /** The agent's clock (the real one in production). */
+      now?: () => number;
+    },
   ) {}
+
+  private now(): number {
+    return (this.o.now ?? Date.now)();
+  }
+
+  /** What a side serves now: the leaf, and the bridge while it lasts. */
+  private servedKey(r: CredentialRecord, now: number): string {
+    return r.bridge && now < r.bridge.until ? `${r.sha256}+${r.bridge.sha256}` : r.sha256;
+  }
 
   private vs(name: string): RouteVirtualServer {
     return (
@@ -74,18 +90,16 @@ export class HaproxyRouteDriver implements SwapDriver {
     return sha1?.replace(/:/g, '').toUpperCase();
   }
 
-  private async setCert(crt: string, r: CredentialRecord): Promise<void> {
+  private async setCert(crt: string, r: CredentialRecord, now: number): Promise<void> {
+    const pem = haproxyPem(r, now);
     await runtimeCommand(this.o.socketPath, `abort ssl cert ${crt}`);
-    expectOk(
-      await runtimeCommand(this.o.socketPath, setSslCertCommand(crt, haproxyPem(r))),
-      `set ssl cert ${crt}`,
-    );
+    expectOk(await runtimeCommand(this.o.socketPath, setSslCertCommand(crt, pem)), `set ssl cert ${crt}`);
     const answer = await runtimeCommand(this.o.socketPath, `commit ssl cert ${crt}`);
     if (!/Success!/i.test(answer)) {
       await runtimeCommand(this.o.socketPath, `abort ssl cert ${crt}`);
       fail('DATA_PLANE_REFUSED', `HAProxy refused to commit ${crt}: ${answer.trim()}`);
     }
-    await writeFileAtomic(crt, haproxyPem(r), { mode: 0o600 });
+    await writeFileAtomic(crt, pem, { mode: 0o600 });
   }
 
   /** Swaps the whole map in one version: lookups see either the old map or the new one, never a mix. */
@@ -120,6 +134,9 @@ export class HaproxyRouteDriver implements SwapDriver {
   async applyPlan(name: string, plan: ServePlan): Promise<void> {
     const v = this.vs(name);
     const map = routeMap(plan);
+    const now = this.now();
+    const oldKey = this.servedKey(plan.old, now);
+    const newKey = this.servedKey(plan.new, now);
     let was = this.applied.get(name);
     if (!was) {
       // First call (agent start): read what HAProxy serves now.
@@ -137,20 +154,22 @@ export class HaproxyRouteDriver implements SwapDriver {
     }
     const steps: Array<() => Promise<void>> = [];
     const oldStep = async () => {
-      if (was.old !== plan.old.sha256) await this.setCert(v.oldCrt, plan.old);
+      if (was.old !== oldKey) await this.setCert(v.oldCrt, plan.old, now);
     };
     const newStep = async () => {
-      if (was.new !== plan.new.sha256) await this.setCert(v.newCrt, plan.new);
+      if (was.new !== newKey) await this.setCert(v.newCrt, plan.new, now);
     };
     const mapStep = async () => {
       if (was.map !== map) await this.setMap(v.map, map);
     };
     // Unstage and rollback give the new side what the old side served: rewrite the new side first.
-    if (plan.new.sha256 === was.old && plan.new.sha256 !== was.new) steps.push(newStep, mapStep, oldStep);
+    const leaf = (key: string) => key.split('+')[0];
+    if (plan.new.sha256 === leaf(was.old) && plan.new.sha256 !== leaf(was.new))
+      steps.push(newStep, mapStep, oldStep);
     else steps.push(oldStep, mapStep, newStep);
     this.applied.delete(name);
     for (const s of steps) await s();
-    this.applied.set(name, { old: plan.old.sha256, map, new: plan.new.sha256 });
+    this.applied.set(name, { old: oldKey, map, new: newKey });
   }
 
   async served(name: string): Promise<string | undefined> {

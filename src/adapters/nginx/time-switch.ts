@@ -137,6 +137,7 @@ export class NginxTimeSwitchDriver implements SwapDriver {
   readonly kind = 'nginx';
   readonly prepareAtStage = true;
   readonly servesBridges = true;
+  readonly bridgesByOwnClock = true;
   /** The include text last written per virtual server. */
   private written = new Map<string, string>();
   private pending = new Map<string, ServePlan>();
