@@ -23,6 +23,8 @@ export function ensureBenchTools(): void {
   if (!existsSync('/usr/sbin/nginx')) need.push('nginx');
   if (!existsSync('/usr/sbin/haproxy')) need.push('haproxy');
   if (!existsSync('/usr/bin/wrk')) need.push('wrk');
+  // nginx `stream` (tcp-mode rows) is a dynamic module in Debian's package.
+  if (!existsSync(NGINX_STREAM_MODULE)) need.push('libnginx-mod-stream');
   if (need.length === 0) return;
   console.error(`installing ${need.join(', ')} with apt-get…`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
@@ -32,6 +34,9 @@ export function ensureBenchTools(): void {
     env,
   });
 }
+
+/** Where Debian's libnginx-mod-stream puts the stream module. */
+export const NGINX_STREAM_MODULE = '/usr/lib/nginx/modules/ngx_stream_module.so';
 
 /** A free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
@@ -118,9 +123,13 @@ export async function waitForPort(port: number, ms = 15_000): Promise<void> {
 /** 100 bytes, the response body every benchmark backend answers. */
 export const BODY_100 = 'x'.repeat(99) + '\n';
 
-/** An nginx backend answering 100 bytes (the same backend for all three proxies). */
-export async function startNginxBackend(dir: string): Promise<Proc> {
+/**
+ * An nginx backend answering 100 bytes (the same backend for all three proxies); `ppPort` is a second
+ * listener that expects a PROXY header (v1 or v2) first, for the tcp-mode rows.
+ */
+export async function startNginxBackend(dir: string): Promise<Proc & { ppPort: number }> {
   const port = await freePort();
+  const ppPort = await freePort();
   const prefix = join(dir, 'nginx-backend');
   execFileSync('mkdir', ['-p', join(prefix, 'logs')]);
   writeFileSync(
@@ -137,6 +146,7 @@ http {
   uwsgi_temp_path ${prefix}/uwsgi; scgi_temp_path ${prefix}/scgi;
   server {
     listen 127.0.0.1:${port} backlog=4096;
+    listen 127.0.0.1:${ppPort} proxy_protocol backlog=4096;
     location / { default_type text/plain; return 200 "${BODY_100.trimEnd()}\\n"; }
   }
 }
@@ -150,7 +160,7 @@ http {
     },
   );
   await waitForPort(port);
-  return track('backend', child, port);
+  return { ...track('backend', child, port), ppPort };
 }
 
 /** nginx as a TLS-terminating proxy, one worker, upstream keep-alive. */
@@ -245,10 +255,11 @@ export async function startRolloverLb(
   credentialDir: string,
   backendPort: number,
   nodeArgs: string[] = [],
+  o: { name?: string; backend?: string; args?: string[] } = {},
 ): Promise<Proc & { stateDir: string; metricsPort: number }> {
   const port = await freePort();
   const metricsPort = await freePort();
-  const stateDir = join(dir, 'lb-state');
+  const stateDir = join(dir, o.name ? `lb-state-${o.name.replace(/\W+/g, '-')}` : 'lb-state');
   const child = spawn(
     process.execPath,
     [
@@ -265,11 +276,12 @@ export async function startRolloverLb(
       '--credential',
       credentialDir,
       '--backend',
-      `http://127.0.0.1:${backendPort}`,
+      o.backend ?? `http://127.0.0.1:${backendPort}`,
       '--state-dir',
       stateDir,
       '--workers',
       '1',
+      ...(o.args ?? []),
       '--metrics',
       `127.0.0.1:${metricsPort}`,
       '--log-level',
@@ -278,7 +290,7 @@ export async function startRolloverLb(
     { stdio: 'inherit', cwd: dir },
   );
   await waitForPort(port);
-  return { ...track('rollover', child, port), stateDir, metricsPort };
+  return { ...track(o.name ?? 'rollover', child, port), stateDir, metricsPort };
 }
 
 /** CPU seconds (user + system) of a process and all its descendants. */
@@ -373,4 +385,80 @@ backend be
   const child = spawn('/usr/sbin/haproxy', ['-f', cfg, '-db'], { stdio: 'inherit' });
   await waitForPort(port);
   return track('haproxy route', child, port);
+}
+
+/**
+ * nginx `stream`: TLS terminated, the stream passed to the backend with `proxy_protocol on` (nginx
+ * writes PROXY v1; it has no v2 sender). `resume`: session cache and tickets on.
+ */
+export async function startNginxStream(
+  dir: string,
+  pemCert: string,
+  pemKey: string,
+  backendPpPort: number,
+  resume: boolean,
+): Promise<Proc> {
+  const port = await freePort();
+  const prefix = join(dir, `nginx-stream-${resume ? 'resume' : 'full'}`);
+  execFileSync('mkdir', ['-p', join(prefix, 'logs')]);
+  writeFileSync(
+    join(prefix, 'nginx.conf'),
+    `load_module ${NGINX_STREAM_MODULE};
+worker_processes 1;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/logs/error.log error;
+events { worker_connections 4096; }
+stream {
+  ${resume ? 'ssl_session_cache shared:S:10m; ssl_session_tickets on;' : 'ssl_session_cache off; ssl_session_tickets off;'}
+  server {
+    listen 127.0.0.1:${port} ssl backlog=4096;
+    ssl_certificate ${pemCert};
+    ssl_certificate_key ${pemKey};
+    proxy_pass 127.0.0.1:${backendPpPort};
+    proxy_protocol on;
+  }
+}
+`,
+  );
+  const child = spawn(
+    '/usr/sbin/nginx',
+    ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'],
+    {
+      stdio: 'inherit',
+    },
+  );
+  await waitForPort(port);
+  return track(`nginx stream${resume ? ' (resume)' : ''}`, child, port);
+}
+
+/** HAProxy `mode tcp` with `send-proxy-v2`, one thread. `resume`: session cache and tickets on. */
+export async function startHaproxyTcp(
+  dir: string,
+  pemFile: string,
+  backendPpPort: number,
+  resume: boolean,
+): Promise<Proc> {
+  const port = await freePort();
+  const cfg = join(dir, `haproxy-tcp-${resume ? 'resume' : 'full'}.cfg`);
+  writeFileSync(
+    cfg,
+    `global
+  nbthread 1
+  maxconn 4096
+  ${resume ? 'tune.ssl.cachesize 20000' : 'tune.ssl.cachesize 0'}
+defaults
+  mode tcp
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+frontend fe
+  bind 127.0.0.1:${port} ssl crt ${pemFile}${resume ? '' : ' no-tls-tickets'}
+  default_backend be
+backend be
+  server b1 127.0.0.1:${backendPpPort} send-proxy-v2
+`,
+  );
+  const child = spawn('/usr/sbin/haproxy', ['-f', cfg, '-db'], { stdio: 'inherit' });
+  await waitForPort(port);
+  return track(`haproxy tcp${resume ? ' (resume)' : ''}`, child, port);
 }

@@ -4,6 +4,14 @@
  * runs one worker/thread. wrk drives keep-alive proxied requests, then new TLS handshakes
  * (`Connection: close`: one full handshake per request). Each server's CPU time is read from /proc,
  * so the per-core-second figures hold even on a shared machine.
+ * Then tcp mode (issue 16): rollover `--mode tcp --proxy-protocol v2` against nginx `stream` with
+ * `proxy_protocol` and HAProxy `mode tcp` with `send-proxy-v2`, all to the same nginx backend reading
+ * the PROXY header: keep-alive requests through the tunnel, full handshakes (session resumption off
+ * everywhere) and resumed handshakes (`openssl s_time -reuse`, 4 at once, each resuming its first
+ * session on every connection; tickets and caches on). wrk is not used for the resumed row: it keeps
+ * the last session across reconnects (SSL_clear), and a TLS 1.3 ticket is spent once, so against
+ * servers that issue no new ticket on resumption (Node, HAProxy) only every second wrk connection resumes.
+ * The http rows run rollover with `--no-session-tickets`, like nginx and HAProxy with caches off.
  * Then the built-in node again, with a credential staged (so every handshake consults the table),
  * without and with 10 000 grace entries (`BENCH_TABLE=0` skips it): the cost of the lookup per handshake.
  * Then HAProxy's route mode (docs/adapters.md: a TCP frontend routing by `src` to TLS frontends over
@@ -11,7 +19,7 @@
  * `BENCH_ROUTE=only` runs only that): the cost of the extra hop.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,8 +32,10 @@ import {
   type Proc,
   startHaproxy,
   startHaproxyRoute,
+  startHaproxyTcp,
   startNginxBackend,
   startNginxProxy,
+  startNginxStream,
   startRolloverLb,
 } from './lb-servers.js';
 
@@ -86,8 +96,10 @@ try {
 
 /** The built-in node, nginx and HAProxy side by side, then the table and route figures. */
 async function mainFigures(c: Awaited<ReturnType<typeof mintBenchCredential>>, backend: Proc, procs: Proc[]) {
+  console.error(`load average at start: ${loadAverage()}`);
   const servers = [
-    await startRolloverLb(dir, c.dir, backend.port),
+    // Full handshakes only, as nginx and HAProxy below (wrk offers its session on every reconnect).
+    await startRolloverLb(dir, c.dir, backend.port, [], { args: ['--no-session-tickets'] }),
     await startNginxProxy(dir, c.certFile, c.keyFile, backend.port),
     await startHaproxy(dir, c.pemFile, backend.port),
   ];
@@ -114,6 +126,8 @@ async function mainFigures(c: Awaited<ReturnType<typeof mintBenchCredential>>, b
         `${r.handshakes.rps.toFixed(0)} | ${r.handshakes.cpu.toFixed(2)} | ${r.handshakes.perCore.toFixed(0)} | ${(r.handshakes.perCore / n.handshakes.perCore).toFixed(2)}× |`,
     );
   }
+  if (process.env.BENCH_TCP !== '0')
+    await tcpFigures(c, backend as Proc & { ppPort: number }, n.keepAlive.perCore, procs);
   if (process.env.BENCH_TABLE !== '0') await tableFigures(servers[0] as Proc & { stateDir: string }, c.cred);
   if (process.env.BENCH_ROUTE !== '0') await routeFigures(c.pemFile, backend.port);
   const errs = Object.values(results).reduce((x, r) => x + r.keepAlive.errors + r.handshakes.errors, 0);
@@ -231,6 +245,124 @@ async function compareRoute(plain: Proc, route: Proc) {
   for (const [name, x] of Object.entries(sum)) {
     console.log(
       `| ${name === plain.name ? 'one TLS frontend' : 'route mode (TCP → abns@ + PROXY v2 → TLS), 10 100-entry map'} | ${(x.ka / x.kaCpu).toFixed(0)} | ${(x.ka / x.kaCpu / (base.ka / base.kaCpu)).toFixed(2)}× | ${(x.hs / x.hsCpu).toFixed(0)} | ${(x.hs / x.hsCpu / (base.hs / base.hsCpu)).toFixed(2)}× | ${x.errors} |`,
+    );
+  }
+}
+
+/**
+ * Resumed handshakes: `S_TIME` parallel `openssl s_time -reuse` clients (each a full handshake once,
+ * then every connection resumes that session and fetches / over HTTP/1.0), server CPU from /proc.
+ */
+async function sTimeReuse(p: Proc, seconds: number): Promise<Figure> {
+  const pid = p.child.pid!;
+  const parallel = Number(process.env.BENCH_STIME ?? 4);
+  const cpu0 = cpuSeconds(pid);
+  const t0 = performance.now();
+  const outs = await Promise.all(
+    Array.from({ length: parallel }, () =>
+      run(
+        'openssl',
+        ['s_time', '-connect', `127.0.0.1:${p.port}`, '-www', '/', '-reuse', '-time', String(seconds)],
+        { maxBuffer: 1 << 20 },
+      ).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' })),
+    ),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds(pid) - cpu0;
+  let requests = 0;
+  let errors = 0;
+  for (const o of outs) {
+    const m = /(\d+) connections in \d+ real seconds/.exec(o.stdout);
+    if (m) requests += Number(m[1]);
+    else errors++;
+  }
+  return {
+    requests,
+    seconds: elapsed,
+    rps: requests / seconds,
+    cpu,
+    perCore: requests / Math.max(cpu, 0.01),
+    errors,
+  };
+}
+
+/** The 1-minute load average (the machine is shared: figures are per server core-second). */
+function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
+/**
+ * tcp mode side by side: each family once with resumption off (keep-alive and full handshakes) and
+ * once with it on (resumed handshakes). Checks from rollover's metrics that the resumed row resumed.
+ */
+async function tcpFigures(
+  c: Awaited<ReturnType<typeof mintBenchCredential>>,
+  backend: Proc & { ppPort: number },
+  nginxHttpKeepAlive: number,
+  procs: Proc[],
+) {
+  const tcpArgs = ['--mode', 'tcp', '--proxy-protocol', 'v2'];
+  const backendUrl = `tcp://127.0.0.1:${backend.ppPort}`;
+  const families: Array<{ name: string; full: Proc; resume: Proc; metricsPort?: number }> = [];
+  const rFull = await startRolloverLb(dir, c.dir, 0, [], {
+    name: 'rollover tcp',
+    backend: backendUrl,
+    args: [...tcpArgs, '--no-session-tickets'],
+  });
+  const rResume = await startRolloverLb(dir, c.dir, 0, [], {
+    name: 'rollover tcp resume',
+    backend: backendUrl,
+    args: tcpArgs,
+  });
+  procs.push(rFull, rResume);
+  families.push({
+    name: 'rollover tcp (PROXY v2)',
+    full: rFull,
+    resume: rResume,
+    metricsPort: rResume.metricsPort,
+  });
+  const nFull = await startNginxStream(dir, c.certFile, c.keyFile, backend.ppPort, false);
+  const nResume = await startNginxStream(dir, c.certFile, c.keyFile, backend.ppPort, true);
+  procs.push(nFull, nResume);
+  families.push({ name: 'nginx stream (proxy_protocol v1)', full: nFull, resume: nResume });
+  const hFull = await startHaproxyTcp(dir, c.pemFile, backend.ppPort, false);
+  const hResume = await startHaproxyTcp(dir, c.pemFile, backend.ppPort, true);
+  procs.push(hFull, hResume);
+  families.push({ name: 'HAProxy mode tcp (send-proxy-v2)', full: hFull, resume: hResume });
+  const rows: Array<{ name: string; ka: Figure; full: Figure; resumed: Figure; load: string }> = [];
+  for (const f of families) {
+    await wrk(f.full, 2, false); // warm-up
+    const ka = await wrk(f.full, SECONDS, false);
+    const full = await wrk(f.full, SECONDS, true);
+    await sTimeReuse(f.resume, 1);
+    const resumed = await sTimeReuse(f.resume, SECONDS);
+    const load = loadAverage();
+    rows.push({ name: f.name, ka, full, resumed, load });
+    console.error(
+      `${f.name}: keep-alive ${ka.perCore.toFixed(0)} per core-s (errors ${ka.errors}); full handshakes ${full.perCore.toFixed(0)} per core-s (errors ${full.errors}); resumed ${resumed.perCore.toFixed(0)} per core-s (errors ${resumed.errors}); load ${load}`,
+    );
+    if (f.metricsPort) {
+      const text = await (await fetch(`http://127.0.0.1:${f.metricsPort}/metrics`)).text();
+      const count = (kind: string) =>
+        Number(
+          new RegExp(`rollover_lb_handshakes_by_kind_total\\{[^}]*kind="${kind}"[^}]*\\} (\\d+)`).exec(
+            text,
+          )?.[1] ?? 0,
+        );
+      console.error(
+        `${f.name} (resumption on): ${count('resumed')} resumed, ${count('full')} full handshakes`,
+      );
+    }
+  }
+  const ng = rows.find((r) => r.name.startsWith('nginx'))!;
+  const ratio = (x: number, y: number) => `${(x / y).toFixed(2)}×`;
+  console.log(
+    `\n| tcp mode, measured ${new Date().toISOString().slice(0, 10)} | keep-alive req per core-s | ÷ nginx http | ÷ nginx stream | full handshakes per core-s | ÷ nginx stream | resumed handshakes per core-s | ÷ nginx stream | errors | load avg |`,
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    console.log(
+      `| ${r.name} | ${r.ka.perCore.toFixed(0)} | ${ratio(r.ka.perCore, nginxHttpKeepAlive)} | ${ratio(r.ka.perCore, ng.ka.perCore)} | ${r.full.perCore.toFixed(0)} | ${ratio(r.full.perCore, ng.full.perCore)} | ${r.resumed.perCore.toFixed(0)} | ${ratio(r.resumed.perCore, ng.resumed.perCore)} | ${r.ka.errors + r.full.errors + r.resumed.errors} | ${r.load} |`,
     );
   }
 }

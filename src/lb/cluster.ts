@@ -301,6 +301,7 @@ export function runClusterWorker(deps: { clock: Clock; log: Logger }): void {
             autoGrace: (name, client) => send({ type: 'lb:autograce', name, client }),
             ticketSecrets: fromWire(m.tickets),
             ticketRotationMs: config.ticketRotationMs,
+            sessionTickets: config.sessionTickets,
           });
           runtimes.set(vs.name, rt);
           await rt.start();

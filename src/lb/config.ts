@@ -66,6 +66,8 @@ const configSchema = z.object({
   drainTimeout: duration.optional(),
   /** Session-ticket key rotation (tickets are accepted for two periods). */
   ticketRotation: duration.optional(),
+  /** Session resumption by tickets (default true). */
+  sessionTickets: z.boolean().optional(),
   logLevel: z.string().optional(),
   virtualServers: z.array(virtualServerSchema).min(1),
 });
@@ -116,6 +118,8 @@ export interface LbConfig {
   drainTimeoutMs: number;
   /** Session-ticket key rotation period (default an hour). */
   ticketRotationMs: number;
+  /** Session resumption by tickets (default true). */
+  sessionTickets: boolean;
   logLevel: string;
   virtualServers: VirtualServerConfig[];
 }
@@ -209,6 +213,7 @@ export function resolveConfig(raw: unknown, defaults: { workers: number }): LbCo
     ...(c.metrics ? { metrics: parseHostPort(c.metrics) } : {}),
     workers: c.workers ?? defaults.workers,
     drainTimeoutMs: ms(c.drainTimeout, 30_000),
+    sessionTickets: c.sessionTickets ?? true,
     ticketRotationMs: Math.max(1000, ms(c.ticketRotation, 3_600_000)),
     logLevel: c.logLevel ?? 'info',
     virtualServers,

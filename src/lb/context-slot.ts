@@ -76,6 +76,8 @@ export class ContextSlot {
     entry: VsEntry,
     readonly policy: TlsPolicy,
     secrets?: TicketSecrets,
+    /** False: no session resumption at all (every handshake a full one). */
+    private readonly resumption = true,
     private readonly rotationMs = DEFAULT_TICKET_ROTATION_MS,
   ) {
     this.secrets = secrets ?? rotateTicketSecrets(undefined);
@@ -103,17 +105,19 @@ export class ContextSlot {
       for (const r of creds) {
         // One key per credential, shared by its contexts with and without the bridge.
         const key = ticketKeyFor(period.secret, r.sha256);
-        tickets.set(key.subarray(0, 16).toString('hex'), {
-          sha256: r.sha256,
-          key,
-          value: { period: period.period, record: r },
-        });
+        if (this.resumption)
+          tickets.set(key.subarray(0, 16).toString('hex'), {
+            sha256: r.sha256,
+            key,
+            value: { period: period.period, record: r },
+          });
         for (const bridged of r.bridge ? [false, true] : [false]) {
           const id = `${period.period}:${contextKey(r, bridged)}`;
           if (built.has(id)) continue;
           built.set(
             id,
-            this.built.get(id) ?? buildSecureContext(r, this.policy, bridged, { key, lifetimeS }),
+            this.built.get(id) ??
+              buildSecureContext(r, this.policy, bridged, this.resumption ? { key, lifetimeS } : 'off'),
           );
         }
       }

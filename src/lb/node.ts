@@ -81,6 +81,7 @@ export async function startLbNode(config: LbConfig, deps: { clock: Clock; log: L
         autoGrace: (name, client) => dataPlane.autoGrace(name, client),
         ticketSecrets: secrets,
         ticketRotationMs: config.ticketRotationMs,
+        sessionTickets: config.sessionTickets,
       });
       runtimes.set(vs.name, rt);
       await rt.start();

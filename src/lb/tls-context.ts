@@ -18,23 +18,27 @@ export function policyOptions(policy: TlsPolicy) {
 /**
  * Builds a server secure context for a credential under a policy (with its bridge appended when
  * `bridged`); with `ticket` (48 bytes, see session-tickets.ts) its session tickets are issued and
- * accepted under that key, valid for `lifetimeS`.
+ * accepted under that key, valid for `lifetimeS`; with `'off'` none are issued or accepted.
  */
 export function buildSecureContext(
   r: CredentialRecord,
   policy: TlsPolicy,
   bridged = false,
-  ticket?: { key: Buffer; lifetimeS: number },
+  ticket?: { key: Buffer; lifetimeS: number } | 'off',
 ): SecureContext {
   // Leaf + intermediates (+ the bridge); the root stays out of the handshake as clients hold it already.
   const cert = bridged && r.bridge ? r.certPem + r.bridge.certPem : r.certPem;
   const ctx = createSecureContext({
-    ...policyOptions(policy),
+    ...(ticket === 'off'
+      ? // Resumption off: no ticket issued or accepted (every handshake a full one).
+        secureContextOptions(policy, constants.SSL_OP_NO_RENEGOTIATION | constants.SSL_OP_NO_TICKET)
+      : policyOptions(policy)),
     key: r.keyPem,
     cert,
-    ...(ticket ? { sessionTimeout: ticket.lifetimeS } : {}),
+    ...(ticket && ticket !== 'off' ? { sessionTimeout: ticket.lifetimeS } : {}),
   });
-  if (ticket) (ctx.context as { setTicketKeys(k: Buffer): void }).setTicketKeys(ticket.key);
+  if (ticket && ticket !== 'off')
+    (ctx.context as { setTicketKeys(k: Buffer): void }).setTicketKeys(ticket.key);
   return ctx;
 }
 

@@ -34,6 +34,8 @@ export interface VirtualServerDeps {
   autoGrace?: (virtualServer: string, client: string) => void;
   /** The node's session-ticket secrets (shared by every worker); a runtime of its own makes some. */
   ticketSecrets?: TicketSecrets;
+  /** False: session resumption off (every handshake a full one). */
+  sessionTickets?: boolean;
   /** The ticket key rotation period (tickets live two periods). */
   ticketRotationMs?: number;
 }
@@ -61,7 +63,13 @@ export class VirtualServerRuntime {
   ) {
     const { telemetry, log } = deps;
     const vs = config.name;
-    this.contexts = new ContextSlot(entry, config.tls, deps.ticketSecrets, deps.ticketRotationMs);
+    this.contexts = new ContextSlot(
+      entry,
+      config.tls,
+      deps.ticketSecrets,
+      deps.sessionTickets ?? true,
+      deps.ticketRotationMs,
+    );
     const onChange = (b: { url: string; up: boolean; lastError?: string }) => {
       telemetry.backendUp.set({ virtual_server: vs, backend: b.url }, b.up ? 1 : 0);
       log.warn({ virtualServer: vs, backend: b.url, up: b.up, reason: b.lastError }, 'backend state changed');

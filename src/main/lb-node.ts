@@ -41,6 +41,8 @@ export interface LbNodeFlags {
   tlsProfile?: string;
   ciphers?: string;
   minVersion?: string;
+  /** False with --no-session-tickets. */
+  sessionTickets?: boolean;
   logLevel: string;
 }
 
@@ -160,6 +162,7 @@ export async function nodeConfig(o: LbNodeFlags, cwd: string): Promise<LbConfig>
   }
   if (o.control !== '127.0.0.1:0' || raw.control === undefined) raw.control = o.control;
   if (o.metrics) raw.metrics = o.metrics;
+  if (o.sessionTickets === false) raw.sessionTickets = false;
   if (o.workers) raw.workers = o.workers;
   if (o.logLevel !== 'info' || raw.logLevel === undefined) raw.logLevel = o.logLevel;
   const config = resolveConfig(raw, { workers: availableParallelism() });

@@ -177,6 +177,21 @@ test('ticket keys rotate: a ticket resumes in the next period and not two period
   );
 });
 
+test('with sessionTickets: false (lb run --no-session-tickets) no session resumes', async () => {
+  const config = oneServerConfig({
+    stateDir: join(dir, 'off'),
+    credential: await saveCredential(join(dir, 'off-old'), oldCred),
+    backends: [backend.url],
+  });
+  config.sessionTickets = false;
+  const port = portOf(await startNode(config));
+  for (const v of ['TLSv1.3', 'TLSv1.2'] as const) {
+    const first = await handshake(port, { v });
+    const again = await handshake(port, { v, ...(first.session ? { session: first.session } : {}) });
+    assert.equal(again.reused, false, v);
+  }
+});
+
 test('with grace off an old session is refused from T on', async () => {
   const node = await startNode(
     oneServerConfig({

@@ -48,6 +48,7 @@ export function registerLbDataPlane(lb: Command, ctx: CliContext, run: Runner): 
     .option('--preview <host:port>', 'preview listener serving the staged credential')
     .option('--control <host:port>', 'control interface address (loopback)', '127.0.0.1:0')
     .option('--metrics <host:port>', 'Prometheus /metrics listener (loopback unless a host is given)')
+    .option('--no-session-tickets', 'turn session resumption off (every handshake a full one)')
     .option('--workers <n>', 'worker processes (default: one per core)', positiveInt)
     .option(
       '--health-path <path>',
