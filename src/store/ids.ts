@@ -1,6 +1,2 @@
-import { randomBytes } from 'node:crypto';
-
-/** A new opaque id with a readable prefix, for example `ten_3q0f…`. Random, so ids reveal no counts. */
-export function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(12).toString('base64url')}`;
-}
+/** Ids are minted in src/shared (the coordinator mints some before it stores them). */
+export { newId } from '../shared/ids.js';

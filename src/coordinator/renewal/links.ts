@@ -5,31 +5,34 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { fail } from '../../shared/errors.js';
-import { newId } from '../../store/ids.js';
-import type { Store } from '../../store/store.js';
-import type { NewSenderLink, SenderLink } from '../ports/sender-links.js';
+import { newId } from '../../shared/ids.js';
+import type { SecretBox } from '../ports/secrets.js';
+import type { NewSenderLink, SenderLink, SenderLinks } from '../ports/sender-links.js';
 import { hashSecret } from '../secrets.js';
 import type { RenewalEnv } from './ports.js';
 import { linkKey } from './sealing.js';
 
-function mac(store: Store, linkId: string): string {
+/** What signing links needs. */
+type Keys = { secrets: SecretBox };
+
+function mac(store: Keys, linkId: string): string {
   return createHmac('sha256', linkKey(store)).update(linkId).digest('base64url');
 }
 
 /** The secret link token for a link row (derivable again from its id, so the outbox stores no secret). */
-export function linkToken(store: Store, linkId: string): string {
+export function linkToken(store: Keys, linkId: string): string {
   return `rlk_${linkId}.${mac(store, linkId)}`;
 }
 
 /** The personal page URL for a link. */
-export function linkUrl(env: RenewalEnv, store: Store, linkId: string): string {
+export function linkUrl(env: RenewalEnv, store: Keys, linkId: string): string {
   // The personal page in the web UI (it reads /api/v1/links/{token}); the mail links people there.
   return `${env.publicUrl}/s/${linkToken(store, linkId)}`;
 }
 
 /** Issues a new link for a sender, revoking the previous ones for this renewal. */
 export async function issueLinks(
-  tx: Store,
+  tx: Keys & { senderLinks: SenderLinks },
   env: RenewalEnv,
   renewalId: string,
   senderIds: readonly string[],
@@ -76,7 +79,7 @@ export async function resolveLink(env: RenewalEnv, token: string): Promise<Sende
 
 /** The current (latest, unrevoked) link id of a sender for a renewal. */
 export async function currentLinkId(
-  store: Store,
+  store: { senderLinks: SenderLinks },
   renewalId: string,
   senderId: string,
 ): Promise<string | undefined> {
