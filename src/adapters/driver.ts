@@ -53,4 +53,6 @@ export interface SwapDriver {
   applyPlan?(virtualServer: string, plan: ServePlan, o: { batch: boolean }): Promise<void>;
   /** With `applyPlan`: when the last plan handed over is not applied yet (a batched reload), when it will be. */
   pendingUntil?(virtualServer: string): number | undefined;
+  /** With `applyPlan`: reads back what the data plane holds and says whether it is this plan. */
+  holds?(virtualServer: string, plan: ServePlan): Promise<boolean>;
 }

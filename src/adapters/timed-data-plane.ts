@@ -426,6 +426,7 @@ export class TimedDataPlane implements DataPlane {
       observedSha256: string | null;
       lateSwap: boolean;
       exceptionsPendingUntil?: string | null;
+      exceptionsApplied?: boolean | null;
     }
   > {
     const vs = this.table.vs(name);
@@ -443,13 +444,21 @@ export class TimedDataPlane implements DataPlane {
       lateSwap: swap?.late ?? false,
       backends: [],
       ...(this.o.driver.applyPlan ? this.exceptionStatus(name, now) : {}),
+      ...(this.o.driver.holds
+        ? {
+            exceptionsApplied: await this.o.driver
+              .holds(name, servePlan(slot, this.table.exceptions(name)))
+              .catch(() => null),
+          }
+        : {}),
     };
   }
 
   /**
    * The table this agent has handed its data plane, in the built-in node's shape. The data plane does
    * not count handshakes per entry (always 0); `exceptionsPendingUntil` is set while a batched reload
-   * has yet to apply the latest table.
+   * has yet to apply the latest table; `exceptionsApplied` is read back from the data plane (HAProxy:
+   * the map and both certificates; nginx: the include on disk, nothing pending), null when unreadable.
    */
   private exceptionStatus(name: string, now: number) {
     const pending = this.o.driver.pendingUntil?.(name);

@@ -37,6 +37,11 @@ let oldRec: CredentialRecord;
 let newRec: CredentialRecord;
 let backendPort: number;
 
+/** `exceptionsApplied` of the agent's status: what the data plane was read back to hold. */
+const appliedOn = async (dp: TimedDataPlane) =>
+  ((await dp.status()).virtualServers[0] as unknown as { exceptionsApplied?: boolean | null })
+    .exceptionsApplied;
+
 const sleepUntil = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
 
 interface Plane {
@@ -103,6 +108,7 @@ async function story(plane: Plane, stateDir: string) {
     for (let i = 0; i < 5; i++) if ((await early()).sha256 !== newRec.sha256) return false;
     return true;
   }, 'the early entry to apply');
+  assert.equal(await appliedOn(dp), true, 'read back from the data plane');
   assert.ok(Date.now() < T - 1000, 'the checks before T run before T');
   assert.deepEqual(await ready(), OLD, 'ready sender before T');
   assert.deepEqual(await straggler(), OLD, 'straggler before T');
@@ -207,6 +213,22 @@ describe('source exceptions on real HAProxy and nginx', () => {
       },
       join(hdir, 'state'),
     );
+    // Someone edits the map behind the agent's back: status says the data plane no longer holds the plan.
+    const dp = new TimedDataPlane({
+      driver: new HaproxyRouteDriver({
+        socketPath: h.socketPath,
+        virtualServers: { vs1: { oldCrt, newCrt, map, host: '127.0.0.1', port, servername: 'lb.test' } },
+      }),
+      virtualServers: [{ name: 'vs1', hosts: ['lb.test'] }],
+      stateDir: join(hdir, 'state'),
+      clock: systemClock,
+      initial: { vs1: oldRec },
+    });
+    await dp.start();
+    assert.equal(await appliedOn(dp), true);
+    await runtimeCommand(h.socketPath, `add map ${map} 127.0.0.77 0`);
+    assert.equal(await appliedOn(dp), false);
+    dp.close();
   });
 
   test('nginx (time mode): geo × $msec across T, table changes by a batched reload', async () => {

@@ -172,6 +172,18 @@ export class HaproxyRouteDriver implements SwapDriver {
     this.applied.set(name, { old: oldKey, map, new: newKey });
   }
 
+  /** Reads the map and both certificates back from HAProxy and compares them with the plan. */
+  async holds(name: string, plan: ServePlan): Promise<boolean> {
+    const v = this.vs(name);
+    const [o, n, m] = await Promise.all([
+      this.sha1Of(v.oldCrt),
+      this.sha1Of(v.newCrt),
+      runtimeCommand(this.o.socketPath, `show map ${v.map}`),
+    ]);
+    const want = routeMap(plan).trimEnd().split('\n').sort();
+    return o === leafSha1(plan.old) && n === leafSha1(plan.new) && mapLines(m).join('\n') === want.join('\n');
+  }
+
   async served(name: string): Promise<string | undefined> {
     return observeListener(this.vs(name));
   }

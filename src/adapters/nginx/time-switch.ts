@@ -267,6 +267,13 @@ export class NginxTimeSwitchDriver implements SwapDriver {
     return this.pending.has(name) ? this.batchTimer?.at : undefined;
   }
 
+  /** The include on disk is this plan's and no batched reload is waiting (nginx cannot report what it loaded). */
+  async holds(name: string, plan: ServePlan): Promise<boolean> {
+    if (this.pending.has(name)) return false;
+    const onDisk = await fs.readFile(this.mapPath(name), 'utf8').catch(() => undefined);
+    return onDisk === planMapFile(name, plan);
+  }
+
   async served(name: string): Promise<string | undefined> {
     return observeListener(this.vs(name));
   }
