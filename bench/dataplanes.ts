@@ -441,6 +441,28 @@ async function graceRun(name: string, dp: TimedDataPlane, port: number): Promise
     }),
     churner(),
   ]);
+  // A table of 10 000 addresses + 100 /24 ranges: one replace, then the straggler's entry removed from it.
+  await new Promise((r) => setTimeout(r, BATCH_MS + 200));
+  const big = [
+    ...Array.from({ length: 10_000 }, (_, i) => ({
+      cidr: `10.${(i >> 8) & 255}.${i & 255}.7`,
+      serve: 'old' as const,
+      until,
+    })),
+    ...Array.from({ length: 100 }, (_, i) => ({ cidr: `172.16.${i}.0/24`, serve: 'old' as const, until })),
+  ];
+  t0 = Date.now();
+  await dp.exceptions('vs1', { op: 'replace', entries: [...big, ...table(true).entries] });
+  // The straggler is in grace before and after this call: only its duration is measured.
+  const bigCallMs = Date.now() - t0;
+  await new Promise((r) => setTimeout(r, BATCH_MS + 200));
+  t0 = Date.now();
+  await dp.exceptions('vs1', { op: 'replace', entries: [...big, ...table(false).entries] });
+  const bigRemoveMs = await firstReflecting('127.0.0.3', port, newSha, t0);
+  changeDelaysMs.push(
+    { what: 'a 10 100-entry table (the call)', ms: bigCallMs },
+    { what: 'one entry removed from it', ms: bigRemoveMs },
+  );
   dp.close();
   return {
     dataPlane: name,
