@@ -23,10 +23,27 @@ type PullPorts = Pick<Ports, 'nodeReports' | 'inventory' | 'credentials'>;
 export const PULL_SCHEME = 'pull://';
 
 /** What a pulling node is told: every virtual server of its load balancer. */
-export async function desiredState(env: EnvWith<'inventory' | 'credentials'>, node: NodeIdentity) {
+export async function desiredState(
+  env: EnvWith<'inventory' | 'credentials' | 'renewals'>,
+  node: NodeIdentity,
+) {
   const vss = await env.store.inventory.virtualServers(node.lbId);
   const fp = async (id: string | null) =>
     id ? ((await env.store.credentials.credential(id))?.fingerprint ?? null) : null;
+  /** The bridges the open renewal serves with the staged credential, if it plans any. */
+  const bridgesOf = async (vsId: string, credentialId: string) => {
+    const r = await env.store.renewals.openFor(vsId);
+    const b = r?.newCredentialId === credentialId ? r.bridge : null;
+    return b
+      ? {
+          bridges: {
+            forwardPem: b.forward.pem,
+            until: b.until,
+            ...(b.reverse ? { reversePem: b.reverse.pem } : {}),
+          },
+        }
+      : {};
+  };
   return {
     node: node.name,
     clock: nowText(env),
@@ -44,6 +61,7 @@ export async function desiredState(env: EnvWith<'inventory' | 'credentials'>, no
                 credentialId: vs.stagedCredentialId,
                 sha256: await fp(vs.stagedCredentialId),
                 activateAt: vs.activateAt,
+                ...(await bridgesOf(vs.id, vs.stagedCredentialId)),
               }
             : null,
       })),
@@ -116,15 +134,16 @@ export function pullNodeControl(store: PullPorts, now: () => number): NodeContro
   };
   return {
     async stage(ep, vs, req) {
-      if (req.bridges)
-        fail(
-          'NOT_YET',
-          'nodes that pull their state from the coordinator do not serve bridge certificates yet: plan the renewal without a bridge, or give the node a control address',
-        );
       const { r, s } = await vsOf(ep, vs);
       const sha = digestHex('sha256', readCertificateDers(req.certPem)[0]!);
       const staged =
-        s.staged && s.staged.sha256 === sha && Date.parse(s.staged.activateAt) === Date.parse(req.activateAt);
+        s.staged &&
+        s.staged.sha256 === sha &&
+        Date.parse(s.staged.activateAt) === Date.parse(req.activateAt) &&
+        // With bridges, the node must have staged them too (same deadline).
+        (req.bridges === undefined ||
+          (s.staged.bridge !== undefined &&
+            Date.parse(s.staged.bridge.until) === Date.parse(req.bridges.until)));
       const alreadyServed = Date.parse(req.activateAt) <= now() && s.served.sha256 === sha;
       if (!staged && !alreadyServed)
         waiting(ep, `the credential ${sha.slice(0, 12)}… staged for ${req.activateAt}`, r.at);

@@ -16,7 +16,12 @@ interface DesiredState {
   virtualServers: Array<{
     name: string;
     active: { credentialId: string; sha256: string | null } | null;
-    staged: { credentialId: string; sha256: string | null; activateAt: string } | null;
+    staged: {
+      credentialId: string;
+      sha256: string | null;
+      activateAt: string;
+      bridges?: { forwardPem: string; until: string; reversePem?: string };
+    } | null;
   }>;
 }
 
@@ -74,14 +79,29 @@ export function startRemoteSync(o: RemoteSyncOptions): RemoteSync {
     if (s) {
       // The coordinator's answer is outside input too: the one strict parser reads it.
       const at = parseInstant(s.activateAt).getTime();
-      const stagedHere = local.staged?.sha256 === s.sha256 && Date.parse(local.staged.activateAt) === at;
+      // With bridges, staged here means with the same bridge deadline too.
+      const bridgeHere =
+        s.bridges === undefined
+          ? local.staged?.bridge === undefined
+          : local.staged?.bridge !== undefined &&
+            Date.parse(local.staged.bridge.until) === Date.parse(s.bridges.until);
+      const stagedHere =
+        local.staged?.sha256 === s.sha256 && Date.parse(local.staged.activateAt) === at && bridgeHere;
       const servedHere = now >= at && local.served.sha256 === s.sha256;
       if (!stagedHere && !servedHere) {
         o.log.info(
           { vs: local.name, activateAt: s.activateAt },
           'staging the credential the coordinator staged',
         );
-        await o.dataPlane.stage(local.name, await credential(s.credentialId, new Date(at)));
+        const bridges = s.bridges && {
+          forwardPem: s.bridges.forwardPem,
+          until: parseInstant(s.bridges.until),
+          ...(s.bridges.reversePem ? { reversePem: s.bridges.reversePem } : {}),
+        };
+        await o.dataPlane.stage(local.name, {
+          ...(await credential(s.credentialId, new Date(at))),
+          ...(bridges ? { bridges } : {}),
+        });
       }
       return;
     }

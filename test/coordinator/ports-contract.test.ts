@@ -385,6 +385,8 @@ for (const impl of IMPLEMENTATIONS) {
         assert.deepEqual((await w.renewals.get('ren_1'))!.bridge, bridge);
         await w.renewals.setBridge('ren_1', null);
         assert.equal((await w.renewals.get('ren_1'))!.bridge, null);
+        assert.equal((await w.renewals.openFor('vs_1'))?.id, 'ren_1', 'the open renewal of a virtual server');
+        assert.equal(await w.renewals.openFor('vs_nope'), undefined);
         const grace = {
           grace: 'unready' as const,
           graceUntil: new Date('2026-12-08T00:00:00.000Z'),

@@ -26,7 +26,13 @@ export function registerNodeSyncRoutes(app: ApiApp, env: CoordinatorEnv): void {
             hosts: z.array(z.string()),
             listen: z.string(),
             active: Credential.nullable(),
-            staged: Credential.extend({ activateAt: z.string() }).nullable(),
+            staged: Credential.extend({
+              activateAt: z.string(),
+              /** The renewal's bridges to serve with it (forward from T until `until`, reverse until T). */
+              bridges: z
+                .object({ forwardPem: z.string(), until: z.string(), reversePem: z.string().optional() })
+                .optional(),
+            }).nullable(),
           }),
         ),
       }),

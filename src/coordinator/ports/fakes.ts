@@ -61,6 +61,16 @@ export class FakeRenewals implements RenewalRepo {
     const r = this.rows.get(id);
     if (r) r.bridge = structuredClone(bridge);
   }
+  async openFor(virtualServerId: string) {
+    const open = [...this.rows.values()]
+      .filter(
+        (r) =>
+          r.virtualServerId === virtualServerId &&
+          !['completed', 'rolled-back', 'cancelled'].includes(r.state),
+      )
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+    return open[0] && structuredClone(open[0]);
+  }
 }
 
 /** Renewal-node rows in an array. */

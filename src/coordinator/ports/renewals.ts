@@ -81,4 +81,6 @@ export interface RenewalRepo {
   setFailuresBaseline(id: string, baseline: FailureBaseline): Promise<void>;
   /** Records the bridge a plan chose (null: off). */
   setBridge(id: string, bridge: RenewalBridge | null): Promise<void>;
+  /** The newest renewal of a virtual server that is not finished (completed, rolled back, cancelled). */
+  openFor(virtualServerId: string): Promise<Renewal | undefined>;
 }

@@ -18,7 +18,7 @@ export interface NodeVsStatus {
   listen?: string;
   preview?: string;
   served: { sha256: string };
-  staged: { sha256: string; activateAt: string } | null;
+  staged: { sha256: string; activateAt: string; bridge?: { sha256: string; until: string } } | null;
   /** The TLS profile the node serves this virtual server with (absent on planes that do not report it). */
   tlsProfile?: TlsProfileStatus;
   /** The source exceptions the node applies (absent on planes that do not report them). */

@@ -91,6 +91,29 @@ export function sqlRenewals(db: Kysely<Database>): RenewalRepo {
         .where('id', '=', id)
         .execute();
     },
+    async openFor(virtualServerId) {
+      const r = await db
+        .selectFrom('renewals')
+        .selectAll()
+        .where((eb) =>
+          eb.or([
+            eb('virtual_server_id', '=', virtualServerId),
+            eb(
+              'id',
+              'in',
+              eb
+                .selectFrom('renewal_virtual_servers')
+                .select('renewal_id')
+                .where('virtual_server_id', '=', virtualServerId),
+            ),
+          ]),
+        )
+        .where('state', 'not in', ['completed', 'rolled-back', 'cancelled'])
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .executeTakeFirst();
+      return r && toRenewal(r);
+    },
     async setBridge(id, bridge) {
       await db
         .updateTable('renewals')
