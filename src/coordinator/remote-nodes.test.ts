@@ -52,7 +52,7 @@ function world() {
       createdAt: '',
     },
   ];
-  const env: EnvWith<'inventory' | 'credentials' | 'nodeReports' | 'secrets'> = {
+  const env: EnvWith<'inventory' | 'credentials' | 'nodeReports' | 'secrets' | 'renewals'> = {
     store,
     clock,
     provider: 'provider',
