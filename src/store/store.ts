@@ -37,8 +37,6 @@ import {
   rowByIdOrName,
   updateRow,
 } from './entities.js';
-import { mapDbError } from './errors.js';
-import { newId } from './ids.js';
 import { migrate } from './migrations.js';
 import { type OpenDb, openDb, type StoreConfig } from './open.js';
 import { sqlClientObservations } from './repos/client-observations.js';
@@ -291,69 +289,6 @@ export class Store implements Ports {
    */
   byIdOrName<T extends NamedTable>(table: T, ref: string): Promise<Row<T> | undefined> {
     return rowByIdOrName(this.db, table, ref);
-  }
-
-  /** A user by name. */
-  userByName(name: string): Promise<Row<'users'> | undefined> {
-    return this.db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
-  }
-
-  /** The role bindings of a user. */
-  bindingsOf(userId: string): Promise<Row<'role_bindings'>[]> {
-    return this.db
-      .selectFrom('role_bindings')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .orderBy('id')
-      .execute();
-  }
-
-  /** Grants a role (scope '' = global). */
-  async bind(userId: string, role: string, scopeId: string): Promise<void> {
-    try {
-      await this.db
-        .insertInto('role_bindings')
-        .values({ id: newId('rb'), user_id: userId, role, scope_id: scopeId })
-        .execute();
-    } catch (e) {
-      mapDbError(e, 'this role binding');
-    }
-  }
-
-  /** Removes every role binding on a scope (when the tenant or sender goes away). */
-  async unbindScope(scopeId: string): Promise<void> {
-    await this.db.deleteFrom('role_bindings').where('scope_id', '=', scopeId).execute();
-  }
-
-  /** A token row by the SHA-256 of its secret. */
-  tokenByHash(hash: string): Promise<Row<'api_tokens'> | undefined> {
-    return this.db.selectFrom('api_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
-  }
-
-  /** An invitation by the SHA-256 of its secret. */
-  invitationByHash(hash: string): Promise<Row<'invitations'> | undefined> {
-    return this.db.selectFrom('invitations').selectAll().where('token_hash', '=', hash).executeTakeFirst();
-  }
-
-  /** Marks an invitation used, only if it was not; returns false when someone used it first. */
-  async consumeInvitation(id: string, at: string): Promise<boolean> {
-    const r = await this.db
-      .updateTable('invitations')
-      .set({ used_at: at })
-      .where('id', '=', id)
-      .where('used_at', 'is', null)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
-  }
-
-  /** A sender by tenant and name. */
-  senderByName(tenantId: string, name: string): Promise<Row<'senders'> | undefined> {
-    return this.db
-      .selectFrom('senders')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('name', '=', name)
-      .executeTakeFirst();
   }
 
   // ---- secrets ----------------------------------------------------------------------------------

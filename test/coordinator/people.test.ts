@@ -132,8 +132,8 @@ test('sign-in returns an expiring token and is delayed after repeated failures',
 });
 
 test('a password is stored as a scrypt hash, a token as a SHA-256, and neither is ever returned', async () => {
-  const u = await co.store.userByName('pat');
-  assert.match(u!.password_hash!, /^scrypt\$/);
+  const u = await co.store.people.userByName('pat');
+  assert.match(u!.passwordHash!, /^scrypt\$/);
   const t = await co.call('POST', '/api/v1/tokens', { body: { name: 'script' } });
   const row = await co.store.get('api_tokens', t.body.id);
   assert.match(row!.token_hash, /^[0-9a-f]{64}$/);

@@ -317,7 +317,7 @@ async function onStore(config: Parameters<typeof Store.open>[0]): Promise<World>
         password_hash: null,
         created_at: NOW,
       });
-    await store.bind(b.userId, b.role, b.scopeId);
+    await store.people.bind(b.userId, b.role, b.scopeId);
   }
   return {
     ...ports(store),

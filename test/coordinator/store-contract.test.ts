@@ -199,8 +199,8 @@ for (const backend of BACKENDS) {
           used_at: null,
         });
         const results = await Promise.all([
-          store.consumeInvitation(inv.id, NOW),
-          store.consumeInvitation(inv.id, NOW),
+          store.people.consumeInvitation(inv.id, NOW),
+          store.people.consumeInvitation(inv.id, NOW),
         ]);
         assert.deepEqual(results.sort(), [false, true]);
       } finally {
