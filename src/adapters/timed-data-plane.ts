@@ -105,7 +105,13 @@ export class TimedDataPlane implements DataPlane {
       // A data plane choosing by its own clock is told the whole plan again (idempotent): it may have
       // been restarted from files, or the agent stopped between persisting a change and applying it.
       await this.publish(vs.name, this.table.entry(vs.name));
-      if (slot.staged && now >= slot.staged.activateAt) {
+      if (slot.staged && now >= slot.staged.activateAt && this.o.driver.applyPlan) {
+        // A data plane that chooses by its own clock switched at T without the agent (it held the
+        // plan since staging): settle the slot, nothing was late.
+        const at = slot.staged.activateAt;
+        await this.table.change(vs.name, async (s) => slots.settle(s, at), this.publishTo(vs.name));
+        this.arm(vs.name);
+      } else if (slot.staged && now >= slot.staged.activateAt) {
         await this.swap(vs.name, true);
         this.arm(vs.name);
       } else if (this.o.driver.applyPlan) {

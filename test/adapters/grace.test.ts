@@ -452,3 +452,61 @@ describe('automatic fallback on nginx from its error log', () => {
     dp.close();
   });
 });
+
+describe('HAProxy route mode with the agent down at T', () => {
+  test('HAProxy switches at T by itself; the agent that comes back settles the slot and reports nothing late', async () => {
+    const hdir = join(dir, 'haproxy-down');
+    mkdirSync(hdir);
+    const oldCrt = join(hdir, 'vs1-old.pem');
+    const newCrt = join(hdir, 'vs1-new.pem');
+    const map = join(hdir, 'vs1.map');
+    writeFileSync(oldCrt, haproxyPem(oldRec), { mode: 0o600 });
+    writeFileSync(newCrt, haproxyPem(oldRec), { mode: 0o600 });
+    writeFileSync(map, '0.0.0.0/0 0\n::/0 0\n');
+    const port = await freePort();
+    const h = await startHaproxyRoute({ dir: hdir, port, oldCrt, newCrt, map, backendPort });
+    const agent = () =>
+      new TimedDataPlane({
+        driver: new HaproxyRouteDriver({
+          socketPath: h.socketPath,
+          virtualServers: { vs1: { oldCrt, newCrt, map, host: '127.0.0.1', port, servername: 'lb.test' } },
+        }),
+        virtualServers: [{ name: 'vs1', hosts: ['lb.test'] }],
+        stateDir: join(hdir, 'state'),
+        clock: systemClock,
+        initial: { vs1: oldRec },
+      });
+    const first = agent();
+    await first.start();
+    const T = Date.now() + 1000;
+    await first.stage('vs1', {
+      keyPem: privateKeyToPem(newCred.key.keyObject),
+      certPem: encodeCertificatesPem(newCred.chain.map((x) => x.der)),
+      rootPem: encodeCertificatesPem([newCred.root.der]),
+      activateAt: new Date(T),
+    });
+    first.close();
+    const both = [oldRec.rootPem, newRec.rootPem];
+    assert.equal(
+      (await handshakeFrom({ localAddress: '127.0.0.2', port, servername: 'lb.test', ca: both })).sha256,
+      oldRec.sha256,
+    );
+    await sleepUntil(T + 100);
+    assert.equal(
+      (await handshakeFrom({ localAddress: '127.0.0.2', port, servername: 'lb.test', ca: both })).sha256,
+      newRec.sha256,
+      'switched at T with no agent running',
+    );
+    const second = agent();
+    await second.start();
+    const vs = (await second.status()).virtualServers[0] as unknown as {
+      staged: unknown;
+      active: { sha256: string };
+      lateSwap: boolean;
+    };
+    assert.equal(vs.staged, null);
+    assert.equal(vs.active.sha256, newRec.sha256);
+    assert.equal(vs.lateSwap, false);
+    second.close();
+  });
+});
