@@ -1,7 +1,7 @@
 /**
  * Bridged chains served by the built-in LB, proved with the clients senders run: Node `tls`, a Java 17
- * HttpClient with PKCS#12 and JKS truststores (written by `rollover kit`) and `openssl s_client
- * -x509_strict`, each trusting only the old root, only the new root, and both. Before T the node serves
+ * HttpClient with PKCS#12 and JKS truststores (written by `rollover kit`), `openssl s_client
+ * -x509_strict`, curl and Python `ssl`, each trusting only the old root, only the new root, and both. Before T the node serves
  * the old leaf with the reverse bridge; from T (staged through the data plane) the new leaf with the
  * forward bridge; every client succeeds in both phases. The control: the new leaf without a bridge is
  * refused by every old-root-only client, and the old leaf without one by every new-root-only client.
@@ -129,6 +129,47 @@ async function sClient(t: Trust): Promise<{ ok: boolean; out: string }> {
   }
 }
 
+/** curl --cacert (with lb.test resolved to 127.0.0.1): a verified request. */
+async function curlTrusts(t: Trust): Promise<boolean> {
+  try {
+    const r = await run(
+      'curl',
+      [
+        '-sS',
+        '--max-time',
+        '10',
+        '--cacert',
+        caFile(t),
+        '--resolve',
+        `lb.test:${port}:127.0.0.1`,
+        `https://lb.test:${port}/`,
+      ],
+      { timeout: 20_000 },
+    );
+    return r.stdout.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+const PY = `
+import ssl, socket, sys
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+with socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10) as s:
+    with ctx.wrap_socket(s, server_hostname='lb.test') as t:
+        print('ok', t.version())
+`;
+
+/** Python's ssl with create_default_context(cafile=…): a verified handshake. */
+async function pythonTrusts(t: Trust): Promise<boolean> {
+  try {
+    const r = await run('python3', ['-c', PY, String(port), caFile(t)], { timeout: 20_000 });
+    return r.stdout.startsWith('ok');
+  } catch {
+    return false;
+  }
+}
+
 /** Every client in every trust case: name → succeeded. */
 async function everyClient(): Promise<Record<string, boolean>> {
   const out: Record<string, boolean> = {};
@@ -136,6 +177,8 @@ async function everyClient(): Promise<Record<string, boolean>> {
   for (const t of TRUST) {
     out[`node tls trusting ${t}`] = (await nodeTls(t)).ok;
     out[`s_client -x509_strict trusting ${t}`] = (await sClient(t)).ok;
+    out[`curl trusting ${t}`] = await curlTrusts(t);
+    out[`python ssl trusting ${t}`] = await pythonTrusts(t);
   }
   for (const [store, verdict] of Object.entries(await javaRuns)) out[`java ${store}`] = verdict;
   return out;
@@ -146,6 +189,8 @@ const expectAll = (verdict: (t: Trust) => boolean) => {
   for (const t of TRUST) {
     out[`node tls trusting ${t}`] = verdict(t);
     out[`s_client -x509_strict trusting ${t}`] = verdict(t);
+    out[`curl trusting ${t}`] = verdict(t);
+    out[`python ssl trusting ${t}`] = verdict(t);
   }
   for (const t of TRUST) {
     out[`java kit-${t}/truststore.p12`] = verdict(t);
