@@ -2,8 +2,9 @@
 import { can } from '../../access/can.js';
 import type { Principal } from '../../access/roles.js';
 import { fail } from '../../shared/errors.js';
-import type { Row, Store } from '../../store/store.js';
+import type { Row } from '../../store/store.js';
 import { forbidden, notFound, record } from '../env.js';
+import type { SecretBox } from '../ports/secrets.js';
 import type { NodeEndpoint } from './node-control.js';
 import type { RenewalEnv } from './ports.js';
 import { sealSecret, unsealSecret } from './sealing.js';
@@ -18,33 +19,24 @@ export async function setNodeControl(
   token: string,
 ) {
   if (!can(p, 'update', { kind: 'lb' })) forbidden('configure nodes');
-  const lb = (await env.store.byIdOrName('load_balancers', lbRef)) ?? notFound('load balancer', lbRef);
-  const node = await env.store.db
-    .selectFrom('lb_nodes')
-    .selectAll()
-    .where('lb_id', '=', lb.id)
-    .where((eb) => eb.or([eb('id', '=', nodeRef), eb('name', '=', nodeRef)]))
-    .executeTakeFirst();
-  if (!node) notFound('node', nodeRef);
+  const lb = (await env.store.inventory.loadBalancerByRef(lbRef)) ?? notFound('load balancer', lbRef);
+  const node = (await env.store.inventory.nodeByRef(lb.id, nodeRef)) ?? notFound('node', nodeRef);
   if (!/^https?:\/\/[^/]+/.test(url)) fail('BAD_ARGUMENT', `control URL "${url}" is not http(s)://HOST:PORT`);
   await env.store.transaction(async (tx) => {
-    await tx.update('lb_nodes', node.id, {
-      control_url: url,
-      control_token_sealed: sealSecret(tx, `node-control:${node.id}`, token),
-    });
+    await tx.inventory.setNodeControl(node.id, url, sealSecret(tx, `node-control:${node.id}`, token));
     await record(tx, env, p, 'node.control', 'node', node.id, { url });
   });
   return { nodeId: node.id, controlUrl: url };
 }
 
 /** A node's control endpoint, or undefined when none is recorded. */
-export function endpointOf(store: Store, n: Row<'lb_nodes'>): NodeEndpoint | undefined {
+export function endpointOf(store: { secrets: SecretBox }, n: Row<'lb_nodes'>): NodeEndpoint | undefined {
   if (!n.control_url || !n.control_token_sealed) return undefined;
   return { url: n.control_url, token: unsealSecret(store, `node-control:${n.id}`, n.control_token_sealed) };
 }
 
 /** The endpoint, or a CONNECT_FAILED naming what to configure. */
-export function requireEndpoint(store: Store, n: Row<'lb_nodes'>): NodeEndpoint {
+export function requireEndpoint(store: { secrets: SecretBox }, n: Row<'lb_nodes'>): NodeEndpoint {
   return (
     endpointOf(store, n) ??
     fail(
