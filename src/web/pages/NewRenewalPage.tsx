@@ -60,6 +60,8 @@ export function NewRenewalPage() {
   const [early, setEarly] = useState<'off' | 'proven'>('off');
   const [autoGrace, setAutoGrace] = useState<'on' | 'off'>('on');
   const [acceptObserved, setAcceptObserved] = useState(false);
+  const [bridge, setBridge] = useState<'off' | 'forward' | 'both'>('off');
+  const [bridgeLocal, setBridgeLocal] = useState('');
   const [error, setError] = useState<Error>();
   const [busy, setBusy] = useState(false);
   const t = fromLocalInput(tLocal);
@@ -91,6 +93,16 @@ export function NewRenewalPage() {
         body.autoGrace = autoGrace;
         const until = graceLocal ? fromLocalInput(graceLocal) : undefined;
         if (until) body.graceUntil = until.toISOString();
+      }
+      if (bridge !== 'off') {
+        const form = e.currentTarget;
+        const pick = (n: string) => form.querySelector<HTMLInputElement>(`input[name="${n}"]`);
+        const until = bridgeLocal ? fromLocalInput(bridgeLocal) : undefined;
+        if (!until) throw new Error('Pick the bridge deadline (after T).');
+        body.bridge = bridge;
+        body.bridgeUntil = until.toISOString();
+        body.bridgeForwardPem = await readFile(pick('bridgeForward'));
+        if (bridge === 'both') body.bridgeReversePem = await readFile(pick('bridgeReverse'));
       }
       if (source === 'existing') body.credentialId = credentialId;
       else if (source === 'issue') body.issueFromCaId = caId;
@@ -281,6 +293,49 @@ export function NewRenewalPage() {
               <option value="proven">proven: proven senders get the new certificate before T</option>
             </select>
           </label>
+        </fieldset>
+        <fieldset>
+          <legend>Bridge between the roots</legend>
+          <label>
+            Bridge
+            <select
+              name="bridge"
+              value={bridge}
+              onChange={(e) => setBridge(e.target.value as 'off' | 'forward' | 'both')}
+            >
+              <option value="off">off: no bridge certificate is served</option>
+              <option value="forward">
+                forward: from T until the deadline, clients that trust only the old root keep working
+              </option>
+              <option value="both">
+                both: also before T, clients that already replaced the old root keep working
+              </option>
+            </select>
+          </label>
+          {bridge !== 'off' && (
+            <>
+              <label>
+                Bridge deadline (your time; after T, before the bridge and the old root expire)
+                <input
+                  name="bridgeUntil"
+                  type="datetime-local"
+                  step={1}
+                  value={bridgeLocal}
+                  onChange={(e) => setBridgeLocal(e.target.value)}
+                />
+              </label>
+              <label>
+                Forward bridge (<code>rollover ca cross-sign --ca OLD --subject-ca NEW</code>)
+                <input name="bridgeForward" type="file" accept=".pem,.crt" />
+              </label>
+              {bridge === 'both' && (
+                <label>
+                  Reverse bridge (<code>rollover ca cross-sign --ca NEW --subject-ca OLD</code>)
+                  <input name="bridgeReverse" type="file" accept=".pem,.crt" />
+                </label>
+              )}
+            </>
+          )}
         </fieldset>
         <ErrorNote error={error} what="Could not start the renewal" />
         <button type="submit" disabled={busy}>
