@@ -284,7 +284,10 @@ export function nginxDirectives(p: TlsPolicy): string[] {
   ];
 }
 
-/** HAProxy `global` directives (2.6 with OpenSSL 3); HAProxy refuses client renegotiation itself. */
+/**
+ * HAProxy `global` directives (2.6 with OpenSSL 3; 2.6 has no sigalgs setting, OpenSSL's defaults
+ * apply); HAProxy refuses client-initiated renegotiation itself.
+ */
 export function haproxyGlobalDirectives(p: TlsPolicy): string[] {
   const opts = [`ssl-min-ver ${haproxyVersion(p.minVersion)}`, `ssl-max-ver ${haproxyVersion(p.maxVersion)}`];
   if (!p.honorCipherOrder) opts.push('prefer-client-ciphers');
@@ -292,7 +295,6 @@ export function haproxyGlobalDirectives(p: TlsPolicy): string[] {
     ...(p.ciphers ? [`ssl-default-bind-ciphers ${p.ciphers}`] : []),
     `ssl-default-bind-ciphersuites ${p.ciphersuites}`,
     `ssl-default-bind-curves ${p.ecdhCurve}`,
-    `ssl-default-bind-sigalgs ${p.sigalgs}`,
     `ssl-default-bind-options ${opts.join(' ')}`,
   ];
 }

@@ -19,6 +19,8 @@ export async function startHaproxy(p: {
   port: number;
   crtPath: string;
   backendPort: number;
+  /** More `global` directives (for example a TLS profile's ssl-default-bind-* lines). */
+  globalLines?: string[];
 }): Promise<HaproxyProcess> {
   const socketPath = join(p.dir, 'admin.sock');
   const cfg = join(p.dir, 'haproxy.cfg');
@@ -28,6 +30,7 @@ export async function startHaproxy(p: {
       'global',
       `  stats socket ${socketPath} mode 600 level admin`,
       '  maxconn 512',
+      ...(p.globalLines ?? []).map((l) => `  ${l}`),
       'defaults',
       '  mode http',
       '  timeout connect 2s',

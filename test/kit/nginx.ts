@@ -31,6 +31,8 @@ export async function startNginx(p: {
   ipv6?: boolean;
   /** The server block's own error log at level info (refused handshakes, for automatic fallback). */
   serverErrorLog?: string;
+  /** More directives for the server block (for example the agent's TLS include). */
+  serverLines?: string[];
 }): Promise<NginxProcess> {
   const certPath = join(p.dir, 'tls.crt');
   const keyPath = join(p.dir, 'tls.key');
@@ -66,7 +68,7 @@ http {
   server {
     listen 127.0.0.1:${p.port} ssl;${p.ipv6 ? `\n    listen [::1]:${p.port} ssl;` : ''}
     server_name ${p.serverName};${p.serverErrorLog ? `\n    error_log ${p.serverErrorLog} info;` : ''}
-    ${tlsLines}
+    ${tlsLines}${(p.serverLines ?? []).map((l) => `\n    ${l}`).join('')}
     location / { proxy_pass http://127.0.0.1:${p.backendPort}; }
   }
 }

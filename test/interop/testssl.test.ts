@@ -1,0 +1,286 @@
+/**
+ * An outside scanner judges every data plane: testssl.sh (Debian package `testssl.sh`, command
+ * `testssl`) scans `rollover lb run` in each TLS profile, and nginx and HAProxy configured with the
+ * intermediate profile as the agents write (nginx time mode include) or document (HAProxy globals).
+ * Each scan: 0 findings rated NOT ok or VULNERABLE (testssl severity MEDIUM, HIGH or CRITICAL, or a
+ * finding that says vulnerable; in `old` only LUCKY13 and BEAST, inherent to TLS 1.0 with CBC, are
+ * expected), client-initiated renegotiation refused, no CBC suite in intermediate
+ * and modern, the profile's protocol versions and nothing else; the same scan after an exchange at T
+ * gives the same protocol and cipher results. Scans run three at a time (different servers, separate
+ * temp files); the flags are narrow (`-p -s -E -R -U --fast`).
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { after, test } from 'node:test';
+import { promisify } from 'node:util';
+import { tlsIncludeText } from '../../src/adapters/nginx/tls-include.js';
+import { controlClientFor, stageBody } from '../../src/lb/control-client.js';
+import { recordFromCredential } from '../../src/lb/credential-record.js';
+import { encodeCertificatesPem } from '../../src/pki/formats/pem.js';
+import { privateKeyToPem } from '../../src/pki/keys.js';
+import { haproxyGlobalDirectives, resolveTlsPolicy } from '../../src/pki/tls-profile.js';
+import { mintCredential, mintRoot, saveCredential } from '../kit/ca.js';
+import { cli } from '../kit/cli.js';
+import { startHaproxy } from '../kit/haproxy.js';
+import { freePort } from '../kit/net.js';
+import { startNginx } from '../kit/nginx.js';
+import { tempDir } from '../kit/tmp.js';
+import { startBackend } from '../lb/kit.js';
+
+const run = promisify(execFile);
+const dir = tempDir('rollover-testssl-');
+const bin = resolve(import.meta.dirname, '../../../bin/rollover.js');
+const oldRoot = await mintRoot('Scan Old Root');
+const newRoot = await mintRoot('Scan New Root');
+const ecOld = await mintCredential(oldRoot, ['lb.test']);
+const ecNew = await mintCredential(newRoot, ['lb.test']);
+const rsaOld = await mintCredential(oldRoot, ['lb.test'], { keyType: 'rsa-2048' });
+const backend = await startBackend();
+
+/** One testssl finding (its JSON output). */
+interface Finding {
+  id: string;
+  severity: string;
+  finding: string;
+}
+
+/** Scans host:port with the narrow flags; returns the findings and how long it took. */
+async function scan(label: string, port: number): Promise<{ findings: Finding[]; seconds: number }> {
+  const file = join(dir, `${label}.json`);
+  const t0 = Date.now();
+  await run(
+    'testssl',
+    [
+      '--quiet',
+      '--color',
+      '0',
+      '--warnings',
+      'off',
+      '--nodns',
+      'min',
+      '--fast',
+      '--openssl-timeout',
+      '10',
+      '-p',
+      '-s',
+      '-E',
+      '-R',
+      '-U',
+      '--jsonfile',
+      file,
+      `127.0.0.1:${port}`,
+    ],
+    { maxBuffer: 16 << 20, timeout: 170_000 },
+  ).catch((e: Error & { code?: number }) => {
+    // testssl exits with the number of findings it judged; the JSON file is what counts.
+    if (typeof e.code !== 'number') throw e;
+  });
+  return { findings: JSON.parse(readFileSync(file, 'utf8')) as Finding[], seconds: (Date.now() - t0) / 1000 };
+}
+
+/** Findings rated NOT ok or VULNERABLE, except those `allowed` names by id. */
+function bad(findings: Finding[], allowed: string[] = []): Finding[] {
+  return findings.filter(
+    (f) =>
+      !allowed.includes(f.id) &&
+      (['MEDIUM', 'HIGH', 'CRITICAL'].includes(f.severity) ||
+        (/vulnerable/i.test(f.finding) && !/not vulnerable/i.test(f.finding))),
+  );
+}
+
+const byId = (fs: Finding[], id: string) => fs.find((f) => f.id === id)?.finding ?? '(missing)';
+const offered = (fs: Finding[]) =>
+  ['SSLv2', 'SSLv3', 'TLS1', 'TLS1_1', 'TLS1_2', 'TLS1_3'].filter((id) => /^offered/.test(byId(fs, id)));
+/** The cipher lines (protocol, code, names) without the key-exchange column, which names the key size. */
+const ciphers = (fs: Finding[]) =>
+  fs
+    .filter((f) => f.id.startsWith('cipher-'))
+    .map((f) => f.id)
+    .sort();
+const cbc = (fs: Finding[]) => fs.filter((f) => f.id.startsWith('cipher-') && /_CBC_/.test(f.finding));
+
+/** Judges a scan against a profile's promises. */
+function judge(label: string, fs: Finding[], protocols: string[], opts: { cbcAllowed?: boolean } = {}) {
+  // In `old`, TLS 1.0 with CBC suites is the point of the profile (Mozilla's "old"): testssl calls
+  // LUCKY13 "potentially vulnerable" for any CBC suite and BEAST vulnerable for any TLS 1.0 CBC suite
+  // ("likely mitigated" by the higher protocols). These three, and nothing else, are expected there.
+  const allowed = opts.cbcAllowed ? ['LUCKY13', 'BEAST', 'BEAST_CBC_TLS1'] : [];
+  assert.deepEqual(
+    bad(fs, allowed).map((f) => `${f.id} ${f.severity} ${f.finding}`),
+    [],
+    `${label}: findings rated NOT ok or VULNERABLE`,
+  );
+  assert.match(byId(fs, 'secure_client_renego'), /^not vulnerable/, `${label}: client renegotiation`);
+  assert.deepEqual(offered(fs), protocols, `${label}: protocols`);
+  assert.ok(ciphers(fs).length > 0, `${label}: no cipher enumerated`);
+  if (!opts.cbcAllowed) {
+    assert.deepEqual(
+      cbc(fs).map((f) => f.finding),
+      [],
+      `${label}: CBC suites offered`,
+    );
+    assert.match(byId(fs, 'cipherlist_AVERAGE'), /not offered/, `${label}: obsolete CBC ciphers`);
+  }
+}
+
+/** Runs `rollover lb run` for one profile; returns its listen port and state directory. */
+async function lbRun(profile: string, cred: typeof ecOld): Promise<{ port: number; stateDir: string }> {
+  const stateDir = join(dir, `lb-${profile}`);
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      bin,
+      'lb',
+      'run',
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--host',
+      'lb.test',
+      '--host',
+      '127.0.0.1',
+      '--credential',
+      await saveCredential(join(dir, `cred-${profile}`), cred),
+      '--backend',
+      backend.url,
+      '--state-dir',
+      stateDir,
+      '--workers',
+      '1',
+      '--log-level',
+      'error',
+      '--tls-profile',
+      profile,
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  children.push(child);
+  after(() => child.kill('SIGKILL'));
+  for (let i = 0; i < 150; i++) {
+    const r = await cli(['lb', 'status', '--state-dir', stateDir, '--json']);
+    if (r.code === 0) return { port, stateDir };
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`lb run --tls-profile ${profile} did not come up`);
+}
+
+/** Runs jobs with at most `n` at a time. */
+async function pool<T>(n: number, jobs: Array<() => Promise<T>>): Promise<T[]> {
+  const out: T[] = new Array(jobs.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < jobs.length) {
+        const i = next++;
+        out[i] = await jobs[i]!();
+      }
+    }),
+  );
+  return out;
+}
+
+const children: ChildProcess[] = [];
+let nginx: Awaited<ReturnType<typeof startNginx>> | undefined;
+let haproxy: Awaited<ReturnType<typeof startHaproxy>> | undefined;
+let modern: Awaited<ReturnType<typeof lbRun>>;
+let inter: Awaited<ReturnType<typeof lbRun>>;
+let old: Awaited<ReturnType<typeof lbRun>>;
+try {
+  [modern, inter, old] = await Promise.all([
+    lbRun('modern', ecOld),
+    lbRun('intermediate', ecOld),
+    lbRun('old', rsaOld),
+  ]);
+
+  // nginx as the agent configures it in time mode (the map plus its TLS include), and HAProxy with the
+  // documented globals: both with the intermediate profile.
+  const policy = resolveTlsPolicy('intermediate');
+  // nginx's workers (user nobody) read the time-mode files on every handshake: the path must be open to them.
+  chmodSync(dir, 0o755);
+  const nginxDir = join(dir, 'nginx');
+  mkdirSync(nginxDir, { recursive: true });
+  writeFileSync(join(nginxDir, 'web.tls.conf'), tlsIncludeText('web', policy));
+  nginx = await startNginx({
+    dir: nginxDir,
+    port: await freePort(),
+    backendPort: backend.port,
+    serverName: 'lb.test',
+    timeSwitch: { name: 'web', initial: recordFromCredential(ecOld) },
+    serverLines: [`include ${join(nginxDir, 'web.tls.conf')};`],
+  });
+  const haDir = join(dir, 'haproxy');
+  mkdirSync(haDir, { recursive: true });
+  const crtPath = join(haDir, 'web.pem');
+  writeFileSync(
+    crtPath,
+    `${encodeCertificatesPem(ecOld.chain.map((c) => c.der))}${privateKeyToPem(ecOld.key.keyObject)}`,
+  );
+  haproxy = await startHaproxy({
+    dir: haDir,
+    port: await freePort(),
+    crtPath,
+    backendPort: backend.port,
+    globalLines: haproxyGlobalDirectives(policy),
+  });
+} catch (e) {
+  // A failed set-up must not leave servers behind that keep this file running.
+  console.error(e);
+  for (const c of children) c.kill('SIGKILL');
+  await nginx?.stop();
+  await haproxy?.stop();
+  process.exit(1);
+}
+
+const t0 = Date.now();
+const first = await pool(3, [
+  () => scan('modern', modern.port),
+  () => scan('intermediate-before', inter.port),
+  () => scan('old', old.port),
+  () => scan('nginx', nginx!.port),
+  () => scan('haproxy', haproxy!.port),
+]);
+const [sModern, sBefore, sOld, sNginx, sHaproxy] = first;
+const scanTimes = { modern: sModern!.seconds, intermediate: sBefore!.seconds, old: sOld!.seconds };
+
+test('rollover lb run --tls-profile modern: TLS 1.3 only, nothing rated NOT ok or VULNERABLE', () => {
+  judge('modern', sModern!.findings, ['TLS1_3']);
+});
+
+test('rollover lb run (intermediate, the default): TLS 1.2 and 1.3, AEAD only, nothing rated NOT ok or VULNERABLE', () => {
+  judge('intermediate', sBefore!.findings, ['TLS1_2', 'TLS1_3']);
+});
+
+test('rollover lb run --tls-profile old: TLS 1.0 to 1.3 with CBC for old clients, no 3DES, nothing else flagged', () => {
+  judge('old', sOld!.findings, ['TLS1', 'TLS1_1', 'TLS1_2', 'TLS1_3'], { cbcAllowed: true });
+  assert.match(byId(sOld!.findings, 'SWEET32'), /not vulnerable/);
+  assert.match(byId(sOld!.findings, 'cipherlist_3DES_IDEA'), /not offered/);
+});
+
+test('nginx as the agent configures it (time mode, intermediate include): the same judgement', () => {
+  judge('nginx', sNginx!.findings, ['TLS1_2', 'TLS1_3']);
+});
+
+test('HAProxy with the documented intermediate globals: the same judgement', () => {
+  judge('haproxy', sHaproxy!.findings, ['TLS1_2', 'TLS1_3']);
+});
+
+test('the same scan after an exchange at T: the same protocols and ciphers, only the certificate changed', async () => {
+  const T = new Date(Date.now() + 1500);
+  const client = await controlClientFor(inter.stateDir);
+  await client.stage('default', stageBody(ecNew, T));
+  await new Promise((res) => setTimeout(res, Math.max(0, T.getTime() - Date.now() + 200)));
+  const status = await client.status();
+  assert.equal(status.virtualServers[0]!.served.sha256, ecNew.chain[0]!.sha256);
+  const afterScan = await scan('intermediate-after', inter.port);
+  judge('intermediate after T', afterScan.findings, ['TLS1_2', 'TLS1_3']);
+  assert.deepEqual(offered(afterScan.findings), offered(sBefore!.findings));
+  assert.deepEqual(ciphers(afterScan.findings), ciphers(sBefore!.findings));
+  for (const id of ['cipherlist_AVERAGE', 'cipherlist_STRONG', 'secure_client_renego', 'LUCKY13']) {
+    assert.equal(byId(afterScan.findings, id), byId(sBefore!.findings, id), id);
+  }
+  console.log(
+    `testssl scan seconds: ${JSON.stringify({ ...scanTimes, intermediateAfter: afterScan.seconds, firstFive: (Date.now() - t0) / 1000 })}`,
+  );
+});
