@@ -6,14 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { createServer as createTlsServer, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import pino from 'pino';
 import { resolveConfig } from '../../src/lb/config.js';
 import { startLbNode } from '../../src/lb/node.js';
 import { parseProxyV2 } from '../../src/lb/proxy-protocol.js';
+import { encodeCertificatesPem } from '../../src/pki/formats/pem.js';
+import { privateKeyToPem } from '../../src/pki/keys.js';
 import { mintCredential, mintRoot, saveCredential } from '../kit/ca.js';
 import { tempDir } from '../kit/tmp.js';
 import { portOf, sleep, startNode, trusting } from './kit.js';
@@ -36,7 +39,11 @@ async function deadPort(): Promise<number> {
   return port;
 }
 
-function config(name: string, backends: string[], extra: Record<string, unknown> = {}) {
+function config(
+  name: string,
+  backends: Array<string | Record<string, unknown>>,
+  extra: Record<string, unknown> = {},
+) {
   return resolveConfig(
     {
       stateDir: join(dir, name),
@@ -63,7 +70,13 @@ function config(name: string, backends: string[], extra: Record<string, unknown>
 /** One HTTP request through the tunnel; resolves with the answer text. */
 function request(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const s = tlsConnect({ host: '127.0.0.1', port, servername: 'lb.test', secureContext: ctx });
+    const s = tlsConnect({
+      host: '127.0.0.1',
+      port,
+      servername: 'lb.test',
+      secureContext: ctx,
+      ALPNProtocols: ['http/1.1'],
+    });
     let text = '';
     s.once('secureConnect', () => s.write('GET /x HTTP/1.1\r\nHost: lb.test\r\nConnection: close\r\n\r\n'));
     s.on('data', (c) => {
@@ -178,4 +191,41 @@ test('a drain lets an open tunnel carry on, refuses new connections, and ends wh
   s.destroy();
   await stopping;
   assert.equal(stopped, true);
+});
+
+test('a tls:// backend is reached over TLS, verified with its CA and server name, and offered the agreed ALPN', async () => {
+  const beRoot = await mintRoot('Backend Root');
+  const beCred = await mintCredential(beRoot, ['backend.internal']);
+  const caFile = join(dir, 'backend-ca.pem');
+  writeFileSync(caFile, encodeCertificatesPem([beRoot.root.der]));
+  const seen: Array<{ alpn: string | false | null; servername: string | false | null; client?: string }> = [];
+  const server = createTlsServer(
+    {
+      key: privateKeyToPem(beCred.key.keyObject),
+      cert: encodeCertificatesPem(beCred.chain.map((c) => c.der)),
+      ALPNProtocols: ['http/1.1'],
+    },
+    (s: TLSSocket) => {
+      s.once('data', (b: Buffer) => {
+        const h = parseProxyV2(b);
+        seen.push({ alpn: s.alpnProtocol, servername: s.servername, client: h?.source?.address });
+        s.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok');
+      });
+    },
+  ).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  const node = await startNode(
+    config('e', [{ url: `tls://127.0.0.1:${port}`, ca: caFile, servername: 'backend.internal' }]),
+  );
+  assert.match(await request(portOf(node)), /^HTTP\/1\.1 200 OK[\s\S]*ok$/);
+  assert.deepEqual(seen.at(-1), { alpn: 'http/1.1', servername: 'backend.internal', client: '127.0.0.1' });
+  // A backend whose certificate the CA did not sign is never sent the client's bytes.
+  const wrong = await startNode(
+    config('f', [{ url: `tls://127.0.0.1:${port}`, ca: caFile, servername: 'other.internal' }]),
+  );
+  const before = seen.length;
+  assert.equal(await request(portOf(wrong)).catch(() => ''), '');
+  assert.equal(seen.length, before);
+  server.close();
 });
