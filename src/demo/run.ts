@@ -303,6 +303,8 @@ async function planRenewal(run: Run, current: ServedRoot) {
     rollbackWindow: run.speed.rollbackWindow,
     gate: 'block',
     ...bridges,
+    // The demo shows one T for everybody (its straggler fails after T); per-sender grace is not in it yet.
+    grace: 'off',
   });
   const id = planned.id;
   const base: ReportBase = {

@@ -89,6 +89,12 @@ export function noticeToSender(
       ...(p.message ? [p.message, ''] : []),
       `Your system "${p.senderName}" calls ${f.hosts.join(', ')}. At ${utc(f.exchangeAt)} that server starts presenting`,
       'a certificate under a new CA root. If your HTTPS client does not trust the new root by then, its calls fail.',
+      ...(f.graceUntil
+        ? [
+            `(Grace: if its source addresses are known and it has not proven the new root by T, they keep the old certificate`,
+            `until ${utc(f.graceUntil)}, the grace deadline; from then on its calls fail unless it trusts the new root.)`,
+          ]
+        : []),
       '',
       '1. Compare the fingerprint of the attached new-root.pem with:',
       fingerprintBlock(f),

@@ -226,10 +226,10 @@ function actionsOf(r: RenewalFactsForStatus, open: OpenItems, t: SenderTally, no
   const complete =
     r.state === 'retiring' && !grace.over
       ? {
-          ...no(
-            `${grace.sendersInGrace} sender(s) are still served the old credential until ${iso(r.grace.graceUntil!)} (grace): the renewal completes once grace is over`,
+          ...yes(
+            `${grace.sendersInGrace} sender(s) are still served the old credential until ${iso(r.grace.graceUntil!)} (grace): the renewal completes once grace is over; completing now needs a confirmation with a reason and ends their grace`,
           ),
-          needsConfirmation,
+          needsConfirmation: true,
         }
       : r.state === 'retiring'
         ? {

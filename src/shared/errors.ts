@@ -200,7 +200,8 @@ export const ERROR_CODES = {
   },
   IN_GRACE: {
     kind: 'conflict',
-    title: 'senders are still served the old credential (grace): the renewal cannot complete yet',
+    title:
+      'senders are still served the old credential (grace): complete once it is over, or confirm with a reason',
   },
   SAME_CREDENTIAL: { kind: 'conflict', title: 'the new credential is the one already served' },
   ALREADY_SERVING: {

@@ -65,6 +65,8 @@ for (const backend of BACKENDS) {
         exchangeAt: T.toISOString(),
         rollbackWindow: '3s',
         gate: 'block',
+        // Without grace: a sender that never added the new root fails from T (test/renewal/grace.test.ts has grace).
+        grace: 'off',
       });
       const id = planned.id as string;
       const get = (): Promise<Any> => co.call('GET', `/api/v1/renewals/${id}`);

@@ -170,6 +170,18 @@ export const RenewalDetail = RenewalSummary.extend({
       servedSha256: z.string().nullable(),
       late: z.boolean(),
       lastError: z.string().nullable().optional(),
+      /** The source exceptions last sent (whole tables) and the node's answer; null: none sent. */
+      exceptions: z
+        .object({
+          /** applied; differs (the node reports another table); not-yet (its agent cannot); failed. */
+          outcome: z.enum(['applied', 'differs', 'not-yet', 'failed']),
+          detail: z.string().nullable(),
+          sentAt: z.string(),
+          entries: z.number(),
+          /** Entries the node added by itself (automatic fallback). */
+          autoEntries: z.number(),
+        })
+        .nullable(),
     }),
   ),
   announcementUrl: z.string(),

@@ -38,6 +38,7 @@ export interface RenewalDetailView {
     verifiedAt: string | null;
     late: boolean;
     staging?: { text: string };
+    exceptions?: { outcome: string; detail: string | null; entries: number; autoEntries: number } | null;
   }>;
   statusUrl: string;
   announcementUrl: string;
@@ -92,7 +93,11 @@ export function printRenewal(ctx: CliContext, d: RenewalDetailView): void {
   o('nodes');
   for (const n of d.nodes)
     o(
-      `  ${n.name.padEnd(16)} staged ${n.stagedAckAt ?? '-'}  verified ${n.verifiedAt ?? '-'}${n.late ? '  LATE' : ''}${n.staging ? `  (${n.staging.text})` : ''}`,
+      `  ${n.name.padEnd(16)} staged ${n.stagedAckAt ?? '-'}  verified ${n.verifiedAt ?? '-'}${n.late ? '  LATE' : ''}${n.staging ? `  (${n.staging.text})` : ''}${
+        n.exceptions
+          ? `  source exceptions ${n.exceptions.outcome === 'not-yet' ? 'NOT APPLIED (not yet supported by its agent)' : n.exceptions.outcome} (${n.exceptions.entries} sent${n.exceptions.autoEntries ? `, ${n.exceptions.autoEntries} added by the node` : ''})${n.exceptions.detail && n.exceptions.outcome !== 'applied' ? `: ${n.exceptions.detail}` : ''}`
+          : ''
+      }`,
     );
   const inGrace = d.senders.filter((x) => x.status.oldCredentialServedUntil);
   if (inGrace.length) {

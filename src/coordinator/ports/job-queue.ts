@@ -12,7 +12,8 @@ export type JobKind =
   | 'retire'
   | 'hold'
   | 'unstage'
-  | 'status-watch';
+  | 'status-watch'
+  | 'exceptions';
 
 /** A job as claimed: its payload already parsed (validated by the job that runs it). */
 export interface Job {

@@ -22,6 +22,8 @@ export interface ExchangeFacts {
   sequence?: number;
   /** The bridge deadline, when the load balancer serves a bridge between the roots after T. */
   bridgeUntil?: Date;
+  /** The grace deadline: senders not proven at T keep the old certificate until then (absent: grace off). */
+  graceUntil?: Date;
 }
 
 /** One sender's status as a message states it. */

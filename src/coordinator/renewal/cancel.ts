@@ -14,6 +14,7 @@ import type { Store } from '../../store/store.js';
 import { forbidden } from '../env.js';
 import type { JobResult } from './job-runner.js';
 import { BEFORE_T } from './jobs/common.js';
+import { armExceptions } from './jobs/exceptions.js';
 import { schedule } from './jobs-store.js';
 import { actorOf, addStep, loadFacts, type RenewalFacts, systemActor, transition } from './model.js';
 import { endpointOf } from './nodes.js';
@@ -110,6 +111,8 @@ export async function cancelRenewal(env: RenewalEnv, p: Principal, id: string, r
     const told = announced ? await cancelNotices(tx, env, f, reason, p.name) : { tenants: 0, senders: 0 };
     await addStep(tx, env, id, 'cancel', actorOf(p), { reason, told });
     if (announced) await schedule(tx, 'unstage', { renewalId: id }, env.clock.now(), `unstage:${id}`);
+    // Early switches and grace sent at the gate are withdrawn.
+    if (announced) await armExceptions(tx, env, id);
     changed = true;
   });
   if (!changed) return;

@@ -11,58 +11,12 @@ import { type SenderStatus, senderStatus, tallySenders } from '../../renewal/sen
 import { fail } from '../../shared/errors.js';
 import type { Row, Store } from '../../store/store.js';
 import { forbidden, notFound } from '../env.js';
+import { armExceptions } from './jobs/exceptions.js';
 import { actorOf, addStep, transition } from './model.js';
 import type { RenewalEnv } from './ports.js';
-import {
-  READINESS_FACT_COLUMNS,
-  type ReadinessFactsRow,
-  renewalClockOf,
-  senderFactsOf,
-} from './sender-facts.js';
+import { allSenderStatuses } from './sender-facts.js';
 
-const PAGE = 5000;
-
-/** Every sender's derived status in a renewal (paged, so 100 000 senders stay in bounds). */
-export async function allSenderStatuses(
-  store: Store,
-  r: Row<'renewals'>,
-  now: Date,
-): Promise<SenderStatus[]> {
-  const forwarded = new Map(
-    (
-      await store.db
-        .selectFrom('forwardings')
-        .select(['tenant_id', 'updated_at'])
-        .where('renewal_id', '=', r.id)
-        .where('state', '=', 'forwarded')
-        .execute()
-    ).map((x) => [x.tenant_id, x.updated_at]),
-  );
-  const clock = renewalClockOf(r);
-  const out: SenderStatus[] = [];
-  let after = '';
-  for (;;) {
-    const rows = await store.db
-      .selectFrom('readiness')
-      .innerJoin('senders', 'senders.id', 'readiness.sender_id')
-      .select([...READINESS_FACT_COLUMNS, 'readiness.sender_id', 'senders.tenant_id'])
-      .where('readiness.renewal_id', '=', r.id)
-      .where('readiness.sender_id', '>', after)
-      .orderBy('readiness.sender_id')
-      .limit(PAGE)
-      .execute();
-    for (const row of rows)
-      out.push(
-        senderStatus(
-          senderFactsOf(row as ReadinessFactsRow, forwarded.get(row.tenant_id) ?? null),
-          clock,
-          now,
-        ),
-      );
-    if (rows.length < PAGE) return out;
-    after = rows.at(-1)!.sender_id;
-  }
-}
+export { allSenderStatuses, senderStatusesById } from './sender-facts.js';
 
 /** What is open in a renewal now. */
 export async function openItemsOf(store: Store, r: Row<'renewals'>, now: Date): Promise<OpenItems> {
@@ -97,11 +51,30 @@ export async function completeRenewal(
         `still open: ${what}. Complete anyway only with a confirmation and a reason (force: true, reason)`,
         { open },
       );
-    const completion = { at: now.toISOString(), by: p.name, forced: Boolean(what), reason, open };
+    // Grace: complete once it is over; before, only with a confirmation, which ends it now.
+    const graceUntil = r.grace_until && now.getTime() < Date.parse(r.grace_until) ? r.grace_until : null;
+    const inGrace = graceUntil ? await tx.grace.inGraceAt(r.id, now.toISOString()) : [];
+    if (inGrace.length && !(confirm.force && reason))
+      fail(
+        'IN_GRACE',
+        `${inGrace.length} sender(s) are still served the old credential until ${graceUntil} (grace): the renewal completes once grace is over. Completing now needs a confirmation and a reason (force: true, reason), and ends their grace`,
+        { senders: inGrace.slice(0, 100), graceUntil },
+      );
+    const completion = {
+      at: now.toISOString(),
+      by: p.name,
+      forced: Boolean(what) || inGrace.length > 0,
+      reason,
+      open,
+      ...(inGrace.length ? { graceEnded: inGrace.length } : {}),
+    };
     await transition(tx, env, r, 'complete', { completion: JSON.stringify(completion) });
+    // The nodes forget the renewal's source exceptions.
+    await armExceptions(tx, env, id);
     await addStep(tx, env, id, 'complete', actorOf(p), {
       open,
       forced: completion.forced,
+      ...(inGrace.length ? { graceEnded: inGrace.length } : {}),
       ...(reason ? { reason } : {}),
     });
   });

@@ -68,6 +68,9 @@ export function exchangeFacts(env: RenewalEnv, f: RenewalFacts): ExchangeFacts {
     announcementUrl: `${env.publicUrl}/api/v1/renewals/${f.r.id}/announcement.jws`,
     sequence: Number(f.r.sequence),
     ...(f.renewal.bridge ? { bridgeUntil: new Date(f.renewal.bridge.until) } : {}),
+    ...(f.renewal.grace.grace === 'unready' && f.renewal.grace.graceUntil
+      ? { graceUntil: f.renewal.grace.graceUntil }
+      : {}),
   };
 }
 

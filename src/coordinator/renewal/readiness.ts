@@ -12,6 +12,7 @@ import type { Row } from '../../store/store.js';
 import { forbidden, notFound } from '../env.js';
 import type { SenderLink } from '../ports/sender-links.js';
 import { bumpCounts, moved } from './counts.js';
+import { armExceptions } from './jobs/exceptions.js';
 import { type Actor, actorOf, addStep } from './model.js';
 import type { RenewalEnv } from './ports.js';
 
@@ -147,6 +148,8 @@ export async function recordEvidence(
       updated_at: now,
       ...facts,
     });
+    // A sender proven (or no longer) changes the desired source exceptions: send them within seconds.
+    if (ev.kind === 'readiness') await armExceptions(tx, env, r.id);
     await addStep(tx, env, r.id, ev.kind === 'readiness' ? 'evidence' : 'removal', actor, {
       sender: s.id,
       state: next,

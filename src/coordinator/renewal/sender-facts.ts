@@ -421,3 +421,57 @@ export async function remindVerdicts(
     return { row, status, verdict: remindVerdict(status, last.get(row.id) ?? null, now) };
   });
 }
+
+const PAGE = 5000;
+
+/** Every sender's derived status in a renewal (paged, so 100 000 senders stay in bounds). */
+export async function allSenderStatuses(
+  store: Store,
+  r: Row<'renewals'>,
+  now: Date,
+): Promise<SenderStatus[]> {
+  return [...(await senderStatusesById(store, r, now)).values()];
+}
+
+/** Every sender's derived status in a renewal, by sender id. */
+export async function senderStatusesById(
+  store: Store,
+  r: Row<'renewals'>,
+  now: Date,
+): Promise<Map<string, SenderStatus>> {
+  const forwarded = new Map(
+    (
+      await store.db
+        .selectFrom('forwardings')
+        .select(['tenant_id', 'updated_at'])
+        .where('renewal_id', '=', r.id)
+        .where('state', '=', 'forwarded')
+        .execute()
+    ).map((x) => [x.tenant_id, x.updated_at]),
+  );
+  const clock = renewalClockOf(r);
+  const out = new Map<string, SenderStatus>();
+  let after = '';
+  for (;;) {
+    const rows = await store.db
+      .selectFrom('readiness')
+      .innerJoin('senders', 'senders.id', 'readiness.sender_id')
+      .select([...READINESS_FACT_COLUMNS, 'readiness.sender_id', 'senders.tenant_id'])
+      .where('readiness.renewal_id', '=', r.id)
+      .where('readiness.sender_id', '>', after)
+      .orderBy('readiness.sender_id')
+      .limit(PAGE)
+      .execute();
+    for (const row of rows)
+      out.set(
+        row.sender_id,
+        senderStatus(
+          senderFactsOf(row as ReadinessFactsRow, forwarded.get(row.tenant_id) ?? null),
+          clock,
+          now,
+        ),
+      );
+    if (rows.length < PAGE) return out;
+    after = rows.at(-1)!.sender_id;
+  }
+}

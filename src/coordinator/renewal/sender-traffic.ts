@@ -10,6 +10,7 @@ import type { ClientFailures } from '../../lb/telemetry.js';
 import { addressMatches } from '../../shared/ip.js';
 import type { Row, Store } from '../../store/store.js';
 import type { JobResult } from './job-runner.js';
+import { armExceptions } from './jobs/exceptions.js';
 import { attributeFailures } from './jobs/failures.js';
 import { watchSenderStatus } from './jobs/status-watch.js';
 import { FINISHED, loadFacts, type RenewalFacts } from './model.js';
@@ -136,7 +137,11 @@ export async function trafficJob(env: RenewalEnv, p: { renewalId: string }): Pro
     if (c.failedAfter > 0) perClient.set(c.client, (perClient.get(c.client) ?? 0) + c.failedAfter);
   await attributeFailures(env.store.readiness, f.r.id, perClient);
   const moved = await attribute(env.store, f.r, after, f.newCred.fingerprint, f.oldCred?.fingerprint ?? null);
-  if (moved > 0) await watchSenderStatus(env, f.r.id);
+  if (moved > 0) {
+    await watchSenderStatus(env, f.r.id);
+    // Seen working on the new credential (or failing on it) changes who is proven: grace follows.
+    await armExceptions(env.store, env, f.r.id);
+  }
   return { retryInMs: Math.min(1000, Math.max(100, env.renewal.retryBaseMs)) };
 }
 

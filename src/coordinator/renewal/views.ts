@@ -15,6 +15,7 @@ import { renewalStatus } from '../../renewal/renewal-status.js';
 import { tallySenders } from '../../renewal/sender-status.js';
 import type { Row, Store } from '../../store/store.js';
 import { notFound } from '../env.js';
+import type { NodeExceptions } from '../ports/renewal-nodes.js';
 import type { SenderLink } from '../ports/sender-links.js';
 import { bridgeView } from './bridge.js';
 import { countReadiness } from './counts.js';
@@ -32,6 +33,29 @@ import {
 } from './sender-facts.js';
 import { unknownClientsOfRenewal } from './unknown-clients.js';
 import { gateReason, type StepView, scopeStep, WITHHELD } from './view-scope.js';
+
+/**
+ * What a node answered to the source exceptions last sent (current announcement only), worst first:
+ * a node whose agent answers "not yet" is shown as such, never as done.
+ */
+function exceptionsView(
+  rows: Array<{ exceptions: string | null; sequence: number | string }>,
+  sequence: number,
+) {
+  const sent = rows
+    .filter((r) => Number(r.sequence) === sequence && r.exceptions)
+    .map((r) => JSON.parse(r.exceptions!) as NodeExceptions);
+  if (!sent.length) return null;
+  const rank = { failed: 0, differs: 1, 'not-yet': 2, applied: 3 } as const;
+  const worst = sent.sort((a, b) => rank[a.outcome] - rank[b.outcome])[0]!;
+  return {
+    outcome: worst.outcome,
+    detail: worst.detail,
+    sentAt: worst.sentAt,
+    entries: sent.reduce((n, x) => n + x.entries.length, 0),
+    autoEntries: sent.reduce((n, x) => n + x.auto.length, 0),
+  };
+}
 
 /** True when the caller sees everything (lb-admin or auditor). */
 function global(p: Principal): boolean {
@@ -132,6 +156,7 @@ async function scopedRows(
           'readiness.removal',
           'readiness.traffic',
           'readiness.observed',
+          'readiness.grace',
           'senders.source_addresses',
         ])
         .where('readiness.renewal_id', '=', renewalId)
@@ -276,6 +301,8 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
       'renewal_nodes.verified_at',
       'renewal_nodes.served_sha256',
       'renewal_nodes.last_error',
+      'renewal_nodes.exceptions',
+      'renewal_nodes.sequence',
     ])
     .where('renewal_nodes.renewal_id', '=', id)
     .execute();
@@ -400,6 +427,7 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
         servedSha256: rows[0]!.served_sha256,
         late: !verifiedAt && env.clock.now() > exchangedAt && ['exchanged', 'verified'].includes(f.r.state),
         ...(rows.some((r) => r.last_error) ? { lastError: rows.find((r) => r.last_error)!.last_error } : {}),
+        exceptions: exceptionsView(rows, Number(f.r.sequence)),
       };
     }),
     announcementUrl: `${env.publicUrl}/api/v1/renewals/${id}/announcement.jws`,

@@ -156,6 +156,14 @@ export interface RenewalDetail extends RenewalSummary {
     servedSha256: string | null;
     late: boolean;
     lastError?: string | null;
+    /** The source exceptions last sent and the node's answer (not-yet: its agent does not apply them). */
+    exceptions?: {
+      outcome: 'applied' | 'differs' | 'not-yet' | 'failed';
+      detail: string | null;
+      sentAt: string;
+      entries: number;
+      autoEntries: number;
+    } | null;
   }[];
   announcementUrl: string | null;
   statusUrl: string | null;

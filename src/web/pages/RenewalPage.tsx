@@ -139,6 +139,7 @@ export function RenewalPage({ id, me }: { id: string; me: Me }) {
               after={servedAfterT(d)}
             />
           </section>
+          {d.status?.grace ? <GracePanel renewal={d} /> : null}
           <section className="card" aria-labelledby="nodes-h">
             <h2 id="nodes-h">Exchange verification per node</h2>
             <div className="table-wrap">
@@ -149,12 +150,13 @@ export function RenewalPage({ id, me }: { id: string; me: Me }) {
                     <th scope="col">Staged (acknowledged)</th>
                     <th scope="col">Verified after T</th>
                     <th scope="col">Serves</th>
+                    <th scope="col">Source exceptions</th>
                   </tr>
                 </thead>
                 <tbody>
                   {(d.nodes ?? []).length === 0 ? (
                     <tr>
-                      <td colSpan={4} className="muted">
+                      <td colSpan={5} className="muted">
                         This load balancer has no data-plane nodes registered.
                       </td>
                     </tr>
@@ -173,6 +175,15 @@ export function RenewalPage({ id, me }: { id: string; me: Me }) {
                         <Time at={n.verifiedAt} />
                       </td>
                       <td>{n.servedSha256 ? <code>{n.servedSha256.slice(0, 16)}…</code> : '—'}</td>
+                      <td data-exceptions={n.exceptions?.outcome ?? 'none'}>
+                        {!n.exceptions
+                          ? '—'
+                          : n.exceptions.outcome === 'applied'
+                            ? `applied (${n.exceptions.entries} entr${n.exceptions.entries === 1 ? 'y' : 'ies'}${n.exceptions.autoEntries ? `, ${n.exceptions.autoEntries} added by the node` : ''})`
+                            : n.exceptions.outcome === 'not-yet'
+                              ? 'not applied: its agent does not apply source exceptions yet'
+                              : `${n.exceptions.outcome}: ${n.exceptions.detail ?? ''}`}
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -486,6 +497,49 @@ function Actions({ renewal, onDone }: { renewal: RenewalDetail; onDone: () => vo
         </p>
       ) : null}
       <ErrorNote error={error} what="The action failed" />
+    </section>
+  );
+}
+
+/** Grace: the countdown (derived by the coordinator from the deadline and now) and who is in grace. */
+function GracePanel({ renewal: d }: { renewal: RenewalDetail }) {
+  const g = d.status!.grace;
+  const inGrace = (d.senders ?? []).filter((s) => s.status?.oldCredentialServedUntil);
+  return (
+    <section className="card" aria-labelledby="grace-h">
+      <h2 id="grace-h">Grace ({g.policy})</h2>
+      <p className={g.over ? 'muted' : 'verdict action'} role="status" data-grace-over={String(g.over)}>
+        {g.text}
+      </p>
+      <p className="muted">
+        Early switch {g.early}; automatic fallback {g.autoGrace ? 'on' : 'off'}.
+      </p>
+      {inGrace.length ? (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Sender in grace</th>
+                <th scope="col">Old certificate until</th>
+                <th scope="col">Addresses</th>
+                <th scope="col">Held by (shared address)</th>
+              </tr>
+            </thead>
+            <tbody>
+              {inGrace.map((s) => (
+                <tr key={s.id} data-grace-sender={s.name}>
+                  <th scope="row">{s.name}</th>
+                  <td>
+                    <Time at={s.status!.oldCredentialServedUntil} />
+                  </td>
+                  <td>{s.status!.grace.oldCidrs.join(', ')}</td>
+                  <td>{s.status!.grace.heldBy.map((h) => h.name).join(', ') || '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
     </section>
   );
 }

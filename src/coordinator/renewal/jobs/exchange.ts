@@ -9,6 +9,7 @@ import { endpointOf, requireEndpoint } from '../nodes.js';
 import type { RenewalEnv } from '../ports.js';
 import { baselineOf } from '../sender-traffic.js';
 import { BEFORE_T, type JobResult, pairsOf, retry } from './common.js';
+import { armExceptions } from './exceptions.js';
 import type { PayloadOf } from './payloads.js';
 
 /** Records the exchange (state exchanged, step 5), takes the failure baseline and starts verifying. */
@@ -48,6 +49,8 @@ export async function exchangeInTx(
   await schedule(tx, 'verify', { renewalId: r.id }, env.clock.now(), `verify:${r.id}`);
   await schedule(tx, 'failures', { renewalId: r.id }, env.clock.now(), `failures:${r.id}`);
   await schedule(tx, 'retire', { renewalId: r.id }, r.safe_removal_at!, `retire:${r.id}`);
+  // At T the tables are sent again (early entries go, grace stays for the senders still not proven).
+  await armExceptions(tx, env, r.id);
 }
 
 /** The exchange job at T (or at once, `now`, after an override that came after T). */

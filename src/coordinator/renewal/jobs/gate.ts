@@ -6,6 +6,7 @@ import { endpointOf } from '../nodes.js';
 import { observedSenders } from '../observe.js';
 import type { RenewalEnv } from '../ports.js';
 import { BEFORE_T, escalate, type JobResult } from './common.js';
+import { armExceptions } from './exceptions.js';
 import type { PayloadOf } from './payloads.js';
 
 /** Evaluates the gate, unstages the nodes when it blocks, records the decision and escalates. */
@@ -61,6 +62,8 @@ export async function gateJob(env: RenewalEnv, p: PayloadOf<'gate'>): Promise<Jo
         env.clock.now() + 200,
         `unstage:${f.r.id}:held:${p.sequence}`,
       );
+    // Senders not proven get grace (and proven ones an early switch) on every node from now on.
+    if (g.decision !== 'blocked') await armExceptions(tx, env, f.r.id);
     if (g.decision === 'blocked' || g.decision === 'go-with-warning') {
       await escalate(
         tx,

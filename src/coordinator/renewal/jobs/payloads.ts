@@ -20,6 +20,8 @@ export const JOB_PAYLOADS = {
   unstage: renewal,
   /** Webhooks for senders whose derived status changed. */
   'status-watch': renewal,
+  /** Per-sender grace: the desired source-exception tables to every node. */
+  exceptions: renewal,
 } as const;
 
 /** A job kind that runs (others, such as `hold`, are bookkeeping and complete at once). */

@@ -7,6 +7,7 @@ import type { RenewalEnv } from '../ports.js';
 // The failures job attributes the handshakes after the exchange per sender (../sender-traffic.ts).
 import { trafficJob as failuresJob } from '../sender-traffic.js';
 import type { JobResult } from './common.js';
+import { exceptionsJob } from './exceptions.js';
 import { exchangeJob } from './exchange.js';
 import { gateJob } from './gate.js';
 import { JOB_PAYLOADS, type PayloadOf, type RunnableJob } from './payloads.js';
@@ -27,6 +28,7 @@ const RUN: { [K in RunnableJob]: (env: RenewalEnv, p: PayloadOf<K>) => Promise<J
   retire: retireJob,
   unstage: unstageJob,
   'status-watch': statusWatchJob,
+  exceptions: exceptionsJob,
 };
 
 function runnable(kind: string): kind is RunnableJob {

@@ -4,6 +4,7 @@ import { addStep, loadFacts, systemActor, transition } from '../model.js';
 import { requireEndpoint } from '../nodes.js';
 import type { RenewalEnv } from '../ports.js';
 import { BEFORE_T, type JobResult, retry } from './common.js';
+import { armExceptions } from './exceptions.js';
 import type { PayloadOf } from './payloads.js';
 
 /** What a node is told to serve of the renewal's bridge (nothing when it is off). */
@@ -60,6 +61,8 @@ export async function stageJob(env: RenewalEnv, p: PayloadOf<'stage'>): Promise<
     // after this one, finds the acknowledgements written above and unstages those nodes too.
     if (Number(r.sequence) !== p.sequence || r.state === 'staged' || !BEFORE_T.includes(r.state)) return;
     await transition(tx, env, r, 'staged');
+    // Early switches (and grace, for what happens at T) go out once every node has the new credential.
+    await armExceptions(tx, env, r.id);
     await addStep(tx, env, r.id, 'staged', systemActor(env), {
       sequence: p.sequence,
       nodes: rows.map((x) => ({ node: x.nodeId, vs: x.virtualServerId, ackAt: x.stagedAckAt })),

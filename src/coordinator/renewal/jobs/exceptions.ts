@@ -1,0 +1,177 @@
+/**
+ * Per-sender grace on the nodes: the `exceptions` job computes every virtual server's whole desired
+ * table of source exceptions from the senders' derived status (src/renewal/grace.ts), sends it to every
+ * node of the renewal (a whole-table replace, so a retried or reordered call converges), sends the
+ * automatic-fallback policy, compares the node's answer with what was sent (as for the staged
+ * credential), and records per sender what it gets. Armed at the gate, at the exchange, whenever a
+ * sender's readiness or traffic changes, and at completion (which clears the tables).
+ */
+import { desiredGrace, type GraceSender, tableDifferences } from '../../../renewal/grace.js';
+import { isRolloverError } from '../../../shared/errors.js';
+import type { StoredSenderGrace } from '../../ports/grace.js';
+import type { JobQueue } from '../../ports/job-queue.js';
+import type { NodeExceptions } from '../../ports/renewal-nodes.js';
+import { reschedule } from '../jobs-store.js';
+import { loadFacts } from '../model.js';
+import type { ExceptionsChange } from '../node-control.js';
+import { endpointOf } from '../nodes.js';
+import type { RenewalEnv } from '../ports.js';
+import { senderStatusesById } from '../sender-facts.js';
+import { BEFORE_T, type JobResult, retry } from './common.js';
+
+/** Runs the exceptions job now (again, if it ran before). */
+export async function armExceptions(tx: { jobs: JobQueue }, env: RenewalEnv, renewalId: string) {
+  await reschedule(tx, 'exceptions', { renewalId }, env.clock.now(), `exceptions:${renewalId}`);
+}
+
+const AFTER_T = ['exchanged', 'verified', 'retiring'];
+
+/** The job: desired tables to every node, the answers recorded, each sender's grace recorded. */
+export async function exceptionsJob(env: RenewalEnv, p: { renewalId: string }): Promise<JobResult> {
+  const f = await loadFacts(env.store, p.renewalId, false);
+  const policy = f.renewal.grace;
+  const held = f.renewal.gate?.decision === 'blocked' && !f.renewal.gateOverride;
+  const phase = {
+    active: (BEFORE_T.includes(f.renewal.state) && !held) || AFTER_T.includes(f.renewal.state),
+    exchanged: AFTER_T.includes(f.renewal.state),
+  };
+  const now = new Date(env.clock.now());
+  const rows = await env.store.renewalNodes.list(f.r.id, f.renewal.sequence);
+  // Nothing was ever sent and nothing is to be sent: a renewal without grace costs no node calls.
+  const wants = phase.active && (policy.grace === 'unready' || policy.early === 'proven');
+  if (!wants && rows.every((r) => !r.exceptions)) return {};
+
+  const compute = async () => {
+    const statuses = await senderStatusesById(env.store, f.r, now);
+    const senders = await env.store.grace.senders(f.r.id);
+    const input: GraceSender[] = senders.map((s) => ({
+      id: s.senderId,
+      name: s.name,
+      virtualServerId: s.virtualServerId,
+      proven: statuses.get(s.senderId)?.proven ?? false,
+      addresses: s.addresses,
+    }));
+    // Unknown clients an lb-admin put into grace ("grace them too"): on every virtual server of the renewal.
+    const graced = {
+      virtualServerIds: f.vss.map((v) => v.id),
+      addresses: await env.store.clientObservations.graced(f.r.id),
+    };
+    return { senders, desired: desiredGrace(policy, phase, input, now, graced) };
+  };
+  const { senders, desired } = await compute();
+  const autoUntil =
+    phase.active && policy.autoGrace && policy.graceUntil && now < policy.graceUntil
+      ? policy.graceUntil.toISOString()
+      : null;
+  const tableOf = (vsId: string) =>
+    (desired.tables.get(vsId) ?? []).map((e) => ({
+      cidr: e.cidr,
+      serve: e.serve,
+      ...(e.until ? { until: e.until.toISOString() } : {}),
+    }));
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+  let failed = false;
+  let changed = false;
+  for (const row of rows) {
+    const vs = f.vss.find((v) => v.id === row.virtualServerId);
+    const node = await env.store.get('lb_nodes', row.nodeId);
+    if (!vs || !node) continue;
+    const entries = tableOf(vs.id);
+    const last = row.exceptions;
+    // Already applied (or refused as not yet): a job armed by traffic every second sends nothing new.
+    if (
+      last &&
+      (last.outcome === 'applied' || last.outcome === 'not-yet') &&
+      same(last.entries, entries) &&
+      last.autoUntil === autoUntil
+    )
+      continue;
+    const ep = endpointOf(env.store, node);
+    const record = (x: Omit<NodeExceptions, 'sentAt' | 'entries' | 'autoUntil'>): NodeExceptions => ({
+      sentAt: now.toISOString(),
+      entries,
+      autoUntil,
+      ...x,
+    });
+    let result: NodeExceptions;
+    if (!ep) {
+      result = record({ outcome: 'failed', detail: 'the node has no control endpoint', auto: [] });
+      failed = true;
+    } else {
+      try {
+        // Entries the node added by itself (automatic fallback) stay, unless the table says otherwise.
+        const before = (await env.renewal.nodes.status(ep)).virtualServers.find((v) => v.name === vs.name);
+        const auto = phase.active
+          ? (before?.exceptions ?? []).filter(
+              (e) => e.auto && e.live && e.until && !entries.some((x) => x.cidr === e.cidr),
+            )
+          : [];
+        const change: ExceptionsChange = {
+          op: 'replace',
+          entries: [
+            ...entries,
+            ...auto.map((e) => ({ cidr: e.cidr, serve: 'old' as const, until: e.until!, auto: true })),
+          ],
+        };
+        await env.renewal.nodes.exceptions(ep, vs.name, { op: 'auto', until: autoUntil }).catch((e) => {
+          // Agents without automatic fallback answer NOT_YET: the coordinator then graces alone.
+          if (!isRolloverError(e, 'NOT_YET')) throw e;
+        });
+        const answer = await env.renewal.nodes.exceptions(ep, vs.name, change);
+        const applied = answer.exceptions;
+        const diff = applied
+          ? tableDifferences(change.entries, applied)
+          : ['the node reports no source exceptions'];
+        result = record({
+          outcome: diff.length ? 'differs' : 'applied',
+          detail: diff.length ? diff.slice(0, 5).join('; ') : null,
+          auto: (applied ?? []).filter((e) => e.auto).map((e) => ({ cidr: e.cidr, until: e.until })),
+        });
+        if (diff.length) failed = true;
+      } catch (e) {
+        if (isRolloverError(e, 'NOT_YET'))
+          result = record({ outcome: 'not-yet', detail: (e as Error).message.slice(0, 300), auto: [] });
+        else {
+          result = record({ outcome: 'failed', detail: (e as Error).message.slice(0, 300), auto: [] });
+          failed = true;
+        }
+      }
+    }
+    row.exceptions = result;
+    changed = true;
+    await env.store.renewalNodes.update(row, { exceptions: result });
+  }
+
+  // What each sender gets, with how many nodes of its virtual server apply it.
+  for (const s of senders) {
+    const g = desired.senders.get(s.senderId)!;
+    const mine = rows.filter((r) => r.virtualServerId === s.virtualServerId);
+    const stored: StoredSenderGrace | null =
+      g.oldUntil || g.earlyCidrs.length
+        ? {
+            oldUntil: g.oldUntil?.toISOString() ?? null,
+            oldCidrs: g.oldCidrs,
+            heldBy: g.heldBy,
+            earlyCidrs: g.earlyCidrs,
+            nodes: {
+              total: mine.length,
+              applied: mine.filter((r) => r.exceptions?.outcome === 'applied').length,
+              notYet: mine.filter((r) => r.exceptions?.outcome === 'not-yet').length,
+            },
+          }
+        : null;
+    if (!same(stored, s.grace)) {
+      await env.store.grace.setSenderGrace(s.readinessId, stored);
+      changed = true;
+    }
+  }
+  if (failed) return retry(env);
+  // A readiness change while this ran could not re-arm the running job: look once more.
+  const again = await compute();
+  for (const vs of f.vss)
+    if (!same(again.desired.tables.get(vs.id) ?? [], desired.tables.get(vs.id) ?? []))
+      return { retryInMs: 0 };
+  if (changed) env.renewal.changed(f.r.id, f.renewal.state);
+  return {};
+}
