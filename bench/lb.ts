@@ -17,6 +17,9 @@
  * Then HAProxy's route mode (docs/adapters.md: a TCP frontend routing by `src` to TLS frontends over
  * `abns@`) against the plain TLS frontend, with a 10 000-entry map (`BENCH_ROUTE=0` skips it,
  * `BENCH_ROUTE=only` runs only that): the cost of the extra hop.
+ * `BENCH_PROFILES=only` runs only the TLS profiles (docs/tls.md): new handshakes per server core-second
+ * of the built-in node with `--tls-profile modern | intermediate | old` (EC P-256, and RSA 2048 for
+ * intermediate and old, which serves RSA only), wrk's client negotiating TLS 1.3.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -88,10 +91,48 @@ try {
   const backend = await startNginxBackend(dir);
   procs.push(backend);
   if (process.env.BENCH_ROUTE === 'only') await routeFigures(c.pemFile, backend.port);
+  else if (process.env.BENCH_PROFILES === 'only') await profileFigures(c, backend, procs);
   else await mainFigures(c, backend, procs);
 } finally {
   for (const p of procs.reverse()) await p.stop();
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Handshake cost per TLS profile on the built-in node (one server at a time, full handshakes). */
+async function profileFigures(
+  c: Awaited<ReturnType<typeof mintBenchCredential>>,
+  backend: Proc,
+  procs: Proc[],
+) {
+  console.error(`load average at start: ${loadAverage()}`);
+  const rsa = await mintBenchCredential(dir, 'bench-rsa', 'rsa-2048');
+  const rows: string[] = [];
+  for (const [profile, cred, key] of [
+    ['modern', c, 'EC P-256'],
+    ['intermediate', c, 'EC P-256'],
+    ['intermediate', rsa, 'RSA 2048'],
+    ['old', rsa, 'RSA 2048'],
+  ] as const) {
+    const lb = await startRolloverLb(dir, cred.dir, backend.port, [], {
+      name: `${profile}-${key}`,
+      args: ['--no-session-tickets', '--tls-profile', profile],
+    });
+    procs.push(lb);
+    await wrk(lb, 1, true);
+    const f = await wrk(lb, SECONDS, true);
+    console.error(
+      `${profile} ${key}: ${f.perCore.toFixed(0)} handshakes per core-s (cpu ${f.cpu.toFixed(2)} s, errors ${f.errors})`,
+    );
+    rows.push(
+      `| ${profile} | ${key} | ${f.rps.toFixed(0)} | ${f.cpu.toFixed(2)} | ${f.perCore.toFixed(0)} | ${f.errors} |`,
+    );
+    await lb.stop();
+  }
+  console.log(
+    `\n| measured ${new Date().toISOString().slice(0, 10)} | certificate | new handshakes/s | server CPU s | handshakes per core-s | errors |`,
+  );
+  console.log('|---|---|---|---|---|---|');
+  for (const r of rows) console.log(r);
 }
 
 /** The built-in node, nginx and HAProxy side by side, then the table and route figures. */

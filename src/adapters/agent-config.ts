@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
+import { TLS_PROFILES, TLS_VERSIONS } from '../pki/tls-profile.js';
 import { fail } from '../shared/errors.js';
 import { type HostPort, parseHostPort } from '../shared/host-port.js';
 
@@ -27,6 +28,10 @@ const VirtualServer = z
      * give automatic fallback (`lb grace --auto`).
      */
     errorLog: z.string().optional(),
+    /** The TLS profile the proxy serves this virtual server with (default intermediate), and overrides. */
+    tlsProfile: z.enum(TLS_PROFILES).optional(),
+    ciphers: z.string().min(1).optional(),
+    minVersion: z.enum(TLS_VERSIONS).optional(),
     /** nginx (time): `UID:GID` of nginx's worker user, which reads the key on every handshake. */
     fileOwner: z
       .string()
@@ -61,6 +66,8 @@ export const AgentConfigSchema = z
     nginxMode: z.enum(['reload', 'time']).default('reload'),
     /** How long before T the agent prepares the swap. */
     prepareLeadMs: z.number().int().min(0).default(2000),
+    /** The proxy's configuration file (haproxy.cfg, nginx.conf): checked at start against the TLS profiles. */
+    proxyConfig: z.string().optional(),
     virtualServers: z.array(VirtualServer).min(1),
   })
   .strict();

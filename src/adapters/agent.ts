@@ -3,6 +3,9 @@ import type { Logger } from 'pino';
 import { readCredentialDir } from '../files/credential-dir.js';
 import { startControlServer } from '../lb/control.js';
 import { type CredentialRecord, recordFromCredential } from '../lb/credential-record.js';
+import { checkTlsPolicy } from '../lb/tls-context.js';
+import { resolveTlsPolicy } from '../pki/tls-profile.js';
+import { fail } from '../shared/errors.js';
 import { type HostPort, parseHostPort } from '../shared/host-port.js';
 import type { Clock } from '../shared/time.js';
 import type { AgentConfig } from './agent-config.js';
@@ -13,7 +16,9 @@ import { HaproxyRouteDriver } from './haproxy/route.js';
 import { NginxDriver } from './nginx/driver.js';
 import { followLog, parseNginxFailure } from './nginx/failure-log.js';
 import { NginxTimeSwitchDriver } from './nginx/time-switch.js';
+import { writeTlsInclude } from './nginx/tls-include.js';
 import { TimedDataPlane } from './timed-data-plane.js';
+import { proxyTlsWarnings } from './tls-check.js';
 
 /** A running agent beside a real HAProxy or nginx. */
 export interface RunningAgent {
@@ -74,9 +79,35 @@ export async function startAgent(c: AgentConfig, deps: { clock: Clock; log: Logg
   const initial: Record<string, CredentialRecord> = {};
   for (const v of c.virtualServers)
     initial[v.name] = recordFromCredential(await readCredentialDir(v.credential));
+  const policies = c.virtualServers.map((v) => ({
+    name: v.name,
+    policy: resolveTlsPolicy(v.tlsProfile, { ciphers: v.ciphers, minVersion: v.minVersion }),
+  }));
+  const policyOf = (name: string) => policies.find((p) => p.name === name)!.policy;
+  for (const { name, policy } of policies) {
+    const problem = checkTlsPolicy(policy);
+    if (problem) fail('BAD_ARGUMENT', `virtual server ${name}: ${problem}`);
+  }
+  if (c.kind === 'nginx' && c.nginxMode === 'time') {
+    // The server block includes it: nginx offers what the built-in data plane offers under the profile.
+    for (const v of c.virtualServers) await writeTlsInclude(v.dir!, v.name, policyOf(v.name));
+  }
+  if (c.proxyConfig) {
+    for (const w of await proxyTlsWarnings(c.kind, c.proxyConfig, policies))
+      deps.log.warn({ proxyConfig: c.proxyConfig }, `TLS profile: ${w}`);
+  } else {
+    deps.log.warn(
+      `no proxyConfig given: the ${c.kind} TLS settings are not checked against the TLS profiles`,
+    );
+  }
   const dataPlane = new TimedDataPlane({
     driver: driverFor(c),
-    virtualServers: c.virtualServers.map((v) => ({ name: v.name, hosts: v.hosts, listen: v.listen })),
+    virtualServers: c.virtualServers.map((v) => ({
+      name: v.name,
+      hosts: v.hosts,
+      listen: v.listen,
+      tls: policyOf(v.name),
+    })),
     stateDir: c.stateDir,
     clock: deps.clock,
     initial,

@@ -19,6 +19,8 @@ import {
   type TableChange,
 } from '../lb/source-exceptions.js';
 import { readState } from '../lb/state-store.js';
+import { readPrivateKey } from '../pki/keys.js';
+import { assertProfileAllows, type TlsPolicy, tlsProfileStatus } from '../pki/tls-profile.js';
 import { fail } from '../shared/errors.js';
 import type { Clock } from '../shared/time.js';
 import type { SwapDriver } from './driver.js';
@@ -30,6 +32,8 @@ export interface AdapterVirtualServer {
   hosts: string[];
   /** The listener senders connect to, for status. */
   listen?: string;
+  /** The TLS profile the proxy serves it with (written or documented by the agent): staging checks the key. */
+  tls?: TlsPolicy;
 }
 
 /** The last swap as measured: T, when the data plane was told, and when an observer first saw the new leaf. */
@@ -276,7 +280,9 @@ export class TimedDataPlane implements DataPlane {
         'NOT_YET',
         `the ${this.o.driver.kind} agent does not serve bridge certificates yet: plan the renewal without a bridge for this data plane, or serve it on the built-in LB or nginx`,
       );
-    const { record: plain } = checkedStageRecord(this.table.vs(name).hosts, req);
+    const vs = this.table.vs(name);
+    const { record: plain, checks } = checkedStageRecord(vs.hosts, req);
+    if (vs.tls) assertProfileAllows(vs.tls, readPrivateKey(plain.keyPem).info, checks);
     const at = req.activateAt.getTime();
     const record = withForwardBridge(plain, at, req.bridges);
     await this.table.change(
@@ -449,6 +455,7 @@ export class TimedDataPlane implements DataPlane {
       observedSha256: observed ?? null,
       lateSwap: swap?.late ?? false,
       backends: [],
+      ...(vs.tls ? { tlsProfile: tlsProfileStatus(vs.tls) } : {}),
       ...(this.o.driver.applyPlan ? this.exceptionStatus(name, now) : {}),
       ...(this.o.driver.holds
         ? {
