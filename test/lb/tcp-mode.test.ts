@@ -12,6 +12,7 @@ import { test } from 'node:test';
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { resolveConfig } from '../../src/lb/config.js';
 import { recordFromCredential } from '../../src/lb/credential-record.js';
+import { proxyV2Header } from '../../src/lb/proxy-protocol.js';
 import { nodeConfig } from '../../src/main/lb-node.js';
 import { encodeCertificatesPem } from '../../src/pki/formats/pem.js';
 import { mintCredential, mintRoot, saveCredential } from '../kit/ca.js';
@@ -249,4 +250,22 @@ test('lb run flags --mode tcp --proxy-protocol --alpn --backend tcp:// make a tc
   assert.equal(vs.proxyProtocol, 'v1');
   assert.deepEqual(vs.alpn, ['h2', 'http/1.1']);
   assert.equal(vs.healthCheck.path, undefined);
+});
+
+test('a PROXY header sent by a client is only payload: the backend reads the LB header first, with the real address', async () => {
+  const before = backend.headers.length;
+  const s = await open('http/1.1', '127.0.0.7');
+  const forged = proxyV2Header({
+    source: { address: '10.9.9.9', port: 1 },
+    destination: { address: '10.9.9.10', port: 2 },
+  });
+  s.write(
+    Buffer.concat([forged, Buffer.from('GET / HTTP/1.1\r\nHost: lb.test\r\nConnection: close\r\n\r\n')]),
+  );
+  const answer = await readUntil(s, () => false);
+  // The backend's HTTP parser sees the forged bytes as a malformed request line.
+  assert.match(answer, /^HTTP\/1\.1 400 /);
+  const seen = backend.headers.slice(before).find((h) => h.header.source?.address === '127.0.0.7');
+  assert.ok(seen, 'no header with the real client address');
+  assert.ok(!backend.headers.some((h) => h.header.source?.address === '10.9.9.9'));
 });
