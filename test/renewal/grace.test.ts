@@ -189,9 +189,39 @@ for (const backend of BACKENDS) {
       assert.match(refused.stderr, /REMOVAL_UNSAFE/);
       assert.match(refused.stderr, /served the old credential until/);
 
+      // late's personal page tells it to prove against the preview listener (the virtual server serves
+      // its address the old certificate), and it does so with a real handshake and sender verify --report.
+      const notice = await until('late is told', async () =>
+        smtp.to('ops@s0-2.test').find((m) => /rlk_[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/.test(m.flat)),
+      );
+      const token = /rlk_[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/.exec(notice.flat)![0];
+      const page = await co.call('GET', `/api/v1/links/${token}`, undefined, '');
+      const previewPort = Number(
+        (await co.store.get('virtual_servers', w.vsId))!.preview_listen!.split(':').at(-1),
+      );
+      assert.match(page.verifyCommand, new RegExp(`--url https://127\\.0\\.0\\.1:${previewPort} `));
+      assert.equal(page.status.state, 'in-grace');
+      const lateStore = join(dir, 'late.pem');
+      await fs.writeFile(lateStore, pem([oldCred.root, newCred.root]));
       // late proves after T: its address (and shared's) moves to the new certificate within seconds.
       const provedAt = Date.now();
-      await prove(late.id);
+      const verified = await cli([
+        'sender',
+        'verify',
+        '--truststore',
+        lateStore,
+        '--url',
+        `https://127.0.0.1:${previewPort}`,
+        '--servername',
+        'lb.test',
+        '--report',
+        `${co.url}/api/v1/renewals/${id}/evidence`,
+        '--token',
+        late.adminToken,
+        '--sender',
+        late.id,
+      ]);
+      assert.equal(verified.code, 0, verified.stdout + verified.stderr);
       await until('late on new', async () => (await leafFrom('127.0.0.12', port)) === 'new', 5000);
       const took = Date.now() - provedAt;
       assert.ok(took < 5000, `moved after ${took} ms`);

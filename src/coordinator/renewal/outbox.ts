@@ -85,12 +85,16 @@ export function previewUrl(f: RenewalFacts): string | undefined {
  * credential already, so success proves the new root, not the old), after it the virtual server
  * itself; always with the virtual server's host name as SNI, since it need not resolve here.
  */
-export function proveTarget(f: RenewalFacts): { url: string; servername: string; exchanged: boolean } {
+export function proveTarget(
+  f: RenewalFacts,
+  /** The sender's addresses are served the old credential (grace): the virtual server would prove nothing. */
+  inGrace = false,
+): { url: string; servername: string; exchanged: boolean } {
   const vs = f.vss[0]!;
   const host = (JSON.parse(vs.hosts) as string[])[0]!;
   const exchanged = !isBeforeExchange(f.r.state as RenewalState);
   const preview = previewUrl(f);
-  if (!exchanged && preview) return { url: preview, servername: host, exchanged };
+  if ((!exchanged || inGrace) && preview) return { url: preview, servername: host, exchanged };
   // The listener's address when it is a concrete one; a wildcard listener is reached by the host name.
   const listen = vs.listen ?? '';
   const at = listen.lastIndexOf(':');
@@ -106,8 +110,9 @@ export function verifyCommand(
   f: RenewalFacts,
   senderId: string,
   linkId: string,
+  inGrace = false,
 ): string {
-  const t = proveTarget(f);
+  const t = proveTarget(f, inGrace);
   return [
     'rollover sender verify --truststore YOUR-TRUSTSTORE',
     `--url ${t.url}`,
@@ -153,7 +158,15 @@ async function render(
           senderName: sender?.name ?? b.senderId,
           link: linkUrl(env, env.store, b.linkId),
           ...(preview ? { previewUrl: preview } : {}),
-          verifyCommand: verifyCommand(env, env.store, f, b.senderId, b.linkId),
+          verifyCommand: verifyCommand(
+            env,
+            env.store,
+            f,
+            b.senderId,
+            b.linkId,
+            // A sender in grace after T proves against the preview listener (its addresses get the old one).
+            Boolean((await senderStatusIn(env, f.r, b.senderId))?.status.oldCredentialServedUntil),
+          ),
           ...(b.message ? { message: b.message } : {}),
           ...(b.reminder ? { reminder: true } : {}),
           now,
