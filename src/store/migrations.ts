@@ -12,6 +12,7 @@ import { senderTruth } from './migration-0006-sender-truth.js';
 import { renewalBridge } from './migration-0007-renewal-bridge.js';
 import { grace } from './migration-0008-grace.js';
 import { observedClients } from './migration-0009-observed-clients.js';
+import { tlsProfile } from './migration-0010-tls-profile.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations see the database before its types exist
 type AnyDb = Kysely<any>;
@@ -246,6 +247,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0007_renewal_bridge': { up: renewalBridge },
   '0008_grace': { up: grace },
   '0009_observed_clients': { up: observedClients },
+  '0010_tls_profile': { up: tlsProfile },
 };
 
 /**

@@ -276,6 +276,8 @@ export interface RenewalNodeTable {
   last_error: string | null;
   /** Migration 0008: the source-exception table last sent and the node's answer (JSON, see ports/renewal-nodes.ts). */
   exceptions: string | null;
+  /** Migration 0010: the TLS profile the node reported when it acknowledged staging. */
+  tls_profile?: string | null;
 }
 
 /** Migration 0002: a sender's personal, expiring link for one renewal (only its hash is stored). */

@@ -242,6 +242,20 @@ const first = await pool(3, [
   () => scan('haproxy', haproxy!.port),
 ]);
 const [sModern, sBefore, sOld, sNginx, sHaproxy] = first;
+// One summary line per scan (docs/tls.md records them).
+for (const [label, r] of [
+  ['lb modern', sModern],
+  ['lb intermediate', sBefore],
+  ['lb old', sOld],
+  ['nginx intermediate', sNginx],
+  ['haproxy intermediate', sHaproxy],
+] as const) {
+  const fs = r!.findings;
+  const flagged = fs.filter((f) => !['OK', 'INFO', 'WARN', 'DEBUG'].includes(f.severity));
+  console.log(
+    `testssl ${label}: ${r!.seconds.toFixed(0)} s; protocols ${offered(fs).join(' ')}; ${ciphers(fs).length} suites (${cbc(fs).length} CBC); renegotiation ${byId(fs, 'secure_client_renego')}; rated above OK/INFO: ${flagged.map((f) => `${f.id} ${f.severity}`).join(', ') || 'none'}`,
+  );
+}
 const scanTimes = { modern: sModern!.seconds, intermediate: sBefore!.seconds, old: sOld!.seconds };
 
 test('rollover lb run --tls-profile modern: TLS 1.3 only, nothing rated NOT ok or VULNERABLE', () => {

@@ -1,7 +1,7 @@
 /**
  * The coordinator refuses to plan a renewal whose new credential a node would not serve under the TLS
- * profile it reports (KEY_NOT_IN_TLS_PROFILE, 422), and plans nothing; the renewal page's node table
- * shows each node's profile.
+ * profile it reports (KEY_NOT_IN_TLS_PROFILE, 422), and plans nothing; once a node acknowledges
+ * staging, the renewal's node table (the renewal page) shows the profile it reported.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -12,7 +12,7 @@ import { generateMasterKey } from '../../src/store/seal.js';
 import { BACKENDS } from '../coordinator/stores.js';
 import { mintCredential, mintRoot } from '../kit/ca.js';
 import { tempDir } from '../kit/tmp.js';
-import { Coordinator, SmtpSink } from './harness.js';
+import { Coordinator, SmtpSink, until } from './harness.js';
 import { buildLandscape } from './world.js';
 
 const oldRoot = await mintRoot('Profile Old Root');
@@ -59,6 +59,13 @@ test(`a node serving the modern profile: an RSA credential is refused at plannin
       exchangeAt,
     });
     assert.ok(ok.id);
+    // Staged: the node's acknowledgement carries its profile, which the renewal's node table shows.
+    await co.call('POST', `/api/v1/renewals/${ok.id}/announce`);
+    const staged = await until('staged', async () => {
+      const d = await co.call('GET', `/api/v1/renewals/${ok.id}`);
+      return d.state === 'staged' ? d : undefined;
+    });
+    assert.equal(staged.nodes[0].tlsProfile, 'modern');
   } finally {
     await co.stop();
     await smtp.stop();

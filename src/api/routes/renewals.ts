@@ -168,6 +168,8 @@ export const RenewalDetail = RenewalSummary.extend({
       staging: z.object({ state: z.string(), text: z.string() }),
       verifiedAt: z.string().nullable(),
       servedSha256: z.string().nullable(),
+      /** The TLS profile the node reported when it acknowledged staging (null: not reported). */
+      tlsProfile: z.string().nullable().optional(),
       late: z.boolean(),
       lastError: z.string().nullable().optional(),
       /** The source exceptions last sent (whole tables) and the node's answer; null: none sent. */

@@ -92,6 +92,7 @@ export class FakeRenewalNodes implements RenewalNodes {
         stagedAckAt: null,
         verifiedAt: null,
         servedSha256: null,
+        tlsProfile: null,
         lastError: null,
         exceptions: null,
       })),

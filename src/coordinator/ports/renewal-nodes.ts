@@ -32,6 +32,8 @@ export interface RenewalNode extends RenewalNodeKey {
   stagedAckAt: string | null;
   verifiedAt: string | null;
   servedSha256: string | null;
+  /** The TLS profile the node reported when it acknowledged staging (null: not reported). */
+  tlsProfile: string | null;
   lastError: string | null;
   /** The source exceptions last sent and the node's answer; null before any was sent. */
   exceptions: NodeExceptions | null;
@@ -39,7 +41,7 @@ export interface RenewalNode extends RenewalNodeKey {
 
 /** What may change on a row. */
 export type RenewalNodePatch = Partial<
-  Pick<RenewalNode, 'stagedAckAt' | 'verifiedAt' | 'servedSha256' | 'lastError' | 'exceptions'>
+  Pick<RenewalNode, 'stagedAckAt' | 'verifiedAt' | 'servedSha256' | 'lastError' | 'exceptions' | 'tlsProfile'>
 >;
 
 /** The renewal-node rows. */

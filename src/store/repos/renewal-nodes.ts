@@ -13,6 +13,7 @@ export function toRenewalNode(r: Selectable<RenewalNodeTable>): RenewalNode {
     stagedAckAt: r.staged_ack_at,
     verifiedAt: r.verified_at,
     servedSha256: r.served_sha256,
+    tlsProfile: r.tls_profile ?? null,
     lastError: r.last_error,
     exceptions: r.exceptions ? (JSON.parse(r.exceptions) as NodeExceptions) : null,
   };
@@ -51,6 +52,7 @@ export function sqlRenewalNodes(db: Kysely<Database>): RenewalNodes {
         ...(patch.verifiedAt !== undefined ? { verified_at: patch.verifiedAt } : {}),
         ...(patch.servedSha256 !== undefined ? { served_sha256: patch.servedSha256 } : {}),
         ...(patch.lastError !== undefined ? { last_error: patch.lastError } : {}),
+        ...(patch.tlsProfile !== undefined ? { tls_profile: patch.tlsProfile } : {}),
         ...(patch.exceptions !== undefined
           ? { exceptions: patch.exceptions ? JSON.stringify(patch.exceptions) : null }
           : {}),

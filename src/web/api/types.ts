@@ -154,6 +154,8 @@ export interface RenewalDetail extends RenewalSummary {
     staging?: { state: string; text: string };
     verifiedAt: string | null;
     servedSha256: string | null;
+    /** The TLS profile the node reported when it acknowledged staging. */
+    tlsProfile?: string | null;
     late: boolean;
     lastError?: string | null;
     /** The source exceptions last sent and the node's answer (not-yet: its agent does not apply them). */

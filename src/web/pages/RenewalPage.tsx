@@ -150,13 +150,14 @@ export function RenewalPage({ id, me }: { id: string; me: Me }) {
                     <th scope="col">Staged (acknowledged)</th>
                     <th scope="col">Verified after T</th>
                     <th scope="col">Serves</th>
+                    <th scope="col">TLS profile</th>
                     <th scope="col">Source exceptions</th>
                   </tr>
                 </thead>
                 <tbody>
                   {(d.nodes ?? []).length === 0 ? (
                     <tr>
-                      <td colSpan={5} className="muted">
+                      <td colSpan={6} className="muted">
                         This load balancer has no data-plane nodes registered.
                       </td>
                     </tr>
@@ -175,6 +176,7 @@ export function RenewalPage({ id, me }: { id: string; me: Me }) {
                         <Time at={n.verifiedAt} />
                       </td>
                       <td>{n.servedSha256 ? <code>{n.servedSha256.slice(0, 16)}…</code> : '—'}</td>
+                      <td>{n.tlsProfile ?? '—'}</td>
                       <td data-exceptions={n.exceptions?.outcome ?? 'none'}>
                         {!n.exceptions
                           ? '—'

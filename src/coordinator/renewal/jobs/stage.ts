@@ -36,7 +36,7 @@ export async function stageJob(env: RenewalEnv, p: PayloadOf<'stage'>): Promise<
     const node = nodes.get(row.nodeId)!;
     const vs = f.vss.find((v) => v.id === row.virtualServerId)!;
     try {
-      await env.renewal.nodes.stage(requireEndpoint(env.store, node), vs.name, {
+      const st = await env.renewal.nodes.stage(requireEndpoint(env.store, node), vs.name, {
         keyPem,
         certPem: f.newCred.chain_pem,
         rootPem: f.newCred.root_pem,
@@ -45,7 +45,11 @@ export async function stageJob(env: RenewalEnv, p: PayloadOf<'stage'>): Promise<
         ...stageBridges(f.renewal.bridge),
       });
       row.stagedAckAt = new Date(env.clock.now()).toISOString();
-      await env.store.renewalNodes.update(row, { stagedAckAt: row.stagedAckAt, lastError: null });
+      await env.store.renewalNodes.update(row, {
+        stagedAckAt: row.stagedAckAt,
+        lastError: null,
+        tlsProfile: st.tlsProfile?.name ?? null,
+      });
     } catch (e) {
       await env.store.renewalNodes.update(row, { lastError: (e as Error).message.slice(0, 300) });
     }
