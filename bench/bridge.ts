@@ -1,15 +1,15 @@
 /**
  * `npm run bench:bridge`: what a bridge costs per handshake. One credential (leaf under an issuing CA
  * under a new root, ECDSA P-256) served by the built-in node without and with the forward bridge
- * (staged with `bridges`, the way a renewal serves it), and by nginx (one worker) with the plain and the
- * bridged chain file, all in one run on the same nginx backend. Figures: bytes the server sends in a
+ * (staged with `bridges`, the way a renewal serves it), and by nginx (one worker) and HAProxy (one
+ * thread) with the plain and the bridged chain file, all in one run on the same nginx backend. Figures: bytes the server sends in a
  * full handshake (TLS 1.3 and 1.2), and new handshakes per server core-second (wrk with
  * `Connection: close`, the server's CPU time read from /proc), runs alternating plain and bridged (in
  * both orders) to spread the noise of a shared machine. nginx 1.22 offers TLS up to 1.2 by default, so
  * its handshakes (and its TLS 1.3 byte count) are TLS 1.2 ones; the built-in node's are TLS 1.3.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ import {
   cpuSeconds,
   ensureBenchTools,
   type Proc,
+  startHaproxy,
   startNginxBackend,
   startNginxProxy,
   startRolloverLb,
@@ -112,7 +113,8 @@ try {
 
   const backend = await startNginxBackend(dir);
   procs.push(backend);
-  const lb = await startRolloverLb(dir, credDir, backend.port);
+  // Full handshakes only, as for nginx and HAProxy (wrk keeps the session across reconnects).
+  const lb = await startRolloverLb(dir, credDir, backend.port, [], { args: ['--no-session-tickets'] });
   procs.push(lb);
   const nginxPlain = await startNginxProxy(
     join(dir, 'np'),
@@ -121,6 +123,26 @@ try {
     backend.port,
   );
   procs.push(nginxPlain);
+  const keyPem = (await import('../src/pki/keys.js')).privateKeyToPem(cred.key.keyObject);
+  const chainPem = encodeCertificatesPem(cred.chain.map((c) => c.der));
+  const haproxyPlainDir = join(dir, 'hp');
+  const haproxyBridgedDir = join(dir, 'hb');
+  mkdirSync(haproxyPlainDir);
+  mkdirSync(haproxyBridgedDir);
+  writeFileSync(join(haproxyPlainDir, 'combined.pem'), chainPem + keyPem, { mode: 0o600 });
+  writeFileSync(join(haproxyBridgedDir, 'combined.pem'), chainPem + forwardPem + keyPem, { mode: 0o600 });
+  const haproxyPlain = await startHaproxy(
+    haproxyPlainDir,
+    join(haproxyPlainDir, 'combined.pem'),
+    backend.port,
+  );
+  procs.push(haproxyPlain);
+  const haproxyBridged = await startHaproxy(
+    haproxyBridgedDir,
+    join(haproxyBridgedDir, 'combined.pem'),
+    backend.port,
+  );
+  procs.push(haproxyBridged);
   const nginxBridged = await startNginxProxy(
     join(dir, 'nb'),
     bridgedCert,
@@ -156,6 +178,8 @@ try {
   for (const [name, p] of [
     ['nginx plain', nginxPlain],
     ['nginx bridged', nginxBridged],
+    ['HAProxy plain', haproxyPlain],
+    ['HAProxy bridged', haproxyBridged],
   ] as const)
     bytes[name] = {
       'TLSv1.3': await handshakeBytes(p.port, 'TLSv1.3'),
@@ -184,6 +208,9 @@ try {
       const ng = bridged ? nginxBridged : nginxPlain;
       await handshakes(ng, 1);
       add(`nginx ${bridged ? 'bridged' : 'plain'}`, await handshakes(ng, SECONDS));
+      const hp = bridged ? haproxyBridged : haproxyPlain;
+      await handshakes(hp, 1);
+      add(`HAProxy ${bridged ? 'bridged' : 'plain'}`, await handshakes(hp, SECONDS));
     }
   }
   const perCore = (name: string) => sum[name]!.n / sum[name]!.cpu;
@@ -191,9 +218,16 @@ try {
     `\n| measured ${new Date().toISOString().slice(0, 10)} | server bytes in a TLS 1.3 handshake | TLS 1.2 | new handshakes per server core-s | bridged / plain | ratio to nginx with the same chain |`,
   );
   console.log('|---|---|---|---|---|---|');
-  for (const name of ['built-in plain', 'built-in bridged', 'nginx plain', 'nginx bridged']) {
+  for (const name of [
+    'built-in plain',
+    'built-in bridged',
+    'nginx plain',
+    'nginx bridged',
+    'HAProxy plain',
+    'HAProxy bridged',
+  ]) {
     const plain = name.replace('bridged', 'plain');
-    const nginx = name.replace('built-in', 'nginx');
+    const nginx = name.replace('built-in', 'nginx').replace('HAProxy', 'nginx');
     console.log(
       `| ${name} | ${bytes[name]!['TLSv1.3']} | ${bytes[name]!['TLSv1.2']} | ${perCore(name).toFixed(0)} | ${(perCore(name) / perCore(plain)).toFixed(3)} | ${(perCore(name) / perCore(nginx)).toFixed(2)}× |`,
     );
