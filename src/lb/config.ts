@@ -56,6 +56,11 @@ const virtualServerSchema = z.object({
   ciphers: z.string().min(1).optional(),
   /** The lowest protocol version offered, replacing the profile's. */
   minVersion: z.enum(TLS_VERSIONS).optional(),
+  /** http mode: a Strict-Transport-Security header on every proxied response. */
+  hsts: z
+    .object({ maxAge: duration, includeSubDomains: z.boolean().optional(), preload: z.boolean().optional() })
+    .strict()
+    .optional(),
 });
 
 const configSchema = z.object({
@@ -107,6 +112,8 @@ export interface VirtualServerConfig {
   timeouts: { connectMs: number; responseMs: number; handshakeMs: number; idleMs: number; headerMs: number };
   /** The TLS policy every context of this virtual server is built with (profile and overrides). */
   tls: TlsPolicy;
+  /** http mode: the Strict-Transport-Security value set on every proxied response (absent: none). */
+  hsts?: string;
 }
 
 /** The whole data-plane configuration after validation. */
@@ -153,6 +160,9 @@ export function resolveConfig(raw: unknown, defaults: { workers: number }): LbCo
     const mode = v.mode ?? 'http';
     if (mode === 'http' && (v.proxyProtocol !== undefined || v.alpn !== undefined)) {
       fail('BAD_ARGUMENT', `configuration: ${v.name}: proxyProtocol and alpn apply to mode: tcp only`);
+    }
+    if (mode === 'tcp' && v.hsts) {
+      fail('BAD_ARGUMENT', `configuration: ${v.name}: hsts needs mode: http (tcp mode does not see HTTP)`);
     }
     const schemes = mode === 'http' ? ['http:', 'https:'] : ['tcp:', 'tls:'];
     const healthPath = v.healthCheck?.path ?? (mode === 'http' ? '/' : undefined);
@@ -205,6 +215,7 @@ export function resolveConfig(raw: unknown, defaults: { workers: number }): LbCo
         idleMs: ms(v.timeouts?.idle, mode === 'http' ? 5000 : 600_000),
       },
       tls: tlsPolicyOf(v),
+      ...(v.hsts ? { hsts: hstsValue(v.hsts) } : {}),
     };
   });
   return {
@@ -226,6 +237,13 @@ function tlsPolicyOf(v: z.infer<typeof virtualServerSchema>): TlsPolicy {
   const problem = checkTlsPolicy(policy);
   if (problem) fail('BAD_ARGUMENT', `configuration: virtual server "${v.name}": ${problem}`);
   return policy;
+}
+
+/** The Strict-Transport-Security value of an `hsts` setting. */
+function hstsValue(h: { maxAge: string | number; includeSubDomains?: boolean; preload?: boolean }): string {
+  const seconds = Math.floor(ms(h.maxAge, 0) / 1000);
+  if (!(seconds >= 0)) fail('BAD_ARGUMENT', 'configuration: hsts.maxAge must be a duration');
+  return `max-age=${seconds}${h.includeSubDomains ? '; includeSubDomains' : ''}${h.preload ? '; preload' : ''}`;
 }
 
 /** Parses configuration text: JSON when it starts with `{`, YAML otherwise. */

@@ -166,6 +166,16 @@ export function responseHeaders(raw: Buffer[]): string[] {
   return kept;
 }
 
+/** Response headers with `Strict-Transport-Security` set to `value` (a backend's own one dropped). */
+function withHsts(h: string[], value: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < h.length; i += 2) {
+    if (h[i]!.toLowerCase() !== 'strict-transport-security') out.push(h[i]!, h[i + 1]!);
+  }
+  out.push('strict-transport-security', value);
+  return out;
+}
+
 function sendError(res: ServerResponse, status: 400 | 502 | 503 | 504, text: string): void {
   if (res.headersSent) {
     res.destroy();
@@ -189,7 +199,10 @@ const REFUSED = Symbol('refused');
 export function createProxyHandler(
   backends: BackendSet,
   events: ProxyEvents,
+  /** `hsts`: the Strict-Transport-Security value set on every proxied response (replacing a backend's). */
+  opts: { hsts?: string } = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
+  const hsts = opts.hsts;
   return (req, res) => {
     const client = (req.socket as FrontSocket).clientAddress ?? req.socket.remoteAddress ?? 'unknown';
     res.sendDate = false;
@@ -234,7 +247,8 @@ export function createProxyHandler(
           if (status < 200) return true;
           resume = r;
           events.response(status);
-          res.writeHead(status, statusText, responseHeaders(raw as Buffer[]));
+          const h = responseHeaders(raw as Buffer[]);
+          res.writeHead(status, statusText, hsts ? withHsts(h, hsts) : h);
           return true;
         },
         onData(chunk) {

@@ -114,10 +114,14 @@ export class VirtualServerRuntime {
       const byClass = ['1xx', '2xx', '3xx', '4xx', '5xx'].map((code) =>
         requests.labels({ virtual_server: vs, code }),
       );
-      const handler = createProxyHandler(this.backends, {
-        response: (status) => byClass[Math.min(4, Math.max(0, Math.floor(status / 100) - 1))]!.inc(),
-        backendError,
-      });
+      const handler = createProxyHandler(
+        this.backends,
+        {
+          response: (status) => byClass[Math.min(4, Math.max(0, Math.floor(status / 100) - 1))]!.inc(),
+          backendError,
+        },
+        config.hsts ? { hsts: config.hsts } : {},
+      );
       const http = createHttpServer(httpServerOptions(config.timeouts), (req, res) => {
         if (this.draining) res.shouldKeepAlive = false;
         handler(req, res);

@@ -64,7 +64,7 @@ export function oneServerConfig(p: {
   responseTimeout?: string;
   headerTimeout?: string;
   /** TLS profile and overrides of the virtual server (`tlsProfile`, `ciphers`, `minVersion`). */
-  tls?: { tlsProfile?: string; ciphers?: string; minVersion?: string };
+  tls?: Record<string, unknown>;
 }): LbConfig {
   return resolveConfig(
     {

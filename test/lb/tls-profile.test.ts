@@ -17,7 +17,7 @@ import { nodeConfig } from '../../src/main/lb-node.js';
 import { mintCredential, mintRoot, saveCredential } from '../kit/ca.js';
 import { cli } from '../kit/cli.js';
 import { tempDir } from '../kit/tmp.js';
-import { oneServerConfig, portOf, startBackend, startNode } from './kit.js';
+import { get, oneServerConfig, portOf, startBackend, startNode, trusting } from './kit.js';
 
 const dir = tempDir();
 const oldRoot = await mintRoot('Old Root');
@@ -116,7 +116,7 @@ const CBC12 =
   'ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA384:ECDHE-ECDSA-AES256-SHA';
 const TLS12 = { min: 'TLSv1.2', max: 'TLSv1.2' };
 
-async function node(name: string, cred: typeof ecOld, tls?: Record<string, string>, preview = false) {
+async function node(name: string, cred: typeof ecOld, tls?: Record<string, unknown>, preview = false) {
   const stateDir = join(dir, name);
   const n = await startNode(
     oneServerConfig({
@@ -266,6 +266,30 @@ test('overrides: minVersion and ciphers replace the profile, and status names th
   assert.equal((await hand(c.port, { ...TLS12, ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384' })).ok, true);
   const s = (await cli(['lb', 'status', '--state-dir', c.stateDir, '--json'])).json();
   assert.deepEqual(s.virtualServers[0].tlsProfile.overrides, { ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384' });
+});
+
+test('hsts adds Strict-Transport-Security to every proxied response in http mode; refused in tcp mode', async () => {
+  const h = await node('hsts', ecOld, { hsts: { maxAge: '730d', includeSubDomains: true } });
+  const a = await get(h.port, { ctx: trusting(ecOld), servername: 'lb.test' });
+  assert.equal(a.status, 200);
+  assert.equal(a.headers['strict-transport-security'], 'max-age=63072000; includeSubDomains');
+  const plain = await get(inter.port, { ctx: trusting(ecOld, rsaNew), servername: 'lb.test' });
+  assert.equal(plain.headers['strict-transport-security'], undefined);
+  const tcp = {
+    stateDir: dir,
+    virtualServers: [
+      {
+        name: 't',
+        mode: 'tcp',
+        listen: '127.0.0.1:0',
+        hosts: ['lb.test'],
+        credential: dir,
+        backends: ['tcp://127.0.0.1:1'],
+        hsts: { maxAge: '1d' },
+      },
+    ],
+  };
+  assert.throws(() => resolveConfig(tcp, { workers: 1 }), /hsts needs mode: http/);
 });
 
 test('the configuration refuses an unknown profile, version or cipher list', () => {
