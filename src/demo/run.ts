@@ -49,6 +49,10 @@ export interface DemoSenderReport {
   /** With --bridge: failures between T and the bridge deadline, and from the deadline on. */
   failuresDuringBridge?: number;
   failuresAfterBridge?: number;
+  /** Requests after T that were served the old certificate (grace). */
+  servedOldAfterT: number;
+  /** The renewal's grace deadline (null: grace off). */
+  graceUntil: string | null;
   servedBeforeAndAfter: Record<string, number>;
 }
 
@@ -62,6 +66,8 @@ export interface DemoReport {
   steps: DemoStep[];
   /** With --bridge: the bridge deadline (both directions were served). */
   bridge?: { mode: 'both'; until: string };
+  /** The grace policy: senders not proven keep the old certificate after T until the deadline. */
+  grace: { policy: 'off' | 'unready'; until: string | null };
   senders: DemoSenderReport[];
   swap: { latenessMs: number | null; nodes: unknown[] };
   gate: unknown;
@@ -71,8 +77,14 @@ export interface DemoReport {
 
 /** Timings of one demo speed. */
 const SPEEDS = {
-  fast: { leadMs: 15_000, rollbackWindow: '6s', afterTMs: 4000, bridgeMs: 6000 },
-  real: { leadMs: 7 * 86_400_000, rollbackWindow: '24h', afterTMs: 0, bridgeMs: 14 * 86_400_000 },
+  fast: { leadMs: 15_000, rollbackWindow: '6s', afterTMs: 4000, bridgeMs: 6000, graceMs: 120_000 },
+  real: {
+    leadMs: 7 * 86_400_000,
+    rollbackWindow: '24h',
+    afterTMs: 0,
+    bridgeMs: 14 * 86_400_000,
+    graceMs: 7 * 86_400_000,
+  },
 } as const;
 
 type Detail = {
@@ -85,6 +97,7 @@ type Detail = {
   senders: Array<{ id: string; state: string; failuresAfterT: number; status?: { proven: boolean } }>;
   nodes: Array<{ stagedAckAt: string | null; verifiedAt: string | null; servedSha256: string | null }>;
   readiness: Record<string, number>;
+  status?: { grace?: { policy: 'off' | 'unready'; graceUntil: string | null } };
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -107,7 +120,17 @@ export interface DemoOptions {
   speed: 'fast' | 'real';
   /** Serve bridges in both directions (reverse until T, forward until T plus the bridge time). */
   bridge?: boolean;
+  /**
+   * Per-sender grace: `unready` (default without --bridge) keeps the straggler on the old certificate
+   * after T until the grace deadline; `off` switches everybody at T (the straggler fails).
+   */
+  grace?: 'off' | 'unready';
   say: (line: string) => void;
+}
+
+/** The demo's grace policy: unready unless off is asked for, or bridges are shown (they need no grace). */
+function graceOf(o: DemoOptions): 'off' | 'unready' {
+  return o.grace ?? (o.bridge ? 'off' : 'unready');
 }
 
 /** What every step of one run shares: the landscape, the callers of each role, the timeline. */
@@ -132,7 +155,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport> {
   const run = await openRun(o);
   const current = await startOver(run);
   const { id, exchangeAt, bridgeUntil, base } = await planRenewal(run, current);
-  const clients = startTraffic(run, exchangeAt, bridgeUntil);
+  const clients = startTraffic(run, exchangeAt, current.leafSha256, bridgeUntil);
   const straggler = run.land.senders[run.land.senders.length - 1]!;
   try {
     await announce(run, id);
@@ -303,8 +326,10 @@ async function planRenewal(run: Run, current: ServedRoot) {
     rollbackWindow: run.speed.rollbackWindow,
     gate: 'block',
     ...bridges,
-    // The demo shows one T for everybody (its straggler fails after T); per-sender grace is not in it yet.
-    grace: 'off',
+    // Grace keeps the straggler on the old certificate after T until the deadline; off: one T for all.
+    ...(graceOf(o) === 'unready'
+      ? { grace: 'unready', graceUntil: new Date(exchangeAt.getTime() + run.speed.graceMs).toISOString() }
+      : { grace: 'off' }),
   });
   const id = planned.id;
   const base: ReportBase = {
@@ -376,7 +401,12 @@ async function crossSign(run: Run, oldCaDir: string, until: Date) {
 }
 
 /** Live traffic from every sender, from now until after T. */
-function startTraffic(run: Run, exchangeAt: Date, bridgeUntil?: Date): Map<string, SenderClient> {
+function startTraffic(
+  run: Run,
+  exchangeAt: Date,
+  oldLeafSha256: string,
+  bridgeUntil?: Date,
+): Map<string, SenderClient> {
   const { land } = run;
   const [lbHost, lbPort] = [
     land.virtualServer.listen.slice(0, land.virtualServer.listen.lastIndexOf(':')),
@@ -393,6 +423,7 @@ function startTraffic(run: Run, exchangeAt: Date, bridgeUntil?: Date): Map<strin
       port: lbPort,
       servername: DEMO_HOST,
       exchangeAt: exchangeAt.getTime(),
+      oldLeafSha256,
       ...(bridgeUntil ? { bridgeUntil: bridgeUntil.getTime() } : {}),
       path: `/${s.tenant}/from-${s.name}`,
     });
@@ -554,14 +585,22 @@ async function exchange(
   const latenessMs = lbStatus.virtualServers[0]?.lastSwap?.latenessMs ?? null;
   const stats = new Map<string, SenderTraffic>();
   for (const [sid, c] of clients) stats.set(sid, await c.stop());
-  const attributed = await until(
-    async () => {
-      const d = await lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`);
-      return (d.senders.find((s) => s.id === straggler.id)?.failuresAfterT ?? 0) > 0 ? d : undefined;
-    },
-    "the straggler's failures to be attributed",
-    20_000,
-  ).catch(() => verified);
+  // In grace the straggler fails nothing: there is nothing to wait for.
+  const attributed =
+    graceOf(o) === 'unready'
+      ? verified
+      : await until(
+          async () => {
+            const d = await lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`);
+            return (d.senders.find((s) => s.id === straggler.id)?.failuresAfterT ?? 0) > 0 ? d : undefined;
+          },
+          "the straggler's failures to be attributed",
+          20_000,
+        ).catch(() => verified);
+  if (graceOf(o) === 'unready')
+    o.say(
+      `  ${straggler.name} is not proven: in grace, it is served the old certificate until ${verified.status?.grace?.graceUntil ?? 'the grace deadline'}`,
+    );
   run.steps.push({
     step: 5,
     role: 'lb-admin',
@@ -688,6 +727,7 @@ function report(
     newRootSha256: newRoot,
     steps,
     ...(bridgeUntil ? { bridge: { mode: 'both' as const, until: bridgeUntil.toISOString() } } : {}),
+    grace: { policy: final.status?.grace?.policy ?? 'off', until: final.status?.grace?.graceUntil ?? null },
     senders: land.senders.map((s, i) => {
       const st = stats[i]!;
       const fromCoordinator = final.senders.find((x) => x.id === s.id);
@@ -708,6 +748,8 @@ function report(
               failuresAfterBridge: st.failuresAfterBridge,
             }
           : {}),
+        servedOldAfterT: st.servedOldAfterT,
+        graceUntil: final.status?.grace?.graceUntil ?? null,
         servedBeforeAndAfter: st.served,
       };
     }),

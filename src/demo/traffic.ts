@@ -19,6 +19,8 @@ export interface SenderTraffic {
   /** With a bridge deadline: the requests and failures (among those after T) from the deadline on. */
   requestsAfterBridge: number;
   failuresAfterBridge: number;
+  /** Requests after T that were served the old leaf (grace). */
+  servedOldAfterT: number;
   /** Leaf fingerprints served to this sender, with counts. */
   served: Record<string, number>;
   lastError?: string;
@@ -33,6 +35,7 @@ export class SenderClient {
     failuresAfterT: 0,
     requestsAfterBridge: 0,
     failuresAfterBridge: 0,
+    servedOldAfterT: 0,
     served: {},
   };
   private running = false;
@@ -48,6 +51,8 @@ export class SenderClient {
       port: number;
       servername: string;
       exchangeAt: number;
+      /** The old leaf: requests after T served it are counted (grace). */
+      oldLeafSha256?: string;
       /** The bridge deadline (ms), when the virtual server serves a bridge after T. */
       bridgeUntil?: number;
       path: string;
@@ -90,6 +95,8 @@ export class SenderClient {
               if (raw) {
                 const sha = createHash('sha256').update(raw).digest('hex');
                 this.stats.served[sha] = (this.stats.served[sha] ?? 0) + 1;
+                if (sha === this.o.oldLeafSha256 && connectedAt >= this.o.exchangeAt)
+                  this.stats.servedOldAfterT++;
               }
               res.resume();
               res.on('end', () => {

@@ -50,7 +50,19 @@ test('the demo runs the six steps under live traffic twice on one data directory
           );
         return all;
       })();
-      const r = await cli(['demo', '--data-dir', dataDir, '--speed', 'fast', '--json'], { cwd: dir });
+      // The first run with grace (the default), the second as the seed's process: one T for everybody.
+      const r = await cli(
+        [
+          'demo',
+          '--data-dir',
+          dataDir,
+          '--speed',
+          'fast',
+          '--json',
+          ...(run === 2 ? ['--grace', 'off'] : []),
+        ],
+        { cwd: dir },
+      );
       assert.ok(
         tokens.every((t) => !r.stdout.includes(t) && !r.stderr.includes(t)),
         `run ${run}: no bearer token in the demo's output`,
@@ -103,11 +115,23 @@ test('the demo runs the six steps under live traffic twice on one data directory
       }
       assert.equal(stragglers.length, 1);
       assert.equal(stragglers[0].failuresBeforeT, 0);
-      assert.ok(stragglers[0].failuresAfterT > 0);
-      assert.ok(
-        stragglers[0].attributedFailuresAfterT > 0,
-        'the coordinator attributed the failures to the straggler',
-      );
+      if (run === 1) {
+        // Grace: the straggler is served the old certificate after T and fails nothing.
+        assert.equal(report.grace.policy, 'unready');
+        assert.equal(stragglers[0].failuresAfterT, 0, 'the straggler in grace fails nothing');
+        assert.ok(stragglers[0].servedOldAfterT > 0, 'the straggler was served the old certificate after T');
+        assert.equal(stragglers[0].graceUntil, report.grace.until);
+        assert.ok(Date.parse(report.grace.until) > T);
+        for (const s of ready)
+          assert.equal(s.servedOldAfterT, 0, `${s.name} got the new certificate after T`);
+      } else {
+        assert.equal(report.grace.policy, 'off');
+        assert.ok(stragglers[0].failuresAfterT > 0);
+        assert.ok(
+          stragglers[0].attributedFailuresAfterT > 0,
+          'the coordinator attributed the failures to the straggler',
+        );
+      }
       assert.equal(typeof report.swap.latenessMs, 'number', 'the first new handshake after T was seen');
       assert.ok(report.swap.latenessMs >= 0);
       renewals.add(report.renewalId);

@@ -20,12 +20,18 @@ export function registerDemo(program: Command, ctx: CliContext, run: Runner): vo
       '--bridge',
       'serve bridges both ways: the old certificate with a reverse bridge until T, the new one with a forward bridge until the bridge deadline (fast: T + 6 s)',
     )
+    .option(
+      '--grace <policy>',
+      'unready (default without --bridge): the straggler keeps the old certificate after T until the grace deadline and fails nothing; off: everybody switches at T and the straggler fails',
+    )
     .option('--json', 'print the report as JSON (the narration goes to stderr)')
     .action(
-      run(async (o: { dataDir: string; speed: string; bridge?: boolean; json?: boolean }) => {
+      run(async (o: { dataDir: string; speed: string; bridge?: boolean; grace?: string; json?: boolean }) => {
         const { fail } = await import('../../shared/errors.js');
         if (o.speed !== 'fast' && o.speed !== 'real')
           fail('BAD_ARGUMENT', `--speed is fast or real, not "${o.speed}"`);
+        if (o.grace !== undefined && o.grace !== 'off' && o.grace !== 'unready')
+          fail('BAD_ARGUMENT', `--grace is off or unready, not "${o.grace}"`);
         const { resolve } = await import('node:path');
         const { runDemo } = await import('../../demo/run.js');
         const say = (line: string) => (o.json ? ctx.err : ctx.out)(`${line}\n`);
@@ -34,6 +40,7 @@ export function registerDemo(program: Command, ctx: CliContext, run: Runner): vo
           ctx,
           speed: o.speed as 'fast' | 'real',
           ...(o.bridge ? { bridge: true } : {}),
+          ...(o.grace ? { grace: o.grace as 'off' | 'unready' } : {}),
           say,
         });
         if (o.json) {
@@ -57,6 +64,11 @@ export function registerDemo(program: Command, ctx: CliContext, run: Runner): vo
           .filter((s) => s.ready)
           .reduce((n, s) => n + s.failuresAfterT + s.failuresBeforeT, 0);
         ctx.out(`\nFailures seen by ready senders: ${readyFailures}.\n`);
+        if (r.grace.policy === 'unready')
+          for (const s of r.senders.filter((x) => x.servedOldAfterT > 0))
+            ctx.out(
+              `${s.name} was in grace: ${s.servedOldAfterT} request(s) after T served the old certificate (until ${s.graceUntil}), ${s.failuresAfterT} failed.\n`,
+            );
         if (r.bridge) {
           ctx.out(`Bridges served until ${r.bridge.until}:\n`);
           for (const s of r.senders)
