@@ -124,7 +124,10 @@ export class TimedDataPlane implements DataPlane {
         const observed = await this.o.driver
           .served(vs.name, this.table.known(vs.name))
           .catch(() => undefined);
-        if (observed !== slot.active.sha256) await this.o.driver.apply(vs.name, slot.active);
+        // The leaf alone does not tell whether a bridge is served: a record with one is applied
+        // again (with the bridge while it lasts, without it after its deadline passed while down).
+        if (observed !== slot.active.sha256 || (slot.active.bridge && this.o.driver.servesBridges))
+          await this.o.driver.apply(vs.name, slot.active);
         await this.prepareAtStage(vs.name);
         this.arm(vs.name);
       }

@@ -167,3 +167,58 @@ test('HAProxy route mode: the old side carries the reverse bridge until T, the n
     dp.close();
   }
 });
+
+test('HAProxy (commit mode): an agent that was down at the bridge deadline drops the bridge when it starts again', async () => {
+  const hdir = join(dir, 'restart');
+  mkdirSync(hdir);
+  const crtPath = join(hdir, 'vs1.pem');
+  writeFileSync(crtPath, haproxyPem(oldRec), { mode: 0o600 });
+  const backend = await startBackend();
+  const haproxy = await startHaproxy({
+    dir: hdir,
+    port: await freePort(),
+    crtPath,
+    backendPort: backend.port,
+  });
+  const agent = () =>
+    new TimedDataPlane({
+      driver: new HaproxyDriver({ socketPath: haproxy.socketPath, crtPaths: { vs1: crtPath } }),
+      virtualServers: [{ name: 'vs1', hosts: ['lb.test'] }],
+      stateDir: join(hdir, 'state'),
+      clock: systemClock,
+      initial: { vs1: oldRec },
+      prepareLeadMs: 500,
+    });
+  const first = agent();
+  await first.start();
+  const T = Date.now() + 2500;
+  const until = T + 2000;
+  await first.stage('vs1', {
+    keyPem: privateKeyToPem(newCred.key.keyObject),
+    certPem: encodeCertificatesPem(newCred.chain.map((x) => x.der)),
+    rootPem: pem(newCred.root),
+    activateAt: new Date(T),
+    bridges: { forwardPem: pem(forward), until: new Date(until) },
+  });
+  await new Promise((r) => setTimeout(r, T - Date.now() + 1500));
+  assert.deepEqual(await handshakeAt(haproxy.port, 'old'), {
+    ok: true,
+    leaf: newCred.chain[0]!.sha256,
+    sent: 2,
+  });
+  first.close(); // the agent goes down before the deadline
+  await new Promise((r) => setTimeout(r, until - Date.now() + 300));
+  assert.equal((await handshakeAt(haproxy.port, 'old')).ok, true, 'nobody dropped the bridge yet');
+  const second = agent();
+  await second.start();
+  try {
+    assert.deepEqual(await handshakeAt(haproxy.port, 'new'), {
+      ok: true,
+      leaf: newCred.chain[0]!.sha256,
+      sent: 1,
+    });
+    assert.equal((await handshakeAt(haproxy.port, 'old')).ok, false);
+  } finally {
+    second.close();
+  }
+});

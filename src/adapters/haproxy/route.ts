@@ -146,9 +146,10 @@ export class HaproxyRouteDriver implements SwapDriver {
         this.sha1Of(v.newCrt),
         runtimeCommand(this.o.socketPath, `show map ${v.map}`),
       ]);
+      // The leaf alone does not tell whether a bridge is served: a side with one is set again.
       was = {
-        old: (o && bySha1.get(o)) ?? '?',
-        new: (n && bySha1.get(n)) ?? '?',
+        old: plan.old.bridge ? '?' : ((o && bySha1.get(o)) ?? '?'),
+        new: plan.new.bridge ? '?' : ((n && bySha1.get(n)) ?? '?'),
         map: mapLines(m).join('\n') === mapLines(map.replace(/^/gm, '0x0 ')).join('\n') ? map : '?',
       };
     }
