@@ -10,6 +10,7 @@ import {
   signingKeyFrom,
 } from './keys.js';
 import { crypto, x509 } from './provider.js';
+import { type RevocationUrls, revocationExtensions } from './revocation.js';
 
 /** Backdating of notBefore, so that a node whose clock runs a little behind accepts a fresh certificate. */
 export const BACKDATE_MS = 5 * 60_000;
@@ -35,6 +36,8 @@ export interface CreateCaParams {
   issuer?: CaMaterial;
   /** basicConstraints pathLenConstraint; default none for a root, 0 for an intermediate. */
   pathLength?: number;
+  /** An intermediate's CRL distribution point and OCSP responder URLs (refused for a root). */
+  revocation?: RevocationUrls;
 }
 
 function validity(now: Date, days: number): { notBefore: Date; notAfter: Date } {
@@ -73,6 +76,13 @@ export async function createCa(p: CreateCaParams): Promise<CaMaterial> {
     ),
     await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),
   ];
+  if ((p.revocation?.crlUrl || p.revocation?.ocspUrl) && !p.issuer) {
+    fail(
+      'BAD_ARGUMENT',
+      'a root carries no CRL or OCSP URL (nobody checks a trust anchor): give them to intermediates (with --issuer) and leaves',
+    );
+  }
+  extensions.push(...revocationExtensions(p.revocation));
   let raw: x509.X509Certificate;
   if (!p.issuer) {
     raw = await x509.X509CertificateGenerator.createSelfSigned(

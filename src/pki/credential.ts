@@ -2,6 +2,7 @@ import type { CaMaterial } from './authority.js';
 import type { Cert } from './certificate.js';
 import { chainAfterLeaf, issueServerCertificate } from './issue.js';
 import { generateKeyPair, handleFromCryptoKey, type KeyType, type PrivateKeyHandle } from './keys.js';
+import type { RevocationUrls } from './revocation.js';
 
 /** A server credential in memory: key, leaf-first chain (tls.crt), and the root it chains to (ca.crt). */
 export interface Credential {
@@ -19,6 +20,8 @@ export interface IssueCredentialParams {
   ips?: string[];
   days: number;
   now: Date;
+  /** CRL distribution point and OCSP responder URLs for the leaf. */
+  revocation?: RevocationUrls;
 }
 
 /** Generates a key and issues a server credential for it under `ca`. */
@@ -32,6 +35,7 @@ export async function issueCredential(p: IssueCredentialParams): Promise<Credent
     ips: p.ips ?? [],
     days: p.days,
     now: p.now,
+    ...(p.revocation ? { revocation: p.revocation } : {}),
   });
   return {
     key: await handleFromCryptoKey(keys.privateKey),

@@ -4,6 +4,7 @@ import { BACKDATE_MS, type CaMaterial } from './authority.js';
 import { type Cert, parseCertificate, SERVER_AUTH } from './certificate.js';
 import { type KeyType, signingAlgorithm, signingKeyFrom } from './keys.js';
 import { crypto, x509 } from './provider.js';
+import { type RevocationUrls, revocationExtensions } from './revocation.js';
 
 /** Parameters for {@link issueServerCertificate}. */
 export interface IssueParams {
@@ -18,6 +19,8 @@ export interface IssueParams {
   ips?: string[];
   days: number;
   now: Date;
+  /** Where relying parties find revocation: a CRL distribution point and an OCSP responder (AIA). */
+  revocation?: RevocationUrls;
 }
 
 /** Validates a DNS name as a SAN (wildcards only as the whole left-most label). */
@@ -86,6 +89,7 @@ export async function issueServerCertificate(p: IssueParams): Promise<Cert> {
         new x509.SubjectAlternativeNameExtension(names, false),
         await x509.SubjectKeyIdentifierExtension.create(p.publicKey, false, crypto),
         await x509.AuthorityKeyIdentifierExtension.create(p.ca.cert.x.publicKey, false, crypto),
+        ...revocationExtensions(p.revocation),
       ],
     },
     crypto,

@@ -23,6 +23,8 @@ export function registerCa(program: Command, ctx: CliContext, run: Runner): void
       .requiredOption('--out <dir>', 'CA directory to write')
       .option('--issuer <dir>', 'CA directory of the issuing CA: makes an intermediate CA')
       .option('--path-length <n>', 'basicConstraints path length', (v) => Number.parseInt(v, 10))
+      .option('--crl-url <url>', 'CRL distribution point to put into the intermediate (with --issuer)')
+      .option('--ocsp-url <url>', 'OCSP responder URL (authority information access) for the intermediate')
       .option('--no-encrypt', 'write ca.key unencrypted (not recommended)')
       .option('--force', 'replace a CA already in --out')
       .option('--json', 'print the result as JSON'),
@@ -37,6 +39,7 @@ export function registerCa(program: Command, ctx: CliContext, run: Runner): void
         now: ctx.now(),
         ...(issuer ? { issuer } : {}),
         ...(o.pathLength !== undefined ? { pathLength: o.pathLength } : {}),
+        revocation: { crlUrl: o.crlUrl, ocspUrl: o.ocspUrl },
       });
       const files = await writeCaDir(o.out, material, passphrase, { force: o.force ?? false });
       const d = describeCertificate(material.cert);
@@ -59,6 +62,8 @@ interface CaCreateOptions {
   out: string;
   issuer?: string;
   pathLength?: number;
+  crlUrl?: string;
+  ocspUrl?: string;
   encrypt: boolean;
   force?: boolean;
   json?: boolean;

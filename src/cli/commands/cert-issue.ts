@@ -28,6 +28,11 @@ export function registerCertIssue(cert: Command, ctx: CliContext, run: Runner): 
       .addOption(keyTypeOption())
       .requiredOption('--out <dir>', 'credential directory to write')
       .option('--encrypt', 'encrypt tls.key with the passphrase (data planes need it unencrypted)')
+      .option('--crl-url <url>', 'CRL distribution point to put into the certificate')
+      .option(
+        '--ocsp-url <url>',
+        'OCSP responder URL (authority information access) to put into the certificate',
+      )
       .option('--bridge <file>', "a bridge from `ca cross-sign` for this CA's root, served after the chain")
       .option('--force', 'replace a credential already in --out')
       .option('--json', 'print the result as JSON'),
@@ -48,6 +53,7 @@ export function registerCertIssue(cert: Command, ctx: CliContext, run: Runner): 
         ips: o.ip,
         days: o.days,
         now,
+        revocation: { crlUrl: o.crlUrl, ocspUrl: o.ocspUrl },
       });
       // Served last: clients trusting the bridge's issuer go through it, the others stop at their anchor.
       if (bridge) cred.chain.push(bridge);
@@ -101,6 +107,8 @@ export function registerCertIssue(cert: Command, ctx: CliContext, run: Runner): 
 }
 
 interface IssueOptions {
+  crlUrl?: string;
+  ocspUrl?: string;
   ca: string;
   host: string[];
   ip: string[];
