@@ -8,6 +8,8 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import type { AddressInfo, Server } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
+import { readCertificates } from '../pki/certificate.js';
+import { ocspUrlsOf } from '../pki/revocation.js';
 import { formatHostPort, type HostPort } from '../shared/host-port.js';
 import type { Clock } from '../shared/time.js';
 import { BackendSet } from './backends.js';
@@ -136,6 +138,7 @@ export class VirtualServerRuntime {
       telemetry.backendUp.set({ virtual_server: vs, backend: b.url }, 1);
     this.lastSlot = entry.slot;
     this.exportGauges();
+    this.sayNoStapling(entry);
   }
 
   /** New session-ticket secrets (a rotation). */
@@ -148,6 +151,25 @@ export class VirtualServerRuntime {
     this.contexts.apply(entry);
     this.lastSlot = entry.slot;
     this.exportGauges();
+    this.sayNoStapling(entry);
+  }
+
+  private readonly noStaplingSaid = new Set<string>();
+
+  /** OCSP stapling is not built yet: a certificate that names a responder is said so once, at start or staging. */
+  private sayNoStapling({ slot }: VsEntry): void {
+    for (const r of [slot.active, slot.staged?.credential]) {
+      if (!r || this.noStaplingSaid.has(r.sha256)) continue;
+      this.noStaplingSaid.add(r.sha256);
+      const leaf = readCertificates(r.certPem)[0];
+      const urls = leaf ? ocspUrlsOf(leaf) : [];
+      if (urls.length) {
+        this.deps.log.warn(
+          { virtualServer: this.config.name, fingerprint: r.sha256, ocsp: urls, code: 'NOT_YET' },
+          'OCSP stapling is not built yet: the certificate names an OCSP responder, clients ask it themselves',
+        );
+      }
+    }
   }
 
   private exportGauges(): void {

@@ -31,3 +31,9 @@ export function revocationExtensions(urls: RevocationUrls = {}): x509.Extension[
       : []),
   ];
 }
+
+/** The OCSP responder URLs a certificate names (authority information access), none when absent. */
+export function ocspUrlsOf(cert: { x: x509.X509Certificate }): string[] {
+  const aia = cert.x.getExtension(x509.AuthorityInfoAccessExtension);
+  return (aia?.ocsp ?? []).filter((g) => g.type === 'url').map((g) => String(g.value));
+}

@@ -11,10 +11,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { connect, type TLSSocket } from 'node:tls';
+import pino from 'pino';
 import { resolveConfig } from '../../src/lb/config.js';
+import { startLbNode } from '../../src/lb/node.js';
 import { STATE_FILE } from '../../src/lb/state-store.js';
 import { nodeConfig } from '../../src/main/lb-node.js';
-import { mintCredential, mintRoot, saveCredential } from '../kit/ca.js';
+import { issueCredential } from '../../src/pki/credential.js';
+import { systemClock } from '../../src/shared/time.js';
+import { mintCredential, mintIntermediate, mintRoot, saveCredential } from '../kit/ca.js';
 import { cli } from '../kit/cli.js';
 import { tempDir } from '../kit/tmp.js';
 import { get, oneServerConfig, portOf, startBackend, startNode, trusting } from './kit.js';
@@ -290,6 +294,39 @@ test('hsts adds Strict-Transport-Security to every proxied response in http mode
     ],
   };
   assert.throws(() => resolveConfig(tcp, { workers: 1 }), /hsts needs mode: http/);
+});
+
+test('a chained credential naming an OCSP responder is served, and the node says stapling is NOT_YET', async () => {
+  const ica = await mintIntermediate(oldRoot, 'OCSP Inter');
+  const cred = await issueCredential({
+    ca: ica,
+    keyType: 'ec-p256',
+    hosts: ['lb.test'],
+    ips: ['127.0.0.1'],
+    days: 30,
+    now: new Date(),
+    revocation: { ocspUrl: 'http://ocsp.example.test/' },
+  });
+  const lines: string[] = [];
+  const log = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
+  const n = await startLbNode(
+    oneServerConfig({
+      stateDir: join(dir, 'ocsp'),
+      credential: await saveCredential(join(dir, 'ocsp-cred'), cred),
+      backends: [backend.url],
+    }),
+    { clock: systemClock, log },
+  );
+  try {
+    const a = await get(portOf(n), { ctx: trusting(cred), servername: 'lb.test' });
+    assert.equal(a.status, 200);
+    const said = lines.map((l) => JSON.parse(l)).find((l) => l.code === 'NOT_YET');
+    assert.ok(said, lines.join(''));
+    assert.deepEqual(said.ocsp, ['http://ocsp.example.test/']);
+    assert.match(said.msg, /OCSP stapling is not built yet/);
+  } finally {
+    await n.stop();
+  }
 });
 
 test('the configuration refuses an unknown profile, version or cipher list', () => {

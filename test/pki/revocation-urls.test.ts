@@ -4,9 +4,11 @@
  * OpenSSL reads them; a root with them, or a URL that is not http(s), is refused and writes nothing.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { readCertificates } from '../../src/pki/certificate.js';
+import { ocspUrlsOf } from '../../src/pki/revocation.js';
 import { cli } from '../kit/cli.js';
 import { openssl } from '../kit/openssl.js';
 import { tempDir } from '../kit/tmp.js';
@@ -88,6 +90,11 @@ test('an intermediate and a leaf carry the CRL and OCSP URLs they were given; th
     0,
   );
   assert.doesNotMatch(ext(join(plain, 'tls.crt')), /URI:/);
+  // What the built-in node reads to say that it does not staple yet (NOT_YET in its log).
+  assert.deepEqual(ocspUrlsOf(readCertificates(readFileSync(join(leaf, 'tls.crt')))[0]!), [
+    'http://ocsp.example.test/leaf',
+  ]);
+  assert.deepEqual(ocspUrlsOf(readCertificates(readFileSync(join(plain, 'tls.crt')))[0]!), []);
 });
 
 test('a root with a CRL URL, or a URL that is not http(s), is refused and writes nothing', async () => {

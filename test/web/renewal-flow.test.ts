@@ -246,6 +246,8 @@ test('a renewal runs end to end through the UI: plan, announce, forward, kit and
     (await nodeRow.locator('td').nth(2).textContent()) ?? '',
     new RegExp(`^${served.slice(0, 16)}`),
   );
+  // The TLS profile the node reported when it acknowledged staging (the built-in node's default).
+  assert.equal(((await nodeRow.locator('td').nth(3).textContent()) ?? '').trim(), 'intermediate');
   await waitForState(lb.page, 'retiring', 30_000);
   // billing only acknowledged: completing asks first, naming what is open, and records the reason.
   lb.page.once('dialog', (d) => void d.accept('billing confirmed by phone; proof follows'));
