@@ -12,11 +12,13 @@
  * grace countdown and the senders in grace; the node's answer is compared with the table sent.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { connect } from 'node:tls';
+import { promisify } from 'node:util';
 import { encodeCertificatesPem } from '../../src/pki/formats/pem.js';
 import { generateMasterKey } from '../../src/store/seal.js';
 import { BACKENDS } from '../coordinator/stores.js';
@@ -29,6 +31,7 @@ import { buildLandscape } from './world.js';
 const oldCred = await mintCredential(await mintRoot('Old Root'), ['lb.test']);
 const newCred = await mintCredential(await mintRoot('New Root'), ['lb.test']);
 const pem = (c: { der: Uint8Array }[]) => encodeCertificatesPem(c.map((x) => x.der));
+const run = promisify(execFile);
 const OLD = oldCred.chain[0]!.sha256;
 const NEW = newCred.chain[0]!.sha256;
 
@@ -60,6 +63,28 @@ function leafFrom(localAddress: string, port: number): Promise<string> {
       s.resume();
     });
   });
+}
+
+/**
+ * curl (OpenSSL) from `localAddress` trusting only the root in `caFile`: it verifies inside the
+ * handshake and sends the unknown_ca alert a node reacts to. 'ok' or the error.
+ */
+async function curlTrustingOnly(localAddress: string, port: number, caFile: string): Promise<string> {
+  try {
+    await run('curl', [
+      '-sS',
+      '--interface',
+      localAddress,
+      '--cacert',
+      caFile,
+      '--resolve',
+      `lb.test:${port}:127.0.0.1`,
+      `https://lb.test:${port}/`,
+    ]);
+    return 'ok';
+  } catch (e) {
+    return `error ${(e as Error).message}`;
+  }
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: API answers
@@ -231,6 +256,21 @@ for (const backend of BACKENDS) {
         return sender(x, shared.id).oldCredentialServedUntil === null ? x : undefined;
       });
       assert.notEqual(sender(d, late.id).state, 'in-grace');
+      // Automatic fallback: an unknown client (127.0.0.20, no sender claims it) trusting only the old
+      // root fails once on the new certificate; the node graces it by itself, the coordinator keeps
+      // that entry through its table replaces, records it and tells the lb-admins.
+      const oldRootFile = join(dir, 'old-root.pem');
+      await fs.writeFile(oldRootFile, pem([oldCred.root]));
+      assert.match(await curlTrustingOnly('127.0.0.20', port, oldRootFile), /^error /);
+      await until('the node graced it', async () => (await leafFrom('127.0.0.20', port)) === 'old', 5000);
+      d = await until('the fallback recorded', async () => {
+        const x = await get();
+        return x.steps.some((s: Any) => s.kind === 'auto-grace' && s.detail.cidr === '127.0.0.20/32') &&
+          x.nodes[0].exceptions.autoEntries >= 1
+          ? x
+          : undefined;
+      });
+      assert.equal(await curlTrustingOnly('127.0.0.20', port, oldRootFile), 'ok');
       const accepted = await remove();
       assert.equal(accepted.code, 0, accepted.stdout + accepted.stderr);
 

@@ -46,6 +46,7 @@ export const STEP_NUMBER: Record<string, number | null> = {
   'gate-override': null,
   exchange: 5,
   'exchange-held': 5,
+  'auto-grace': 5,
   verify: 5,
   rollback: 5,
   retire: 6,

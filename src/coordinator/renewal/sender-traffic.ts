@@ -137,11 +137,11 @@ export async function trafficJob(env: RenewalEnv, p: { renewalId: string }): Pro
     if (c.failedAfter > 0) perClient.set(c.client, (perClient.get(c.client) ?? 0) + c.failedAfter);
   await attributeFailures(env.store.readiness, f.r.id, perClient);
   const moved = await attribute(env.store, f.r, after, f.newCred.fingerprint, f.oldCred?.fingerprint ?? null);
-  if (moved > 0) {
-    await watchSenderStatus(env, f.r.id);
-    // Seen working on the new credential (or failing on it) changes who is proven: grace follows.
+  if (moved > 0) await watchSenderStatus(env, f.r.id);
+  // Seen working on the new credential (or failing on it) changes who is proven: grace follows. A
+  // failure from any address may also have made a node grace it by itself (automatic fallback).
+  if (moved > 0 || (perClient.size > 0 && f.renewal.grace.autoGrace))
     await armExceptions(env.store, env, f.r.id);
-  }
   return { retryInMs: Math.min(1000, Math.max(100, env.renewal.retryBaseMs)) };
 }
 

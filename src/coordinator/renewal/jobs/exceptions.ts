@@ -6,18 +6,24 @@
  * credential), and records per sender what it gets. Armed at the gate, at the exchange, whenever a
  * sender's readiness or traffic changes, and at completion (which clears the tables).
  */
-import { desiredGrace, type GraceSender, tableDifferences } from '../../../renewal/grace.js';
+import {
+  desiredGrace,
+  type GraceSender,
+  overlap,
+  parseRange,
+  tableDifferences,
+} from '../../../renewal/grace.js';
 import { isRolloverError } from '../../../shared/errors.js';
-import type { StoredSenderGrace } from '../../ports/grace.js';
+import type { GraceSenderRow, StoredSenderGrace } from '../../ports/grace.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import type { NodeExceptions } from '../../ports/renewal-nodes.js';
 import { reschedule } from '../jobs-store.js';
-import { loadFacts } from '../model.js';
-import type { ExceptionsChange } from '../node-control.js';
+import { addStep, loadFacts, type RenewalFacts, systemActor } from '../model.js';
+import type { ExceptionsChange, NodeVsStatus } from '../node-control.js';
 import { endpointOf } from '../nodes.js';
 import type { RenewalEnv } from '../ports.js';
 import { senderStatusesById } from '../sender-facts.js';
-import { BEFORE_T, type JobResult, retry } from './common.js';
+import { BEFORE_T, escalate, type JobResult, retry } from './common.js';
 
 /** Runs the exceptions job now (again, if it ran before). */
 export async function armExceptions(tx: { jobs: JobQueue }, env: RenewalEnv, renewalId: string) {
@@ -73,21 +79,49 @@ export async function exceptionsJob(env: RenewalEnv, p: { renewalId: string }): 
 
   let failed = false;
   let changed = false;
+  /** Addresses a node put into grace by itself since the last look (automatic fallback). */
+  const fellBack: Array<{ nodeId: string; nodeName: string; cidr: string; until: string | null }> = [];
+  const autoOf = (st: { exceptions?: NodeVsStatus['exceptions'] } | undefined) =>
+    (st?.exceptions ?? []).filter((e) => e.auto).map((e) => ({ cidr: e.cidr, until: e.until }));
+  const noteNew = (
+    node: { id: string; name: string },
+    before: NodeExceptions['auto'],
+    now: NodeExceptions['auto'],
+  ) => {
+    for (const a of now)
+      if (!before.some((b) => b.cidr === a.cidr))
+        fellBack.push({ nodeId: node.id, nodeName: node.name, cidr: a.cidr, until: a.until });
+  };
   for (const row of rows) {
     const vs = f.vss.find((v) => v.id === row.virtualServerId);
     const node = await env.store.get('lb_nodes', row.nodeId);
     if (!vs || !node) continue;
     const entries = tableOf(vs.id);
     const last = row.exceptions;
-    // Already applied (or refused as not yet): a job armed by traffic every second sends nothing new.
+    const ep = endpointOf(env.store, node);
+    // Already applied (or refused as not yet): a job armed by traffic every second sends nothing new,
+    // but looks for addresses the node put into grace by itself while automatic fallback is on.
     if (
       last &&
       (last.outcome === 'applied' || last.outcome === 'not-yet') &&
       same(last.entries, entries) &&
       last.autoUntil === autoUntil
-    )
+    ) {
+      if (last.outcome !== 'applied' || !autoUntil || !ep) continue;
+      try {
+        const st = (await env.renewal.nodes.status(ep)).virtualServers.find((v) => v.name === vs.name);
+        const auto = autoOf(st);
+        if (!same(auto, last.auto)) {
+          noteNew(node, last.auto, auto);
+          row.exceptions = { ...last, auto };
+          await env.store.renewalNodes.update(row, { exceptions: row.exceptions });
+          changed = true;
+        }
+      } catch {
+        // The next run looks again.
+      }
       continue;
-    const ep = endpointOf(env.store, node);
+    }
     const record = (x: Omit<NodeExceptions, 'sentAt' | 'entries' | 'autoUntil'>): NodeExceptions => ({
       sentAt: now.toISOString(),
       entries,
@@ -126,8 +160,9 @@ export async function exceptionsJob(env: RenewalEnv, p: { renewalId: string }): 
         result = record({
           outcome: diff.length ? 'differs' : 'applied',
           detail: diff.length ? diff.slice(0, 5).join('; ') : null,
-          auto: (applied ?? []).filter((e) => e.auto).map((e) => ({ cidr: e.cidr, until: e.until })),
+          auto: autoOf(answer),
         });
+        noteNew(node, last?.auto ?? [], result.auto);
         if (diff.length) failed = true;
       } catch (e) {
         if (isRolloverError(e, 'NOT_YET'))
@@ -166,6 +201,7 @@ export async function exceptionsJob(env: RenewalEnv, p: { renewalId: string }): 
       changed = true;
     }
   }
+  if (fellBack.length) await reportFallbacks(env, f, senders, fellBack);
   if (failed) return retry(env);
   // A readiness change while this ran could not re-arm the running job: look once more.
   const again = await compute();
@@ -174,4 +210,46 @@ export async function exceptionsJob(env: RenewalEnv, p: { renewalId: string }): 
       return { retryInMs: 0 };
   if (changed) env.renewal.changed(f.r.id, f.renewal.state);
   return {};
+}
+
+/**
+ * Automatic fallback seen: a node put an address into grace by itself after a handshake failed on the
+ * new credential. Recorded as a step and told to the tenant admins of the senders behind the address
+ * and the lb-admins (mail and inbox), once per node and address.
+ */
+async function reportFallbacks(
+  env: RenewalEnv,
+  f: RenewalFacts,
+  senders: readonly GraceSenderRow[],
+  fellBack: ReadonlyArray<{ nodeId: string; nodeName: string; cidr: string; until: string | null }>,
+) {
+  await env.store.transaction(async (tx) => {
+    for (const x of fellBack) {
+      const r = parseRange(x.cidr);
+      const behind = r
+        ? senders.filter((s) =>
+            s.addresses.some((a) => {
+              const q = parseRange(a);
+              return q !== undefined && overlap(q, r);
+            }),
+          )
+        : [];
+      await addStep(tx, env, f.r.id, 'auto-grace', systemActor(env), {
+        node: x.nodeId,
+        cidr: x.cidr,
+        until: x.until,
+        senders: behind.map((s) => s.senderId),
+      });
+      const who = behind.length ? behind.map((s) => s.name).join(', ') : 'no known sender';
+      await escalate(
+        tx,
+        env,
+        f,
+        `auto-grace:${f.r.id}:${x.nodeId}:${x.cidr}`,
+        `Renewal ${f.r.id}: ${x.cidr} fell back to the old certificate`,
+        `Node ${x.nodeName} saw a handshake from ${x.cidr} (${who}) fail on the new certificate and serves that address the old one${x.until ? ` until ${x.until}, the grace deadline` : ''}. Add the new root to that client's truststore and prove it before then.`,
+        await tx.readiness.tenantsOf(behind.map((s) => s.senderId)),
+      );
+    }
+  });
 }
