@@ -8,8 +8,8 @@ import { type EarlyMode, type GraceMode, planGrace } from '../../renewal/grace.j
 import { DEFAULT_ROLLBACK_WINDOW, renewalTimes } from '../../renewal/timing.js';
 import { parseDuration } from '../../shared/duration.js';
 import { fail } from '../../shared/errors.js';
+import { newId } from '../../shared/ids.js';
 import { parseInstant } from '../../shared/time.js';
-import { newId } from '../../store/ids.js';
 import { type CredentialInput, importCredential } from '../credentials.js';
 import { forbidden, notFound } from '../env.js';
 import { type BridgePlanInput, bridgeView, checkBridge, checkBridgeFields } from './bridge.js';
