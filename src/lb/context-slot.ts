@@ -48,6 +48,9 @@ export interface ContextChoice {
 const contextKey = (r: CredentialRecord, bridged: boolean) =>
   bridged && r.bridge ? `${r.sha256}+${r.bridge.sha256}` : r.sha256;
 
+/** An exchange's identity: its T and the credential taking over. */
+const exchangeId = (x: { at: number; new: CredentialRecord }) => `${x.at}:${x.new.sha256}`;
+
 /** A known ticket key: its period and credential (the context then depends on the bridge). */
 interface TicketOwner {
   period: number;
@@ -69,6 +72,12 @@ export class ContextSlot {
   private counts = new Map<string, number>();
   /** Until when a failed handshake with the new credential graces its address (undefined: off). */
   autoGraceUntil: number | undefined;
+  /**
+   * The exchange (T and the new credential) during which the automatic-fallback setting was seen on:
+   * grace is on for it. Held in memory, so a worker started after that setting was cleared treats
+   * grace as off (old sessions end at T: a full handshake, never a longer-lived session).
+   */
+  private graceFor: string | undefined;
   /** When the first handshake got the staged credential after T (ms), for the lateness figure. */
   firstStagedHandshakeAt: number | undefined;
 
@@ -137,19 +146,27 @@ export class ContextSlot {
 
   /**
    * Until when a session issued under the credential being replaced may resume for a client the rule
-   * now gives the new one: T plus the grace window (the automatic-fallback deadline, which the
-   * coordinator sets to the end of the renewal's grace), never after the old credential's notAfter;
-   * T itself when grace is off.
+   * now gives the new one: with grace on, T plus the rollback window staged with the new credential
+   * (`rollbackWindowMs`, the coordinator's `validForMs`), never after the old credential's notAfter;
+   * T itself when grace is off. The node learns the grace policy only as the automatic-fallback
+   * setting, so "grace on" means: that setting was on during this exchange (see `graceFor`).
    */
   oldSessionsUntil(): number | undefined {
     const x = exchangeOf(this.slot);
     if (!x) return undefined;
-    if (this.autoGraceUntil === undefined) return x.at;
-    return Math.max(x.at, Math.min(this.autoGraceUntil, Date.parse(x.old.notAfter)));
+    if (this.graceFor !== exchangeId(x)) return x.at;
+    return Math.min(x.at + (x.new.rollbackWindowMs ?? 0), Date.parse(x.old.notAfter));
   }
 
   /** Replaces the slot and exceptions; contexts of unchanged credentials are reused, new ones built now. */
-  apply({ slot, exceptions, autoGraceUntil }: VsEntry): void {
+  apply({ slot, exceptions, autoGraceUntil }: VsEntry, now = Date.now()): void {
+    const x = exchangeOf(slot);
+    if (autoGraceUntil !== undefined && x) this.graceFor = exchangeId(x);
+    else if (autoGraceUntil === undefined && this.autoGraceUntil !== undefined && now < this.autoGraceUntil)
+      // Switched off before its deadline (a key compromise): old sessions end at T. Cleared after its
+      // deadline, it simply ended, and the exchange keeps its rollback window.
+      this.graceFor = undefined;
+    if (!x) this.graceFor = undefined;
     this.autoGraceUntil = autoGraceUntil;
     const prev = this.slot as Slot<CredentialRecord> | undefined;
     if (

@@ -36,6 +36,11 @@ export interface CredentialRecord {
    * listener. Absent: no bridge.
    */
   bridge?: ServedBridge | undefined;
+  /**
+   * The rollback window staged with this credential (the stage request's `validForMs`, ms after T):
+   * how long after T sessions of the credential it replaces may still resume while grace is on.
+   */
+  rollbackWindowMs?: number | undefined;
 }
 
 /** A bridge certificate a record is served with, and until when. */

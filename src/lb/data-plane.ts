@@ -223,7 +223,8 @@ export class NodeDataPlane implements DataPlane {
   }
 
   async stage(name: string, req: StageRequest): Promise<VirtualServerStatus> {
-    const { record } = this.checkStage(name, req);
+    const { record: checked } = this.checkStage(name, req);
+    const record = req.validForMs !== undefined ? { ...checked, rollbackWindowMs: req.validForMs } : checked;
     const at = req.activateAt.getTime();
     // The reverse bridge rides on the credential being replaced, from now until T.
     return this.change(name, (s, now) => stageWithBridges(s, record, at, now, req.bridges?.reversePem));

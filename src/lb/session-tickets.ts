@@ -109,8 +109,8 @@ export interface KnownTicketKey<X> {
 /**
  * Whether a session issued under credential `ticketSha256` may resume when the rule per ClientHello
  * chose `chosenSha256`: the same credential, yes; the credential being replaced, while a client
- * chosen the new one is still within `oldSessionsUntil` (T plus the grace window; T itself when grace
- * is off), yes; anything else (a retired credential, the new one before T…) no: a full handshake with
+ * chosen the new one is still within `oldSessionsUntil` (T plus the rollback window while grace is
+ * on, never after the old credential's notAfter; T itself when grace is off), yes; anything else (a retired credential, the new one before T…) no: a full handshake with
  * the chosen credential follows.
  */
 export function mayResume(p: {

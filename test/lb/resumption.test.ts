@@ -1,7 +1,7 @@
 /**
  * Session resumption: TLS 1.3 and TLS 1.2 tickets resume (counted as resumed); across T a session
- * of the old credential resumes within the grace window and not after it (a full handshake with the
- * new credential follows), and not at all after T when grace is off; with two workers a ticket from
+ * of the old credential resumes within T + the staged rollback window while grace is on and not after
+ * it (a full handshake with the new credential follows), and not at all after T when grace is off; with two workers a ticket from
  * one worker resumes on the other.
  */
 import assert from 'node:assert/strict';
@@ -108,7 +108,7 @@ test('the ClientHello parser finds the ticket a client offers (TLS 1.3 PSK ident
   }
 });
 
-test('tickets resume (TLS 1.3 and 1.2); across T an old session resumes within the grace window, not after it', async () => {
+test('tickets resume (TLS 1.3 and 1.2); across T an old session resumes within T + the rollback window, not after it', async () => {
   const node = await startNode(
     oneServerConfig({
       stateDir: join(dir, 'a'),
@@ -125,10 +125,16 @@ test('tickets resume (TLS 1.3 and 1.2); across T an old session resumes within t
     assert.equal(again.protocol, v);
     assert.equal(again.reused, true, `${v} did not resume`);
   }
-  // Stage with T shortly ahead; grace (the automatic fallback deadline) 1.5 s after T.
+  // Stage with T shortly ahead and a rollback window of 1.5 s; grace on (the automatic fallback set,
+  // with a deadline shorter than the window: the window, not the fallback deadline, bounds sessions).
   const T = Date.now() + 600;
-  await node.dataPlane.stage('web', { ...recordFromCredential(newCred), activateAt: new Date(T) });
-  await node.dataPlane.exceptions('web', { op: 'auto', until: T + 1500 });
+  const WINDOW = 1500;
+  await node.dataPlane.stage('web', {
+    ...recordFromCredential(newCred),
+    activateAt: new Date(T),
+    validForMs: WINDOW,
+  });
+  await node.dataPlane.exceptions('web', { op: 'auto', until: T + 300 });
   const beforeT = await handshake(port);
   assert.equal(beforeT.fingerprint, OLD);
   const stillBefore = await handshake(port, { session: beforeT.session! });
@@ -140,7 +146,13 @@ test('tickets resume (TLS 1.3 and 1.2); across T an old session resumes within t
   // A new full handshake after T gets the new credential.
   const fresh = await handshake(port);
   assert.equal(fresh.fingerprint, NEW);
-  await sleep(T + 1500 - Date.now() + 50);
+  // The fallback deadline passes and the coordinator clears the setting: grace simply ended, the
+  // rollback window still holds.
+  await sleep(T + 300 - Date.now() + 50);
+  await node.dataPlane.exceptions('web', { op: 'auto', until: null });
+  const afterGraceDeadline = await handshake(port, { session: beforeT.session! });
+  assert.equal(afterGraceDeadline.reused, true, 'an old session was refused inside the rollback window');
+  await sleep(T + WINDOW - Date.now() + 50);
   // After the window: refused, and a full handshake with the new credential follows.
   const late = await handshake(port, { session: beforeT.session! });
   assert.equal(late.reused, false, 'an old session resumed after the window');
@@ -192,7 +204,7 @@ test('with sessionTickets: false (lb run --no-session-tickets) no session resume
   }
 });
 
-test('with grace off an old session is refused from T on', async () => {
+test('with grace off an old session is refused from T on, whatever the rollback window', async () => {
   const node = await startNode(
     oneServerConfig({
       stateDir: join(dir, 'b'),
@@ -201,10 +213,18 @@ test('with grace off an old session is refused from T on', async () => {
     }),
   );
   const port = portOf(node);
-  const T = Date.now() + 500;
-  await node.dataPlane.stage('web', { ...recordFromCredential(newCred), activateAt: new Date(T) });
+  const T = Date.now() + 700;
+  await node.dataPlane.stage('web', {
+    ...recordFromCredential(newCred),
+    activateAt: new Date(T),
+    validForMs: 60_000,
+  });
+  // Grace switched on, then off before its deadline (as after a key compromise).
+  await node.dataPlane.exceptions('web', { op: 'auto', until: T + 30_000 });
+  await node.dataPlane.exceptions('web', { op: 'auto', until: null });
   const beforeT = await handshake(port);
   assert.equal(beforeT.fingerprint, OLD);
+  assert.equal((await handshake(port, { session: beforeT.session! })).reused, true, 'no resumption before T');
   await sleep(T - Date.now() + 30);
   const after = await handshake(port, { session: beforeT.session! });
   assert.equal(after.reused, false);
