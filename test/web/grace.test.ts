@@ -1,0 +1,95 @@
+/**
+ * The renewal page shows grace, in a real browser against a real `rollover server` and a real built-in
+ * node: after T a sender that is not proven is listed in grace with the deadline and its address, the
+ * countdown line comes from the coordinator's derived status, and the node's column says the source
+ * exceptions were applied.
+ */
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import {
+  type Coordinator,
+  ensureWebBuilt,
+  launchBrowser,
+  newPage,
+  pageErrors,
+  screenshot,
+  signInAs,
+  startCoordinator,
+} from './browser.js';
+import { startRegisteredNode } from './node.js';
+import { PASSWORD, type Seeded, seed } from './seed.js';
+
+let co: Coordinator;
+let browser: Browser;
+let world: Seeded;
+
+before(async () => {
+  ensureWebBuilt();
+  co = await startCoordinator({
+    ROLLOVER_MIN_LEAD: '5s',
+    ROLLOVER_GATE_LEAD: '2s',
+    ROLLOVER_POSTPONE_CUTOFF: '1s',
+    ROLLOVER_SCHEDULER_TICK: '250ms',
+    ROLLOVER_RETRY_BASE: '250ms',
+  });
+  world = await seed(co, ['ledger.shop.test']);
+  await startRegisteredNode(co, {
+    lbId: world.lbId,
+    nodeName: 'edge-1',
+    vsName: 'shop-api',
+    hosts: ['ledger.shop.test'],
+    credential: world.oldCredential,
+  });
+  browser = await launchBrowser();
+});
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`waited ${ms} ms for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+test('the renewal page lists the senders in grace with their deadline and the countdown', async () => {
+  // billing is known by its address and never proves anything: it gets grace.
+  await co.api('PATCH', `/senders/${world.senderIds[0]}`, { sourceAddresses: ['127.0.0.31'] });
+  const T = new Date(Math.ceil((Date.now() + 9_000) / 1000) * 1000);
+  const graceUntil = new Date(T.getTime() + 3_600_000);
+  const planned = await co.api('POST', '/renewals', {
+    virtualServerIds: [world.vsId],
+    credentialId: world.newCredentialId,
+    exchangeAt: T.toISOString(),
+    gate: 'warn',
+    graceUntil: graceUntil.toISOString(),
+  });
+  const id = planned.id as string;
+  await co.api('POST', `/renewals/${id}/announce`);
+  await co.api('POST', `/renewals/${id}/forward`, { tenantId: world.tenantId });
+  const d = await until('billing in grace after T', async () => {
+    const x = await co.api('GET', `/renewals/${id}`);
+    const billing = x.senders.find((s: { id: string }) => s.id === world.senderIds[0]);
+    return x.exchangedAt && billing?.status?.state === 'in-grace' ? x : undefined;
+  });
+  assert.match(d.status.grace.text, /1 sender in grace until/);
+
+  const { page } = await newPage(browser);
+  page.setDefaultTimeout(45_000);
+  await signInAs(page, co.url, world.users.lb, PASSWORD);
+  await page.goto(`${co.url}/renewals/${id}`);
+  const row = page.locator('[data-grace-sender="billing"]');
+  await row.waitFor();
+  const text = (await row.innerText()).replace(/\s+/g, ' ');
+  assert.match(text, /127\.0\.0\.31\/32/);
+  assert.match(
+    await page.locator('[data-grace-over="false"]').innerText(),
+    /1 sender in grace until .* left/,
+  );
+  assert.equal(await page.locator('[data-exceptions="applied"]').count(), 1);
+  await screenshot(page, 'grace-renewal-page');
+  assert.deepEqual(pageErrors(page), []);
+  await page.context().close();
+});
