@@ -410,6 +410,8 @@ error_log ${prefix}/logs/error.log error;
 events { worker_connections 4096; }
 stream {
   ${resume ? 'ssl_session_cache shared:S:10m; ssl_session_tickets on;' : 'ssl_session_cache off; ssl_session_tickets off;'}
+  # nginx 1.22 offers only up to TLS 1.2 by default; rollover and HAProxy offer 1.3.
+  ssl_protocols TLSv1.2 TLSv1.3;
   server {
     listen 127.0.0.1:${port} ssl backlog=4096;
     ssl_certificate ${pemCert};
@@ -452,7 +454,7 @@ defaults
   timeout client 60s
   timeout server 60s
 frontend fe
-  bind 127.0.0.1:${port} ssl crt ${pemFile}${resume ? '' : ' no-tls-tickets'}
+  bind 127.0.0.1:${port} ssl crt ${pemFile} ssl-min-ver TLSv1.2 ssl-max-ver TLSv1.3${resume ? '' : ' no-tls-tickets'}
   default_backend be
 backend be
   server b1 127.0.0.1:${backendPpPort} send-proxy-v2

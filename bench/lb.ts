@@ -92,6 +92,7 @@ try {
   procs.push(backend);
   if (process.env.BENCH_ROUTE === 'only') await routeFigures(c.pemFile, backend.port);
   else if (process.env.BENCH_PROFILES === 'only') await profileFigures(c, backend, procs);
+  else if (process.env.BENCH_RESUME === 'only') await resumeFigures(c, backend, procs);
   else await mainFigures(c, backend, procs);
 } finally {
   for (const p of procs.reverse()) await p.stop();
@@ -294,7 +295,11 @@ async function compareRoute(plain: Proc, route: Proc) {
  * Resumed handshakes: `S_TIME` parallel `openssl s_time -reuse` clients (each a full handshake once,
  * then every connection resumes that session and fetches / over HTTP/1.0), server CPU from /proc.
  */
-async function sTimeReuse(p: Proc, seconds: number): Promise<Figure> {
+async function sTimeReuse(
+  p: Proc,
+  seconds: number,
+  protocol?: 'tls1_2' | 'tls1_3',
+): Promise<Figure & { notResumed?: number }> {
   const pid = p.child.pid!;
   const parallel = Number(process.env.BENCH_STIME ?? 4);
   const cpu0 = cpuSeconds(pid);
@@ -303,7 +308,17 @@ async function sTimeReuse(p: Proc, seconds: number): Promise<Figure> {
     Array.from({ length: parallel }, () =>
       run(
         'openssl',
-        ['s_time', '-connect', `127.0.0.1:${p.port}`, '-www', '/', '-reuse', '-time', String(seconds)],
+        [
+          's_time',
+          '-connect',
+          `127.0.0.1:${p.port}`,
+          '-www',
+          '/',
+          '-reuse',
+          '-time',
+          String(seconds),
+          ...(protocol ? [`-${protocol}`] : []),
+        ],
         { maxBuffer: 1 << 20 },
       ).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' })),
     ),
@@ -312,10 +327,18 @@ async function sTimeReuse(p: Proc, seconds: number): Promise<Figure> {
   const cpu = cpuSeconds(pid) - cpu0;
   let requests = 0;
   let errors = 0;
+  let notResumed = 0;
   for (const o of outs) {
-    const m = /(\d+) connections in \d+ real seconds/.exec(o.stdout);
-    if (m) requests += Number(m[1]);
-    else errors++;
+    // The reuse phase prints one character per connection: 'r' resumed, anything else a full handshake.
+    const reusePart = o.stdout.split('session id reuse')[1] ?? '';
+    const m = /(\d+) connections in \d+ real seconds/.exec(reusePart);
+    if (m) {
+      const marks = /starting\n([^\n]*)/.exec(reusePart)?.[1] ?? '';
+      const full = marks.replace(/r/g, '').length;
+      notResumed += full;
+      // Only resumed connections count as resumed handshakes.
+      requests += Number(m[1]) - full;
+    } else errors++;
   }
   return {
     requests,
@@ -324,7 +347,67 @@ async function sTimeReuse(p: Proc, seconds: number): Promise<Figure> {
     cpu,
     perCore: requests / Math.max(cpu, 0.01),
     errors,
+    notResumed,
   };
+}
+
+/**
+ * Resumed handshakes only, per protocol (`BENCH_RESUME=only`): rollover tcp mode, nginx `stream` and
+ * HAProxy `mode tcp`, tickets and caches on, every server offering TLS 1.2 and 1.3; the client
+ * (`openssl s_time -reuse -tls1_3`, then `-tls1_2`) fixes the protocol, so all three resume the same
+ * way. Rounds alternate the servers to spread the noise of a shared machine; each figure counts only
+ * the connections s_time reports as resumed ('r'), and says how many were not.
+ */
+async function resumeFigures(
+  c: Awaited<ReturnType<typeof mintBenchCredential>>,
+  backend: Proc & { ppPort: number },
+  procs: Proc[],
+) {
+  console.error(`load average at start: ${loadAverage()}`);
+  const rounds = Number(process.env.BENCH_RESUME_ROUNDS ?? 2);
+  const servers: Proc[] = [
+    await startRolloverLb(dir, c.dir, 0, [], {
+      name: 'rollover tcp (PROXY v2)',
+      backend: `tcp://127.0.0.1:${backend.ppPort}`,
+      args: ['--mode', 'tcp', '--proxy-protocol', 'v2'],
+    }),
+    await startNginxStream(dir, c.certFile, c.keyFile, backend.ppPort, true),
+    await startHaproxyTcp(dir, c.pemFile, backend.ppPort, true),
+  ];
+  procs.push(...servers);
+  const sum = new Map<string, { n: number; cpu: number; full: number; errors: number; loads: string[] }>();
+  for (const protocol of ['tls1_3', 'tls1_2'] as const) {
+    for (let round = 0; round < rounds; round++) {
+      for (const s of round % 2 ? [...servers].reverse() : servers) {
+        await sTimeReuse(s, 1, protocol); // warm-up
+        const f = await sTimeReuse(s, SECONDS, protocol);
+        const key = `${protocol}\u0000${s.name}`;
+        const x = sum.get(key) ?? { n: 0, cpu: 0, full: 0, errors: 0, loads: [] };
+        x.n += f.requests;
+        x.cpu += f.cpu;
+        x.full += f.notResumed ?? 0;
+        x.errors += f.errors;
+        x.loads.push(loadAverage().split(' ')[0]!);
+        sum.set(key, x);
+        console.error(
+          `${protocol} ${s.name}: ${f.perCore.toFixed(0)} resumed per core-s (not resumed ${f.notResumed}, errors ${f.errors})`,
+        );
+      }
+    }
+  }
+  console.log(
+    `\n| resumed handshakes, measured ${new Date().toISOString().slice(0, 10)} | protocol | resumed per core-s | ÷ nginx stream | not resumed | errors | load avg (1 min) per run |`,
+  );
+  console.log('|---|---|---|---|---|---|---|');
+  for (const protocol of ['tls1_3', 'tls1_2']) {
+    const ng = sum.get(`${protocol}\u0000${servers[1]!.name}`)!;
+    for (const s of servers) {
+      const x = sum.get(`${protocol}\u0000${s.name}`)!;
+      console.log(
+        `| ${s.name} | ${protocol === 'tls1_3' ? 'TLS 1.3' : 'TLS 1.2'} | ${(x.n / x.cpu).toFixed(0)} | ${(x.n / x.cpu / (ng.n / ng.cpu)).toFixed(2)}× | ${x.full} | ${x.errors} | ${x.loads.join(', ')} |`,
+      );
+    }
+  }
 }
 
 /** The 1-minute load average (the machine is shared: figures are per server core-second). */
