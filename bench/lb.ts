@@ -17,6 +17,8 @@
  * Then HAProxy's route mode (docs/adapters.md: a TCP frontend routing by `src` to TLS frontends over
  * `abns@`) against the plain TLS frontend, with a 10 000-entry map (`BENCH_ROUTE=0` skips it,
  * `BENCH_ROUTE=only` runs only that): the cost of the extra hop.
+ * `BENCH_RESUME=only` runs only resumed handshakes, TLS 1.3 then TLS 1.2 (fixed by the client), on the
+ * three tcp-mode servers: the same protocol on all (nginx and HAProxy offer TLS 1.2 and 1.3).
  * `BENCH_PROFILES=only` runs only the TLS profiles (docs/tls.md): new handshakes per server core-second
  * of the built-in node with `--tls-profile modern | intermediate | old` (EC P-256, and RSA 2048 for
  * intermediate and old, which serves RSA only), wrk's client negotiating TLS 1.3.
