@@ -4,6 +4,7 @@
  * secure context by that instant, and only then starts TLS on the socket. The chosen context is
  * the whole SSL_CTX, so clients with and without SNI, and a change of key type, behave alike.
  */
+import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { type SecureContext, TLSSocket } from 'node:tls';
 import type { Clock } from '../shared/time.js';
@@ -32,6 +33,8 @@ export interface TlsFrontHooks {
   alpn?: string[];
   /** Keep each half of a connection open after the other ended (tcp mode passes half-closes on). */
   allowHalfOpen?: boolean;
+  /** The OCSP response to staple for `choice` (from a cache; never fetched here), if any. */
+  staple?(choice: FrontChoice): Buffer | undefined;
 }
 
 /** A TLS socket with the client address recorded before TLS wrapping. */
@@ -69,9 +72,11 @@ function accept(socket: Socket, hooks: TlsFrontHooks): void {
     socket.removeListener('close', earlyClose);
     socket.unshift(chunk);
     const choice = hooks.choose(arrivedAt, client, chunk);
+    const staple = hooks.staple?.(choice);
     const tls = new TLSSocket(socket, {
       isServer: true,
       secureContext: choice.context,
+      ...(staple ? { server: stapler(choice.context, staple) as unknown as Server } : {}),
       requestCert: false,
       rejectUnauthorized: false,
       ...(hooks.alpn ? { ALPNProtocols: hooks.alpn } : {}),
@@ -98,4 +103,19 @@ function accept(socket: Socket, hooks: TlsFrontHooks): void {
       hooks.secured(tls, choice, arrivedAt);
     });
   });
+}
+
+/**
+ * Node answers a client's status_request only through a TLS server's 'OCSPRequest' event, read from
+ * the socket's `server` (its `_sharedCreds` standing for the context). The front is a plain TCP
+ * server, so a socket with a staple gets a small emitter of its own that answers from memory.
+ */
+function stapler(context: SecureContext, der: Buffer): EventEmitter {
+  const e = new EventEmitter() as EventEmitter & { _sharedCreds: SecureContext };
+  e._sharedCreds = context;
+  e.on(
+    'OCSPRequest',
+    (_cert: Buffer, _issuer: Buffer, cb: (err: Error | null, resp: Buffer | null) => void) => cb(null, der),
+  );
+  return e;
 }

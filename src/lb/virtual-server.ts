@@ -8,14 +8,13 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import type { AddressInfo, Server } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
-import { readCertificates } from '../pki/certificate.js';
-import { ocspUrlsOf } from '../pki/revocation.js';
 import { formatHostPort, type HostPort } from '../shared/host-port.js';
 import type { Clock } from '../shared/time.js';
 import { BackendSet } from './backends.js';
 import type { VirtualServerConfig } from './config.js';
 import { ContextSlot } from './context-slot.js';
 import type { CredentialRecord } from './credential-record.js';
+import { OcspStapler, type OcspStaplerOptions } from './ocsp-stapling.js';
 import { createProxyHandler, httpServerOptions } from './proxy.js';
 import type { TicketSecrets } from './session-tickets.js';
 import type { VsEntry } from './slot-table.js';
@@ -40,6 +39,8 @@ export interface VirtualServerDeps {
   sessionTickets?: boolean;
   /** The ticket key rotation period (tickets live two periods). */
   ticketRotationMs?: number;
+  /** OCSP stapling tunables (fetch timeout, retry backoff). */
+  ocsp?: OcspStaplerOptions;
 }
 
 /** A running virtual server. */
@@ -65,6 +66,7 @@ export class VirtualServerRuntime {
   ) {
     const { telemetry, log } = deps;
     const vs = config.name;
+    this.ocsp = new OcspStapler(deps.clock, log.child({ virtualServer: vs }), deps.ocsp);
     this.contexts = new ContextSlot(
       entry,
       config.tls,
@@ -138,7 +140,7 @@ export class VirtualServerRuntime {
       telemetry.backendUp.set({ virtual_server: vs, backend: b.url }, 1);
     this.lastSlot = entry.slot;
     this.exportGauges();
-    this.sayNoStapling(entry);
+    this.trackStapling(entry);
   }
 
   /** New session-ticket secrets (a rotation). */
@@ -151,25 +153,15 @@ export class VirtualServerRuntime {
     this.contexts.apply(entry);
     this.lastSlot = entry.slot;
     this.exportGauges();
-    this.sayNoStapling(entry);
+    this.trackStapling(entry);
   }
 
-  private readonly noStaplingSaid = new Set<string>();
+  /** Fetches and refreshes OCSP responses for the credentials of the slot (handshakes read it only). */
+  private readonly ocsp: OcspStapler;
 
-  /** OCSP stapling is not built yet: a certificate that names a responder is said so once, at start or staging. */
-  private sayNoStapling({ slot }: VsEntry): void {
-    for (const r of [slot.active, slot.staged?.credential]) {
-      if (!r || this.noStaplingSaid.has(r.sha256)) continue;
-      this.noStaplingSaid.add(r.sha256);
-      const leaf = readCertificates(r.certPem)[0];
-      const urls = leaf ? ocspUrlsOf(leaf) : [];
-      if (urls.length) {
-        this.deps.log.warn(
-          { virtualServer: this.config.name, fingerprint: r.sha256, ocsp: urls, code: 'NOT_YET' },
-          'OCSP stapling is not built yet: the certificate names an OCSP responder, clients ask it themselves',
-        );
-      }
-    }
+  /** The credentials the node holds (active, staged, previous): their OCSP responses are kept fresh. */
+  private trackStapling({ slot }: VsEntry): void {
+    this.ocsp.track([slot.active, slot.staged?.credential, slot.previous]);
   }
 
   private exportGauges(): void {
@@ -216,6 +208,7 @@ export class VirtualServerRuntime {
       createTlsFront({
         clock,
         handshakeTimeoutMs: this.config.timeouts.handshakeMs,
+        staple: (choice) => this.ocsp.stapleFor(choice.sha256),
         ...(this.config.mode === 'tcp' ? { alpn: this.config.alpn, allowHalfOpen: true } : {}),
         choose:
           listener === 'main'
@@ -301,6 +294,7 @@ export class VirtualServerRuntime {
    */
   async drain(timeoutMs: number): Promise<void> {
     this.draining = true;
+    this.ocsp.close();
     const closing = [this.front, this.previewFront]
       .filter(Boolean)
       .map((s) => new Promise((r) => s!.close(r)));

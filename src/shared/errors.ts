@@ -87,6 +87,10 @@ export const ERROR_CODES = {
     kind: 'invalid',
     title: 'the bridge deadline is not after T, or outlasts the bridge certificate or the old root',
   },
+  OCSP_RESPONSE_INVALID: {
+    kind: 'invalid',
+    title: 'an OCSP response is unreadable, unsuccessful, for another certificate or out of its validity',
+  },
   // files and directories
   FILE_NOT_FOUND: { kind: 'not-found', title: 'a file or directory does not exist' },
   FILE_EXISTS: { kind: 'conflict', title: 'the output already holds a credential or file' },

@@ -90,7 +90,7 @@ test('an intermediate and a leaf carry the CRL and OCSP URLs they were given; th
     0,
   );
   assert.doesNotMatch(ext(join(plain, 'tls.crt')), /URI:/);
-  // What the built-in node reads to say that it does not staple yet (NOT_YET in its log).
+  // What the built-in node reads to find the responder it fetches OCSP staples from.
   assert.deepEqual(ocspUrlsOf(readCertificates(readFileSync(join(leaf, 'tls.crt')))[0]!), [
     'http://ocsp.example.test/leaf',
   ]);
