@@ -103,7 +103,10 @@ test('good and revoked answers are read; a wrong signer, another certificate or 
 
   const refused = async (p: Promise<unknown>, why: RegExp) =>
     assert.rejects(p, (e) => isRolloverError(e, 'OCSP_RESPONSE_INVALID') && why.test((e as Error).message));
-  await refused(checkOcspResponse(respond(reqA, other, index), one(a), issuer, now), /not signed|could not be verified/);
+  await refused(
+    checkOcspResponse(respond(reqA, other, index), one(a), issuer, now),
+    /not signed|could not be verified/,
+  );
   await refused(checkOcspResponse(goodA, one(b), issuer, now), /another certificate/);
   await refused(checkOcspResponse(goodA, one(a), issuer, now + 60 * 60_000), /expired/);
   await refused(
