@@ -2,7 +2,6 @@
 import { can } from '../../access/can.js';
 import type { Principal } from '../../access/roles.js';
 import { fail } from '../../shared/errors.js';
-import type { Row } from '../../store/store.js';
 import { forbidden, notFound, record } from '../env.js';
 import type { SecretBox } from '../ports/secrets.js';
 import type { NodeEndpoint } from './node-control.js';
@@ -29,14 +28,22 @@ export async function setNodeControl(
   return { nodeId: node.id, controlUrl: url };
 }
 
+/** What the control endpoint is read from: a node's control columns, as the workflow's facts carry them. */
+export interface NodeControlColumns {
+  id: string;
+  name: string;
+  control_url: string | null;
+  control_token_sealed: string | null;
+}
+
 /** A node's control endpoint, or undefined when none is recorded. */
-export function endpointOf(store: { secrets: SecretBox }, n: Row<'lb_nodes'>): NodeEndpoint | undefined {
+export function endpointOf(store: { secrets: SecretBox }, n: NodeControlColumns): NodeEndpoint | undefined {
   if (!n.control_url || !n.control_token_sealed) return undefined;
   return { url: n.control_url, token: unsealSecret(store, `node-control:${n.id}`, n.control_token_sealed) };
 }
 
 /** The endpoint, or a CONNECT_FAILED naming what to configure. */
-export function requireEndpoint(store: { secrets: SecretBox }, n: Row<'lb_nodes'>): NodeEndpoint {
+export function requireEndpoint(store: { secrets: SecretBox }, n: NodeControlColumns): NodeEndpoint {
   return (
     endpointOf(store, n) ??
     fail(
