@@ -71,7 +71,15 @@ export async function startProxyBackend(): Promise<{
   h2.listen(0, '127.0.0.1');
   await once(h2, 'listening');
   const h2Port = (h2.address() as AddressInfo).port;
+  // Every socket the backend holds (its own and the spliced h2 ones), destroyed at close so that no
+  // tunnel left open by a test keeps the process alive.
+  const sockets = new Set<Socket>();
+  const track = (s: Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  };
   const server = createServer({ allowHalfOpen: true }, (socket) => {
+    track(socket);
     let buf = Buffer.alloc(0);
     const onData = (c: Buffer) => {
       buf = Buffer.concat([buf, c]);
@@ -105,6 +113,7 @@ export async function startProxyBackend(): Promise<{
       }
       if (alpn === 'h2') {
         const inner = connect(h2Port, '127.0.0.1');
+        track(inner);
         inner.write(rest);
         socket.pipe(inner).pipe(socket);
         inner.on('error', () => socket.destroy());
@@ -123,6 +132,7 @@ export async function startProxyBackend(): Promise<{
     server.close();
     h2.close();
     http1.closeAllConnections();
+    for (const s of sockets) s.destroy();
   };
   after(close);
   return {
