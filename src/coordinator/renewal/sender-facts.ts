@@ -364,22 +364,56 @@ export async function senderStatusIn(
 /** A sender row with the facts its status is derived from (for "remind" and the scheduled reminders). */
 type StatusRow = ReadinessFactsRow & { id: string; name: string; tenant_id: string };
 
-/** The readiness rows (with facts) of a renewal's senders: of a tenant, the given ones, or all. */
+/** The readiness rows (with facts) of a renewal's senders: of some tenants, the given ones, or all. */
 export async function statusRows(
   tx: Store,
   renewalId: string,
-  by: { tenantId?: string | undefined; senderIds?: readonly string[] | undefined } = {},
+  by: {
+    tenantId?: string | undefined;
+    tenantIds?: readonly string[] | undefined;
+    senderIds?: readonly string[] | undefined;
+  } = {},
 ): Promise<StatusRow[]> {
-  const { tenantId, senderIds } = by;
-  return (await tx.db
-    .selectFrom('readiness')
-    .innerJoin('senders', 'senders.id', 'readiness.sender_id')
-    .select([...READINESS_FACT_COLUMNS, 'senders.id', 'senders.name', 'senders.tenant_id'])
-    .where('readiness.renewal_id', '=', renewalId)
-    .$if(Boolean(tenantId), (q) => q.where('senders.tenant_id', '=', tenantId!))
-    .$if(Boolean(senderIds?.length), (q) => q.where('senders.id', 'in', [...senderIds!]))
-    .orderBy('senders.id')
-    .execute()) as StatusRow[];
+  const tenants = by.tenantIds ?? (by.tenantId ? [by.tenantId] : undefined);
+  const out: StatusRow[] = [];
+  // In batches of 500 tenants (an IN list stays bounded); one pass when no tenant is named.
+  for (let i = 0; i === 0 || (tenants && i < tenants.length); i += 500) {
+    const batch = tenants?.slice(i, i + 500);
+    out.push(
+      ...((await tx.db
+        .selectFrom('readiness')
+        .innerJoin('senders', 'senders.id', 'readiness.sender_id')
+        .select([...READINESS_FACT_COLUMNS, 'senders.id', 'senders.name', 'senders.tenant_id'])
+        .where('readiness.renewal_id', '=', renewalId)
+        .$if(Boolean(batch), (q) => q.where('senders.tenant_id', 'in', batch!.length ? batch! : ['']))
+        .$if(Boolean(by.senderIds?.length), (q) => q.where('senders.id', 'in', [...by.senderIds!]))
+        .orderBy('senders.id')
+        .execute()) as StatusRow[]),
+    );
+  }
+  return out;
+}
+
+/** When each tenant forwarded the renewal (tenants that have not are absent): of these tenants, or all. */
+export async function forwardedAt(
+  tx: Store,
+  renewalId: string,
+  tenantIds?: readonly string[],
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (let i = 0; i === 0 || (tenantIds && i < tenantIds.length); i += 500) {
+    const batch = tenantIds?.slice(i, i + 500);
+    if (batch?.length === 0) break;
+    for (const x of await tx.db
+      .selectFrom('forwardings')
+      .select(['tenant_id', 'updated_at'])
+      .where('renewal_id', '=', renewalId)
+      .where('state', '=', 'forwarded')
+      .$if(Boolean(batch), (q) => q.where('tenant_id', 'in', batch!))
+      .execute())
+      out.set(x.tenant_id, x.updated_at);
+  }
+  return out;
 }
 
 /**
@@ -392,17 +426,7 @@ export async function remindVerdicts(
   rows: readonly StatusRow[],
   now: Date,
 ) {
-  const tenants = [...new Set(rows.map((r) => r.tenant_id))];
-  const forwarded = new Map<string, string>();
-  for (let i = 0; i < tenants.length; i += 500)
-    for (const x of await tx.db
-      .selectFrom('forwardings')
-      .select(['tenant_id', 'updated_at'])
-      .where('renewal_id', '=', f.r.id)
-      .where('tenant_id', 'in', tenants.slice(i, i + 500))
-      .where('state', '=', 'forwarded')
-      .execute())
-      forwarded.set(x.tenant_id, x.updated_at);
+  const forwarded = await forwardedAt(tx, f.r.id, [...new Set(rows.map((r) => r.tenant_id))]);
   const last = new Map<string, Date>();
   const recent = await tx.db
     .selectFrom('steps')
@@ -439,16 +463,7 @@ export async function senderStatusesById(
   r: Row<'renewals'>,
   now: Date,
 ): Promise<Map<string, SenderStatus>> {
-  const forwarded = new Map(
-    (
-      await store.db
-        .selectFrom('forwardings')
-        .select(['tenant_id', 'updated_at'])
-        .where('renewal_id', '=', r.id)
-        .where('state', '=', 'forwarded')
-        .execute()
-    ).map((x) => [x.tenant_id, x.updated_at]),
-  );
+  const forwarded = await forwardedAt(store, r.id);
   const clock = renewalClockOf(r);
   const out = new Map<string, SenderStatus>();
   let after = '';

@@ -10,12 +10,7 @@ import { reschedule } from '../jobs-store.js';
 import { loadFacts } from '../model.js';
 import { enqueue, type OutboxItem } from '../outbox.js';
 import type { RenewalEnv } from '../ports.js';
-import {
-  READINESS_FACT_COLUMNS,
-  type ReadinessFactsRow,
-  renewalClockOf,
-  statusOfRow,
-} from '../sender-facts.js';
+import { forwardedAt, renewalClockOf, statusOfRow, statusRows } from '../sender-facts.js';
 import type { JobResult } from './common.js';
 import type { PayloadOf } from './payloads.js';
 
@@ -41,59 +36,39 @@ export async function statusWatchJob(env: RenewalEnv, p: PayloadOf<'status-watch
     .execute();
   if (hooks.length === 0) return {};
   const tenantIds = hooks.map((h) => h.tenant_id);
-  const forwarded = new Map(
-    (
-      await env.store.db
-        .selectFrom('forwardings')
-        .select(['tenant_id', 'updated_at'])
-        .where('renewal_id', '=', f.r.id)
-        .where('tenant_id', 'in', tenantIds)
-        .where('state', '=', 'forwarded')
-        .execute()
-    ).map((x) => [x.tenant_id, x.updated_at]),
-  );
+  const forwarded = await forwardedAt(env.store, f.r.id, tenantIds);
   const clock = renewalClockOf(f.r);
   const now = new Date(env.clock.now());
   const seq = Number(f.r.sequence);
   const items: OutboxItem[] = [];
-  for (let i = 0; i < tenantIds.length; i += 500) {
-    const rows = await env.store.db
-      .selectFrom('readiness')
-      .innerJoin('senders', 'senders.id', 'readiness.sender_id')
-      .select([...READINESS_FACT_COLUMNS, 'senders.id', 'senders.name', 'senders.tenant_id'])
-      .where('readiness.renewal_id', '=', f.r.id)
-      .where('senders.tenant_id', 'in', tenantIds.slice(i, i + 500))
-      .orderBy('senders.id')
-      .execute();
-    for (const row of rows) {
-      const s = statusOfRow(row as ReadinessFactsRow, forwarded.get(row.tenant_id) ?? null, clock, now);
-      items.push({
-        key: `status:${f.r.id}:${seq}:${row.id}:${s.state}:${s.since ?? ''}`,
-        channel: 'webhook',
-        recipient: row.tenant_id,
-        subject: `${row.name}: ${s.headline}`,
-        body: {
-          t: 'event',
-          event: {
-            type: 'sender.status',
-            renewalId: f.r.id,
-            tenantId: row.tenant_id,
-            senderId: row.id,
-            sender: row.name,
-            state: s.state,
-            tone: s.tone,
-            headline: s.headline,
-            reason: s.reason,
-            since: s.since,
-            next: s.next,
-            removal: s.removal,
-            exchangeAt: f.r.exchange_at,
-            exchangeAtText: readableUtc(f.r.exchange_at!),
-          },
+  for (const row of await statusRows(env.store, f.r.id, { tenantIds })) {
+    const s = statusOfRow(row, forwarded.get(row.tenant_id) ?? null, clock, now);
+    items.push({
+      key: `status:${f.r.id}:${seq}:${row.id}:${s.state}:${s.since ?? ''}`,
+      channel: 'webhook',
+      recipient: row.tenant_id,
+      subject: `${row.name}: ${s.headline}`,
+      body: {
+        t: 'event',
+        event: {
+          type: 'sender.status',
+          renewalId: f.r.id,
+          tenantId: row.tenant_id,
+          senderId: row.id,
+          sender: row.name,
+          state: s.state,
+          tone: s.tone,
+          headline: s.headline,
+          reason: s.reason,
+          since: s.since,
+          next: s.next,
+          removal: s.removal,
+          exchangeAt: f.r.exchange_at,
+          exchangeAtText: readableUtc(f.r.exchange_at!),
         },
-        renewalId: f.r.id,
-      });
-    }
+      },
+      renewalId: f.r.id,
+    });
   }
   await enqueue(env.store, env, items);
   return {};
