@@ -6,7 +6,7 @@ process.env.TZ = 'Europe/Berlin';
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { trustedRoots, trustLabel } from '../../src/web/components/path-facts.js';
+import { outcome, trustedRoots, trustLabel } from '../../src/web/components/path-facts.js';
 import { formatInstant, fromLocalInput, groupHex, relative, toLocalInput } from '../../src/web/lib/time.js';
 
 test('an instant shows local time with its zone and the UTC time, the date repeated only when it differs', () => {
@@ -50,4 +50,21 @@ test('a sender trusts the old root until it removes it, and the new one once it 
   assert.equal(trustLabel(trustedRoots('verified')), 'old+new');
   assert.deepEqual(trustedRoots('verified'), { old: true, new: true });
   assert.deepEqual(trustedRoots('old-root-removed'), { old: false, new: true });
+});
+
+test('the path drawing: a sender in grace works after T (served the old certificate), an unproven one is unknown', () => {
+  const status = (state: string, tone = 'action') =>
+    ({ state, tone, proven: false }) as unknown as Parameters<typeof outcome>[0]['status'];
+  assert.deepEqual(outcome({ name: 'ledger', state: 'notified', status: status('in-grace') }, 'new'), {
+    before: true,
+    after: true,
+  });
+  assert.deepEqual(outcome({ name: 'ledger', state: 'notified', status: status('told') }, 'new'), {
+    before: true,
+    after: null,
+  });
+  assert.deepEqual(outcome({ name: 'ledger', state: 'failing', status: status('failing', 'bad') }, 'new'), {
+    before: true,
+    after: false,
+  });
 });

@@ -4,31 +4,7 @@
  * the root of the served certificate is marked as breaking. Accessible: a titled SVG with a text
  * description, and the same facts in words beside it.
  */
-import type { SenderStatus } from '../api/types.js';
-import { trustedRoots, trustLabel } from './path-facts.js';
-
-/** What is known about one sender for the drawing. */
-export interface PathSender {
-  name: string;
-  /** Readiness state (pending, notified, acknowledged, verified, failing, old-root-removed). */
-  state: string;
-  /** What is true for it now (derived); when given, the drawing shows what happened and happens. */
-  status?: SenderStatus | undefined;
-}
-
-/** Did it work before T, and does it work after T (null: unknown, no handshake seen)? */
-function outcome(s: PathSender, after: 'old' | 'new'): { before: boolean; after: boolean | null } {
-  const t = trustedRoots(s.state);
-  if (!s.status) return { before: t.old, after: after === 'new' ? t.new : t.old };
-  const st = s.status.state;
-  // Before the exchange every sender was served the old root, which it trusted unless it removed it early.
-  const before = !(st === 'old-root-removed' && s.status.tone === 'bad');
-  if (after === 'old' || st === 'cancelled' || st === 'rolled-back') return { before, after: before };
-  if (s.status.proven || st === 'safe-to-remove' || (st === 'old-root-removed' && s.status.tone !== 'bad'))
-    return { before, after: true };
-  if (st === 'failing' || st === 'proof-failed') return { before, after: false };
-  return { before, after: null };
-}
+import { outcome, type PathSender, trustedRoots, trustLabel } from './path-facts.js';
 
 const W = 640;
 const ROW = 36;
@@ -114,11 +90,13 @@ export function PathDiagram({
     const o = outcome(s, after);
     if (s.status) {
       const aft =
-        o.after === null
-          ? 'is unknown: no proof and no handshake on the new credential'
-          : o.after
-            ? 'works'
-            : 'fails';
+        s.status.state === 'in-grace' && after === 'new'
+          ? 'works: it is in grace, served the old certificate until its deadline'
+          : o.after === null
+            ? 'is unknown: no proof and no handshake on the new credential'
+            : o.after
+              ? 'works'
+              : 'fails';
       return `${s.name}: before T it ${o.before ? 'worked' : 'failed'} on the old root; after T it ${aft}.`;
     }
     const t = trustedRoots(s.state);
