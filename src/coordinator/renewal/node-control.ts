@@ -2,7 +2,6 @@
  * The port for driving one data-plane node (docs/lb.md): stage, unstage, activate, rollback, status,
  * the per-client handshake-failure table and the source exceptions (per-sender grace). The HTTP adapter is src/adapters/node-control-http.ts.
  */
-import type { ClientFailures } from '../../lb/telemetry.js';
 import type { TlsProfileStatus } from '../../pki/tls-profile.js';
 
 /** Where a node's control API is, and its bearer token. */
@@ -37,6 +36,28 @@ export type ExceptionsChange =
   | { op: 'replace'; entries: Array<{ cidr: string; serve: 'old' | 'new'; until?: string; auto?: boolean }> }
   /** Automatic fallback until `until` (null: off). */
   | { op: 'auto'; until: string | null };
+
+/**
+ * One row of a node's per-client handshake table, as the coordinator reads it: failures by reason,
+ * and completed handshakes by served credential. Declared here (the data plane's table,
+ * src/lb/telemetry.ts, conforms: the HTTP adapter hands it over as this type).
+ */
+export interface ClientFailures {
+  client: string;
+  virtualServer: string;
+  /** Failures by reason (unknown_ca, bad_certificate, alert, timeout, closed, other). */
+  reasons: Partial<Record<string, number>>;
+  /** The last failure ('' when only successes were seen). */
+  last: string;
+  /** Completed handshakes on the main listener per served certificate (SHA-256), when any. */
+  ok?: Record<string, number>;
+  /** The last completed handshake per served certificate. */
+  okLast?: Record<string, string>;
+  /** Completed handshakes on the preview listener per served certificate (SHA-256), when any. */
+  preview?: Record<string, number>;
+  /** The last completed preview handshake per served certificate. */
+  previewLast?: Record<string, string>;
+}
 
 /** The control verbs the workflow uses. */
 export interface NodeControl {

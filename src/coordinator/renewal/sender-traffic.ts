@@ -6,7 +6,6 @@
  * things. Runs as the `failures` job from the exchange until the renewal ends
  * (the failure counts per sender are kept by `attributeFailures` as before).
  */
-import type { ClientFailures } from '../../lb/telemetry.js';
 import { addressMatches } from '../../shared/ip.js';
 import type { Row, Store } from '../../store/store.js';
 import type { JobResult } from './job-runner.js';
@@ -14,6 +13,7 @@ import { armExceptions } from './jobs/exceptions.js';
 import { attributeFailures } from './jobs/failures.js';
 import { watchSenderStatus } from './jobs/status-watch.js';
 import { FINISHED, loadFacts, type RenewalFacts } from './model.js';
+import type { ClientFailures } from './node-control.js';
 import { endpointOf } from './nodes.js';
 import type { RenewalEnv } from './ports.js';
 import { NO_TRAFFIC, type StoredTraffic } from './sender-facts.js';
