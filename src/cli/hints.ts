@@ -16,6 +16,18 @@ const FIELD_HINTS: Record<string, string> = {
   oldRoot: 'check --old-root: it takes the root CA certificate in use today',
   virtualServerIds: 'name each virtual server with --vs',
   credentialId: 'give --credential DIR or --issue-from CA (one of them)',
+  subjectCa: 'cross-sign it with `rollover ca cross-sign --ca OLD-ROOT-DIR --subject-ca NEW-ROOT-DIR`',
+  issuer: 'give the URLs to an intermediate or leaf issued with --issuer CA-DIR',
+  type: 'give --type (pem, pkcs12, jks, dir or system)',
+  rootDir: 'give the store as "system" with --root-dir DIR',
+  allowPrivateKeys: 'add --allow-private-keys to edit the trusted entries and leave the keys as they are',
+  alias: 'choose another --alias, or leave it out for a name derived from the certificate',
+  password: 'give the store password with --password P or --password-file F',
+  allowLeaf: 'add --allow-leaf to pin a leaf certificate',
+  selector: 'give exactly one of --fingerprint, --alias or --subject',
+  force: 'override with --force --reason TEXT (recorded in the report)',
+  report: 'give --report an https:// URL (the renewal page shows yours)',
+  out: 'choose another --out, or add --force to replace the files',
 };
 
 /** The hint to print with an error: its own `details.hint`, else the CLI's for its field or code. */

@@ -17,13 +17,10 @@ export async function writeFileSet(
   if (!opts.force) {
     for (const name of opts.guard) {
       if (await exists(join(dir, name))) {
-        fail(
-          'FILE_EXISTS',
-          `${join(dir, name)} already exists: choose another --out or add --force to replace it`,
-          {
-            path: join(dir, name),
-          },
-        );
+        fail('FILE_EXISTS', `${join(dir, name)} already exists: write elsewhere or replace it explicitly`, {
+          field: 'out',
+          path: join(dir, name),
+        });
       }
     }
   }

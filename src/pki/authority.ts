@@ -79,7 +79,8 @@ export async function createCa(p: CreateCaParams): Promise<CaMaterial> {
   if ((p.revocation?.crlUrl || p.revocation?.ocspUrl) && !p.issuer) {
     fail(
       'BAD_ARGUMENT',
-      'a root carries no CRL or OCSP URL (nobody checks a trust anchor): give them to intermediates (with --issuer) and leaves',
+      'a root carries no CRL or OCSP URL (nobody checks a trust anchor): give them to intermediates (issued by this root) and leaves',
+      { field: 'issuer' },
     );
   }
   extensions.push(...revocationExtensions(p.revocation));

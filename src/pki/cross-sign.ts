@@ -66,7 +66,7 @@ export async function crossSignRoot(p: CrossSignParams): Promise<Cert> {
   if (notAfter > limit)
     fail(
       'ROOT_EXPIRES_FIRST',
-      `the bridge would end after a root does (${limit.toISOString()}); make it shorter or leave out --days`,
+      `the bridge would end after a root does (${limit.toISOString()}); make the bridge's validity shorter or leave it to the roots`,
       { field: 'days' },
     );
   const notBefore = new Date(p.now.getTime() - BACKDATE_MS);
@@ -114,7 +114,8 @@ export function assertBridgeFor(bridge: Cert, root: Cert, now: Date): void {
   if (!standsFor(bridge, root))
     fail(
       'BRIDGE_MISMATCH',
-      `the bridge (${bridge.node.subject}, issued by ${bridge.node.issuer}) does not carry the credential's root "${root.node.subject}" and its key; cross-sign that root with \`rollover ca cross-sign --subject-ca\``,
+      `the bridge (${bridge.node.subject}, issued by ${bridge.node.issuer}) does not carry the credential's root "${root.node.subject}" and its key; cross-sign that root (as the subject CA) to make its bridge`,
+      { field: 'subjectCa' },
     );
   if (bridge.notAfter <= now) fail('EXPIRED', `the bridge expired at ${bridge.notAfter.toISOString()}`);
   if (bridge.notBefore > now)

@@ -126,8 +126,9 @@ export function renewalStatusGuard(
     if (!d.ok && !opts.force) {
       fail(
         'REMOVAL_UNSAFE',
-        `${d.reason}. ${s.sender?.removal.from ? `Wait until ${s.sender.removal.from}` : s.sender ? 'Do what the renewal page says first' : `Wait until ${s.safeRemovalAt}`}, or override with --force --reason TEXT`,
+        `${d.reason}. ${s.sender?.removal.from ? `Wait until ${s.sender.removal.from}` : s.sender ? 'Do what the renewal page says first' : `Wait until ${s.safeRemovalAt}`}, or override it with a reason`,
         {
+          field: 'force',
           safeRemovalAt: s.safeRemovalAt,
           state: s.state,
         },

@@ -27,10 +27,10 @@ export async function postEvidence(target: ReportTarget, record: Record<string, 
   try {
     u = new URL(target.url);
   } catch {
-    return fail('BAD_ARGUMENT', `--report "${target.url}" is not a URL`);
+    return fail('BAD_ARGUMENT', `the report URL "${target.url}" is not a URL`, { field: 'report' });
   }
   if (u.protocol !== 'https:' && u.protocol !== 'http:')
-    fail('BAD_ARGUMENT', `--report must be an http(s) URL`);
+    fail('BAD_ARGUMENT', 'the report URL must be an http(s) URL', { field: 'report' });
   const body = JSON.stringify(parsed.data);
   const mod = u.protocol === 'https:' ? https : http;
   return new Promise((resolvePromise, reject) => {

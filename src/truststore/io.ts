@@ -19,7 +19,13 @@ export async function readStoreFile(path: string, create = false): Promise<Store
   try {
     const st = await fs.stat(path);
     if (st.isDirectory())
-      fail('UNSUPPORTED_FORMAT', `${path} is a directory: use --type dir or --type system`);
+      fail(
+        'UNSUPPORTED_FORMAT',
+        `${path} is a directory: name its type (a hashed directory, or the system store)`,
+        {
+          field: 'type',
+        },
+      );
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' && create) {
       await writeTarget(path);

@@ -59,8 +59,8 @@ function refuseKeys(store: Truststore, allow: boolean | undefined): void {
   if (store.privateKeys.length === 0 || allow) return;
   fail(
     'PRIVATE_KEY_IN_TRUSTSTORE',
-    `${store.path} holds ${store.privateKeys.length} private key(s) (${store.privateKeys.map((k) => k.alias).join(', ')}): it looks like a keystore, not a truststore. rollover never changes keys; add --allow-private-keys to edit its trusted entries and leave the keys as they are`,
-    { path: store.path },
+    `${store.path} holds ${store.privateKeys.length} private key(s) (${store.privateKeys.map((k) => k.alias).join(', ')}): it looks like a keystore, not a truststore. rollover never changes keys; allow it explicitly to edit its trusted entries and leave the keys as they are`,
+    { path: store.path, field: 'allowPrivateKeys' },
   );
 }
 

@@ -54,8 +54,8 @@ export function planAdd(
   if (!cert.isCa && !opts.allowLeaf) {
     fail(
       'NOT_A_CA_CERT',
-      `${cert.subject} is not a CA certificate (no basicConstraints cA=TRUE): a truststore needs the root; add --allow-leaf to pin this certificate anyway`,
-      { sha256: cert.sha256 },
+      `${cert.subject} is not a CA certificate (no basicConstraints cA=TRUE): a truststore needs the root; allow a leaf explicitly to pin this certificate anyway`,
+      { sha256: cert.sha256, field: 'allowLeaf' },
     );
   }
   if (opts.alias !== undefined) {
@@ -69,8 +69,8 @@ export function planAdd(
     if (clash) {
       fail(
         'ALIAS_EXISTS',
-        `the alias "${opts.alias}" already names ${clash.cert.subject} (sha256 ${clash.cert.sha256}): choose another --alias or leave it out`,
-        { alias: opts.alias, sha256: clash.cert.sha256 },
+        `the alias "${opts.alias}" already names ${clash.cert.subject} (sha256 ${clash.cert.sha256}): choose another alias or leave it out`,
+        { alias: opts.alias, sha256: clash.cert.sha256, field: 'alias' },
       );
     }
   }
@@ -86,7 +86,10 @@ export function planAdd(
 /** The entries a selector picks; ENTRY_NOT_FOUND (listing what is there) when none. */
 export function selectEntries(entries: readonly TrustEntry[], sel: EntrySelector): TrustEntry[] {
   const given = [sel.fingerprint, sel.alias, sel.subject].filter((v) => v !== undefined);
-  if (given.length !== 1) fail('BAD_ARGUMENT', 'give exactly one of --fingerprint, --alias or --subject');
+  if (given.length !== 1)
+    fail('BAD_ARGUMENT', 'name the entries by exactly one of fingerprint, alias or subject', {
+      field: 'selector',
+    });
   let picked: TrustEntry[];
   let what: string;
   if (sel.fingerprint !== undefined) {

@@ -61,7 +61,7 @@ export function removalDecision(removed: readonly string[], r: RemovalContext, n
       return {
         ok: false,
         reason:
-          'the coordinator decides removal per sender and this status names none: use your personal status URL (…/links/TOKEN/status.json) or --sender ID',
+          'the coordinator decides removal per sender and this status names none: use your personal status URL (…/links/TOKEN/status.json) or name your sender',
       };
     const verdict = removalAllowed({
       now,

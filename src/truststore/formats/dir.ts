@@ -133,7 +133,9 @@ async function open(dir: string): Promise<Truststore> {
       const live = [...links];
       for (const e of change.add) {
         if (await exists(join(dir, `${e.alias}.pem`))) {
-          fail('ALIAS_EXISTS', `${join(dir, `${e.alias}.pem`)} already exists: choose another --alias`);
+          fail('ALIAS_EXISTS', `${join(dir, `${e.alias}.pem`)} already exists: choose another alias`, {
+            field: 'alias',
+          });
         }
       }
       for (const e of entries.filter((x) => removed.has(x.cert.sha256))) {

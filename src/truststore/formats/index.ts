@@ -22,7 +22,9 @@ const FORMATS: Record<TruststoreType, TruststoreFormat> = {
 /** Reads a `--type` value. */
 export function parseTruststoreType(text: string): TruststoreType {
   if (!(TRUSTSTORE_TYPES as readonly string[]).includes(text)) {
-    fail('BAD_ARGUMENT', `--type must be one of ${TRUSTSTORE_TYPES.join(', ')}, not "${text}"`);
+    fail('BAD_ARGUMENT', `a truststore type is one of ${TRUSTSTORE_TYPES.join(', ')}, not "${text}"`, {
+      field: 'type',
+    });
   }
   return text as TruststoreType;
 }
@@ -73,8 +75,9 @@ export async function detectType(path: string, given?: TruststoreType): Promise<
     if (['.pem', '.crt', '.cer', '.bundle'].includes(ext)) return 'pem';
     return fail(
       'FILE_NOT_FOUND',
-      `${path} does not exist (to create a new store, name it .pem, .p12 or .jks, or give --type)`,
+      `${path} does not exist (to create a new store, name it .pem, .p12 or .jks, or name its type)`,
       {
+        field: 'type',
         path,
       },
     );
@@ -101,7 +104,13 @@ export async function openTruststore(
     const abs = resolve(path);
     rootDir = abs.endsWith(`/${LOCAL_DIR}`) ? abs.slice(0, -LOCAL_DIR.length - 1) || '/' : undefined;
     if (rootDir === undefined)
-      fail('BAD_ARGUMENT', `for the system store give "system" (with --root-dir DIR), not ${path}`);
+      fail(
+        'BAD_ARGUMENT',
+        `for the system store give "system" (and the root directory it lives under), not ${path}`,
+        {
+          field: 'rootDir',
+        },
+      );
   }
   return FORMATS[type].open(path, {
     ...(opts.password !== undefined ? { password: opts.password } : {}),

@@ -58,7 +58,8 @@ async function open(path: string, opts: { password?: string; create?: boolean })
             {
               severity: 'warning',
               code: 'PASSWORD_REQUIRED',
-              message: 'read without a password: the store integrity was not checked (give --password)',
+              message:
+                'read without a password: the store integrity was not checked (give its password to check it)',
             },
           ],
     anchorsForClients: async () => entries.map((e) => e.cert.der),

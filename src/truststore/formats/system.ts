@@ -138,7 +138,8 @@ async function open(_path: string, opts: OpenOptions): Promise<Truststore> {
         if (await exists(join(paths.local, `${e.alias}.crt`))) {
           fail(
             'ALIAS_EXISTS',
-            `${join(paths.local, `${e.alias}.crt`)} already exists: choose another --alias`,
+            `${join(paths.local, `${e.alias}.crt`)} already exists: choose another alias`,
+            { field: 'alias' },
           );
         }
       }
