@@ -11,6 +11,7 @@ import {
   DEFAULT_TICKET_ROTATION_MS,
   type KnownTicketKey,
   mayResume,
+  oldSessionsEnd,
   rotateTicketSecrets,
   type TicketSecrets,
   ticketKeyFor,
@@ -73,11 +74,11 @@ export class ContextSlot {
   /** Until when a failed handshake with the new credential graces its address (undefined: off). */
   autoGraceUntil: number | undefined;
   /**
-   * The exchange (T and the new credential) during which the automatic-fallback setting was seen on:
-   * grace is on for it. Held in memory, so a worker started after that setting was cleared treats
-   * grace as off (old sessions end at T: a full handshake, never a longer-lived session).
+   * The automatic-fallback setting during an exchange (T and the new credential): seen on, or switched
+   * off before its deadline (grace ended). Held in memory, so a worker started after that setting was
+   * cleared knows only what the stage said (`grace` on the new credential's record).
    */
-  private graceFor: string | undefined;
+  private fallback: { id: string; state: 'on' | 'ended' } | undefined;
   /** When the first handshake got the staged credential after T (ms), for the lateness figure. */
   firstStagedHandshakeAt: number | undefined;
 
@@ -146,27 +147,36 @@ export class ContextSlot {
 
   /**
    * Until when a session issued under the credential being replaced may resume for a client the rule
-   * now gives the new one: with grace on, T plus the rollback window staged with the new credential
-   * (`rollbackWindowMs`, the coordinator's `validForMs`), never after the old credential's notAfter;
-   * T itself when grace is off. The node learns the grace policy only as the automatic-fallback
-   * setting, so "grace on" means: that setting was on during this exchange (see `graceFor`).
+   * now gives the new one (`oldSessionsEnd`): grace as staged with the new credential (the renewal's
+   * policy), else as the automatic-fallback setting during this exchange.
    */
   oldSessionsUntil(): number | undefined {
     const x = exchangeOf(this.slot);
     if (!x) return undefined;
-    if (this.graceFor !== exchangeId(x)) return x.at;
-    return Math.min(x.at + (x.new.rollbackWindowMs ?? 0), Date.parse(x.old.notAfter));
+    const f = this.fallback?.id === exchangeId(x) ? this.fallback.state : undefined;
+    return oldSessionsEnd({
+      at: x.at,
+      rollbackWindowMs: x.new.rollbackWindowMs,
+      oldNotAfter: Date.parse(x.old.notAfter),
+      grace: x.new.grace,
+      fallback: f,
+    });
   }
 
   /** Replaces the slot and exceptions; contexts of unchanged credentials are reused, new ones built now. */
   apply({ slot, exceptions, autoGraceUntil }: VsEntry, now = Date.now()): void {
     const x = exchangeOf(slot);
-    if (autoGraceUntil !== undefined && x) this.graceFor = exchangeId(x);
-    else if (autoGraceUntil === undefined && this.autoGraceUntil !== undefined && now < this.autoGraceUntil)
+    if (autoGraceUntil !== undefined && x) this.fallback = { id: exchangeId(x), state: 'on' };
+    else if (
+      x &&
+      autoGraceUntil === undefined &&
+      this.autoGraceUntil !== undefined &&
+      now < this.autoGraceUntil
+    )
       // Switched off before its deadline (a key compromise): old sessions end at T. Cleared after its
       // deadline, it simply ended, and the exchange keeps its rollback window.
-      this.graceFor = undefined;
-    if (!x) this.graceFor = undefined;
+      this.fallback = { id: exchangeId(x), state: 'ended' };
+    if (!x) this.fallback = undefined;
     this.autoGraceUntil = autoGraceUntil;
     const prev = this.slot as Slot<CredentialRecord> | undefined;
     if (

@@ -32,6 +32,8 @@ export interface StageBody {
   rootPem: string;
   activateAt: string;
   validForMs?: number;
+  /** The renewal's grace policy: true when senders not proven keep the old credential after T. */
+  grace?: boolean;
   /** Bridges between the roots: the forward one from T until `until`, the reverse one until T. */
   bridges?: { forwardPem: string; until: string; reversePem?: string };
 }

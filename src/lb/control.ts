@@ -132,6 +132,9 @@ export async function startControlServer(opts: {
             if (validForMs !== undefined && (typeof validForMs !== 'number' || validForMs < 0)) {
               fail('BAD_ARGUMENT', 'field "validForMs" must be a non-negative number');
             }
+            const grace = (body as { grace?: unknown }).grace;
+            if (grace !== undefined && typeof grace !== 'boolean')
+              fail('BAD_ARGUMENT', 'field "grace" must be true or false');
             return send(
               res,
               200,
@@ -141,6 +144,7 @@ export async function startControlServer(opts: {
                 rootPem: str(body, 'rootPem'),
                 activateAt: parseInstant(str(body, 'activateAt')),
                 ...(typeof validForMs === 'number' ? { validForMs } : {}),
+                ...(typeof grace === 'boolean' ? { grace } : {}),
                 ...stageBridges(body),
               }),
             );

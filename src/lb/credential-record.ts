@@ -41,6 +41,12 @@ export interface CredentialRecord {
    * how long after T sessions of the credential it replaces may still resume while grace is on.
    */
   rollbackWindowMs?: number | undefined;
+  /**
+   * The renewal's grace policy as staged with this credential (the stage request's `grace`): true when
+   * senders not proven keep the old credential after T, false after a key compromise (nobody does).
+   * Absent: not said (a stage by hand); the node then goes by its automatic-fallback setting.
+   */
+  grace?: boolean | undefined;
 }
 
 /** A bridge certificate a record is served with, and until when. */

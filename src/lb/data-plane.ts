@@ -42,6 +42,11 @@ export interface StageRequest {
   activateAt: Date;
   /** How long after T it must stay valid (for example the rollback window). */
   validForMs?: number;
+  /**
+   * The renewal's grace policy: true when senders not proven keep the old credential after T (old
+   * sessions may then resume until T + `validForMs`), false when nobody does (they end at T).
+   */
+  grace?: boolean | undefined;
   /** Bridges between the old and the new root (a renewal's `bridge: forward | both`). */
   bridges?: StageBridge | undefined;
 }
@@ -224,7 +229,11 @@ export class NodeDataPlane implements DataPlane {
 
   async stage(name: string, req: StageRequest): Promise<VirtualServerStatus> {
     const { record: checked } = this.checkStage(name, req);
-    const record = req.validForMs !== undefined ? { ...checked, rollbackWindowMs: req.validForMs } : checked;
+    const record = {
+      ...checked,
+      ...(req.validForMs !== undefined ? { rollbackWindowMs: req.validForMs } : {}),
+      ...(req.grace !== undefined ? { grace: req.grace } : {}),
+    };
     const at = req.activateAt.getTime();
     // The reverse bridge rides on the credential being replaced, from now until T.
     return this.change(name, (s, now) => stageWithBridges(s, record, at, now, req.bridges?.reversePem));

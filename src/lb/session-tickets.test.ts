@@ -3,6 +3,7 @@ import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import {
   mayResume,
+  oldSessionsEnd,
   rotateTicketSecrets,
   ticketKeyFor,
   ticketMadeWith,
@@ -61,4 +62,21 @@ test('an old session resumes for a client given the new credential only before t
     false,
   );
   assert.equal(mayResume({ ...base, ticketSha256: 'x', chosenSha256: 'n', now: 0 }), false);
+});
+
+test('grace staged on keeps old sessions for the rollback window whatever the automatic-fallback setting', () => {
+  const x = { at: 1000, rollbackWindowMs: 500, oldNotAfter: 10_000 };
+  // Grace on, automatic fallback off (never set): the window holds. It was read as grace off before.
+  assert.equal(oldSessionsEnd({ ...x, grace: true, fallback: undefined }), 1500);
+  assert.equal(oldSessionsEnd({ ...x, grace: true, fallback: 'on' }), 1500);
+  // Grace off (a key compromise): old sessions end at T, even were fallback on.
+  assert.equal(oldSessionsEnd({ ...x, grace: false, fallback: undefined }), 1000);
+  assert.equal(oldSessionsEnd({ ...x, grace: false, fallback: 'on' }), 1000);
+  // Fallback switched off before its deadline ends grace either way.
+  assert.equal(oldSessionsEnd({ ...x, grace: true, fallback: 'ended' }), 1000);
+  // A stage that said nothing (by hand): the automatic-fallback setting decides, as before.
+  assert.equal(oldSessionsEnd({ ...x, grace: undefined, fallback: 'on' }), 1500);
+  assert.equal(oldSessionsEnd({ ...x, grace: undefined, fallback: undefined }), 1000);
+  // Never after the old credential's notAfter.
+  assert.equal(oldSessionsEnd({ ...x, oldNotAfter: 1200, grace: true, fallback: undefined }), 1200);
 });

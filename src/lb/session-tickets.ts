@@ -107,6 +107,25 @@ export interface KnownTicketKey<X> {
 }
 
 /**
+ * Until when a session issued under the credential being replaced may resume for a client the rule now
+ * gives the new one: with grace on, T plus the rollback window staged with the new credential, never
+ * after the old credential's notAfter; T itself with grace off. Grace is what the stage said (`grace`,
+ * the renewal's policy, independent of automatic fallback); a stage that said nothing goes by the
+ * automatic-fallback setting seen during this exchange (`fallback: "on"`). Fallback switched off
+ * before its deadline (`"ended"`, as after a key compromise) ends grace either way.
+ */
+export function oldSessionsEnd(x: {
+  at: number;
+  rollbackWindowMs: number | undefined;
+  oldNotAfter: number;
+  grace: boolean | undefined;
+  fallback: 'on' | 'ended' | undefined;
+}): number {
+  const on = x.fallback === 'ended' ? false : (x.grace ?? x.fallback === 'on');
+  return on ? Math.min(x.at + (x.rollbackWindowMs ?? 0), x.oldNotAfter) : x.at;
+}
+
+/**
  * Whether a session issued under credential `ticketSha256` may resume when the rule per ClientHello
  * chose `chosenSha256`: the same credential, yes; the credential being replaced, while a client
  * chosen the new one is still within `oldSessionsUntil` (T plus the rollback window while grace is

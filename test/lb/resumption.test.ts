@@ -231,6 +231,32 @@ test('with grace off an old session is refused from T on, whatever the rollback 
   assert.equal(after.fingerprint, NEW);
 });
 
+test('grace on with automatic fallback off (stage grace: true, no auto setting): an old session resumes within the window', async () => {
+  const node = await startNode(
+    oneServerConfig({
+      stateDir: join(dir, 'g'),
+      credential: await saveCredential(join(dir, 'g-old'), oldCred),
+      backends: [backend.url],
+    }),
+  );
+  const port = portOf(node);
+  const T = Date.now() + 600;
+  await node.dataPlane.stage('web', {
+    ...recordFromCredential(newCred),
+    activateAt: new Date(T),
+    validForMs: 60_000,
+    grace: true,
+  });
+  // What the coordinator sends with autoGrace off: the setting cleared (it never was on).
+  await node.dataPlane.exceptions('web', { op: 'auto', until: null });
+  const beforeT = await handshake(port);
+  assert.equal(beforeT.fingerprint, OLD);
+  await sleep(T - Date.now() + 50);
+  const after = await handshake(port, { session: beforeT.session! });
+  assert.equal(after.reused, true, 'grace on was treated as grace off: the old session was refused');
+  assert.equal((await handshake(port)).fingerprint, NEW);
+});
+
 test('with --workers 2 every ticket resumes whichever worker accepts the connection', async () => {
   const stateDir = join(dir, 'cluster');
   const bin = resolve(import.meta.dirname, '../../../bin/rollover.js');

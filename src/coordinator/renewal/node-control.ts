@@ -70,6 +70,8 @@ export interface NodeControl {
       rootPem: string;
       activateAt: string;
       validForMs: number;
+      /** The renewal's grace policy: senders not proven keep the old credential after T (unready), or nobody (off). */
+      grace?: boolean;
       /** A renewal's bridges: forward from T until `until`; reverse (mode both) on the old credential until T. */
       bridges?: { forwardPem: string; until: string; reversePem?: string };
     },

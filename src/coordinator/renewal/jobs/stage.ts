@@ -42,6 +42,8 @@ export async function stageJob(env: RenewalEnv, p: PayloadOf<'stage'>): Promise<
         rootPem: f.newCred.root_pem,
         activateAt: f.renewal.exchangeAt!,
         validForMs: f.renewal.rollbackWindowSeconds * 1000,
+        // Grace is on or off whatever the automatic-fallback setting (the node cannot infer it from that).
+        grace: f.renewal.grace.grace === 'unready',
         ...stageBridges(f.renewal.bridge),
       });
       row.stagedAckAt = new Date(env.clock.now()).toISOString();
