@@ -22,6 +22,7 @@ import type { RenewalRepo } from '../coordinator/ports/renewals.js';
 import type { SecretBox } from '../coordinator/ports/secrets.js';
 import type { SenderLinks } from '../coordinator/ports/sender-links.js';
 import type { InstallationValues } from '../coordinator/ports/settings.js';
+import type { TenantSettingsRepo } from '../coordinator/ports/tenant-settings.js';
 import type { Ports } from '../coordinator/ports/unit-of-work.js';
 import { fail } from '../shared/errors.js';
 import {
@@ -52,6 +53,7 @@ import { sqlReadinessCounts } from './repos/readiness-counts.js';
 import { sqlRenewalNodes } from './repos/renewal-nodes.js';
 import { sqlRenewals } from './repos/renewals.js';
 import { sqlSenderLinks } from './repos/sender-links.js';
+import { sqlTenantSettings } from './repos/tenant-settings.js';
 import type { Database } from './schema.js';
 import { deriveKey, type MasterKey, seal, unseal } from './seal.js';
 
@@ -234,6 +236,11 @@ export class Store implements Ports {
   /** What the nodes saw of client addresses: preview observations per sender, clients seen before T. */
   get clientObservations(): ClientObservations {
     return sqlClientObservations(this.db);
+  }
+
+  /** Tenants' notification settings (webhook, auto-forward). */
+  get tenantSettings(): TenantSettingsRepo {
+    return sqlTenantSettings(this.db);
   }
 
   // ---- generic entity access -------------------------------------------------------------------

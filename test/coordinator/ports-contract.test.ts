@@ -20,6 +20,7 @@ import type { Renewal, RenewalRepo } from '../../src/coordinator/ports/renewals.
 import type { SecretBox } from '../../src/coordinator/ports/secrets.js';
 import type { SenderLinks } from '../../src/coordinator/ports/sender-links.js';
 import type { InstallationValues } from '../../src/coordinator/ports/settings.js';
+import type { TenantSettingsRepo } from '../../src/coordinator/ports/tenant-settings.js';
 import type { PortName, StoreWith } from '../../src/coordinator/ports/unit-of-work.js';
 import type { ReadinessState } from '../../src/renewal/readiness.js';
 import { generateMasterKey } from '../../src/store/seal.js';
@@ -44,6 +45,7 @@ interface World {
   secrets: SecretBox;
   readinessCounts: ReadinessCounts;
   installation: InstallationValues;
+  tenantSettings: TenantSettingsRepo;
   /** The same ports with a unit of work over them. */
   unitOfWork: StoreWith<PortName>;
   clientObservations: ClientObservations;
@@ -352,6 +354,7 @@ function ports(store: Store | FakeStore) {
     secrets: store.secrets,
     readinessCounts: store.readinessCounts,
     installation: store.installation,
+    tenantSettings: store.tenantSettings,
   };
 }
 
@@ -1254,6 +1257,53 @@ for (const impl of IMPLEMENTATIONS) {
         assert.ok(kept === 'first' || kept === 'second');
         await w.installation.addIfAbsent('announcement_key', 'third');
         assert.equal(await w.installation.get('announcement_key'), kept);
+      } finally {
+        await w.close();
+      }
+    });
+
+    test('tenant settings: none until kept, replaced whole; tenants with a webhook or auto-forward picked out by id', async () => {
+      const w = await impl.open();
+      try {
+        assert.equal(await w.tenantSettings.get('ten_1'), undefined);
+        assert.deepEqual(await w.tenantSettings.withWebhook(['ten_1', 'ten_2']), []);
+        const one = {
+          tenantId: 'ten_1',
+          webhookUrl: 'https://hooks.test/1',
+          webhookSecretSealed: 'sealed',
+          autoForward: false,
+          updatedAt: NOW,
+        };
+        await w.tenantSettings.put(one);
+        await w.tenantSettings.put({
+          ...one,
+          tenantId: 'ten_2',
+          webhookUrl: null,
+          webhookSecretSealed: null,
+        });
+        assert.deepEqual(await w.tenantSettings.get('ten_1'), one);
+        const later = '2026-11-28T10:00:00.000Z';
+        await w.tenantSettings.put({ ...one, tenantId: 'ten_2', autoForward: true, updatedAt: later });
+        assert.deepEqual(await w.tenantSettings.get('ten_2'), {
+          ...one,
+          tenantId: 'ten_2',
+          autoForward: true,
+          updatedAt: later,
+        });
+        await w.tenantSettings.put({ ...one, webhookUrl: null, webhookSecretSealed: null });
+        assert.deepEqual(await w.tenantSettings.withWebhook(['ten_2', 'ten_1', 'ten_2', 'ten_nope']), [
+          'ten_2',
+        ]);
+        assert.deepEqual(await w.tenantSettings.autoForwarding(['ten_1', 'ten_2']), ['ten_2']);
+        assert.deepEqual(await w.tenantSettings.autoForwarding([]), []);
+        // Kept in the unit of work: a write that throws leaves nothing behind.
+        await assert.rejects(
+          w.unitOfWork.transaction(async (tx) => {
+            await tx.tenantSettings.put({ ...one, autoForward: true });
+            throw new Error('undo');
+          }),
+        );
+        assert.equal((await w.tenantSettings.get('ten_1'))?.autoForward, false);
       } finally {
         await w.close();
       }

@@ -35,6 +35,7 @@ import type { Renewal, RenewalRepo } from './renewals.js';
 import type { SecretBox } from './secrets.js';
 import type { NewSenderLink, SenderLink, SenderLinks } from './sender-links.js';
 import type { InstallationValues } from './settings.js';
+import type { TenantNotifySettings, TenantSettingsRepo } from './tenant-settings.js';
 import type { PortName, Ports, StoreWith } from './unit-of-work.js';
 
 /** Renewals in a map. */
@@ -750,6 +751,7 @@ export class FakeStore implements Ports, StoreWith<PortName> {
   secrets = new FakeSecretBox();
   readinessCounts = new FakeReadinessCounts(() => this.readiness.rows);
   installation = new FakeInstallationValues();
+  tenantSettings = new FakeTenantSettings();
   private inTransaction = false;
 
   private ports(): object[] {
@@ -768,6 +770,7 @@ export class FakeStore implements Ports, StoreWith<PortName> {
       this.nodeReports,
       this.readinessCounts,
       this.installation,
+      this.tenantSettings,
     ];
   }
 
@@ -866,5 +869,24 @@ export class FakeClientObservations implements ClientObservations {
   }
   async inventoryAddresses() {
     return [...new Set([...this.senderRows.flatMap((r) => r.sourceAddresses), ...this.otherInventory])];
+  }
+}
+
+/** Tenants' notification settings in a map by tenant. */
+export class FakeTenantSettings implements TenantSettingsRepo {
+  rows: Record<string, TenantNotifySettings> = {};
+
+  async get(tenantId: string) {
+    const r = this.rows[tenantId];
+    return r && { ...r };
+  }
+  async put(settings: TenantNotifySettings) {
+    this.rows[settings.tenantId] = { ...settings };
+  }
+  async withWebhook(tenantIds: readonly string[]) {
+    return [...new Set(tenantIds)].filter((t) => this.rows[t]?.webhookUrl != null).sort();
+  }
+  async autoForwarding(tenantIds: readonly string[]) {
+    return [...new Set(tenantIds)].filter((t) => this.rows[t]?.autoForward).sort();
   }
 }

@@ -18,6 +18,7 @@ import type { RenewalRepo } from './renewals.js';
 import type { SecretBox } from './secrets.js';
 import type { SenderLinks } from './sender-links.js';
 import type { InstallationValues } from './settings.js';
+import type { TenantSettingsRepo } from './tenant-settings.js';
 
 /** Every persistence port the coordinator owns. */
 export interface Ports {
@@ -36,6 +37,7 @@ export interface Ports {
   secrets: SecretBox;
   readinessCounts: ReadinessCounts;
   installation: InstallationValues;
+  tenantSettings: TenantSettingsRepo;
 }
 
 /** The name of a port. */

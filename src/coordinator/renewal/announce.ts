@@ -11,6 +11,7 @@ import type { Principal } from '../../access/roles.js';
 import { readableUtc } from '../../shared/time.js';
 import type { Store } from '../../store/store.js';
 import { forbidden } from '../env.js';
+import type { Ports } from '../ports/unit-of-work.js';
 import { resetCounts } from './counts.js';
 import { forwardTenants } from './forward.js';
 import { reschedule, schedule } from './jobs-store.js';
@@ -29,7 +30,7 @@ import { holders } from './recipients.js';
 
 /** Writes the tenant admins' notices for announcement `sequence` (idempotent per tenant admin and sequence). */
 export async function notifyTenants(
-  tx: Store,
+  tx: Pick<Ports, 'people' | 'outbox' | 'tenantSettings'>,
   env: RenewalEnv,
   f: RenewalFacts,
   tenantIds: readonly string[],
@@ -57,19 +58,13 @@ export async function notifyTenants(
       renewalId: f.r.id,
     });
   }
-  const hooks = await tx.db
-    .selectFrom('tenant_settings')
-    .select('tenant_id')
-    .where('tenant_id', 'in', tenantIds.length ? [...tenantIds] : [''])
-    .where('webhook_url', 'is not', null)
-    .execute();
-  for (const h of hooks) {
+  for (const tenantId of await tx.tenantSettings.withWebhook(tenantIds)) {
     items.push({
-      key: `ann:${f.r.id}:${seq}:${h.tenant_id}:webhook`,
+      key: `ann:${f.r.id}:${seq}:${tenantId}:webhook`,
       channel: 'webhook',
-      recipient: h.tenant_id,
+      recipient: tenantId,
       subject,
-      body: { t: 'event', event: announcementEvent(env, f, h.tenant_id) },
+      body: { t: 'event', event: announcementEvent(env, f, tenantId) },
       renewalId: f.r.id,
     });
   }
@@ -153,13 +148,8 @@ export async function announceRenewal(env: RenewalEnv, p: Principal, id: string)
     const tenantIds = f.tenants.map((t) => t.id);
     // Readiness rows for every sender of the affected tenants: pending until told, or notified at once
     // where the tenant forwards automatically (one bulk insert instead of an insert and an update).
-    const auto = await tx.db
-      .selectFrom('tenant_settings')
-      .select('tenant_id')
-      .where('auto_forward', '=', 1)
-      .where('tenant_id', 'in', tenantIds.length ? tenantIds : [''])
-      .execute();
-    const autoSet = new Set(auto.map((a) => a.tenant_id));
+    const auto = await tx.tenantSettings.autoForwarding(tenantIds);
+    const autoSet = new Set(auto);
     const now = new Date(env.clock.now()).toISOString();
     const groups: Array<[string, string[]]> = [
       ['notified', tenantIds.filter((t) => autoSet.has(t))],
@@ -212,7 +202,7 @@ export async function announceRenewal(env: RenewalEnv, p: Principal, id: string)
       tx,
       env,
       f,
-      auto.map((a) => a.tenant_id),
+      auto,
       { name: 'auto-forward', role: 'system', organisation: env.provider },
       undefined,
       'auto-forward',

@@ -47,21 +47,15 @@ async function cancelNotices(tx: Store, env: RenewalEnv, f: RenewalFacts, reason
       renewalId: f.r.id,
     });
   }
-  const hooks = await tx.db
-    .selectFrom('tenant_settings')
-    .select('tenant_id')
-    .where('tenant_id', 'in', tenantIds.length ? tenantIds : [''])
-    .where('webhook_url', 'is not', null)
-    .execute();
-  for (const h of hooks)
+  for (const tenantId of await tx.tenantSettings.withWebhook(tenantIds))
     items.push({
-      key: `cancel:${f.r.id}:${h.tenant_id}:webhook`,
+      key: `cancel:${f.r.id}:${tenantId}:webhook`,
       channel: 'webhook',
-      recipient: h.tenant_id,
+      recipient: tenantId,
       subject,
       body: {
         t: 'event',
-        event: { type: 'renewal.cancelled', renewalId: f.r.id, tenantId: h.tenant_id, reason, by },
+        event: { type: 'renewal.cancelled', renewalId: f.r.id, tenantId, reason, by },
       },
       renewalId: f.r.id,
     });

@@ -219,15 +219,11 @@ async function deliverOne(
     if (!env.renewal.mail) throw new Error('no SMTP server is configured (set ROLLOVER_SMTP_URL)');
     await env.renewal.mail.send(n.recipient, content as Message, key);
   } else if (n.channel === 'webhook') {
-    const s = await env.store.db
-      .selectFrom('tenant_settings')
-      .selectAll()
-      .where('tenant_id', '=', n.recipient)
-      .executeTakeFirst();
-    if (!s?.webhook_url || !s.webhook_secret_sealed) return; // the tenant removed its webhook: nothing to send
+    const s = await env.store.tenantSettings.get(n.recipient);
+    if (!s?.webhookUrl || !s.webhookSecretSealed) return; // the tenant removed its webhook: nothing to send
     await env.renewal.webhook({
-      url: s.webhook_url,
-      secret: unsealSecret(env.store, `webhook:${n.recipient}`, s.webhook_secret_sealed),
+      url: s.webhookUrl,
+      secret: unsealSecret(env.store, `webhook:${n.recipient}`, s.webhookSecretSealed),
       event: content,
       idempotencyKey: key,
       nowSeconds: Math.floor(env.clock.now() / 1000),

@@ -2,13 +2,15 @@
 import { can } from '../../access/can.js';
 import type { Principal } from '../../access/roles.js';
 import { fail } from '../../shared/errors.js';
-import { forbidden, notFound, record } from '../env.js';
-import type { RenewalEnv } from './ports.js';
+import { type EnvWith, forbidden, notFound, record } from '../env.js';
+import type { RenewalPorts } from './ports.js';
 import { sealSecret } from './sealing.js';
 
 /** Sets a tenant's webhook and auto-forward (its tenant admin or an lb-admin). */
 export async function setTenantNotify(
-  env: RenewalEnv,
+  env: EnvWith<'inventory' | 'tenantSettings' | 'secrets' | 'audit'> & {
+    renewal: Pick<RenewalPorts, 'checkOutboundUrl'>;
+  },
   p: Principal,
   tenantId: string,
   b: {
@@ -17,8 +19,8 @@ export async function setTenantNotify(
     autoForward?: boolean | undefined;
   },
 ) {
-  const t = await env.store.get('tenants', tenantId);
-  if (!t || !can(p, 'read', { kind: 'tenant', tenantId })) notFound('tenant', tenantId);
+  const t = await env.store.inventory.tenantByRef(tenantId);
+  if (t?.id !== tenantId || !can(p, 'read', { kind: 'tenant', tenantId })) notFound('tenant', tenantId);
   // Visible but read-only (auditor, integration developer): 403, as for every other write.
   if (!can(p, 'update', { kind: 'tenant', tenantId })) forbidden("change this tenant's notifications");
   // Checked when stored (scheme, address literal), and again at every delivery after resolving.
@@ -27,28 +29,23 @@ export async function setTenantNotify(
     fail('BAD_ARGUMENT', 'a webhook needs a secret (webhookSecret, 16 characters or more) to sign with');
   const now = new Date(env.clock.now()).toISOString();
   return env.store.transaction(async (tx) => {
-    const cur = await tx.db
-      .selectFrom('tenant_settings')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .executeTakeFirst();
+    const cur = await tx.tenantSettings.get(tenantId);
     const next = {
-      tenant_id: tenantId,
-      webhook_url: b.webhookUrl === undefined ? (cur?.webhook_url ?? null) : b.webhookUrl,
-      webhook_secret_sealed: b.webhookSecret
+      tenantId,
+      webhookUrl: b.webhookUrl === undefined ? (cur?.webhookUrl ?? null) : b.webhookUrl,
+      webhookSecretSealed: b.webhookSecret
         ? sealSecret(tx, `webhook:${tenantId}`, b.webhookSecret)
         : b.webhookUrl === null
           ? null
-          : (cur?.webhook_secret_sealed ?? null),
-      auto_forward: b.autoForward === undefined ? Number(cur?.auto_forward ?? 0) : b.autoForward ? 1 : 0,
-      updated_at: now,
+          : (cur?.webhookSecretSealed ?? null),
+      autoForward: b.autoForward === undefined ? (cur?.autoForward ?? false) : b.autoForward,
+      updatedAt: now,
     };
-    if (cur) await tx.db.updateTable('tenant_settings').set(next).where('tenant_id', '=', tenantId).execute();
-    else await tx.db.insertInto('tenant_settings').values(next).execute();
+    await tx.tenantSettings.put(next);
     await record(tx, env, p, 'tenant.notify', 'tenant', tenantId, {
-      webhookUrl: next.webhook_url,
-      autoForward: Boolean(next.auto_forward),
+      webhookUrl: next.webhookUrl,
+      autoForward: next.autoForward,
     });
-    return { tenantId, webhookUrl: next.webhook_url, autoForward: Boolean(next.auto_forward) };
+    return { tenantId, webhookUrl: next.webhookUrl, autoForward: next.autoForward };
   });
 }
