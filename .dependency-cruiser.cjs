@@ -48,6 +48,15 @@ module.exports = {
       to: { path: '^src/store/' },
     },
     {
+      name: 'raw-store-for-tests-only',
+      comment:
+        'src/store/raw.ts hands out the SQL handle for tests that plant or damage rows on purpose; ' +
+        'production code and the benchmarks go through the ports and the store methods.',
+      severity: 'error',
+      from: { path: '^(src|bench)/', pathNot: '[.]test[.]ts$' },
+      to: { path: '^src/store/raw[.]ts$' },
+    },
+    {
       name: 'cli-at-the-edge',
       comment: 'The CLI reaches the store and the data plane through src/main or the API/control clients.',
       severity: 'error',

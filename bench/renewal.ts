@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { sql } from 'kysely';
 import pg from 'pg';
 import type { Principal } from '../src/access/roles.js';
 import { announceRenewal } from '../src/coordinator/renewal/announce.js';
@@ -61,42 +60,33 @@ async function run(name: string, config: StoreConfig) {
   const newCa = await createCa({ subject: 'CN=New', keyType: 'ec-p256', days: 3650, now });
   const at = now.toISOString();
   // Inventory, written in bulk (the benchmark is about the workflow, not the inventory API).
-  await store.db
-    .insertInto('load_balancers')
-    .values({ id: 'lb_bench', name: 'edge', kind: 'builtin', created_at: at })
-    .execute();
-  const ins = async (table: 'credentials', c: Awaited<ReturnType<typeof credential>>, id: string) =>
-    store.db
-      .insertInto(table)
-      .values({
-        id,
-        name: id,
-        chain_pem: c.chainPem,
-        root_pem: c.rootPem,
-        key_sealed: store.sealKey('credentials', id, c.keyPem),
-        fingerprint: c.sha,
-        not_after: new Date(Date.now() + 80 * 86_400_000).toISOString(),
-        created_at: at,
-      })
-      .execute();
-  await ins('credentials', await credential(oldCa, now), 'cred_old');
-  await ins('credentials', await credential(newCa, now), 'cred_new');
-  await store.db
-    .insertInto('virtual_servers')
-    .values({
-      id: 'vs_bench',
-      lb_id: 'lb_bench',
-      name: 'web',
-      hosts: '["bench.test"]',
-      listen: '127.0.0.1:1',
-      backends: '[]',
-      active_credential_id: 'cred_old',
-      staged_credential_id: null,
-      activate_at: null,
-      preview_listen: null,
+  await store.insert('load_balancers', { id: 'lb_bench', name: 'edge', kind: 'builtin', created_at: at });
+  const ins = (c: Awaited<ReturnType<typeof credential>>, id: string) =>
+    store.insert('credentials', {
+      id,
+      name: id,
+      chain_pem: c.chainPem,
+      root_pem: c.rootPem,
+      key_sealed: store.sealKey('credentials', id, c.keyPem),
+      fingerprint: c.sha,
+      not_after: new Date(Date.now() + 80 * 86_400_000).toISOString(),
       created_at: at,
-    })
-    .execute();
+    });
+  await ins(await credential(oldCa, now), 'cred_old');
+  await ins(await credential(newCa, now), 'cred_new');
+  await store.insert('virtual_servers', {
+    id: 'vs_bench',
+    lb_id: 'lb_bench',
+    name: 'web',
+    hosts: '["bench.test"]',
+    listen: '127.0.0.1:1',
+    backends: '[]',
+    active_credential_id: 'cred_old',
+    staged_credential_id: null,
+    activate_at: null,
+    preview_listen: null,
+    created_at: at,
+  });
   const t0 = performance.now();
   const chunk = async <T>(rows: T[], fn: (part: T[]) => Promise<unknown>) => {
     for (let i = 0; i < rows.length; i += 500) await fn(rows.slice(i, i + 500));
@@ -110,8 +100,9 @@ async function run(name: string, config: StoreConfig) {
     created_at: at,
   }));
   await store.transaction(async (tx) => {
-    await chunk(tenants, (p) => tx.db.insertInto('tenants').values(p).execute());
-    await chunk(
+    await tx.insertMany('tenants', tenants);
+    await tx.insertMany(
+      'users',
       tenants.map((t) => ({
         id: `usr_${t.id}`,
         name: `admin-${t.id}`,
@@ -120,17 +111,8 @@ async function run(name: string, config: StoreConfig) {
         password_hash: null,
         created_at: at,
       })),
-      (p) => tx.db.insertInto('users').values(p).execute(),
     );
-    await chunk(
-      tenants.map((t) => ({
-        id: `rb_${t.id}`,
-        user_id: `usr_${t.id}`,
-        role: 'tenant-admin',
-        scope_id: t.id,
-      })),
-      (p) => tx.db.insertInto('role_bindings').values(p).execute(),
-    );
+    for (const t of tenants) await tx.people.bind(`usr_${t.id}`, 'tenant-admin', t.id);
     await chunk(
       tenants.map((t) => ({
         tenant_id: t.id,
@@ -151,7 +133,7 @@ async function run(name: string, config: StoreConfig) {
       client_cert_subject: null,
       created_at: at,
     }));
-    await chunk(senders, (p) => tx.db.insertInto('senders').values(p).execute());
+    await tx.insertMany('senders', senders);
   });
   const setupMs = performance.now() - t0;
   const admin: Principal = {
@@ -175,22 +157,7 @@ async function run(name: string, config: StoreConfig) {
   const a0 = performance.now();
   await announceRenewal(renv, admin, id);
   const fanOutMs = performance.now() - a0;
-  const outbox = Number(
-    (
-      await store.db
-        .selectFrom('notifications')
-        .select(sql<number>`count(*)`.as('n'))
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
-  const links = Number(
-    (
-      await store.db
-        .selectFrom('sender_links')
-        .select(sql<number>`count(*)`.as('n'))
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
+  const { notifications: outbox, sender_links: links } = await store.counts();
   const time = async (fn: () => Promise<unknown>, n = 20) => {
     await fn();
     const xs: number[] = [];

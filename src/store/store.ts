@@ -395,10 +395,10 @@ export class Store implements Ports {
     }));
   }
 
-  /** Row counts per table (for restore checks and diagnostics). */
+  /** Row counts per table: every entity table and the personal links (restore checks, diagnostics). */
   async counts(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
-    for (const t of ENTITY_TABLES) {
+    for (const t of [...ENTITY_TABLES, 'sender_links' as const]) {
       const r = await this.db.selectFrom(t).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
       out[t] = Number(r.n);
     }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import type { StoreConfig } from '../../src/store/open.js';
+import { rawDb } from '../../src/store/raw.js';
 import { cli } from '../kit/cli.js';
 import { startTestCoordinator, type TestCoordinator } from './api-kit.js';
 import { BACKENDS } from './stores.js';
@@ -38,14 +39,14 @@ const TAMPERS: Array<{
     kind: 'edited',
     seq: 3,
     act: (co) =>
-      co.store.db.updateTable('audit_events').set({ actor: 'mallory' }).where('seq', '=', 3).execute(),
+      rawDb(co.store).updateTable('audit_events').set({ actor: 'mallory' }).where('seq', '=', 3).execute(),
   },
   {
     name: 'an edited change',
     kind: 'edited',
     seq: 2,
     act: (co) =>
-      co.store.db
+      rawDb(co.store)
         .updateTable('audit_events')
         .set({ change: '{"name":"other"}' })
         .where('seq', '=', 2)
@@ -55,20 +56,20 @@ const TAMPERS: Array<{
     name: 'a deleted middle row',
     kind: 'deleted',
     seq: 4,
-    act: (co) => co.store.db.deleteFrom('audit_events').where('seq', '=', 4).execute(),
+    act: (co) => rawDb(co.store).deleteFrom('audit_events').where('seq', '=', 4).execute(),
   },
   {
     name: 'a deleted newest row',
     kind: 'deleted',
     seq: 5,
-    act: (co) => co.store.db.deleteFrom('audit_events').where('seq', '=', 5).execute(),
+    act: (co) => rawDb(co.store).deleteFrom('audit_events').where('seq', '=', 5).execute(),
   },
   {
     name: 'an inserted row with a plausible hash',
     kind: 'inserted',
     seq: 6,
     act: async (co) => {
-      const last = await co.store.db
+      const last = await rawDb(co.store)
         .selectFrom('audit_events')
         .selectAll()
         .where('seq', '=', 5)
@@ -81,7 +82,7 @@ const TAMPERS: Array<{
         prev_hash: last.hash,
         hash: createHash('sha256').update(`${last.hash}forged`).digest('hex'),
       };
-      await co.store.db.insertInto('audit_events').values(forged).execute();
+      await rawDb(co.store).insertInto('audit_events').values(forged).execute();
     },
   },
   {
@@ -89,8 +90,8 @@ const TAMPERS: Array<{
     kind: 'edited',
     seq: 2,
     act: async (co) => {
-      await co.store.db.deleteFrom('audit_events').where('seq', '=', 2).execute();
-      await sql`update audit_events set seq = seq - 1 where seq > 2`.execute(co.store.db);
+      await rawDb(co.store).deleteFrom('audit_events').where('seq', '=', 2).execute();
+      await sql`update audit_events set seq = seq - 1 where seq > 2`.execute(rawDb(co.store));
     },
   },
 ];

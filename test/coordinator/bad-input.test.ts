@@ -732,7 +732,9 @@ for (const { backend, co, w, CASES } of setups) {
   async function snapshot() {
     return {
       counts: await co.store.counts(),
-      bindings: (await co.store.db.selectFrom('role_bindings').selectAll().execute()).length,
+      bindings: await Promise.all(
+        (await co.store.people.users()).map(async (u) => [u.name, await co.store.people.bindings(u.id)]),
+      ),
       head: await co.store.auditHead(),
       senders: (await co.store.list('senders')).map((s) => `${s.id}:${s.contacts}:${s.truststore_kind}`),
     };

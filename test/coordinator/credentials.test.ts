@@ -146,11 +146,7 @@ test('a CA is imported with its key sealed, or without a key as an external root
     privateKeyToPem(root.key.keyObject),
     'the key opens with the master key',
   );
-  const raw = await co.store.db
-    .selectFrom('cas')
-    .select('key_sealed')
-    .where('id', '=', withKey.body.id)
-    .executeTakeFirst();
+  const raw = await co.store.get('cas', withKey.body.id);
   assert.ok(!raw!.key_sealed!.includes('PRIVATE KEY'));
 
   const external = await co.call('POST', '/api/v1/cas', {

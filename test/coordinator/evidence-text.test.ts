@@ -16,22 +16,15 @@ import { buildWorld } from './world.js';
 const co = await startTestCoordinator({ kind: 'sqlite', file: ':memory:' }, { renewal: true });
 const w = await buildWorld(co);
 const OLD_ROOT = 'a'.repeat(64);
-await co.store.db
-  .updateTable('renewals')
-  .set({ state: 'announced', old_root_fingerprint: OLD_ROOT })
-  .where('id', '=', w.renewalA)
-  .execute();
-await co.store.db
-  .insertInto('readiness')
-  .values({
-    id: 'rdy_text',
-    renewal_id: w.renewalA,
-    sender_id: w.senderA1,
-    state: 'notified',
-    evidence: '{}',
-    updated_at: '2026-11-27T10:00:00.000Z',
-  } as never)
-  .execute();
+await co.store.update('renewals', w.renewalA, { state: 'announced', old_root_fingerprint: OLD_ROOT });
+await co.store.insert('readiness', {
+  id: 'rdy_text',
+  renewal_id: w.renewalA,
+  sender_id: w.senderA1,
+  state: 'notified',
+  evidence: '{}',
+  updated_at: '2026-11-27T10:00:00.000Z',
+} as never);
 
 const readiness = (extra: Record<string, unknown>) => ({
   kind: 'readiness',
@@ -79,12 +72,12 @@ test('a reported reason, code, server name, subject or alias breaking the free-t
       `${field} named: ${JSON.stringify(r.body.issues)}`,
     );
   }
-  const untouched = await co.store.db
-    .selectFrom('readiness')
-    .select(['state', 'evidence'])
-    .where('id', '=', 'rdy_text')
-    .executeTakeFirst();
-  assert.deepEqual(untouched, { state: 'notified', evidence: '{}' }, 'a refused report changes nothing');
+  const untouched = await co.store.get('readiness', 'rdy_text');
+  assert.deepEqual(
+    { state: untouched?.state, evidence: untouched?.evidence },
+    { state: 'notified', evidence: '{}' },
+    'a refused report changes nothing',
+  );
   // Multi-line text keeps its line breaks: a subject as node prints it, a reason over two lines.
   const ok = await post(readiness({ reason: 'line one\nline two\tindented' }));
   assert.equal(ok.status, 200, ok.text);
@@ -108,10 +101,6 @@ test('the CLI normalises text it reports, so a server’s odd error text does no
     readiness({ reason: 'handshake failed: \u202eNOT REALLY\u202c\r\n(alert 48)' }),
   );
   assert.equal(status, 200);
-  const stored = await co.store.db
-    .selectFrom('readiness')
-    .select('reason')
-    .where('id', '=', 'rdy_text')
-    .executeTakeFirst();
+  const stored = await co.store.get('readiness', 'rdy_text');
   assert.equal(stored?.reason, 'UNKNOWN_CA: handshake failed: \ufffdNOT REALLY\ufffd\n(alert 48)');
 });

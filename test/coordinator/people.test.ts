@@ -19,11 +19,8 @@ test('an invited sender admin joins once with the invited role and scope', async
     w.tokens.tenantAdmin,
   );
   assert.ok(inv.url.endsWith(`#${inv.token}`));
-  const stored = await co.store.db
-    .selectFrom('invitations')
-    .selectAll()
-    .where('id', '=', inv.id)
-    .executeTakeFirstOrThrow();
+  const stored = await co.store.get('invitations', inv.id);
+  assert.ok(stored);
   assert.notEqual(stored.token_hash, inv.token, 'only a hash of the link secret is stored');
 
   const first = await co.call('POST', '/api/v1/invitations/accept', {

@@ -607,6 +607,48 @@ for (const impl of IMPLEMENTATIONS) {
       }
     });
 
+    test("the inbox is one recipient's in-app notifications, newest first, at most the limit", async () => {
+      const w = await impl.open();
+      try {
+        const item = (key: string, recipient: string, at: string, channel: 'mail' | 'inbox' = 'inbox') => ({
+          channel,
+          recipient,
+          subject: `subject ${key}`,
+          body: { t: 'escalation' as const, renewalId: 'ren_1', subject: key, text: key },
+          state: channel === 'inbox' ? ('delivered' as const) : ('pending' as const),
+          nextAttemptAt: at,
+          createdAt: at,
+          deliveredAt: channel === 'inbox' ? at : null,
+          idempotencyKey: key,
+          renewalId: key === 'general' ? null : 'ren_1',
+        });
+        await w.outbox.add([
+          item('old', 'usr_a', '2026-11-27T10:00:01.000Z'),
+          item('new', 'usr_a', '2026-11-27T10:00:03.000Z'),
+          item('general', 'usr_a', '2026-11-27T10:00:02.000Z'),
+          item('other', 'usr_b', '2026-11-27T10:00:04.000Z'),
+          item('mailed', 'usr_a', '2026-11-27T10:00:05.000Z', 'mail'),
+        ]);
+        const mine = await w.outbox.inbox('usr_a', 10);
+        assert.deepEqual(
+          mine.map((n) => [n.subject, n.renewalId, n.createdAt]),
+          [
+            ['subject new', 'ren_1', '2026-11-27T10:00:03.000Z'],
+            ['subject general', null, '2026-11-27T10:00:02.000Z'],
+            ['subject old', 'ren_1', '2026-11-27T10:00:01.000Z'],
+          ],
+        );
+        assert.ok(mine.every((n) => typeof n.id === 'string' && n.id.length > 0));
+        assert.deepEqual(
+          (await w.outbox.inbox('usr_a', 1)).map((n) => n.subject),
+          ['subject new'],
+        );
+        assert.deepEqual(await w.outbox.inbox('usr_nobody', 10), []);
+      } finally {
+        await w.close();
+      }
+    });
+
     test('sender links: added, read back, the current one per sender, revoked only where asked', async () => {
       const w = await impl.open();
       try {

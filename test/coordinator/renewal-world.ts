@@ -6,6 +6,7 @@
  * or text, so a field-level leak is a substring search.
  */
 import assert from 'node:assert/strict';
+import { rawDb } from '../../src/store/raw.js';
 import type { Coordinator } from '../renewal/harness.js';
 
 /** Ids and tokens of the shared-renewal world. */
@@ -65,7 +66,7 @@ export async function buildSharedRenewal(co: Coordinator): Promise<SharedRenewal
   const gloria = await user('gloria-globex', 'Globex', [{ role: 'tenant-admin', scope: globex.id }]);
 
   const at = '2026-11-27T10:00:00.000Z';
-  const db = co.store.db;
+  const db = rawDb(co.store);
   const renewal = async (id: string, vsId: string, extra: Record<string, unknown> = {}) => {
     await db
       .insertInto('renewals')

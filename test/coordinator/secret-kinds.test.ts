@@ -60,17 +60,14 @@ await co.store.insert('renewals', {
   updated_at: at,
 });
 
-await co.store.db
-  .insertInto('readiness')
-  .values({
-    id: 'rdy_secretkinds000',
-    renewal_id: 'ren_secretkinds0000',
-    sender_id: sender.id,
-    state: 'notified',
-    evidence: '{}',
-    updated_at: at,
-  } as never)
-  .execute();
+await co.store.insert('readiness', {
+  id: 'rdy_secretkinds000',
+  renewal_id: 'ren_secretkinds0000',
+  sender_id: sender.id,
+  state: 'notified',
+  evidence: '{}',
+  updated_at: at,
+} as never);
 
 type Kind = 'session' | 'apiToken' | 'nodeToken' | 'invitation' | 'personalLink' | 'signInLink';
 type Family = 'user' | 'node' | 'signInRedeem' | 'invitationAccept' | 'personalLinkPage';

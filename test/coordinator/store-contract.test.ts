@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { verifyChain } from '../../src/audit/chain.js';
 import { isRolloverError } from '../../src/shared/errors.js';
+import { rawDb } from '../../src/store/raw.js';
 import { generateMasterKey } from '../../src/store/seal.js';
 import { Store } from '../../src/store/store.js';
 import { tempDir } from '../kit/tmp.js';
@@ -122,7 +123,7 @@ for (const backend of BACKENDS) {
           not_after: NOW,
           created_at: NOW,
         });
-        const raw = await store.db.selectFrom('credentials').select('key_sealed').executeTakeFirstOrThrow();
+        const raw = (await store.get('credentials', id))!;
         assert.ok(!raw.key_sealed.includes('PRIVATE KEY'));
         assert.ok(!raw.key_sealed.includes('MIGHAgEAMBMG'));
         assert.equal(await store.privateKeyPem('credentials', id), pem);
@@ -274,7 +275,7 @@ test('a store first migrated by Kysely’s own migrator is taken over without re
   const store = await Store.open({ kind: 'sqlite', file }, generateMasterKey());
   try {
     const applied = await sql<{ name: string }>`select name from rollover_migrations order by name`.execute(
-      store.db,
+      rawDb(store),
     );
     assert.deepEqual(
       applied.rows.map((r) => r.name),

@@ -66,17 +66,14 @@ for (const [renewal, sender] of [
   [w.renewalA, w.senderA1],
   [w.renewalB, w.senderB1],
 ] as const) {
-  await co.store.db
-    .insertInto('readiness')
-    .values({
-      id: `rdy_${renewal}_${sender}`,
-      renewal_id: renewal,
-      sender_id: sender,
-      state: 'notified',
-      evidence: '{}',
-      updated_at: '2026-11-27T10:00:00.000Z',
-    } as never)
-    .execute();
+  await co.store.insert('readiness', {
+    id: `rdy_${renewal}_${sender}`,
+    renewal_id: renewal,
+    sender_id: sender,
+    state: 'notified',
+    evidence: '{}',
+    updated_at: '2026-11-27T10:00:00.000Z',
+  } as never);
 }
 
 /** A sender's two writes on a renewal: the acknowledgement and a readiness report. */

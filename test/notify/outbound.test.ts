@@ -10,6 +10,7 @@ import { after, test } from 'node:test';
 import { checkOutboundUrl, type OutboundPolicy, postOutbound } from '../../src/notify/outbound.js';
 import { postWebhook } from '../../src/notify/webhook.js';
 import { isRolloverError } from '../../src/shared/errors.js';
+import { rawDb } from '../../src/store/raw.js';
 import { generateMasterKey } from '../../src/store/seal.js';
 import { Coordinator } from '../renewal/harness.js';
 
@@ -98,7 +99,7 @@ test('a webhook URL is checked when stored: refused with URL_REFUSED and nothing
       assert.equal(r.code, 'URL_REFUSED', url);
       assert.match(r.detail, /refused/);
     }
-    const rows = await co.store.db.selectFrom('tenant_settings').selectAll().execute();
+    const rows = await rawDb(co.store).selectFrom('tenant_settings').selectAll().execute();
     assert.deepEqual(rows, [], 'nothing was stored');
     const ok = await co.call('POST', `/api/v1/tenants/${t.id}/notify`, {
       webhookUrl: 'http://127.0.0.1:9/hook',

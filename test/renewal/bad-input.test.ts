@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { rawDb } from '../../src/store/raw.js';
 import { generateMasterKey } from '../../src/store/seal.js';
 import { BACKENDS } from '../coordinator/stores.js';
 import { mintCredential, mintRoot } from '../kit/ca.js';
@@ -74,7 +75,7 @@ for (const backend of BACKENDS) {
       );
       const snapshot = async () => {
         const d = await co.call('GET', `/api/v1/renewals/${id}`);
-        const n = await co.store.db.selectFrom('notifications').select('id').execute();
+        const n = await co.store.list('notifications');
         return {
           state: d.state,
           steps: d.steps.length,
@@ -86,7 +87,7 @@ for (const backend of BACKENDS) {
       const before = await snapshot();
       const [s0, s1] = [w.senders[0]!, w.senders[1]!];
       const foreignSender = w.senders[2]!;
-      const links = await co.store.db
+      const links = await rawDb(co.store)
         .selectFrom('sender_links')
         .selectAll()
         .where('revoked_at', 'is', null)
@@ -260,14 +261,14 @@ for (const backend of BACKENDS) {
         (await co.call('GET', `/api/v1/links/${s0Link}`, undefined, '', 410)).code,
         'LINK_INVALID',
       );
-      const fresh = await co.store.db
+      const fresh = await rawDb(co.store)
         .selectFrom('sender_links')
         .selectAll()
         .where('sender_id', '=', s0.id)
         .where('revoked_at', 'is', null)
         .executeTakeFirstOrThrow();
       assert.notEqual(fresh.id, linkRow.id);
-      await co.store.db
+      await rawDb(co.store)
         .updateTable('sender_links')
         .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
         .where('id', '=', fresh.id)

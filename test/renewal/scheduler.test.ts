@@ -39,26 +39,24 @@ test('one scheduler leads on PostgreSQL; another takes over when the leader dies
     assert.equal(b.isLeader, false, 'two schedulers led at once');
     // A job the leader was running when it died (an unknown kind completes as a no-op).
     const id = newId('job');
-    await store.db
-      .insertInto('jobs')
-      .values({
-        id,
-        kind: 'noop',
-        payload: '{}',
-        run_at: new Date().toISOString(),
-        state: 'running',
-        attempts: 0,
-        locked_by: a.id,
-        locked_until: null,
-        job_key: `noop:${id}`,
-        last_error: null,
-      })
-      .execute();
+    await store.insert('jobs', {
+      id,
+      kind: 'noop',
+      payload: '{}',
+      run_at: new Date().toISOString(),
+      state: 'running',
+      attempts: 0,
+      locked_by: a.id,
+      locked_until: null,
+      job_key: `noop:${id}`,
+      last_error: null,
+    });
     // The leader's process dies: its lock connection closes without a word.
     await clients[0]!.end();
     await b.tick();
     assert.equal(b.isLeader, true, 'nobody took over');
-    const job = await store.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    const job = await store.get('jobs', id);
+    assert.ok(job);
     assert.equal(job.state, 'done');
     assert.equal(job.locked_by, null);
     // The old leader's lost connection means it no longer leads.

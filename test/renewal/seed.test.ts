@@ -284,11 +284,14 @@ for (const backend of BACKENDS) {
         30_000,
       ).catch(async (e) => {
         const x = await co.call('GET', `/api/v1/renewals/${id}`);
-        const jobs = await co.store.db
-          .selectFrom('jobs')
-          .select(['kind', 'state', 'run_at', 'attempts', 'last_error'])
-          .execute();
-        const rn = await co.store.db.selectFrom('renewal_nodes').selectAll().execute();
+        const jobs = (await co.store.list('jobs')).map((j) => ({
+          kind: j.kind,
+          state: j.state,
+          run_at: j.run_at,
+          attempts: j.attempts,
+          last_error: j.last_error,
+        }));
+        const rn = await co.store.renewalNodes.list(id);
         // What a failure needs to be understood, in the failure itself.
         throw new Error(
           `${e.message}: ${x.state} nodes ${JSON.stringify(x.nodes)} renewal_nodes ${JSON.stringify(rn)} steps ${JSON.stringify(x.steps.map((y: { kind: string; at: string }) => [y.kind, y.at]))} jobs ${JSON.stringify(jobs)}`,

@@ -1,6 +1,7 @@
 /** Live updates and the in-app inbox: `GET /events` (server-sent `renewal` events) and `GET /inbox`. */
 import { z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
+import { inbox } from '../../coordinator/renewal/inbox.js';
 import type { RenewalEnv } from '../../coordinator/renewal/ports.js';
 import { visibleFacts } from '../../coordinator/renewal/views.js';
 import type { ApiApp } from '../context.js';
@@ -24,22 +25,7 @@ export function registerEventRoutes(app: ApiApp, env: RenewalEnv): void {
         }),
       ),
     },
-    async (c) => {
-      const rows = await env.store.db
-        .selectFrom('notifications')
-        .select(['id', 'subject', 'renewal_id', 'created_at'])
-        .where('channel', '=', 'inbox')
-        .where('recipient', '=', c.var.principal.userId)
-        .orderBy('created_at', 'desc')
-        .limit(500)
-        .execute();
-      return rows.map((r) => ({
-        id: r.id,
-        subject: r.subject,
-        renewalId: r.renewal_id,
-        createdAt: r.created_at,
-      }));
-    },
+    (c) => inbox(env, c.var.principal),
   );
   app.get('/api/v1/events', (c) => {
     const p = c.var.principal;

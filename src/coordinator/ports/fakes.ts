@@ -26,7 +26,7 @@ import type {
 } from './inventory.js';
 import type { Job, JobKind, JobQueue } from './job-queue.js';
 import type { NodeReport, NodeReports } from './node-reports.js';
-import type { NewNotification, Outbox, PendingNotification } from './outbox.js';
+import type { InboxItem, NewNotification, Outbox, PendingNotification } from './outbox.js';
 import type { ApiToken, Invitation, PeopleRepo, RoleHolder, User } from './people.js';
 import type { ReadinessHints, ReadinessRepo } from './readiness.js';
 import type { ReadinessCounts, ReadinessTally } from './readiness-counts.js';
@@ -308,6 +308,13 @@ export class FakeOutbox implements Outbox {
   async failed(id: string, attempts: number, error: string, retryAt: string) {
     const r = this.rows.find((x) => x.id === id);
     if (r) Object.assign(r, { attempts, nextAttemptAt: retryAt, lastError: error });
+  }
+  async inbox(recipient: string, limit: number): Promise<InboxItem[]> {
+    return this.rows
+      .filter((r) => r.channel === 'inbox' && r.recipient === recipient)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id))
+      .slice(0, limit)
+      .map((r) => ({ id: r.id, subject: r.subject, renewalId: r.renewalId, createdAt: r.createdAt }));
   }
 }
 

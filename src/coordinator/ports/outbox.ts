@@ -46,7 +46,15 @@ export interface PendingNotification {
   idempotencyKey: string;
 }
 
-/** Adding notifications and recording their delivery. */
+/** A notification in someone's in-app inbox. */
+export interface InboxItem {
+  id: string;
+  subject: string;
+  renewalId: string | null;
+  createdAt: string;
+}
+
+/** Adding notifications, recording their delivery, and reading the in-app inbox. */
 export interface Outbox {
   /** Adds every notification whose key is new, in as few statements as the database allows. */
   add(items: readonly NewNotification[]): Promise<void>;
@@ -56,4 +64,6 @@ export interface Outbox {
   delivered(id: string, attempts: number, at: string): Promise<void>;
   /** Records a failed attempt and when to try again. */
   failed(id: string, attempts: number, error: string, retryAt: string): Promise<void>;
+  /** The in-app notifications of one recipient (a user id), newest first (at most `limit`). */
+  inbox(recipient: string, limit: number): Promise<InboxItem[]>;
 }

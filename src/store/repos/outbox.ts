@@ -80,5 +80,22 @@ export function sqlOutbox(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'):
         .where('id', '=', id)
         .execute();
     },
+    async inbox(recipient, limit) {
+      const rows = await db
+        .selectFrom('notifications')
+        .select(['id', 'subject', 'renewal_id', 'created_at'])
+        .where('channel', '=', 'inbox')
+        .where('recipient', '=', recipient)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        subject: r.subject,
+        renewalId: r.renewal_id,
+        createdAt: r.created_at,
+      }));
+    },
   };
 }
