@@ -5,47 +5,55 @@
  * address there (and escape the per-address delay by changing it on every try).
  */
 import { fail } from '../shared/errors.js';
-import { addressMatches, ipVersion } from '../shared/ip.js';
+import { addressMatches, blockText, canonicalAddress, parseAddress, parseBlock } from '../shared/ip.js';
 
-/** Reads ROLLOVER_TRUSTED_PROXIES (`ADDRESS` or `A.B.C.D/BITS`, comma-separated); refuses a bad entry. */
+const FORMS =
+  'an IPv4 or IPv6 address or CIDR block (10.0.0.5, 10.0.0.0/8, 2001:db8::/32, ::ffff:10.0.0.0/104)';
+
+/**
+ * Reads ROLLOVER_TRUSTED_PROXIES: addresses and CIDR blocks, IPv4 or IPv6 (IPv4-mapped included),
+ * comma-separated. Each comes back in canonical form (`2001:DB8::7/32` is `2001:db8::/32`, a single
+ * address a /32 or /128). A bad entry is BAD_ARGUMENT naming the entry and why.
+ */
 export function parseTrustedProxies(text: string | undefined): string[] {
   const list = (text ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  for (const entry of list) {
-    const [net, bits, extra] = entry.split('/');
-    const ok =
-      extra === undefined &&
-      (bits === undefined
-        ? ipVersion(net!) !== 0
-        : ipVersion(net!) === 4 && /^\d{1,2}$/.test(bits) && Number(bits) <= 32);
-    if (!ok) {
-      fail(
-        'BAD_ARGUMENT',
-        `ROLLOVER_TRUSTED_PROXIES: "${entry}" is neither an IP address nor an IPv4 CIDR block (10.0.0.0/8)`,
-      );
-    }
-  }
-  return list;
+  return list.map((entry) => {
+    const b = parseBlock(entry);
+    if (b) return blockText(b);
+    const [net = '', bits, extra] = entry.split('/');
+    const why =
+      extra !== undefined
+        ? 'it has more than one "/"'
+        : net.includes('%')
+          ? 'a zone id (%eth0) names no address here: write the address without it'
+          : !parseAddress(net)
+            ? `"${net}" is not an IP address (host names are not resolved)`
+            : `"/${bits}" is not a prefix length of ${parseAddress(net)!.v === 4 ? '0-32 for IPv4' : '0-128 for IPv6'}`;
+    return fail('BAD_ARGUMENT', `ROLLOVER_TRUSTED_PROXIES: "${entry}" is not ${FORMS}: ${why}`);
+  });
 }
 
 /**
- * The client behind a request from `peer`: `peer` itself unless it is a trusted proxy; then the
- * right-most X-Forwarded-For hop that is not a trusted proxy (hops further left were written by the
- * client and are not believed). A malformed hop where the client should be gives the peer.
+ * The client behind a request from `peer`, in canonical form (src/shared/ip.ts): `peer` itself unless
+ * it is a trusted proxy; then the right-most X-Forwarded-For hop that is not a trusted proxy (hops
+ * further left were written by the client and are not believed). A malformed hop where the client
+ * should be gives the peer.
  */
 export function clientAddressOf(
   peer: string,
   forwardedFor: string | undefined,
   trusted: readonly string[],
 ): string {
+  const canonicalPeer = canonicalAddress(peer) ?? peer;
   const isTrusted = (a: string) => trusted.some((t) => addressMatches(a, t));
-  if (!forwardedFor || trusted.length === 0 || !isTrusted(peer)) return peer;
-  const hops = forwardedFor.split(',').map((h) => h.trim());
+  if (!forwardedFor || trusted.length === 0 || !isTrusted(peer)) return canonicalPeer;
+  const hops = forwardedFor.split(',').map((h) => canonicalAddress(h.trim()));
   for (let i = hops.length - 1; i >= 0; i--) {
-    const hop = hops[i]!;
-    if (ipVersion(hop.replace(/^::ffff:/i, '')) === 0) return peer;
+    const hop = hops[i];
+    if (hop === undefined) return canonicalPeer;
     if (!isTrusted(hop)) return hop;
   }
   return hops[0]!;

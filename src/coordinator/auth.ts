@@ -6,6 +6,7 @@ import { can } from '../access/can.js';
 import type { Principal } from '../access/roles.js';
 import { parseDuration } from '../shared/duration.js';
 import { fail } from '../shared/errors.js';
+import { clientKey } from '../shared/ip.js';
 import { type EnvWith, notFound, nowText, record } from './env.js';
 import type { PeopleRepo } from './ports/people.js';
 import { principalOf } from './principal.js';
@@ -74,13 +75,15 @@ export async function issueToken(
 
 /**
  * Signs in with a user name and password. Each failure adds to a growing delay for the name and for
- * the client address (src/coordinator/rate-limit.ts); while either waits, sign-in is RATE_LIMITED with
+ * the client address (src/coordinator/rate-limit.ts; an IPv6 client by its /64, src/shared/ip.ts); while either waits, sign-in is RATE_LIMITED with
  * the seconds left, whatever the password. A delay that starts or grows is audited.
  */
 export async function signIn(env: Env, input: { name: string; password: string }, clientAddress: string) {
   const limiter = env.signInLimiter;
   const account = `user:${input.name.toLowerCase()}`;
-  const address = `addr:${clientAddress}`;
+  // An IPv6 client is counted by its /64: one address per try would be a fresh key per try.
+  const addressKey = clientKey(clientAddress);
+  const address = `addr:${addressKey}`;
   const wait = Math.max(
     limiter.retryAfter(account, ACCOUNT_DELAY),
     limiter.retryAfter(address, ADDRESS_DELAY),
@@ -100,7 +103,7 @@ export async function signIn(env: Env, input: { name: string; password: string }
       await auditDelay(env, 'user', user.id, { name: user.name, clientAddress, ...seconds(byAccount) });
     }
     if (grew(byAddress, ADDRESS_DELAY)) {
-      await auditDelay(env, 'address', clientAddress, { clientAddress, ...seconds(byAddress) });
+      await auditDelay(env, 'address', addressKey, { clientAddress, ...seconds(byAddress) });
     }
     fail('UNAUTHENTICATED', 'wrong user name or password');
   }

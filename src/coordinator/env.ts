@@ -16,8 +16,8 @@ export interface CoordinatorEnv {
   /** Sign-in failures per user name and client address. */
   signInLimiter: FailureLimiter;
   /**
-   * Reverse proxies (addresses, IPv4 CIDR blocks) whose X-Forwarded-For names the client; a request
-   * from any other peer is that peer.
+   * Reverse proxies (IPv4 and IPv6 addresses and CIDR blocks, canonical form) whose X-Forwarded-For
+   * names the client; a request from any other peer is that peer.
    */
   trustedProxies: readonly string[];
   /** The public base URL, for invitation links. */

@@ -34,7 +34,7 @@ export interface CoordinatorEnvOptions {
   /** After how long without a failure a sign-in delay starts afresh (default 15 min). */
   signInForgetMs?: number;
   /**
-   * Addresses or IPv4 CIDR blocks of reverse proxies in front of the API: only a request from one of
+   * Addresses or CIDR blocks (IPv4 or IPv6) of reverse proxies in front of the API: only a request from one of
    * them has its client address taken from X-Forwarded-For (default: none, the peer address counts).
    */
   trustedProxies?: readonly string[];

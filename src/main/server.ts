@@ -78,6 +78,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const clock = o.clock ?? systemClock;
   const dataDir = isAbsolute(o.dataDir) ? o.dataDir : resolve(o.cwd, o.dataDir);
   const { host, port } = parseListen(o.listen);
+  // Settings are read before anything is written: a bad one leaves the data directory as it was.
+  const trustedProxies = parseTrustedProxies(o.env.ROLLOVER_TRUSTED_PROXIES);
   const pgUrl = o.env.DATABASE_URL;
   const dbFile = join(dataDir, DATA_FILES.db);
   // A master key in the directory says a store existed: a missing or empty one is lost, not new.
@@ -127,7 +129,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       store,
       clock,
       provider: o.env.ROLLOVER_ORGANISATION || 'Provider',
-      trustedProxies: parseTrustedProxies(o.env.ROLLOVER_TRUSTED_PROXIES),
+      trustedProxies,
       renewal: settings,
     });
     await ensureDataDir(dataDir);

@@ -10,7 +10,7 @@
  * the others, and is told which.
  */
 import { fail } from '../shared/errors.js';
-import { ipVersion } from '../shared/ip.js';
+import { type IpBlock, parseBlock, within as withinBlock } from '../shared/ip.js';
 
 /** Whether senders not proven keep the old credential after T: `off` (everyone switches at T) or `unready`. */
 export type GraceMode = 'off' | 'unready';
@@ -82,57 +82,11 @@ export function planGrace(
 
 // --- addresses ---------------------------------------------------------------------------------
 
-/** A parsed address range: family, network as a number, prefix length. */
-export interface Range {
-  v: 4 | 6;
-  net: bigint;
-  prefix: number;
-}
-
-function v6Words(addr: string): bigint | undefined {
-  let a = addr;
-  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(a);
-  if (quad) {
-    const [x, y, z, w] = quad.slice(1).map(Number) as [number, number, number, number];
-    a = `${a.slice(0, quad.index)}${((x << 8) | y).toString(16)}:${((z << 8) | w).toString(16)}`;
-  }
-  const parts = a.split('::');
-  if (parts.length > 2) return undefined;
-  const words = (s: string) => (s ? s.split(':') : []);
-  const h = words(parts[0] ?? '');
-  const t = words(parts[1] ?? '');
-  const all = parts.length === 2 ? [...h, ...Array(8 - h.length - t.length).fill('0'), ...t] : h;
-  if (all.length !== 8) return undefined;
-  return all.reduce((n, w) => (n << 16n) | BigInt(Number.parseInt(w, 16)), 0n);
-}
+/** A parsed address range: family, network as a number, prefix length (src/shared/ip.ts). */
+export type Range = IpBlock;
 
 /** Parses `ADDR` or `ADDR/PREFIX` (IPv4-mapped IPv6 as IPv4); undefined when it is neither. */
-export function parseRange(text: string): Range | undefined {
-  const [addr = '', prefixText, ...rest] = text.trim().split('/');
-  if (rest.length) return undefined;
-  const v = ipVersion(addr);
-  if (!v) return undefined;
-  const max = v === 4 ? 32 : 128;
-  if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) return undefined;
-  let prefix = prefixText === undefined ? max : Number(prefixText);
-  if (prefix > max) return undefined;
-  let n: bigint;
-  let fam: 4 | 6 = v;
-  if (v === 4) n = addr.split('.').reduce((x, o) => (x << 8n) | BigInt(Number(o)), 0n);
-  else {
-    const w = v6Words(addr);
-    if (w === undefined) return undefined;
-    n = w;
-    if (n >> 32n === 0xffffn && prefix >= 96) {
-      fam = 4;
-      n &= 0xffffffffn;
-      prefix -= 96;
-    }
-  }
-  const bits = fam === 4 ? 32 : 128;
-  const mask = ((1n << BigInt(bits)) - 1n) ^ ((1n << BigInt(bits - prefix)) - 1n);
-  return { v: fam, net: n & mask, prefix };
-}
+export const parseRange: (text: string) => Range | undefined = parseBlock;
 
 /** The canonical text of a range (`192.0.2.0/24`, `2001:db8:0:0:0:0:0:0/48`: IPv6 uncompressed). */
 export function rangeText(r: Range): string {
@@ -144,12 +98,7 @@ export function rangeText(r: Range): string {
 }
 
 /** True when `inner` lies inside `outer` (equal ranges included). */
-export function within(inner: Range, outer: Range): boolean {
-  if (inner.v !== outer.v || inner.prefix < outer.prefix) return false;
-  const bits = inner.v === 4 ? 32 : 128;
-  const shift = BigInt(bits - outer.prefix);
-  return inner.net >> shift === outer.net >> shift;
-}
+export const within: (inner: Range, outer: Range) => boolean = withinBlock;
 
 /** True when two ranges share an address. */
 export function overlap(a: Range, b: Range): boolean {

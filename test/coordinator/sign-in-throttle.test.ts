@@ -66,7 +66,8 @@ test('an account waits 1, 2, 4 … 30 s after its 4th, 5th, 6th … failure, nev
     ],
   );
   assert.ok(events.every((e) => e.actor === 'rollover' && e.role === 'system'));
-  assert.ok(byUser.every((c) => c.clientAddress === '127.0.0.1' || c.clientAddress === '::ffff:127.0.0.1'));
+  // The peer in canonical form: an IPv4-mapped socket address is its IPv4 address.
+  assert.ok(byUser.every((c) => c.clientAddress === '127.0.0.1'));
 });
 
 test('the Retry-After header carries the wait', async () => {
@@ -100,7 +101,7 @@ test('one address guessing many names waits after 10 failures; X-Forwarded-For f
     .filter((e) => e.action === 'session.delay');
   assert.equal(events.length, 1, 'made-up names are not audited; the address delay is');
   assert.equal(events[0].targetKind, 'address');
-  assert.match(events[0].targetId, /127\.0\.0\.1$/);
+  assert.equal(events[0].targetId, '127.0.0.1');
 });
 
 test('behind a trusted proxy each client has its own delay, and a client cannot pick its address', async () => {
@@ -126,7 +127,7 @@ test('behind a trusted proxy each client has its own delay, and a client cannot 
 });
 
 test('the client address: the peer unless it is a trusted proxy, then the right-most untrusted hop', () => {
-  const trusted = ['10.0.0.0/8', '192.0.2.1'];
+  const trusted = parseTrustedProxies('10.0.0.0/8, 192.0.2.1, 2001:db8:ffff::/48');
   assert.equal(clientAddressOf('203.0.113.5', '1.2.3.4', trusted), '203.0.113.5');
   assert.equal(clientAddressOf('203.0.113.5', '1.2.3.4', []), '203.0.113.5');
   assert.equal(clientAddressOf('10.1.2.3', undefined, trusted), '10.1.2.3');
@@ -135,14 +136,47 @@ test('the client address: the peer unless it is a trusted proxy, then the right-
   assert.equal(clientAddressOf('10.1.2.3', '6.6.6.6, 1.2.3.4, 192.0.2.1', trusted), '1.2.3.4');
   assert.equal(clientAddressOf('10.1.2.3', '10.9.9.9, 192.0.2.1', trusted), '10.9.9.9');
   assert.equal(clientAddressOf('10.1.2.3', 'unknown', trusted), '10.1.2.3');
-  assert.equal(clientAddressOf('10.1.2.3', '2001:db8::1', trusted), '2001:db8::1');
-  assert.deepEqual(parseTrustedProxies(' 10.0.0.0/8, ::1 ,192.0.2.1'), ['10.0.0.0/8', '::1', '192.0.2.1']);
+  // Every spelling of one address comes back as one text (the throttle's key is built from it).
+  assert.equal(clientAddressOf('10.1.2.3', '2001:DB8:0:0:0:0:0:1', trusted), '2001:db8::1');
+  assert.equal(clientAddressOf('10.1.2.3', '::ffff:203.0.113.9', trusted), '203.0.113.9');
+  assert.equal(clientAddressOf('10.1.2.3', 'fe80::1%eth0', trusted), 'fe80::1');
+  assert.equal(clientAddressOf('::FFFF:203.0.113.5', undefined, trusted), '203.0.113.5');
+  assert.equal(clientAddressOf('0:0:0:0:0:0:0:1', undefined, trusted), '::1');
+  // An IPv6 proxy in a trusted block, in any spelling; an IPv4-mapped peer in an IPv4 block.
+  assert.equal(clientAddressOf('2001:DB8:FFFF:1::7', '198.51.100.4', trusted), '198.51.100.4');
+  assert.equal(clientAddressOf('2001:db8:fffe::7', '198.51.100.4', trusted), '2001:db8:fffe::7');
+  assert.equal(clientAddressOf('10.1.2.3', '2001:db8::5, 2001:db8:ffff::9', trusted), '2001:db8::5');
   assert.deepEqual(parseTrustedProxies(undefined), []);
-  for (const bad of ['10.0.0.0/33', 'proxy.example', '10.0.0.0/8/1', '::1/64']) {
+});
+
+test('ROLLOVER_TRUSTED_PROXIES takes IPv4, IPv6 and IPv4-mapped addresses and blocks, in canonical form', () => {
+  assert.deepEqual(
+    parseTrustedProxies(
+      ' 10.0.0.0/8, ::1 ,192.0.2.1, 2001:DB8::7/32, ::ffff:10.1.0.0/112, 0:0:0:0:0:0:0:1/128',
+    ),
+    ['10.0.0.0/8', '::1/128', '192.0.2.1/32', '2001:db8::/32', '10.1.0.0/16', '::1/128'],
+  );
+  const bad: Array<[string, RegExp]> = [
+    ['10.0.0.0/33', /"\/33" is not a prefix length of 0-32 for IPv4/],
+    ['2001:db8::/129', /"\/129" is not a prefix length of 0-128 for IPv6/],
+    ['::1/', /"\/" is not a prefix length/],
+    ['10.0.0.0/8/1', /more than one "\/"/],
+    ['proxy.example', /"proxy\.example" is not an IP address \(host names are not resolved\)/],
+    ['2001:db8::1::2', /is not an IP address/],
+    ['fe80::1%eth0', /a zone id/],
+    ['[::1]', /is not an IP address/],
+  ];
+  for (const [entry, why] of bad) {
     assert.throws(
-      () => parseTrustedProxies(bad),
-      (e) => isRolloverError(e) && e.code === 'BAD_ARGUMENT',
-      bad,
+      () => parseTrustedProxies(`192.0.2.1, ${entry}`),
+      (e) =>
+        isRolloverError(e) &&
+        e.code === 'BAD_ARGUMENT' &&
+        e.message.startsWith(
+          `ROLLOVER_TRUSTED_PROXIES: "${entry}" is not an IPv4 or IPv6 address or CIDR block`,
+        ) &&
+        why.test(e.message),
+      entry,
     );
   }
 });

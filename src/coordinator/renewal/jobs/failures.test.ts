@@ -51,3 +51,28 @@ test('a sender whose failures stopped is set back to zero', async () => {
   await attributeFailures(r, 'ren_1', new Map());
   assert.deepEqual(r.writes, [{ readinessId: 'rdy_snd_one', n: 0 }]);
 });
+
+test('IPv6 hints attribute IPv6 clients as numbers, in any spelling; IPv4-mapped hints cover IPv4 clients', async () => {
+  const r = new FakeReadiness();
+  r.rows = [
+    { ...world().rows[0]!, senderId: 'snd_v6', id: 'rdy_v6', sourceAddresses: ['2001:DB8:1::/48'] },
+    { ...world().rows[0]!, senderId: 'snd_map', id: 'rdy_map', sourceAddresses: ['::ffff:203.0.113.0/120'] },
+  ];
+  await attributeFailures(
+    r,
+    'ren_1',
+    new Map([
+      ['2001:db8:1:2::5', 2],
+      ['2001:0db8:0001:ffff:0:0:0:1', 3],
+      ['2001:db8:2::1', 100],
+      ['203.0.113.9', 7],
+    ]),
+  );
+  assert.deepEqual(
+    r.rows.map((x) => [x.senderId, x.failuresAfterT]),
+    [
+      ['snd_v6', 5],
+      ['snd_map', 7],
+    ],
+  );
+});
