@@ -88,9 +88,6 @@ async function run(name: string, config: StoreConfig) {
     created_at: at,
   });
   const t0 = performance.now();
-  const chunk = async <T>(rows: T[], fn: (part: T[]) => Promise<unknown>) => {
-    for (let i = 0; i < rows.length; i += 500) await fn(rows.slice(i, i + 500));
-  };
   const tenants = Array.from({ length: TENANTS }, (_, i) => ({
     id: `ten_${i}`,
     name: `tenant-${i}`,
@@ -113,16 +110,14 @@ async function run(name: string, config: StoreConfig) {
       })),
     );
     for (const t of tenants) await tx.people.bind(`usr_${t.id}`, 'tenant-admin', t.id);
-    await chunk(
-      tenants.map((t) => ({
-        tenant_id: t.id,
-        webhook_url: null,
-        webhook_secret_sealed: null,
-        auto_forward: 1,
-        updated_at: at,
-      })),
-      (p) => tx.db.insertInto('tenant_settings').values(p).execute(),
-    );
+    for (const t of tenants)
+      await tx.tenantSettings.put({
+        tenantId: t.id,
+        webhookUrl: null,
+        webhookSecretSealed: null,
+        autoForward: true,
+        updatedAt: at,
+      });
     const senders = Array.from({ length: SENDERS }, (_, i) => ({
       id: `snd_${i}`,
       tenant_id: `ten_${i % TENANTS}`,
@@ -179,7 +174,7 @@ async function run(name: string, config: StoreConfig) {
   await store.close();
   const f = (x: { median: number; p95: number }) => `${x.median.toFixed(1)} ms (p95 ${x.p95.toFixed(1)})`;
   console.log(
-    `${name}: ${TENANTS} tenants, ${SENDERS} senders (inventory bulk-written in ${(setupMs / 1000).toFixed(1)} s)`,
+    `${name}: ${TENANTS} tenants, ${SENDERS} senders (inventory written in ${(setupMs / 1000).toFixed(1)} s)`,
   );
   console.log(
     `  announce + auto-forward fan-out to the outbox: ${(fanOutMs / 1000).toFixed(2)} s — ${outbox} notifications, ${links} personal links`,

@@ -8,6 +8,7 @@ import type { AuditLog } from '../../src/coordinator/ports/audit-log.js';
 import type { ClientObservations } from '../../src/coordinator/ports/client-observations.js';
 import type { CredentialRepo } from '../../src/coordinator/ports/credentials.js';
 import { FakeStore } from '../../src/coordinator/ports/fakes.js';
+import type { GraceRepo } from '../../src/coordinator/ports/grace.js';
 import type { InventoryRepo } from '../../src/coordinator/ports/inventory.js';
 import type { JobQueue } from '../../src/coordinator/ports/job-queue.js';
 import type { NodeReports } from '../../src/coordinator/ports/node-reports.js';
@@ -49,6 +50,7 @@ interface World {
   /** The same ports with a unit of work over them. */
   unitOfWork: StoreWith<PortName>;
   clientObservations: ClientObservations;
+  grace: GraceRepo;
   /** The notifications written, as (key, channel, state, body) by key (reading is not a port yet). */
   notifications(): Promise<Array<[string, string, string, unknown]>>;
   close(): Promise<void>;
@@ -198,6 +200,15 @@ async function inMemory(): Promise<World> {
     sourceAddresses: s.hints,
     clientCertSubject: null,
     createdAt: NOW,
+  }));
+  store.grace.rows = SENDERS.map((s) => ({
+    renewalId: 'ren_1',
+    readinessId: `rdy_${s.id}`,
+    senderId: s.id,
+    name: s.id,
+    virtualServerId: 'vs_1',
+    addresses: s.hints,
+    grace: null,
   }));
   store.clientObservations.senderRows = SENDERS.map((s) => ({
     renewalId: 'ren_1',
@@ -350,6 +361,7 @@ function ports(store: Store | FakeStore) {
     inventory: store.inventory,
     credentials: store.credentials,
     clientObservations: store.clientObservations,
+    grace: store.grace,
     nodeReports: store.nodeReports,
     secrets: store.secrets,
     readinessCounts: store.readinessCounts,
@@ -602,6 +614,43 @@ for (const impl of IMPLEMENTATIONS) {
           (await w.outbox.due('2026-11-27T10:00:30.000Z', 10)).map((n) => [n.idempotencyKey, n.attempts]),
           [['late', 1]],
         );
+      } finally {
+        await w.close();
+      }
+    });
+
+    test("grace: every sender of a renewal with its addresses; one sender's grace set, read back, cleared", async () => {
+      const w = await impl.open();
+      try {
+        const senders = await w.grace.senders('ren_1');
+        assert.deepEqual(
+          senders.map((s) => [s.readinessId, s.senderId, s.name, s.virtualServerId, s.addresses, s.grace]),
+          [
+            ['rdy_snd_a', 'snd_a', 'snd_a', 'vs_1', ['192.0.2.1'], null],
+            ['rdy_snd_b', 'snd_b', 'snd_b', 'vs_1', [], null],
+            ['rdy_snd_c', 'snd_c', 'snd_c', 'vs_1', ['10.0.0.0/8'], null],
+          ],
+        );
+        assert.deepEqual(await w.grace.senders('ren_other'), []);
+        const grace = {
+          oldUntil: '2026-11-28T10:00:00.000Z',
+          oldCidrs: ['192.0.2.1/32'],
+          heldBy: [{ id: 'snd_a', name: 'snd_a' }],
+          earlyCidrs: [],
+          nodes: { total: 2, applied: 1, notYet: 1 },
+        };
+        await w.grace.setSenderGrace('rdy_snd_a', grace);
+        await w.grace.setSenderGrace('rdy_snd_c', { ...grace, oldUntil: null, oldCidrs: [] });
+        assert.deepEqual((await w.grace.senders('ren_1'))[0]!.grace, grace);
+        assert.deepEqual(await w.grace.inGraceAt('ren_1', NOW), ['snd_a']);
+        assert.deepEqual(
+          await w.grace.inGraceAt('ren_1', '2026-11-28T10:00:00.000Z'),
+          [],
+          'over at its instant',
+        );
+        await w.grace.setSenderGrace('rdy_snd_a', null);
+        assert.deepEqual(await w.grace.inGraceAt('ren_1', NOW), []);
+        assert.equal((await w.grace.senders('ren_1'))[0]!.grace, null);
       } finally {
         await w.close();
       }
@@ -1208,6 +1257,13 @@ for (const impl of IMPLEMENTATIONS) {
           w.secrets.seal('node-control:node_a', 'pull'),
         );
         assert.equal((await w.inventory.node('node_a'))?.controlUrl, 'pull://node_a');
+        const controls = await w.inventory.nodeControls(['node_nope', 'node_a', 'node_a']);
+        assert.deepEqual(
+          controls.map((c) => [c.id, c.name, c.controlUrl]),
+          [['node_a', 'node_a', 'pull://node_a']],
+        );
+        assert.equal(w.secrets.unseal('node-control:node_a', controls[0]!.controlTokenSealed!), 'pull');
+        assert.deepEqual(await w.inventory.nodeControls([]), []);
         assert.equal(await w.nodeReports.latest('node_a'), undefined);
         const status = {
           virtualServers: [{ name: 'www', hosts: ['www.test'], served: { sha256: 'a' }, staged: null }],

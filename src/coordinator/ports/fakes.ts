@@ -14,6 +14,7 @@ import type {
   SenderObservation,
 } from './client-observations.js';
 import type { Ca, Credential, CredentialRepo } from './credentials.js';
+import type { GraceRepo, GraceSenderRow, StoredSenderGrace } from './grace.js';
 import type {
   InventoryRepo,
   LbNode,
@@ -277,6 +278,28 @@ export interface FakeNotification extends NewNotification {
   lastError: string | null;
 }
 
+/** Per-sender grace in an array (one row per readiness row, with what the grace job reads of its sender). */
+export class FakeGrace implements GraceRepo {
+  rows: Array<GraceSenderRow & { renewalId: string }> = [];
+
+  async senders(renewalId: string): Promise<GraceSenderRow[]> {
+    return this.rows
+      .filter((r) => r.renewalId === renewalId)
+      .sort((a, b) => a.senderId.localeCompare(b.senderId))
+      .map(({ renewalId: _, ...r }) => structuredClone(r));
+  }
+  async setSenderGrace(readinessId: string, grace: StoredSenderGrace | null) {
+    const r = this.rows.find((x) => x.readinessId === readinessId);
+    if (r) r.grace = structuredClone(grace);
+  }
+  async inGraceAt(renewalId: string, now: string) {
+    return this.rows
+      .filter((r) => r.renewalId === renewalId && r.grace?.oldUntil != null && r.grace.oldUntil > now)
+      .map((r) => r.senderId)
+      .sort();
+  }
+}
+
 /** Notifications in an array. */
 export class FakeOutbox implements Outbox {
   rows: FakeNotification[] = [];
@@ -532,6 +555,14 @@ export class FakeInventory implements InventoryRepo {
     const n = this.nodeRows.find((x) => x.id === id);
     return n && { ...n };
   }
+  async nodeControls(nodeIds: readonly string[]) {
+    return byId(this.nodeRows.filter((n) => nodeIds.includes(n.id))).map((n) => ({
+      id: n.id,
+      name: n.name,
+      controlUrl: n.controlUrl,
+      controlTokenSealed: this.nodeControlTokens[n.id] ?? null,
+    }));
+  }
   async setNodeControl(nodeId: string, controlUrl: string, controlTokenSealed: string) {
     const n = this.nodeRows.find((x) => x.id === nodeId);
     if (!n) return;
@@ -746,6 +777,7 @@ export class FakeStore implements Ports, StoreWith<PortName> {
   renewals = new FakeRenewals();
   renewalNodes = new FakeRenewalNodes();
   readiness = new FakeReadiness();
+  grace = new FakeGrace();
   jobs = new FakeJobQueue();
   outbox = new FakeOutbox();
   people = new FakePeople();
@@ -766,6 +798,7 @@ export class FakeStore implements Ports, StoreWith<PortName> {
       this.renewals,
       this.renewalNodes,
       this.readiness,
+      this.grace,
       this.jobs,
       this.outbox,
       this.people,

@@ -23,6 +23,17 @@ export interface LbNode {
   createdAt: string;
 }
 
+/**
+ * Where a node's control API is and the token it takes, sealed (SecretBox, context `node-control:ID`):
+ * what the workflow opens to drive the node, and nothing else of it.
+ */
+export interface NodeControlRecord {
+  id: string;
+  name: string;
+  controlUrl: string | null;
+  controlTokenSealed: string | null;
+}
+
 /** A virtual server: host names, listener, backends, the credential served and the one staged. */
 export interface VirtualServer {
   id: string;
@@ -89,6 +100,8 @@ export interface InventoryRepo {
   nodeByTokenHash(tokenHash: string): Promise<LbNode | undefined>;
   /** Sets (or replaces) the hash of the token a node authenticates with. */
   setNodeTokenHash(nodeId: string, tokenHash: string): Promise<void>;
+  /** The control records of the nodes with these ids, ordered by id (an unknown id is left out). */
+  nodeControls(nodeIds: readonly string[]): Promise<NodeControlRecord[]>;
   /** Records where a node's control API is and its token, sealed (SecretBox, context `node-control:ID`). */
   setNodeControl(nodeId: string, controlUrl: string, controlTokenSealed: string): Promise<void>;
   /** Whether a virtual server of the load balancer serves or stages the credential. */

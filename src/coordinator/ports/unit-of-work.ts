@@ -6,6 +6,7 @@
 import type { AuditLog } from './audit-log.js';
 import type { ClientObservations } from './client-observations.js';
 import type { CredentialRepo } from './credentials.js';
+import type { GraceRepo } from './grace.js';
 import type { InventoryRepo } from './inventory.js';
 import type { JobQueue } from './job-queue.js';
 import type { NodeReports } from './node-reports.js';
@@ -25,6 +26,7 @@ export interface Ports {
   renewals: RenewalRepo;
   renewalNodes: RenewalNodes;
   readiness: ReadinessRepo;
+  grace: GraceRepo;
   jobs: JobQueue;
   outbox: Outbox;
   people: PeopleRepo;

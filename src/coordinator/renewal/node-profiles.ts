@@ -25,10 +25,11 @@ export async function nodeProfiles(
 ): Promise<Map<string, NodeProfile[]>> {
   const out = new Map<string, NodeProfile[]>();
   for (const ref of new Set(vsRefs)) {
-    const vs = await env.store.byIdOrName('virtual_servers', ref);
+    const vs = await env.store.inventory.virtualServerByRef(ref);
     if (!vs) continue;
     const list: NodeProfile[] = [];
-    for (const node of await env.store.list('lb_nodes', { column: 'lb_id', values: [vs.lb_id] })) {
+    const ids = (await env.store.inventory.nodes(vs.lbId)).map((n) => n.id);
+    for (const node of await env.store.inventory.nodeControls(ids)) {
       const ep = endpointOf(env.store, node);
       if (!ep) continue;
       try {

@@ -3,6 +3,7 @@ import { can } from '../../access/can.js';
 import type { Principal } from '../../access/roles.js';
 import { fail } from '../../shared/errors.js';
 import { forbidden, notFound, record } from '../env.js';
+import type { NodeControlRecord } from '../ports/inventory.js';
 import type { SecretBox } from '../ports/secrets.js';
 import type { NodeEndpoint } from './node-control.js';
 import type { RenewalEnv } from './ports.js';
@@ -28,7 +29,7 @@ export async function setNodeControl(
   return { nodeId: node.id, controlUrl: url };
 }
 
-/** What the control endpoint is read from: a node's control columns, as the workflow's facts carry them. */
+/** A node's control columns, as rows of the workflow's facts still carry them. */
 export interface NodeControlColumns {
   id: string;
   name: string;
@@ -36,14 +37,19 @@ export interface NodeControlColumns {
   control_token_sealed: string | null;
 }
 
+/** What a control endpoint is read from: the inventory's control record of a node (or its columns). */
+export type NodeControlSource = NodeControlRecord | NodeControlColumns;
+
 /** A node's control endpoint, or undefined when none is recorded. */
-export function endpointOf(store: { secrets: SecretBox }, n: NodeControlColumns): NodeEndpoint | undefined {
-  if (!n.control_url || !n.control_token_sealed) return undefined;
-  return { url: n.control_url, token: unsealSecret(store, `node-control:${n.id}`, n.control_token_sealed) };
+export function endpointOf(store: { secrets: SecretBox }, n: NodeControlSource): NodeEndpoint | undefined {
+  const [url, sealed] =
+    'controlUrl' in n ? [n.controlUrl, n.controlTokenSealed] : [n.control_url, n.control_token_sealed];
+  if (!url || !sealed) return undefined;
+  return { url, token: unsealSecret(store, `node-control:${n.id}`, sealed) };
 }
 
 /** The endpoint, or a CONNECT_FAILED naming what to configure. */
-export function requireEndpoint(store: { secrets: SecretBox }, n: NodeControlColumns): NodeEndpoint {
+export function requireEndpoint(store: { secrets: SecretBox }, n: NodeControlSource): NodeEndpoint {
   return (
     endpointOf(store, n) ??
     fail(

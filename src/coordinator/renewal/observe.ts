@@ -116,7 +116,7 @@ export async function observeJob(env: RenewalEnv, p: { renewalId: string }): Pro
   const names = new Set(f.vss.map((v) => v.name));
   const nodeIds = [...new Set((await env.store.renewalNodes.list(f.r.id)).map((r) => r.nodeId))];
   const rows: ClientFailures[] = [];
-  for (const node of await env.store.list('lb_nodes', { column: 'id', values: nodeIds })) {
+  for (const node of await env.store.inventory.nodeControls(nodeIds)) {
     const ep = endpointOf(env.store, node);
     if (!ep) continue;
     const table = await env.renewal.nodes.failures(ep).catch(() => [] as ClientFailures[]);

@@ -134,6 +134,21 @@ export function sqlInventory(db: Kysely<Database>): InventoryRepo {
       const r = await getRow(db, 'lb_nodes', id);
       return r && toLbNode(r);
     },
+    async nodeControls(nodeIds) {
+      if (nodeIds.length === 0) return [];
+      const rows = await db
+        .selectFrom('lb_nodes')
+        .select(['id', 'name', 'control_url', 'control_token_sealed'])
+        .where('id', 'in', [...new Set(nodeIds)])
+        .orderBy('id')
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        controlUrl: r.control_url,
+        controlTokenSealed: r.control_token_sealed,
+      }));
+    },
     async setNodeControl(nodeId, controlUrl, controlTokenSealed) {
       await updateRow(db, 'lb_nodes', nodeId, {
         control_url: controlUrl,

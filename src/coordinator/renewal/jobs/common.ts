@@ -39,10 +39,7 @@ export function dialable(listen: string): { host: string; port: number } {
 /** Each (node row, node, virtual server) of a renewal. */
 export async function pairsOf(env: RenewalEnv, f: RenewalFacts) {
   const rows = await env.store.renewalNodes.list(f.r.id);
-  const nodes = await env.store.list('lb_nodes', {
-    column: 'id',
-    values: [...new Set(rows.map((r) => r.nodeId))],
-  });
+  const nodes = await env.store.inventory.nodeControls(rows.map((r) => r.nodeId));
   return rows.map((row) => ({
     row,
     node: nodes.find((n) => n.id === row.nodeId)!,

@@ -92,9 +92,10 @@ export async function exceptionsJob(env: RenewalEnv, p: { renewalId: string }): 
       if (!before.some((b) => b.cidr === a.cidr))
         fellBack.push({ nodeId: node.id, nodeName: node.name, cidr: a.cidr, until: a.until });
   };
+  const nodes = await env.store.inventory.nodeControls(rows.map((r) => r.nodeId));
   for (const row of rows) {
     const vs = f.vss.find((v) => v.id === row.virtualServerId);
-    const node = await env.store.get('lb_nodes', row.nodeId);
+    const node = nodes.find((n) => n.id === row.nodeId);
     if (!vs || !node) continue;
     const entries = tableOf(vs.id);
     const last = row.exceptions;

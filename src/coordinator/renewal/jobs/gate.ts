@@ -31,8 +31,10 @@ export async function gateJob(env: RenewalEnv, p: PayloadOf<'gate'>): Promise<Jo
     // Before the decision is recorded, so an override that follows it stages again after this.
     // Hold the exchange: the nodes would otherwise switch at T by themselves. A node that does not
     // answer keeps its acknowledgement (it still holds the credential) and the unstage job retries it.
-    for (const row of await env.store.renewalNodes.list(f.r.id)) {
-      const node = (await env.store.get('lb_nodes', row.nodeId))!;
+    const rows = await env.store.renewalNodes.list(f.r.id);
+    const nodes = await env.store.inventory.nodeControls(rows.map((r) => r.nodeId));
+    for (const row of rows) {
+      const node = nodes.find((n) => n.id === row.nodeId)!;
       const vs = f.vss.find((v) => v.id === row.virtualServerId)!;
       const ep = endpointOf(env.store, node);
       try {

@@ -26,12 +26,9 @@ export async function stageJob(env: RenewalEnv, p: PayloadOf<'stage'>): Promise<
   if (f.renewal.gate?.decision === 'blocked' && !f.renewal.gateOverride) return {};
   const rows = await env.store.renewalNodes.list(f.r.id, p.sequence);
   const nodes = new Map(
-    (await env.store.list('lb_nodes', { column: 'id', values: rows.map((r) => r.nodeId) })).map((n) => [
-      n.id,
-      n,
-    ]),
+    (await env.store.inventory.nodeControls(rows.map((r) => r.nodeId))).map((n) => [n.id, n]),
   );
-  const keyPem = (await env.store.privateKeyPem('credentials', f.newCred.id))!;
+  const keyPem = (await env.store.credentials.credentialKeyPem(f.newCred.id))!;
   for (const row of rows.filter((r) => !r.stagedAckAt)) {
     const node = nodes.get(row.nodeId)!;
     const vs = f.vss.find((v) => v.id === row.virtualServerId)!;
