@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { z } from '@hono/zod-openapi';
 import { OPERATING_MODELS } from '../access/operating-model.js';
 import { ROLES } from '../access/roles.js';
+import { parseBlock } from '../shared/ip.js';
 import { textProblem } from './contract/text.js';
 
 export { textProblem } from './contract/text.js';
@@ -63,17 +64,11 @@ export const Backend = z
     'write HOST:PORT or an http(s) URL',
   );
 
-/** An IP address or CIDR range. */
+/** An IP address or CIDR range, IPv4 or IPv6, as src/shared/ip.ts reads it (no zone id). */
 export const SourceAddress = z
   .string()
   .max(64)
-  .refine((s) => {
-    const [ip, bits, ...rest] = s.split('/');
-    if (rest.length > 0 || !ip) return false;
-    const v = isIP(ip);
-    if (v === 0) return false;
-    return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (v === 4 ? 32 : 128));
-  }, 'not an IP address or CIDR range');
+  .refine((s) => s === s.trim() && parseBlock(s) !== undefined, 'not an IP address or CIDR range');
 
 /** The truststore kinds a sender may have. */
 export const TRUSTSTORE_KINDS = ['pem', 'pkcs12', 'jks', 'dir', 'os', 'unknown'] as const;

@@ -4,34 +4,28 @@
  * admins may not claim addresses another tenant's senders hold, nor catch-all ranges: those overlaps
  * are the lb-admin's call.
  */
-import { BlockList, isIP } from 'node:net';
 import { can } from '../access/can.js';
 import type { Principal } from '../access/roles.js';
+import { fail } from '../shared/errors.js';
+import { type IpBlock, parseBlock, within } from '../shared/ip.js';
 import { forbidden } from './env.js';
 
 /** The broadest range a non-lb-admin may claim: /8 for IPv4, /16 for IPv6. */
 const MIN_PREFIX = { 4: 8, 6: 16 } as const;
 
-function parse(range: string): { ip: string; bits: number; type: 'ipv4' | 'ipv6' } {
-  const [ip = '', bitsText] = range.split('/');
-  const v = isIP(ip) === 6 ? 6 : 4;
-  return {
-    ip,
-    bits: bitsText === undefined ? (v === 4 ? 32 : 128) : Number(bitsText),
-    type: v === 4 ? 'ipv4' : 'ipv6',
-  };
+/**
+ * A claim read as attribution and the grace table read it (src/shared/ip.ts): IPv4-mapped IPv6 is
+ * IPv4, so `::ffff:0:0/96` is `0.0.0.0/0` and `::ffff:192.0.2.0/120` is `192.0.2.0/24`.
+ */
+function block(range: string): IpBlock {
+  return parseBlock(range) ?? fail('BAD_ARGUMENT', `"${range}" is not an IP address or CIDR range`);
 }
 
-/** True when two addresses or CIDR ranges share any address. */
+/** True when two addresses or CIDR ranges share any address (IPv4 and IPv6 ranges never do). */
 export function rangesOverlap(a: string, b: string): boolean {
-  const x = parse(a);
-  const y = parse(b);
-  if (x.type !== y.type) return false;
-  // Two ranges overlap exactly when the broader one holds an address of the narrower one.
-  const [wide, narrow] = x.bits <= y.bits ? [x, y] : [y, x];
-  const list = new BlockList();
-  list.addSubnet(wide.ip, wide.bits, wide.type);
-  return list.check(narrow.ip, narrow.type);
+  const x = parseBlock(a);
+  const y = parseBlock(b);
+  return x !== undefined && y !== undefined && (within(x, y) || within(y, x));
 }
 
 /**
@@ -46,8 +40,8 @@ export function assertAddressClaims(
 ): void {
   if (claims.length === 0 || can(p, 'update', { kind: 'lb' })) return;
   for (const c of claims) {
-    const r = parse(c);
-    if (r.bits < MIN_PREFIX[r.type === 'ipv4' ? 4 : 6]) {
+    const r = block(c);
+    if (r.prefix < MIN_PREFIX[r.v]) {
       forbidden(`claim ${c} as a source address (a range this broad needs the lb-admin)`);
     }
     if (others.some((o) => o.tenantId !== tenantId && o.ranges.some((x) => rangesOverlap(c, x)))) {
