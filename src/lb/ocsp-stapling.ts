@@ -3,12 +3,14 @@
  * whose leaf names an OCSP responder, the response is fetched ahead of time, checked, kept in memory
  * and refreshed at half its validity (after a failure, retried with backoff). A handshake only reads
  * this cache: nothing is fetched during a handshake, and no response means no staple, never a failure.
+ * Only a checked response saying "good" is stapled; a failed check is logged with its reason.
  * Each process (each cluster worker) fetches for itself.
  */
 import type { Logger } from 'pino';
 import { type Cert, readCertificates } from '../pki/certificate.js';
 import { checkOcspResponse, ocspRequestFor } from '../pki/ocsp.js';
 import { ocspUrlsOf } from '../pki/revocation.js';
+import { isRolloverError } from '../shared/errors.js';
 import type { Clock } from '../shared/time.js';
 import type { CredentialRecord } from './credential-record.js';
 
@@ -107,6 +109,10 @@ export class OcspStapler {
     e.timer.unref();
   }
 
+  private backoff(e: Entry): number {
+    return Math.min(this.maxRetryMs, this.retryMs * 2 ** (e.failures - 1));
+  }
+
   private async refresh(sha: string, e: Entry): Promise<void> {
     try {
       const body = await ocspRequestFor(e.leaf, e.issuer);
@@ -121,12 +127,24 @@ export class OcspStapler {
       const now = this.clock.now();
       const answer = await checkOcspResponse(der, e.leaf, e.issuer, now);
       if (this.entries.get(sha) !== e) return;
+      if (answer.status !== 'good') {
+        // Only a good answer is stapled (as nginx does); a kept good one is superseded by this answer.
+        e.der = undefined;
+        e.nextUpdate = undefined;
+        e.failures += 1;
+        const wait = this.backoff(e);
+        this.log.error(
+          { fingerprint: sha, ocsp: e.url, certStatus: answer.status, retryInMs: wait },
+          `OCSP stapling: the responder says the certificate is ${answer.status}; no staple`,
+        );
+        this.schedule(sha, e, wait);
+        return;
+      }
       e.der = der;
       e.nextUpdate = answer.nextUpdate;
       e.failures = 0;
       const half = answer.nextUpdate !== undefined ? (answer.nextUpdate - now) / 2 : this.maxRefreshMs;
-      (answer.status === 'good' ? this.log.info : this.log.warn).call(
-        this.log,
+      this.log.info(
         {
           fingerprint: sha,
           ocsp: e.url,
@@ -138,7 +156,7 @@ export class OcspStapler {
       this.schedule(sha, e, Math.min(half, this.maxRefreshMs));
     } catch (err) {
       e.failures += 1;
-      const wait = Math.min(this.maxRetryMs, this.retryMs * 2 ** (e.failures - 1));
+      const wait = this.backoff(e);
       this.log.warn(
         {
           fingerprint: sha,
@@ -147,7 +165,9 @@ export class OcspStapler {
           retryInMs: wait,
           stapling: !!this.stapleFor(sha),
         },
-        'OCSP stapling: fetch failed; handshakes go on (with the last valid response, if any)',
+        isRolloverError(err, 'OCSP_RESPONSE_INVALID')
+          ? 'OCSP stapling: the response was refused (see err); handshakes go on (with the last valid response, if any)'
+          : 'OCSP stapling: fetch failed; handshakes go on (with the last valid response, if any)',
       );
       this.schedule(sha, e, wait);
     }

@@ -1,12 +1,14 @@
 /**
  * OCSP (RFC 6960) for stapling: the request for a leaf (CertID with SHA-1 of the issuer's name and
  * key), and the check of a responder's answer (successful, for this certificate, signed by the issuer
- * or a responder it delegated, inside thisUpdate..nextUpdate). Pure: the fetch is the caller's.
+ * or a responder it delegated — see ocsp-signer.ts —, inside thisUpdate..nextUpdate). Pure: the
+ * fetch is the caller's; whether to staple a status other than good is the caller's choice.
  */
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { fail } from '../shared/errors.js';
 import type { Cert } from './certificate.js';
+import { judgeOcspSigner } from './ocsp-signer.js';
 
 /** What a checked OCSP response says. */
 export interface OcspAnswer {
@@ -63,13 +65,8 @@ export async function checkOcspResponse(
     return bad(`basic response could not be read: ${(e as Error).message}`);
   }
   const issuerPki = pkiCert(issuer);
-  let signed = false;
-  try {
-    signed = await basic.verify({ trustedCerts: [issuerPki] });
-  } catch (e) {
-    bad(`signature could not be verified: ${(e as Error).message}`);
-  }
-  if (!signed) bad('is not signed by the issuer or a responder it delegated');
+  const signer = await judgeOcspSigner(basic, issuerPki, now);
+  if (!signer.ok) bad(signer.why);
   const leafPki = pkiCert(leaf);
   let single: pkijs.SingleResponse | undefined;
   for (const r of basic.tbsResponseData.responses) {
@@ -80,6 +77,8 @@ export async function checkOcspResponse(
   const nextUpdate = single.nextUpdate?.getTime();
   const skew = 5 * 60_000;
   if (thisUpdate > now + skew) bad('is dated in the future (thisUpdate)');
+  if (nextUpdate !== undefined && nextUpdate < thisUpdate)
+    bad('ends before it begins (nextUpdate < thisUpdate)');
   if (nextUpdate !== undefined && nextUpdate <= now) bad('has expired (nextUpdate passed)');
   const tag = single.certStatus.idBlock.tagNumber;
   const answer: OcspAnswer['status'] = tag === 0 ? 'good' : tag === 1 ? 'revoked' : 'unknown';

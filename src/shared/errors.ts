@@ -89,7 +89,8 @@ export const ERROR_CODES = {
   },
   OCSP_RESPONSE_INVALID: {
     kind: 'invalid',
-    title: 'an OCSP response is unreadable, unsuccessful, for another certificate or out of its validity',
+    title:
+      'an OCSP response is unreadable, unsuccessful, for another certificate, out of its validity, or not signed by the issuer or a responder it delegated',
   },
   // files and directories
   FILE_NOT_FOUND: { kind: 'not-found', title: 'a file or directory does not exist' },

@@ -5,64 +5,26 @@
  * handshake; a responder that never answers means no staple and handshakes that still succeed.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
-import { type ConnectionOptions, connect, createSecureContext } from 'node:tls';
+import { test } from 'node:test';
+import { createSecureContext } from 'node:tls';
 import { cli } from '../kit/cli.js';
-import { openssl } from '../kit/openssl.js';
+import { freePort } from '../kit/net.js';
+import {
+  caSigner,
+  nodeStatus,
+  sClientStatus,
+  serialOf,
+  startResponder,
+  waitForStaple,
+  writeIndex,
+} from '../kit/ocsp.js';
 import { tempDir } from '../kit/tmp.js';
 import { get, oneServerConfig, portOf, sleep, startBackend, startNode } from './kit.js';
 
 const dir = tempDir();
-
-/** A port free right now (the responder must be named in the certificate before it runs). */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const p = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
-
-/** `openssl s_client -status` output for one handshake (asynchronous: the node runs in this process). */
-function sClientStatus(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const p = execFile(
-      'openssl',
-      ['s_client', '-status', '-connect', `127.0.0.1:${port}`, '-servername', 'lb.test'],
-      { timeout: 10_000 },
-      (_err, stdout, stderr) => resolve(`${stdout}\n${stderr}`),
-    );
-    p.stdin?.end();
-  });
-}
-
-/** Whether a Node client asking for a status gets a handshake and which OCSP response (null: none). */
-function nodeStatus(port: number): Promise<{ ok: boolean; ocsp: Buffer | null }> {
-  return new Promise((resolve) => {
-    let ocsp: Buffer | null = null;
-    const s = connect({
-      host: '127.0.0.1',
-      port,
-      servername: 'lb.test',
-      rejectUnauthorized: false,
-      requestOCSP: true,
-    } as ConnectionOptions);
-    s.on('OCSPResponse', (r: Buffer) => {
-      ocsp = r;
-    });
-    s.once('secureConnect', () => {
-      s.end();
-      resolve({ ok: true, ocsp });
-    });
-    s.once('error', () => resolve({ ok: false, ocsp }));
-  });
-}
 
 async function issue(name: string, root: string, ocspUrl: string): Promise<string> {
   const out = join(dir, name);
@@ -84,31 +46,6 @@ async function issue(name: string, root: string, ocspUrl: string): Promise<strin
   return out;
 }
 
-function startResponder(port: number, root: string, index: string): ChildProcess {
-  const p = spawn(
-    'openssl',
-    [
-      'ocsp',
-      '-index',
-      index,
-      '-port',
-      String(port),
-      '-rsigner',
-      join(root, 'ca.crt'),
-      '-rkey',
-      join(root, 'ca.key'),
-      '-CA',
-      join(root, 'ca.crt'),
-      '-nmin',
-      '10',
-      '-ignore_err',
-    ],
-    { stdio: 'ignore' },
-  );
-  after(() => p.kill());
-  return p;
-}
-
 test('a certificate naming an OCSP responder is served with a stapled good response; a stopped or absent responder fails no handshake', async () => {
   const root = join(dir, 'root');
   const made = await cli([
@@ -125,13 +62,9 @@ test('a certificate naming an OCSP responder is served with a stapled good respo
   assert.equal(made.code, 0, made.stderr);
   const port = await freePort();
   const leaf = await issue('leaf', root, `http://127.0.0.1:${port}/`);
-  const serial = openssl(['x509', '-in', join(leaf, 'tls.crt'), '-noout', '-serial'])
-    .trim()
-    .split('=')[1]!;
-  const index = join(dir, 'index.txt');
-  writeFileSync(index, `V\t361231235959Z\t\t${serial}\tunknown\t/CN=lb.test\n`);
-  const responder = startResponder(port, root, index);
-  await sleep(300);
+  const serial = serialOf(join(leaf, 'tls.crt'));
+  const index = writeIndex(join(dir, 'index.txt'), [serial]);
+  const responder = await startResponder(port, root, caSigner(root), index);
 
   const backend = await startBackend();
   const node = await startNode(
@@ -139,12 +72,7 @@ test('a certificate naming an OCSP responder is served with a stapled good respo
   );
   const lb = portOf(node);
   // Fetched ahead of time: wait for the first staple (the first handshakes may have none).
-  let out = '';
-  for (let i = 0; i < 50; i++) {
-    out = await sClientStatus(lb);
-    if (/OCSP Response Status: successful/.test(out)) break;
-    await sleep(200);
-  }
+  const out = await waitForStaple(lb);
   assert.match(out, /OCSP Response Status: successful/, out);
   assert.match(out, /Cert Status: good/, out);
   assert.match(out, new RegExp(`Serial Number: ${serial}`, 'i'));
