@@ -89,7 +89,8 @@ export interface RenewalRuntime {
 
 /**
  * Starts the scheduler over an environment built by buildCoordinatorEnv; every renewal change wakes
- * it. `pgUrl`/`pgSchema` select advisory-lock leadership. Stopping closes the mail sender too.
+ * it. `pgUrl`/`pgSchema`, given when the store is on PostgreSQL, select advisory-lock leadership (one
+ * leader per database); without them this process leads alone. Stopping closes the mail sender too.
  */
 export async function startRenewalRuntime(
   env: RenewalEnv,
@@ -101,21 +102,20 @@ export async function startRenewalRuntime(
     autoStart?: boolean;
   },
 ): Promise<RenewalRuntime> {
-  const leadership: Leadership =
-    env.store.dialect === 'postgres' && o.pgUrl
-      ? advisoryLock(async () => {
-          const c = new pg.Client({
-            connectionString: o.pgUrl,
-            ...(o.pgSchema ? { options: `-c search_path=${o.pgSchema}` } : {}),
-          });
-          await c.connect();
-          c.on('error', () => undefined);
-          return c as unknown as {
-            query(sql: string, params?: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
-            end(): Promise<void>;
-          };
-        }, o.pgSchema ?? 'public')
-      : singleProcess;
+  const leadership: Leadership = o.pgUrl
+    ? advisoryLock(async () => {
+        const c = new pg.Client({
+          connectionString: o.pgUrl,
+          ...(o.pgSchema ? { options: `-c search_path=${o.pgSchema}` } : {}),
+        });
+        await c.connect();
+        c.on('error', () => undefined);
+        return c as unknown as {
+          query(sql: string, params?: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
+          end(): Promise<void>;
+        };
+      }, o.pgSchema ?? 'public')
+    : singleProcess;
   const scheduler = new Scheduler(env, leadership, o.tickMs, o.log);
   // A change may move a sender's derived status: a pass over the webhook tenants' senders follows.
   const unsubscribe = env.renewal.subscribe((id) => {

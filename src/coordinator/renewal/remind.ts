@@ -69,6 +69,6 @@ export async function remindSenders(
         await addStep(tx, env, id, 'remind', actor, { sender: r.id, tenant: r.tenant_id });
     return out;
   });
-  env.renewal.changed(id, (await env.store.get('renewals', id))!.state);
+  env.renewal.changed(id, (await env.store.renewals.get(id))!.state);
   return answer;
 }
