@@ -1,7 +1,7 @@
 /**
  * The demo landscape `rollover up` creates on an empty data directory: one load balancer with one
- * virtual server under an "old root", two tenants with different operating models, four senders with
- * the four truststore formats, and a user per role. Pure data: names, hosts, addresses.
+ * virtual server under an "old root", two tenants with different operating models, five senders (the
+ * four truststore formats, PEM twice), and a user per role. Pure data: names, hosts, addresses.
  */
 
 /** Host name of the demo virtual server (senders connect by name with SNI, or by 127.0.0.1). */
@@ -24,7 +24,10 @@ export const DEMO_TENANTS = [
   { name: 'globex', operatingModel: 'provider-managed', customerOrganisation: 'Globex' },
 ] as const;
 
-/** Four senders, one per truststore format, each from its own loopback address. */
+/**
+ * Five senders, each from its own loopback address: one per truststore format, and a fifth (PEM) that
+ * proves its readiness only after T ({@link DEMO_LATE_SENDER}).
+ */
 export const DEMO_SENDERS: DemoSender[] = [
   {
     name: 'acme-billing',
@@ -58,7 +61,20 @@ export const DEMO_SENDERS: DemoSender[] = [
     sourceAddress: '127.0.0.5',
     contact: 'it@globex.test',
   },
+  {
+    name: 'acme-invoices',
+    tenant: 'acme',
+    truststoreKind: 'pem',
+    file: 'ca-bundle.pem',
+    sourceAddress: '127.0.0.6',
+    contact: 'ops@acme.test',
+  },
 ];
+
+/** The sender whose admin never adds the new root. */
+export const DEMO_STRAGGLER = 'globex-ledger';
+/** The sender whose admin adds the new root and proves it only after T (not ready at the gate). */
+export const DEMO_LATE_SENDER = 'acme-invoices';
 
 /** A demo user and the roles it holds (scopes name tenants or senders of the landscape). */
 export interface DemoUser {
@@ -78,6 +94,7 @@ export const DEMO_USERS: DemoUser[] = [
     roles: [
       { role: 'sender-admin', scope: 'acme-billing' },
       { role: 'sender-admin', scope: 'acme-orders' },
+      { role: 'sender-admin', scope: 'acme-invoices' },
     ],
   },
   {

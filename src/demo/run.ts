@@ -1,8 +1,10 @@
 /**
  * `rollover demo`: the whole seed against the landscape `rollover up` created, under live traffic.
  * Every step is done by the role that owns it, through the API or the real CLI commands that role
- * would type; four senders call the virtual server the whole time from their own loopback addresses,
- * and one of them never adds the new root. The report says what each sender saw before and after T.
+ * would type; five senders call the virtual server the whole time from their own loopback addresses:
+ * one never adds the new root (the straggler), one adds it and proves it only after T (the late
+ * sender). The report says what each sender saw before and after T, and how soon after its proof the
+ * late sender was served the new certificate.
  */
 import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,7 +16,7 @@ import { controlClientFor } from '../lb/control-client.js';
 import { fail } from '../shared/errors.js';
 import { formatInstant } from '../shared/time.js';
 import { DATA_FILES } from '../store/data-dir.js';
-import { DEMO_HOST, DEMO_STORE_PASSWORD } from './landscape.js';
+import { DEMO_HOST, DEMO_LATE_SENDER, DEMO_STORE_PASSWORD, DEMO_STRAGGLER } from './landscape.js';
 import {
   resetSenderTruststores,
   type ServedRoot,
@@ -51,9 +53,23 @@ export interface DemoSenderReport {
   failuresAfterBridge?: number;
   /** Requests after T that were served the old certificate (grace). */
   servedOldAfterT: number;
-  /** The renewal's grace deadline (null: grace off). */
+  /** The grace deadline this sender was given at T (null: it was not in grace). */
   graceUntil: string | null;
+  /** The late sender: its proof after T and when its traffic was first served the new certificate. */
+  provedAfterT?: LateProof;
   servedBeforeAndAfter: Record<string, number>;
+}
+
+/** A readiness proof after T, and when the sender's own traffic was first served the new certificate. */
+export interface LateProof {
+  /** When the coordinator recorded the proof (`sender verify --report`). */
+  at: string;
+  /** It was in grace (served the old certificate) until the proof. */
+  inGrace: boolean;
+  /** The first of its handshakes after the proof that was served the new certificate. */
+  firstNewHandshakeAt: string | null;
+  /** From the proof to that handshake (null: not in grace, so the proof moved nothing). */
+  delayMs: number | null;
 }
 
 /** The report `rollover demo --json` prints. */
@@ -91,10 +107,21 @@ type Detail = {
   id: string;
   state: string;
   exchangeAt: string;
+  exchangedAt?: string | null;
   safeRemovalAt: string | null;
   statusUrl: string;
   gate: { decision: string };
-  senders: Array<{ id: string; state: string; failuresAfterT: number; status?: { proven: boolean } }>;
+  senders: Array<{
+    id: string;
+    state: string;
+    failuresAfterT: number;
+    status?: {
+      state: string;
+      proven: boolean;
+      oldCredentialServedUntil: string | null;
+      evidence: { at: string } | null;
+    };
+  }>;
   nodes: Array<{ stagedAckAt: string | null; verifiedAt: string | null; servedSha256: string | null }>;
   readiness: Record<string, number>;
   status?: { grace?: { policy: 'off' | 'unready'; graceUntil: string | null } };
@@ -133,6 +160,16 @@ function graceOf(o: DemoOptions): 'off' | 'unready' {
   return o.grace ?? (o.bridge ? 'off' : 'unready');
 }
 
+type DemoSender = Landscape['senders'][number];
+
+/** The straggler and the late sender (a landscape from before the late sender has none). */
+function castOf(land: Landscape): { straggler: DemoSender; late: DemoSender | undefined } {
+  return {
+    straggler: land.senders.find((s) => s.name === DEMO_STRAGGLER) ?? land.senders[land.senders.length - 1]!,
+    late: land.senders.find((s) => s.name === DEMO_LATE_SENDER),
+  };
+}
+
 /** What every step of one run shares: the landscape, the callers of each role, the timeline. */
 interface Run {
   o: DemoOptions;
@@ -156,12 +193,16 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport> {
   const current = await startOver(run);
   const { id, exchangeAt, bridgeUntil, base } = await planRenewal(run, current);
   const clients = startTraffic(run, exchangeAt, current.leafSha256, bridgeUntil);
-  const straggler = run.land.senders[run.land.senders.length - 1]!;
+  const { straggler, late } = castOf(run.land);
+  if (!late)
+    o.say(
+      `This landscape has no ${DEMO_LATE_SENDER} (it predates the sender that proves after T): start \`rollover up\` on a fresh data directory to see it.`,
+    );
   try {
     await announce(run, id);
     await forward(run, id);
-    await proveSenders(run, id, straggler);
-    const gate = await overrideGate(run, id, straggler);
+    await proveSenders(run, id, straggler, late);
+    const gate = await overrideGate(run, id, straggler, late);
     if (o.speed === 'real') {
       o.say(
         `T is ${exchangeAt.toISOString()}: every node swaps by itself then; rerun with --speed fast to watch it now.`,
@@ -174,13 +215,20 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport> {
         final: await run.lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`),
       });
     }
-    const ex = await exchange(run, id, exchangeAt, clients, straggler, bridgeUntil);
+    const ex = await exchange(
+      run,
+      id,
+      { exchangeAt, clients, straggler, late, oldLeaf: current.leafSha256 },
+      bridgeUntil,
+    );
     const completed = await retireOldRoot(run, id, current.sha256, straggler);
     return report(base, {
       stats: run.land.senders.map((s) => ex.stats.get(s.id)!),
       swap: { latenessMs: ex.latenessMs, nodes: ex.verified.nodes },
       gate,
       final: withAttributedFailures(completed, ex.attributed),
+      atT: ex.atT,
+      ...(late && ex.lateProof ? { late: { id: late.id, proof: ex.lateProof } } : {}),
     });
   } catch (e) {
     await abandon(run, id);
@@ -484,9 +532,12 @@ const evidenceUrl = (run: Run, id: string) => `${run.server}/api/v1/renewals/${i
 const passwordFlags = (kind: string) =>
   kind === 'pkcs12' || kind === 'jks' ? ['--password', DEMO_STORE_PASSWORD] : [];
 
-/** Step 4 — sender admins add the root and prove it against the preview listener; one never does. */
-async function proveSenders(run: Run, id: string, straggler: Landscape['senders'][number]): Promise<void> {
-  const { o, land, work, cli } = run;
+/**
+ * Step 4 — sender admins add the root and prove it against the preview listener; the straggler never
+ * does, the late sender only after T.
+ */
+async function proveSenders(run: Run, id: string, straggler: DemoSender, late?: DemoSender): Promise<void> {
+  const { o, land, work } = run;
   o.say(
     'Step 4 (sender-admin): add the new root, prove it against the preview listener, report the evidence',
   );
@@ -497,42 +548,11 @@ async function proveSenders(run: Run, id: string, straggler: Landscape['senders'
       senderHops.push({ sender: s.name, at: run.now(), result: 'never added the new root (the straggler)' });
       continue;
     }
-    const admin = `${s.tenant}-ops`;
-    const pw = passwordFlags(s.kind);
-    await cli(
-      ['truststore', 'add', s.truststore, join(work, 'new-root.pem'), '--type', s.kind, ...pw],
-      admin,
-    );
-    const out = await cli(
-      [
-        'sender',
-        'verify',
-        '--truststore',
-        s.truststore,
-        '--type',
-        s.kind,
-        ...pw,
-        '--url',
-        `https://${land.virtualServer.preview}`,
-        '--servername',
-        DEMO_HOST,
-        '--report',
-        evidenceUrl(run, id),
-        '--sender',
-        s.id,
-        '--json',
-      ],
-      admin,
-      await run.tokenOf(admin),
-    );
-    const v = JSON.parse(out) as { ok?: boolean; result?: string; servedSha256?: string };
-    senderHops.push({
-      sender: s.name,
-      by: admin,
-      at: run.now(),
-      result: v.result ?? (v.ok ? 'trusted' : 'failed'),
-      servedSha256: v.servedSha256,
-    });
+    if (s.id === late?.id) {
+      senderHops.push({ sender: s.name, at: run.now(), result: 'adds the new root only after T' });
+      continue;
+    }
+    senderHops.push(await addAndProve(run, id, s));
   }
   run.steps.push({
     step: 4,
@@ -543,30 +563,83 @@ async function proveSenders(run: Run, id: string, straggler: Landscape['senders'
   });
 }
 
-/** The gate: under `block`, a sender that is not verified holds T unless the LB admin overrides. */
-async function overrideGate(run: Run, id: string, straggler: Landscape['senders'][number]): Promise<unknown> {
-  const gate: unknown = (await run.lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`)).gate;
-  run.o.say(
-    `Gate: ${(gate as { decision: string }).decision} — the LB admin overrides for the known straggler ${straggler.name}`,
+/** One sender admin adds the new root to the truststore and proves it against the preview listener. */
+async function addAndProve(run: Run, id: string, s: DemoSender): Promise<Record<string, unknown>> {
+  const { land, work, cli } = run;
+  const admin = `${s.tenant}-ops`;
+  const pw = passwordFlags(s.kind);
+  await cli(['truststore', 'add', s.truststore, join(work, 'new-root.pem'), '--type', s.kind, ...pw], admin);
+  const out = await cli(
+    [
+      'sender',
+      'verify',
+      '--truststore',
+      s.truststore,
+      '--type',
+      s.kind,
+      ...pw,
+      '--url',
+      `https://${land.virtualServer.preview}`,
+      '--servername',
+      DEMO_HOST,
+      '--report',
+      evidenceUrl(run, id),
+      '--sender',
+      s.id,
+      '--json',
+    ],
+    admin,
+    await run.tokenOf(admin),
   );
+  const v = JSON.parse(out) as { ok?: boolean; result?: string; servedSha256?: string };
+  return {
+    sender: s.name,
+    by: admin,
+    at: run.now(),
+    result: v.result ?? (v.ok ? 'trusted' : 'failed'),
+    servedSha256: v.servedSha256,
+  };
+}
+
+/** The gate: under `block`, a sender that is not verified holds T unless the LB admin overrides. */
+async function overrideGate(
+  run: Run,
+  id: string,
+  straggler: DemoSender,
+  late?: DemoSender,
+): Promise<unknown> {
+  const gate: unknown = (await run.lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`)).gate;
+  const who = late ? `${straggler.name} and ${late.name}` : straggler.name;
+  run.o.say(`Gate: ${(gate as { decision: string }).decision} — the LB admin overrides for ${who}`);
   return (
     await run.lbAdmin.request<Detail>('POST', `/api/v1/renewals/${id}/gate/override`, {
-      reason: `${straggler.name} is a known straggler; its failures will be attributed to it`,
+      reason: late
+        ? `${straggler.name} is a known straggler and ${late.name} proves after T; grace (if on) keeps both on the old certificate, failures will be attributed`
+        : `${straggler.name} is a known straggler; its failures will be attributed to it`,
     })
   ).gate;
 }
 
-/** Step 5 — at T every node swaps by its own clock; the coordinator verifies each one. */
-async function exchange(
-  run: Run,
-  id: string,
-  exchangeAt: Date,
-  clients: Map<string, SenderClient>,
-  straggler: Landscape['senders'][number],
-  bridgeUntil?: Date,
-) {
+/** What step 5 works with: T, the live traffic, the straggler, the late sender, the old leaf. */
+interface ExchangeCast {
+  exchangeAt: Date;
+  clients: Map<string, SenderClient>;
+  straggler: DemoSender;
+  late: DemoSender | undefined;
+  oldLeaf: string;
+}
+
+/**
+ * Step 5 — at T every node swaps by its own clock; just after T the late sender proves its readiness
+ * (and, in grace, moves to the new certificate); the coordinator verifies each node.
+ */
+async function exchange(run: Run, id: string, x: ExchangeCast, bridgeUntil?: Date) {
   const { o, lbAdmin } = run;
+  const { exchangeAt, clients, straggler, late } = x;
   o.say(`Step 5 (lb-admin): the exchange at T = ${exchangeAt.toISOString()} by every node's own clock`);
+  await sleep(Math.max(0, exchangeAt.getTime() - o.ctx.now().getTime()));
+  const atT = await afterT(run, id, [straggler, ...(late ? [late] : [])]);
+  const lateProof = late ? await proveLate(run, id, late, clients.get(late.id)!, x.oldLeaf, atT) : undefined;
   await sleep(Math.max(0, exchangeAt.getTime() - o.ctx.now().getTime() + run.speed.afterTMs));
   if (bridgeUntil) {
     // Traffic runs on past the bridge deadline, where a sender without the new root starts failing.
@@ -609,8 +682,74 @@ async function exchange(
     state: verified.state,
     latenessMs,
     nodes: verified.nodes,
+    ...(late && lateProof
+      ? { lateProof: { sender: late.name, by: `${late.tenant}-ops`, ...lateProof } }
+      : {}),
   });
-  return { verified, latenessMs, stats, attributed };
+  return { verified, latenessMs, stats, attributed, atT, lateProof };
+}
+
+/**
+ * The renewal just after T, once the coordinator knows the exchange happened and, in grace, the
+ * senders not proven at T (the straggler, the late sender) are in grace: what each sender was given at T.
+ */
+function afterT(run: Run, id: string, unproven: DemoSender[]): Promise<Detail> {
+  const grace = graceOf(run.o) === 'unready';
+  return until(
+    async () => {
+      const d = await run.lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`);
+      if (!d.exchangedAt) return undefined;
+      const inGrace = (s: DemoSender) => d.senders.find((x) => x.id === s.id)?.status?.state === 'in-grace';
+      return !grace || unproven.every(inGrace) ? d : undefined;
+    },
+    grace ? `${unproven.map((s) => s.name).join(' and ')} to be in grace after T` : 'the exchange at T',
+    15_000,
+  );
+}
+
+/**
+ * The late sender's admin adds the new root and proves it after T; in grace, the sender's own traffic
+ * is then served the new certificate: the delay from the proof the coordinator recorded to the first
+ * such handshake is measured.
+ */
+async function proveLate(
+  run: Run,
+  id: string,
+  late: DemoSender,
+  client: SenderClient,
+  oldLeaf: string,
+  atT: Detail,
+): Promise<LateProof> {
+  const inGrace = atT.senders.find((s) => s.id === late.id)?.status?.state === 'in-grace';
+  run.o.say(
+    `  [${late.tenant}-ops] ${late.name} adds the new root and proves it only now, after T${inGrace ? ' (it is in grace: served the old certificate)' : ''}`,
+  );
+  const startedAt = Date.now();
+  await addAndProve(run, id, late);
+  const d = await run.lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`);
+  const provedAt =
+    d.senders.find((s) => s.id === late.id)?.status?.evidence?.at ??
+    fail('WRONG_STATE', `the coordinator recorded no proof for ${late.name}`);
+  // Only a sender in grace is moved by its proof; otherwise it was served the new certificate from T.
+  const firstNew = inGrace
+    ? await until(
+        async () => client.firstServedOtherThan(oldLeaf, startedAt),
+        `${late.name} to be served the new certificate after its proof`,
+        30_000,
+      )
+    : client.firstServedOtherThan(oldLeaf, startedAt);
+  const delayMs = inGrace && firstNew !== undefined ? firstNew - Date.parse(provedAt) : null;
+  run.o.say(
+    delayMs === null
+      ? `  ${late.name} proved its readiness at ${provedAt}; not in grace, it was served the new certificate from T`
+      : `  ${late.name} proved its readiness at ${provedAt}; its first handshake served the new certificate followed ${delayMs} ms later`,
+  );
+  return {
+    at: provedAt,
+    inGrace,
+    firstNewHandshakeAt: firstNew === undefined ? null : new Date(firstNew).toISOString(),
+    delayMs,
+  };
 }
 
 /** Step 6 — after the rollback window, ready senders remove the old root (checked against the status). */
@@ -618,7 +757,7 @@ async function retireOldRoot(
   run: Run,
   id: string,
   oldRootSha256: string,
-  straggler: Landscape['senders'][number],
+  straggler: DemoSender,
 ): Promise<Detail> {
   const { o, lbAdmin, cli } = run;
   o.say('Step 6 (sender-admin): after the rollback window, ready senders remove the old root');
@@ -710,6 +849,12 @@ interface ReportBase {
   bridgeUntil?: Date;
 }
 
+/** The grace deadline a sender was given at T: until when its addresses were served the old certificate. */
+function graceAtT(atT: Detail | undefined, senderId: string): string | null {
+  const st = atT?.senders.find((x) => x.id === senderId)?.status;
+  return st?.state === 'in-grace' ? st.oldCredentialServedUntil : null;
+}
+
 function report(
   { land, id, exchangeAt, oldLeaf, newLeaf, newRoot, steps, bridgeUntil }: ReportBase,
   {
@@ -717,7 +862,17 @@ function report(
     swap,
     gate,
     final,
-  }: { stats: SenderTraffic[]; swap: DemoReport['swap']; gate: unknown; final: Detail },
+    atT,
+    late,
+  }: {
+    stats: SenderTraffic[];
+    swap: DemoReport['swap'];
+    gate: unknown;
+    final: Detail;
+    /** The renewal just after T (what each sender was given then); absent when the demo stops before T. */
+    atT?: Detail;
+    late?: { id: string; proof: LateProof };
+  },
 ): DemoReport {
   return {
     renewalId: id,
@@ -749,7 +904,8 @@ function report(
             }
           : {}),
         servedOldAfterT: st.servedOldAfterT,
-        graceUntil: final.status?.grace?.graceUntil ?? null,
+        graceUntil: graceAtT(atT, s.id),
+        ...(late?.id === s.id ? { provedAfterT: late.proof } : {}),
         servedBeforeAndAfter: st.served,
       };
     }),

@@ -40,6 +40,8 @@ export class SenderClient {
   };
   private running = false;
   private loop: Promise<void> | undefined;
+  /** When each successful request's TLS handshake finished, and the leaf it was served. */
+  private readonly handshakes: Array<{ at: number; sha256: string }> = [];
 
   constructor(
     private readonly o: {
@@ -79,6 +81,7 @@ export class SenderClient {
       (ca) =>
         new Promise<void>((resolve) => {
           let connectedAt = Date.now();
+          let securedAt = connectedAt;
           const req = https.request(
             {
               host: this.o.host,
@@ -95,6 +98,7 @@ export class SenderClient {
               if (raw) {
                 const sha = createHash('sha256').update(raw).digest('hex');
                 this.stats.served[sha] = (this.stats.served[sha] ?? 0) + 1;
+                this.handshakes.push({ at: securedAt, sha256: sha });
                 if (sha === this.o.oldLeafSha256 && connectedAt >= this.o.exchangeAt)
                   this.stats.servedOldAfterT++;
               }
@@ -108,7 +112,10 @@ export class SenderClient {
               });
             },
           );
-          req.on('socket', (socket) => socket.once('connect', () => (connectedAt = Date.now())));
+          req.on('socket', (socket) => {
+            socket.once('connect', () => (connectedAt = Date.now()));
+            socket.once('secureConnect', () => (securedAt = Date.now()));
+          });
           req.on('error', (e: NodeJS.ErrnoException) => {
             const now = Date.now();
             this.count(now >= this.o.exchangeAt, false, e.code ?? e.message, this.afterBridge(now));
@@ -119,6 +126,14 @@ export class SenderClient {
         }),
       (e: Error) => this.count(Date.now() >= this.o.exchangeAt, false, `truststore: ${e.message}`),
     );
+  }
+
+  /**
+   * When the first handshake that finished at or after `since` was served a leaf other than `sha256`
+   * (ms), or undefined while there is none.
+   */
+  firstServedOtherThan(sha256: string, since: number): number | undefined {
+    return this.handshakes.find((h) => h.at >= since && h.sha256 !== sha256)?.at;
   }
 
   private afterBridge(at: number): boolean {

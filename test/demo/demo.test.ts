@@ -1,6 +1,8 @@
 /**
  * `rollover demo --speed fast --json` against a running `rollover up`, held against what an
  * independent client observes on its own: its handshakes and the leaf served before and after T.
+ * With grace the straggler and the late sender (which proves only after T) fail nothing, and the late
+ * sender is served the new certificate within seconds of its proof; with `--grace off` both fail.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -103,11 +105,22 @@ test('the demo runs the six steps under live traffic twice on one data directory
         [],
       );
 
-      // Every ready sender saw no failure; the straggler failed after T, and that was attributed to it alone.
-      assert.equal(report.senders.length, 4);
-      const ready = report.senders.filter((s: { ready: boolean }) => s.ready);
+      // Every sender proven before T saw no failure; the straggler failed after T (without grace), and
+      // that was attributed to it alone.
+      assert.equal(report.senders.length, 5);
+      const late = report.senders.find((s: { name: string }) => s.name === 'acme-invoices');
+      const ready = report.senders.filter((s: { ready: boolean; name: string }) => s.ready && s !== late);
       const stragglers = report.senders.filter((s: { ready: boolean }) => !s.ready);
       assert.equal(ready.length, 3);
+      for (const s of ready) assert.equal(s.graceUntil, null, `${s.name} was not in grace`);
+      // The late sender: not ready at the gate, proven after T, ready at the end; it never failed before T.
+      assert.equal(late.ready, true, 'the late sender is proven at the end');
+      assert.equal(late.failuresBeforeT, 0);
+      assert.ok(Date.parse(late.provedAfterT.at) > T, 'its proof was recorded after T');
+      assert.ok(
+        (late.servedBeforeAndAfter[report.newLeafSha256] ?? 0) > 0,
+        'it was served the new certificate',
+      );
       for (const s of ready) {
         assert.equal(s.failuresAfterT + s.failuresBeforeT, 0, `${s.name} saw no failure`);
         assert.ok(s.requestsBeforeT > 0 && s.requestsAfterT > 0, `${s.name} sent before and after T`);
@@ -124,6 +137,23 @@ test('the demo runs the six steps under live traffic twice on one data directory
         assert.ok(Date.parse(report.grace.until) > T);
         for (const s of ready)
           assert.equal(s.servedOldAfterT, 0, `${s.name} got the new certificate after T`);
+        // The late sender: in grace at T, the new certificate within seconds of its proof, no failure.
+        assert.equal(late.graceUntil, report.grace.until, 'the late sender was in grace at T');
+        assert.ok(late.servedOldAfterT > 0, 'the late sender was served the old certificate after T');
+        assert.equal(late.failuresAfterT, 0, 'the late sender in grace fails nothing');
+        assert.equal(late.provedAfterT.inGrace, true);
+        assert.ok(
+          Date.parse(late.provedAfterT.firstNewHandshakeAt) >= Date.parse(late.provedAfterT.at),
+          'the new certificate only after the proof',
+        );
+        assert.equal(
+          late.provedAfterT.delayMs,
+          Date.parse(late.provedAfterT.firstNewHandshakeAt) - Date.parse(late.provedAfterT.at),
+        );
+        assert.ok(late.provedAfterT.delayMs < 5000, `moved ${late.provedAfterT.delayMs} ms after its proof`);
+        const step5 = report.steps[4];
+        assert.equal(step5.lateProof.sender, 'acme-invoices');
+        assert.equal(step5.lateProof.delayMs, late.provedAfterT.delayMs);
       } else {
         assert.equal(report.grace.policy, 'off');
         assert.ok(stragglers[0].failuresAfterT > 0);
@@ -131,6 +161,13 @@ test('the demo runs the six steps under live traffic twice on one data directory
           stragglers[0].attributedFailuresAfterT > 0,
           'the coordinator attributed the failures to the straggler',
         );
+        // Without grace the late sender is served the new certificate from T and fails until it adds the root.
+        assert.equal(stragglers[0].graceUntil, null);
+        assert.equal(late.graceUntil, null);
+        assert.equal(late.servedOldAfterT, 0);
+        assert.ok(late.failuresAfterT > 0, 'without grace the late sender fails after T');
+        assert.equal(late.provedAfterT.inGrace, false);
+        assert.equal(late.provedAfterT.delayMs, null);
       }
       assert.equal(typeof report.swap.latenessMs, 'number', 'the first new handshake after T was seen');
       assert.ok(report.swap.latenessMs >= 0);

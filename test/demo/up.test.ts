@@ -1,7 +1,7 @@
 /**
  * `rollover up` on an empty data directory: the coordinator, the LB node and the tenant back-end
- * listen; the landscape is in the store (two tenants with different operating models, four senders
- * with four truststore formats); traffic flows through the LB to the back-end; the next start reuses it.
+ * listen; the landscape is in the store (two tenants with different operating models, five senders
+ * with the four truststore formats); traffic flows through the LB to the back-end; the next start reuses it.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -66,7 +66,7 @@ describe('rollover up', () => {
         'GET',
         '/api/v1/senders',
       );
-      assert.deepEqual(senders.map((s) => s.truststoreKind).sort(), ['dir', 'jks', 'pem', 'pkcs12']);
+      assert.deepEqual(senders.map((s) => s.truststoreKind).sort(), ['dir', 'jks', 'pem', 'pem', 'pkcs12']);
       for (const s of up.landscape.senders) {
         const list = await listTruststore({
           path: s.truststore,
@@ -128,7 +128,7 @@ describe('rollover up', () => {
       assert.deepEqual({ lb: up.landscape.lb.id, senders: up.landscape.senders.map((s) => s.id) }, first);
       const token = readFileSync(up.landscape.users[0]!.tokenFile, 'utf8');
       const api = await makeClient(up.coordinator.url, token, 'flags');
-      assert.equal((await api.request<unknown[]>('GET', '/api/v1/senders')).length, 4);
+      assert.equal((await api.request<unknown[]>('GET', '/api/v1/senders')).length, 5);
       // The links the first start printed (and nobody used) are revoked; the new ones work.
       const redeem = (link: string) =>
         fetch(`${up.coordinator.url}/api/v1/sessions/link`, {

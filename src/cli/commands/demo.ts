@@ -22,7 +22,7 @@ export function registerDemo(program: Command, ctx: CliContext, run: Runner): vo
     )
     .option(
       '--grace <policy>',
-      'unready (default without --bridge): the straggler keeps the old certificate after T until the grace deadline and fails nothing; off: everybody switches at T and the straggler fails',
+      'unready (default without --bridge): the senders not proven keep the old certificate after T (the straggler until the grace deadline, the late sender until its proof) and fail nothing; off: everybody switches at T and both fail',
     )
     .option('--json', 'print the report as JSON (the narration goes to stderr)')
     .action(
@@ -61,14 +61,21 @@ export function registerDemo(program: Command, ctx: CliContext, run: Runner): vo
           );
         }
         const readyFailures = r.senders
-          .filter((s) => s.ready)
+          .filter((s) => s.ready && !s.provedAfterT)
           .reduce((n, s) => n + s.failuresAfterT + s.failuresBeforeT, 0);
-        ctx.out(`\nFailures seen by ready senders: ${readyFailures}.\n`);
-        if (r.grace.policy === 'unready')
-          for (const s of r.senders.filter((x) => x.servedOldAfterT > 0))
-            ctx.out(
-              `${s.name} was in grace: ${s.servedOldAfterT} request(s) after T served the old certificate (until ${s.graceUntil}), ${s.failuresAfterT} failed.\n`,
-            );
+        ctx.out(`\nFailures seen by senders proven before T: ${readyFailures}.\n`);
+        for (const s of r.senders.filter((x) => x.graceUntil))
+          ctx.out(
+            `${s.name} was in grace at T (until ${s.graceUntil}): ${s.servedOldAfterT} request(s) after T served the old certificate, ${s.failuresAfterT} failed.\n`,
+          );
+        for (const s of r.senders.filter((x) => x.provedAfterT)) {
+          const p = s.provedAfterT!;
+          ctx.out(
+            p.delayMs === null
+              ? `${s.name} proved its readiness after T (${p.at}); not in grace, it had been served the new certificate since T and failed ${s.failuresAfterT} request(s) after T.\n`
+              : `${s.name} proved its readiness after T (${p.at}) and was served the new certificate ${p.delayMs} ms later (${p.firstNewHandshakeAt}).\n`,
+          );
+        }
         if (r.bridge) {
           ctx.out(`Bridges served until ${r.bridge.until}:\n`);
           for (const s of r.senders)
