@@ -1,8 +1,8 @@
 /**
  * The renewal page shows grace, in a real browser against a real `rollover server` and a real built-in
  * node: after T a sender that is not proven is listed in grace with the deadline and its address, the
- * countdown line comes from the coordinator's derived status, and the node's column says the source
- * exceptions were applied.
+ * countdown line comes from the coordinator's derived status, the node's column says the source
+ * exceptions were applied, and the path drawing's LB box says who is still served the old certificate.
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
@@ -89,6 +89,13 @@ test('the renewal page lists the senders in grace with their deadline and the co
     /1 sender in grace until .* left/,
   );
   assert.equal(await page.locator('[data-exceptions="applied"]').count(), 1);
+  // The path drawing's LB box says the truth after T: the new certificate, the old one to billing in grace.
+  const svg = ((await page.locator('.path-svg').textContent()) ?? '').replace(/\s+/g, ' ');
+  assert.match(svg, /serves old cert.*serves new cert;.*old to 1 in grace.*until \d{2} \w{3}, \d{2}:\d{2}/);
+  assert.match(
+    (await page.locator('.path-words').textContent()) ?? '',
+    /After T the LB serves the new certificate; the old one to 1 sender in grace until /,
+  );
   await screenshot(page, 'grace-renewal-page');
   assert.deepEqual(pageErrors(page), []);
   await page.context().close();

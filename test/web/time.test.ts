@@ -6,7 +6,13 @@ process.env.TZ = 'Europe/Berlin';
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { outcome, trustedRoots, trustLabel } from '../../src/web/components/path-facts.js';
+import {
+  lbWords,
+  outcome,
+  senderWords,
+  trustedRoots,
+  trustLabel,
+} from '../../src/web/components/path-facts.js';
 import { formatInstant, fromLocalInput, groupHex, relative, toLocalInput } from '../../src/web/lib/time.js';
 
 test('an instant shows local time with its zone and the UTC time, the date repeated only when it differs', () => {
@@ -67,4 +73,53 @@ test('the path drawing: a sender in grace works after T (served the old certific
     before: true,
     after: false,
   });
+});
+
+test('the path drawing: after T the LB box says who is still served the old certificate and until when', () => {
+  const status = (o: { proven?: boolean; oldUntil?: string; early?: string[]; state?: string }) =>
+    ({
+      state: o.state ?? (o.oldUntil ? 'in-grace' : 'proven'),
+      tone: 'action',
+      proven: o.proven ?? false,
+      oldCredentialServedUntil: o.oldUntil ?? null,
+      grace: { oldCidrs: [], heldBy: [], earlyCidrs: o.early ?? [], nodes: null },
+    }) as unknown as Parameters<typeof outcome>[0]['status'];
+  const deadline = '2026-12-03T13:00:00Z';
+  const ready = { name: 'billing', state: 'verified', status: status({ proven: true }) };
+  const ledger = { name: 'ledger', state: 'notified', status: status({ oldUntil: deadline }) };
+  const late = { name: 'invoices', state: 'notified', status: status({ oldUntil: deadline }) };
+
+  // Nobody in grace: the new certificate for everybody after T.
+  assert.deepEqual(lbWords('after', 'new', [ready]), {
+    lines: ['serves new cert'],
+    sentence: 'After T the LB serves the new certificate.',
+  });
+  // Two senders in grace: the box and the sentence say so, with the deadline (Berlin: 14:00 CET).
+  assert.deepEqual(lbWords('after', 'new', [ready, ledger, late]), {
+    lines: ['serves new cert;', 'old to 2 in grace', 'until 03 Dec, 14:00'],
+    sentence:
+      'After T the LB serves the new certificate; the old one to 2 senders in grace until 03 Dec 2026, 14:00:00 CET (13:00:00 UTC).',
+  });
+  // Different deadlines: the latest, said as an upper bound.
+  const earlier = { ...late, status: status({ oldUntil: '2026-12-03T12:00:00Z' }) };
+  assert.match(
+    lbWords('after', 'new', [ledger, earlier]).sentence,
+    /old one to 2 senders in grace at most until 03 Dec 2026, 14:00:00/,
+  );
+  // One sender: singular; a sender whose grace ended (proven after T) is not counted.
+  assert.match(lbWords('after', 'new', [ledger, ready]).sentence, /the old one to 1 sender in grace until/);
+  // After a rollback the old certificate is served to everybody; grace is moot.
+  assert.deepEqual(lbWords('after', 'old', [ledger]).lines, ['serves old cert']);
+  // Before T: the old certificate, the new one to proven senders with early entries.
+  assert.deepEqual(lbWords('before', 'old', [ledger]).lines, ['serves old cert']);
+  const early = { ...ready, status: status({ proven: true, early: ['127.0.0.2/32'] }) };
+  assert.deepEqual(lbWords('before', 'old', [early, ledger]), {
+    lines: ['serves old cert;', 'new to 1 early'],
+    sentence: 'Before T the LB serves the old certificate; the new one already to 1 sender proven early.',
+  });
+  // The sender sentences come from the same place.
+  assert.equal(
+    senderWords(ledger, 'new'),
+    'ledger: before T it worked on the old root; after T it works: it is in grace, served the old certificate until its deadline.',
+  );
 });

@@ -4,21 +4,33 @@
  * the root of the served certificate is marked as breaking. Accessible: a titled SVG with a text
  * description, and the same facts in words beside it.
  */
-import { outcome, type PathSender, trustedRoots, trustLabel } from './path-facts.js';
+import {
+  type LbWords,
+  lbWords,
+  outcome,
+  type PathSender,
+  senderWords,
+  trustedRoots,
+  trustLabel,
+} from './path-facts.js';
 
-const W = 640;
+const W = 660;
 const ROW = 36;
+/** The LB box's width (its lines say what it serves, to whom in grace and until when). */
+const LB_W = 112;
 
 function Panel({
   x,
   label,
   serves,
+  lb,
   senders,
   tenant,
 }: {
   x: number;
   label: string;
   serves: 'old' | 'new';
+  lb: LbWords;
   senders: PathSender[];
   tenant: string;
 }) {
@@ -57,16 +69,25 @@ function Panel({
           </g>
         );
       })}
-      <rect x={150} y={lbY - 22} width={100} height={44} rx={4} className="svg-box svg-lb" />
+      <rect
+        x={150}
+        y={lbY - 22}
+        width={LB_W}
+        height={44 + 11 * (lb.lines.length - 1)}
+        rx={4}
+        className="svg-box svg-lb"
+      />
       <text x={156} y={lbY - 6} className="svg-small">
         LB virtual server
       </text>
-      <text x={156} y={lbY + 10} className="svg-tiny">
-        serves {serves} cert
-      </text>
-      <line x1={250} y1={lbY} x2={266} y2={lbY} className="svg-line" />
-      <rect x={266} y={lbY - 16} width={40} height={32} rx={4} className="svg-box" />
-      <text x={270} y={lbY + 4} className="svg-tiny">
+      {lb.lines.map((line, i) => (
+        <text key={line} x={156} y={lbY + 10 + 11 * i} className="svg-tiny">
+          {line}
+        </text>
+      ))}
+      <line x1={150 + LB_W} y1={lbY} x2={166 + LB_W} y2={lbY} className="svg-line" />
+      <rect x={166 + LB_W} y={lbY - 16} width={40} height={32} rx={4} className="svg-box" />
+      <text x={170 + LB_W} y={lbY + 4} className="svg-tiny">
         {tenant.length > 7 ? `${tenant.slice(0, 6)}…` : tenant}
       </text>
     </g>
@@ -85,23 +106,14 @@ export function PathDiagram({
   after: 'old' | 'new';
 }) {
   const shown = senders.slice(0, 8);
-  const height = 60 + Math.max(1, shown.length) * ROW;
-  const words = shown.map((s) => {
-    const o = outcome(s, after);
-    if (s.status) {
-      const aft =
-        s.status.state === 'in-grace' && after === 'new'
-          ? 'works: it is in grace, served the old certificate until its deadline'
-          : o.after === null
-            ? 'is unknown: no proof and no handshake on the new credential'
-            : o.after
-              ? 'works'
-              : 'fails';
-      return `${s.name}: before T it ${o.before ? 'worked' : 'failed'} on the old root; after T it ${aft}.`;
-    }
-    const t = trustedRoots(s.state);
-    return `${s.name} trusts ${[t.old ? 'the old root' : '', t.new ? 'the new root' : ''].filter(Boolean).join(' and ') || 'no known root'}: before T it ${o.before ? 'works' : 'breaks'}, after T it ${o.after ? 'works' : 'breaks'}.`;
-  });
+  const lb = { before: lbWords('before', 'old', senders), after: lbWords('after', after, senders) };
+  const boxGrows = 11 * (Math.max(lb.before.lines.length, lb.after.lines.length) - 1);
+  const height = 60 + Math.max(1, shown.length) * ROW + boxGrows;
+  const words = [
+    ...(lb.before.lines.length > 1 ? [lb.before.sentence] : []),
+    lb.after.sentence,
+    ...shown.map((s) => senderWords(s, after)),
+  ];
   return (
     <figure className="path">
       <svg
@@ -113,8 +125,8 @@ export function PathDiagram({
       >
         <title id="path-title">Communication path: sender back-end to LB virtual server to tenant</title>
         <desc id="path-desc">{words.join(' ')}</desc>
-        <Panel x={4} label="Before T" serves="old" senders={shown} tenant={tenant} />
-        <Panel x={330} label="After T" serves={after} senders={shown} tenant={tenant} />
+        <Panel x={4} label="Before T" serves="old" lb={lb.before} senders={shown} tenant={tenant} />
+        <Panel x={340} label="After T" serves={after} lb={lb.after} senders={shown} tenant={tenant} />
       </svg>
       <figcaption>
         <ul className="path-words">

@@ -1,5 +1,9 @@
-/** What the path drawing derives from a sender's readiness and status (pure, tested in test/web/time.test.ts). */
+/**
+ * What the path drawing derives from the senders' readiness and status — every word it shows, in the
+ * LB box and beside the drawing (pure, tested in test/web/time.test.ts).
+ */
 import type { SenderStatus } from '../api/types.js';
+import { formatInstant, formatShort } from '../lib/time.js';
 
 /** What is known about one sender for the drawing. */
 export interface PathSender {
@@ -43,4 +47,66 @@ export function outcome(s: PathSender, after: 'old' | 'new'): { before: boolean;
     return { before, after: true };
   if (st === 'failing' || st === 'proof-failed') return { before, after: false };
   return { before, after: null };
+}
+
+/** What the LB box of one panel says: short lines for the box, and the same in one sentence. */
+export interface LbWords {
+  lines: string[];
+  sentence: string;
+}
+
+const senders = (n: number) => `${n} sender${n === 1 ? '' : 's'}`;
+
+/** The latest of some instants (ISO), and whether they all agree. */
+function latest(instants: string[]): { at: string; same: boolean } {
+  const sorted = [...instants].sort((a, b) => Date.parse(a) - Date.parse(b));
+  return { at: sorted.at(-1)!, same: Date.parse(sorted[0]!) === Date.parse(sorted.at(-1)!) };
+}
+
+/**
+ * What the LB serves in one panel, from the senders' status: before T the old certificate (the new
+ * one to proven senders with early entries); after T the certificate `served` — when that is the new
+ * one, the old one still to the senders whose addresses are in grace, until their deadline.
+ */
+export function lbWords(panel: 'before' | 'after', served: 'old' | 'new', list: PathSender[]): LbWords {
+  if (panel === 'before') {
+    const early = list.filter((s) => s.status?.proven && (s.status.grace?.earlyCidrs.length ?? 0) > 0);
+    return early.length
+      ? {
+          lines: ['serves old cert;', `new to ${early.length} early`],
+          sentence: `Before T the LB serves the old certificate; the new one already to ${senders(early.length)} proven early.`,
+        }
+      : { lines: ['serves old cert'], sentence: 'Before T the LB serves the old certificate.' };
+  }
+  if (served === 'old')
+    return { lines: ['serves old cert'], sentence: 'After T the LB serves the old certificate.' };
+  const graced = list.flatMap((s) =>
+    s.status?.oldCredentialServedUntil ? [s.status.oldCredentialServedUntil] : [],
+  );
+  if (!graced.length)
+    return { lines: ['serves new cert'], sentence: 'After T the LB serves the new certificate.' };
+  const until = latest(graced);
+  const by = until.same ? 'until' : 'at most until';
+  return {
+    lines: ['serves new cert;', `old to ${graced.length} in grace`, `${by} ${formatShort(until.at)}`],
+    sentence: `After T the LB serves the new certificate; the old one to ${senders(graced.length)} in grace ${by} ${formatInstant(until.at)}.`,
+  };
+}
+
+/** The sentence beside the drawing for one sender: what worked before T and what works after it. */
+export function senderWords(s: PathSender, after: 'old' | 'new'): string {
+  const o = outcome(s, after);
+  if (s.status) {
+    const aft =
+      s.status.state === 'in-grace' && after === 'new'
+        ? 'works: it is in grace, served the old certificate until its deadline'
+        : o.after === null
+          ? 'is unknown: no proof and no handshake on the new credential'
+          : o.after
+            ? 'works'
+            : 'fails';
+    return `${s.name}: before T it ${o.before ? 'worked' : 'failed'} on the old root; after T it ${aft}.`;
+  }
+  const t = trustedRoots(s.state);
+  return `${s.name} trusts ${[t.old ? 'the old root' : '', t.new ? 'the new root' : ''].filter(Boolean).join(' and ') || 'no known root'}: before T it ${o.before ? 'works' : 'breaks'}, after T it ${o.after ? 'works' : 'breaks'}.`;
 }

@@ -68,3 +68,16 @@ export function groupHex(hex: string | null | undefined): string {
   if (!hex) return '—';
   return hex.replace(/(.{4})/g, '$1 ').trim();
 }
+
+/** "03 Dec, 14:00": local day and minute only, for a drawing too small for the zone (words carry it). */
+export function formatShort(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat('en-GB', {
+    day: '2-digit',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  }).format(d);
+}
