@@ -767,8 +767,9 @@ for (const { backend, co, w, CASES } of setups) {
   }
 
   describe(`the bad-input corpus on ${backend.name}`, () => {
-    test('holds at least 40 cases', () => {
+    test('holds at least 40 cases', (t) => {
       assert.ok(CASES.length >= 40, `${CASES.length} cases`);
+      t.diagnostic(`bad-input corpus: ${CASES.length} API requests (${backend.name})`);
     });
     for (const c of CASES) {
       test(`${c.name} → ${c.status} ${c.code}, nothing changed`, async () => {

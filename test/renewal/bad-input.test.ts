@@ -22,7 +22,7 @@ const wrongHost = await mintCredential(newRoot, ['other.test'], { ips: [] });
 for (const backend of BACKENDS) {
   test(`bad input to the renewal workflow answers stable codes and changes nothing (${backend.name})`, {
     timeout: 90_000,
-  }, async () => {
+  }, async (t) => {
     const dir = tempDir('rollover-renewal-bad-');
     const smtp = new SmtpSink();
     await smtp.start();
@@ -232,6 +232,10 @@ for (const backend of BACKENDS) {
         assert.equal((await run()).code, code, what);
         assert.deepEqual(await snapshot(), before, `${what} changed the renewal`);
       }
+      // The plan refusals, these, and the three link and postpone refusals below.
+      t.diagnostic(
+        `bad-input corpus: ${planCases.length + cases.length + 3} renewal requests (${backend.name})`,
+      );
 
       // Repeated requests are idempotent: no new step, no new message.
       await co.call('POST', `/api/v1/renewals/${id}/announce`);
