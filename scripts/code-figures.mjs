@@ -2,7 +2,9 @@
 // Figures of the production code (src/, tests and the web UI's build files aside): file count, lines
 // per file (median, p90), the longest functions, and how far the coordinator still reaches into the
 // store (docs/design/20261202.ports.md): its files importing src/store, its uses of `Store.db`, its
-// `JSON.parse` of columns. `node scripts/code-figures.mjs [ROOT] [--top N]`;
+// `JSON.parse` of columns; and the uses of the store's SQL handle (`store.db`, `tx.db`) outside
+// src/store, in src, bench and test, with the tests' calls of the raw door (`rawDb(`, src/store/raw.ts).
+// `node scripts/code-figures.mjs [ROOT] [--top N]`;
 // ROOT defaults to the repository (point it at an exported older tree to compare).
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -13,7 +15,7 @@ const args = process.argv.slice(2);
 const topAt = args.indexOf('--top');
 const top = topAt >= 0 ? Number(args[topAt + 1]) : 10;
 const root =
-  args.find((a, i) => !a.startsWith('--') && i !== topAt + 1) ??
+  args.find((a, i) => !a.startsWith('--') && (topAt < 0 || i !== topAt + 1)) ??
   join(dirname(fileURLToPath(import.meta.url)), '..');
 
 function* files(dir) {
@@ -24,6 +26,32 @@ function* files(dir) {
       yield p;
   }
 }
+
+/** Every TypeScript file under `dir` (tests included), or none when it does not exist. */
+function* allFiles(dir) {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) yield* allFiles(p);
+    else if (/\.tsx?$/.test(e.name)) yield p;
+  }
+}
+
+// The store's SQL handle reached from outside src/store (`co.store.db`, `env.store.db`, `tx.db`, …).
+const handle = { src: 0, bench: 0, test: 0 };
+let rawDoor = 0;
+for (const part of Object.keys(handle))
+  for (const file of allFiles(join(root, part))) {
+    if (relative(root, file).startsWith(join('src', 'store'))) continue;
+    const text = readFileSync(file, 'utf8');
+    handle[part] += (text.match(/\b(store|tx)\.db\b(?!['"`])/g) ?? []).length;
+    rawDoor += (text.match(/\brawDb\(/g) ?? []).length;
+  }
 
 const FUNCTIONS = new Set([
   'FunctionDeclaration',
@@ -92,6 +120,10 @@ console.log(
 );
 console.log(
   `coordinator: files importing src/store ${storeImporters.length}, uses of Store.db ${dbUses}, JSON.parse ${jsonParses}`,
+);
+console.log(
+  `outside src/store: uses of the SQL handle ${handle.src + handle.bench + handle.test} ` +
+    `(src ${handle.src}, bench ${handle.bench}, test ${handle.test}), calls of the raw door rawDb ${rawDoor}`,
 );
 if (args.includes('--store-importers')) for (const f of storeImporters.sort()) console.log(`  ${f}`);
 console.log(`longest functions:`);
