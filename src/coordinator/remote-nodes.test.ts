@@ -120,3 +120,53 @@ test('the verbs answer from the latest report: none or a stale one is unreachabl
   now += 31_000;
   await assert.rejects(control.status(ep), { code: 'CONNECT_FAILED', message: /has not reported since/ });
 });
+
+test('source exceptions: kept as wanted, carried in the desired state, done once the report shows the table and the fallback deadline', async () => {
+  const { env, store } = world();
+  const control = pullNodeControl(store, clock.now);
+  const ep = { url: `${PULL_SCHEME}node_p`, token: 'pull' };
+  const until = '2026-11-28T10:00:00.000Z';
+  const withTable = (exceptions: unknown[], autoGrace: { until: string } | null) => ({
+    virtualServers: [
+      {
+        name: 'www',
+        hosts: ['www.test'],
+        served: { sha256: 'a'.repeat(64) },
+        staged: null,
+        exceptions,
+        autoGrace,
+      },
+    ],
+  });
+  await recordReport(env, node('node_p'), { status: withTable([], null) });
+  // The fallback deadline is kept and answered at once; the table waits for the node's report.
+  await control.exceptions(ep, 'www', { op: 'auto', until });
+  const entries = [
+    { cidr: '192.0.2.7/32', serve: 'old' as const, until },
+    { cidr: '192.0.2.9/32', serve: 'old' as const, until, auto: true },
+  ];
+  await assert.rejects(control.exceptions(ep, 'www', { op: 'replace', entries }), {
+    code: 'CONNECT_FAILED',
+    message: /does not show the source exceptions sent \(missing on the node: 192\.0\.2\.7\/32 old/,
+  });
+  const d = await desiredState(env, node('node_p'));
+  assert.deepEqual(d.virtualServers[0]?.exceptions, {
+    entries,
+    autoUntil: until,
+    setAt: new Date(now).toISOString(),
+  });
+  // The table applied, the fallback deadline not yet: still waiting.
+  const applied = [{ cidr: '192.0.2.7/32', serve: 'old', until, live: true, auto: false }];
+  await recordReport(env, node('node_p'), { status: withTable(applied, null) });
+  await assert.rejects(control.exceptions(ep, 'www', { op: 'replace', entries }), {
+    message: /does not show automatic fallback until 2026-11-28T10:00:00.000Z/,
+  });
+  // Both: done (the node's own automatic entry is not part of the comparison).
+  await recordReport(env, node('node_p'), {
+    status: withTable([...applied, { cidr: '192.0.2.10/32', serve: 'old', until, live: true, auto: true }], {
+      until,
+    }),
+  });
+  const s = await control.exceptions(ep, 'www', { op: 'replace', entries });
+  assert.equal(s.exceptions?.length, 2);
+});

@@ -4,11 +4,15 @@
  * credential, and the staged one with T), applies it locally, and reports its status back. To the
  * renewal workflow such a node looks like any other: `pullNodeControl` answers the control verbs
  * from the node's latest report, and refuses (so the workflow retries) until the report shows that
- * the node has done what was asked.
+ * the node has done what was asked. Source exceptions (per-sender grace) travel the same way: the
+ * exceptions job's whole table and fallback deadline are kept as what is wanted of the node
+ * (`nodeReports.wantExceptions`), carried in its desired state, applied by the node with its slot, and
+ * acknowledged once its report shows that table.
  */
 
 import { digestHex } from '../pki/certificate.js';
 import { readCertificateDers } from '../pki/formats/pem.js';
+import { tableDifferences } from '../renewal/grace.js';
 import { fail } from '../shared/errors.js';
 import type { NodeIdentity } from './credentials.js';
 import { type EnvWith, nowText } from './env.js';
@@ -24,25 +28,37 @@ export const PULL_SCHEME = 'pull://';
 
 /** What a pulling node is told: every virtual server of its load balancer. */
 export async function desiredState(
-  env: EnvWith<'inventory' | 'credentials' | 'renewals'>,
+  env: EnvWith<'inventory' | 'credentials' | 'renewals' | 'nodeReports'>,
   node: NodeIdentity,
 ) {
   const vss = await env.store.inventory.virtualServers(node.lbId);
+  const wanted = await env.store.nodeReports.wantedExceptions(node.nodeId);
   const fp = async (id: string | null) =>
     id ? ((await env.store.credentials.credential(id))?.fingerprint ?? null) : null;
   /** The bridges the open renewal serves with the staged credential, if it plans any. */
-  const bridgesOf = async (vsId: string, credentialId: string) => {
+  /** The rollback window, grace policy and bridges of the open renewal that staged the credential. */
+  const renewalOf = async (vsId: string, credentialId: string) => {
     const r = await env.store.renewals.openFor(vsId);
-    const b = r?.newCredentialId === credentialId ? r.bridge : null;
-    return b
-      ? {
-          bridges: {
-            forwardPem: b.forward.pem,
-            until: b.until,
-            ...(b.reverse ? { reversePem: b.reverse.pem } : {}),
-          },
-        }
-      : {};
+    if (r?.newCredentialId !== credentialId) return {};
+    const b = r.bridge;
+    return {
+      validForMs: r.rollbackWindowSeconds * 1000,
+      grace: r.grace.grace === 'unready',
+      ...(b
+        ? {
+            bridges: {
+              forwardPem: b.forward.pem,
+              until: b.until,
+              ...(b.reverse ? { reversePem: b.reverse.pem } : {}),
+            },
+          }
+        : {}),
+    };
+  };
+  /** The table and fallback deadline the exceptions job wants here (absent: the coordinator says nothing). */
+  const exceptionsOf = (name: string) => {
+    const w = wanted[name];
+    return w?.entries ? { exceptions: { entries: w.entries, autoUntil: w.autoUntil, setAt: w.setAt } } : {};
   };
   return {
     node: node.name,
@@ -61,9 +77,10 @@ export async function desiredState(
                 credentialId: vs.stagedCredentialId,
                 sha256: await fp(vs.stagedCredentialId),
                 activateAt: vs.activateAt,
-                ...(await bridgesOf(vs.id, vs.stagedCredentialId)),
+                ...(await renewalOf(vs.id, vs.stagedCredentialId)),
               }
             : null,
+        ...exceptionsOf(vs.name),
       })),
     ),
   };
@@ -158,11 +175,29 @@ export function pullNodeControl(store: PullPorts, now: () => number): NodeContro
     rollback: servesDesired,
     status: async (ep) => (await report(ep)).status,
     failures: async (ep) => (await report(ep)).failures,
-    exceptions: async (ep) =>
-      fail(
-        'NOT_YET',
-        `node ${ep.url.slice(PULL_SCHEME.length)} pulls its state: pulled state does not carry source exceptions yet (its senders get no grace there)`,
-      ),
+    /**
+     * Keeps what is wanted (the node pulls it with its desired state). The fallback deadline (`auto`,
+     * sent first) is kept and answered at once; the table (`replace`) is done once the node's report
+     * shows it (entries the node added by itself aside) with that deadline, else CONNECT_FAILED and the
+     * job retries, as for a staged credential.
+     */
+    async exceptions(ep, vs, change) {
+      const nodeId = ep.url.slice(PULL_SCHEME.length);
+      const at = new Date(now()).toISOString();
+      if (change.op === 'auto') {
+        await store.nodeReports.wantExceptions(nodeId, vs, { autoUntil: change.until }, at);
+        return (await vsOf(ep, vs)).s;
+      }
+      await store.nodeReports.wantExceptions(nodeId, vs, { entries: change.entries }, at);
+      const { r, s } = await vsOf(ep, vs);
+      const diff = tableDifferences(change.entries, s.exceptions ?? []);
+      if (diff.length) waiting(ep, `the source exceptions sent (${diff.slice(0, 3).join('; ')})`, r.at);
+      const want = (await store.nodeReports.wantedExceptions(nodeId))[vs]?.autoUntil ?? null;
+      const has = s.autoGrace?.until ?? null;
+      if (want === null ? has !== null : has === null || Date.parse(has) !== Date.parse(want))
+        waiting(ep, `automatic fallback ${want ? `until ${want}` : 'off'}`, r.at);
+      return s;
+    },
   };
 }
 

@@ -49,6 +49,17 @@ export interface StageRequest {
   grace?: boolean | undefined;
   /** Bridges between the old and the new root (a renewal's `bridge: forward | both`). */
   bridges?: StageBridge | undefined;
+  /**
+   * The whole table of source exceptions and the automatic-fallback deadline to apply with the stage,
+   * in the same step (one write, one publish): what a node that pulls its state is told with it.
+   */
+  exceptions?: WholeTable | undefined;
+}
+
+/** A whole table of source exceptions with the automatic-fallback deadline (ms; null: off). */
+export interface WholeTable {
+  entries: SourceException[];
+  autoUntil: number | null;
 }
 
 /**
@@ -130,6 +141,8 @@ export interface DataPlane {
    * desired table, which is what a coordinator sends); refused changes change nothing.
    */
   exceptions(virtualServer: string, change: TableChange): Promise<VirtualServerStatus>;
+  /** Replaces the table and the fallback deadline in one step (where the plane can; else two changes). */
+  applyTable?(virtualServer: string, table: WholeTable): Promise<VirtualServerStatus>;
   status(): Promise<DataPlaneStatus>;
 }
 
@@ -139,6 +152,22 @@ export interface ServingPort {
   apply(name: string, entry: VsEntry): Promise<void>;
   /** Reports listener addresses, backend health and the first post-T handshake. */
   facts(name: string): Promise<RuntimeFacts>;
+}
+
+/**
+ * An entry with its table replaced and its fallback deadline set (checked against the old credential
+ * of the exchange the slot is in, like the single changes; a refused one changes nothing).
+ */
+function withWholeTable(e: VsEntry, table: WholeTable, now: number): VsEntry {
+  const notAfter = Date.parse((exchangeOf(e.slot)?.old ?? e.slot.active).notAfter);
+  const { autoGraceUntil: _off, ...rest } = e;
+  return {
+    ...rest,
+    exceptions: changeTable(e.exceptions, { op: 'replace', entries: table.entries }, now, notAfter),
+    ...(table.autoUntil === null
+      ? {}
+      : { autoGraceUntil: checkAutoGraceUntil(table.autoUntil, now, notAfter) }),
+  };
 }
 
 /** The built-in data plane's control side. */
@@ -235,8 +264,19 @@ export class NodeDataPlane implements DataPlane {
       ...(req.grace !== undefined ? { grace: req.grace } : {}),
     };
     const at = req.activateAt.getTime();
+    const table = req.exceptions;
     // The reverse bridge rides on the credential being replaced, from now until T.
-    return this.change(name, (s, now) => stageWithBridges(s, record, at, now, req.bridges?.reversePem));
+    if (!table)
+      return this.change(name, (s, now) => stageWithBridges(s, record, at, now, req.bridges?.reversePem));
+    return this.update(name, async (e, now) => {
+      const slot = await stageWithBridges(e.slot, record, at, now, req.bridges?.reversePem);
+      return { ...withWholeTable({ ...e, slot }, table, now) };
+    });
+  }
+
+  /** Replaces the table and the fallback deadline in one step (what a pulling node is told). */
+  async applyTable(name: string, table: WholeTable): Promise<VirtualServerStatus> {
+    return this.update(name, (e, now) => withWholeTable(e, table, now));
   }
 
   async unstage(name: string): Promise<VirtualServerStatus> {

@@ -4,11 +4,19 @@
  * activates or rolls back locally through its own `DataPlane`, and reports its status and handshake
  * failures. The state directory is the cache: when the coordinator is unreachable the node keeps
  * serving and still swaps at T, since the staged credential and T are already on its disk.
+ *
+ * The desired state also carries each virtual server's source exceptions (per-sender grace: the whole
+ * table and the automatic-fallback deadline) when the coordinator has sent them. The node applies
+ * them with its slot — in the same step as a stage when it stages — and its report shows the table it
+ * applies, which the coordinator compares with what it sent. Entries the node added by itself
+ * (automatic fallback) stay while fallback is on unless the table names their address; entries whose
+ * deadline has passed are left out (they decide nothing).
  */
 import type { Logger } from 'pino';
 import { fail } from '../shared/errors.js';
 import { type Clock, parseInstant } from '../shared/time.js';
-import type { DataPlane, VirtualServerStatus } from './data-plane.js';
+import type { DataPlane, VirtualServerStatus, WholeTable } from './data-plane.js';
+import { parseCidr, type SourceException } from './source-exceptions.js';
 import type { ClientFailures } from './telemetry.js';
 
 /** What the coordinator answers at GET /api/v1/node/desired-state. */
@@ -20,9 +28,66 @@ interface DesiredState {
       credentialId: string;
       sha256: string | null;
       activateAt: string;
+      validForMs?: number;
+      grace?: boolean;
       bridges?: { forwardPem: string; until: string; reversePem?: string };
     } | null;
+    exceptions?: {
+      entries: Array<{ cidr: string; serve: 'old' | 'new'; until?: string; auto?: boolean }>;
+      autoUntil: string | null;
+    };
   }>;
+}
+
+/**
+ * The table to apply from what the coordinator wants and what the node has: the wanted entries still
+ * live at `now`, the node's own live automatic entries the table does not name (while fallback is
+ * on), and the fallback deadline (null once passed). Pure; exported for its test.
+ */
+export function tableToApply(
+  want: NonNullable<DesiredState['virtualServers'][number]['exceptions']>,
+  local: Pick<VirtualServerStatus, 'exceptions'>,
+  now: number,
+): WholeTable {
+  const entries: SourceException[] = [];
+  for (const e of want.entries) {
+    const until = e.until === undefined ? undefined : parseInstant(e.until).getTime();
+    if (e.serve === 'old' && (until === undefined || until <= now)) continue;
+    entries.push({
+      cidr: parseCidr(e.cidr).cidr,
+      serve: e.serve,
+      ...(until !== undefined && e.serve === 'old' ? { until } : {}),
+      ...(e.auto ? { auto: true as const } : {}),
+    });
+  }
+  const autoUntil = want.autoUntil === null ? null : parseInstant(want.autoUntil).getTime();
+  const fallbackOn = autoUntil !== null && now < autoUntil;
+  if (fallbackOn)
+    for (const e of local.exceptions ?? []) {
+      if (!e.auto || !e.live || e.until === null || entries.some((x) => x.cidr === e.cidr)) continue;
+      entries.push({ cidr: e.cidr, serve: 'old', until: Date.parse(e.until), auto: true });
+    }
+  return { entries, autoUntil: fallbackOn ? autoUntil : null };
+}
+
+/**
+ * Whether the node already applies exactly `t` and the fallback deadline (an entry past its deadline
+ * still held counts as a difference: the coordinator compares the whole table reported).
+ */
+export function appliesTable(
+  local: Pick<VirtualServerStatus, 'exceptions' | 'autoGrace'>,
+  t: WholeTable,
+): boolean {
+  const key = (cidr: string, serve: string, until: number | undefined) =>
+    `${cidr} ${serve} ${serve === 'old' ? until : ''}`;
+  const want = new Set(t.entries.map((e) => key(e.cidr, e.serve, e.until)));
+  const have = new Set(
+    (local.exceptions ?? []).map((e) =>
+      key(e.cidr, e.serve, e.until === null ? undefined : Date.parse(e.until)),
+    ),
+  );
+  const auto = local.autoGrace ? Date.parse(local.autoGrace.until) : null;
+  return want.size === have.size && [...want].every((k) => have.has(k)) && auto === t.autoUntil;
 }
 
 /** Options of {@link startRemoteSync}. */
@@ -70,9 +135,35 @@ export function startRemoteSync(o: RemoteSyncOptions): RemoteSync {
     return { keyPem: c.keyPem, certPem: c.chainPem, rootPem: c.rootPem, activateAt };
   };
 
+  /** Applies the wanted table unless the node already does (one step where the plane can). */
+  async function applyTable(name: string, table: WholeTable): Promise<void> {
+    const local = (await o.dataPlane.status()).virtualServers.find((v) => v.name === name);
+    if (!local || appliesTable(local, table)) return;
+    o.log.info(
+      { vs: name, entries: table.entries.length },
+      'applying the source exceptions the coordinator sent',
+    );
+    if (o.dataPlane.applyTable) {
+      await o.dataPlane.applyTable(name, table);
+      return;
+    }
+    await o.dataPlane.exceptions(name, { op: 'replace', entries: table.entries });
+    await o.dataPlane.exceptions(name, { op: 'auto', until: table.autoUntil });
+  }
+
   async function reconcile(
     local: VirtualServerStatus,
     want: DesiredState['virtualServers'][number],
+  ): Promise<void> {
+    const table = want.exceptions && tableToApply(want.exceptions, local, o.clock.now());
+    await reconcileSlot(local, want, table);
+    if (table) await applyTable(local.name, table);
+  }
+
+  async function reconcileSlot(
+    local: VirtualServerStatus,
+    want: DesiredState['virtualServers'][number],
+    table: WholeTable | undefined,
   ): Promise<void> {
     const now = o.clock.now();
     const s = want.staged;
@@ -98,9 +189,13 @@ export function startRemoteSync(o: RemoteSyncOptions): RemoteSync {
           until: parseInstant(s.bridges.until),
           ...(s.bridges.reversePem ? { reversePem: s.bridges.reversePem } : {}),
         };
+        // The table is applied in the same step as the stage: no instant with one and not the other.
         await o.dataPlane.stage(local.name, {
           ...(await credential(s.credentialId, new Date(at))),
+          ...(s.validForMs !== undefined ? { validForMs: s.validForMs } : {}),
+          ...(s.grace !== undefined ? { grace: s.grace } : {}),
           ...(bridges ? { bridges } : {}),
+          ...(table ? { exceptions: table } : {}),
         });
       }
       return;

@@ -247,6 +247,15 @@ test('tableDifferences: equal tables (any spelling) differ in nothing; auto entr
   );
   assert.equal(tableDifferences(sent, []).length, 1);
   assert.equal(tableDifferences([], sent).length, 1);
+  // Carried back in a replace (marked auto), they are not part of the desired table either.
+  const carried = [
+    ...sent,
+    { cidr: '127.0.0.9/32', serve: 'old' as const, until: UNTIL.toISOString(), auto: true },
+  ];
+  assert.deepEqual(
+    tableDifferences(carried, [{ cidr: '127.0.0.3/32', serve: 'old', until: UNTIL.toISOString() }]),
+    [],
+  );
 });
 
 test('graced unknown clients are old entries on the listed virtual servers while grace lasts, held by nobody', () => {

@@ -266,7 +266,8 @@ export interface EntryOnNode {
 
 /**
  * What differs between the table sent and the one a node reports (entries it added by itself are
- * left out): an empty list when the node applies exactly what was sent.
+ * left out on both sides: those carried back in a replace too): an empty list when the node applies
+ * exactly what was sent.
  */
 export function tableDifferences(sent: readonly EntryOnNode[], applied: readonly EntryOnNode[]): string[] {
   const key = (e: EntryOnNode) => {
@@ -274,7 +275,7 @@ export function tableDifferences(sent: readonly EntryOnNode[], applied: readonly
     const until = e.serve === 'old' && e.until ? new Date(e.until).toISOString() : '';
     return `${r ? rangeText(r) : e.cidr} ${e.serve}${until ? ` until ${until}` : ''}`;
   };
-  const a = new Set(sent.map(key));
+  const a = new Set(sent.filter((e) => !e.auto).map(key));
   const b = new Set(applied.filter((e) => !e.auto).map(key));
   return [
     ...[...a].filter((k) => !b.has(k)).map((k) => `missing on the node: ${k}`),

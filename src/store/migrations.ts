@@ -13,6 +13,7 @@ import { renewalBridge } from './migration-0007-renewal-bridge.js';
 import { grace } from './migration-0008-grace.js';
 import { observedClients } from './migration-0009-observed-clients.js';
 import { tlsProfile } from './migration-0010-tls-profile.js';
+import { pulledExceptions } from './migration-0011-pulled-exceptions.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations see the database before its types exist
 type AnyDb = Kysely<any>;
@@ -248,6 +249,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0008_grace': { up: grace },
   '0009_observed_clients': { up: observedClients },
   '0010_tls_profile': { up: tlsProfile },
+  '0011_pulled_exceptions': { up: pulledExceptions },
 };
 
 /**

@@ -316,6 +316,16 @@ export interface AuditEventTable {
 }
 
 /** The latest report of a node that pulls its desired state (one row per node). */
+/** The source exceptions wanted of a pulling node's virtual server (migration 0011). */
+export interface PulledExceptionsTable {
+  node_id: string;
+  virtual_server: string;
+  /** The whole table, JSON (null: none sent yet, only the fallback deadline). */
+  entries: string | null;
+  auto_until: string | null;
+  set_at: string;
+}
+
 export interface NodeReportTable {
   node_id: string;
   reported_at: string;
@@ -364,5 +374,6 @@ export interface Database {
   sender_links: SenderLinkTable;
   tenant_settings: TenantSettingsTable;
   node_reports: NodeReportTable;
+  pulled_exceptions: PulledExceptionsTable;
   renewal_clients: RenewalClientTable;
 }

@@ -1286,6 +1286,17 @@ for (const impl of IMPLEMENTATIONS) {
           failures: [],
         });
         assert.equal(await w.nodeReports.latest('node_b'), undefined, 'one report per node');
+        // What is wanted of a pulling node's virtual servers: the fallback deadline and the table, each kept.
+        assert.deepEqual(await w.nodeReports.wantedExceptions('node_a'), {});
+        await w.nodeReports.wantExceptions('node_a', 'www', { autoUntil: '2026-11-28T10:00:00.000Z' }, NOW);
+        const entries = [{ cidr: '192.0.2.7/32', serve: 'old' as const, until: '2026-11-28T10:00:00.000Z' }];
+        await w.nodeReports.wantExceptions('node_a', 'www', { entries }, '2026-11-27T10:00:01.000Z');
+        await w.nodeReports.wantExceptions('node_a', 'api', { entries: [] }, NOW);
+        assert.deepEqual(await w.nodeReports.wantedExceptions('node_a'), {
+          www: { entries, autoUntil: '2026-11-28T10:00:00.000Z', setAt: '2026-11-27T10:00:01.000Z' },
+          api: { entries: [], autoUntil: null, setAt: NOW },
+        });
+        assert.deepEqual(await w.nodeReports.wantedExceptions('node_b'), {});
       } finally {
         await w.close();
       }

@@ -28,11 +28,33 @@ export function registerNodeSyncRoutes(app: ApiApp, env: CoordinatorEnv): void {
             active: Credential.nullable(),
             staged: Credential.extend({
               activateAt: z.string(),
+              /** The renewal's rollback window (ms after T) and grace policy, as a stage request carries them. */
+              validForMs: z.number().optional(),
+              grace: z.boolean().optional(),
               /** The renewal's bridges to serve with it (forward from T until `until`, reverse until T). */
               bridges: z
                 .object({ forwardPem: z.string(), until: z.string(), reversePem: z.string().optional() })
                 .optional(),
             }).nullable(),
+            /**
+             * The source exceptions the coordinator wants here (per-sender grace): the whole table and the
+             * automatic-fallback deadline; absent when it has sent none. The node applies them with its
+             * slot and reports the table it applies.
+             */
+            exceptions: z
+              .object({
+                entries: z.array(
+                  z.object({
+                    cidr: z.string(),
+                    serve: z.enum(['old', 'new']),
+                    until: z.string().optional(),
+                    auto: z.boolean().optional(),
+                  }),
+                ),
+                autoUntil: z.string().nullable(),
+                setAt: z.string(),
+              })
+              .optional(),
           }),
         ),
       }),

@@ -26,7 +26,7 @@ import type {
   VirtualServer,
 } from './inventory.js';
 import type { Job, JobKind, JobQueue } from './job-queue.js';
-import type { NodeReport, NodeReports } from './node-reports.js';
+import type { NodeReport, NodeReports, PulledExceptions } from './node-reports.js';
 import type { InboxItem, NewNotification, Outbox, PendingNotification } from './outbox.js';
 import type { ApiToken, Invitation, PeopleRepo, RoleHolder, User } from './people.js';
 import type { ReadinessHints, ReadinessRepo } from './readiness.js';
@@ -688,6 +688,20 @@ export class FakeNodeReports implements NodeReports {
   }
   async record(nodeId: string, reportedAt: string, status: unknown, failures: readonly unknown[]) {
     this.rows[nodeId] = { reportedAt, status: JSON.stringify(status), failures: JSON.stringify(failures) };
+  }
+  wanted: Record<string, Record<string, PulledExceptions>> = {};
+  async wantExceptions(
+    nodeId: string,
+    virtualServer: string,
+    change: Partial<Pick<PulledExceptions, 'entries' | 'autoUntil'>>,
+    at: string,
+  ) {
+    const mine = (this.wanted[nodeId] ??= {});
+    const before = mine[virtualServer] ?? { entries: null, autoUntil: null, setAt: at };
+    mine[virtualServer] = structuredClone({ ...before, ...change, setAt: at });
+  }
+  async wantedExceptions(nodeId: string) {
+    return structuredClone(this.wanted[nodeId] ?? {});
   }
 }
 

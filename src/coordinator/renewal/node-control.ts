@@ -28,6 +28,8 @@ export interface NodeVsStatus {
     live: boolean;
     auto: boolean;
   }>;
+  /** Automatic fallback: until when a refused new certificate graces the address (null: off). */
+  autoGrace?: { until: string } | null;
 }
 
 /** A change of a virtual server's source exceptions as the coordinator sends it (instants RFC 3339). */
