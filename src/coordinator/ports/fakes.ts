@@ -696,7 +696,8 @@ export class FakeNodeReports implements NodeReports {
     change: Partial<Pick<PulledExceptions, 'entries' | 'autoUntil'>>,
     at: string,
   ) {
-    const mine = (this.wanted[nodeId] ??= {});
+    const mine = this.wanted[nodeId] ?? {};
+    this.wanted[nodeId] = mine;
     const before = mine[virtualServer] ?? { entries: null, autoUntil: null, setAt: at };
     mine[virtualServer] = structuredClone({ ...before, ...change, setAt: at });
   }
