@@ -554,9 +554,9 @@ describe('field level: renewal views and the event stream show a scoped caller n
   const { after } = await import('node:test');
   after(() => co.stop());
 
-  /** Everything of the foreign customer found in `text`: its ids, and any name or text (all say "globex"). */
+  /** Everything of the foreign customer found in `text`: its ids, its address, and any name or text (all say "globex"). */
   const leaks = (text: string) => [
-    ...w.foreignIds.filter((id) => text.includes(id)),
+    ...[...w.foreignIds, w.foreignAddress].filter((id) => text.includes(id)),
     ...(text.toLowerCase().match(/.{0,30}globex.{0,30}/g) ?? []),
   ];
   const get = async (path: string, token: string) => {

@@ -20,6 +20,8 @@ export interface SharedRenewalWorld {
   acmeSender: string;
   /** Every id of the foreign customer (names and texts all contain "globex"). */
   foreignIds: string[];
+  /** The foreign customer's source address (in the node's source-exception table, not in any name). */
+  foreignAddress: string;
 }
 
 /** Builds the world through the API, and the renewal rows directly in the store. */
@@ -50,10 +52,17 @@ export async function buildSharedRenewal(co: Coordinator): Promise<SharedRenewal
   const acme = await tenant('acme', web.id, 'Acme');
   const globex = await tenant('globex', web.id, 'Globex');
   const globexB = await tenant('globex-b', gweb.id, 'Globex');
-  const sender = (t: string, name: string) =>
-    ok('POST', '/api/v1/senders', { tenant: t, name, contacts: [`ops@${name}.test`], truststoreKind: 'pem' });
-  const acmeOrders = await sender(acme.id, 'acme-orders');
-  const globexPayroll = await sender(globex.id, 'globex-payroll');
+  const sender = (t: string, name: string, sourceAddresses: string[] = []) =>
+    ok('POST', '/api/v1/senders', {
+      tenant: t,
+      name,
+      contacts: [`ops@${name}.test`],
+      truststoreKind: 'pem',
+      sourceAddresses,
+    });
+  const foreignAddress = '203.0.113.77';
+  const acmeOrders = await sender(acme.id, 'acme-orders', ['198.51.100.5']);
+  const globexPayroll = await sender(globex.id, 'globex-payroll', [foreignAddress]);
   const globexLedger = await sender(globexB.id, 'globex-ledger');
   const user = async (name: string, organisation: string, roles: unknown[]) => {
     const u = await ok('POST', '/api/v1/users', { name, organisation, roles });
@@ -192,6 +201,39 @@ export async function buildSharedRenewal(co: Coordinator): Promise<SharedRenewal
     gate: 'blocked',
   });
   assert.ok(n > 0);
+  // The node serving web was sent the source-exception table (every tenant's senders in grace) and
+  // answered another one: the answer's detail names the addresses that differ.
+  const node = await db
+    .selectFrom('lb_nodes')
+    .select('id')
+    .where('lb_id', '=', lb.id)
+    .executeTakeFirstOrThrow();
+  const { sequence } = await db
+    .selectFrom('renewals')
+    .select('sequence')
+    .where('id', '=', shared)
+    .executeTakeFirstOrThrow();
+  const until = '2027-06-08T02:00:00.000Z';
+  await db
+    .insertInto('renewal_nodes')
+    .values({
+      renewal_id: shared,
+      node_id: node.id,
+      virtual_server_id: web.id,
+      sequence,
+      exceptions: JSON.stringify({
+        sentAt: at,
+        entries: [
+          { cidr: '198.51.100.5/32', serve: 'old', until },
+          { cidr: `${foreignAddress}/32`, serve: 'old', until },
+        ],
+        autoUntil: null,
+        outcome: 'differs',
+        detail: `missing on the node: ${foreignAddress}/32 old until ${until}`,
+        auto: [],
+      }),
+    } as never)
+    .execute();
   return {
     shared,
     globexOnly,
@@ -199,5 +241,6 @@ export async function buildSharedRenewal(co: Coordinator): Promise<SharedRenewal
     globexAdmin: gloria.token,
     acmeSender: acmeOrders.id,
     foreignIds: [globex.id, globexB.id, globexPayroll.id, globexLedger.id, gloria.id, gweb.id, globexOnly],
+    foreignAddress,
   };
 }

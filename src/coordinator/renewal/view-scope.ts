@@ -64,6 +64,21 @@ export function scopeStep(step: StepView, s: ViewScope): StepView | undefined {
   return { ...step, detail: d };
 }
 
+/** Said in place of a node's answer that names source-exception entries, which may be any tenant's addresses. */
+export const WITHHELD_ENTRIES =
+  "withheld: the node's table names every tenant's addresses; only the provider sees them";
+
+/**
+ * A node's answer to the source-exception table as a scoped caller may read it: the outcome and the
+ * counts, not the detail, which lists the entries that differ (another tenant's senders' addresses).
+ */
+export function scopeNodeExceptions<T extends { detail: string | null }>(
+  v: T | null,
+  scoped: boolean,
+): T | null {
+  return v && scoped && v.detail !== null ? { ...v, detail: WITHHELD_ENTRIES } : v;
+}
+
 /** The gate's reason as a scoped caller may read it: about its own senders only. */
 export function gateReason(myNotReady: number): string {
   return myNotReady === 0

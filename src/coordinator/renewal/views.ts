@@ -32,7 +32,7 @@ import {
   statusOfRow,
 } from './sender-facts.js';
 import { unknownClientsOfRenewal } from './unknown-clients.js';
-import { gateReason, type StepView, scopeStep, WITHHELD } from './view-scope.js';
+import { gateReason, type StepView, scopeNodeExceptions, scopeStep, WITHHELD } from './view-scope.js';
 
 /**
  * What a node answered to the source exceptions last sent (current announcement only), worst first:
@@ -429,7 +429,7 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
         tlsProfile: rows.find((r) => r.tls_profile)?.tls_profile ?? null,
         late: !verifiedAt && env.clock.now() > exchangedAt && ['exchanged', 'verified'].includes(f.r.state),
         ...(rows.some((r) => r.last_error) ? { lastError: rows.find((r) => r.last_error)!.last_error } : {}),
-        exceptions: exceptionsView(rows, Number(f.r.sequence)),
+        exceptions: scopeNodeExceptions(exceptionsView(rows, Number(f.r.sequence)), scope !== undefined),
       };
     }),
     announcementUrl: `${env.publicUrl}/api/v1/renewals/${id}/announcement.jws`,
