@@ -4,19 +4,14 @@
  * would type; five senders call the virtual server the whole time from their own loopback addresses:
  * one never adds the new root (the straggler), one adds it and proves it only after T (the late
  * sender). The report says what each sender saw before and after T, and how soon after its proof the
- * late sender was served the new certificate.
+ * late sender was served the new certificate. The sender admins' steps are in sender-steps.ts, what
+ * every step shares in run-kit.ts.
  */
 import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type ApiClient, makeClient } from '../cli/client.js';
-import type { CliContext } from '../cli/context.js';
-import { failureOf, runInProcess } from '../cli/in-process.js';
 import { backupStamp } from '../files/atomic.js';
 import { controlClientFor } from '../lb/control-client.js';
-import { fail } from '../shared/errors.js';
-import { formatInstant } from '../shared/time.js';
-import { DATA_FILES } from '../store/data-dir.js';
-import { DEMO_HOST, DEMO_LATE_SENDER, DEMO_STORE_PASSWORD, DEMO_STRAGGLER } from './landscape.js';
+import { DEMO_HOST, DEMO_LATE_SENDER, DEMO_STORE_PASSWORD } from './landscape.js';
 import {
   resetSenderTruststores,
   type ServedRoot,
@@ -24,17 +19,22 @@ import {
   settleOpenRenewal,
   settleRenewal,
 } from './reset.js';
-import { type Landscape, readLandscape } from './seed.js';
+import {
+  type DemoOptions,
+  type DemoSender,
+  type DemoStep,
+  type Detail,
+  graceOf,
+  openRun,
+  type Run,
+  sleep,
+  until,
+} from './run-kit.js';
+import type { Landscape } from './seed.js';
+import { afterT, castOf, type LateProof, proveLate, proveSenders, retireOldRoot } from './sender-steps.js';
 import { SenderClient, type SenderTraffic } from './traffic.js';
 
-/** One seed step as the report shows it. */
-export interface DemoStep {
-  step: 1 | 2 | 3 | 4 | 5 | 6;
-  role: 'lb-admin' | 'tenant-admin' | 'sender-admin';
-  at: string;
-  what: string;
-  [detail: string]: unknown;
-}
+export type { DemoOptions, DemoStep, LateProof };
 
 /** One sender in the report. */
 export interface DemoSenderReport {
@@ -60,18 +60,6 @@ export interface DemoSenderReport {
   servedBeforeAndAfter: Record<string, number>;
 }
 
-/** A readiness proof after T, and when the sender's own traffic was first served the new certificate. */
-export interface LateProof {
-  /** When the coordinator recorded the proof (`sender verify --report`). */
-  at: string;
-  /** It was in grace (served the old certificate) until the proof. */
-  inGrace: boolean;
-  /** The first of its handshakes after the proof that was served the new certificate. */
-  firstNewHandshakeAt: string | null;
-  /** From the proof to that handshake (null: not in grace, so the proof moved nothing). */
-  delayMs: number | null;
-}
-
 /** The report `rollover demo --json` prints. */
 export interface DemoReport {
   renewalId: string;
@@ -89,102 +77,6 @@ export interface DemoReport {
   gate: unknown;
   readiness: Record<string, number>;
   finalState: string;
-}
-
-/** Timings of one demo speed. */
-const SPEEDS = {
-  fast: { leadMs: 15_000, rollbackWindow: '6s', afterTMs: 4000, bridgeMs: 6000, graceMs: 120_000 },
-  real: {
-    leadMs: 7 * 86_400_000,
-    rollbackWindow: '24h',
-    afterTMs: 0,
-    bridgeMs: 14 * 86_400_000,
-    graceMs: 7 * 86_400_000,
-  },
-} as const;
-
-type Detail = {
-  id: string;
-  state: string;
-  exchangeAt: string;
-  exchangedAt?: string | null;
-  safeRemovalAt: string | null;
-  statusUrl: string;
-  gate: { decision: string };
-  senders: Array<{
-    id: string;
-    state: string;
-    failuresAfterT: number;
-    status?: {
-      state: string;
-      proven: boolean;
-      oldCredentialServedUntil: string | null;
-      evidence: { at: string } | null;
-    };
-  }>;
-  nodes: Array<{ stagedAckAt: string | null; verifiedAt: string | null; servedSha256: string | null }>;
-  readiness: Record<string, number>;
-  status?: { grace?: { policy: 'off' | 'unready'; graceUntil: string | null } };
-};
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline)
-      fail('TIMED_OUT', `the demo waited ${Math.round(timeoutMs / 1000)} s for ${what}`);
-    await sleep(250);
-  }
-}
-
-/** What `runDemo` is given. */
-export interface DemoOptions {
-  dataDir: string;
-  ctx: CliContext;
-  speed: 'fast' | 'real';
-  /** Serve bridges in both directions (reverse until T, forward until T plus the bridge time). */
-  bridge?: boolean;
-  /**
-   * Per-sender grace: `unready` (default without --bridge) keeps the straggler on the old certificate
-   * after T until the grace deadline; `off` switches everybody at T (the straggler fails).
-   */
-  grace?: 'off' | 'unready';
-  say: (line: string) => void;
-}
-
-/** The demo's grace policy: unready unless off is asked for, or bridges are shown (they need no grace). */
-function graceOf(o: DemoOptions): 'off' | 'unready' {
-  return o.grace ?? (o.bridge ? 'off' : 'unready');
-}
-
-type DemoSender = Landscape['senders'][number];
-
-/** The straggler and the late sender (a landscape from before the late sender has none). */
-function castOf(land: Landscape): { straggler: DemoSender; late: DemoSender | undefined } {
-  return {
-    straggler: land.senders.find((s) => s.name === DEMO_STRAGGLER) ?? land.senders[land.senders.length - 1]!,
-    late: land.senders.find((s) => s.name === DEMO_LATE_SENDER),
-  };
-}
-
-/** What every step of one run shares: the landscape, the callers of each role, the timeline. */
-interface Run {
-  o: DemoOptions;
-  land: Landscape;
-  server: string;
-  lbAdmin: ApiClient;
-  /** The API client of a landscape user. */
-  as(name: string): Promise<ApiClient>;
-  tokenOf(name: string): Promise<string>;
-  /** Runs a real CLI command as `role`, narrated; fails with the command's own code. */
-  cli(argv: string[], role: string, token?: string): Promise<string>;
-  work: string;
-  speed: (typeof SPEEDS)[keyof typeof SPEEDS];
-  steps: DemoStep[];
-  now(): string;
 }
 
 /** Runs the demo; `say` narrates each step for people. */
@@ -236,54 +128,6 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport> {
   } finally {
     for (const c of clients.values()) await c.stop();
   }
-}
-
-/** Reads the landscape `rollover up` left and prepares the callers of each role and the work directory. */
-async function openRun(o: DemoOptions): Promise<Run> {
-  const land: Landscape =
-    (await readLandscape(o.dataDir)) ??
-    fail('FILE_NOT_FOUND', `${o.dataDir} holds no demo landscape: start \`rollover up\` first`);
-  const server = (
-    JSON.parse(await fs.readFile(join(o.dataDir, DATA_FILES.client), 'utf8')) as { server: string }
-  ).server;
-  const as = async (name: string): Promise<ApiClient> => {
-    const u =
-      land.users.find((x) => x.name === name) ?? fail('NOT_FOUND', `the landscape has no user ${name}`);
-    return makeClient(server, (await fs.readFile(u.tokenFile, 'utf8')).trim(), 'data directory');
-  };
-  const tokenOf = async (name: string) =>
-    (await fs.readFile(land.users.find((x) => x.name === name)!.tokenFile, 'utf8')).trim();
-  const lbAdmin = await as('lb-admin');
-  const speed = SPEEDS[o.speed];
-  const work = join(o.dataDir, 'demo', `renewal-${backupStamp(o.ctx.now())}`);
-  await fs.mkdir(work, { recursive: true });
-  const passphrase = (await fs.readFile(join(o.dataDir, 'demo', 'ca-passphrase'), 'utf8')).trim();
-  // A token travels in the environment, never on the command line the narration prints.
-  const cli = async (argv: string[], role: string, token?: string) => {
-    o.say(`  [${role}] $ ${token ? 'ROLLOVER_TOKEN=… ' : ''}rollover ${argv.join(' ')}`);
-    const r = await runInProcess(o.ctx, argv, {
-      env: {
-        ...o.ctx.env,
-        ROLLOVER_PASSPHRASE: passphrase,
-        ...(token ? { ROLLOVER_TOKEN: token } : {}),
-      },
-    });
-    if (r.code !== 0) throw failureOf(r, argv);
-    return r.stdout;
-  };
-  return {
-    o,
-    land,
-    server,
-    lbAdmin,
-    as,
-    tokenOf,
-    cli,
-    work,
-    speed,
-    steps: [],
-    now: () => formatInstant(o.ctx.now()),
-  };
 }
 
 /**
@@ -525,82 +369,6 @@ async function forward(run: Run, id: string): Promise<void> {
   });
 }
 
-/** Where senders report their evidence for renewal `id`. */
-const evidenceUrl = (run: Run, id: string) => `${run.server}/api/v1/renewals/${id}/evidence`;
-
-/** The password flags a sender's truststore needs. */
-const passwordFlags = (kind: string) =>
-  kind === 'pkcs12' || kind === 'jks' ? ['--password', DEMO_STORE_PASSWORD] : [];
-
-/**
- * Step 4 — sender admins add the root and prove it against the preview listener; the straggler never
- * does, the late sender only after T.
- */
-async function proveSenders(run: Run, id: string, straggler: DemoSender, late?: DemoSender): Promise<void> {
-  const { o, land, work } = run;
-  o.say(
-    'Step 4 (sender-admin): add the new root, prove it against the preview listener, report the evidence',
-  );
-  await fs.writeFile(join(work, 'new-root.pem'), await fs.readFile(join(work, 'new-root', 'ca.crt')));
-  const senderHops: unknown[] = [];
-  for (const s of land.senders) {
-    if (s.id === straggler.id) {
-      senderHops.push({ sender: s.name, at: run.now(), result: 'never added the new root (the straggler)' });
-      continue;
-    }
-    if (s.id === late?.id) {
-      senderHops.push({ sender: s.name, at: run.now(), result: 'adds the new root only after T' });
-      continue;
-    }
-    senderHops.push(await addAndProve(run, id, s));
-  }
-  run.steps.push({
-    step: 4,
-    role: 'sender-admin',
-    at: run.now(),
-    what: 'new root added and proven',
-    senders: senderHops,
-  });
-}
-
-/** One sender admin adds the new root to the truststore and proves it against the preview listener. */
-async function addAndProve(run: Run, id: string, s: DemoSender): Promise<Record<string, unknown>> {
-  const { land, work, cli } = run;
-  const admin = `${s.tenant}-ops`;
-  const pw = passwordFlags(s.kind);
-  await cli(['truststore', 'add', s.truststore, join(work, 'new-root.pem'), '--type', s.kind, ...pw], admin);
-  const out = await cli(
-    [
-      'sender',
-      'verify',
-      '--truststore',
-      s.truststore,
-      '--type',
-      s.kind,
-      ...pw,
-      '--url',
-      `https://${land.virtualServer.preview}`,
-      '--servername',
-      DEMO_HOST,
-      '--report',
-      evidenceUrl(run, id),
-      '--sender',
-      s.id,
-      '--json',
-    ],
-    admin,
-    await run.tokenOf(admin),
-  );
-  const v = JSON.parse(out) as { ok?: boolean; result?: string; servedSha256?: string };
-  return {
-    sender: s.name,
-    by: admin,
-    at: run.now(),
-    result: v.result ?? (v.ok ? 'trusted' : 'failed'),
-    servedSha256: v.servedSha256,
-  };
-}
-
 /** The gate: under `block`, a sender that is not verified holds T unless the LB admin overrides. */
 async function overrideGate(
   run: Run,
@@ -687,128 +455,6 @@ async function exchange(run: Run, id: string, x: ExchangeCast, bridgeUntil?: Dat
       : {}),
   });
   return { verified, latenessMs, stats, attributed, atT, lateProof };
-}
-
-/**
- * The renewal just after T, once the coordinator knows the exchange happened and, in grace, the
- * senders not proven at T (the straggler, the late sender) are in grace: what each sender was given at T.
- */
-function afterT(run: Run, id: string, unproven: DemoSender[]): Promise<Detail> {
-  const grace = graceOf(run.o) === 'unready';
-  return until(
-    async () => {
-      const d = await run.lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`);
-      if (!d.exchangedAt) return undefined;
-      const inGrace = (s: DemoSender) => d.senders.find((x) => x.id === s.id)?.status?.state === 'in-grace';
-      return !grace || unproven.every(inGrace) ? d : undefined;
-    },
-    grace ? `${unproven.map((s) => s.name).join(' and ')} to be in grace after T` : 'the exchange at T',
-    15_000,
-  );
-}
-
-/**
- * The late sender's admin adds the new root and proves it after T; in grace, the sender's own traffic
- * is then served the new certificate: the delay from the proof the coordinator recorded to the first
- * such handshake is measured.
- */
-async function proveLate(
-  run: Run,
-  id: string,
-  late: DemoSender,
-  client: SenderClient,
-  oldLeaf: string,
-  atT: Detail,
-): Promise<LateProof> {
-  const inGrace = atT.senders.find((s) => s.id === late.id)?.status?.state === 'in-grace';
-  run.o.say(
-    `  [${late.tenant}-ops] ${late.name} adds the new root and proves it only now, after T${inGrace ? ' (it is in grace: served the old certificate)' : ''}`,
-  );
-  const startedAt = Date.now();
-  await addAndProve(run, id, late);
-  const d = await run.lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`);
-  const provedAt =
-    d.senders.find((s) => s.id === late.id)?.status?.evidence?.at ??
-    fail('WRONG_STATE', `the coordinator recorded no proof for ${late.name}`);
-  // Only a sender in grace is moved by its proof; otherwise it was served the new certificate from T.
-  const firstNew = inGrace
-    ? await until(
-        async () => client.firstServedOtherThan(oldLeaf, startedAt),
-        `${late.name} to be served the new certificate after its proof`,
-        30_000,
-      )
-    : client.firstServedOtherThan(oldLeaf, startedAt);
-  const delayMs = inGrace && firstNew !== undefined ? firstNew - Date.parse(provedAt) : null;
-  run.o.say(
-    delayMs === null
-      ? `  ${late.name} proved its readiness at ${provedAt}; not in grace, it was served the new certificate from T`
-      : `  ${late.name} proved its readiness at ${provedAt}; its first handshake served the new certificate followed ${delayMs} ms later`,
-  );
-  return {
-    at: provedAt,
-    inGrace,
-    firstNewHandshakeAt: firstNew === undefined ? null : new Date(firstNew).toISOString(),
-    delayMs,
-  };
-}
-
-/** Step 6 — after the rollback window, ready senders remove the old root (checked against the status). */
-async function retireOldRoot(
-  run: Run,
-  id: string,
-  oldRootSha256: string,
-  straggler: DemoSender,
-): Promise<Detail> {
-  const { o, lbAdmin, cli } = run;
-  o.say('Step 6 (sender-admin): after the rollback window, ready senders remove the old root');
-  const retiring = await until(
-    async () => {
-      const d = await lbAdmin.request<Detail>('GET', `/api/v1/renewals/${id}`);
-      return d.state === 'retiring' || d.state === 'completed' ? d : undefined;
-    },
-    'the rollback window to close',
-    60_000,
-  );
-  const removals: unknown[] = [];
-  for (const s of run.land.senders) {
-    if (s.id === straggler.id) continue;
-    const admin = `${s.tenant}-ops`;
-    await cli(
-      [
-        'truststore',
-        'remove',
-        s.truststore,
-        '--type',
-        s.kind,
-        ...passwordFlags(s.kind),
-        '--fingerprint',
-        oldRootSha256,
-        '--renewal-status',
-        retiring.statusUrl,
-        '--report',
-        evidenceUrl(run, id),
-        '--sender',
-        s.id,
-      ],
-      admin,
-      await run.tokenOf(admin),
-    );
-    removals.push({ sender: s.name, by: admin, at: run.now() });
-  }
-  // The straggler still fails and keeps the old root: completing says so and records why.
-  const completed = await lbAdmin.request<Detail>('POST', `/api/v1/renewals/${id}/complete`, {
-    force: true,
-    reason: `${straggler.name} still lacks the new root; its tenant admin follows up`,
-  });
-  run.steps.push({
-    step: 6,
-    role: 'sender-admin',
-    at: run.now(),
-    what: 'old root removed after the window; renewal completed',
-    senders: removals,
-    state: completed.state,
-  });
-  return completed;
 }
 
 /** The completed renewal with each sender's failures after T as attributed during step 5, if more. */
