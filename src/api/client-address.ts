@@ -5,7 +5,7 @@
  * address there (and escape the per-address delay by changing it on every try).
  */
 import { fail } from '../shared/errors.js';
-import { addressMatches, blockText, canonicalAddress, parseAddress, parseBlock } from '../shared/ip.js';
+import { addressMatches, blockProblem, blockText, canonicalAddress, parseBlock } from '../shared/ip.js';
 
 const FORMS =
   'an IPv4 or IPv6 address or CIDR block (10.0.0.5, 10.0.0.0/8, 2001:db8::/32, ::ffff:10.0.0.0/104)';
@@ -23,16 +23,10 @@ export function parseTrustedProxies(text: string | undefined): string[] {
   return list.map((entry) => {
     const b = parseBlock(entry);
     if (b) return blockText(b);
-    const [net = '', bits, extra] = entry.split('/');
-    const why =
-      extra !== undefined
-        ? 'it has more than one "/"'
-        : net.includes('%')
-          ? 'a zone id (%eth0) names no address here: write the address without it'
-          : !parseAddress(net)
-            ? `"${net}" is not an IP address (host names are not resolved)`
-            : `"/${bits}" is not a prefix length of ${parseAddress(net)!.v === 4 ? '0-32 for IPv4' : '0-128 for IPv6'}`;
-    return fail('BAD_ARGUMENT', `ROLLOVER_TRUSTED_PROXIES: "${entry}" is not ${FORMS}: ${why}`);
+    return fail(
+      'BAD_ARGUMENT',
+      `ROLLOVER_TRUSTED_PROXIES: "${entry}" is not ${FORMS}: ${blockProblem(entry)}`,
+    );
   });
 }
 

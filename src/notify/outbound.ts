@@ -10,6 +10,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { fail } from '../shared/errors.js';
+import { addressMatches, blockProblem } from '../shared/ip.js';
 
 /** The operator's rule for outbound requests. */
 export interface OutboundPolicy {
@@ -54,17 +55,17 @@ const SPECIAL: Array<[string, number, 'ipv4' | 'ipv6']> = [
 const special = new BlockList();
 for (const [net, bits, type] of SPECIAL) special.addSubnet(net, bits, type);
 
-function allowList(policy: OutboundPolicy): BlockList {
-  const b = new BlockList();
+/** Refuses (BAD_ARGUMENT, naming the entry and why) an allow-list entry that is not an address or CIDR block. */
+function checkAllowList(policy: OutboundPolicy): void {
   for (const entry of policy.allow) {
-    const [net, bitsText] = entry.trim().split('/');
-    const v = isIP(net ?? '');
-    if (!v) fail('BAD_ARGUMENT', `the outbound allow-list entry "${entry}" is not an address or CIDR block`);
-    const type = v === 4 ? 'ipv4' : 'ipv6';
-    if (bitsText === undefined) b.addAddress(net!, type);
-    else b.addSubnet(net!, Number(bitsText), type);
+    const why = blockProblem(entry);
+    if (why) {
+      fail(
+        'BAD_ARGUMENT',
+        `ROLLOVER_OUTBOUND_ALLOW: "${entry}" is not an IPv4 or IPv6 address or CIDR block (127.0.0.0/8, 10.1.0.0/16, fd00::/8): ${why}`,
+      );
+    }
   }
-  return b;
 }
 
 /** The address as the family it really is: an IPv4-mapped IPv6 address is its IPv4 address. */
@@ -76,8 +77,9 @@ function unmapped(address: string): { address: string; type: 'ipv4' | 'ipv6' } {
 
 /** Why `address` may not be connected to, or undefined when it may. */
 export function addressRefusal(address: string, policy: OutboundPolicy): string | undefined {
+  // Allow-list entries are read as src/shared/ip.ts reads addresses: an IPv4-mapped entry is IPv4.
+  if (policy.allow.some((entry) => addressMatches(address, entry))) return undefined;
   const a = unmapped(address);
-  if (allowList(policy).check(a.address, a.type)) return undefined;
   if (special.check(a.address, a.type))
     return `${address} is a loopback, link-local, private or reserved address (the operator may allow-list it with ROLLOVER_OUTBOUND_ALLOW)`;
   return undefined;
@@ -207,6 +209,6 @@ export function outboundPolicyFromEnv(e: Record<string, string | undefined>): Ou
       .map((s) => s.trim())
       .filter(Boolean),
   };
-  allowList(policy); // refuses a malformed entry at start, not at the first delivery
+  checkAllowList(policy); // refuses a malformed entry at start, not at the first delivery
   return policy;
 }

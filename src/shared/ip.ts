@@ -86,6 +86,20 @@ export function parseBlock(text: string): IpBlock | undefined {
 }
 
 /**
+ * Why `text` is not an address or CIDR block as {@link parseBlock} reads it, for a setting's error
+ * message; undefined when it is one.
+ */
+export function blockProblem(text: string): string | undefined {
+  if (parseBlock(text)) return undefined;
+  const [net = '', bits, extra] = text.trim().split('/');
+  if (extra !== undefined) return 'it has more than one "/"';
+  if (net.includes('%')) return 'a zone id (%eth0) names no address here: write the address without it';
+  const v = ipVersion(net);
+  if (!v) return `"${net}" is not an IP address (host names are not resolved)`;
+  return `"/${bits}" is not a prefix length of ${v === 4 ? '0-32 for IPv4' : '0-128 for IPv6'}`;
+}
+
+/**
  * Parses one address as a socket or a proxy reports it: IPv4, IPv6 in any case and any of its
  * spellings, IPv4-mapped IPv6 (as IPv4), and an IPv6 zone id (`fe80::1%eth0`), which is dropped.
  */

@@ -7,7 +7,13 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
-import { checkOutboundUrl, type OutboundPolicy, postOutbound } from '../../src/notify/outbound.js';
+import {
+  addressRefusal,
+  checkOutboundUrl,
+  type OutboundPolicy,
+  outboundPolicyFromEnv,
+  postOutbound,
+} from '../../src/notify/outbound.js';
 import { postWebhook } from '../../src/notify/webhook.js';
 import { isRolloverError } from '../../src/shared/errors.js';
 import { rawDb } from '../../src/store/raw.js';
@@ -68,6 +74,39 @@ test('a URL with a refused scheme or a special address is refused when checked, 
   assert.throws(() => checkOutboundUrl('http://example.com/', { allowHttp: false, allow: [] }), refused);
   assert.equal(checkOutboundUrl('https://hooks.example.com/x', STRICT_HTTP).host, 'hooks.example.com');
   assert.equal(checkOutboundUrl('http://127.0.0.1:9/x', LOOPBACK).port, '9');
+});
+
+test('ROLLOVER_OUTBOUND_ALLOW: IPv4, IPv6 and IPv4-mapped entries in any spelling; a bad entry is BAD_ARGUMENT with the reason', () => {
+  const policy = outboundPolicyFromEnv({
+    ROLLOVER_OUTBOUND_ALLOW: '::ffff:10.20.0.0/112, FD00:0:0:0::/64, 127.0.0.1',
+  });
+  assert.equal(addressRefusal('10.20.3.4', policy), undefined);
+  assert.equal(addressRefusal('::ffff:10.20.3.4', policy), undefined);
+  assert.equal(addressRefusal('fd00::7', policy), undefined);
+  assert.equal(addressRefusal('::ffff:127.0.0.1', policy), undefined);
+  assert.match(addressRefusal('10.21.0.1', policy)!, /private or reserved/);
+  assert.match(addressRefusal('fd00:0:0:1::7', policy)!, /private or reserved/);
+  assert.match(addressRefusal('169.254.169.254', policy)!, /link-local/);
+  // Each of these was a bare RangeError (INTERNAL) at start, or silently read as something else.
+  const bad: Array<[string, RegExp]> = [
+    ['10.0.0.0/abc', /"\/abc" is not a prefix length of 0-32 for IPv4/],
+    ['10.0.0.0/33', /"\/33" is not a prefix length/],
+    ['fd00::/129', /0-128 for IPv6/],
+    ['10.0.0.0/8/1', /more than one "\/"/],
+    ['fe80::1%eth0', /zone id/],
+    ['metadata.internal', /host names are not resolved/],
+  ];
+  for (const [entry, why] of bad) {
+    assert.throws(
+      () => outboundPolicyFromEnv({ ROLLOVER_OUTBOUND_ALLOW: `127.0.0.0/8,${entry}` }),
+      (e) =>
+        isRolloverError(e) &&
+        e.code === 'BAD_ARGUMENT' &&
+        e.message.includes(`ROLLOVER_OUTBOUND_ALLOW: "${entry}"`) &&
+        why.test(e.message),
+      entry,
+    );
+  }
 });
 
 test('a webhook URL is checked when stored: refused with URL_REFUSED and nothing stored', async () => {
