@@ -71,6 +71,7 @@ const RENEWAL: Renewal = {
   postponeDeadline: '2026-11-29T00:00:00.000Z',
   safeRemovalAt: '2026-12-08T00:00:00.000Z',
   rollbackWindowSeconds: 3600,
+  reminders: ['2026-11-28T00:00:00.000Z', '2026-11-30T00:00:00.000Z'],
   gate: null,
   gateOverride: { by: 'admin', reason: 'known risk', at: NOW },
   failuresBaseline: null,
@@ -284,6 +285,7 @@ async function onStore(config: Parameters<typeof Store.open>[0]): Promise<World>
     postpone_deadline: r.postponeDeadline,
     safe_removal_at: r.safeRemovalAt,
     sequence: r.sequence,
+    reminders: JSON.stringify(r.reminders),
     gate: null,
     gate_override: JSON.stringify(r.gateOverride),
     failures_baseline: null,
@@ -1413,6 +1415,83 @@ for (const impl of IMPLEMENTATIONS) {
           }),
         );
         assert.equal((await w.tenantSettings.get('ten_1'))?.autoForward, false);
+      } finally {
+        await w.close();
+      }
+    });
+
+    test('announcing and forwarding: readiness rows per tenant once, forwardings moved once, pending senders notified, told senders, contacts', async () => {
+      const w = await impl.open();
+      try {
+        const [late] = await w.inventory.addSenders([
+          {
+            tenantId: 'ten_1',
+            name: 'late',
+            contacts: ['late@x.test'],
+            truststoreKind: 'jks',
+            sourceAddresses: ['198.51.100.7'],
+            clientCertSubject: null,
+            createdAt: NOW,
+          },
+        ]);
+        const id = late!.id;
+        // Only the sender without a row gets one; the others keep their state.
+        await w.readiness.addForTenants('ren_1', ['ten_1'], 'pending', NOW);
+        await w.readiness.addForTenants('ren_1', ['ten_1'], 'notified', NOW);
+        await w.readiness.addForTenants('ren_1', [], 'pending', NOW);
+        assert.deepEqual(
+          (await w.readiness.states('ren_1')).find((r) => r.senderId === id),
+          { senderId: id, state: 'pending' },
+        );
+        assert.equal((await w.readiness.states('ren_1')).length, 4);
+        assert.deepEqual(
+          (await w.readiness.hints('ren_1')).find((h) => h.readinessId === `rdy_1_${id}`),
+          { readinessId: `rdy_1_${id}`, sourceAddresses: ['198.51.100.7'], failuresAfterT: 0 },
+        );
+        const told = ['snd_a', 'snd_b', 'snd_c'];
+        assert.deepEqual(
+          (await w.readiness.told('ren_1')).map((t) => t.senderId),
+          told,
+          'a pending sender was not told',
+        );
+        // Only a pending sender moves (snd_a is notified already).
+        assert.equal(await w.readiness.markNotified('ren_1', [id, 'snd_a'], NOW), 1);
+        assert.equal(await w.readiness.markNotified('ren_1', [id], NOW), 0);
+        assert.equal(await w.readiness.markNotified('ren_1', [], NOW), 0);
+        assert.deepEqual(
+          (await w.readiness.told('ren_1')).find((t) => t.senderId === id),
+          { senderId: id, contacts: ['late@x.test'] },
+        );
+        assert.deepEqual(
+          (await w.readiness.told('ren_1')).find((t) => t.senderId === 'snd_a'),
+          {
+            senderId: 'snd_a',
+            contacts: ['a@x.test', 'a2@x.test'],
+          },
+        );
+
+        await w.renewals.addForwardings('ren_1', ['ten_2', 'ten_1'], NOW);
+        await w.renewals.addForwardings('ren_1', ['ten_1'], NOW);
+        const by = { actor: 'ta', message: 'please', at: NOW };
+        assert.deepEqual(await w.renewals.markForwarded('ren_1', ['ten_1'], by), ['ten_1']);
+        assert.deepEqual(
+          await w.renewals.markForwarded('ren_1', ['ten_2', 'ten_1', 'ten_nope'], by),
+          ['ten_2'],
+          'a tenant forwarded already, or without a forwarding, is left out',
+        );
+        await w.renewals.addForwardings('ren_1', ['ten_1', 'ten_2'], NOW);
+        assert.deepEqual(await w.renewals.markForwarded('ren_1', ['ten_1', 'ten_2'], by), [], 'once');
+
+        assert.deepEqual(await w.inventory.senderContacts(['snd_c', 'snd_a', 'snd_nope']), [
+          { senderId: 'snd_a', contacts: ['a@x.test', 'a2@x.test'] },
+          { senderId: 'snd_c', contacts: ['c@x.test'] },
+        ]);
+        assert.deepEqual(
+          (await w.inventory.tenantSenderContacts(['ten_1'])).map((s) => s.senderId),
+          ['snd_a', 'snd_b', id].sort(),
+        );
+        assert.deepEqual(await w.inventory.tenantSenderContacts([]), []);
+        assert.deepEqual(await w.inventory.senderContacts([]), []);
       } finally {
         await w.close();
       }

@@ -73,6 +73,40 @@ export class FakeRenewals implements RenewalRepo {
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
     return open[0] && structuredClone(open[0]);
   }
+
+  /** Each tenant's forwarding of a renewal. */
+  forwardings: Array<{
+    renewalId: string;
+    tenantId: string;
+    state: 'announced' | 'forwarded';
+    actor: string | null;
+    message: string | null;
+    updatedAt: string;
+  }> = [];
+  async addForwardings(renewalId: string, tenantIds: readonly string[], at: string) {
+    for (const tenantId of tenantIds)
+      if (!this.forwardings.some((f) => f.renewalId === renewalId && f.tenantId === tenantId))
+        this.forwardings.push({
+          renewalId,
+          tenantId,
+          state: 'announced',
+          actor: null,
+          message: null,
+          updatedAt: at,
+        });
+  }
+  async markForwarded(
+    renewalId: string,
+    tenantIds: readonly string[],
+    by: { actor: string; message: string | null; at: string },
+  ) {
+    const open = this.forwardings
+      .filter((f) => f.renewalId === renewalId && f.state !== 'forwarded' && tenantIds.includes(f.tenantId))
+      .sort((a, b) => a.tenantId.localeCompare(b.tenantId));
+    for (const f of open)
+      Object.assign(f, { state: 'forwarded', actor: by.actor, message: by.message, updatedAt: by.at });
+    return open.map((f) => f.tenantId);
+  }
 }
 
 /** Renewal-node rows in an array. */
@@ -134,6 +168,9 @@ export interface FakeReadinessRow {
 /** Readiness rows in an array. */
 export class FakeReadiness implements ReadinessRepo {
   rows: FakeReadinessRow[] = [];
+
+  /** `senders` reads the inventory's senders (rows are added for the senders of a tenant). */
+  constructor(private readonly senders: () => readonly Sender[] = () => []) {}
   /** Every setFailuresAfterT call, in order (to see that unchanged counts are not written). */
   readonly writes: Array<{ readinessId: string; n: number }> = [];
 
@@ -168,6 +205,34 @@ export class FakeReadiness implements ReadinessRepo {
   async tenantsOf(senderIds: readonly string[]) {
     const wanted = new Set(senderIds.slice(0, 5000));
     return [...new Set(this.rows.filter((r) => wanted.has(r.senderId)).map((r) => r.tenantId))];
+  }
+  async addForTenants(renewalId: string, tenantIds: readonly string[], state: ReadinessState, _at: string) {
+    for (const s of this.senders().filter((x) => tenantIds.includes(x.tenantId)))
+      if (!this.rows.some((r) => r.renewalId === renewalId && r.senderId === s.id))
+        this.rows.push({
+          id: `rdy_${renewalId.slice(4)}_${s.id}`,
+          renewalId,
+          senderId: s.id,
+          tenantId: s.tenantId,
+          state,
+          sourceAddresses: [...s.sourceAddresses],
+          contacts: [...s.contacts],
+          failuresAfterT: 0,
+        });
+  }
+  async markNotified(renewalId: string, senderIds: readonly string[], _at: string) {
+    let moved = 0;
+    for (const r of this.rows)
+      if (r.renewalId === renewalId && r.state === 'pending' && senderIds.includes(r.senderId)) {
+        r.state = 'notified';
+        moved++;
+      }
+    return moved;
+  }
+  async told(renewalId: string) {
+    return (await this.contacts(renewalId)).filter(
+      (c) => this.of(renewalId).find((r) => r.senderId === c.senderId)?.state !== 'pending',
+    );
   }
 }
 
@@ -669,6 +734,20 @@ export class FakeInventory implements InventoryRepo {
       ranges: s.sourceAddresses,
     }));
   }
+  async senderContacts(senderIds: readonly string[]) {
+    const wanted = new Set(senderIds);
+    return byId(this.senderRows.filter((s) => wanted.has(s.id))).map((s) => ({
+      senderId: s.id,
+      contacts: [...s.contacts],
+    }));
+  }
+  async tenantSenderContacts(tenantIds: readonly string[]) {
+    const wanted = new Set(tenantIds);
+    return byId(this.senderRows.filter((s) => wanted.has(s.tenantId))).map((s) => ({
+      senderId: s.id,
+      contacts: [...s.contacts],
+    }));
+  }
 }
 
 /** Node reports by node id, kept as the JSON a node sends. */
@@ -791,7 +870,7 @@ export class FakeCredentials implements CredentialRepo {
 export class FakeStore implements Ports, StoreWith<PortName> {
   renewals = new FakeRenewals();
   renewalNodes = new FakeRenewalNodes();
-  readiness = new FakeReadiness();
+  readiness = new FakeReadiness(() => this.inventory.senderRows);
   grace = new FakeGrace();
   jobs = new FakeJobQueue();
   outbox = new FakeOutbox();

@@ -130,4 +130,14 @@ export interface InventoryRepo {
   removeSender(id: string): Promise<void>;
   /** The source addresses claimed by the senders of every tenant but `tenantId`, per sender. */
   claimedAddresses(exceptTenantId: string): Promise<Array<{ tenantId: string; ranges: string[] }>>;
+  /** These senders' contacts, by sender id (an unknown id is left out). */
+  senderContacts(senderIds: readonly string[]): Promise<SenderContacts[]>;
+  /** The contacts of every sender of these tenants, by sender id. */
+  tenantSenderContacts(tenantIds: readonly string[]): Promise<SenderContacts[]>;
+}
+
+/** Where a sender is told: its contacts' mail addresses. */
+export interface SenderContacts {
+  senderId: string;
+  contacts: string[];
 }

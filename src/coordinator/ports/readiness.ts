@@ -22,4 +22,18 @@ export interface ReadinessRepo {
   contacts(renewalId: string): Promise<Array<{ senderId: string; contacts: string[] }>>;
   /** The distinct tenants of these senders (at most the first 5 000 looked at). */
   tenantsOf(senderIds: readonly string[]): Promise<string[]>;
+  /**
+   * Adds a readiness row in `state` for every sender of these tenants that has none for the renewal
+   * (its id `rdy_<renewal id without its prefix>_<sender id>`).
+   */
+  addForTenants(
+    renewalId: string,
+    tenantIds: readonly string[],
+    state: 'pending' | 'notified',
+    at: string,
+  ): Promise<void>;
+  /** Moves these senders from pending to notified; returns how many moved. */
+  markNotified(renewalId: string, senderIds: readonly string[], at: string): Promise<number>;
+  /** The senders told already (readiness past pending) with their contacts, by sender id. */
+  told(renewalId: string): Promise<Array<{ senderId: string; contacts: string[] }>>;
 }

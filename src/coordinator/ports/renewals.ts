@@ -57,6 +57,8 @@ export interface Renewal {
   postponeDeadline: string | null;
   safeRemovalAt: string | null;
   rollbackWindowSeconds: number;
+  /** When the reminders of the current sequence are due (ISO instants). */
+  reminders: string[];
   /** The last gate decision, if the gate ran. */
   gate: GateDecision | null;
   gateOverride: GateOverride | null;
@@ -83,4 +85,15 @@ export interface RenewalRepo {
   setBridge(id: string, bridge: RenewalBridge | null): Promise<void>;
   /** The newest renewal of a virtual server that is not finished (completed, rolled back, cancelled). */
   openFor(virtualServerId: string): Promise<Renewal | undefined>;
+  /** Opens a forwarding (state announced) for each tenant that has none for this renewal yet. */
+  addForwardings(renewalId: string, tenantIds: readonly string[], at: string): Promise<void>;
+  /**
+   * Marks the tenants' forwardings forwarded (by whom, the note passed on); returns the tenants that
+   * were not forwarded before, by id (a tenant forwarded already, or without a forwarding, is left out).
+   */
+  markForwarded(
+    renewalId: string,
+    tenantIds: readonly string[],
+    by: { actor: string; message: string | null; at: string },
+  ): Promise<string[]>;
 }

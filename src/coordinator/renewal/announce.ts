@@ -5,11 +5,9 @@
  * to their senders at once.
  */
 
-import { sql } from 'kysely';
 import { can } from '../../access/can.js';
 import type { Principal } from '../../access/roles.js';
 import { readableUtc } from '../../shared/time.js';
-import type { Store } from '../../store/store.js';
 import { forbidden } from '../env.js';
 import type { Ports } from '../ports/unit-of-work.js';
 import { resetCounts } from './counts.js';
@@ -88,7 +86,7 @@ function announcementEvent(env: RenewalEnv, f: RenewalFacts, tenantId: string): 
 }
 
 /** Creates the per-node staging rows for the renewal's current sequence and schedules the staging job. */
-export async function armStaging(tx: Store, env: RenewalEnv, f: RenewalFacts): Promise<void> {
+export async function armStaging(tx: RenewalEnv['store'], env: RenewalEnv, f: RenewalFacts): Promise<void> {
   const seq = Number(f.r.sequence);
   const pairs = await nodePairs(tx, f.vss);
   await tx.renewalNodes.arm(
@@ -108,13 +106,16 @@ export async function armStaging(tx: Store, env: RenewalEnv, f: RenewalFacts): P
   await reschedule(tx, 'observe', { renewalId: f.r.id }, env.clock.now(), `observe:${f.r.id}`);
 }
 
-/** Schedules the time-driven duties of the current sequence: gate, exchange, reminders, retirement. */
-export async function armTimers(tx: Store, f: RenewalFacts): Promise<void> {
+/** Schedules the time-driven duties of the current sequence: gate, exchange, reminders (due at `reminders`). */
+export async function armTimers(
+  tx: Pick<Ports, 'jobs'>,
+  f: RenewalFacts,
+  reminders: readonly string[],
+): Promise<void> {
   const id = f.r.id;
   const seq = Number(f.r.sequence);
   await schedule(tx, 'gate', { renewalId: id, sequence: seq }, f.r.gate_at!, `gate:${id}:${seq}`);
   await schedule(tx, 'exchange', { renewalId: id, sequence: seq }, f.r.exchange_at!, `exchange:${id}:${seq}`);
-  const reminders = JSON.parse(f.r.reminders) as string[];
   for (const [i, at] of reminders.entries()) {
     await schedule(
       tx,
@@ -144,54 +145,26 @@ export async function announceRenewal(env: RenewalEnv, p: Principal, id: string)
       });
     }
     await armStaging(tx, env, f);
-    await armTimers(tx, f);
+    await armTimers(tx, f, f.renewal.reminders);
     const tenantIds = f.tenants.map((t) => t.id);
     // Readiness rows for every sender of the affected tenants: pending until told, or notified at once
     // where the tenant forwards automatically (one bulk insert instead of an insert and an update).
     const auto = await tx.tenantSettings.autoForwarding(tenantIds);
     const autoSet = new Set(auto);
     const now = new Date(env.clock.now()).toISOString();
-    const groups: Array<[string, string[]]> = [
-      ['notified', tenantIds.filter((t) => autoSet.has(t))],
-      ['pending', tenantIds.filter((t) => !autoSet.has(t))],
-    ];
-    for (const [initial, group] of groups)
-      for (let i = 0; i < group.length; i += 500) {
-        await tx.db
-          .insertInto('readiness')
-          .columns(['id', 'renewal_id', 'sender_id', 'state', 'evidence', 'updated_at'])
-          .expression((eb) =>
-            eb
-              .selectFrom('senders')
-              .select((s) => [
-                sql<string>`cast(${`rdy_${id.slice(4)}_`} as text) || ${s.ref('senders.id')}`.as('id'),
-                sql<string>`cast(${id} as text)`.as('renewal_id'),
-                s.ref('senders.id').as('sender_id'),
-                sql<string>`cast(${initial} as text)`.as('state'),
-                sql<string>`cast('{}' as text)`.as('evidence'),
-                sql<string>`cast(${now} as text)`.as('updated_at'),
-              ])
-              .where('senders.tenant_id', 'in', group.slice(i, i + 500)),
-          )
-          .onConflict((oc) => oc.columns(['renewal_id', 'sender_id']).doNothing())
-          .execute();
-      }
-    const fwdRows = f.tenants.map((t) => ({
-      id: `fwd_${id.slice(4)}_${t.id}`,
-      renewal_id: id,
-      tenant_id: t.id,
-      state: 'announced',
-      actor: null,
-      updated_at: now,
-      message: null,
-    }));
-    for (let i = 0; i < fwdRows.length; i += 500) {
-      await tx.db
-        .insertInto('forwardings')
-        .values(fwdRows.slice(i, i + 500))
-        .onConflict((oc) => oc.columns(['renewal_id', 'tenant_id']).doNothing())
-        .execute();
-    }
+    await tx.readiness.addForTenants(
+      id,
+      tenantIds.filter((t) => autoSet.has(t)),
+      'notified',
+      now,
+    );
+    await tx.readiness.addForTenants(
+      id,
+      tenantIds.filter((t) => !autoSet.has(t)),
+      'pending',
+      now,
+    );
+    await tx.renewals.addForwardings(id, tenantIds, now);
     await notifyTenants(tx, env, f, tenantIds);
     await addStep(tx, env, id, 'announce', actor, {
       exchangeAt: f.r.exchange_at,

@@ -10,8 +10,9 @@ import type { Principal } from '../../access/roles.js';
 import { isBeforeExchange, type RenewalState } from '../../renewal/states.js';
 import { fail } from '../../shared/errors.js';
 import { readableUtc } from '../../shared/time.js';
-import type { Store } from '../../store/store.js';
 import { forbidden } from '../env.js';
+import type { RenewalNodePatch } from '../ports/renewal-nodes.js';
+import type { Ports } from '../ports/unit-of-work.js';
 import type { JobResult } from './job-runner.js';
 import { BEFORE_T } from './jobs/common.js';
 import { armExceptions } from './jobs/exceptions.js';
@@ -22,7 +23,19 @@ import { enqueue, type OutboxItem } from './outbox.js';
 import type { RenewalEnv } from './ports.js';
 import { holders } from './recipients.js';
 
-async function cancelNotices(tx: Store, env: RenewalEnv, f: RenewalFacts, reason: string, by: string) {
+/** Tells everyone who was told of the renewal that it was cancelled; returns how many were told. */
+export async function cancelNotices(
+  tx: Pick<Ports, 'people' | 'tenantSettings' | 'readiness' | 'outbox'>,
+  env: Pick<RenewalEnv, 'clock'>,
+  /** What of the renewal the notice names: its id and T, its virtual servers, its tenants. */
+  f: {
+    r: Pick<RenewalFacts['r'], 'id' | 'exchange_at'>;
+    vss: ReadonlyArray<{ name: string }>;
+    tenants: ReadonlyArray<{ id: string }>;
+  },
+  reason: string,
+  by: string,
+) {
   const subject = `Renewal ${f.r.id} cancelled — the exchange at ${readableUtc(f.r.exchange_at!)} will not happen`;
   const text = `The renewal ${f.r.id} of ${f.vss.map((v) => v.name).join(', ')} was cancelled by ${by} before the exchange: ${reason}\nThe load balancer keeps serving the current credential. Keep the old root in your truststores; the new root may stay or go.`;
   const body = { t: 'escalation' as const, renewalId: f.r.id, subject, text };
@@ -60,18 +73,11 @@ async function cancelNotices(tx: Store, env: RenewalEnv, f: RenewalFacts, reason
       renewalId: f.r.id,
     });
   // Every sender that was told hears it too.
-  const told = await tx.db
-    .selectFrom('readiness')
-    .innerJoin('senders', 'senders.id', 'readiness.sender_id')
-    .select(['senders.id', 'senders.contacts'])
-    .where('readiness.renewal_id', '=', f.r.id)
-    .where('readiness.state', '!=', 'pending')
-    .orderBy('senders.id')
-    .execute();
+  const told = await tx.readiness.told(f.r.id);
   for (const s of told)
-    for (const to of JSON.parse(s.contacts) as string[])
+    for (const to of s.contacts)
       items.push({
-        key: `cancel:${f.r.id}:${s.id}:${to}`,
+        key: `cancel:${f.r.id}:${s.senderId}:${to}`,
         channel: 'mail',
         recipient: to,
         subject,
@@ -125,39 +131,25 @@ export async function unstageJob(env: RenewalEnv, p: { renewalId: string }): Pro
   const held =
     BEFORE_T.includes(f.r.state) && f.renewal.gate?.decision === 'blocked' && !f.renewal.gateOverride;
   if (f.r.state !== 'cancelled' && !held) return {};
-  const rows = await env.store.db
-    .selectFrom('renewal_nodes')
-    .selectAll()
-    .where('renewal_id', '=', f.r.id)
-    // A node whose unstage failed may hold the credential although its acknowledgement never came.
-    .where((eb) =>
-      eb.or([eb('staged_ack_at', 'is not', null), eb('last_error', 'like', 'not unstaged yet%')]),
-    )
-    .$if(held, (q) => q.where('sequence', '=', Number(f.r.sequence)))
-    .execute();
+  // A node whose unstage failed may hold the credential although its acknowledgement never came.
+  const rows = (await env.store.renewalNodes.list(f.r.id, held ? Number(f.r.sequence) : undefined)).filter(
+    (n) => n.stagedAckAt !== null || n.lastError?.startsWith('not unstaged yet'),
+  );
   let pending = 0;
   const done: string[] = [];
   for (const row of rows) {
-    const node = await env.store.get('lb_nodes', row.node_id);
-    const vs = f.vss.find((v) => v.id === row.virtual_server_id);
+    const node = await env.store.get('lb_nodes', row.nodeId);
+    const vs = f.vss.find((v) => v.id === row.virtualServerId);
     const ep = node ? endpointOf(env.store, node) : undefined;
-    const mark = (set: { staged_ack_at?: null; last_error: string | null }) =>
-      env.store.db
-        .updateTable('renewal_nodes')
-        .set(set)
-        .where('renewal_id', '=', row.renewal_id)
-        .where('node_id', '=', row.node_id)
-        .where('virtual_server_id', '=', row.virtual_server_id)
-        .where('sequence', '=', row.sequence)
-        .execute();
+    const mark = (patch: RenewalNodePatch) => env.store.renewalNodes.update(row, patch);
     try {
       if (!ep || !vs) throw new Error('the node has no control endpoint');
       await env.renewal.nodes.unstage(ep, vs.name);
-      await mark({ staged_ack_at: null, last_error: null });
-      done.push(row.node_id);
+      await mark({ stagedAckAt: null, lastError: null });
+      done.push(row.nodeId);
     } catch (e) {
       pending++;
-      await mark({ last_error: `not unstaged yet: ${(e as Error).message}`.slice(0, 300) });
+      await mark({ lastError: `not unstaged yet: ${(e as Error).message}`.slice(0, 300) });
     }
   }
   if (done.length)

@@ -8,8 +8,9 @@ import type { Principal } from '../../access/roles.js';
 import { isBeforeExchange, type RenewalState } from '../../renewal/states.js';
 import { fail } from '../../shared/errors.js';
 import { readableUtc } from '../../shared/time.js';
-import type { Store } from '../../store/store.js';
 import { forbidden, notFound } from '../env.js';
+import type { SenderContacts } from '../ports/inventory.js';
+import type { Ports } from '../ports/unit-of-work.js';
 import { bumpCounts } from './counts.js';
 import { issueLinks } from './links.js';
 import { type Actor, actorOf, addStep, loadFacts, type RenewalFacts } from './model.js';
@@ -19,11 +20,11 @@ import { holders } from './recipients.js';
 
 /** Writes sender notices for `senderIds` (new links, mail to contacts, inbox for sender admins). */
 export async function notifySenders(
-  tx: Store,
+  tx: Pick<Ports, 'secrets' | 'senderLinks' | 'people' | 'inventory' | 'outbox'>,
   env: RenewalEnv,
   f: RenewalFacts,
-  /** Sender ids, or the rows (id and contacts) when the caller has read them already. */
-  senders: readonly string[] | ReadonlyArray<{ id: string; contacts: string }>,
+  /** Sender ids, or their contacts when the caller has read them already. */
+  senders: readonly string[] | readonly SenderContacts[],
   opts: {
     message?: string | undefined;
     keyPrefix: string;
@@ -33,9 +34,8 @@ export async function notifySenders(
   },
 ): Promise<void> {
   if (senders.length === 0) return;
-  const given =
-    typeof senders[0] === 'string' ? undefined : (senders as ReadonlyArray<{ id: string; contacts: string }>);
-  const senderIds = given ? given.map((x) => x.id) : (senders as readonly string[]);
+  const given = typeof senders[0] === 'string' ? undefined : (senders as readonly SenderContacts[]);
+  const senderIds = given ? given.map((x) => x.senderId) : (senders as readonly string[]);
   const links = await issueLinks(tx, env, f.r.id, senderIds, opts.fresh ?? false);
   const seq = Number(f.r.sequence);
   const subject = `${opts.reminder ? '[reminder] ' : ''}Add the new root for ${f.vss[0]!.name} before ${readableUtc(f.r.exchange_at!)}`;
@@ -43,44 +43,35 @@ export async function notifySenders(
   for (const h of await holders(tx, 'sender-admin', senderIds))
     admins.set(h.scopeId, [...(admins.get(h.scopeId) ?? []), h.userId]);
   const items: OutboxItem[] = [];
-  for (let i = 0; i < senderIds.length; i += 1000) {
-    const rows =
-      given?.slice(i, i + 1000) ??
-      (await tx.db
-        .selectFrom('senders')
-        .select(['id', 'contacts'])
-        .where('id', 'in', senderIds.slice(i, i + 1000))
-        .execute());
-    for (const s of rows) {
-      const body = {
-        t: 'sender-notice' as const,
+  for (const s of given ?? (await tx.inventory.senderContacts(senderIds))) {
+    const body = {
+      t: 'sender-notice' as const,
+      renewalId: f.r.id,
+      senderId: s.senderId,
+      linkId: links.get(s.senderId)!,
+      sequence: seq,
+      ...(opts.message ? { message: opts.message } : {}),
+      ...(opts.reminder ? { reminder: true } : {}),
+    };
+    for (const to of s.contacts) {
+      items.push({
+        key: `${opts.keyPrefix}:${s.senderId}:${to}`,
+        channel: 'mail',
+        recipient: to,
+        subject,
+        body,
         renewalId: f.r.id,
-        senderId: s.id,
-        linkId: links.get(s.id)!,
-        sequence: seq,
-        ...(opts.message ? { message: opts.message } : {}),
-        ...(opts.reminder ? { reminder: true } : {}),
-      };
-      for (const to of JSON.parse(s.contacts) as string[]) {
-        items.push({
-          key: `${opts.keyPrefix}:${s.id}:${to}`,
-          channel: 'mail',
-          recipient: to,
-          subject,
-          body,
-          renewalId: f.r.id,
-        });
-      }
-      for (const u of admins.get(s.id) ?? []) {
-        items.push({
-          key: `${opts.keyPrefix}:${s.id}:inbox:${u}`,
-          channel: 'inbox',
-          recipient: u,
-          subject,
-          body,
-          renewalId: f.r.id,
-        });
-      }
+      });
+    }
+    for (const u of admins.get(s.senderId) ?? []) {
+      items.push({
+        key: `${opts.keyPrefix}:${s.senderId}:inbox:${u}`,
+        channel: 'inbox',
+        recipient: u,
+        subject,
+        body,
+        renewalId: f.r.id,
+      });
     }
   }
   await enqueue(tx, env, items);
@@ -92,7 +83,7 @@ export async function notifySenders(
  * already forwarded are skipped: a repeated forward changes nothing. Returns how many were forwarded.
  */
 export async function forwardTenants(
-  tx: Store,
+  tx: RenewalEnv['store'],
   env: RenewalEnv,
   f: RenewalFacts,
   tenantIds: readonly string[],
@@ -108,47 +99,21 @@ export async function forwardTenants(
   const done: string[] = [];
   for (let i = 0; i < tenantIds.length; i += 500) {
     const batch = tenantIds.slice(i, i + 500);
-    const open = await tx.db
-      .selectFrom('forwardings')
-      .select(['id', 'tenant_id'])
-      .where('renewal_id', '=', f.r.id)
-      .where('tenant_id', 'in', batch)
-      .where('state', '!=', 'forwarded')
-      .execute();
-    if (open.length === 0) continue;
-    const ts = open.map((o) => o.tenant_id);
-    await tx.db
-      .updateTable('forwardings')
-      .set({ state: 'forwarded', actor: actor.name, updated_at: now, message: message ?? null })
-      .where(
-        'id',
-        'in',
-        open.map((o) => o.id),
-      )
-      .execute();
-    const senders = await tx.db
-      .selectFrom('senders')
-      .select(['id', 'contacts'])
-      .where('tenant_id', 'in', ts)
-      .orderBy('id')
-      .execute();
-    const ids = senders.map((s) => s.id);
+    const ts = await tx.renewals.markForwarded(f.r.id, batch, {
+      actor: actor.name,
+      message: message ?? null,
+      at: now,
+    });
+    if (ts.length === 0) continue;
+    const senders = await tx.inventory.tenantSenderContacts(ts);
+    const ids = senders.map((s) => s.senderId);
     await notifySenders(tx, env, f, senders, {
       fresh: true,
       message,
       keyPrefix: `fwd:${f.r.id}:${Number(f.r.sequence)}`,
     });
-    for (let j = 0; !notifiedAlready && j < ids.length; j += 1000) {
-      const r = await tx.db
-        .updateTable('readiness')
-        .set({ state: 'notified', updated_at: now })
-        .where('renewal_id', '=', f.r.id)
-        .where('sender_id', 'in', ids.slice(j, j + 1000))
-        .where('state', '=', 'pending')
-        .executeTakeFirst();
-      const n = Number(r.numUpdatedRows);
-      if (n) await bumpCounts(tx, f.r.id, { pending: -n, notified: n });
-    }
+    const n = notifiedAlready ? 0 : await tx.readiness.markNotified(f.r.id, ids, now);
+    if (n) await bumpCounts(tx, f.r.id, { pending: -n, notified: n });
     forwarded += ts.length;
     senderCount += ids.length;
     if (done.length < 100) done.push(...ts.slice(0, 100 - done.length));

@@ -113,25 +113,23 @@ export async function postponeRenewal(env: RenewalEnv, p: Principal, id: string,
     });
     for (const vs of f.vss) await tx.update('virtual_servers', vs.id, { activate_at: f.r.exchange_at });
     await armStaging(tx, env, f);
-    await armTimers(tx, f);
+    await armTimers(
+      tx,
+      f,
+      times.reminders.map((d) => d.toISOString()),
+    );
     await notifyTenants(
       tx,
       env,
       f,
       f.tenants.map((t) => t.id),
     );
-    const told = await tx.db
-      .selectFrom('readiness')
-      .select('sender_id')
-      .where('renewal_id', '=', id)
-      .where('state', '!=', 'pending')
-      .orderBy('sender_id')
-      .execute();
+    const told = await tx.readiness.told(id);
     await notifySenders(
       tx,
       env,
       f,
-      told.map((t) => t.sender_id),
+      told.map((t) => t.senderId),
       { keyPrefix: `fwd:${id}:${seq}` },
     );
     await addStep(tx, env, id, 'postpone', actorOf(p), {
@@ -158,7 +156,7 @@ export async function overrideGate(env: RenewalEnv, p: Principal, id: string, re
       gate_override: JSON.stringify({ by: p.name, reason, at }),
       updated_at: at,
     });
-    const gate = f.r.gate ? (JSON.parse(f.r.gate) as { decision: string }) : undefined;
+    const gate = f.renewal.gate;
     if (gate?.decision !== 'go') {
       // The gate had held the nodes: stage again (at T if it is still ahead, the exchange job then runs).
       f.r.gate_override = 'set';
@@ -189,18 +187,13 @@ export async function exchangeNow(env: RenewalEnv, p: Principal, id: string) {
   if (f.r.state === 'exchanged' || f.r.state === 'verified') return;
   if (!['announced', 'staged'].includes(f.r.state))
     fail('WRONG_STATE', `a renewal that is ${f.r.state} cannot be exchanged now`, { state: f.r.state });
-  const pending = await env.store.db
-    .selectFrom('renewal_nodes')
-    .select('node_id')
-    .where('renewal_id', '=', id)
-    .where('staged_ack_at', 'is', null)
-    .execute();
+  const pending = (await env.store.renewalNodes.list(id)).filter((n) => n.stagedAckAt === null);
   if (pending.length)
     fail(
       'NODES_PENDING',
       `${pending.length} node(s) have not acknowledged the staging yet: wait for "staged"`,
       {
-        nodes: pending.map((n) => n.node_id),
+        nodes: pending.map((n) => n.nodeId),
       },
     );
   for (const { node, vs } of await nodePairs(env.store, f.vss)) {

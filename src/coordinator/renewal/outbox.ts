@@ -8,9 +8,9 @@
 
 import { readOneCertificate } from '../../pki/certificate.js';
 import { isBeforeExchange, type RenewalState } from '../../renewal/states.js';
-import type { Store } from '../../store/store.js';
 import type { ExchangeFacts, Message } from '../ports/messages.js';
 import type { Outbox, PendingNotification, Template } from '../ports/outbox.js';
+import type { SecretBox } from '../ports/secrets.js';
 import { linkToken, linkUrl } from './links.js';
 import { loadFacts, type RenewalFacts } from './model.js';
 import type { RenewalEnv } from './ports.js';
@@ -33,7 +33,7 @@ export interface OutboxItem {
 /** Writes notifications in the caller's transaction; an item whose key exists already is skipped. */
 export async function enqueue(
   tx: { outbox: Outbox },
-  env: RenewalEnv,
+  env: Pick<RenewalEnv, 'clock'>,
   items: readonly OutboxItem[],
 ): Promise<void> {
   const now = new Date(env.clock.now()).toISOString();
@@ -106,7 +106,7 @@ export function proveTarget(
 /** The exact `rollover sender verify` command for a sender, reporting with its own link token. */
 export function verifyCommand(
   env: RenewalEnv,
-  store: Store,
+  store: { secrets: SecretBox },
   f: RenewalFacts,
   senderId: string,
   linkId: string,

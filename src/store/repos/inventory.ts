@@ -6,6 +6,7 @@ import type {
   LbNode,
   LoadBalancer,
   Sender,
+  SenderContacts,
   Tenant,
   VirtualServer,
 } from '../../coordinator/ports/inventory.js';
@@ -274,5 +275,26 @@ export function sqlInventory(db: Kysely<Database>): InventoryRepo {
         .execute();
       return rows.map((r) => ({ tenantId: r.tenant_id, ranges: list(r.source_addresses) }));
     },
+    senderContacts: (senderIds) => contactsWhere(db, 'id', senderIds),
+    tenantSenderContacts: (tenantIds) => contactsWhere(db, 'tenant_id', tenantIds),
   };
+}
+
+/** The contacts of the senders whose `column` is one of `values` (asked in batches), by sender id. */
+async function contactsWhere(
+  db: Kysely<Database>,
+  column: 'id' | 'tenant_id',
+  values: readonly string[],
+): Promise<SenderContacts[]> {
+  const out: SenderContacts[] = [];
+  for (let i = 0; i < values.length; i += 1000) {
+    const rows = await db
+      .selectFrom('senders')
+      .select(['id', 'contacts'])
+      .where(column, 'in', values.slice(i, i + 1000))
+      .orderBy('id')
+      .execute();
+    out.push(...rows.map((r) => ({ senderId: r.id, contacts: list(r.contacts) })));
+  }
+  return values.length > 1000 ? out.sort((a, b) => (a.senderId < b.senderId ? -1 : 1)) : out;
 }

@@ -1,5 +1,5 @@
 /** Readiness reads and writes the scheduled jobs need, over SQL. */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { ReadinessRepo } from '../../coordinator/ports/readiness.js';
 import type { ReadinessState } from '../../renewal/readiness.js';
 import type { Database } from '../schema.js';
@@ -71,6 +71,53 @@ export function sqlReadiness(db: Kysely<Database>): ReadinessRepo {
         .where('id', 'in', senderIds.slice(0, 5000))
         .execute();
       return rows.map((r) => r.tenant_id);
+    },
+    async addForTenants(renewalId, tenantIds, state, at) {
+      // One insert … select per batch of tenants: a fan-out to 100 000 senders stays a few statements.
+      for (let i = 0; i < tenantIds.length; i += 500)
+        await db
+          .insertInto('readiness')
+          .columns(['id', 'renewal_id', 'sender_id', 'state', 'evidence', 'updated_at'])
+          .expression((eb) =>
+            eb
+              .selectFrom('senders')
+              .select((s) => [
+                sql<string>`cast(${`rdy_${renewalId.slice(4)}_`} as text) || ${s.ref('senders.id')}`.as('id'),
+                sql<string>`cast(${renewalId} as text)`.as('renewal_id'),
+                s.ref('senders.id').as('sender_id'),
+                sql<string>`cast(${state} as text)`.as('state'),
+                sql<string>`cast('{}' as text)`.as('evidence'),
+                sql<string>`cast(${at} as text)`.as('updated_at'),
+              ])
+              .where('senders.tenant_id', 'in', tenantIds.slice(i, i + 500)),
+          )
+          .onConflict((oc) => oc.columns(['renewal_id', 'sender_id']).doNothing())
+          .execute();
+    },
+    async markNotified(renewalId, senderIds, at) {
+      let moved = 0;
+      for (let i = 0; i < senderIds.length; i += 1000) {
+        const r = await db
+          .updateTable('readiness')
+          .set({ state: 'notified', updated_at: at })
+          .where('renewal_id', '=', renewalId)
+          .where('sender_id', 'in', senderIds.slice(i, i + 1000))
+          .where('state', '=', 'pending')
+          .executeTakeFirst();
+        moved += Number(r.numUpdatedRows);
+      }
+      return moved;
+    },
+    async told(renewalId) {
+      const rows = await db
+        .selectFrom('readiness')
+        .innerJoin('senders', 'senders.id', 'readiness.sender_id')
+        .select(['senders.id', 'senders.contacts'])
+        .where('readiness.renewal_id', '=', renewalId)
+        .where('readiness.state', '!=', 'pending')
+        .orderBy('senders.id')
+        .execute();
+      return rows.map((r) => ({ senderId: r.id, contacts: list(r.contacts) }));
     },
   };
 }

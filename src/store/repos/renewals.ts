@@ -57,6 +57,7 @@ export function toRenewal(r: Selectable<RenewalTable>): Renewal {
     postponeDeadline: r.postpone_deadline,
     safeRemovalAt: r.safe_removal_at,
     rollbackWindowSeconds: Number(r.rollback_window_seconds),
+    reminders: json<string[]>(r.reminders) ?? [],
     gate: json<GateDecision>(r.gate),
     gateOverride: json<GateOverride>(r.gate_override),
     failuresBaseline: json<FailureBaseline>(r.failures_baseline),
@@ -120,6 +121,48 @@ export function sqlRenewals(db: Kysely<Database>): RenewalRepo {
         .set({ bridge: bridge ? JSON.stringify(bridge) : null })
         .where('id', '=', id)
         .execute();
+    },
+    async addForwardings(renewalId, tenantIds, at) {
+      const rows = tenantIds.map((t) => ({
+        id: `fwd_${renewalId.slice(4)}_${t}`,
+        renewal_id: renewalId,
+        tenant_id: t,
+        state: 'announced',
+        actor: null,
+        updated_at: at,
+        message: null,
+      }));
+      for (let i = 0; i < rows.length; i += 500)
+        await db
+          .insertInto('forwardings')
+          .values(rows.slice(i, i + 500))
+          .onConflict((oc) => oc.columns(['renewal_id', 'tenant_id']).doNothing())
+          .execute();
+    },
+    async markForwarded(renewalId, tenantIds, by) {
+      const moved: string[] = [];
+      for (let i = 0; i < tenantIds.length; i += 500) {
+        const open = await db
+          .selectFrom('forwardings')
+          .select(['id', 'tenant_id'])
+          .where('renewal_id', '=', renewalId)
+          .where('tenant_id', 'in', tenantIds.slice(i, i + 500))
+          .where('state', '!=', 'forwarded')
+          .orderBy('tenant_id')
+          .execute();
+        if (open.length === 0) continue;
+        await db
+          .updateTable('forwardings')
+          .set({ state: 'forwarded', actor: by.actor, updated_at: by.at, message: by.message })
+          .where(
+            'id',
+            'in',
+            open.map((o) => o.id),
+          )
+          .execute();
+        moved.push(...open.map((o) => o.tenant_id));
+      }
+      return moved;
     },
   };
 }

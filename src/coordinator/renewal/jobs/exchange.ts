@@ -2,7 +2,6 @@
  * The exchange at T: the nodes switch by themselves; this records it, takes the failure baseline and
  * starts verifying. A held exchange (gate blocked, postponement unacknowledged) is only recorded.
  */
-import type { Store } from '../../../store/store.js';
 import { schedule } from '../jobs-store.js';
 import { type Actor, addStep, loadFacts, type RenewalFacts, systemActor, transition } from '../model.js';
 import { endpointOf, requireEndpoint } from '../nodes.js';
@@ -14,7 +13,7 @@ import type { PayloadOf } from './payloads.js';
 
 /** Records the exchange (state exchanged, step 5), takes the failure baseline and starts verifying. */
 export async function exchangeInTx(
-  tx: Store,
+  tx: RenewalEnv['store'],
   env: RenewalEnv,
   f: RenewalFacts,
   actor: Actor,
