@@ -1496,5 +1496,55 @@ for (const impl of IMPLEMENTATIONS) {
         await w.close();
       }
     });
+
+    test('a renewal of several virtual servers is open on each; senders per state of open renewals per virtual server; notifications pending', async () => {
+      const w = await impl.open();
+      try {
+        const api = await w.inventory.addVirtualServer({
+          lbId: 'lb_1',
+          name: 'api',
+          hosts: ['api.test'],
+          listen: '127.0.0.1:8443',
+          backends: [],
+          previewListen: null,
+          activeCredentialId: null,
+          stagedCredentialId: null,
+          activateAt: null,
+          createdAt: NOW,
+        });
+        assert.equal(await w.renewals.openFor(api.id), undefined);
+        await w.renewals.addVirtualServers('ren_1', [api.id]);
+        await w.renewals.addVirtualServers('ren_1', []);
+        assert.equal((await w.renewals.openFor(api.id))?.id, 'ren_1');
+        assert.equal((await w.renewals.openFor('vs_1'))?.id, 'ren_1');
+
+        assert.deepEqual(await w.readiness.openCountsByVirtualServer(), [
+          { virtualServer: 'www', state: 'failing', n: 1 },
+          { virtualServer: 'www', state: 'notified', n: 1 },
+          { virtualServer: 'www', state: 'verified', n: 1 },
+        ]);
+
+        assert.equal(await w.outbox.pendingCount(), 0);
+        const item = (key: string, channel: 'mail' | 'inbox') => ({
+          channel,
+          recipient: 'a@x.test',
+          subject: 's',
+          body: { t: 'escalation' as const, renewalId: 'ren_1', subject: 's', text: key },
+          state: channel === 'inbox' ? ('delivered' as const) : ('pending' as const),
+          nextAttemptAt: NOW,
+          createdAt: NOW,
+          deliveredAt: channel === 'inbox' ? NOW : null,
+          idempotencyKey: key,
+          renewalId: 'ren_1',
+        });
+        await w.outbox.add([item('k1', 'mail'), item('k2', 'inbox'), item('k3', 'mail')]);
+        assert.equal(await w.outbox.pendingCount(), 2);
+        const [first] = await w.outbox.due(NOW, 1);
+        await w.outbox.delivered(first!.id, 1, NOW);
+        assert.equal(await w.outbox.pendingCount(), 1);
+      } finally {
+        await w.close();
+      }
+    });
   });
 }

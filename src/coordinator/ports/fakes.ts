@@ -67,11 +67,21 @@ export class FakeRenewals implements RenewalRepo {
     const open = [...this.rows.values()]
       .filter(
         (r) =>
-          r.virtualServerId === virtualServerId &&
+          (r.virtualServerId === virtualServerId ||
+            this.extraVirtualServers[r.id]?.includes(virtualServerId)) &&
           !['completed', 'rolled-back', 'cancelled'].includes(r.state),
       )
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
     return open[0] && structuredClone(open[0]);
+  }
+
+  /** The virtual servers of a renewal beside its first. */
+  extraVirtualServers: Record<string, string[]> = {};
+  async addVirtualServers(renewalId: string, virtualServerIds: readonly string[]) {
+    this.extraVirtualServers[renewalId] = [
+      ...(this.extraVirtualServers[renewalId] ?? []),
+      ...virtualServerIds,
+    ];
   }
 
   /** Each tenant's forwarding of a renewal. */
@@ -169,8 +179,19 @@ export interface FakeReadinessRow {
 export class FakeReadiness implements ReadinessRepo {
   rows: FakeReadinessRow[] = [];
 
-  /** `senders` reads the inventory's senders (rows are added for the senders of a tenant). */
-  constructor(private readonly senders: () => readonly Sender[] = () => []) {}
+  /**
+   * `world` reads the inventory (rows are added for the senders of a tenant; counted per virtual
+   * server of the sender's tenant) and a renewal's state (finished renewals are not counted).
+   */
+  constructor(
+    private readonly world: () => {
+      inventory: Pick<FakeInventory, 'senderRows' | 'tenantRows' | 'virtualServerRows'>;
+      renewalState: (id: string) => string | undefined;
+    } = () => ({
+      inventory: { senderRows: [], tenantRows: [], virtualServerRows: [] },
+      renewalState: () => undefined,
+    }),
+  ) {}
   /** Every setFailuresAfterT call, in order (to see that unchanged counts are not written). */
   readonly writes: Array<{ readinessId: string; n: number }> = [];
 
@@ -207,7 +228,7 @@ export class FakeReadiness implements ReadinessRepo {
     return [...new Set(this.rows.filter((r) => wanted.has(r.senderId)).map((r) => r.tenantId))];
   }
   async addForTenants(renewalId: string, tenantIds: readonly string[], state: ReadinessState, _at: string) {
-    for (const s of this.senders().filter((x) => tenantIds.includes(x.tenantId)))
+    for (const s of this.world().inventory.senderRows.filter((x) => tenantIds.includes(x.tenantId)))
       if (!this.rows.some((r) => r.renewalId === renewalId && r.senderId === s.id))
         this.rows.push({
           id: `rdy_${renewalId.slice(4)}_${s.id}`,
@@ -228,6 +249,25 @@ export class FakeReadiness implements ReadinessRepo {
         moved++;
       }
     return moved;
+  }
+  async openCountsByVirtualServer() {
+    const { inventory, renewalState } = this.world();
+    const vsOf = (senderId: string) => {
+      const tenantId = inventory.senderRows.find((x) => x.id === senderId)?.tenantId;
+      const vsId = inventory.tenantRows.find((t) => t.id === tenantId)?.virtualServerId;
+      return inventory.virtualServerRows.find((v) => v.id === vsId)?.name;
+    };
+    const sums = new Map<string, { virtualServer: string; state: string; n: number }>();
+    for (const r of this.rows) {
+      const state = renewalState(r.renewalId);
+      const virtualServer = vsOf(r.senderId);
+      if (!state || !virtualServer || ['completed', 'rolled-back', 'cancelled'].includes(state)) continue;
+      const k = `${virtualServer}\n${r.state}`;
+      sums.set(k, { virtualServer, state: r.state, n: (sums.get(k)?.n ?? 0) + 1 });
+    }
+    return [...sums.values()].sort(
+      (a, b) => a.virtualServer.localeCompare(b.virtualServer) || a.state.localeCompare(b.state),
+    );
   }
   async told(renewalId: string) {
     return (await this.contacts(renewalId)).filter(
@@ -403,6 +443,9 @@ export class FakeOutbox implements Outbox {
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id))
       .slice(0, limit)
       .map((r) => ({ id: r.id, subject: r.subject, renewalId: r.renewalId, createdAt: r.createdAt }));
+  }
+  async pendingCount() {
+    return this.rows.filter((r) => r.state === 'pending').length;
   }
 }
 
@@ -870,7 +913,10 @@ export class FakeCredentials implements CredentialRepo {
 export class FakeStore implements Ports, StoreWith<PortName> {
   renewals = new FakeRenewals();
   renewalNodes = new FakeRenewalNodes();
-  readiness = new FakeReadiness(() => this.inventory.senderRows);
+  readiness = new FakeReadiness(() => ({
+    inventory: this.inventory,
+    renewalState: (id) => this.renewals.rows.get(id)?.state,
+  }));
   grace = new FakeGrace();
   jobs = new FakeJobQueue();
   outbox = new FakeOutbox();

@@ -66,4 +66,6 @@ export interface Outbox {
   failed(id: string, attempts: number, error: string, retryAt: string): Promise<void>;
   /** The in-app notifications of one recipient (a user id), newest first (at most `limit`). */
   inbox(recipient: string, limit: number): Promise<InboxItem[]>;
+  /** How many notifications wait for delivery. */
+  pendingCount(): Promise<number>;
 }

@@ -36,4 +36,9 @@ export interface ReadinessRepo {
   markNotified(renewalId: string, senderIds: readonly string[], at: string): Promise<number>;
   /** The senders told already (readiness past pending) with their contacts, by sender id. */
   told(renewalId: string): Promise<Array<{ senderId: string; contacts: string[] }>>;
+  /**
+   * Senders per readiness state in the renewals not finished yet, summed per virtual server (of the
+   * sender's tenant), by virtual server name then state.
+   */
+  openCountsByVirtualServer(): Promise<Array<{ virtualServer: string; state: string; n: number }>>;
 }

@@ -4,28 +4,31 @@
  * Prometheus metrics with the readiness counts of every open renewal.
  */
 
-import { sql } from 'kysely';
 import { Gauge, Registry } from 'prom-client';
 import { can } from '../../access/can.js';
 import type { Principal } from '../../access/roles.js';
 import { readOneCertificate } from '../../pki/certificate.js';
 import { latestSafeExchange, renewalProposalAt } from '../../renewal/timing.js';
 import { parseDuration } from '../../shared/duration.js';
-import { forbidden } from '../env.js';
-import { FINISHED } from './model.js';
-import type { RenewalEnv } from './ports.js';
+import { type EnvWith, forbidden } from '../env.js';
+import type { RenewalPorts } from './ports.js';
+
+/** What the watch and the metrics read. */
+type ExpiryEnv = EnvWith<'inventory' | 'credentials' | 'readiness' | 'outbox'> & {
+  renewal: Pick<RenewalPorts, 'timing' | 'proposeDaysAhead'>;
+};
 
 const DEFAULT_WINDOW_MS = parseDuration('24h');
 
 /** The expiry watch rows (lb-admin and auditor). */
-export async function expiryWatch(env: RenewalEnv, p: Principal) {
+export async function expiryWatch(env: ExpiryEnv, p: Principal) {
   if (!can(p, 'read', { kind: 'credential' })) forbidden('read the expiry watch');
   const out = [];
-  for (const vs of await env.store.list('virtual_servers')) {
-    if (!vs.active_credential_id) continue;
-    const c = (await env.store.get('credentials', vs.active_credential_id))!;
-    const root = readOneCertificate(c.root_pem, 'root');
-    const leafExp = new Date(c.not_after);
+  for (const vs of await env.store.inventory.virtualServers()) {
+    if (!vs.activeCredentialId) continue;
+    const c = (await env.store.credentials.credential(vs.activeCredentialId))!;
+    const root = readOneCertificate(c.rootPem, 'root');
+    const leafExp = new Date(c.notAfter);
     const first = root.notAfter < leafExp ? root.notAfter : leafExp;
     const latest = latestSafeExchange(first, DEFAULT_WINDOW_MS);
     const proposal = renewalProposalAt(
@@ -35,8 +38,8 @@ export async function expiryWatch(env: RenewalEnv, p: Principal) {
       env.renewal.proposeDaysAhead,
     );
     out.push({
-      virtualServer: { id: vs.id, name: vs.name, hosts: JSON.parse(vs.hosts) as string[] },
-      credential: { id: c.id, fingerprint: c.fingerprint, notAfter: c.not_after },
+      virtualServer: { id: vs.id, name: vs.name, hosts: vs.hosts },
+      credential: { id: c.id, fingerprint: c.fingerprint, notAfter: c.notAfter },
       root: { sha256: root.sha256, notAfter: root.notAfter.toISOString() },
       latestSafeExchange: latest.toISOString(),
       proposal: { startBy: proposal.toISOString(), due: env.clock.now() >= proposal.getTime() },
@@ -46,7 +49,7 @@ export async function expiryWatch(env: RenewalEnv, p: Principal) {
 }
 
 /** The coordinator's Prometheus registry: certificate expiry and renewal readiness. */
-export function renewalMetrics(env: RenewalEnv): Registry {
+export function renewalMetrics(env: ExpiryEnv): Registry {
   const registry = new Registry();
   new Gauge({
     name: 'rollover_certificate_expiration_timestamp_seconds',
@@ -55,14 +58,14 @@ export function renewalMetrics(env: RenewalEnv): Registry {
     registers: [registry],
     async collect() {
       this.reset();
-      for (const vs of await env.store.list('virtual_servers')) {
-        if (!vs.active_credential_id) continue;
-        const c = await env.store.get('credentials', vs.active_credential_id);
+      for (const vs of await env.store.inventory.virtualServers()) {
+        if (!vs.activeCredentialId) continue;
+        const c = await env.store.credentials.credential(vs.activeCredentialId);
         if (!c) continue;
-        const root = readOneCertificate(c.root_pem, 'root');
+        const root = readOneCertificate(c.rootPem, 'root');
         this.set(
           { virtual_server: vs.name, fingerprint: c.fingerprint, kind: 'leaf' },
-          Date.parse(c.not_after) / 1000,
+          Date.parse(c.notAfter) / 1000,
         );
         this.set(
           { virtual_server: vs.name, fingerprint: root.sha256, kind: 'root' },
@@ -80,28 +83,8 @@ export function renewalMetrics(env: RenewalEnv): Registry {
     registers: [registry],
     async collect() {
       this.reset();
-      const rows = await env.store.db
-        .selectFrom('readiness')
-        .innerJoin('renewals', 'renewals.id', 'readiness.renewal_id')
-        .innerJoin('senders', 'senders.id', 'readiness.sender_id')
-        .innerJoin('tenants', 'tenants.id', 'senders.tenant_id')
-        .innerJoin('virtual_servers', 'virtual_servers.id', 'tenants.virtual_server_id')
-        .select([
-          'virtual_servers.name as vs',
-          'renewals.state as rstate',
-          'readiness.state',
-          sql<number>`count(*)`.as('n'),
-        ])
-        .groupBy(['virtual_servers.name', 'renewals.state', 'readiness.state'])
-        .execute();
-      const sums = new Map<string, { vs: string; state: string; n: number }>();
-      for (const r of rows) {
-        if (FINISHED.has(r.rstate)) continue;
-        const k = `${r.vs}\n${r.state}`;
-        const had = sums.get(k);
-        sums.set(k, { vs: r.vs, state: r.state, n: (had?.n ?? 0) + Number(r.n) });
-      }
-      for (const s of sums.values()) this.set({ virtual_server: s.vs, state: s.state }, s.n);
+      for (const s of await env.store.readiness.openCountsByVirtualServer())
+        this.set({ virtual_server: s.virtualServer, state: s.state }, s.n);
     },
   });
   new Gauge({
@@ -109,12 +92,7 @@ export function renewalMetrics(env: RenewalEnv): Registry {
     help: 'Notifications waiting for delivery',
     registers: [registry],
     async collect() {
-      const r = await env.store.db
-        .selectFrom('notifications')
-        .select(sql<number>`count(*)`.as('n'))
-        .where('state', '=', 'pending')
-        .executeTakeFirst();
-      this.set(Number(r?.n ?? 0));
+      this.set(await env.store.outbox.pendingCount());
     },
   });
   return registry;

@@ -14,7 +14,7 @@ import { type CredentialInput, importCredential } from '../credentials.js';
 import { forbidden, notFound } from '../env.js';
 import { type BridgePlanInput, bridgeView, checkBridge, checkBridgeFields } from './bridge.js';
 import { issueFromCa } from './issue-from-ca.js';
-import { actorOf, addStep, FINISHED } from './model.js';
+import { actorOf, addStep } from './model.js';
 import { assertNodesServeKey, type NodeProfile, nodeProfiles } from './node-profiles.js';
 import type { RenewalEnv } from './ports.js';
 
@@ -82,21 +82,11 @@ async function planIn(
   const store = env.store;
   const vss = [];
   for (const ref of [...new Set(input.virtualServerIds)]) {
-    vss.push((await store.byIdOrName('virtual_servers', ref)) ?? notFound('virtual server', ref));
+    vss.push((await store.inventory.virtualServerByRef(ref)) ?? notFound('virtual server', ref));
   }
   const vsIds = vss.map((v) => v.id);
-  const busy = await store.db
-    .selectFrom('renewals')
-    .leftJoin('renewal_virtual_servers', 'renewal_virtual_servers.renewal_id', 'renewals.id')
-    .select(['renewals.id', 'renewals.state'])
-    .where((eb) =>
-      eb.or([
-        eb('renewals.virtual_server_id', 'in', vsIds),
-        eb('renewal_virtual_servers.virtual_server_id', 'in', vsIds),
-      ]),
-    )
-    .execute();
-  const open = busy.find((b) => !FINISHED.has(b.state));
+  let open: { id: string; state: string } | undefined;
+  for (const vsId of vsIds) open ??= await store.renewals.openFor(vsId);
   if (open)
     fail(
       'RENEWAL_UNDER_WAY',
@@ -105,7 +95,7 @@ async function planIn(
     );
   // Checked before anything is issued, so a refused plan leaves nothing behind.
   for (const vs of vss) {
-    if (!vs.active_credential_id)
+    if (!vs.activeCredentialId)
       fail(
         'NOTHING_TO_RENEW',
         `virtual server ${vs.name} serves no credential yet: there is nothing to renew`,
@@ -118,14 +108,14 @@ async function planIn(
       env,
       p,
       input.issueFromCaId!,
-      vss.flatMap((v) => JSON.parse(v.hosts) as string[]),
+      vss.flatMap((v) => v.hosts),
       exchangeAt,
       windowMs,
     ));
-  const cred = (await store.get('credentials', credentialId)) ?? notFound('credential', credentialId);
-  const chain = readCertificates(cred.chain_pem);
-  const root = readOneCertificate(cred.root_pem, 'root');
-  const key = readPrivateKey((await store.privateKeyPem('credentials', cred.id))!);
+  const cred = (await store.credentials.credential(credentialId)) ?? notFound('credential', credentialId);
+  const chain = readCertificates(cred.chainPem);
+  const root = readOneCertificate(cred.rootPem, 'root');
+  const key = readPrivateKey((await store.credentials.credentialKeyPem(cred.id))!);
   let oldCredId: string | null = null;
   let oldRoot: string | null = null;
   let oldRootCert: Cert | undefined;
@@ -137,21 +127,21 @@ async function planIn(
       key,
       chain,
       root,
-      hosts: JSON.parse(vs.hosts) as string[],
+      hosts: vs.hosts,
       validAt: exchangeAt,
       validForMs: windowMs,
     });
     assertNodesServeKey(vs.name, key.info, profiles.get(vs.id) ?? []);
-    if (!vs.active_credential_id)
+    if (!vs.activeCredentialId)
       fail(
         'NOTHING_TO_RENEW',
         `virtual server ${vs.name} serves no credential yet: there is nothing to renew`,
       );
-    if (vs.active_credential_id === cred.id)
+    if (vs.activeCredentialId === cred.id)
       fail('SAME_CREDENTIAL', `virtual server ${vs.name} already serves this credential`);
-    const active = (await store.get('credentials', vs.active_credential_id))!;
-    oldRootCert ??= readOneCertificate(active.root_pem, 'root');
-    const activeRoot = readOneCertificate(active.root_pem, 'root').sha256;
+    const active = (await store.credentials.credential(vs.activeCredentialId))!;
+    oldRootCert ??= readOneCertificate(active.rootPem, 'root');
+    const activeRoot = readOneCertificate(active.rootPem, 'root').sha256;
     if (oldRoot && activeRoot !== oldRoot) {
       fail(
         'ROOTS_DIFFER',
@@ -160,7 +150,7 @@ async function planIn(
     }
     oldRoot = activeRoot;
     oldCredId ??= active.id;
-    const leaf = readCertificates(active.chain_pem)[0]!;
+    const leaf = readCertificates(active.chainPem)[0]!;
     if (leaf.notAfter < oldNotAfter) oldNotAfter = leaf.notAfter;
   }
   const bridge = checkBridge(input, {
@@ -203,12 +193,7 @@ async function planIn(
       reminders: JSON.stringify(times.reminders.map((d) => d.toISOString())),
     });
     await tx.renewals.setGrace(id, grace);
-    for (const vsId of vsIds.slice(1)) {
-      await tx.db
-        .insertInto('renewal_virtual_servers')
-        .values({ renewal_id: id, virtual_server_id: vsId })
-        .execute();
-    }
+    await tx.renewals.addVirtualServers(id, vsIds.slice(1));
     if (bridge) await tx.renewals.setBridge(id, bridge);
     await addStep(tx, env, id, 'plan', actorOf(p), {
       virtualServers: vsIds,

@@ -1,5 +1,5 @@
 /** The outbox over SQL: notifications added in bulk, skipping keys already written. */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Outbox, Template } from '../../coordinator/ports/outbox.js';
 import { bulkInsert } from '../bulk.js';
 import { newId } from '../ids.js';
@@ -96,6 +96,14 @@ export function sqlOutbox(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'):
         renewalId: r.renewal_id,
         createdAt: r.created_at,
       }));
+    },
+    async pendingCount() {
+      const r = await db
+        .selectFrom('notifications')
+        .select(sql<number>`count(*)`.as('n'))
+        .where('state', '=', 'pending')
+        .executeTakeFirst();
+      return Number(r?.n ?? 0);
     },
   };
 }

@@ -119,5 +119,20 @@ export function sqlReadiness(db: Kysely<Database>): ReadinessRepo {
         .execute();
       return rows.map((r) => ({ senderId: r.id, contacts: list(r.contacts) }));
     },
+    async openCountsByVirtualServer() {
+      const rows = await db
+        .selectFrom('readiness')
+        .innerJoin('renewals', 'renewals.id', 'readiness.renewal_id')
+        .innerJoin('senders', 'senders.id', 'readiness.sender_id')
+        .innerJoin('tenants', 'tenants.id', 'senders.tenant_id')
+        .innerJoin('virtual_servers', 'virtual_servers.id', 'tenants.virtual_server_id')
+        .select(['virtual_servers.name as vs', 'readiness.state', sql<number>`count(*)`.as('n')])
+        .where('renewals.state', 'not in', ['completed', 'rolled-back', 'cancelled'])
+        .groupBy(['virtual_servers.name', 'readiness.state'])
+        .orderBy('virtual_servers.name')
+        .orderBy('readiness.state')
+        .execute();
+      return rows.map((r) => ({ virtualServer: r.vs, state: r.state, n: Number(r.n) }));
+    },
   };
 }

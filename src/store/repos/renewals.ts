@@ -122,6 +122,13 @@ export function sqlRenewals(db: Kysely<Database>): RenewalRepo {
         .where('id', '=', id)
         .execute();
     },
+    async addVirtualServers(renewalId, virtualServerIds) {
+      for (const vsId of virtualServerIds)
+        await db
+          .insertInto('renewal_virtual_servers')
+          .values({ renewal_id: renewalId, virtual_server_id: vsId })
+          .execute();
+    },
     async addForwardings(renewalId, tenantIds, at) {
       const rows = tenantIds.map((t) => ({
         id: `fwd_${renewalId.slice(4)}_${t}`,
