@@ -5,10 +5,12 @@
  * which the desired source-exception table takes as old entries until the grace deadline
  * (`desiredGrace(…, graced)` in src/renewal/grace.ts).
  */
+
 import { can } from '../../access/can.js';
 import type { Principal } from '../../access/roles.js';
 import type { GracePolicy } from '../../renewal/grace.js';
 import { fail } from '../../shared/errors.js';
+import { canonicalAddress } from '../../shared/ip.js';
 import { forbidden } from '../env.js';
 import type { SeenClient } from '../ports/client-observations.js';
 import { actorOf, addStep, FINISHED, loadFacts, type RenewalFacts } from './model.js';
@@ -115,13 +117,16 @@ export async function graceUnknownClients(
   // Nothing left to grace is not an error (an idempotent call that had nothing to do).
   const refusal = graceRefusal(f.r.state, gracePolicyOfRow(f.r), 1, new Date(env.clock.now()));
   if (refusal) fail('WRONG_STATE', `cannot grace unknown clients: ${refusal}`, { state: f.r.state });
-  const known = new Map(view.clients.map((c) => [c.address, c]));
+  // An address in any spelling (`::ffff:127.0.0.9`, upper-case hex) names the client the node reported.
+  const key = (a: string) => canonicalAddress(a) ?? a;
+  const known = new Map(view.clients.map((c) => [key(c.address), c]));
   for (const a of addresses ?? [])
-    if (!known.has(a))
+    if (!known.has(key(a)))
       fail('BAD_ARGUMENT', `${a} is not an unknown client of this renewal (see its unknown clients)`, {
         field: 'addresses',
       });
-  const wanted = (addresses ?? view.clients.map((c) => c.address)).filter((a) => !known.get(a)!.graced);
+  const named = addresses ? [...new Set(addresses.map((a) => known.get(key(a))!))] : view.clients;
+  const wanted = named.filter((c) => !c.graced).map((c) => c.address);
   if (wanted.length === 0) return { graced: [] };
   const actor = actorOf(p);
   const at = new Date(env.clock.now()).toISOString();
