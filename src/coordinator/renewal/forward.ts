@@ -21,8 +21,12 @@ import { holders } from './recipients.js';
 /** Writes sender notices for `senderIds` (new links, mail to contacts, inbox for sender admins). */
 export async function notifySenders(
   tx: Pick<Ports, 'secrets' | 'senderLinks' | 'people' | 'inventory' | 'outbox'>,
-  env: RenewalEnv,
-  f: RenewalFacts,
+  env: Pick<RenewalEnv, 'clock'> & { renewal: Pick<RenewalEnv['renewal'], 'linkTtlMs'> },
+  /** What of the renewal the notice names: its id, sequence and T, its first virtual server. */
+  f: {
+    r: Pick<RenewalFacts['r'], 'id' | 'sequence' | 'exchange_at'>;
+    vss: ReadonlyArray<{ name: string }>;
+  },
   /** Sender ids, or their contacts when the caller has read them already. */
   senders: readonly string[] | readonly SenderContacts[],
   opts: {

@@ -33,7 +33,7 @@ export function linkUrl(env: RenewalEnv, store: Keys, linkId: string): string {
 /** Issues a new link for a sender, revoking the previous ones for this renewal. */
 export async function issueLinks(
   tx: Keys & { senderLinks: SenderLinks },
-  env: RenewalEnv,
+  env: Pick<RenewalEnv, 'clock'> & { renewal: Pick<RenewalEnv['renewal'], 'linkTtlMs'> },
   renewalId: string,
   senderIds: readonly string[],
   /** True when the senders have no link for this renewal yet: nothing to revoke. */
