@@ -20,6 +20,7 @@ import type { ReadinessCounts } from '../coordinator/ports/readiness-counts.js';
 import type { RenewalNodes } from '../coordinator/ports/renewal-nodes.js';
 import type { RenewalRepo } from '../coordinator/ports/renewals.js';
 import type { SecretBox } from '../coordinator/ports/secrets.js';
+import type { SenderFactsRepo } from '../coordinator/ports/sender-facts.js';
 import type { SenderLinks } from '../coordinator/ports/sender-links.js';
 import type { InstallationValues } from '../coordinator/ports/settings.js';
 import type { TenantSettingsRepo } from '../coordinator/ports/tenant-settings.js';
@@ -52,12 +53,15 @@ import { sqlReadiness } from './repos/readiness.js';
 import { sqlReadinessCounts } from './repos/readiness-counts.js';
 import { sqlRenewalNodes } from './repos/renewal-nodes.js';
 import { sqlRenewals } from './repos/renewals.js';
+import { sqlSenderFacts } from './repos/sender-facts.js';
 import { sqlSenderLinks } from './repos/sender-links.js';
 import { sqlTenantSettings } from './repos/tenant-settings.js';
 import type { Database } from './schema.js';
 import { deriveKey, type MasterKey, seal, unseal } from './seal.js';
 
 export type { EntityTable, Row } from './entities.js';
+/** A sender's readiness row as the senders' facts port reads it (for readers that still select rows). */
+export { toSenderRecord } from './repos/sender-facts.js';
 
 const CHECK_PLAIN = 'rollover master key check';
 const HEAD_KEY = 'audit_head';
@@ -241,6 +245,11 @@ export class Store implements Ports {
   /** Tenants' notification settings (webhook, auto-forward). */
   get tenantSettings(): TenantSettingsRepo {
     return sqlTenantSettings(this.db);
+  }
+
+  /** What each sender's derived status is read from, and what its reports and traffic write. */
+  get senderFacts(): SenderFactsRepo {
+    return sqlSenderFacts(this.db);
   }
 
   // ---- generic entity access -------------------------------------------------------------------

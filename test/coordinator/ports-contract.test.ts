@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import type { AuditLog } from '../../src/coordinator/ports/audit-log.js';
 import type { ClientObservations } from '../../src/coordinator/ports/client-observations.js';
 import type { CredentialRepo } from '../../src/coordinator/ports/credentials.js';
-import { FakeStore } from '../../src/coordinator/ports/fakes.js';
+import { type FakeSenderRecord, FakeStore } from '../../src/coordinator/ports/fakes.js';
 import type { GraceRepo } from '../../src/coordinator/ports/grace.js';
 import type { InventoryRepo } from '../../src/coordinator/ports/inventory.js';
 import type { JobQueue } from '../../src/coordinator/ports/job-queue.js';
@@ -19,10 +19,12 @@ import type { ReadinessCounts } from '../../src/coordinator/ports/readiness-coun
 import type { RenewalNodes } from '../../src/coordinator/ports/renewal-nodes.js';
 import type { Renewal, RenewalRepo } from '../../src/coordinator/ports/renewals.js';
 import type { SecretBox } from '../../src/coordinator/ports/secrets.js';
+import type { SenderFactsRepo } from '../../src/coordinator/ports/sender-facts.js';
 import type { SenderLinks } from '../../src/coordinator/ports/sender-links.js';
 import type { InstallationValues } from '../../src/coordinator/ports/settings.js';
 import type { TenantSettingsRepo } from '../../src/coordinator/ports/tenant-settings.js';
 import type { PortName, StoreWith } from '../../src/coordinator/ports/unit-of-work.js';
+import { NO_TRAFFIC } from '../../src/coordinator/renewal/status-json.js';
 import type { ReadinessState } from '../../src/renewal/readiness.js';
 import { generateMasterKey } from '../../src/store/seal.js';
 import { Store } from '../../src/store/store.js';
@@ -51,6 +53,9 @@ interface World {
   unitOfWork: StoreWith<PortName>;
   clientObservations: ClientObservations;
   grace: GraceRepo;
+  senderFacts: SenderFactsRepo;
+  /** Records forwardings, reminders and snd_c's proof and traffic (for the senders' facts tests only). */
+  seedSenderFacts(): Promise<void>;
   /** The notifications written, as (key, channel, state, body) by key (reading is not a port yet). */
   notifications(): Promise<Array<[string, string, string, unknown]>>;
   close(): Promise<void>;
@@ -78,6 +83,9 @@ const RENEWAL: Renewal = {
   bridge: null,
   // Planned before grace existed (null columns): none.
   grace: { grace: 'off', graceUntil: null, early: 'off', autoGrace: false },
+  oldRootSha256: null,
+  newRootSha256: 'ab'.repeat(32),
+  completion: null,
   createdAt: NOW,
   updatedAt: NOW,
 };
@@ -219,8 +227,10 @@ async function inMemory(): Promise<World> {
     observed: null,
     proof: null,
   }));
+  store.senderFacts.rows = senderRecords();
   return {
     ...ports(store),
+    seedSenderFacts: async () => seedSenderFacts(store),
     notifications: async () =>
       store.outbox.rows
         .map((r): [string, string, string, unknown] => [r.idempotencyKey, r.channel, r.state, r.body])
@@ -272,8 +282,8 @@ async function onStore(config: Parameters<typeof Store.open>[0]): Promise<World>
     virtual_server_id: r.virtualServerId,
     old_credential_id: r.oldCredentialId,
     new_credential_id: r.newCredentialId,
-    old_root_fingerprint: null,
-    new_root_fingerprint: null,
+    old_root_fingerprint: r.oldRootSha256 ?? null,
+    new_root_fingerprint: r.newRootSha256 ?? null,
     exchange_at: r.exchangeAt,
     exchanged_at: r.exchangedAt,
     rollback_window_seconds: r.rollbackWindowSeconds,
@@ -336,6 +346,7 @@ async function onStore(config: Parameters<typeof Store.open>[0]): Promise<World>
   }
   return {
     ...ports(store),
+    seedSenderFacts: () => seedSenderFactsOnStore(store),
     notifications: async () =>
       (await store.list('notifications'))
         .map((r): [string, string, string, unknown] => [
@@ -369,7 +380,89 @@ function ports(store: Store | FakeStore) {
     readinessCounts: store.readinessCounts,
     installation: store.installation,
     tenantSettings: store.tenantSettings,
+    senderFacts: store.senderFacts,
   };
+}
+
+// ---- senders' facts: ten_1 forwarded at FORWARDED (ten_2 has not); snd_a reminded twice, snd_c
+// before the window; snd_c's proof and traffic are recorded (its grace is the grace port's to write).
+
+const FORWARDED = '2026-11-26T10:00:00.000Z';
+const REMINDED = ['2026-11-27T09:40:00.000Z', '2026-11-27T09:50:00.000Z'];
+const OLD_REMINDER = '2026-11-27T08:00:00.000Z';
+const PROOF = { ok: true, at: NOW, afterStaging: true };
+const TRAFFIC = { successesAfter: 2, lastServed: 'new' as const };
+
+/** The fakes' senders' facts: the world's readiness rows. */
+function senderRecords(): FakeSenderRecord[] {
+  return SENDERS.map((s) => ({
+    renewalId: 'ren_1',
+    readinessId: `rdy_${s.id}`,
+    senderId: s.id,
+    name: s.id,
+    tenantId: s.tenant,
+    state: s.state,
+    updatedAt: NOW,
+    reason: null,
+    failuresAfterT: 0,
+    acknowledgedAt: null,
+    proof: null,
+    removal: null,
+    traffic: null,
+    grace: null,
+    observed: null,
+    sourceAddresses: [...s.hints],
+  }));
+}
+
+function seedSenderFacts(store: FakeStore): void {
+  const f = store.senderFacts;
+  const c = f.rows.find((r) => r.senderId === 'snd_c')!;
+  c.proof = { ...PROOF };
+  // Written before every field was kept: the rest read as none.
+  c.traffic = { ...NO_TRAFFIC, ...TRAFFIC };
+  f.forwardings = [{ renewalId: 'ren_1', tenantId: 'ten_1', at: FORWARDED }];
+  f.reminders = [
+    ...REMINDED.map((at) => ({ renewalId: 'ren_1', senderId: 'snd_a', at })),
+    { renewalId: 'ren_1', senderId: 'snd_c', at: OLD_REMINDER },
+  ];
+}
+
+async function seedSenderFactsOnStore(store: Store): Promise<void> {
+  await store.update('readiness', 'rdy_snd_c', {
+    proof: JSON.stringify(PROOF),
+    traffic: JSON.stringify(TRAFFIC),
+  });
+  await store.insert('forwardings', {
+    renewal_id: 'ren_1',
+    tenant_id: 'ten_1',
+    state: 'forwarded',
+    actor: 'admin',
+    updated_at: FORWARDED,
+    message: null,
+  });
+  await store.insert('forwardings', {
+    renewal_id: 'ren_1',
+    tenant_id: 'ten_2',
+    state: 'pending',
+    actor: null,
+    updated_at: NOW,
+    message: null,
+  });
+  const step = (at: string, sender: string, kind = 'remind') =>
+    store.insert('steps', {
+      renewal_id: 'ren_1',
+      kind,
+      role: 'tenant-admin',
+      actor: 'admin',
+      at,
+      evidence: JSON.stringify({ sender }),
+    });
+  // Out of order, and a step of another kind at a later instant.
+  await step(REMINDED[1]!, 'snd_a');
+  await step(REMINDED[0]!, 'snd_a');
+  await step(OLD_REMINDER, 'snd_c');
+  await step(NOW, 'snd_a', 'ack');
 }
 
 const IMPLEMENTATIONS: Array<{ name: string; open: () => Promise<World> }> = [
@@ -1497,6 +1590,66 @@ for (const impl of IMPLEMENTATIONS) {
       }
     });
 
+    test("senders' facts read back as domain values: by tenant, by sender, paged, by id or name; JSON parsed", async () => {
+      const w = await impl.open();
+      try {
+        await w.seedSenderFacts();
+        const f = w.senderFacts;
+        const all = await f.list('ren_1');
+        assert.deepEqual(
+          all.map((s) => [s.senderId, s.tenantId, s.state, s.sourceAddresses]),
+          [
+            ['snd_a', 'ten_1', 'notified', ['192.0.2.1']],
+            ['snd_b', 'ten_1', 'failing', []],
+            ['snd_c', 'ten_2', 'verified', ['10.0.0.0/8']],
+          ],
+        );
+        const c = all[2]!;
+        assert.deepEqual(
+          {
+            readinessId: c.readinessId,
+            name: c.name,
+            proof: c.proof,
+            traffic: c.traffic,
+            grace: c.grace,
+            removal: c.removal,
+            observed: c.observed,
+          },
+          {
+            readinessId: 'rdy_snd_c',
+            name: 'snd_c',
+            proof: PROOF,
+            traffic: { ...NO_TRAFFIC, ...TRAFFIC },
+            grace: null,
+            removal: null,
+            observed: null,
+          },
+        );
+        assert.deepEqual(
+          [all[0]!.traffic, all[0]!.acknowledgedAt, all[0]!.failuresAfterT, all[0]!.updatedAt],
+          [null, null, 0, NOW],
+        );
+        const ids = (xs: Array<{ senderId: string }>) => xs.map((s) => s.senderId);
+        assert.deepEqual(ids(await f.list('ren_1', { tenantIds: ['ten_1'] })), ['snd_a', 'snd_b']);
+        assert.deepEqual(ids(await f.list('ren_1', { tenantIds: [] })), [], 'no tenant: no sender');
+        assert.deepEqual(
+          ids(await f.list('ren_1', { tenantIds: ['ten_1'], senderIds: ['snd_b', 'snd_c'] })),
+          ['snd_b'],
+        );
+        assert.deepEqual(ids(await f.list('ren_1', { senderIds: ['snd_c'] })), ['snd_c']);
+        assert.deepEqual(ids(await f.list('ren_nope')), []);
+        assert.deepEqual(ids(await f.page('ren_1', '', 2)), ['snd_a', 'snd_b']);
+        assert.deepEqual(ids(await f.page('ren_1', 'snd_b', 2)), ['snd_c']);
+        assert.deepEqual(await f.get('ren_1', 'snd_c'), c);
+        assert.equal(await f.get('ren_1', 'snd_nope'), undefined);
+        assert.equal(await f.get('ren_nope', 'snd_c'), undefined);
+        assert.equal((await f.find('ren_1', 'snd_b'))?.readinessId, 'rdy_snd_b', 'by id');
+        assert.equal(await f.find('ren_nope', 'snd_b'), undefined, 'not part of that renewal');
+      } finally {
+        await w.close();
+      }
+    });
+
     test('a renewal of several virtual servers is open on each; senders per state of open renewals per virtual server; notifications pending', async () => {
       const w = await impl.open();
       try {
@@ -1542,6 +1695,97 @@ for (const impl of IMPLEMENTATIONS) {
         const [first] = await w.outbox.due(NOW, 1);
         await w.outbox.delivered(first!.id, 1, NOW);
         assert.equal(await w.outbox.pendingCount(), 1);
+      } finally {
+        await w.close();
+      }
+    });
+
+    test("senders' facts: when tenants forwarded, when senders were last reminded", async () => {
+      const w = await impl.open();
+      try {
+        await w.seedSenderFacts();
+        const f = w.senderFacts;
+        assert.deepEqual([...(await f.forwardedAt('ren_1'))], [['ten_1', FORWARDED]], 'forwarded only');
+        assert.deepEqual([...(await f.forwardedAt('ren_1', ['ten_2']))], []);
+        assert.deepEqual([...(await f.forwardedAt('ren_1', []))], [], 'no tenant asked for: none');
+        assert.deepEqual(
+          [...(await f.remindedSince('ren_1', '2026-11-27T09:00:00.000Z'))],
+          [['snd_a', REMINDED[1]]],
+          'the latest remind step in the window, per sender',
+        );
+        assert.deepEqual([...(await f.remindedSince('ren_1', OLD_REMINDER))].sort(), [
+          ['snd_a', REMINDED[1]],
+          ['snd_c', OLD_REMINDER],
+        ]);
+      } finally {
+        await w.close();
+      }
+    });
+
+    test("senders' facts: traffic, an acknowledgement and reports are written and read back, in the unit of work", async () => {
+      const w = await impl.open();
+      try {
+        await w.seedSenderFacts();
+        const f = w.senderFacts;
+        assert.deepEqual(
+          (await f.traffic('ren_1')).map((t) => [
+            t.readinessId,
+            t.sourceAddresses,
+            t.traffic?.successesAfter,
+          ]),
+          [
+            ['rdy_snd_a', ['192.0.2.1'], undefined],
+            ['rdy_snd_b', [], undefined],
+            ['rdy_snd_c', ['10.0.0.0/8'], 2],
+          ],
+        );
+        const t = { ...NO_TRAFFIC, failuresAfter: 4, lastFailureAt: NOW, firstFailureAfterAt: NOW };
+        await f.setTraffic('rdy_snd_a', t);
+        assert.deepEqual((await f.get('ren_1', 'snd_a'))?.traffic, t);
+        await f.acknowledge('rdy_snd_a', 'acknowledged', '2026-11-27T11:00:00.000Z');
+        const a = (await f.get('ren_1', 'snd_a'))!;
+        assert.deepEqual(
+          [a.state, a.acknowledgedAt, a.updatedAt],
+          ['acknowledged', '2026-11-27T11:00:00.000Z', '2026-11-27T11:00:00.000Z'],
+        );
+        const proof = {
+          ok: false,
+          at: '2026-11-27T12:00:00.000Z',
+          afterStaging: false,
+          reason: 'UNKNOWN_CA: no',
+        };
+        await f.report('rdy_snd_a', {
+          state: 'failing',
+          evidence: { kind: 'readiness', sender: 'snd_a' },
+          reason: 'UNKNOWN_CA: no',
+          at: proof.at,
+          proof,
+        });
+        const b = (await f.get('ren_1', 'snd_a'))!;
+        assert.deepEqual(
+          [b.state, b.reason, b.updatedAt, b.proof, b.removal, b.acknowledgedAt],
+          ['failing', 'UNKNOWN_CA: no', proof.at, proof, null, '2026-11-27T11:00:00.000Z'],
+        );
+        const removal = { at: '2026-11-27T13:00:00.000Z', forced: true };
+        await w.unitOfWork.transaction(async (tx) => {
+          await tx.senderFacts.report('rdy_snd_a', {
+            state: 'old-root-removed',
+            evidence: { kind: 'root-removal' },
+            reason: null,
+            at: removal.at,
+            removal,
+          });
+        });
+        const c = (await f.get('ren_1', 'snd_a'))!;
+        assert.deepEqual([c.state, c.reason, c.proof, c.removal], ['old-root-removed', null, proof, removal]);
+        await assert.rejects(
+          w.unitOfWork.transaction(async (tx) => {
+            await tx.senderFacts.acknowledge('rdy_snd_b', 'acknowledged', NOW);
+            throw new Error('boom');
+          }),
+          /boom/,
+        );
+        assert.equal((await f.get('ren_1', 'snd_b'))?.state, 'failing', 'rolled back with its unit of work');
       } finally {
         await w.close();
       }

@@ -5,6 +5,7 @@
  * (`rollover truststore remove --report`). The `kind` field tells them apart.
  */
 import { z } from 'zod';
+import type { SenderEvidence as CoordinatorEvidence } from '../../coordinator/renewal/readiness.js';
 import { instantText } from './instant.js';
 import { normaliseText, textProblem } from './text.js';
 
@@ -94,6 +95,14 @@ export type ReadinessEvidence = z.infer<typeof ReadinessEvidenceSchema>;
 export type RootRemoval = z.infer<typeof RootRemovalSchema>;
 /** Either record. */
 export type SenderEvidence = z.infer<typeof SenderEvidenceSchema>;
+
+/**
+ * Every record this contract accepts is one the coordinator takes (src/coordinator/renewal/readiness.ts
+ * declares what it reads): compiling fails when they part.
+ */
+export type SenderEvidenceConforms = SenderEvidence extends CoordinatorEvidence ? true : never;
+const _senderEvidenceConforms: SenderEvidenceConforms = true;
+void _senderEvidenceConforms;
 
 /**
  * A record made to keep the free-text rule before it is sent: the CLI reports text it did not write

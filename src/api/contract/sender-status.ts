@@ -5,6 +5,7 @@
  * 8601 UTC strings; null means "none" (no deadline, not yet, not by time alone).
  */
 import { z } from 'zod';
+import type { SenderStatusJson as CoordinatorSenderStatus } from '../../coordinator/renewal/status-json.js';
 import { RENEWAL_PHASES } from '../../renewal/renewal-status.js';
 import { EVIDENCE_KINDS, SENDER_STATES } from '../../renewal/sender-status.js';
 
@@ -73,6 +74,17 @@ export const SenderStatusSchema = z.object({
 });
 /** What is true for one sender now (JSON). */
 export type SenderStatusJson = z.infer<typeof SenderStatusSchema>;
+
+/** True when A and B are the same type. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/**
+ * The schema describes exactly what the coordinator hands out (src/coordinator/renewal/status-json.ts
+ * declares it): compiling fails when either changes without the other.
+ */
+export type SenderStatusMatchesCoordinator =
+  Same<SenderStatusJson, CoordinatorSenderStatus> extends true ? true : never;
+const _senderStatusMatches: SenderStatusMatchesCoordinator = true;
+void _senderStatusMatches;
 
 const Availability = z.object({ available: z.boolean(), reason: z.string() });
 const Open = z.object({ failing: z.number(), notProven: z.number(), oldRootTrusted: z.number() });

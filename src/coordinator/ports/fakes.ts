@@ -34,6 +34,7 @@ import type { ReadinessCounts, ReadinessTally } from './readiness-counts.js';
 import type { RenewalNode, RenewalNodes } from './renewal-nodes.js';
 import type { Renewal, RenewalRepo } from './renewals.js';
 import type { SecretBox } from './secrets.js';
+import type { SenderFactsRepo, SenderRecord, SenderSelection, StoredTraffic } from './sender-facts.js';
 import type { NewSenderLink, SenderLink, SenderLinks } from './sender-links.js';
 import type { InstallationValues } from './settings.js';
 import type { TenantNotifySettings, TenantSettingsRepo } from './tenant-settings.js';
@@ -931,6 +932,7 @@ export class FakeStore implements Ports, StoreWith<PortName> {
   readinessCounts = new FakeReadinessCounts(() => this.readiness.rows);
   installation = new FakeInstallationValues();
   tenantSettings = new FakeTenantSettings();
+  senderFacts = new FakeSenderFacts();
   private inTransaction = false;
 
   private ports(): object[] {
@@ -951,6 +953,7 @@ export class FakeStore implements Ports, StoreWith<PortName> {
       this.readinessCounts,
       this.installation,
       this.tenantSettings,
+      this.senderFacts,
     ];
   }
 
@@ -1068,5 +1071,89 @@ export class FakeTenantSettings implements TenantSettingsRepo {
   }
   async autoForwarding(tenantIds: readonly string[]) {
     return [...new Set(tenantIds)].filter((t) => this.rows[t]?.autoForward).sort();
+  }
+}
+
+/** A sender's facts in {@link FakeSenderFacts}, with the renewal and evidence it belongs to. */
+export interface FakeSenderRecord extends SenderRecord {
+  renewalId: string;
+  /** The evidence last reported, as sent. */
+  evidence?: unknown;
+}
+
+/** Senders' facts, forwardings and reminders in arrays. */
+export class FakeSenderFacts implements SenderFactsRepo {
+  rows: FakeSenderRecord[] = [];
+  forwardings: Array<{ renewalId: string; tenantId: string; at: string }> = [];
+  reminders: Array<{ renewalId: string; senderId: string; at: string }> = [];
+
+  private of(renewalId: string) {
+    return this.rows
+      .filter((r) => r.renewalId === renewalId)
+      .sort((a, b) => (a.senderId < b.senderId ? -1 : a.senderId > b.senderId ? 1 : 0));
+  }
+  private out({ renewalId: _, evidence: __, ...r }: FakeSenderRecord): SenderRecord {
+    return structuredClone(r);
+  }
+  async list(renewalId: string, by: SenderSelection = {}) {
+    return this.of(renewalId)
+      .filter((r) => !by.tenantIds || by.tenantIds.includes(r.tenantId))
+      .filter((r) => !by.senderIds?.length || by.senderIds.includes(r.senderId))
+      .map((r) => this.out(r));
+  }
+  async page(renewalId: string, after: string, limit: number) {
+    return this.of(renewalId)
+      .filter((r) => r.senderId > after)
+      .slice(0, limit)
+      .map((r) => this.out(r));
+  }
+  async get(renewalId: string, senderId: string) {
+    const r = this.of(renewalId).find((x) => x.senderId === senderId);
+    return r && this.out(r);
+  }
+  async find(renewalId: string, ref: string) {
+    const r = this.of(renewalId).find((x) => x.senderId === ref || x.name === ref);
+    return r && this.out(r);
+  }
+  async forwardedAt(renewalId: string, tenantIds?: readonly string[]) {
+    return new Map(
+      this.forwardings
+        .filter((f) => f.renewalId === renewalId && (!tenantIds || tenantIds.includes(f.tenantId)))
+        .map((f) => [f.tenantId, f.at]),
+    );
+  }
+  async remindedSince(renewalId: string, since: string) {
+    const out = new Map<string, string>();
+    for (const s of this.reminders)
+      if (s.renewalId === renewalId && s.at >= since && s.at > (out.get(s.senderId) ?? ''))
+        out.set(s.senderId, s.at);
+    return out;
+  }
+  async traffic(renewalId: string) {
+    return this.of(renewalId).map((r) => ({
+      readinessId: r.readinessId,
+      sourceAddresses: [...r.sourceAddresses],
+      traffic: r.traffic && { ...r.traffic },
+    }));
+  }
+  async setTraffic(readinessId: string, traffic: StoredTraffic) {
+    const r = this.rows.find((x) => x.readinessId === readinessId);
+    if (r) r.traffic = { ...traffic };
+  }
+  async acknowledge(readinessId: string, state: ReadinessState, at: string) {
+    const r = this.rows.find((x) => x.readinessId === readinessId);
+    if (r) Object.assign(r, { state, updatedAt: at, acknowledgedAt: at });
+  }
+  async report(readinessId: string, p: Parameters<SenderFactsRepo['report']>[1]) {
+    const r = this.rows.find((x) => x.readinessId === readinessId);
+    if (!r) return;
+    Object.assign(r, {
+      state: p.state,
+      evidence: structuredClone(p.evidence),
+      reason: p.reason,
+      updatedAt: p.at,
+    });
+    if (p.proof) r.proof = { ...p.proof };
+    if (p.removal) r.removal = { ...p.removal };
   }
 }

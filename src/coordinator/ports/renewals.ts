@@ -1,6 +1,7 @@
 /** The renewal records the workflow reads and writes, as domain values (JSON columns already parsed). */
 import type { GateDecision, GatePolicy } from '../../renewal/gate.js';
 import type { GracePolicy } from '../../renewal/grace.js';
+import type { Completion } from '../../renewal/renewal-status.js';
 import type { RenewalState } from '../../renewal/states.js';
 
 /** An lb-admin's override of a blocked gate. */
@@ -37,6 +38,9 @@ export interface RenewalBridge {
   reverse: BridgeCertificate | null;
 }
 
+/** A renewal's completion as recorded (instant as ISO text; `graceEnded`: senders whose grace it ended). */
+export type RenewalCompletion = Omit<Completion, 'at'> & { at: string; graceEnded?: number };
+
 /** One renewal as the workflow sees it. */
 export interface Renewal {
   id: string;
@@ -67,6 +71,11 @@ export interface Renewal {
   bridge: RenewalBridge | null;
   /** Per-sender grace and early switch (renewals planned before grace existed: none). */
   grace: GracePolicy;
+  /** The SHA-256 of the old and the new root (the store always sets them; null: not known). */
+  oldRootSha256?: string | null;
+  newRootSha256?: string | null;
+  /** How it was completed (null: not completed; the store always sets it). */
+  completion?: RenewalCompletion | null;
   createdAt: string;
   updatedAt: string;
 }

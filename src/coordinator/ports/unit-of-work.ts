@@ -17,6 +17,7 @@ import type { ReadinessCounts } from './readiness-counts.js';
 import type { RenewalNodes } from './renewal-nodes.js';
 import type { RenewalRepo } from './renewals.js';
 import type { SecretBox } from './secrets.js';
+import type { SenderFactsRepo } from './sender-facts.js';
 import type { SenderLinks } from './sender-links.js';
 import type { InstallationValues } from './settings.js';
 import type { TenantSettingsRepo } from './tenant-settings.js';
@@ -40,6 +41,7 @@ export interface Ports {
   readinessCounts: ReadinessCounts;
   installation: InstallationValues;
   tenantSettings: TenantSettingsRepo;
+  senderFacts: SenderFactsRepo;
 }
 
 /** The name of a port. */

@@ -7,10 +7,11 @@
 import { can } from '../../access/can.js';
 import type { Principal } from '../../access/roles.js';
 import { describeOpen, type OpenItems, openItems } from '../../renewal/renewal-status.js';
-import { type SenderStatus, senderStatus, tallySenders } from '../../renewal/sender-status.js';
+import { tallySenders } from '../../renewal/sender-status.js';
 import { fail } from '../../shared/errors.js';
-import type { Row, Store } from '../../store/store.js';
 import { forbidden, notFound } from '../env.js';
+import type { Renewal } from '../ports/renewals.js';
+import type { SenderFactsRepo } from '../ports/sender-facts.js';
 import { armExceptions } from './jobs/exceptions.js';
 import { actorOf, addStep, transition } from './model.js';
 import type { RenewalEnv } from './ports.js';
@@ -19,7 +20,11 @@ import { allSenderStatuses } from './sender-facts.js';
 export { allSenderStatuses, senderStatusesById } from './sender-facts.js';
 
 /** What is open in a renewal now. */
-export async function openItemsOf(store: Store, r: Row<'renewals'>, now: Date): Promise<OpenItems> {
+export async function openItemsOf(
+  store: { senderFacts: SenderFactsRepo },
+  r: Renewal,
+  now: Date,
+): Promise<OpenItems> {
   return openItems(tallySenders(await allSenderStatuses(store, r, now)));
 }
 
@@ -36,7 +41,7 @@ export async function completeRenewal(
   if (!can(p, 'update', { kind: 'renewal', tenantIds: [], senderIds: [] })) forbidden('complete renewals');
   const now = new Date(env.clock.now());
   await env.store.transaction(async (tx) => {
-    const r = (await tx.get('renewals', id)) ?? notFound('renewal', id);
+    const r = (await tx.renewals.get(id)) ?? notFound('renewal', id);
     if (r.state === 'completed') return;
     if (r.state !== 'retiring')
       fail('WRONG_STATE', `a renewal that is ${r.state} cannot be completed (it must be retiring)`, {
@@ -52,7 +57,8 @@ export async function completeRenewal(
         { open },
       );
     // Grace: complete once it is over; before, only with a confirmation, which ends it now.
-    const graceUntil = r.grace_until && now.getTime() < Date.parse(r.grace_until) ? r.grace_until : null;
+    const until = r.grace.graceUntil;
+    const graceUntil = until && now < until ? until.toISOString() : null;
     const inGrace = graceUntil ? await tx.grace.inGraceAt(r.id, now.toISOString()) : [];
     if (inGrace.length && !(confirm.force && reason))
       fail(

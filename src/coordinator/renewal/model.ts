@@ -138,7 +138,8 @@ export async function addStep(
 export async function transition(
   tx: Store,
   env: RenewalEnv,
-  r: Row<'renewals'>,
+  /** The renewal (as a row or a domain value): its state is moved in place. */
+  r: { id: string; state: string },
   event: RenewalEvent,
   extra: Partial<Omit<Row<'renewals'>, 'id'>> = {},
 ): Promise<RenewalState> {

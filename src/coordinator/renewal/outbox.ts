@@ -165,7 +165,7 @@ async function render(
             b.senderId,
             b.linkId,
             // A sender in grace after T proves against the preview listener (its addresses get the old one).
-            Boolean((await senderStatusIn(env, f.r, b.senderId))?.status.oldCredentialServedUntil),
+            Boolean((await senderStatusIn(env, f.renewal, b.senderId))?.status.oldCredentialServedUntil),
           ),
           ...(b.message ? { message: b.message } : {}),
           ...(b.reminder ? { reminder: true } : {}),
@@ -177,7 +177,7 @@ async function render(
       // Rendered from the sender's status at delivery: only a sender that may remove the old root
       // now is told so; every other one is told what is true for it instead.
       const sender = await env.store.get('senders', b.senderId);
-      const mine = await senderStatusIn(env, f.r, b.senderId);
+      const mine = await senderStatusIn(env, f.renewal, b.senderId);
       const senderName = sender?.name ?? b.senderId;
       const link = linkUrl(env, env.store, b.linkId);
       if (!mine?.status.removal.allowed)

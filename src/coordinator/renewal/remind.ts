@@ -11,7 +11,7 @@ import { forbidden, notFound } from '../env.js';
 import { notifySenders } from './forward.js';
 import { actorOf, addStep, loadFacts } from './model.js';
 import type { RenewalEnv } from './ports.js';
-import { remindVerdicts, statusRows } from './sender-facts.js';
+import { remindVerdicts } from './sender-facts.js';
 
 /** Renewal states in which a sender still has something to do (before T, and after it until the end). */
 const OPEN = ['announced', 'staged', 'postponed', 'exchanged', 'verified', 'retiring'];
@@ -38,11 +38,15 @@ export async function remindSenders(
   if (!req.tenantId && !req.senderIds?.length) fail('BAD_ARGUMENT', 'name a tenant or at least one sender');
   const answer = await env.store.transaction(async (tx) => {
     const f = await loadFacts(tx, id, false);
-    const rows = await statusRows(tx, id, req);
+    const rows = await tx.senderFacts.list(id, {
+      tenantIds: req.tenantId ? [req.tenantId] : undefined,
+      senderIds: req.senderIds,
+    });
     // Not yours, or not in this renewal: the same answer, so neither leaks.
-    for (const want of req.senderIds ?? []) if (!rows.some((r) => r.id === want)) notFound('sender', want);
+    for (const want of req.senderIds ?? [])
+      if (!rows.some((r) => r.senderId === want)) notFound('sender', want);
     if (req.tenantId && rows.length === 0) notFound('tenant', req.tenantId);
-    const tenants = [...new Set(rows.map((r) => r.tenant_id))];
+    const tenants = [...new Set(rows.map((r) => r.tenantId))];
     for (const t of tenants) if (!can(p, 'read', { kind: 'tenant', tenantId: t })) notFound('tenant', t);
     for (const t of tenants)
       if (!can(p, 'update', { kind: 'tenant', tenantId: t })) forbidden("remind this tenant's senders");
@@ -51,9 +55,9 @@ export async function remindSenders(
 
     const now = new Date(env.clock.now());
     const out: RemindAnswer = { reminded: [], skipped: [] };
-    for (const { row, verdict } of await remindVerdicts(tx, f, rows, now)) {
-      if (verdict.ok) out.reminded.push(row.id);
-      else out.skipped.push({ senderId: row.id, reason: `${row.name}: ${verdict.reason}` });
+    for (const { sender, verdict } of await remindVerdicts(tx, f.renewal, rows, now)) {
+      if (verdict.ok) out.reminded.push(sender.senderId);
+      else out.skipped.push({ senderId: sender.senderId, reason: `${sender.name}: ${verdict.reason}` });
     }
     if (out.reminded.length === 0)
       fail('NOTHING_TO_REMIND', `no sender to remind: ${out.skipped.map((s) => s.reason).join('; ')}`, {
@@ -65,8 +69,8 @@ export async function remindSenders(
     });
     const actor = actorOf(p);
     for (const r of rows)
-      if (out.reminded.includes(r.id))
-        await addStep(tx, env, id, 'remind', actor, { sender: r.id, tenant: r.tenant_id });
+      if (out.reminded.includes(r.senderId))
+        await addStep(tx, env, id, 'remind', actor, { sender: r.senderId, tenant: r.tenantId });
     return out;
   });
   env.renewal.changed(id, (await env.store.renewals.get(id))!.state);

@@ -7,7 +7,7 @@
  * (the failure counts per sender are kept by `attributeFailures` as before).
  */
 import { addressMatches } from '../../shared/ip.js';
-import type { Row, Store } from '../../store/store.js';
+import type { SenderFactsRepo } from '../ports/sender-facts.js';
 import type { JobResult } from './job-runner.js';
 import { armExceptions } from './jobs/exceptions.js';
 import { attributeFailures } from './jobs/failures.js';
@@ -36,13 +36,8 @@ export function baselineOf(rows: readonly ClientFailures[]): {
 }
 
 async function nodesOf(env: RenewalEnv, f: RenewalFacts) {
-  const rows = await env.store.db
-    .selectFrom('renewal_nodes')
-    .select('node_id')
-    .distinct()
-    .where('renewal_id', '=', f.r.id)
-    .execute();
-  return env.store.list('lb_nodes', { column: 'id', values: rows.map((r) => r.node_id) });
+  const nodeIds = [...new Set((await env.store.renewalNodes.list(f.renewal.id)).map((r) => r.nodeId))];
+  return env.store.list('lb_nodes', { column: 'id', values: nodeIds });
 }
 
 /** One client's handshakes after the exchange, as seen on one node. */
@@ -97,8 +92,9 @@ export function senderTraffic(
 /** The `failures` job: attributes handshakes after the exchange to senders, until the renewal ends. */
 export async function trafficJob(env: RenewalEnv, p: { renewalId: string }): Promise<JobResult> {
   const f = await loadFacts(env.store, p.renewalId, false);
-  if (FINISHED.has(f.r.state)) return {};
-  const baseline: Baseline = f.r.failures_baseline ? (JSON.parse(f.r.failures_baseline) as Baseline) : {};
+  const r = f.renewal;
+  if (FINISHED.has(r.state)) return {};
+  const baseline: Baseline = structuredClone(r.failuresBaseline ?? {});
   let baselineChanged = false;
   const names = new Set(f.vss.map((v) => v.name));
   const after: ClientAfter[] = [];
@@ -131,43 +127,39 @@ export async function trafficJob(env: RenewalEnv, p: { renewalId: string }): Pro
       });
     }
   }
-  if (baselineChanged) await env.store.renewals.setFailuresBaseline(f.r.id, baseline);
+  if (baselineChanged) await env.store.renewals.setFailuresBaseline(r.id, baseline);
   const perClient = new Map<string, number>();
   for (const c of after)
     if (c.failedAfter > 0) perClient.set(c.client, (perClient.get(c.client) ?? 0) + c.failedAfter);
-  await attributeFailures(env.store.readiness, f.r.id, perClient);
-  const moved = await attribute(env.store, f.r, after, f.newCred.fingerprint, f.oldCred?.fingerprint ?? null);
-  if (moved > 0) await watchSenderStatus(env, f.r.id);
+  await attributeFailures(env.store.readiness, r.id, perClient);
+  const moved = await attribute(
+    env.store.senderFacts,
+    r.id,
+    after,
+    f.newCred.fingerprint,
+    f.oldCred?.fingerprint ?? null,
+  );
+  if (moved > 0) await watchSenderStatus(env, r.id);
   // Seen working on the new credential (or failing on it) changes who is proven: grace follows. A
   // failure from any address may also have made a node grace it by itself (automatic fallback).
-  if (moved > 0 || (perClient.size > 0 && f.renewal.grace.autoGrace))
-    await armExceptions(env.store, env, f.r.id);
+  if (moved > 0 || (perClient.size > 0 && r.grace.autoGrace)) await armExceptions(env.store, env, r.id);
   return { retryInMs: Math.min(1000, Math.max(100, env.renewal.retryBaseMs)) };
 }
 
 async function attribute(
-  store: Store,
-  r: Row<'renewals'>,
+  port: SenderFactsRepo,
+  renewalId: string,
   clients: readonly ClientAfter[],
   newSha: string,
   oldSha: string | null,
 ): Promise<number> {
   let moved = 0;
-  const senders = await store.db
-    .selectFrom('readiness')
-    .innerJoin('senders', 'senders.id', 'readiness.sender_id')
-    .select(['readiness.id as rid', 'senders.source_addresses as hints', 'readiness.traffic as traffic'])
-    .where('readiness.renewal_id', '=', r.id)
-    .execute();
-  for (const s of senders) {
-    const hints = JSON.parse(s.hints) as string[];
-    if (!hints.length) continue;
-    const mine = clients.filter((c) => hints.some((h) => addressMatches(c.client, h)));
-    const prev = s.traffic ? (JSON.parse(s.traffic) as StoredTraffic) : null;
-    const t = senderTraffic(mine, newSha, oldSha, prev);
-    const text = JSON.stringify(t);
-    if (text !== s.traffic) {
-      await store.update('readiness', s.rid, { traffic: text });
+  for (const s of await port.traffic(renewalId)) {
+    if (!s.sourceAddresses.length) continue;
+    const mine = clients.filter((c) => s.sourceAddresses.some((h) => addressMatches(c.client, h)));
+    const t = senderTraffic(mine, newSha, oldSha, s.traffic);
+    if (JSON.stringify(t) !== JSON.stringify(s.traffic)) {
+      await port.setTraffic(s.readinessId, t);
       moved++;
     }
   }

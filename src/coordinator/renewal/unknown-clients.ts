@@ -13,10 +13,10 @@ import { fail } from '../../shared/errors.js';
 import { canonicalAddress } from '../../shared/ip.js';
 import { forbidden } from '../env.js';
 import type { SeenClient } from '../ports/client-observations.js';
-import { actorOf, addStep, FINISHED, loadFacts, type RenewalFacts } from './model.js';
+import type { Renewal } from '../ports/renewals.js';
+import { actorOf, addStep, FINISHED, loadFacts } from './model.js';
 import { unknownClientsOf } from './observe.js';
 import type { RenewalEnv } from './ports.js';
-import { gracePolicyOfRow } from './sender-facts.js';
 
 /** One unknown client as every surface shows it. */
 export interface UnknownClientView {
@@ -85,16 +85,13 @@ export function unknownClientsView(
   };
 }
 
-/** The unknown clients of a renewal row. */
-export async function unknownClientsOfRenewal(
-  env: RenewalEnv,
-  r: RenewalFacts['r'],
-): Promise<UnknownClientsView> {
+/** The unknown clients of a renewal. */
+export async function unknownClientsOfRenewal(env: RenewalEnv, r: Renewal): Promise<UnknownClientsView> {
   const port = env.store.clientObservations;
   const unknown = unknownClientsOf(await port.seen(r.id), await port.inventoryAddresses());
   return unknownClientsView(
     unknown,
-    { state: r.state, exchanged: Boolean(r.exchanged_at), grace: gracePolicyOfRow(r) },
+    { state: r.state, exchanged: Boolean(r.exchangedAt), grace: r.grace },
     new Date(env.clock.now()),
   );
 }
@@ -113,9 +110,9 @@ export async function graceUnknownClients(
   if (!can(p, 'update', { kind: 'renewal', tenantIds: [], senderIds: [] }))
     forbidden('grace unknown clients');
   const f = await loadFacts(env.store, id, false);
-  const view = await unknownClientsOfRenewal(env, f.r);
+  const view = await unknownClientsOfRenewal(env, f.renewal);
   // Nothing left to grace is not an error (an idempotent call that had nothing to do).
-  const refusal = graceRefusal(f.r.state, gracePolicyOfRow(f.r), 1, new Date(env.clock.now()));
+  const refusal = graceRefusal(f.renewal.state, f.renewal.grace, 1, new Date(env.clock.now()));
   if (refusal) fail('WRONG_STATE', `cannot grace unknown clients: ${refusal}`, { state: f.r.state });
   // An address in any spelling (`::ffff:127.0.0.9`, upper-case hex) names the client the node reported.
   const key = (a: string) => canonicalAddress(a) ?? a;

@@ -13,7 +13,7 @@ import { nodeStaging } from '../../renewal/node-staging.js';
 import { type ReadinessState, readinessSummary } from '../../renewal/readiness.js';
 import { renewalStatus } from '../../renewal/renewal-status.js';
 import { tallySenders } from '../../renewal/sender-status.js';
-import type { Row, Store } from '../../store/store.js';
+import { type Row, type Store, toSenderRecord } from '../../store/store.js';
 import { notFound } from '../env.js';
 import type { NodeExceptions } from '../ports/renewal-nodes.js';
 import type { SenderLink } from '../ports/sender-links.js';
@@ -27,9 +27,9 @@ import {
   renewalClockOf,
   renewalFactsOf,
   renewalStatusOf,
-  rowObservationStands,
+  senderObservationStands,
   senderStatusIn,
-  statusOfRow,
+  statusOf,
 } from './sender-facts.js';
 import { unknownClientsOfRenewal } from './unknown-clients.js';
 import { gateReason, type StepView, scopeNodeExceptions, scopeStep, WITHHELD } from './view-scope.js';
@@ -197,7 +197,11 @@ export async function summaryOf(
   vsVisible?: ReadonlySet<string>,
 ) {
   // The phase and its headline speak from renewal-level facts only (no per-sender pass for a list).
-  const v = renewalStatus(await renewalFactsOf(env.store, f.r), tallySenders([]), new Date(env.clock.now()));
+  const v = renewalStatus(
+    await renewalFactsOf(env.store, f.renewal),
+    tallySenders([]),
+    new Date(env.clock.now()),
+  );
   return {
     id: f.r.id,
     state: f.r.state,
@@ -320,19 +324,19 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
         senders: senderRows.map((s) => ({
           id: s.id,
           state: s.state as ReadinessState,
-          observed: rowObservationStands(s),
+          observed: senderObservationStands(toSenderRecord(s)),
         })),
         acceptObserved: Number(f.r.accept_observed ?? 0) === 1,
         ...(ov ? { override: ov } : {}),
       });
   const exchangedAt = Date.parse(f.r.exchange_at!);
   const now = new Date(env.clock.now());
-  const clock = renewalClockOf(f.r);
+  const clock = renewalClockOf(f.renewal);
   const senders = senderRows
     .filter((s) => all || ts.has(s.tenant_id) || (ss.has(s.id) && forwarded.has(s.tenant_id)))
     .map((s) => {
       const w = fwd.find((x) => x.tenant_id === s.tenant_id && x.state === 'forwarded');
-      return { row: s, status: statusOfRow(s, w?.updated_at ?? null, clock, now) };
+      return { row: s, status: statusOf(toSenderRecord(s), w?.updated_at ?? null, clock, now) };
     });
   const total = Object.values(await counts(env.store, f.r, p)).reduce((a, b) => a + b, 0);
   // Every field below is cut to what a scoped caller may see, like the objects themselves.
@@ -353,7 +357,7 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
   }));
   const derived = await renewalStatusOf(
     env.store,
-    f.r,
+    f.renewal,
     senders.map((x) => x.status),
     now,
     total > senders.length,
@@ -381,7 +385,7 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
     bridge: bridgeView(f.renewal.bridge),
     acceptObserved: Number(f.r.accept_observed ?? 0) === 1,
     // Addresses no sender claims: only for those who see every tenant (an address may be anyone's).
-    unknownClients: all ? await unknownClientsOfRenewal(env, f.r) : null,
+    unknownClients: all ? await unknownClientsOfRenewal(env, f.renewal) : null,
     sequence: Number(f.r.sequence),
     gate: {
       decision: ov && gate.decision === 'blocked' ? 'overridden' : gate.decision,
@@ -445,9 +449,14 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
 export async function publicStatus(env: RenewalEnv, id: string, senderId?: string) {
   const r = (await env.store.get('renewals', id)) ?? notFound('renewal', id);
   if (r.state === 'planned') notFound('renewal', id); // nothing is public before the announcement
-  const v = renewalStatus(await renewalFactsOf(env.store, r), tallySenders([]), new Date(env.clock.now()));
+  const renewal = (await env.store.renewals.get(r.id)) ?? notFound('renewal', id);
+  const v = renewalStatus(
+    await renewalFactsOf(env.store, renewal),
+    tallySenders([]),
+    new Date(env.clock.now()),
+  );
   const sender = senderId
-    ? ((await senderStatusIn(env, r, senderId)) ?? notFound('sender', senderId))
+    ? ((await senderStatusIn(env, renewal, senderId)) ?? notFound('sender', senderId))
     : undefined;
   return {
     id: r.id,
@@ -523,8 +532,12 @@ export async function linkPage(env: RenewalEnv, link: SenderLink) {
     .executeTakeFirst();
   const linkId = (await currentLinkId(env.store, f.r.id, sender.id)) ?? link.id;
   const token = linkToken(env.store, linkId);
-  const mine = (await senderStatusIn(env, f.r, sender.id))!;
-  const v = renewalStatus(await renewalFactsOf(env.store, f.r), tallySenders([]), new Date(env.clock.now()));
+  const mine = (await senderStatusIn(env, f.renewal, sender.id))!;
+  const v = renewalStatus(
+    await renewalFactsOf(env.store, f.renewal),
+    tallySenders([]),
+    new Date(env.clock.now()),
+  );
   return {
     renewal: {
       id: f.r.id,

@@ -5,6 +5,7 @@ import type {
   GateOverride,
   Renewal,
   RenewalBridge,
+  RenewalCompletion,
   RenewalRepo,
 } from '../../coordinator/ports/renewals.js';
 import type { GateDecision, GatePolicy } from '../../renewal/gate.js';
@@ -63,6 +64,9 @@ export function toRenewal(r: Selectable<RenewalTable>): Renewal {
     failuresBaseline: json<FailureBaseline>(r.failures_baseline),
     bridge: json<RenewalBridge>(r.bridge),
     grace: gracePolicyOf(r),
+    oldRootSha256: r.old_root_fingerprint,
+    newRootSha256: r.new_root_fingerprint,
+    completion: json<RenewalCompletion>(r.completion),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

@@ -48,7 +48,7 @@ export async function exceptionsJob(env: RenewalEnv, p: { renewalId: string }): 
   if (!wants && rows.every((r) => !r.exceptions)) return {};
 
   const compute = async () => {
-    const statuses = await senderStatusesById(env.store, f.r, now);
+    const statuses = await senderStatusesById(env.store, f.renewal, now);
     const senders = await env.store.grace.senders(f.r.id);
     const input: GraceSender[] = senders.map((s) => ({
       id: s.senderId,

@@ -6,7 +6,7 @@
 import { notifySenders } from '../forward.js';
 import { addStep, loadFacts, systemActor } from '../model.js';
 import type { RenewalEnv } from '../ports.js';
-import { remindVerdicts, statusRows } from '../sender-facts.js';
+import { remindVerdicts } from '../sender-facts.js';
 import { BEFORE_T, escalate, type JobResult } from './common.js';
 import type { PayloadOf } from './payloads.js';
 
@@ -14,10 +14,10 @@ import type { PayloadOf } from './payloads.js';
 export async function reminderJob(env: RenewalEnv, p: PayloadOf<'reminder'>): Promise<JobResult> {
   const f = await loadFacts(env.store, p.renewalId, false);
   if (f.renewal.sequence !== p.sequence || !BEFORE_T.includes(f.renewal.state)) return {};
-  const rows = await statusRows(env.store, f.r.id);
-  const ids = (await remindVerdicts(env.store, f, rows, new Date(env.clock.now())))
+  const senders = await env.store.senderFacts.list(f.renewal.id);
+  const ids = (await remindVerdicts(env.store, f.renewal, senders, new Date(env.clock.now())))
     .filter((x) => x.verdict.ok)
-    .map((x) => x.row.id);
+    .map((x) => x.sender.senderId);
   if (!ids.length) return {};
   await env.store.transaction(async (tx) => {
     await notifySenders(tx, env, f, ids, {

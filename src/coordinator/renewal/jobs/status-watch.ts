@@ -10,7 +10,7 @@ import { reschedule } from '../jobs-store.js';
 import { loadFacts } from '../model.js';
 import { enqueue, type OutboxItem } from '../outbox.js';
 import type { RenewalEnv } from '../ports.js';
-import { forwardedAt, renewalClockOf, statusOfRow, statusRows } from '../sender-facts.js';
+import { renewalClockOf, statusOf } from '../sender-facts.js';
 import type { JobResult } from './common.js';
 import type { PayloadOf } from './payloads.js';
 
@@ -21,41 +21,30 @@ export async function watchSenderStatus(env: RenewalEnv, renewalId: string): Pro
 
 /** Compares each webhook tenant's senders' statuses with what was sent, and sends what changed. */
 export async function statusWatchJob(env: RenewalEnv, p: PayloadOf<'status-watch'>): Promise<JobResult> {
-  const f = await loadFacts(env.store, p.renewalId, false);
-  if (f.r.state === 'planned') return {};
-  const hooks = await env.store.db
-    .selectFrom('tenant_settings')
-    .innerJoin('tenants', 'tenants.id', 'tenant_settings.tenant_id')
-    .select('tenant_settings.tenant_id')
-    .where(
-      'tenants.virtual_server_id',
-      'in',
-      f.vss.map((v) => v.id),
-    )
-    .where('tenant_settings.webhook_url', 'is not', null)
-    .execute();
-  if (hooks.length === 0) return {};
-  const tenantIds = hooks.map((h) => h.tenant_id);
-  const forwarded = await forwardedAt(env.store, f.r.id, tenantIds);
-  const clock = renewalClockOf(f.r);
+  const f = await loadFacts(env.store, p.renewalId);
+  const r = f.renewal;
+  if (r.state === 'planned') return {};
+  const tenantIds = await env.store.tenantSettings.withWebhook(f.tenants.map((t) => t.id));
+  if (tenantIds.length === 0) return {};
+  const forwarded = await env.store.senderFacts.forwardedAt(r.id, tenantIds);
+  const clock = renewalClockOf(r);
   const now = new Date(env.clock.now());
-  const seq = Number(f.r.sequence);
   const items: OutboxItem[] = [];
-  for (const row of await statusRows(env.store, f.r.id, { tenantIds })) {
-    const s = statusOfRow(row, forwarded.get(row.tenant_id) ?? null, clock, now);
+  for (const sender of await env.store.senderFacts.list(r.id, { tenantIds })) {
+    const s = statusOf(sender, forwarded.get(sender.tenantId) ?? null, clock, now);
     items.push({
-      key: `status:${f.r.id}:${seq}:${row.id}:${s.state}:${s.since ?? ''}`,
+      key: `status:${r.id}:${r.sequence}:${sender.senderId}:${s.state}:${s.since ?? ''}`,
       channel: 'webhook',
-      recipient: row.tenant_id,
-      subject: `${row.name}: ${s.headline}`,
+      recipient: sender.tenantId,
+      subject: `${sender.name}: ${s.headline}`,
       body: {
         t: 'event',
         event: {
           type: 'sender.status',
-          renewalId: f.r.id,
-          tenantId: row.tenant_id,
-          senderId: row.id,
-          sender: row.name,
+          renewalId: r.id,
+          tenantId: sender.tenantId,
+          senderId: sender.senderId,
+          sender: sender.name,
           state: s.state,
           tone: s.tone,
           headline: s.headline,
@@ -63,11 +52,11 @@ export async function statusWatchJob(env: RenewalEnv, p: PayloadOf<'status-watch
           since: s.since,
           next: s.next,
           removal: s.removal,
-          exchangeAt: f.r.exchange_at,
-          exchangeAtText: readableUtc(f.r.exchange_at!),
+          exchangeAt: r.exchangeAt,
+          exchangeAtText: readableUtc(r.exchangeAt!),
         },
       },
-      renewalId: f.r.id,
+      renewalId: r.id,
     });
   }
   await enqueue(env.store, env, items);
