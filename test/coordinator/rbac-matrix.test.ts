@@ -589,6 +589,13 @@ describe('field level: renewal views and the event stream show a scoped caller n
       // What is theirs is still there: their sender's evidence, and the renewal-wide steps.
       assert.ok(detail.steps.some((s: { kind: string }) => s.kind === 'plan'));
       assert.ok(detail.steps.some((s: { kind: string }) => s.kind === 'evidence'));
+      // Its own sender's automatic fallback, and only that one.
+      assert.deepEqual(
+        detail.steps
+          .filter((s: { kind: string }) => s.kind === 'auto-grace')
+          .map((s: { detail: unknown }) => s.detail),
+        [{ node: 'n1', cidr: '198.51.100.5/32', until: '2027-06-08T02:00:00.000Z', senders: [w.acmeSender] }],
+      );
       assert.equal(detail.virtualServers.length, 1);
       assert.equal((await get(`/api/v1/renewals/${w.globexOnly}`, w.acme[role])).status, 404);
     });

@@ -200,6 +200,14 @@ export async function buildSharedRenewal(co: Coordinator): Promise<SharedRenewal
     reason: 'go ahead despite globex-payroll',
     gate: 'blocked',
   });
+  // A node fell back to the old certificate for an address of each customer by itself.
+  const fellBackUntil = '2027-06-08T02:00:00.000Z';
+  for (const [cidr, senders] of [
+    [`${foreignAddress}/32`, [globexPayroll.id]],
+    ['198.51.100.5/32', [acmeOrders.id]],
+  ] as const) {
+    await step('auto-grace', 'system', 'rollover', { node: 'n1', cidr, until: fellBackUntil, senders });
+  }
   assert.ok(n > 0);
   // The node serving web was sent the source-exception table (every tenant's senders in grace) and
   // answered another one: the answer's detail names the addresses that differ.

@@ -54,6 +54,12 @@ export function scopeStep(step: StepView, s: ViewScope): StepView | undefined {
   if (!own && step.role !== 'system' && typeof d.reason === 'string') d.reason = WITHHELD;
   // Unknown clients' addresses may be anyone's: a scoped caller sees only how many were graced.
   if (step.kind === 'grace-unknown') delete d.addresses;
+  // A node's automatic fallback names the address and the senders behind it: shown only to the
+  // tenants of those senders, naming only theirs (an address no sender claims may be anyone's).
+  if (Array.isArray(d.senders)) {
+    d.senders = cut(d.senders, s.senders);
+    if (step.kind === 'auto-grace' && (d.senders as string[]).length === 0) return undefined;
+  }
   if (Array.isArray(d.virtualServers)) d.virtualServers = cut(d.virtualServers, s.virtualServers);
   if (Array.isArray(d.nodes)) {
     d.nodes = d.nodes.filter(
