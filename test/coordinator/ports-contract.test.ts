@@ -56,6 +56,8 @@ interface World {
   senderFacts: SenderFactsRepo;
   /** Records forwardings, reminders and snd_c's proof and traffic (for the senders' facts tests only). */
   seedSenderFacts(): Promise<void>;
+  /** Moves a renewal to `state` (the workflow does it through the store's rows, not a port yet). */
+  setRenewalState(id: string, state: Renewal['state']): Promise<void>;
   /** The notifications written, as (key, channel, state, body) by key (reading is not a port yet). */
   notifications(): Promise<Array<[string, string, string, unknown]>>;
   close(): Promise<void>;
@@ -231,6 +233,9 @@ async function inMemory(): Promise<World> {
   return {
     ...ports(store),
     seedSenderFacts: async () => seedSenderFacts(store),
+    setRenewalState: async (id, state) => {
+      store.renewals.rows.get(id)!.state = state;
+    },
     notifications: async () =>
       store.outbox.rows
         .map((r): [string, string, string, unknown] => [r.idempotencyKey, r.channel, r.state, r.body])
@@ -347,6 +352,9 @@ async function onStore(config: Parameters<typeof Store.open>[0]): Promise<World>
   return {
     ...ports(store),
     seedSenderFacts: () => seedSenderFactsOnStore(store),
+    setRenewalState: async (id, state) => {
+      await store.update('renewals', id, { state });
+    },
     notifications: async () =>
       (await store.list('notifications'))
         .map((r): [string, string, string, unknown] => [
@@ -1676,6 +1684,13 @@ for (const impl of IMPLEMENTATIONS) {
           { virtualServer: 'www', state: 'notified', n: 1 },
           { virtualServer: 'www', state: 'verified', n: 1 },
         ]);
+        await w.setRenewalState('ren_1', 'cancelled');
+        assert.deepEqual(
+          await w.readiness.openCountsByVirtualServer(),
+          [],
+          'a finished renewal is not counted',
+        );
+        assert.equal(await w.renewals.openFor(api.id), undefined);
 
         assert.equal(await w.outbox.pendingCount(), 0);
         const item = (key: string, channel: 'mail' | 'inbox') => ({
