@@ -1213,6 +1213,25 @@ for (const impl of IMPLEMENTATIONS) {
         await inv.setActiveCredential('vs_1', 'cred_1');
         assert.equal(await inv.lbUsesCredential('lb_1', 'cred_1'), true);
         assert.equal(await inv.lbUsesCredential('lb_2', 'cred_1'), false);
+        // Staged with its switch instant, then exchanged: only the fields given change.
+        await inv.updateVirtualServer('vs_1', { stagedCredentialId: 'cred_1', activateAt: NOW });
+        const staged = (await inv.virtualServerByRef('vs_1'))!;
+        assert.deepEqual(
+          [staged.activeCredentialId, staged.stagedCredentialId, staged.activateAt, staged.hosts],
+          ['cred_1', 'cred_1', NOW, ['www.test']],
+        );
+        await inv.updateVirtualServer('vs_1', {
+          activeCredentialId: null,
+          stagedCredentialId: null,
+          activateAt: null,
+        });
+        await inv.updateVirtualServer('vs_1', {});
+        const cleared = (await inv.virtualServerByRef('vs_1'))!;
+        assert.deepEqual(
+          [cleared.activeCredentialId, cleared.stagedCredentialId, cleared.activateAt],
+          [null, null, null],
+        );
+        assert.equal(await inv.lbUsesCredential('lb_1', 'cred_1'), false);
       } finally {
         await w.close();
       }

@@ -24,6 +24,7 @@ import type {
   SenderChange,
   Tenant,
   VirtualServer,
+  VirtualServerChange,
 } from './inventory.js';
 import type { Job, JobKind, JobQueue } from './job-queue.js';
 import type { NodeReport, NodeReports, PulledExceptions } from './node-reports.js';
@@ -724,6 +725,12 @@ export class FakeInventory implements InventoryRepo {
   async setActiveCredential(vsId: string, credentialId: string) {
     const v = this.virtualServerRows.find((x) => x.id === vsId);
     if (v) v.activeCredentialId = credentialId;
+  }
+  async updateVirtualServer(vsId: string, change: VirtualServerChange) {
+    const v = this.virtualServerRows.find((x) => x.id === vsId);
+    if (!v) return;
+    for (const [k, value] of Object.entries(change) as Array<[keyof VirtualServerChange, string | null]>)
+      if (value !== undefined) v[k] = value;
   }
   async removeVirtualServer(id: string) {
     if (this.tenantRows.some((t) => t.virtualServerId === id)) FakeInventory.inUse('the virtual server');

@@ -49,6 +49,11 @@ export interface VirtualServer {
   createdAt: string;
 }
 
+/** What the renewal workflow changes of a virtual server: the credential served, the one staged, and when it switches. */
+export type VirtualServerChange = Partial<
+  Pick<VirtualServer, 'activeCredentialId' | 'stagedCredentialId' | 'activateAt'>
+>;
+
 /** A tenant of a virtual server. */
 export interface Tenant {
   id: string;
@@ -113,6 +118,8 @@ export interface InventoryRepo {
   addVirtualServer(vs: New<VirtualServer>): Promise<VirtualServer>;
   /** Sets the credential a virtual server serves. */
   setActiveCredential(vsId: string, credentialId: string): Promise<void>;
+  /** Changes the given credential fields of a virtual server (staging, exchange, rollback, cancel). */
+  updateVirtualServer(vsId: string, change: VirtualServerChange): Promise<void>;
   removeVirtualServer(id: string): Promise<void>;
 
   tenantByRef(ref: string): Promise<Tenant | undefined>;

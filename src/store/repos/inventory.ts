@@ -218,6 +218,15 @@ export function sqlInventory(db: Kysely<Database>): InventoryRepo {
     async setActiveCredential(vsId, credentialId) {
       await updateRow(db, 'virtual_servers', vsId, { active_credential_id: credentialId });
     },
+    async updateVirtualServer(vsId, change) {
+      const set: Partial<
+        Record<'active_credential_id' | 'staged_credential_id' | 'activate_at', string | null>
+      > = {};
+      if (change.activeCredentialId !== undefined) set.active_credential_id = change.activeCredentialId;
+      if (change.stagedCredentialId !== undefined) set.staged_credential_id = change.stagedCredentialId;
+      if (change.activateAt !== undefined) set.activate_at = change.activateAt;
+      if (Object.keys(set).length > 0) await updateRow(db, 'virtual_servers', vsId, set);
+    },
     async removeVirtualServer(id) {
       await removeRow(db, 'virtual_servers', id);
     },
