@@ -18,6 +18,7 @@ import type { PeopleRepo } from '../coordinator/ports/people.js';
 import type { ReadinessRepo } from '../coordinator/ports/readiness.js';
 import type { ReadinessCounts } from '../coordinator/ports/readiness-counts.js';
 import type { RenewalNodes } from '../coordinator/ports/renewal-nodes.js';
+import type { RenewalViews } from '../coordinator/ports/renewal-views.js';
 import type { RenewalRepo } from '../coordinator/ports/renewals.js';
 import type { SecretBox } from '../coordinator/ports/secrets.js';
 import type { SenderFactsRepo } from '../coordinator/ports/sender-facts.js';
@@ -52,6 +53,7 @@ import { sqlPeople } from './repos/people.js';
 import { sqlReadiness } from './repos/readiness.js';
 import { sqlReadinessCounts } from './repos/readiness-counts.js';
 import { sqlRenewalNodes } from './repos/renewal-nodes.js';
+import { sqlRenewalViews } from './repos/renewal-views.js';
 import { sqlRenewals } from './repos/renewals.js';
 import { sqlSenderFacts } from './repos/sender-facts.js';
 import { sqlSenderLinks } from './repos/sender-links.js';
@@ -240,6 +242,11 @@ export class Store implements Ports {
   /** What the nodes saw of client addresses: preview observations per sender, clients seen before T. */
   get clientObservations(): ClientObservations {
     return sqlClientObservations(this.db);
+  }
+
+  /** What the renewal views read (scopes, senders with readiness, forwardings, steps). */
+  get renewalViews(): RenewalViews {
+    return sqlRenewalViews(this.db);
   }
 
   /** Tenants' notification settings (webhook, auto-forward). */

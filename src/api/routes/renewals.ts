@@ -29,14 +29,10 @@ import { planRenewal } from '../../coordinator/renewal/plan.js';
 import type { RenewalEnv } from '../../coordinator/renewal/ports.js';
 import { acknowledge, recordEvidence } from '../../coordinator/renewal/readiness.js';
 import { remindSenders } from '../../coordinator/renewal/remind.js';
+import { renewalDetail } from '../../coordinator/renewal/renewal-detail.js';
 import { setTenantNotify } from '../../coordinator/renewal/tenant-settings.js';
 import { graceUnknownClients } from '../../coordinator/renewal/unknown-clients.js';
-import {
-  announcementJws,
-  listRenewalSummaries,
-  publicStatus,
-  renewalDetail,
-} from '../../coordinator/renewal/views.js';
+import { announcementJws, listRenewalSummaries, publicStatus } from '../../coordinator/renewal/views.js';
 import { fail } from '../../shared/errors.js';
 import type { ApiApp } from '../context.js';
 import { problemFrom, problemResponse } from '../problem.js';

@@ -14,6 +14,7 @@ import type {
   SenderObservation,
 } from './client-observations.js';
 import type { Ca, Credential, CredentialRepo } from './credentials.js';
+import { FakeRenewalViews } from './fake-renewal-views.js';
 import type { GraceRepo, GraceSenderRow, StoredSenderGrace } from './grace.js';
 import type {
   InventoryRepo,
@@ -940,6 +941,12 @@ export class FakeStore implements Ports, StoreWith<PortName> {
   installation = new FakeInstallationValues();
   tenantSettings = new FakeTenantSettings();
   senderFacts = new FakeSenderFacts();
+  renewalViews = new FakeRenewalViews({
+    renewals: () => this.renewals,
+    tenants: () => this.inventory.tenantRows,
+    senders: () => this.inventory.senderRows,
+    senderFacts: () => this.senderFacts.rows,
+  });
   private inTransaction = false;
 
   private ports(): object[] {
@@ -961,6 +968,7 @@ export class FakeStore implements Ports, StoreWith<PortName> {
       this.installation,
       this.tenantSettings,
       this.senderFacts,
+      this.renewalViews,
     ];
   }
 

@@ -15,6 +15,7 @@ import type { PeopleRepo } from './people.js';
 import type { ReadinessRepo } from './readiness.js';
 import type { ReadinessCounts } from './readiness-counts.js';
 import type { RenewalNodes } from './renewal-nodes.js';
+import type { RenewalViews } from './renewal-views.js';
 import type { RenewalRepo } from './renewals.js';
 import type { SecretBox } from './secrets.js';
 import type { SenderFactsRepo } from './sender-facts.js';
@@ -42,6 +43,7 @@ export interface Ports {
   installation: InstallationValues;
   tenantSettings: TenantSettingsRepo;
   senderFacts: SenderFactsRepo;
+  renewalViews: RenewalViews;
 }
 
 /** The name of a port. */
