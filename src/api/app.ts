@@ -150,8 +150,7 @@ export function buildApi(env: CoordinatorEnv, ports: ApiPorts = {}): ApiApp {
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   // Without the workflow's ports (an environment built without renewal settings) its routes are absent.
-  const renewal = hasRenewal(env);
-  if (renewal) {
+  if (hasRenewal(env)) {
     const renewalEnv = env;
     registerRenewalRoutes(app, renewalEnv);
     registerLinkRoutes(app, renewalEnv);
@@ -161,7 +160,7 @@ export function buildApi(env: CoordinatorEnv, ports: ApiPorts = {}): ApiApp {
     registerJwksRoute(app, renewalEnv);
   }
   registerPeopleRoutes(app, env);
-  registerInventoryRoutes(app, env, { renewals: !renewal });
+  registerInventoryRoutes(app, env);
   registerVsCredentialRoutes(app, env);
   registerSignInLinkRoutes(app, env);
   registerNodeSyncRoutes(app, env);

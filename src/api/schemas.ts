@@ -311,21 +311,6 @@ export const Invitation = z
   })
   .openapi('Invitation');
 
-/** A renewal (summary). */
-export const Renewal = z
-  .object({
-    id: z.string(),
-    virtualServerId: z.string(),
-    state: z.string(),
-    exchangeAt: Instant.nullable(),
-    rollbackWindowSeconds: z.number(),
-    oldRootFingerprint: z.string().nullable(),
-    newRootFingerprint: z.string().nullable(),
-    createdAt: Instant,
-    updatedAt: Instant,
-  })
-  .openapi('Renewal');
-
 /** The answer of a removal. */
 export const Removed = z.object({ id: z.string(), removed: z.boolean() }).openapi('Removed');
 

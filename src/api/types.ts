@@ -22,8 +22,6 @@ export type Token = z.infer<typeof s.Token>;
 export type TokenSecret = z.infer<typeof s.TokenSecret>;
 /** An invitation as created. */
 export type Invitation = z.infer<typeof s.Invitation>;
-/** A renewal summary. */
-export type Renewal = z.infer<typeof s.Renewal>;
 /** A CA (never its key). */
 export type CertificateAuthority = z.infer<typeof s.CaInfo>;
 /** A credential (never its key). */

@@ -1,8 +1,7 @@
-/** Routes for load balancers, virtual servers, tenants, senders and renewals. */
+/** Routes for load balancers, virtual servers, tenants and senders. */
 import { z } from '@hono/zod-openapi';
 import type { CoordinatorEnv } from '../../coordinator/env.js';
 import * as inv from '../../coordinator/inventory.js';
-import { listRenewals, showRenewal } from '../../coordinator/renewals.js';
 import type { ApiApp } from '../context.js';
 import { op } from '../route.js';
 import {
@@ -10,7 +9,6 @@ import {
   LbCreate,
   LoadBalancer,
   Removed,
-  Renewal,
   Sender,
   SenderCreate,
   SenderImport,
@@ -22,12 +20,8 @@ import {
   VsCreate,
 } from '../schemas.js';
 
-/** Registers the inventory routes (the read-only renewal routes unless `renewals` is false). */
-export function registerInventoryRoutes(
-  app: ApiApp,
-  env: CoordinatorEnv,
-  opts: { renewals?: boolean } = {},
-): void {
+/** Registers the inventory routes. */
+export function registerInventoryRoutes(app: ApiApp, env: CoordinatorEnv): void {
   const P = '/api/v1';
   // load balancers
   op(
@@ -251,30 +245,5 @@ export function registerInventoryRoutes(
       response: Removed,
     },
     async (c, i) => await inv.removeSender(env, c.var.principal, i.params.id),
-  );
-  // renewals (read; the workflow's routes replace these when the renewal ports are wired)
-  if (opts.renewals === false) return;
-  op(
-    app,
-    {
-      method: 'get',
-      path: `${P}/renewals`,
-      summary: 'List the renewals you may see',
-      tag: 'renewals',
-      response: z.array(Renewal),
-    },
-    async (c) => await listRenewals(env, c.var.principal),
-  );
-  op(
-    app,
-    {
-      method: 'get',
-      path: `${P}/renewals/{id}`,
-      summary: 'Show a renewal',
-      tag: 'renewals',
-      params: IdParam,
-      response: Renewal,
-    },
-    async (c, i) => await showRenewal(env, c.var.principal, i.params.id),
   );
 }
