@@ -429,7 +429,17 @@ function seedSenderFacts(store: FakeStore): void {
   c.proof = { ...PROOF };
   // Written before every field was kept: the rest read as none.
   c.traffic = { ...NO_TRAFFIC, ...TRAFFIC };
-  f.forwardings = [{ renewalId: 'ren_1', tenantId: 'ten_1', at: FORWARDED }];
+  store.renewals.forwardings.push(
+    {
+      renewalId: 'ren_1',
+      tenantId: 'ten_1',
+      state: 'forwarded',
+      actor: 'admin',
+      message: null,
+      updatedAt: FORWARDED,
+    },
+    { renewalId: 'ren_1', tenantId: 'ten_2', state: 'announced', actor: null, message: null, updatedAt: NOW },
+  );
   f.reminders = [
     ...REMINDED.map((at) => ({ renewalId: 'ren_1', senderId: 'snd_a', at })),
     { renewalId: 'ren_1', senderId: 'snd_c', at: OLD_REMINDER },
@@ -1820,6 +1830,37 @@ for (const impl of IMPLEMENTATIONS) {
           /boom/,
         );
         assert.equal((await f.get('ren_1', 'snd_b'))?.state, 'failing', 'rolled back with its unit of work');
+      } finally {
+        await w.close();
+      }
+    });
+
+    test("a renewal's virtual servers: its first, then the others by id; none for a renewal that does not exist", async () => {
+      const w = await impl.open();
+      try {
+        assert.deepEqual(await w.renewals.virtualServerIds('ren_1'), ['vs_1']);
+        const more = [];
+        for (const name of ['zeta', 'alpha'])
+          more.push(
+            await w.inventory.addVirtualServer({
+              lbId: 'lb_1',
+              name,
+              hosts: [`${name}.test`],
+              listen: '127.0.0.1:0',
+              backends: [],
+              previewListen: null,
+              activeCredentialId: null,
+              stagedCredentialId: null,
+              activateAt: null,
+              createdAt: NOW,
+            }),
+          );
+        await w.renewals.addVirtualServers('ren_1', [more[0]!.id, more[1]!.id]);
+        assert.deepEqual(await w.renewals.virtualServerIds('ren_1'), [
+          'vs_1',
+          ...more.map((v) => v.id).sort(),
+        ]);
+        assert.deepEqual(await w.renewals.virtualServerIds('ren_nope'), []);
       } finally {
         await w.close();
       }

@@ -80,6 +80,12 @@ export class FakeRenewals implements RenewalRepo {
 
   /** The virtual servers of a renewal beside its first. */
   extraVirtualServers: Record<string, string[]> = {};
+  async virtualServerIds(renewalId: string) {
+    const r = this.rows.get(renewalId);
+    if (!r) return [];
+    const extra = [...(this.extraVirtualServers[renewalId] ?? [])].sort();
+    return [r.virtualServerId, ...extra.filter((v) => v !== r.virtualServerId)];
+  }
   async addVirtualServers(renewalId: string, virtualServerIds: readonly string[]) {
     this.extraVirtualServers[renewalId] = [
       ...(this.extraVirtualServers[renewalId] ?? []),
@@ -940,7 +946,7 @@ export class FakeStore implements Ports, StoreWith<PortName> {
   readinessCounts = new FakeReadinessCounts(() => this.readiness.rows);
   installation = new FakeInstallationValues();
   tenantSettings = new FakeTenantSettings();
-  senderFacts = new FakeSenderFacts();
+  senderFacts = new FakeSenderFacts(() => this.renewals.forwardings);
   renewalViews = new FakeRenewalViews({
     renewals: () => this.renewals,
     tenants: () => this.inventory.tenantRows,
@@ -1096,11 +1102,12 @@ export interface FakeSenderRecord extends SenderRecord {
   evidence?: unknown;
 }
 
-/** Senders' facts, forwardings and reminders in arrays. */
+/** Senders' facts and reminders in arrays; when tenants forwarded, from {@link FakeRenewals}' forwardings. */
 export class FakeSenderFacts implements SenderFactsRepo {
   rows: FakeSenderRecord[] = [];
-  forwardings: Array<{ renewalId: string; tenantId: string; at: string }> = [];
   reminders: Array<{ renewalId: string; senderId: string; at: string }> = [];
+
+  constructor(private readonly forwardings: () => FakeRenewals['forwardings'] = () => []) {}
 
   private of(renewalId: string) {
     return this.rows
@@ -1132,9 +1139,14 @@ export class FakeSenderFacts implements SenderFactsRepo {
   }
   async forwardedAt(renewalId: string, tenantIds?: readonly string[]) {
     return new Map(
-      this.forwardings
-        .filter((f) => f.renewalId === renewalId && (!tenantIds || tenantIds.includes(f.tenantId)))
-        .map((f) => [f.tenantId, f.at]),
+      this.forwardings()
+        .filter(
+          (f) =>
+            f.renewalId === renewalId &&
+            f.state === 'forwarded' &&
+            (!tenantIds || tenantIds.includes(f.tenantId)),
+        )
+        .map((f) => [f.tenantId, f.updatedAt]),
     );
   }
   async remindedSince(renewalId: string, since: string) {

@@ -94,6 +94,8 @@ export interface RenewalRepo {
   setBridge(id: string, bridge: RenewalBridge | null): Promise<void>;
   /** The newest renewal of a virtual server that is not finished (completed, rolled back, cancelled). */
   openFor(virtualServerId: string): Promise<Renewal | undefined>;
+  /** The ids of a renewal's virtual servers: its first, then any others by id (none: no such renewal). */
+  virtualServerIds(renewalId: string): Promise<string[]>;
   /** Adds virtual servers to a renewal beside its first (a renewal of several virtual servers). */
   addVirtualServers(renewalId: string, virtualServerIds: readonly string[]): Promise<void>;
   /** Opens a forwarding (state announced) for each tenant that has none for this renewal yet. */

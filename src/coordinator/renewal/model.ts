@@ -7,7 +7,7 @@ import type { RenewalEvent, RenewalState } from '../../renewal/states.js';
 import { nextState } from '../../renewal/states.js';
 import type { Row, Store } from '../../store/store.js';
 import { notFound } from '../env.js';
-import type { Renewal } from '../ports/renewals.js';
+import type { Renewal, RenewalRepo } from '../ports/renewals.js';
 import type { RenewalEnv } from './ports.js';
 
 /** Who did something: a person, or the coordinator itself (the scheduler). */
@@ -66,17 +66,8 @@ export interface RenewalFacts {
 }
 
 /** The ids of a renewal's virtual servers (the first, then any others). */
-export async function vsIdsOf(store: Store, r: Row<'renewals'>): Promise<string[]> {
-  const extra = await store.db
-    .selectFrom('renewal_virtual_servers')
-    .select('virtual_server_id')
-    .where('renewal_id', '=', r.id)
-    .orderBy('virtual_server_id')
-    .execute();
-  return [
-    r.virtual_server_id,
-    ...extra.map((e) => e.virtual_server_id).filter((v) => v !== r.virtual_server_id),
-  ];
+export async function vsIdsOf(store: { renewals: RenewalRepo }, r: { id: string }): Promise<string[]> {
+  return store.renewals.virtualServerIds(r.id);
 }
 
 /** Loads a renewal's facts, or NOT_FOUND. */

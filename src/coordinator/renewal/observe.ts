@@ -112,9 +112,9 @@ export async function observedSenders(port: ClientObservations, renewalId: strin
 /** The `observe` job: from the announcement until the exchange, records observations and seen clients. */
 export async function observeJob(env: RenewalEnv, p: { renewalId: string }): Promise<JobResult> {
   const f = await loadFacts(env.store, p.renewalId, false);
-  if (!BEFORE_T.includes(f.r.state)) return {};
+  if (!BEFORE_T.includes(f.renewal.state)) return {};
   const names = new Set(f.vss.map((v) => v.name));
-  const nodeIds = [...new Set((await env.store.renewalNodes.list(f.r.id)).map((r) => r.nodeId))];
+  const nodeIds = [...new Set((await env.store.renewalNodes.list(f.renewal.id)).map((r) => r.nodeId))];
   const rows: ClientFailures[] = [];
   for (const node of await env.store.inventory.nodeControls(nodeIds)) {
     const ep = endpointOf(env.store, node);
@@ -124,7 +124,7 @@ export async function observeJob(env: RenewalEnv, p: { renewalId: string }): Pro
   }
   const port = env.store.clientObservations;
   let changed = false;
-  for (const s of await port.senders(f.r.id)) {
+  for (const s of await port.senders(f.renewal.id)) {
     if (s.sourceAddresses.length === 0) continue;
     const o = observationOf(rows, s.sourceAddresses, f.newCred.fingerprint, s.observed);
     if (!o || JSON.stringify(o) === JSON.stringify(s.observed)) continue;
@@ -132,7 +132,7 @@ export async function observeJob(env: RenewalEnv, p: { renewalId: string }): Pro
       await tx.clientObservations.setObserved(s.readinessId, o);
       // The first observation is a step of the history (and audited); later ones only move the fact.
       if (!s.observed)
-        await addStep(tx, env, f.r.id, 'observed', systemActor(env), {
+        await addStep(tx, env, f.renewal.id, 'observed', systemActor(env), {
           sender: s.senderId,
           kind: 'observed',
           client: o.client,
@@ -144,13 +144,13 @@ export async function observeJob(env: RenewalEnv, p: { renewalId: string }): Pro
   }
   const since = new Date(env.clock.now() - SEEN_WITHIN_MS).toISOString();
   // Only what moved is written: the job runs every few seconds for as long as T is ahead.
-  const stored = new Map((await port.seen(f.r.id)).map((c) => [c.address, c]));
+  const stored = new Map((await port.seen(f.renewal.id)).map((c) => [c.address, c]));
   const moved = seenClientsOf(rows, since).filter((c) => {
     const was = stored.get(c.address);
     return !was || c.lastSeenAt > was.lastSeenAt || c.handshakes > was.handshakes;
   });
-  if (moved.length) await port.recordSeen(f.r.id, moved);
-  if (changed) env.renewal.changed(f.r.id, f.r.state);
+  if (moved.length) await port.recordSeen(f.renewal.id, moved);
+  if (changed) env.renewal.changed(f.renewal.id, f.renewal.state);
   // Every retry base (2 s by default, at most 5 s): a proof seen on the preview counts within seconds.
   return { retryInMs: Math.min(5000, Math.max(100, env.renewal.retryBaseMs)) };
 }

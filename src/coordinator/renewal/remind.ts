@@ -50,8 +50,10 @@ export async function remindSenders(
     for (const t of tenants) if (!can(p, 'read', { kind: 'tenant', tenantId: t })) notFound('tenant', t);
     for (const t of tenants)
       if (!can(p, 'update', { kind: 'tenant', tenantId: t })) forbidden("remind this tenant's senders");
-    if (!OPEN.includes(f.r.state))
-      fail('WRONG_STATE', `a renewal that is ${f.r.state} needs no reminders`, { state: f.r.state });
+    if (!OPEN.includes(f.renewal.state))
+      fail('WRONG_STATE', `a renewal that is ${f.renewal.state} needs no reminders`, {
+        state: f.renewal.state,
+      });
 
     const now = new Date(env.clock.now());
     const out: RemindAnswer = { reminded: [], skipped: [] };
@@ -64,7 +66,7 @@ export async function remindSenders(
         skipped: out.skipped,
       });
     await notifySenders(tx, env, f, out.reminded, {
-      keyPrefix: `remind:${id}:${Number(f.r.sequence)}:${now.getTime()}`,
+      keyPrefix: `remind:${id}:${f.renewal.sequence}:${now.getTime()}`,
       reminder: true,
     });
     const actor = actorOf(p);

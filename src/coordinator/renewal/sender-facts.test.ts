@@ -77,7 +77,24 @@ function world(): FakeStore {
     }),
     sender('snd_pending', 'ten_2', { state: 'pending' }),
   ];
-  store.senderFacts.forwardings = [{ renewalId: 'ren_1', tenantId: 'ten_1', at: at(60) }];
+  store.renewals.forwardings.push(
+    {
+      renewalId: 'ren_1',
+      tenantId: 'ten_1',
+      state: 'forwarded',
+      actor: 'a',
+      message: null,
+      updatedAt: at(60),
+    },
+    {
+      renewalId: 'ren_1',
+      tenantId: 'ten_2',
+      state: 'announced',
+      actor: null,
+      message: null,
+      updatedAt: at(90),
+    },
+  );
   store.senderFacts.reminders = [{ renewalId: 'ren_1', senderId: 'snd_reminded', at: at(5) }];
   return store;
 }

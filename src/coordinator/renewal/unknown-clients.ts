@@ -113,7 +113,7 @@ export async function graceUnknownClients(
   const view = await unknownClientsOfRenewal(env, f.renewal);
   // Nothing left to grace is not an error (an idempotent call that had nothing to do).
   const refusal = graceRefusal(f.renewal.state, f.renewal.grace, 1, new Date(env.clock.now()));
-  if (refusal) fail('WRONG_STATE', `cannot grace unknown clients: ${refusal}`, { state: f.r.state });
+  if (refusal) fail('WRONG_STATE', `cannot grace unknown clients: ${refusal}`, { state: f.renewal.state });
   // An address in any spelling (`::ffff:127.0.0.9`, upper-case hex) names the client the node reported.
   const key = (a: string) => canonicalAddress(a) ?? a;
   const known = new Map(view.clients.map((c) => [key(c.address), c]));
@@ -136,6 +136,6 @@ export async function graceUnknownClients(
       });
     return added;
   });
-  env.renewal.changed(id, f.r.state);
+  env.renewal.changed(id, f.renewal.state);
   return { graced };
 }

@@ -126,6 +126,24 @@ export function sqlRenewals(db: Kysely<Database>): RenewalRepo {
         .where('id', '=', id)
         .execute();
     },
+    async virtualServerIds(renewalId) {
+      const r = await db
+        .selectFrom('renewals')
+        .select('virtual_server_id')
+        .where('id', '=', renewalId)
+        .executeTakeFirst();
+      if (!r) return [];
+      const extra = await db
+        .selectFrom('renewal_virtual_servers')
+        .select('virtual_server_id')
+        .where('renewal_id', '=', renewalId)
+        .orderBy('virtual_server_id')
+        .execute();
+      return [
+        r.virtual_server_id,
+        ...extra.map((e) => e.virtual_server_id).filter((v) => v !== r.virtual_server_id),
+      ];
+    },
     async addVirtualServers(renewalId, virtualServerIds) {
       for (const vsId of virtualServerIds)
         await db
