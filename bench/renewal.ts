@@ -2,7 +2,10 @@
  * `npm run bench:renewal`: one renewal over 10 000 tenants and 100 000 senders (every tenant with
  * auto-forward, so the announcement fans out to every sender in one go), on SQLite and PostgreSQL.
  * Measures the announce + forward fan-out written to the outbox, the status summary and the detail
- * as the API serves them, and each back-end's peak RSS (one child process per back-end).
+ * as the API serves them, and each back-end's peak RSS (one child process per back-end). Then the
+ * `exceptions` job (per-sender grace) on the announced renewal, every sender with its own source
+ * address: its first run, a run with nothing changed (what every arming costs) and a run after one
+ * sender was proven.
  * BENCH_TENANTS / BENCH_SENDERS / BENCH_BACKENDS (sqlite,postgres) override.
  */
 import { spawnSync } from 'node:child_process';
@@ -15,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { Principal } from '../src/access/roles.js';
 import { announceRenewal } from '../src/coordinator/renewal/announce.js';
+import { exceptionsJob } from '../src/coordinator/renewal/jobs/exceptions.js';
 import { planRenewal } from '../src/coordinator/renewal/plan.js';
 import { renewalDetail } from '../src/coordinator/renewal/renewal-detail.js';
 import { listRenewalSummaries, publicStatus } from '../src/coordinator/renewal/views.js';
@@ -125,7 +129,8 @@ async function run(name: string, config: StoreConfig) {
       name: `sender-${i}`,
       contacts: JSON.stringify([`ops@sender-${i}.test`]),
       truststore_kind: 'pem',
-      source_addresses: '[]',
+      // One address per sender (10.x.y.z), so the grace table has one entry per sender.
+      source_addresses: JSON.stringify([`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`]),
       client_cert_subject: null,
       created_at: at,
     }));
@@ -171,6 +176,34 @@ async function run(name: string, config: StoreConfig) {
   const status = await time(() => publicStatus(renv, id));
   const detail = await time(() => renewalDetail(renv, admin, id), 5);
   const scoped = await time(() => renewalDetail(renv, tenantAdmin, id), 5);
+  // The exceptions job: every sender not proven gets a grace entry (no node is attached here, so this
+  // is the coordinator's side: the senders' status, the desired table and each sender's grace).
+  const job = async () => {
+    const s = performance.now();
+    await exceptionsJob(renv, { renewalId: id });
+    return performance.now() - s;
+  };
+  const firstExceptions = await job();
+  const graced = await store.db
+    .selectFrom('readiness')
+    .select((e) => e.fn.countAll<number>().as('n'))
+    .where('renewal_id', '=', id)
+    .where('grace', 'is not', null)
+    .executeTakeFirstOrThrow();
+  const steady: number[] = [];
+  for (let i = 0; i < 3; i++) steady.push(await job());
+  steady.sort((x, y) => x - y);
+  // One sender proven (its readiness row as a successful proof writes it): its entry goes.
+  await store.db
+    .updateTable('readiness')
+    .set({
+      state: 'verified',
+      proof: JSON.stringify({ ok: true, at: new Date().toISOString(), afterStaging: true }),
+    })
+    .where('renewal_id', '=', id)
+    .where('sender_id', '=', 'snd_1')
+    .execute();
+  const oneChanged = await job();
   await rt.stop();
   await store.close();
   const f = (x: { median: number; p95: number }) => `${x.median.toFixed(1)} ms (p95 ${x.p95.toFixed(1)})`;
@@ -186,6 +219,9 @@ async function run(name: string, config: StoreConfig) {
   console.log(`  public status.json: ${f(status)}`);
   console.log(
     `  detail, lb-admin (first 1000 senders): ${f(detail)}; detail, one tenant admin: ${f(scoped)}`,
+  );
+  console.log(
+    `  exceptions job (grace for ${Number(graced.n)} senders): first run ${(firstExceptions / 1000).toFixed(2)} s, nothing changed ${(steady[1]! / 1000).toFixed(2)} s (median of 3), one sender proven ${(oneChanged / 1000).toFixed(2)} s`,
   );
 }
 

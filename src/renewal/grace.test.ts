@@ -9,6 +9,7 @@ import {
   type GracePolicy,
   type GraceSender,
   overlap,
+  overlapIndex,
   parseRange,
   planGrace,
   rangeText,
@@ -298,4 +299,26 @@ test('graced unknown clients are old entries on the listed virtual servers while
     graced,
   );
   assert.deepEqual(off.tables.get('vs1'), []);
+});
+
+test('property: the overlap index finds exactly the ranges that overlap, as comparing with each would', () => {
+  const range = fc
+    .tuple(fc.constantFrom(4, 6), fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), fc.nat({ max: 128 }))
+    .map(([v, n, p]) => {
+      const bits = v === 4 ? 32 : 128;
+      const prefix = p % (bits + 1);
+      // Few distinct networks, so overlaps are frequent.
+      const net = ((n % 8n) << BigInt(bits - 3)) & (((1n << BigInt(prefix)) - 1n) << BigInt(bits - prefix));
+      return { v: v as 4 | 6, net, prefix };
+    });
+  fc.assert(
+    fc.property(fc.array(range, { maxLength: 30 }), range, (rs, q) => {
+      const items = rs.map((r, i) => ({ r, i }));
+      const found = overlapIndex(items)(q)
+        .map((x) => x.i)
+        .sort((a, b) => a - b);
+      const want = items.filter((x) => overlap(x.r, q)).map((x) => x.i);
+      assert.deepEqual(found, want);
+    }),
+  );
 });

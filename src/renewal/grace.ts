@@ -105,6 +105,45 @@ export function overlap(a: Range, b: Range): boolean {
   return within(a, b) || within(b, a);
 }
 
+/**
+ * Finds the items whose range overlaps a given one without scanning them all: per family and prefix
+ * length present, a map from the network cut to the shorter of the two prefixes. An item of prefix p
+ * overlaps r exactly when both cut to min(p, r.prefix) bits are equal (it contains r, or lies inside
+ * it), so a lookup costs one map probe per prefix length present, not one comparison per item.
+ */
+export function overlapIndex<T extends { r: Range }>(items: Iterable<T>): (r: Range) => T[] {
+  const byLength = new Map<string, T[]>();
+  for (const it of items) {
+    const k = `${it.r.v}/${it.r.prefix}`;
+    const list = byLength.get(k) ?? [];
+    list.push(it);
+    byLength.set(k, list);
+  }
+  const cuts = new Map<string, Map<bigint, T[]>>();
+  const cut = (r: Range, q: number) => r.net >> BigInt((r.v === 4 ? 32 : 128) - q);
+  return (r) => {
+    const out: T[] = [];
+    for (const [k, list] of byLength) {
+      const [v, p] = k.split('/').map(Number) as [number, number];
+      if (v !== r.v) continue;
+      const q = Math.min(p, r.prefix);
+      let m = cuts.get(`${k}/${q}`);
+      if (!m) {
+        m = new Map();
+        for (const it of list) {
+          const c = cut(it.r, q);
+          const same = m.get(c);
+          if (same) same.push(it);
+          else m.set(c, [it]);
+        }
+        cuts.set(`${k}/${q}`, m);
+      }
+      for (const it of m.get(cut(r, q)) ?? []) out.push(it);
+    }
+    return out;
+  };
+}
+
 // --- the desired table ---------------------------------------------------------------------------
 
 /** What the table is computed from, per sender. */
@@ -227,11 +266,13 @@ export function desiredGrace(
       senderIds: e.ids,
     }));
     const names = new Map(list.map((s) => [s.id, s.name]));
+    const overlapping = overlapIndex(old.values());
+    const early = new Map<string, DesiredEntry>();
     for (const { s, ranges: rs } of ranges) {
       const g = out.get(s.id)!;
       const held = new Set<string>();
       for (const r of rs) {
-        const over = [...old.values()].filter((e) => overlap(r, e.r));
+        const over = overlapping(r);
         if (over.length) {
           g.oldCidrs.push(rangeText(r));
           for (const e of over) for (const id of e.ids) if (id !== s.id) held.add(id);
@@ -240,9 +281,13 @@ export function desiredGrace(
         if (earlyLive && s.proven) {
           // No old entry overlaps it here; one inside it would still win for its own addresses.
           const cidr = rangeText(r);
-          const e = entries.find((x) => x.cidr === cidr && x.serve === 'new');
+          const e = early.get(cidr);
           if (e) e.senderIds.push(s.id);
-          else entries.push({ cidr, serve: 'new', senderIds: [s.id] });
+          else {
+            const n: DesiredEntry = { cidr, serve: 'new', senderIds: [s.id] };
+            early.set(cidr, n);
+            entries.push(n);
+          }
           g.earlyCidrs.push(cidr);
         }
       }

@@ -272,6 +272,17 @@ export function evidenceOf(s: SenderFacts, r: Pick<RenewalClock, 'acceptObserved
 }
 
 /** True when the last handshake after the exchange failed. */
+/**
+ * The status's `proven`, alone (what the grace table needs of every sender): proven ready, and not
+ * failing after the exchange whatever it proved before. Depends on the facts, not on the clock.
+ */
+export function provenNow(
+  s: SenderFacts,
+  r: Pick<RenewalClock, 'exchangedAt' | 'bridgeUntil' | 'acceptObserved'>,
+): boolean {
+  return isProven(s, r) && !failingNow(s.traffic) && !proofFailsAfter(s, r);
+}
+
 function failingNow(t: SenderTraffic | null): boolean {
   if (!t || t.failuresAfter === 0 || !t.lastFailureAt) return false;
   return !t.lastSuccessOnNewAt || t.lastFailureAt > t.lastSuccessOnNewAt;
@@ -356,8 +367,7 @@ function byText(r: RenewalClock, now: Date): string {
  * proof failed, acknowledged, told).
  */
 export function senderStatus(s: SenderFacts, r: RenewalClock, now: Date): SenderStatus {
-  // A sender failing after the exchange is not proven, whatever it proved before.
-  const proven = isProven(s, r) && !failingNow(s.traffic) && !proofFailsAfter(s, r);
+  const proven = provenNow(s, r);
   const removal = removalVerdict(s, r, now, proven);
   const evidence = evidenceOf(s, r);
   const g = s.grace;

@@ -7,6 +7,7 @@ import { REMIND_INTERVAL_MS, remindVerdict } from '../../renewal/remind.js';
 import { type RenewalFactsForStatus, renewalStatus } from '../../renewal/renewal-status.js';
 import {
   observationStands,
+  provenNow,
   type RenewalClock,
   type SenderFacts,
   type SenderStatus,
@@ -232,6 +233,25 @@ export async function allSenderStatuses(
   now: Date,
 ): Promise<SenderStatus[]> {
   return [...(await senderStatusesById(store, r, now)).values()];
+}
+
+/**
+ * Whether each sender of a renewal is proven now (`provenNow`, the status's `proven` without the rest
+ * of the status), by sender id: what the grace table is computed from, read in pages.
+ */
+export async function senderProvenById(
+  store: { senderFacts: SenderFactsRepo },
+  r: Renewal,
+): Promise<Map<string, boolean>> {
+  const clock = renewalClockOf(r);
+  const out = new Map<string, boolean>();
+  let after = '';
+  for (;;) {
+    const page = await store.senderFacts.page(r.id, after, PAGE);
+    for (const s of page) out.set(s.senderId, provenNow(senderFactsOf(s, null), clock));
+    if (page.length < PAGE) return out;
+    after = page.at(-1)!.senderId;
+  }
 }
 
 /** Every sender's derived status in a renewal, by sender id. */

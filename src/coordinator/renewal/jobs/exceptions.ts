@@ -22,7 +22,7 @@ import { addStep, loadFacts, type RenewalFacts, systemActor } from '../model.js'
 import type { ExceptionsChange, NodeVsStatus } from '../node-control.js';
 import { endpointOf } from '../nodes.js';
 import type { RenewalEnv } from '../ports.js';
-import { senderStatusesById } from '../sender-facts.js';
+import { senderProvenById } from '../sender-facts.js';
 import { BEFORE_T, escalate, type JobResult, retry } from './common.js';
 
 /** Runs the exceptions job now (again, if it ran before). */
@@ -48,13 +48,13 @@ export async function exceptionsJob(env: RenewalEnv, p: { renewalId: string }): 
   if (!wants && rows.every((r) => !r.exceptions)) return {};
 
   const compute = async () => {
-    const statuses = await senderStatusesById(env.store, f.renewal, now);
+    const proven = await senderProvenById(env.store, f.renewal);
     const senders = await env.store.grace.senders(f.r.id);
     const input: GraceSender[] = senders.map((s) => ({
       id: s.senderId,
       name: s.name,
       virtualServerId: s.virtualServerId,
-      proven: statuses.get(s.senderId)?.proven ?? false,
+      proven: proven.get(s.senderId) ?? false,
       addresses: s.addresses,
     }));
     // Unknown clients an lb-admin put into grace ("grace them too"): on every virtual server of the renewal.
