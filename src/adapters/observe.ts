@@ -5,12 +5,26 @@ import { connect } from 'node:tls';
  * The SHA-256 of the leaf a TLS server presents to a new handshake, as an outside client sees it
  * (no trust decision: this observes, it does not authenticate).
  */
-export function observeLeaf(p: {
+export async function observeLeaf(p: {
   host: string;
   port: number;
   servername?: string;
   timeoutMs?: number;
 }): Promise<string> {
+  return (await observeLeafFrom(p)).sha256;
+}
+
+/**
+ * {@link observeLeaf}, with the local address the handshake came from (what the server sees as the
+ * client, barring address translation). The handshake is completed and the connection closed
+ * gracefully, so the server counts one completed handshake, never a failed one.
+ */
+export function observeLeafFrom(p: {
+  host: string;
+  port: number;
+  servername?: string;
+  timeoutMs?: number;
+}): Promise<{ sha256: string; from: string | null }> {
   return new Promise((resolve, reject) => {
     const sock = connect({
       host: p.host,
@@ -27,9 +41,13 @@ export function observeLeaf(p: {
     sock.once('secureConnect', () => {
       clearTimeout(timer);
       const raw = sock.getPeerCertificate().raw;
-      sock.destroy();
+      const from = sock.localAddress ?? null;
+      // A graceful close: the client's Finished reaches the server before close_notify.
+      sock.end();
+      sock.resume();
+      setTimeout(() => sock.destroy(), 1000).unref();
       if (!raw) reject(new Error('the server presented no certificate'));
-      else resolve(createHash('sha256').update(raw).digest('hex'));
+      else resolve({ sha256: createHash('sha256').update(raw).digest('hex'), from });
     });
     sock.once('error', (e) => {
       clearTimeout(timer);

@@ -6,7 +6,7 @@
  */
 
 import { httpNodeControl } from '../adapters/node-control-http.js';
-import { observeLeaf } from '../adapters/observe.js';
+import { observeLeafFrom } from '../adapters/observe.js';
 import type { CoordinatorEnv } from '../coordinator/env.js';
 import type { MailSender } from '../coordinator/ports/mail.js';
 import { FailureLimiter } from '../coordinator/rate-limit.js';
@@ -81,7 +81,7 @@ export async function buildCoordinatorEnv(
         checkOutboundUrl(url, s.outbound ?? STRICT_OUTBOUND);
       },
       nodes: o.nodes ?? routedNodeControl(o.store, () => clock.now(), httpNodeControl),
-      observe: (p) => observeLeaf({ ...p, timeoutMs: 3000 }),
+      observe: (p) => observeLeafFrom({ ...p, timeoutMs: 3000 }),
       changed: (id, state) => feed.publish(id, state),
       subscribe: (fn) => feed.subscribe(fn),
       retryBaseMs: s.retryBaseMs,

@@ -14,6 +14,7 @@ import { grace } from './migration-0008-grace.js';
 import { observedClients } from './migration-0009-observed-clients.js';
 import { tlsProfile } from './migration-0010-tls-profile.js';
 import { pulledExceptions } from './migration-0011-pulled-exceptions.js';
+import { verifyProbes } from './migration-0012-verify-probes.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations see the database before its types exist
 type AnyDb = Kysely<any>;
@@ -250,6 +251,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0009_observed_clients': { up: observedClients },
   '0010_tls_profile': { up: tlsProfile },
   '0011_pulled_exceptions': { up: pulledExceptions },
+  '0012_verify_probes': { up: verifyProbes },
 };
 
 /**

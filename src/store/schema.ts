@@ -278,6 +278,8 @@ export interface RenewalNodeTable {
   exceptions: string | null;
   /** Migration 0010: the TLS profile the node reported when it acknowledged staging. */
   tls_profile?: string | null;
+  /** Migration 0012: the coordinator's own verification handshakes by source address (JSON). */
+  probes?: string | null;
 }
 
 /** Migration 0002: a sender's personal, expiring link for one renewal (only its hash is stored). */

@@ -150,6 +150,7 @@ export class FakeRenewalNodes implements RenewalNodes {
         tlsProfile: null,
         lastError: null,
         exceptions: null,
+        probes: {},
       })),
     ];
   }

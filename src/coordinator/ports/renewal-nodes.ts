@@ -37,11 +37,19 @@ export interface RenewalNode extends RenewalNodeKey {
   lastError: string | null;
   /** The source exceptions last sent and the node's answer; null before any was sent. */
   exceptions: NodeExceptions | null;
+  /**
+   * The coordinator's own verification handshakes with this node, by the source address they came
+   * from (canonical): the node counts them as any client's, the traffic attribution takes them off.
+   */
+  probes: Record<string, number>;
 }
 
 /** What may change on a row. */
 export type RenewalNodePatch = Partial<
-  Pick<RenewalNode, 'stagedAckAt' | 'verifiedAt' | 'servedSha256' | 'lastError' | 'exceptions' | 'tlsProfile'>
+  Pick<
+    RenewalNode,
+    'stagedAckAt' | 'verifiedAt' | 'servedSha256' | 'lastError' | 'exceptions' | 'tlsProfile' | 'probes'
+  >
 >;
 
 /** The renewal-node rows. */

@@ -47,7 +47,12 @@ export interface RenewalPorts {
   checkOutboundUrl: (url: string) => void;
   nodes: NodeControl;
   /** The SHA-256 of the leaf a fresh handshake gets (a real TLS client; no trust decision). */
-  observe: (p: { host: string; port: number; servername?: string }) => Promise<string>;
+  /** The leaf a fresh handshake gets, and the local address it came from (null: unknown). */
+  observe: (p: {
+    host: string;
+    port: number;
+    servername?: string;
+  }) => Promise<{ sha256: string; from: string | null }>;
   /** Told whenever a renewal changes (server-sent events). */
   changed: (id: string, state: string) => void;
   /** Subscribes to the same changes (server-sent events); returns the unsubscribe. */

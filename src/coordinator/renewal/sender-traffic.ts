@@ -6,7 +6,7 @@
  * things. Runs as the `failures` job from the exchange until the renewal ends
  * (the failure counts per sender are kept by `attributeFailures` as before).
  */
-import { addressMatches } from '../../shared/ip.js';
+import { addressMatches, canonicalAddress } from '../../shared/ip.js';
 import type { SenderFactsRepo } from '../ports/sender-facts.js';
 import type { JobResult } from './job-runner.js';
 import { armExceptions } from './jobs/exceptions.js';
@@ -41,7 +41,7 @@ async function nodesOf(env: RenewalEnv, f: RenewalFacts) {
 }
 
 /** One client's handshakes after the exchange, as seen on one node. */
-interface ClientAfter {
+export interface ClientAfter {
   client: string;
   failedAfter: number;
   failedBefore: number;
@@ -59,6 +59,21 @@ function latest(...xs: Array<string | null | undefined>): string | null {
       .sort()
       .at(-1) ?? null
   );
+}
+
+/**
+ * A client's handshakes after the exchange without the coordinator's own `n` verification handshakes
+ * from that address (pure): each completed (taken off the completed ones, and off those on the new
+ * credential); any left over failed (a node that saw the probe close early) is taken off the failures.
+ */
+export function withoutProbes(c: ClientAfter, n: number): ClientAfter {
+  const ok = Math.min(n, c.okAfter);
+  return {
+    ...c,
+    okAfter: c.okAfter - ok,
+    okNew: Math.max(0, c.okNew - ok),
+    failedAfter: Math.max(0, c.failedAfter - (n - ok)),
+  };
 }
 
 /** Sums a sender's clients into its traffic (pure). `prev` keeps the first failure instant once seen. */
@@ -97,6 +112,16 @@ export async function trafficJob(env: RenewalEnv, p: { renewalId: string }): Pro
   const baseline: Baseline = structuredClone(r.failuresBaseline ?? {});
   let baselineChanged = false;
   const names = new Set(f.vss.map((v) => v.name));
+  // The coordinator's own verification handshakes, per node and virtual server: not a client's.
+  const probes = new Map<string, Record<string, number>>();
+  for (const row of await env.store.renewalNodes.list(r.id)) {
+    const vs = f.vss.find((v) => v.id === row.virtualServerId);
+    if (!vs) continue;
+    const key = `${row.nodeId}\u0000${vs.name}`;
+    const sum = { ...(probes.get(key) ?? {}) };
+    for (const [a, n] of Object.entries(row.probes)) sum[a] = (sum[a] ?? 0) + n;
+    probes.set(key, sum);
+  }
   const after: ClientAfter[] = [];
   for (const node of await nodesOf(env, f)) {
     const ep = endpointOf(env.store, node);
@@ -114,7 +139,7 @@ export async function trafficJob(env: RenewalEnv, p: { renewalId: string }): Pro
     for (const c of rows) {
       const failedBefore = baseline[node.id]?.[c.client] ?? 0;
       const okBefore = baseline[`ok:${node.id}`]?.[c.client] ?? 0;
-      after.push({
+      const client = {
         client: c.client,
         failedAfter: Math.max(0, sum(c.reasons) - failedBefore),
         failedBefore,
@@ -124,7 +149,10 @@ export async function trafficJob(env: RenewalEnv, p: { renewalId: string }): Pro
         okNew: c.ok?.[f.newCred.fingerprint] ?? 0,
         lastFailure: c.last || null,
         okLast: c.okLast ?? {},
-      });
+      };
+      const mine = probes.get(`${node.id}\u0000${c.virtualServer}`);
+      const own = mine ? (mine[canonicalAddress(c.client) ?? c.client] ?? 0) : 0;
+      after.push(own ? withoutProbes(client, own) : client);
     }
   }
   if (baselineChanged) await env.store.renewals.setFailuresBaseline(r.id, baseline);

@@ -16,6 +16,7 @@ export function toRenewalNode(r: Selectable<RenewalNodeTable>): RenewalNode {
     tlsProfile: r.tls_profile ?? null,
     lastError: r.last_error,
     exceptions: r.exceptions ? (JSON.parse(r.exceptions) as NodeExceptions) : null,
+    probes: r.probes ? (JSON.parse(r.probes) as Record<string, number>) : {},
   };
 }
 
@@ -56,6 +57,7 @@ export function sqlRenewalNodes(db: Kysely<Database>): RenewalNodes {
         ...(patch.exceptions !== undefined
           ? { exceptions: patch.exceptions ? JSON.stringify(patch.exceptions) : null }
           : {}),
+        ...(patch.probes !== undefined ? { probes: JSON.stringify(patch.probes) } : {}),
       };
       if (Object.keys(set).length === 0) return;
       await db

@@ -57,7 +57,7 @@ test('each node is verified by the leaf a handshake on its listener gets; mismat
     rows,
     observe: async (p) => {
       dialled.push(`${p.host}:${p.port} ${p.servername}`);
-      return served[`${p.host}:${p.port}`] ?? 'NONE';
+      return { sha256: served[`${p.host}:${p.port}`] ?? 'NONE', from: '::ffff:192.0.2.5' };
     },
     now: () => NOW,
   });
@@ -74,6 +74,8 @@ test('each node is verified by the leaf a handshake on its listener gets; mismat
     [null, 'OLD', 'serves OLD, not the new NEW'],
   );
   assert.match(rc!.lastError!, /node node_c has no control endpoint/);
+  // Each handshake's source address is kept (canonical) for the traffic attribution to take off.
+  assert.deepEqual([ra!.probes, rb!.probes, rc!.probes], [{ '192.0.2.5': 1 }, { '192.0.2.5': 1 }, {}]);
 });
 
 test('a node already verified is not dialled again; when every node is verified the answer is true', async () => {
@@ -96,7 +98,7 @@ test('a node already verified is not dialled again; when every node is verified 
     rows,
     observe: async () => {
       dials++;
-      return 'NEW';
+      return { sha256: 'NEW', from: null };
     },
     now: () => NOW,
   });
@@ -122,7 +124,7 @@ test('without a listen in the node’s status the recorded listen is dialled', a
     rows,
     observe: async (p) => {
       dialled.push(`${p.host} ${p.port}`);
-      return 'NEW';
+      return { sha256: 'NEW', from: null };
     },
     now: () => NOW,
   });

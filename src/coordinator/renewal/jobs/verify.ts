@@ -1,5 +1,6 @@
 /** Verification after T: a real handshake on every node must get the new leaf. */
 
+import { canonicalAddress } from '../../../shared/ip.js';
 import type { RenewalNode, RenewalNodes } from '../../ports/renewal-nodes.js';
 import { addStep, loadFacts, systemActor, transition } from '../model.js';
 import type { NodeControl, NodeEndpoint } from '../node-control.js';
@@ -36,10 +37,15 @@ export async function verifyTargets(p: {
     if (t.row.verifiedAt) continue;
     try {
       const st = (await p.nodes.status(t.endpoint())).virtualServers.find((v) => v.name === t.vsName);
-      const served = await p.observe({ ...dialable(st?.listen ?? t.listen), servername: t.servername });
+      const seen = await p.observe({ ...dialable(st?.listen ?? t.listen), servername: t.servername });
+      const served = seen.sha256;
       const ok = served === p.expected;
+      // The node counts this handshake as a client's: keep where it came from, for the attribution.
+      const from = seen.from ? (canonicalAddress(seen.from) ?? seen.from) : null;
+      if (from) t.row.probes = { ...t.row.probes, [from]: (t.row.probes[from] ?? 0) + 1 };
       await p.rows.update(t.row, {
         servedSha256: served,
+        ...(from ? { probes: t.row.probes } : {}),
         verifiedAt: ok ? p.now() : null,
         lastError: ok ? null : `serves ${served}, not the new ${p.expected}`,
       });
