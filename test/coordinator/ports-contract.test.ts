@@ -440,10 +440,21 @@ function seedSenderFacts(store: FakeStore): void {
     },
     { renewalId: 'ren_1', tenantId: 'ten_2', state: 'announced', actor: null, message: null, updatedAt: NOW },
   );
-  f.reminders = [
-    ...REMINDED.map((at) => ({ renewalId: 'ren_1', senderId: 'snd_a', at })),
-    { renewalId: 'ren_1', senderId: 'snd_c', at: OLD_REMINDER },
-  ];
+  const step = (id: string, at: string, sender: string, kind = 'remind') => ({
+    id,
+    renewalId: 'ren_1',
+    kind,
+    role: 'tenant-admin',
+    actor: 'admin',
+    at,
+    evidence: { sender },
+  });
+  store.renewalViews.stepRows.push(
+    step('stp_1', REMINDED[1]!, 'snd_a'),
+    step('stp_2', REMINDED[0]!, 'snd_a'),
+    step('stp_3', OLD_REMINDER, 'snd_c'),
+    step('stp_4', NOW, 'snd_a', 'ack'),
+  );
 }
 
 async function seedSenderFactsOnStore(store: Store): Promise<void> {

@@ -947,7 +947,10 @@ export class FakeStore implements Ports, StoreWith<PortName> {
   readinessCounts = new FakeReadinessCounts(() => this.readiness.rows);
   installation = new FakeInstallationValues();
   tenantSettings = new FakeTenantSettings();
-  senderFacts = new FakeSenderFacts(() => this.renewals.forwardings);
+  senderFacts = new FakeSenderFacts(
+    () => this.renewals.forwardings,
+    () => this.renewalViews.stepRows,
+  );
   renewalViews = new FakeRenewalViews({
     renewals: () => this.renewals,
     tenants: () => this.inventory.tenantRows,
@@ -1103,12 +1106,22 @@ export interface FakeSenderRecord extends SenderRecord {
   evidence?: unknown;
 }
 
-/** Senders' facts and reminders in arrays; when tenants forwarded, from {@link FakeRenewals}' forwardings. */
+/**
+ * Senders' facts in an array; when tenants forwarded from {@link FakeRenewals}' forwardings, when
+ * senders were reminded from the `remind` steps the renewal views keep (as the store reads its tables).
+ */
 export class FakeSenderFacts implements SenderFactsRepo {
   rows: FakeSenderRecord[] = [];
-  reminders: Array<{ renewalId: string; senderId: string; at: string }> = [];
 
-  constructor(private readonly forwardings: () => FakeRenewals['forwardings'] = () => []) {}
+  constructor(
+    private readonly forwardings: () => FakeRenewals['forwardings'] = () => [],
+    private readonly steps: () => ReadonlyArray<{
+      renewalId: string;
+      kind: string;
+      at: string;
+      evidence: unknown;
+    }> = () => [],
+  ) {}
 
   private of(renewalId: string) {
     return this.rows
@@ -1152,9 +1165,12 @@ export class FakeSenderFacts implements SenderFactsRepo {
   }
   async remindedSince(renewalId: string, since: string) {
     const out = new Map<string, string>();
-    for (const s of this.reminders)
-      if (s.renewalId === renewalId && s.at >= since && s.at > (out.get(s.senderId) ?? ''))
-        out.set(s.senderId, s.at);
+    for (const s of this.steps()) {
+      const sender = (s.evidence as { sender?: unknown } | null)?.sender;
+      if (s.renewalId !== renewalId || s.kind !== 'remind' || s.at < since || typeof sender !== 'string')
+        continue;
+      if (s.at > (out.get(sender) ?? '')) out.set(sender, s.at);
+    }
     return out;
   }
   async traffic(renewalId: string) {

@@ -95,7 +95,20 @@ function world(): FakeStore {
       updatedAt: at(90),
     },
   );
-  store.senderFacts.reminders = [{ renewalId: 'ren_1', senderId: 'snd_reminded', at: at(5) }];
+  store.renewalViews.stepRows.push(
+    ...[
+      ['stp_1', 'remind', at(5)],
+      ['stp_2', 'ack', at(1)],
+    ].map(([id, kind, when]) => ({
+      id: id!,
+      renewalId: 'ren_1',
+      kind: kind!,
+      role: 'tenant-admin',
+      actor: 'a',
+      at: when!,
+      evidence: { sender: 'snd_reminded' },
+    })),
+  );
   return store;
 }
 
