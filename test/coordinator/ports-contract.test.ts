@@ -26,6 +26,7 @@ import type { TenantSettingsRepo } from '../../src/coordinator/ports/tenant-sett
 import type { PortName, StoreWith } from '../../src/coordinator/ports/unit-of-work.js';
 import { NO_TRAFFIC } from '../../src/coordinator/renewal/status-json.js';
 import type { ReadinessState } from '../../src/renewal/readiness.js';
+import { isRolloverError } from '../../src/shared/errors.js';
 import { generateMasterKey } from '../../src/store/seal.js';
 import { Store } from '../../src/store/store.js';
 import { BACKENDS } from './stores.js';
@@ -535,6 +536,50 @@ for (const impl of IMPLEMENTATIONS) {
         await w.renewals.setGrace('ren_1', grace);
         assert.deepEqual((await w.renewals.get('ren_1'))!.grace, grace);
         assert.deepEqual((await w.renewals.get('ren_1'))!.gate, gate, 'other columns stay');
+      } finally {
+        await w.close();
+      }
+    });
+
+    test('a planned renewal is added with empty gate, grace and bridge; an override of its gate is recorded', async () => {
+      const w = await impl.open();
+      try {
+        const planned = {
+          id: 'ren_2',
+          virtualServerId: 'vs_1',
+          oldCredentialId: null,
+          newCredentialId: 'cred_1',
+          oldRootSha256: null,
+          newRootSha256: 'ab'.repeat(32),
+          exchangeAt: '2026-12-10T00:00:00.000Z',
+          gateAt: '2026-12-09T00:00:00.000Z',
+          postponeDeadline: '2026-12-08T00:00:00.000Z',
+          safeRemovalAt: '2026-12-17T00:00:00.000Z',
+          rollbackWindowSeconds: 7200,
+          reminders: ['2026-12-03T00:00:00.000Z', '2026-12-06T00:00:00.000Z'],
+          gatePolicy: 'warn' as const,
+          acceptObserved: true,
+          createdAt: NOW,
+        };
+        await w.renewals.add(planned);
+        assert.deepEqual(await w.renewals.get('ren_2'), {
+          ...planned,
+          state: 'planned',
+          sequence: 0,
+          exchangedAt: null,
+          gate: null,
+          gateOverride: null,
+          failuresBaseline: null,
+          bridge: null,
+          grace: { grace: 'off', graceUntil: null, early: 'off', autoGrace: false },
+          completion: null,
+          updatedAt: NOW,
+        });
+        await assert.rejects(w.renewals.add(planned), (e) => isRolloverError(e) && e.code === 'NAME_TAKEN');
+        const at = '2026-12-09T01:00:00.000Z';
+        await w.renewals.setGateOverride('ren_2', { by: 'admin', reason: 'known risk', at });
+        const r = (await w.renewals.get('ren_2'))!;
+        assert.deepEqual([r.gateOverride, r.updatedAt], [{ by: 'admin', reason: 'known risk', at }, at]);
       } finally {
         await w.close();
       }

@@ -3,6 +3,7 @@
  * the contract the SQL implementations keep (test/coordinator/ports-contract.test.ts runs all three).
  */
 import { type AuditFacts, type AuditRecord, linkEvent, verifyChain } from '../../audit/chain.js';
+import { NO_GRACE } from '../../renewal/grace.js';
 import { type ReadinessState, readinessSummary } from '../../renewal/readiness.js';
 import { fail } from '../../shared/errors.js';
 import type { AuditLog } from './audit-log.js';
@@ -34,7 +35,7 @@ import type { ApiToken, Invitation, PeopleRepo, RoleHolder, User } from './peopl
 import type { ReadinessHints, ReadinessRepo } from './readiness.js';
 import type { ReadinessCounts, ReadinessTally } from './readiness-counts.js';
 import type { RenewalNode, RenewalNodes } from './renewal-nodes.js';
-import type { Renewal, RenewalRepo } from './renewals.js';
+import type { NewRenewal, Renewal, RenewalRepo } from './renewals.js';
 import type { SecretBox } from './secrets.js';
 import type { SenderFactsRepo, SenderRecord, SenderSelection, StoredTraffic } from './sender-facts.js';
 import type { NewSenderLink, SenderLink, SenderLinks } from './sender-links.js';
@@ -49,6 +50,28 @@ export class FakeRenewals implements RenewalRepo {
   async get(id: string) {
     const r = this.rows.get(id);
     return r && structuredClone(r);
+  }
+  async add(n: NewRenewal) {
+    if (this.rows.has(n.id)) fail('NAME_TAKEN', 'this renewal already exists');
+    const { acceptObserved, ...rest } = structuredClone(n);
+    this.rows.set(n.id, {
+      ...rest,
+      acceptObserved,
+      state: 'planned',
+      sequence: 0,
+      exchangedAt: null,
+      gate: null,
+      gateOverride: null,
+      failuresBaseline: null,
+      bridge: null,
+      grace: NO_GRACE,
+      completion: null,
+      updatedAt: n.createdAt,
+    });
+  }
+  async setGateOverride(id: string, override: NonNullable<Renewal['gateOverride']> & { at: string }) {
+    const r = this.rows.get(id);
+    if (r) Object.assign(r, { gateOverride: { ...override }, updatedAt: override.at });
   }
   async setGate(id: string, gate: Renewal['gate'] & object) {
     const r = this.rows.get(id);

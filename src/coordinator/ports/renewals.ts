@@ -80,12 +80,33 @@ export interface Renewal {
   updatedAt: string;
 }
 
+/** A renewal as a plan writes it; the rest starts empty (state planned, sequence 0, no gate yet). */
+export type NewRenewal = Pick<
+  Renewal,
+  | 'id'
+  | 'virtualServerId'
+  | 'oldCredentialId'
+  | 'newCredentialId'
+  | 'exchangeAt'
+  | 'gateAt'
+  | 'postponeDeadline'
+  | 'safeRemovalAt'
+  | 'rollbackWindowSeconds'
+  | 'reminders'
+  | 'gatePolicy'
+  | 'createdAt'
+> & { acceptObserved: boolean; oldRootSha256: string | null; newRootSha256: string | null };
+
 /** Reading and updating renewals (in the unit of work it was taken from). */
 export interface RenewalRepo {
   /** A renewal by id, or undefined. */
   get(id: string): Promise<Renewal | undefined>;
+  /** Adds a planned renewal (updated when created; grace off and no bridge until they are set). */
+  add(renewal: NewRenewal): Promise<void>;
   /** Records the gate's decision. */
   setGate(id: string, gate: GateDecision): Promise<void>;
+  /** Records an lb-admin's override of a blocked gate (the renewal is updated at its instant). */
+  setGateOverride(id: string, override: GateOverride & { at: string }): Promise<void>;
   /** Records the grace policy (at planning; a postpone moves the deadline with T). */
   setGrace(id: string, grace: GracePolicy): Promise<void>;
   /** Records the failure counts taken at T. */

@@ -139,9 +139,9 @@ export async function announceRenewal(env: RenewalEnv, p: Principal, id: string)
     }
     await transition(tx, env, f.r, 'announce');
     for (const vs of f.vss) {
-      await tx.update('virtual_servers', vs.id, {
-        staged_credential_id: f.newCred.id,
-        activate_at: f.r.exchange_at,
+      await tx.inventory.updateVirtualServer(vs.id, {
+        stagedCredentialId: f.newCred.id,
+        activateAt: f.renewal.exchangeAt,
       });
     }
     await armStaging(tx, env, f);

@@ -107,7 +107,7 @@ export async function cancelRenewal(env: RenewalEnv, p: Principal, id: string, r
     await transition(tx, env, f.r, 'cancel');
     for (const vs of f.vss)
       if (vs.staged_credential_id === f.newCred.id)
-        await tx.update('virtual_servers', vs.id, { staged_credential_id: null, activate_at: null });
+        await tx.inventory.updateVirtualServer(vs.id, { stagedCredentialId: null, activateAt: null });
     const told = announced ? await cancelNotices(tx, env, f, reason, p.name) : { tenants: 0, senders: 0 };
     await addStep(tx, env, id, 'cancel', actorOf(p), { reason, told });
     if (announced) await schedule(tx, 'unstage', { renewalId: id }, env.clock.now(), `unstage:${id}`);
@@ -138,7 +138,7 @@ export async function unstageJob(env: RenewalEnv, p: { renewalId: string }): Pro
   let pending = 0;
   const done: string[] = [];
   for (const row of rows) {
-    const node = await env.store.get('lb_nodes', row.nodeId);
+    const [node] = await env.store.inventory.nodeControls([row.nodeId]);
     const vs = f.vss.find((v) => v.id === row.virtualServerId);
     const ep = node ? endpointOf(env.store, node) : undefined;
     const mark = (patch: RenewalNodePatch) => env.store.renewalNodes.update(row, patch);

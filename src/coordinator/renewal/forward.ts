@@ -155,5 +155,5 @@ export async function forwardRenewal(
     }
     await forwardTenants(tx, env, f, [tenantId], actorOf(p), message, 'forward');
   });
-  env.renewal.changed(id, (await env.store.get('renewals', id))!.state);
+  env.renewal.changed(id, (await env.store.renewals.get(id))!.state);
 }

@@ -111,7 +111,8 @@ export async function postponeRenewal(env: RenewalEnv, p: Principal, id: string,
       reminders: JSON.stringify(times.reminders.map((d) => d.toISOString())),
       sequence: seq,
     });
-    for (const vs of f.vss) await tx.update('virtual_servers', vs.id, { activate_at: f.r.exchange_at });
+    for (const vs of f.vss)
+      await tx.inventory.updateVirtualServer(vs.id, { activateAt: f.renewal.exchangeAt });
     await armStaging(tx, env, f);
     await armTimers(
       tx,
@@ -152,10 +153,7 @@ export async function overrideGate(env: RenewalEnv, p: Principal, id: string, re
     if (!['announced', 'staged', 'postponed'].includes(f.r.state))
       fail('WRONG_STATE', `a renewal that is ${f.r.state} has no gate to override`, { state: f.r.state });
     const at = new Date(env.clock.now()).toISOString();
-    await tx.update('renewals', id, {
-      gate_override: JSON.stringify({ by: p.name, reason, at }),
-      updated_at: at,
-    });
+    await tx.renewals.setGateOverride(id, { by: p.name, reason, at });
     const gate = f.renewal.gate;
     if (gate?.decision !== 'go') {
       // The gate had held the nodes: stage again (at T if it is still ahead, the exchange job then runs).
@@ -177,7 +175,7 @@ export async function overrideGate(env: RenewalEnv, p: Principal, id: string, re
       gate: gate?.decision ?? 'not evaluated yet',
     });
   });
-  env.renewal.changed(id, (await env.store.get('renewals', id))!.state);
+  env.renewal.changed(id, (await env.store.renewals.get(id))!.state);
 }
 
 /** Switches every node now (before T); the renewal is exchanged, then verified by the scheduler. */
@@ -226,10 +224,10 @@ export async function rollbackRenewal(env: RenewalEnv, p: Principal, id: string)
     const r = (await tx.get('renewals', id))!;
     await transition(tx, env, r, 'rollback');
     for (const vs of f.vss)
-      await tx.update('virtual_servers', vs.id, {
-        active_credential_id: f.r.old_credential_id,
-        staged_credential_id: null,
-        activate_at: null,
+      await tx.inventory.updateVirtualServer(vs.id, {
+        activeCredentialId: f.renewal.oldCredentialId,
+        stagedCredentialId: null,
+        activateAt: null,
       });
     await addStep(tx, env, id, 'rollback', actorOf(p), { nodes: results });
   });

@@ -150,7 +150,7 @@ async function render(
       );
     }
     case 'sender-notice': {
-      const sender = await env.store.get('senders', b.senderId);
+      const sender = await env.store.inventory.sender(b.senderId);
       const preview = previewUrl(f);
       return env.renewal.texts.noticeToSender(
         { ...facts, sequence: b.sequence },
@@ -176,7 +176,7 @@ async function render(
     case 'safe-removal': {
       // Rendered from the sender's status at delivery: only a sender that may remove the old root
       // now is told so; every other one is told what is true for it instead.
-      const sender = await env.store.get('senders', b.senderId);
+      const sender = await env.store.inventory.sender(b.senderId);
       const mine = await senderStatusIn(env, f.renewal, b.senderId);
       const senderName = sender?.name ?? b.senderId;
       const link = linkUrl(env, env.store, b.linkId);

@@ -173,24 +173,22 @@ async function planIn(
   const id = newId('ren');
   const at = new Date(now).toISOString();
   await store.transaction(async (tx) => {
-    await tx.insert('renewals', {
+    await tx.renewals.add({
       id,
-      virtual_server_id: vsIds[0]!,
-      old_credential_id: oldCredId,
-      new_credential_id: cred.id,
-      old_root_fingerprint: oldRoot,
-      new_root_fingerprint: root.sha256,
-      exchange_at: times.exchangeAt.toISOString(),
-      rollback_window_seconds: Math.round(windowMs / 1000),
-      gate_policy: input.gate ?? 'block',
-      accept_observed: input.acceptObserved ? 1 : 0,
-      state: 'planned',
-      created_at: at,
-      updated_at: at,
-      gate_at: times.gateAt.toISOString(),
-      postpone_deadline: times.postponeDeadline.toISOString(),
-      safe_removal_at: times.safeRemovalAt.toISOString(),
-      reminders: JSON.stringify(times.reminders.map((d) => d.toISOString())),
+      virtualServerId: vsIds[0]!,
+      oldCredentialId: oldCredId,
+      newCredentialId: cred.id,
+      oldRootSha256: oldRoot,
+      newRootSha256: root.sha256,
+      exchangeAt: times.exchangeAt.toISOString(),
+      rollbackWindowSeconds: Math.round(windowMs / 1000),
+      gatePolicy: input.gate ?? 'block',
+      acceptObserved: Boolean(input.acceptObserved),
+      createdAt: at,
+      gateAt: times.gateAt.toISOString(),
+      postponeDeadline: times.postponeDeadline.toISOString(),
+      safeRemovalAt: times.safeRemovalAt.toISOString(),
+      reminders: times.reminders.map((d) => d.toISOString()),
     });
     await tx.renewals.setGrace(id, grace);
     await tx.renewals.addVirtualServers(id, vsIds.slice(1));

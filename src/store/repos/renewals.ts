@@ -11,6 +11,7 @@ import type {
 import type { GateDecision, GatePolicy } from '../../renewal/gate.js';
 import { type EarlyMode, type GraceMode, type GracePolicy, NO_GRACE } from '../../renewal/grace.js';
 import type { RenewalState } from '../../renewal/states.js';
+import { insertRow } from '../entities.js';
 import type { Database, RenewalTable } from '../schema.js';
 
 /** JSON text written by this store, or null. */
@@ -78,6 +79,34 @@ export function sqlRenewals(db: Kysely<Database>): RenewalRepo {
     async get(id) {
       const r = await db.selectFrom('renewals').selectAll().where('id', '=', id).executeTakeFirst();
       return r && toRenewal(r);
+    },
+    async add(n) {
+      await insertRow(db, 'renewals', {
+        id: n.id,
+        virtual_server_id: n.virtualServerId,
+        old_credential_id: n.oldCredentialId,
+        new_credential_id: n.newCredentialId,
+        old_root_fingerprint: n.oldRootSha256,
+        new_root_fingerprint: n.newRootSha256,
+        exchange_at: n.exchangeAt,
+        rollback_window_seconds: n.rollbackWindowSeconds,
+        gate_policy: n.gatePolicy,
+        accept_observed: n.acceptObserved ? 1 : 0,
+        state: 'planned',
+        created_at: n.createdAt,
+        updated_at: n.createdAt,
+        gate_at: n.gateAt,
+        postpone_deadline: n.postponeDeadline,
+        safe_removal_at: n.safeRemovalAt,
+        reminders: JSON.stringify(n.reminders),
+      });
+    },
+    async setGateOverride(id, override) {
+      await db
+        .updateTable('renewals')
+        .set({ gate_override: JSON.stringify(override), updated_at: override.at })
+        .where('id', '=', id)
+        .execute();
     },
     async setGate(id, gate) {
       await db

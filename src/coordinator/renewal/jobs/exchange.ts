@@ -31,10 +31,10 @@ export async function exchangeInTx(
   await transition(tx, env, r, 'exchange', { exchanged_at: exchangedAt, safe_removal_at: safeRemovalAt });
   r.safe_removal_at = safeRemovalAt;
   for (const vs of f.vss)
-    await tx.update('virtual_servers', vs.id, {
-      active_credential_id: f.newCred.id,
-      staged_credential_id: null,
-      activate_at: null,
+    await tx.inventory.updateVirtualServer(vs.id, {
+      activeCredentialId: f.newCred.id,
+      stagedCredentialId: null,
+      activateAt: null,
     });
   const nodes = await tx.renewalNodes.list(r.id);
   await addStep(tx, env, r.id, 'exchange', actor, {
@@ -73,9 +73,9 @@ export async function exchangeJob(env: RenewalEnv, p: PayloadOf<'exchange'>): Pr
     // An override after T: the nodes were unstaged by the gate; switch them now.
     for (const row of await env.store.renewalNodes.list(f.r.id)) {
       if (!row.stagedAckAt) return retry(env);
-      const node = (await env.store.get('lb_nodes', row.nodeId))!;
+      const [node] = await env.store.inventory.nodeControls([row.nodeId]);
       await env.renewal.nodes
-        .activate(requireEndpoint(env.store, node), f.vss.find((v) => v.id === row.virtualServerId)!.name)
+        .activate(requireEndpoint(env.store, node!), f.vss.find((v) => v.id === row.virtualServerId)!.name)
         .catch(() => undefined);
     }
   }
