@@ -277,7 +277,10 @@ for (const backend of BACKENDS) {
       // Completing while the straggler is in grace needs a confirmation; the page says so.
       assert.equal(d.status.grace.over, false);
       assert.match(d.status.actions.complete.reason, /ends their grace/);
-      await co.call('POST', `/api/v1/renewals/${id}/complete`, undefined, undefined, 409);
+      // The refusal names grace (not only the open items: a sender in grace is never proven).
+      const refusedComplete = await co.call('POST', `/api/v1/renewals/${id}/complete`, {}, undefined, 409);
+      assert.equal(refusedComplete.code, 'IN_GRACE');
+      assert.match(refusedComplete.detail, /still served the old credential until .*ends their grace/);
 
       // After the deadline the straggler gets the new certificate (and fails on it: old root only).
       await until('grace over', async () => Date.now() > graceUntil.getTime() + 200, 30_000);

@@ -50,21 +50,22 @@ export async function completeRenewal(
     const open = await openItemsOf(tx, r, now);
     const what = describeOpen(open);
     const reason = confirm.reason?.trim() || null;
-    if (what && !(confirm.force && reason))
-      fail(
-        'OPEN_ITEMS',
-        `still open: ${what}. Complete anyway only with a confirmation and a reason (force: true, reason)`,
-        { open },
-      );
-    // Grace: complete once it is over; before, only with a confirmation, which ends it now.
+    // Grace first: a sender in grace is never proven, so it is also an open item, and the refusal
+    // must say what completing would do to it (end its grace: it gets the new certificate now).
     const until = r.grace.graceUntil;
     const graceUntil = until && now < until ? until.toISOString() : null;
     const inGrace = graceUntil ? await tx.grace.inGraceAt(r.id, now.toISOString()) : [];
     if (inGrace.length && !(confirm.force && reason))
       fail(
         'IN_GRACE',
-        `${inGrace.length} sender(s) are still served the old credential until ${graceUntil} (grace): the renewal completes once grace is over. Completing now needs a confirmation and a reason (force: true, reason), and ends their grace`,
-        { senders: inGrace.slice(0, 100), graceUntil },
+        `${inGrace.length} sender(s) are still served the old credential until ${graceUntil} (grace): the renewal completes once grace is over. Completing now needs a confirmation and a reason (force: true, reason), and ends their grace${what ? ` (also still open: ${what})` : ''}`,
+        { senders: inGrace.slice(0, 100), graceUntil, open },
+      );
+    if (what && !(confirm.force && reason))
+      fail(
+        'OPEN_ITEMS',
+        `still open: ${what}. Complete anyway only with a confirmation and a reason (force: true, reason)`,
+        { open },
       );
     const completion = {
       at: now.toISOString(),
