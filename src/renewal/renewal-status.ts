@@ -200,9 +200,14 @@ function actionsOf(r: RenewalFactsForStatus, open: OpenItems, t: SenderTally, no
   const cancel = before
     ? yes('before the exchange: unstages every node and tells everyone who was told')
     : no(finished ? `the renewal is ${r.state}` : 'the exchange has happened: roll back instead');
+  const graceOn = r.grace.grace !== 'off' && r.grace.graceUntil !== null && now < r.grace.graceUntil;
   const override =
     before && r.held
-      ? yes('lets the exchange go on; the senders not proven will fail until they add the new root')
+      ? yes(
+          graceOn
+            ? `lets the exchange go on; the senders not proven keep the old certificate until ${iso(r.grace.graceUntil!)} (grace) and fail after it unless they add the new root; a sender without known addresses fails from the exchange`
+            : 'lets the exchange go on; the senders not proven will fail until they add the new root',
+        )
       : no(r.held ? `the renewal is ${r.state}` : 'the gate holds nothing');
   const exchangeNow =
     r.state === 'announced' || r.state === 'staged'

@@ -361,6 +361,11 @@ test('a held renewal is named held at the gate, says who releases it, and offers
   assert.match(v.actions.postpone.reason, /cut-off/);
   assert.equal(v.actions.cancel.available, true);
   assert.equal(v.actions.override.available, true);
+  // With grace the senders not proven do not fail at the exchange: the override says until when they are spared.
+  assert.match(v.actions.override.reason, /keep the old certificate until .*14:30:00.* \(grace\)/);
+  assert.doesNotMatch(v.actions.override.reason, /will fail until/);
+  const noGrace = { ...r, grace: { ...r.grace, grace: 'off' as const, graceUntil: null } };
+  assert.match(renewalStatus(noGrace, tally, at('12:10:00')).actions.override.reason, /will fail until/);
   assert.equal(renewalStatus(r, tally, at('11:10:00')).actions.postpone.available, true);
 });
 
