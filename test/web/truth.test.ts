@@ -3,7 +3,8 @@
  * against a real `rollover server` and a real built-in node: a renewal held at the gate says so on
  * the LB admin's, the tenant admin's and the sender admin's page; a sender that never adds the new
  * root is never told it may remove the old root, before or after completion; completing with open
- * items asks first, names them, and records them.
+ * items asks first, names them, and records them; a tenant's page counts its own senders in a hold
+ * and never shows the provider's completion reason.
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
@@ -92,6 +93,9 @@ test('a renewal held at the gate says held, why and who can release it, on every
   const sender = await pageAs(world.users.sender, '/sender');
   await sender.locator('.sender-todo .note.held').first().waitFor();
   assert.doesNotMatch((await sender.locator('main').textContent()) ?? '', REMOVE);
+  // sam sees billing only: the hold counts sam's senders, not every sender of the renewal.
+  assert.match((await sender.locator('main').textContent()) ?? '', /1 of your sender\(s\) not verified/);
+  assert.doesNotMatch((await sender.locator('main').textContent()) ?? '', /2 of 2 sender/);
   await screenshot(sender, 'truth-held-sender-admin');
   for (const p of [lb, tenant, sender]) assert.deepEqual(pageErrors(p), []);
   // Cancel it so the next test may plan on the same virtual server.
@@ -155,6 +159,13 @@ test('a sender that never adds the new root is never told to remove the old one;
   assert.ok(done.completion.open.notProven + done.completion.open.failing >= 2);
   await lb.locator('.phase', { hasText: /completed with/ }).waitFor();
   await screenshot(lb, 'truth-completed-with-open-items');
+
+  // The lb-admin's reason is free text for the provider: a tenant's page never shows it.
+  const tenant = await pageAs(world.users.tenant, `/renewals/${id}`);
+  await tenant.locator('.phase', { hasText: /completed with/ }).waitFor();
+  assert.doesNotMatch(await tenant.locator('main').innerText(), /decommissioned next week/);
+  assert.match(await tenant.locator('main').innerText(), /withheld: only the provider sees the reason/);
+  await tenant.context().close();
 
   // After completion the sender is still not told to remove the old root.
   await sender.reload();

@@ -19,7 +19,14 @@ import type { RenewalEnv } from './ports.js';
 import { renewalClockOf, renewalStatusOf } from './sender-facts.js';
 import { unknownClientsOfRenewal } from './unknown-clients.js';
 import { scopeOf, seesAll, visibleVsIds } from './view-access.js';
-import { gateReason, type StepView, scopeStep, type ViewScope, WITHHELD } from './view-scope.js';
+import {
+  gateReason,
+  type StepView,
+  scopeRenewalFacts,
+  scopeStep,
+  type ViewScope,
+  WITHHELD,
+} from './view-scope.js';
 import { readinessCounts, summaryOf, visibleFacts } from './views.js';
 
 /** The completion as recorded; a scoped caller does not read the provider's reason. */
@@ -52,15 +59,16 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
   const forwarded = new Set(fwd.filter((x) => x.state === 'forwarded').map((x) => x.tenantId));
   const gate = gateOf(r, rows);
   const now = new Date(env.clock.now());
-  const senders = withStatus(
-    rows.filter((s) => all || ts.has(s.tenantId) || (ss.has(s.senderId) && forwarded.has(s.tenantId))),
-    fwd,
-    renewalClockOf(r),
-    now,
+  const visibleRows = rows.filter(
+    (s) => all || ts.has(s.tenantId) || (ss.has(s.senderId) && forwarded.has(s.tenantId)),
   );
-  const total = Object.values(await readinessCounts(env.store, id, p)).reduce((a, b) => a + b, 0);
   // Every field below is cut to what a scoped caller may see, like the objects themselves.
   const vsVisible = await visibleVsIds(env.store, p);
+  // A scoped caller's derived texts (a hold, a forced completion) speak of its own senders only.
+  const shown = new Set(visibleRows.map((s) => s.senderId));
+  const facts = vsVisible ? scopeRenewalFacts(r, gate.notReady.filter((s) => shown.has(s)).length) : r;
+  const senders = withStatus(visibleRows, fwd, renewalClockOf(facts), now);
+  const total = Object.values(await readinessCounts(env.store, id, p)).reduce((a, b) => a + b, 0);
   const scope: ViewScope | undefined = vsVisible && {
     tenants: new Set([...ts, ...senders.map((s) => s.row.tenantId)]),
     senders: new Set(senders.map((s) => s.row.senderId)),
@@ -70,7 +78,7 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
   const ov = r.gateOverride;
   const derived = await renewalStatusOf(
     env.store,
-    r,
+    facts,
     senders.map((x) => x.status),
     now,
     total > senders.length,

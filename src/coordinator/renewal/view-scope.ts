@@ -91,3 +91,23 @@ export function gateReason(myNotReady: number): string {
     ? 'every one of your senders is verified'
     : `${myNotReady} of your sender(s) not verified`;
 }
+
+/**
+ * The renewal as a scoped caller's derived status reads it: the gate's reason counts its own senders
+ * only (a hold says "2 of your senders", not the provider's total), and a forced completion's reason,
+ * free text that may name another tenant's senders, is withheld. Everything else is unchanged.
+ */
+export function scopeRenewalFacts<
+  R extends {
+    gate: { reason: string } | null;
+    completion?: { reason: string | null } | null;
+  },
+>(r: R, myNotReady: number): R {
+  return {
+    ...r,
+    gate: r.gate ? { ...r.gate, reason: gateReason(myNotReady) } : r.gate,
+    ...(r.completion
+      ? { completion: { ...r.completion, reason: r.completion.reason === null ? null : WITHHELD } }
+      : {}),
+  };
+}

@@ -19,6 +19,7 @@ import { previewUrl, verifyCommand } from './outbox.js';
 import type { RenewalEnv } from './ports.js';
 import { renewalFactsOf, senderStatusIn } from './sender-facts.js';
 import { mayRead, scopeOf, seesAll, type ViewsPort, visibleRenewals, visibleVsIds } from './view-access.js';
+import { scopeRenewalFacts } from './view-scope.js';
 
 /** A virtual server's host names. */
 const hostsOf = (vs: { hosts: string }) => JSON.parse(vs.hosts) as string[];
@@ -180,9 +181,11 @@ export async function linkPage(env: RenewalEnv, link: SenderLink) {
   );
   const linkId = (await currentLinkId(env.store, f.renewal.id, sender.id)) ?? link.id;
   const token = linkToken(env.store, linkId);
-  const mine = (await senderStatusIn(env, f.renewal, sender.id))!;
+  // The page speaks of this sender only: the hold counts it alone, a completion reason is withheld.
+  const scoped = scopeRenewalFacts(f.renewal, f.renewal.gate?.notReady.includes(sender.id) ? 1 : 0);
+  const mine = (await senderStatusIn(env, scoped, sender.id))!;
   const v = renewalStatus(
-    await renewalFactsOf(env.store, f.renewal),
+    await renewalFactsOf(env.store, scoped),
     tallySenders([]),
     new Date(env.clock.now()),
   );
