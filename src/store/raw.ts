@@ -11,5 +11,6 @@ import type { Store } from './store.js';
 
 /** The Kysely handle under `store` (inside a transaction, that transaction's). */
 export function rawDb(store: Store): Kysely<Database> {
-  return store.db;
+  // The handle is private to the store; this door is the one exception (see above).
+  return store['db'];
 }

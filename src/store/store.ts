@@ -72,10 +72,10 @@ const CHECK_KEY = 'master_key_check';
 /** Typed access to the coordinator's state; one instance per database (or per transaction). */
 export class Store implements Ports {
   private constructor(
-    /** The Kysely handle (a transaction inside {@link Store.transaction}). */
-    readonly db: Kysely<Database>,
-    /** Which SQL dialect this store speaks. */
-    readonly dialect: 'sqlite' | 'postgres',
+    /** The Kysely handle (a transaction inside {@link Store.transaction}); outside src/store only raw.ts reads it. */
+    private readonly db: Kysely<Database>,
+    /** Which SQL dialect this store speaks (the repositories branch on it, nobody outside the store). */
+    private readonly dialect: 'sqlite' | 'postgres',
     private readonly masterKey: MasterKey,
     private readonly opened: OpenDb | undefined,
     private readonly inTransaction: boolean,
