@@ -179,7 +179,9 @@ export async function exceptionsJob(env: RenewalEnv, p: { renewalId: string }): 
     await env.store.renewalNodes.update(row, { exceptions: result });
   }
 
-  // What each sender gets, with how many nodes of its virtual server apply it.
+  // What each sender gets, with how many nodes of its virtual server apply it: written in one unit of
+  // work, so a reader never sees one sender of a shared address released while another is still held.
+  const writes: Array<[string, StoredSenderGrace | null]> = [];
   for (const s of senders) {
     const g = desired.senders.get(s.senderId)!;
     const mine = rows.filter((r) => r.virtualServerId === s.virtualServerId);
@@ -197,10 +199,13 @@ export async function exceptionsJob(env: RenewalEnv, p: { renewalId: string }): 
             },
           }
         : null;
-    if (!same(stored, s.grace)) {
-      await env.store.grace.setSenderGrace(s.readinessId, stored);
-      changed = true;
-    }
+    if (!same(stored, s.grace)) writes.push([s.readinessId, stored]);
+  }
+  if (writes.length) {
+    await env.store.transaction(async (tx) => {
+      for (const [readinessId, stored] of writes) await tx.grace.setSenderGrace(readinessId, stored);
+    });
+    changed = true;
   }
   if (fellBack.length) await reportFallbacks(env, f, senders, fellBack);
   if (failed) return retry(env);
