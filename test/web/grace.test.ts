@@ -2,7 +2,9 @@
  * The renewal page shows grace, in a real browser against a real `rollover server` and a real built-in
  * node: after T a sender that is not proven is listed in grace with the deadline and its address, the
  * countdown line comes from the coordinator's derived status, the node's column says the source
- * exceptions were applied, and the path drawing's LB box says who is still served the old certificate.
+ * exceptions were applied, and the path drawing's LB box says who is still served the old certificate;
+ * the sender admin of the sender in grace is told to prove against the preview listener (the virtual
+ * server still serves its addresses the old certificate).
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
@@ -99,4 +101,24 @@ test('the renewal page lists the senders in grace with their deadline and the co
   await screenshot(page, 'grace-renewal-page');
   assert.deepEqual(pageErrors(page), []);
   await page.context().close();
+
+  // billing's sender admin: its addresses still get the old certificate from the virtual server, so
+  // the proof runs against the preview listener (as the coordinator's next step says), and no step
+  // offers an upload or a confirmation this page does not have.
+  const { page: sam } = await newPage(browser);
+  sam.setDefaultTimeout(45_000);
+  await signInAs(sam, co.url, world.users.sender, PASSWORD);
+  await sam.goto(`${co.url}/sender`);
+  const card = sam.locator('article[data-sender="billing"][data-status="in-grace"]').first();
+  await card.waitFor();
+  const todo = (await card.innerText()).replace(/\s+/g, ' ');
+  assert.match(todo, /against the preview listener with --report/, 'the next step, from the coordinator');
+  assert.match(todo, /Prove it: run on the sender's host \(against the preview listener/);
+  assert.doesNotMatch(todo, /against the virtual server itself/);
+  assert.match(await card.locator('.command code').innerText(), /--url https:\/\/127\.0\.0\.1:9443 /);
+  assert.doesNotMatch(todo, /Or upload the proof:/, 'nothing to upload with on this page');
+  assert.match(todo, /Not yet: keep the old root/);
+  await screenshot(sam, 'grace-sender-admin-todo');
+  assert.deepEqual(pageErrors(sam), []);
+  await sam.context().close();
 });

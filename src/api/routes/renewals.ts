@@ -79,6 +79,8 @@ export const RenewalDetail = RenewalSummary.extend({
   completion: CompletionSchema.nullable(),
   /** Where `sender verify` proves the new root now: the preview listener before the exchange, the virtual server after. */
   prove: z.object({ url: z.string(), servername: z.string(), exchanged: z.boolean() }),
+  /** Where a sender in grace proves it (its addresses are served the old credential): the preview listener. */
+  proveInGrace: z.object({ url: z.string(), servername: z.string(), exchanged: z.boolean() }),
   gateAt: z.string().nullable(),
   postponeDeadline: z.string().nullable(),
   rollbackWindowSeconds: z.number(),

@@ -92,6 +92,8 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
     completion: completionView(r.completion, scope !== undefined),
     /** Where `sender verify` proves the new root now (the preview listener before the exchange). */
     prove: proveTarget(f),
+    /** Where a sender in grace proves it: its addresses are served the old credential, so the preview listener. */
+    proveInGrace: proveTarget(f, true),
     gateAt: r.gateAt,
     postponeDeadline: r.postponeDeadline,
     rollbackWindowSeconds: r.rollbackWindowSeconds,

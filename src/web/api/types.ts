@@ -172,6 +172,8 @@ export interface RenewalDetail extends RenewalSummary {
   sequence?: number;
   /** Where `sender verify` proves the new root now. */
   prove?: { url: string; servername: string; exchanged: boolean };
+  /** Where a sender in grace proves it: its addresses are still served the old credential. */
+  proveInGrace?: { url: string; servername: string; exchanged: boolean };
 }
 
 /** GET /links/{token}: what a sender admin sees through the personal link. */

@@ -73,6 +73,8 @@ export function SenderTodo(p: SenderTodoProps) {
     : p.removalAllowed;
   const removalReason = p.status ? p.status.removal.reason : p.removalReason;
   const acknowledged = p.status ? ACKNOWLEDGED.has(p.status.state) : READY.has(p.state);
+  const offerAck = !(exchanged && p.status);
+  const ackNote = acknowledged && p.status && !p.status.proven;
   const failing = p.status?.state === 'failing' || p.status?.state === 'proof-failed';
   return (
     <article className="card sender-todo" data-sender={p.senderName} data-status={p.status?.state}>
@@ -140,9 +142,11 @@ export function SenderTodo(p: SenderTodoProps) {
           ) : null}
         </li>
         <li>
-          {exchanged
-            ? "Prove it: run on the sender's host (against the virtual server itself now)"
-            : "Prove it: run on the sender's host (against the preview listener, which serves the new certificate before T)"}
+          {!exchanged
+            ? "Prove it: run on the sender's host (against the preview listener, which serves the new certificate before T)"
+            : p.status?.oldCredentialServedUntil
+              ? "Prove it: run on the sender's host (against the preview listener: the virtual server still serves this sender's addresses the old certificate)"
+              : "Prove it: run on the sender's host (against the virtual server itself now)"}
           {p.verifyCommand ? (
             <div className="command">
               <code>{p.verifyCommand}</code>
@@ -164,28 +168,35 @@ export function SenderTodo(p: SenderTodoProps) {
             readiness gate.
           </p>
         </li>
-        <li>
-          {exchanged && p.status ? 'Or upload the proof:' : 'Confirm:'}
-          <div className="button-row">
-            {/* An acknowledgement is taken only before the exchange; after it, only a proof says anything. */}
-            {exchanged && p.status ? null : (
-              <button type="button" disabled={busy || acknowledged} onClick={() => run(p.onAck)}>
-                {acknowledged ? 'Confirmed' : 'I have added the new root'}
-              </button>
-            )}
-            {p.onEvidence ? (
-              <label className="file-button">
-                Upload evidence (the output of sender verify --json)
-                <input type="file" accept=".json,application/json" onChange={upload} disabled={busy} />
-              </label>
+        {/* An acknowledgement is taken only before the exchange; after it, only a proof says anything.
+            With neither an acknowledgement nor an upload to offer, no step is shown for them. */}
+        {offerAck || p.onEvidence || ackNote ? (
+          <li>
+            {offerAck || p.onEvidence ? (
+              <>
+                {offerAck ? 'Confirm:' : 'Or upload the proof:'}
+                <div className="button-row">
+                  {offerAck ? (
+                    <button type="button" disabled={busy || acknowledged} onClick={() => run(p.onAck)}>
+                      {acknowledged ? 'Confirmed' : 'I have added the new root'}
+                    </button>
+                  ) : null}
+                  {p.onEvidence ? (
+                    <label className="file-button">
+                      Upload evidence (the output of sender verify --json)
+                      <input type="file" accept=".json,application/json" onChange={upload} disabled={busy} />
+                    </label>
+                  ) : null}
+                </div>
+              </>
             ) : null}
-          </div>
-          {acknowledged && p.status && !p.status.proven ? (
-            <p className="note" role="status">
-              Acknowledged, not proven: the readiness gate counts only a proof. Run the command above.
-            </p>
-          ) : null}
-        </li>
+            {ackNote ? (
+              <p className="note" role="status">
+                Acknowledged, not proven: the readiness gate counts only a proof. Run the command above.
+              </p>
+            ) : null}
+          </li>
+        ) : null}
         <li>
           {exchanged ? 'Then' : 'After T'}: remove the old root{' '}
           {p.safeRemovalAt ? (

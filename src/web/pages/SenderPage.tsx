@@ -29,21 +29,25 @@ const STORE_TYPE: Record<string, string> = {
 
 /**
  * The command that proves the new root from the sender's host and uploads the report: against the
- * preview listener before the exchange, the virtual server after it, always with the host name as SNI.
+ * preview listener before the exchange, the virtual server after it — except for a sender in grace,
+ * whose addresses the virtual server still serves the old credential: the preview listener, as the
+ * coordinator says (`proveInGrace`); always with the host name as SNI.
  */
 export function verifyCommandFor(
   kind: string,
-  r: Pick<RenewalDetail, 'id' | 'prove' | 'virtualServers'>,
+  r: Pick<RenewalDetail, 'id' | 'prove' | 'proveInGrace' | 'virtualServers'>,
   senderId: string,
   origin: string,
+  inGrace = false,
 ): string {
   const store = STORE_TYPE[kind] ?? 'TRUSTSTORE';
   const pw = kind === 'pkcs12' || kind === 'jks' ? ' --password-file STORE_PASSWORD_FILE' : '';
   const host = r.virtualServers?.[0]?.hosts[0] ?? 'LB_HOST';
-  const url = r.prove?.url ?? `https://${host}`;
+  const prove = (inGrace ? r.proveInGrace : undefined) ?? r.prove;
+  const url = prove?.url ?? `https://${host}`;
   return [
     `ROLLOVER_TOKEN="$(cat YOUR-SENDER-TOKEN-FILE)" rollover sender verify --type ${kind || 'pem'} --truststore ${store}${pw}`,
-    `--url ${url} --servername ${r.prove?.servername ?? host}`,
+    `--url ${url} --servername ${prove?.servername ?? host}`,
     `--report ${origin}/api/v1/renewals/${r.id}/evidence --sender ${senderId}`,
   ].join(' ');
 }
@@ -98,7 +102,13 @@ export function SenderPage({ me }: { me: Me }) {
             renewalState={r.state}
             fingerprint={r.newRootSha256}
             oldFingerprint={r.oldRootSha256}
-            verifyCommand={verifyCommandFor(sender?.truststoreKind ?? '', r, s.id, location.origin)}
+            verifyCommand={verifyCommandFor(
+              sender?.truststoreKind ?? '',
+              r,
+              s.id,
+              location.origin,
+              Boolean(s.status?.oldCredentialServedUntil),
+            )}
             removalAllowed={s.status?.removal.allowed ?? false}
             removalReason={s.status?.removal.reason}
             kit={KIT_FILES.map((file) => ({
