@@ -24,6 +24,7 @@ import type { SecretBox } from '../coordinator/ports/secrets.js';
 import type { SenderFactsRepo } from '../coordinator/ports/sender-facts.js';
 import type { SenderLinks } from '../coordinator/ports/sender-links.js';
 import type { InstallationValues } from '../coordinator/ports/settings.js';
+import type { StepLog } from '../coordinator/ports/steps.js';
 import type { TenantSettingsRepo } from '../coordinator/ports/tenant-settings.js';
 import type { Ports } from '../coordinator/ports/unit-of-work.js';
 import { fail } from '../shared/errors.js';
@@ -57,6 +58,7 @@ import { sqlRenewalViews } from './repos/renewal-views.js';
 import { sqlRenewals } from './repos/renewals.js';
 import { sqlSenderFacts } from './repos/sender-facts.js';
 import { sqlSenderLinks } from './repos/sender-links.js';
+import { sqlStepLog } from './repos/steps.js';
 import { sqlTenantSettings } from './repos/tenant-settings.js';
 import type { Database } from './schema.js';
 import { deriveKey, type MasterKey, seal, unseal } from './seal.js';
@@ -257,6 +259,11 @@ export class Store implements Ports {
   /** What each sender's derived status is read from, and what its reports and traffic write. */
   get senderFacts(): SenderFactsRepo {
     return sqlSenderFacts(this.db);
+  }
+
+  /** The renewals' workflow steps, as they are recorded. */
+  get steps(): StepLog {
+    return sqlStepLog(this.db);
   }
 
   // ---- generic entity access -------------------------------------------------------------------

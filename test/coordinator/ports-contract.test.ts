@@ -1921,5 +1921,49 @@ for (const impl of IMPLEMENTATIONS) {
         await w.close();
       }
     });
+
+    test("steps: recorded with their evidence in the unit of work, read back in order, a reminder seen by the senders' facts", async () => {
+      const w = await impl.open();
+      try {
+        const u = w.unitOfWork;
+        const step = (kind: string, at: string, evidence: Record<string, unknown>) => ({
+          renewalId: 'ren_1',
+          kind,
+          role: 'tenant-admin',
+          actor: 'admin',
+          at,
+          evidence,
+        });
+        await u.steps.add(step('remind', '2026-11-27T09:58:00.000Z', { sender: 'snd_b', tenant: 'ten_1' }));
+        await u.steps.add(step('ack', '2026-11-27T09:59:00.000Z', { sender: 'snd_a' }));
+        await assert.rejects(
+          u.transaction(async (tx) => {
+            await tx.steps.add(step('remind', NOW, { sender: 'snd_a' }));
+            throw new Error('boom');
+          }),
+          /boom/,
+        );
+        assert.deepEqual(
+          (await u.renewalViews.steps('ren_1')).map((s) => [s.kind, s.role, s.actor, s.at, s.evidence]),
+          [
+            [
+              'remind',
+              'tenant-admin',
+              'admin',
+              '2026-11-27T09:58:00.000Z',
+              { sender: 'snd_b', tenant: 'ten_1' },
+            ],
+            ['ack', 'tenant-admin', 'admin', '2026-11-27T09:59:00.000Z', { sender: 'snd_a' }],
+          ],
+          'the step added in a unit of work that threw is gone',
+        );
+        assert.deepEqual(
+          [...(await w.senderFacts.remindedSince('ren_1', '2026-11-27T09:00:00.000Z'))],
+          [['snd_b', '2026-11-27T09:58:00.000Z']],
+        );
+      } finally {
+        await w.close();
+      }
+    });
   });
 }

@@ -40,6 +40,7 @@ import type { SecretBox } from './secrets.js';
 import type { SenderFactsRepo, SenderRecord, SenderSelection, StoredTraffic } from './sender-facts.js';
 import type { NewSenderLink, SenderLink, SenderLinks } from './sender-links.js';
 import type { InstallationValues } from './settings.js';
+import type { NewStep, StepLog } from './steps.js';
 import type { TenantNotifySettings, TenantSettingsRepo } from './tenant-settings.js';
 import type { PortName, Ports, StoreWith } from './unit-of-work.js';
 
@@ -974,6 +975,7 @@ export class FakeStore implements Ports, StoreWith<PortName> {
     () => this.renewals.forwardings,
     () => this.renewalViews.stepRows,
   );
+  steps = new FakeStepLog(() => this.renewalViews.stepRows);
   renewalViews = new FakeRenewalViews({
     renewals: () => this.renewals,
     tenants: () => this.inventory.tenantRows,
@@ -1222,5 +1224,18 @@ export class FakeSenderFacts implements SenderFactsRepo {
     });
     if (p.proof) r.proof = { ...p.proof };
     if (p.removal) r.removal = { ...p.removal };
+  }
+}
+
+/** Steps recorded into the rows {@link FakeRenewalViews} reads back (ids minted in order). */
+export class FakeStepLog implements StepLog {
+  private minted = 0;
+
+  constructor(private readonly rows: () => FakeRenewalViews['stepRows']) {}
+
+  async add(step: NewStep) {
+    this.minted += 1;
+    const { renewalId, ...s } = structuredClone(step);
+    this.rows().push({ id: `stp_${String(this.minted).padStart(8, '0')}`, renewalId, ...s });
   }
 }

@@ -21,6 +21,7 @@ import type { SecretBox } from './secrets.js';
 import type { SenderFactsRepo } from './sender-facts.js';
 import type { SenderLinks } from './sender-links.js';
 import type { InstallationValues } from './settings.js';
+import type { StepLog } from './steps.js';
 import type { TenantSettingsRepo } from './tenant-settings.js';
 
 /** Every persistence port the coordinator owns. */
@@ -43,6 +44,7 @@ export interface Ports {
   installation: InstallationValues;
   tenantSettings: TenantSettingsRepo;
   senderFacts: SenderFactsRepo;
+  steps: StepLog;
   renewalViews: RenewalViews;
 }
 

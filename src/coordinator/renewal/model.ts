@@ -7,7 +7,9 @@ import type { RenewalEvent, RenewalState } from '../../renewal/states.js';
 import { nextState } from '../../renewal/states.js';
 import type { Row, Store } from '../../store/store.js';
 import { notFound } from '../env.js';
+import type { AuditLog } from '../ports/audit-log.js';
 import type { Renewal, RenewalRepo } from '../ports/renewals.js';
+import type { StepLog } from '../ports/steps.js';
 import type { RenewalEnv } from './ports.js';
 
 /** Who did something: a person, or the coordinator itself (the scheduler). */
@@ -97,23 +99,16 @@ export async function loadFacts(
 
 /** Records a step and its audit event in the caller's transaction. */
 export async function addStep(
-  tx: Store,
-  env: RenewalEnv,
+  tx: { steps: StepLog; audit: AuditLog },
+  env: { clock: { now(): number } },
   renewalId: string,
   kind: string,
   actor: Actor,
   evidence: Record<string, unknown>,
 ): Promise<void> {
   const at = new Date(env.clock.now()).toISOString();
-  await tx.insert('steps', {
-    renewal_id: renewalId,
-    kind,
-    role: actor.role,
-    actor: actor.name,
-    at,
-    evidence: JSON.stringify(evidence),
-  });
-  await tx.append({
+  await tx.steps.add({ renewalId, kind, role: actor.role, actor: actor.name, at, evidence });
+  await tx.audit.append({
     at,
     actor: actor.name,
     role: actor.role,
