@@ -118,6 +118,18 @@ for (const backend of BACKENDS) {
           'NOT_FOUND',
         ],
         [
+          'forwarding for a tenant you do not administer, by its name',
+          () =>
+            co.call(
+              'POST',
+              `/api/v1/renewals/${id}/forward`,
+              { tenantId: 'tenant1' },
+              w.tenants[0]!.adminToken,
+              404,
+            ),
+          'NOT_FOUND',
+        ],
+        [
           'an acknowledgement for a sender that is not yours',
           () => co.call('POST', `/api/v1/renewals/${id}/ack`, { senderId: s1.id }, s0.adminToken, 404),
           'NOT_FOUND',
@@ -239,10 +251,11 @@ for (const backend of BACKENDS) {
 
       // Repeated requests are idempotent: no new step, no new message.
       await co.call('POST', `/api/v1/renewals/${id}/announce`);
+      // The tenant named as `renewal forward --tenant NAME` names it: the same tenant, so nothing new.
       await co.call(
         'POST',
         `/api/v1/renewals/${id}/forward`,
-        { tenantId: w.tenants[0]!.id },
+        { tenantId: 'tenant0' },
         w.tenants[0]!.adminToken,
       );
       assert.deepEqual(await snapshot(), before, 'a repeated announce or forward changed something');

@@ -176,7 +176,9 @@ export function registerRenewal(program: Command, ctx: CliContext, run: Runner):
     'forward',
     (o) => ({ tenantId: o.tenant, ...(o.message ? { message: o.message } : {}) }),
     (cmd) =>
-      cmd.requiredOption('--tenant <id>', 'the tenant').option('--message <text>', 'a note for the senders'),
+      cmd
+        .requiredOption('--tenant <ref>', 'the tenant (id or name)')
+        .option('--message <text>', 'a note for the senders'),
   );
   simple(
     'ack',

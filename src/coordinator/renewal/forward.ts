@@ -131,19 +131,20 @@ export async function forwardTenants(
   return forwarded;
 }
 
-/** A tenant admin forwards the announcement to the tenant's senders. */
+/** A tenant admin forwards the announcement to the tenant's senders (the tenant by id or by name). */
 export async function forwardRenewal(
   env: RenewalEnv,
   p: Principal,
   id: string,
-  tenantId: string,
+  tenantRef: string,
   message?: string,
 ): Promise<void> {
   await env.store.transaction(async (tx) => {
     const f = await loadFacts(tx, id);
-    const tenant = f.tenants.find((t) => t.id === tenantId);
+    const tenant = f.tenants.find((t) => t.id === tenantRef) ?? f.tenants.find((t) => t.name === tenantRef);
+    const tenantId = tenant?.id ?? tenantRef;
     // Not your tenant, or not in this renewal: the same answer, so neither leaks.
-    if (!tenant || !can(p, 'read', { kind: 'tenant', tenantId })) notFound('tenant', tenantId);
+    if (!tenant || !can(p, 'read', { kind: 'tenant', tenantId })) notFound('tenant', tenantRef);
     // Visible but read-only (auditor, integration developer): 403, as for every other write.
     if (!can(p, 'update', { kind: 'tenant', tenantId })) forbidden('forward renewals to this tenant');
     if (!isBeforeExchange(f.r.state as RenewalState) || f.r.state === 'planned') {
