@@ -1965,5 +1965,46 @@ for (const impl of IMPLEMENTATIONS) {
         await w.close();
       }
     });
+
+    test("a renewal's state moves with what moves with it; only the fields given change", async () => {
+      const w = await impl.open();
+      try {
+        await w.renewals.setGate('ren_1', { decision: 'blocked', notReady: ['snd_a'], reason: 'r' });
+        const later = '2026-11-27T11:00:00.000Z';
+        const postponed = {
+          exchangeAt: '2026-12-03T00:00:00.000Z',
+          gateAt: '2026-12-02T00:00:00.000Z',
+          postponeDeadline: '2026-12-01T00:00:00.000Z',
+          safeRemovalAt: '2026-12-10T00:00:00.000Z',
+          reminders: ['2026-12-02T12:00:00.000Z'],
+          sequence: 2,
+          gate: null,
+        };
+        await w.renewals.setState('ren_1', 'postponed', later, postponed);
+        assert.deepEqual(await w.renewals.get('ren_1'), {
+          ...RENEWAL,
+          ...postponed,
+          state: 'postponed',
+          updatedAt: later,
+        });
+        const completion = {
+          at: NOW,
+          by: 'admin',
+          forced: true,
+          reason: 'known',
+          open: { failing: 1, notProven: 0, oldRootTrusted: 2 },
+        };
+        await w.unitOfWork.transaction((tx) =>
+          tx.renewals.setState('ren_1', 'completed', NOW, { exchangedAt: NOW, completion }),
+        );
+        const r = (await w.renewals.get('ren_1'))!;
+        assert.deepEqual(
+          [r.state, r.updatedAt, r.exchangedAt, r.completion, r.sequence, r.exchangeAt],
+          ['completed', NOW, NOW, completion, 2, postponed.exchangeAt],
+        );
+      } finally {
+        await w.close();
+      }
+    });
   });
 }

@@ -35,7 +35,7 @@ import type { ApiToken, Invitation, PeopleRepo, RoleHolder, User } from './peopl
 import type { ReadinessHints, ReadinessRepo } from './readiness.js';
 import type { ReadinessCounts, ReadinessTally } from './readiness-counts.js';
 import type { RenewalNode, RenewalNodes } from './renewal-nodes.js';
-import type { NewRenewal, Renewal, RenewalRepo } from './renewals.js';
+import type { NewRenewal, Renewal, RenewalRepo, RenewalStateChange } from './renewals.js';
 import type { SecretBox } from './secrets.js';
 import type { SenderFactsRepo, SenderRecord, SenderSelection, StoredTraffic } from './sender-facts.js';
 import type { NewSenderLink, SenderLink, SenderLinks } from './sender-links.js';
@@ -104,6 +104,12 @@ export class FakeRenewals implements RenewalRepo {
 
   /** The virtual servers of a renewal beside its first. */
   extraVirtualServers: Record<string, string[]> = {};
+  async setState(id: string, state: Renewal['state'], at: string, change: RenewalStateChange = {}) {
+    const r = this.rows.get(id);
+    if (!r) return;
+    const defined = Object.entries(structuredClone(change)).filter(([, v]) => v !== undefined);
+    Object.assign(r, { state, updatedAt: at }, Object.fromEntries(defined));
+  }
   async virtualServerIds(renewalId: string) {
     const r = this.rows.get(renewalId);
     if (!r) return [];

@@ -97,6 +97,20 @@ export type NewRenewal = Pick<
   | 'createdAt'
 > & { acceptObserved: boolean; oldRootSha256: string | null; newRootSha256: string | null };
 
+/** What moves with a renewal's state (only the fields given change). */
+export interface RenewalStateChange {
+  exchangeAt?: string;
+  gateAt?: string;
+  postponeDeadline?: string;
+  safeRemovalAt?: string;
+  exchangedAt?: string;
+  reminders?: string[];
+  sequence?: number;
+  /** null: the gate's last decision is forgotten (a postpone). */
+  gate?: null;
+  completion?: RenewalCompletion;
+}
+
 /** Reading and updating renewals (in the unit of work it was taken from). */
 export interface RenewalRepo {
   /** A renewal by id, or undefined. */
@@ -115,6 +129,8 @@ export interface RenewalRepo {
   setBridge(id: string, bridge: RenewalBridge | null): Promise<void>;
   /** The newest renewal of a virtual server that is not finished (completed, rolled back, cancelled). */
   openFor(virtualServerId: string): Promise<Renewal | undefined>;
+  /** Moves the renewal to `state` (updated at `at`), with what moves with it. */
+  setState(id: string, state: RenewalState, at: string, change?: RenewalStateChange): Promise<void>;
   /** The ids of a renewal's virtual servers: its first, then any others by id (none: no such renewal). */
   virtualServerIds(renewalId: string): Promise<string[]>;
   /** Adds virtual servers to a renewal beside its first (a renewal of several virtual servers). */

@@ -75,7 +75,7 @@ export async function completeRenewal(
       open,
       ...(inGrace.length ? { graceEnded: inGrace.length } : {}),
     };
-    await transition(tx, env, r, 'complete', { completion: JSON.stringify(completion) });
+    await transition(tx, env, r, 'complete', { completion });
     // The nodes forget the renewal's source exceptions.
     await armExceptions(tx, env, id);
     await addStep(tx, env, id, 'complete', actorOf(p), {

@@ -95,11 +95,11 @@ export async function postponeRenewal(env: RenewalEnv, p: Principal, id: string,
       bridgeUntil = next!.until;
     }
     await transition(tx, env, f.r, 'postpone', {
-      exchange_at: times.exchangeAt.toISOString(),
-      gate_at: times.gateAt.toISOString(),
-      postpone_deadline: times.postponeDeadline.toISOString(),
-      safe_removal_at: times.safeRemovalAt.toISOString(),
-      reminders: JSON.stringify(times.reminders.map((d) => d.toISOString())),
+      exchangeAt: times.exchangeAt.toISOString(),
+      gateAt: times.gateAt.toISOString(),
+      postponeDeadline: times.postponeDeadline.toISOString(),
+      safeRemovalAt: times.safeRemovalAt.toISOString(),
+      reminders: times.reminders.map((d) => d.toISOString()),
       sequence: seq,
       gate: null,
     });

@@ -8,7 +8,7 @@ import { nextState } from '../../renewal/states.js';
 import type { Row, Store } from '../../store/store.js';
 import { notFound } from '../env.js';
 import type { AuditLog } from '../ports/audit-log.js';
-import type { Renewal, RenewalRepo } from '../ports/renewals.js';
+import type { Renewal, RenewalRepo, RenewalStateChange } from '../ports/renewals.js';
 import type { StepLog } from '../ports/steps.js';
 import type { RenewalEnv } from './ports.js';
 
@@ -120,21 +120,17 @@ export async function addStep(
   });
 }
 
-/** Moves a renewal by `event` (WRONG_STATE when the table refuses); returns the new state. */
+/** Moves a renewal by `event` (WRONG_STATE when the table refuses) with what moves with it; returns the new state. */
 export async function transition(
-  tx: Store,
-  env: RenewalEnv,
+  tx: { renewals: RenewalRepo },
+  env: { clock: { now(): number } },
   /** The renewal (as a row or a domain value): its state is moved in place. */
   r: { id: string; state: string },
   event: RenewalEvent,
-  extra: Partial<Omit<Row<'renewals'>, 'id'>> = {},
+  change: RenewalStateChange = {},
 ): Promise<RenewalState> {
   const next = nextState(r.state as RenewalState, event);
-  await tx.update('renewals', r.id, {
-    ...extra,
-    state: next,
-    updated_at: new Date(env.clock.now()).toISOString(),
-  });
+  await tx.renewals.setState(r.id, next, new Date(env.clock.now()).toISOString(), change);
   r.state = next;
   return next;
 }

@@ -155,6 +155,26 @@ export function sqlRenewals(db: Kysely<Database>): RenewalRepo {
         .where('id', '=', id)
         .execute();
     },
+    async setState(id, state, at, c = {}) {
+      const set = {
+        state,
+        updated_at: at,
+        exchange_at: c.exchangeAt,
+        gate_at: c.gateAt,
+        postpone_deadline: c.postponeDeadline,
+        safe_removal_at: c.safeRemovalAt,
+        exchanged_at: c.exchangedAt,
+        reminders: c.reminders && JSON.stringify(c.reminders),
+        sequence: c.sequence,
+        gate: c.gate,
+        completion: c.completion && JSON.stringify(c.completion),
+      };
+      await db
+        .updateTable('renewals')
+        .set(Object.fromEntries(Object.entries(set).filter(([, v]) => v !== undefined)))
+        .where('id', '=', id)
+        .execute();
+    },
     async virtualServerIds(renewalId) {
       const r = await db
         .selectFrom('renewals')

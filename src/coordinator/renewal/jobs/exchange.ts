@@ -28,7 +28,7 @@ export async function exchangeInTx(
   const safeRemovalAt = new Date(
     Date.parse(exchangedAt) + Number(r.rollback_window_seconds) * 1000,
   ).toISOString();
-  await transition(tx, env, r, 'exchange', { exchanged_at: exchangedAt, safe_removal_at: safeRemovalAt });
+  await transition(tx, env, r, 'exchange', { exchangedAt, safeRemovalAt });
   r.safe_removal_at = safeRemovalAt;
   for (const vs of f.vss)
     await tx.inventory.updateVirtualServer(vs.id, {
