@@ -825,6 +825,53 @@ for (const impl of IMPLEMENTATIONS) {
       }
     });
 
+    test("grace inputs: the digest moves with a sender's traffic, observation or a graced client, not with its own grace", async () => {
+      const w = await impl.open();
+      try {
+        const digests = [await w.grace.inputsDigest('ren_1')];
+        const next = async () => {
+          const d = await w.grace.inputsDigest('ren_1');
+          assert.ok(!digests.includes(d), 'a changed input gives another digest');
+          digests.push(d);
+        };
+        await w.senderFacts.setTraffic('rdy_snd_a', {
+          ...NO_TRAFFIC,
+          successesOnNewAfter: 1,
+          lastSuccessOnNewAt: NOW,
+        });
+        await next();
+        await w.clientObservations.setObserved('rdy_snd_b', {
+          firstAt: NOW,
+          at: NOW,
+          client: '192.0.2.2',
+          handshakes: 1,
+        });
+        await next();
+        await w.clientObservations.recordSeen('ren_1', [
+          { address: '192.0.2.9', lastSeenAt: NOW, handshakes: 1 },
+        ]);
+        await w.clientObservations.grace('ren_1', ['192.0.2.9'], 'lb', NOW);
+        await next();
+        const grace = {
+          oldUntil: null,
+          oldCidrs: [],
+          heldBy: [],
+          earlyCidrs: [],
+          nodes: { total: 0, applied: 0, notYet: 0 },
+        };
+        await w.grace.setSenderGrace('rdy_snd_a', grace);
+        // The fakes keep their rows apart and never say "unchanged"; the store reads them back.
+        if (!impl.name.includes('fakes'))
+          assert.equal(
+            await w.grace.inputsDigest('ren_1'),
+            digests.at(-1),
+            "the job's own output is no input",
+          );
+      } finally {
+        await w.close();
+      }
+    });
+
     test("the inbox is one recipient's in-app notifications, newest first, at most the limit", async () => {
       const w = await impl.open();
       try {

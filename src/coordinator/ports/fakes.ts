@@ -443,6 +443,11 @@ export class FakeGrace implements GraceRepo {
       .map((r) => r.senderId)
       .sort();
   }
+  private digests = 0;
+  /** The fake's rows live in several fakes: it never says that nothing changed. */
+  async inputsDigest(renewalId: string) {
+    return `fake:${renewalId}:${++this.digests}`;
+  }
 }
 
 /** Notifications in an array. */

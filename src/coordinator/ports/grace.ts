@@ -33,4 +33,11 @@ export interface GraceRepo {
   setSenderGrace(readinessId: string, grace: StoredSenderGrace | null): Promise<void>;
   /** The senders of a renewal still served the old credential at `now` (ISO), by sender id. */
   inGraceAt(renewalId: string, now: string): Promise<string[]>;
+  /**
+   * A digest of what a renewal's grace is computed from in the store: each sender's readiness row
+   * (state, proof, evidence, observation, traffic and the rest, its own grace aside: that is what the
+   * job writes), its name, source addresses and virtual server, and the unknown clients graced. Equal
+   * digests mean none of it changed; one that cannot tell returns a new value every time.
+   */
+  inputsDigest(renewalId: string): Promise<string>;
 }

@@ -4,8 +4,11 @@
  * node of the renewal (a whole-table replace, so a retried or reordered call converges), sends the
  * automatic-fallback policy, compares the node's answer with what was sent (as for the staged
  * credential), and records per sender what it gets. Armed at the gate, at the exchange, whenever a
- * sender's readiness or traffic changes, and at completion (which clears the tables).
+ * sender's readiness or traffic changes, and at completion (which clears the tables). A run whose
+ * inputs did not change since the last complete one (their digest, the nodes' rows, no deadline
+ * passed: exceptions-skip.ts) reuses it: it only looks at the nodes, without working out every sender.
  */
+import { createHash } from 'node:crypto';
 import {
   desiredGrace,
   type GraceSender,
@@ -24,6 +27,7 @@ import { endpointOf } from '../nodes.js';
 import type { RenewalEnv } from '../ports.js';
 import { senderProvenById } from '../sender-facts.js';
 import { BEFORE_T, escalate, type JobResult, retry } from './common.js';
+import { type ExceptionsMemo, mayReuse, memoUntil, rowsKeyOf } from './exceptions-skip.js';
 
 /** Runs the exceptions job now (again, if it ran before). */
 export async function armExceptions(tx: { jobs: JobQueue }, env: RenewalEnv, renewalId: string) {
@@ -31,6 +35,20 @@ export async function armExceptions(tx: { jobs: JobQueue }, env: RenewalEnv, ren
 }
 
 const AFTER_T = ['exchanged', 'verified', 'retiring'];
+
+/**
+ * The last complete run per renewal, per store, in this process (a restart recomputes once). Safe to
+ * share between processes' views of one database: it is only reused when the inputs read back equal.
+ */
+const memos = new WeakMap<object, Map<string, ExceptionsMemo>>();
+
+/** The digest of the job's inputs: the store's (senders, readiness, graced clients) and the renewal's. */
+async function inputsOf(env: RenewalEnv, renewalId: string): Promise<string> {
+  const f = await loadFacts(env.store, renewalId, false);
+  const stored = await env.store.grace.inputsDigest(renewalId);
+  const renewal = JSON.stringify([f.renewal, f.vss.map((v) => [v.id, v.name])]);
+  return `${stored}:${createHash('sha256').update(renewal).digest('hex')}`;
+}
 
 /** The job: desired tables to every node, the answers recorded, each sender's grace recorded. */
 export async function exceptionsJob(env: RenewalEnv, p: { renewalId: string }): Promise<JobResult> {
@@ -46,6 +64,19 @@ export async function exceptionsJob(env: RenewalEnv, p: { renewalId: string }): 
   // Nothing was ever sent and nothing is to be sent: a renewal without grace costs no node calls.
   const wants = phase.active && (policy.grace === 'unready' || policy.early === 'proven');
   if (!wants && rows.every((r) => !r.exceptions)) return {};
+
+  const inputs = await inputsOf(env, f.r.id);
+  const memo = memos.get(env.store) ?? new Map<string, ExceptionsMemo>();
+  memos.set(env.store, memo);
+  const reuse = mayReuse(memo.get(f.r.id), {
+    inputs,
+    rows: rowsKeyOf(rows),
+    at: now.getTime(),
+    outcomes: rows
+      .filter((r) => f.vss.some((v) => v.id === r.virtualServerId))
+      .map((r) => r.exceptions?.outcome ?? null),
+  });
+  memo.delete(f.r.id);
 
   const compute = async () => {
     const proven = await senderProvenById(env.store, f.renewal);
@@ -64,17 +95,20 @@ export async function exceptionsJob(env: RenewalEnv, p: { renewalId: string }): 
     };
     return { senders, desired: desiredGrace(policy, phase, input, now, graced) };
   };
-  const { senders, desired } = await compute();
+  // Reused: every node's last table is the desired one (same inputs, same rows, no deadline passed).
+  const { senders, desired } = reuse ? { senders: null, desired: null } : await compute();
   const autoUntil =
     phase.active && policy.autoGrace && policy.graceUntil && now < policy.graceUntil
       ? policy.graceUntil.toISOString()
       : null;
-  const tableOf = (vsId: string) =>
-    (desired.tables.get(vsId) ?? []).map((e) => ({
-      cidr: e.cidr,
-      serve: e.serve,
-      ...(e.until ? { until: e.until.toISOString() } : {}),
-    }));
+  const tableOf = (vsId: string, row: (typeof rows)[number]) =>
+    !desired
+      ? (row.exceptions?.entries ?? [])
+      : (desired.tables.get(vsId) ?? []).map((e) => ({
+          cidr: e.cidr,
+          serve: e.serve,
+          ...(e.until ? { until: e.until.toISOString() } : {}),
+        }));
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
   let failed = false;
@@ -97,7 +131,7 @@ export async function exceptionsJob(env: RenewalEnv, p: { renewalId: string }): 
     const vs = f.vss.find((v) => v.id === row.virtualServerId);
     const node = nodes.find((n) => n.id === row.nodeId);
     if (!vs || !node) continue;
-    const entries = tableOf(vs.id);
+    const entries = tableOf(vs.id, row);
     const last = row.exceptions;
     const ep = endpointOf(env.store, node);
     // Already applied (or refused as not yet): a job armed by traffic every second sends nothing new,
@@ -182,7 +216,8 @@ export async function exceptionsJob(env: RenewalEnv, p: { renewalId: string }): 
   // What each sender gets, with how many nodes of its virtual server apply it: written in one unit of
   // work, so a reader never sees one sender of a shared address released while another is still held.
   const writes: Array<[string, StoredSenderGrace | null]> = [];
-  for (const s of senders) {
+  for (const s of senders ?? []) {
+    if (!desired) break;
     const g = desired.senders.get(s.senderId)!;
     const mine = rows.filter((r) => r.virtualServerId === s.virtualServerId);
     const stored: StoredSenderGrace | null =
@@ -207,13 +242,20 @@ export async function exceptionsJob(env: RenewalEnv, p: { renewalId: string }): 
     });
     changed = true;
   }
-  if (fellBack.length) await reportFallbacks(env, f, senders, fellBack);
+  if (fellBack.length)
+    await reportFallbacks(env, f, senders ?? (await env.store.grace.senders(f.r.id)), fellBack);
   if (failed) return retry(env);
-  // A readiness change while this ran could not re-arm the running job: look once more.
-  const again = await compute();
-  for (const vs of f.vss)
-    if (!same(again.desired.tables.get(vs.id) ?? [], desired.tables.get(vs.id) ?? []))
-      return { retryInMs: 0 };
+  // A readiness change while this ran could not re-arm the running job. Inputs as they were at the
+  // start: nothing to look at again, and this run is the one to reuse. Else look once more.
+  if ((await inputsOf(env, f.r.id)) === inputs)
+    memo.set(f.r.id, { inputs, rows: rowsKeyOf(rows), until: memoUntil(policy.graceUntil, now) });
+  else if (!desired) return { retryInMs: 0 };
+  else {
+    const again = await compute();
+    for (const vs of f.vss)
+      if (!same(again.desired.tables.get(vs.id) ?? [], desired.tables.get(vs.id) ?? []))
+        return { retryInMs: 0 };
+  }
   if (changed) env.renewal.changed(f.r.id, f.renewal.state);
   return {};
 }
