@@ -37,7 +37,7 @@ export function baselineOf(rows: readonly ClientFailures[]): {
 
 async function nodesOf(env: RenewalEnv, f: RenewalFacts) {
   const nodeIds = [...new Set((await env.store.renewalNodes.list(f.renewal.id)).map((r) => r.nodeId))];
-  return env.store.list('lb_nodes', { column: 'id', values: nodeIds });
+  return env.store.inventory.nodeControls(nodeIds);
 }
 
 /** One client's handshakes after the exchange, as seen on one node. */
