@@ -95,6 +95,10 @@ for (const backend of BACKENDS) {
       assert.match(shown.stdout, /grace \(unready\)/);
       assert.match(shown.stdout, /early off, automatic fallback on/);
       await co.call('POST', `/api/v1/renewals/${d.id}/cancel`, { reason: 'next plan' });
+      // Cancelled: the status names no instant for removing the old root, and no exchange to come.
+      const cancelled = (await cli(['renewal', 'status', d.id, ...flags])).stdout;
+      assert.match(cancelled, /exchanged at\s+never \(cancelled\)/);
+      assert.match(cancelled, /old root may go\s+never: the renewal was cancelled; keep the old root/);
 
       // The same through the API (the credential is imported now): grace off (a key compromise), early proven.
       const api = (extra: Record<string, string>) =>

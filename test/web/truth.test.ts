@@ -4,7 +4,8 @@
  * the LB admin's, the tenant admin's and the sender admin's page; a sender that never adds the new
  * root is never told it may remove the old root, before or after completion; completing with open
  * items asks first, names them, and records them; a tenant's page counts its own senders in a hold
- * and never shows the provider's completion reason.
+ * and never shows the provider's completion reason; a cancelled renewal offers no countdown and no
+ * instant for removing the old root.
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
@@ -100,6 +101,14 @@ test('a renewal held at the gate says held, why and who can release it, on every
   for (const p of [lb, tenant, sender]) assert.deepEqual(pageErrors(p), []);
   // Cancel it so the next test may plan on the same virtual server.
   await co.api('POST', `/renewals/${planned.id}/cancel`, { reason: 'held test done' });
+  // Cancelled: no countdown to a T that will not come, and the old root never goes.
+  await lb.reload();
+  await lb.locator('.phase[data-phase="cancelled"]').waitFor();
+  const facts = await lb.locator('dl.facts').innerText();
+  assert.match(facts, /Old root may go from\s*never: the renewal was cancelled; keep the old root/);
+  assert.match(facts, /Countdown\s*cancelled: there is no exchange/);
+  assert.doesNotMatch(facts, /Postpone possible until|Gate decides at|T in /);
+  await screenshot(lb, 'truth-cancelled-lb-admin');
   for (const p of [lb, tenant, sender]) await p.context().close();
 });
 

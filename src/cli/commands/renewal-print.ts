@@ -65,8 +65,15 @@ export function printRenewal(ctx: CliContext, d: RenewalDetailView): void {
     for (const h of v.held.release.how) o(`    - ${h}`);
   }
   o(`  T (planned)      ${v.exchangeAt}`);
-  o(`  exchanged at     ${v.exchangedAt ?? 'not yet'}`);
-  o(`  old root may go  from ${v.safeRemovalAt} per sender (proven, exchange verified)`);
+  const ended = v.phase === 'cancelled' ? 'cancelled' : v.phase === 'rolled-back' ? 'rolled back' : undefined;
+  o(`  exchanged at     ${v.exchangedAt ?? (v.phase === 'cancelled' ? 'never (cancelled)' : 'not yet')}`);
+  o(
+    ended
+      ? `  old root may go  never: the renewal was ${ended}; keep the old root`
+      : v.held
+        ? '  old root may go  not before the exchange (held at the gate)'
+        : `  old root may go  from ${v.safeRemovalAt} per sender (proven, exchange verified)`,
+  );
   o(`  new root         ${d.newRootSha256}`);
   o(`  old root         ${d.oldRootSha256}`);
   o(`  gate (${d.gatePolicy})      ${d.gate.decision}: ${d.gate.reason}`);

@@ -15,12 +15,33 @@ import { Timeline } from '../components/Timeline.js';
 import { useLive, useNow } from '../lib/live.js';
 import { formatInstant, fromLocalInput, localZone, relative, toLocalInput } from '../lib/time.js';
 
+/**
+ * A renewal that ended without the new certificate staying (cancelled, rolled back), by the phase the
+ * coordinator derived: T will not come and the old root must stay, whatever instants were planned.
+ */
+export function endedWithoutExchange(
+  phase: string | undefined,
+): { countdown: string; removal: string } | undefined {
+  if (phase === 'cancelled')
+    return {
+      countdown: 'cancelled: there is no exchange, T will not come',
+      removal: 'never: the renewal was cancelled; keep the old root',
+    };
+  if (phase === 'rolled-back')
+    return {
+      countdown: 'rolled back: the load balancer serves the old credential again',
+      removal: 'never: the renewal was rolled back; keep the old root',
+    };
+  return undefined;
+}
+
 /** The page. */
 export function RenewalPage({ id, me }: { id: string; me: Me }) {
   const now = useNow(1000);
   const r = useLive(() => get<RenewalDetail>(`/renewals/${encodeURIComponent(id)}`), id, 2000);
   const isLb = me.roles.some((x) => x.role === 'lb-admin');
   const d = r.data;
+  const ended = endedWithoutExchange(d?.status?.phase);
   return (
     <>
       <h1>Renewal {d ? (d.virtualServers ?? []).map((v) => v.name).join(', ') : id}</h1>
@@ -52,11 +73,13 @@ export function RenewalPage({ id, me }: { id: string; me: Me }) {
               </dd>
               <dt>Countdown</dt>
               <dd className="countdown" aria-live="off">
-                {d.status?.held
-                  ? `held at the gate; T was ${relative(d.exchangeAt, now)}`
-                  : Date.parse(d.exchangeAt) > now && !d.exchangedAt
-                    ? `T ${relative(d.exchangeAt, now)}`
-                    : `T was ${relative(d.exchangeAt, now)}`}
+                {ended
+                  ? ended.countdown
+                  : d.status?.held
+                    ? `held at the gate; T was ${relative(d.exchangeAt, now)}`
+                    : Date.parse(d.exchangeAt) > now && !d.exchangedAt
+                      ? `T ${relative(d.exchangeAt, now)}`
+                      : `T was ${relative(d.exchangeAt, now)}`}
               </dd>
               {d.exchangedAt ? (
                 <>
@@ -69,7 +92,9 @@ export function RenewalPage({ id, me }: { id: string; me: Me }) {
               ) : null}
               <dt>Old root may go from</dt>
               <dd>
-                {d.status?.phase === 'held-at-gate' ? (
+                {ended ? (
+                  <span>{ended.removal}</span>
+                ) : d.status?.phase === 'held-at-gate' ? (
                   // Held: no exchange has happened, so no instant counted from T would be true.
                   <span>not before the exchange: the renewal is held at the gate</span>
                 ) : (
@@ -98,14 +123,18 @@ export function RenewalPage({ id, me }: { id: string; me: Me }) {
                   <span className="muted">none</span>
                 )}
               </dd>
-              <dt>Gate decides at</dt>
-              <dd>
-                <Time at={d.gateAt} />
-              </dd>
-              <dt>Postpone possible until</dt>
-              <dd>
-                <Time at={d.postponeDeadline} />
-              </dd>
+              {ended ? null : (
+                <>
+                  <dt>Gate decides at</dt>
+                  <dd>
+                    <Time at={d.gateAt} />
+                  </dd>
+                  <dt>Postpone possible until</dt>
+                  <dd>
+                    <Time at={d.postponeDeadline} />
+                  </dd>
+                </>
+              )}
             </dl>
             <Fingerprint label="New root" hex={d.newRootSha256} />
             <Fingerprint label="Old root" hex={d.oldRootSha256} />
