@@ -221,7 +221,7 @@ export async function rollbackRenewal(env: RenewalEnv, p: Principal, id: string)
     results.push({ node: node.id, vs: vs.id, served: st.served.sha256 });
   }
   await env.store.transaction(async (tx) => {
-    const r = (await tx.get('renewals', id))!;
+    const r = (await tx.renewals.get(id))!;
     await transition(tx, env, r, 'rollback');
     for (const vs of f.vss)
       await tx.inventory.updateVirtualServer(vs.id, {

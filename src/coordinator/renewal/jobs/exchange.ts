@@ -19,17 +19,14 @@ export async function exchangeInTx(
   actor: Actor,
   now: boolean,
 ): Promise<void> {
-  const r = (await tx.get('renewals', f.r.id))!;
+  const r = (await tx.renewals.get(f.renewal.id))!;
   if (r.state === 'exchanged' || r.state === 'verified') return;
   const at = new Date(env.clock.now()).toISOString();
   // T stays as planned; the real exchange instant is recorded, and the rollback window and the
   // safe-removal instant run from it (an override or "exchange now" switches at `at`, not at T).
-  const exchangedAt = now ? at : r.exchange_at!;
-  const safeRemovalAt = new Date(
-    Date.parse(exchangedAt) + Number(r.rollback_window_seconds) * 1000,
-  ).toISOString();
+  const exchangedAt = now ? at : r.exchangeAt!;
+  const safeRemovalAt = new Date(Date.parse(exchangedAt) + r.rollbackWindowSeconds * 1000).toISOString();
   await transition(tx, env, r, 'exchange', { exchangedAt, safeRemovalAt });
-  r.safe_removal_at = safeRemovalAt;
   for (const vs of f.vss)
     await tx.inventory.updateVirtualServer(vs.id, {
       activeCredentialId: f.newCred.id,
@@ -39,7 +36,7 @@ export async function exchangeInTx(
   const nodes = await tx.renewalNodes.list(r.id);
   await addStep(tx, env, r.id, 'exchange', actor, {
     at: exchangedAt,
-    plannedAt: r.exchange_at,
+    plannedAt: r.exchangeAt,
     safeRemovalAt,
     immediate: now,
     nodes: nodes.length,
@@ -47,7 +44,7 @@ export async function exchangeInTx(
   });
   await schedule(tx, 'verify', { renewalId: r.id }, env.clock.now(), `verify:${r.id}`);
   await schedule(tx, 'failures', { renewalId: r.id }, env.clock.now(), `failures:${r.id}`);
-  await schedule(tx, 'retire', { renewalId: r.id }, r.safe_removal_at!, `retire:${r.id}`);
+  await schedule(tx, 'retire', { renewalId: r.id }, safeRemovalAt, `retire:${r.id}`);
   // At T the tables are sent again (early entries go, grace stays for the senders still not proven).
   await armExceptions(tx, env, r.id);
 }

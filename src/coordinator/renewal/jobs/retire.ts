@@ -12,7 +12,7 @@ export async function retireJob(env: RenewalEnv, p: PayloadOf<'retire'>): Promis
   if (f.renewal.state === 'exchanged') return retry(env);
   if (f.renewal.state !== 'verified') return {};
   await env.store.transaction(async (tx) => {
-    const r = (await tx.get('renewals', f.r.id))!;
+    const r = (await tx.renewals.get(f.renewal.id))!;
     if (r.state !== 'verified') return;
     await transition(tx, env, r, 'retire');
     // Only senders that were told hear of it; the mail is rendered from each one's status (only a
@@ -38,7 +38,7 @@ export async function retireJob(env: RenewalEnv, p: PayloadOf<'retire'>): Promis
     }
     await enqueue(tx, env, items);
     await addStep(tx, env, r.id, 'retire', systemActor(env), {
-      safeRemovalAt: r.safe_removal_at,
+      safeRemovalAt: r.safeRemovalAt,
       senders: senders.length,
     });
   });

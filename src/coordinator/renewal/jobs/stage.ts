@@ -59,10 +59,10 @@ export async function stageJob(env: RenewalEnv, p: PayloadOf<'stage'>): Promise<
   }
   if (f.renewal.state === 'staged') return {};
   await env.store.transaction(async (tx) => {
-    const r = (await tx.get('renewals', f.r.id))!;
+    const r = (await tx.renewals.get(f.renewal.id))!;
     // Cancelled (or moved on) while the nodes were being called: the cancel's unstage job, which runs
     // after this one, finds the acknowledgements written above and unstages those nodes too.
-    if (Number(r.sequence) !== p.sequence || r.state === 'staged' || !BEFORE_T.includes(r.state)) return;
+    if (r.sequence !== p.sequence || r.state === 'staged' || !BEFORE_T.includes(r.state)) return;
     await transition(tx, env, r, 'staged');
     // Early switches (and grace, for what happens at T) go out once every node has the new credential.
     await armExceptions(tx, env, r.id);

@@ -79,7 +79,7 @@ export async function verifyJob(env: RenewalEnv, p: PayloadOf<'verify'>): Promis
   });
   if (!all) return retry(env);
   await env.store.transaction(async (tx) => {
-    const r = (await tx.get('renewals', f.r.id))!;
+    const r = (await tx.renewals.get(f.renewal.id))!;
     if (r.state !== 'exchanged') return;
     await transition(tx, env, r, 'verify');
     const rows = (await tx.renewalNodes.list(r.id)).map((n) => ({
