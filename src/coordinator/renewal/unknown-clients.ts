@@ -14,6 +14,7 @@ import { canonicalAddress } from '../../shared/ip.js';
 import { forbidden } from '../env.js';
 import type { SeenClient } from '../ports/client-observations.js';
 import type { Renewal } from '../ports/renewals.js';
+import { armExceptions } from './jobs/exceptions.js';
 import { actorOf, addStep, FINISHED, loadFacts } from './model.js';
 import { unknownClientsOf } from './observe.js';
 import type { RenewalEnv } from './ports.js';
@@ -129,11 +130,14 @@ export async function graceUnknownClients(
   const at = new Date(env.clock.now()).toISOString();
   const graced = await env.store.transaction(async (tx) => {
     const added = await tx.clientObservations.grace(id, wanted, actor.name, at);
-    if (added.length)
+    if (added.length) {
       await addStep(tx, env, id, 'grace-unknown', actor, {
         count: added.length,
         addresses: added.slice(0, 100),
       });
+      // The desired source exceptions changed: send them now, not at the next traffic change.
+      await armExceptions(tx, env, id);
+    }
     return added;
   });
   env.renewal.changed(id, f.renewal.state);
