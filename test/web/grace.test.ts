@@ -86,10 +86,11 @@ test('the renewal page lists the senders in grace with their deadline and the co
   await row.waitFor();
   const text = (await row.innerText()).replace(/\s+/g, ' ');
   assert.match(text, /127\.0\.0\.31\/32/);
-  assert.match(
-    await page.locator('[data-grace-over="false"]').innerText(),
-    /1 sender in grace until .* left/,
-  );
+  const banner = await page.locator('[data-grace-over="false"]').innerText();
+  assert.match(banner, /1 sender in grace until .* left/);
+  // The deadline as every other instant on the page: local time with its zone and UTC, not raw ISO.
+  assert.match(banner, /until \d{2} \w{3} \d{4}, \d{2}:\d{2}:\d{2} \S+ \(\d{2}:\d{2}:\d{2} UTC\)/);
+  assert.doesNotMatch(banner, /\d{4}-\d{2}-\d{2}T/);
   assert.equal(await page.locator('[data-exceptions="applied"]').count(), 1);
   // The path drawing's LB box says the truth after T: the new certificate, the old one to billing in grace.
   const svg = ((await page.locator('.path-svg').textContent()) ?? '').replace(/\s+/g, ' ');

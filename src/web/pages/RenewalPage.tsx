@@ -540,7 +540,7 @@ function GracePanel({ renewal: d }: { renewal: RenewalDetail }) {
     <section className="card" aria-labelledby="grace-h">
       <h2 id="grace-h">Grace ({g.policy})</h2>
       <p className={g.over ? 'muted' : 'verdict action'} role="status" data-grace-over={String(g.over)}>
-        {g.text}
+        {readable(g.text)}
       </p>
       <p className="muted">
         Early switch {g.early}; automatic fallback {g.autoGrace ? 'on' : 'off'}.
