@@ -81,6 +81,7 @@ const POLICY: GracePolicy = { grace: 'unready', graceUntil: UNTIL, early: 'off',
 const s = (id: string, proven: boolean, ...addresses: string[]): GraceSender => ({
   id,
   name: `name-${id}`,
+  tenantId: 'ten1',
   virtualServerId: 'vs1',
   proven,
   addresses,
@@ -321,4 +322,30 @@ test('property: the overlap index finds exactly the ranges that overlap, as comp
       assert.deepEqual(found, want);
     }),
   );
+});
+
+test("a sender held by another tenant's sender is not told its name: it is counted", () => {
+  const other = (id: string, proven: boolean, ...addresses: string[]): GraceSender => ({
+    ...s(id, proven, ...addresses),
+    tenantId: 'ten2',
+  });
+  const d = desiredGrace(
+    POLICY,
+    { active: true, exchanged: true },
+    [
+      s('a', false, '10.0.0.0/24'),
+      s('b', true, '10.0.0.5'),
+      other('x', false, '10.0.0.5'),
+      other('y', false, '10.0.0.4/30'),
+    ],
+    T,
+  );
+  assert.deepEqual(d.senders.get('b')!.heldBy, [
+    { id: 'a', name: 'name-a' },
+    { id: '', name: '2 sender(s) of another tenant' },
+  ]);
+  assert.deepEqual(d.senders.get('x')!.heldBy, [
+    { id: 'y', name: 'name-y' },
+    { id: '', name: '1 sender(s) of another tenant' },
+  ]);
 });

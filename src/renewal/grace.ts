@@ -150,6 +150,8 @@ export function overlapIndex<T extends { r: Range }>(items: Iterable<T>): (r: Ra
 export interface GraceSender {
   id: string;
   name: string;
+  /** Its tenant: a sender held by another tenant's sender is not told that sender's name. */
+  tenantId: string;
   /** The virtual server its tenant is served by. */
   virtualServerId: string;
   /** Proven ready now (the derived per-sender status). */
@@ -175,7 +177,11 @@ export interface SenderGrace {
   oldUntil: Date | null;
   /** Its addresses (canonical) that are served the old credential. */
   oldCidrs: string[];
-  /** Proven senders are held by the senders not proven who share or overlap their addresses. */
+  /**
+   * Proven senders are held by the senders not proven who share or overlap their addresses. Senders of
+   * another tenant (a range shared across tenants, which only an lb-admin can allow) are not named:
+   * they are one entry with an empty id, "N sender(s) of another tenant".
+   */
   heldBy: Array<{ id: string; name: string }>;
   /** Its addresses switched to the new credential before T. */
   earlyCidrs: string[];
@@ -265,7 +271,7 @@ export function desiredGrace(
       until: policy.graceUntil!,
       senderIds: e.ids,
     }));
-    const names = new Map(list.map((s) => [s.id, s.name]));
+    const byId = new Map(list.map((s) => [s.id, s]));
     const overlapping = overlapIndex(old.values());
     const early = new Map<string, DesiredEntry>();
     for (const { s, ranges: rs } of ranges) {
@@ -292,7 +298,7 @@ export function desiredGrace(
         }
       }
       if (g.oldCidrs.length) g.oldUntil = policy.graceUntil;
-      g.heldBy = [...held].sort().map((id) => ({ id, name: names.get(id) ?? id }));
+      g.heldBy = heldByFor(s, [...held].sort(), byId);
     }
     entries.sort((a, b) => (a.cidr < b.cidr ? -1 : a.cidr > b.cidr ? 1 : a.serve < b.serve ? -1 : 1));
     tables.set(vs, entries);
@@ -325,5 +331,19 @@ export function tableDifferences(sent: readonly EntryOnNode[], applied: readonly
   return [
     ...[...a].filter((k) => !b.has(k)).map((k) => `missing on the node: ${k}`),
     ...[...b].filter((k) => !a.has(k)).map((k) => `not sent but applied: ${k}`),
+  ];
+}
+
+/** Who holds `s`'s addresses, as `s`'s tenant may read it: its own tenant's senders by name, others counted. */
+function heldByFor(
+  s: GraceSender,
+  ids: readonly string[],
+  byId: ReadonlyMap<string, GraceSender>,
+): Array<{ id: string; name: string }> {
+  const own = ids.filter((id) => byId.get(id)?.tenantId === s.tenantId);
+  const others = ids.length - own.length;
+  return [
+    ...own.map((id) => ({ id, name: byId.get(id)?.name ?? id })),
+    ...(others ? [{ id: '', name: `${others} sender(s) of another tenant` }] : []),
   ];
 }

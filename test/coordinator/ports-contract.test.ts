@@ -218,6 +218,7 @@ async function inMemory(): Promise<World> {
     readinessId: `rdy_${s.id}`,
     senderId: s.id,
     name: s.id,
+    tenantId: s.tenant,
     virtualServerId: 'vs_1',
     addresses: s.hints,
     grace: null,

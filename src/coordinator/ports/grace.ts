@@ -19,6 +19,7 @@ export interface GraceSenderRow {
   readinessId: string;
   senderId: string;
   name: string;
+  tenantId: string;
   /** The virtual server its tenant is served by. */
   virtualServerId: string;
   addresses: string[];

@@ -84,6 +84,7 @@ export async function exceptionsJob(env: RenewalEnv, p: { renewalId: string }): 
     const input: GraceSender[] = senders.map((s) => ({
       id: s.senderId,
       name: s.name,
+      tenantId: s.tenantId,
       virtualServerId: s.virtualServerId,
       proven: proven.get(s.senderId) ?? false,
       addresses: s.addresses,
@@ -288,16 +289,24 @@ async function reportFallbacks(
         until: x.until,
         senders: behind.map((s) => s.senderId),
       });
-      const who = behind.length ? behind.map((s) => s.name).join(', ') : 'no known sender';
-      await escalate(
-        tx,
-        env,
-        f,
-        `auto-grace:${f.r.id}:${x.nodeId}:${x.cidr}`,
-        `Renewal ${f.r.id}: ${x.cidr} fell back to the old certificate`,
-        `Node ${x.nodeName} saw a handshake from ${x.cidr} (${who}) fail on the new certificate and serves that address the old one${x.until ? ` until ${x.until}, the grace deadline` : ''}. Add the new root to that client's truststore and prove it before then.`,
-        await tx.readiness.tenantsOf(behind.map((s) => s.senderId)),
-      );
+      // Each tenant is told of its own senders behind the address; another tenant's are only counted.
+      const tenants = [...new Set(behind.map((s) => s.tenantId))];
+      for (const tenant of tenants.length ? tenants : [null]) {
+        const own = behind.filter((s) => s.tenantId === tenant).map((s) => s.name);
+        const others = behind.length - own.length;
+        const who =
+          [...own, ...(others ? [`${others} sender(s) of another tenant`] : [])].join(', ') ||
+          'no known sender';
+        await escalate(
+          tx,
+          env,
+          f,
+          `auto-grace:${f.r.id}:${x.nodeId}:${x.cidr}${tenants.length > 1 ? `:${tenant}` : ''}`,
+          `Renewal ${f.r.id}: ${x.cidr} fell back to the old certificate`,
+          `Node ${x.nodeName} saw a handshake from ${x.cidr} (${who}) fail on the new certificate and serves that address the old one${x.until ? ` until ${x.until}, the grace deadline` : ''}. Add the new root to that client's truststore and prove it before then.`,
+          tenant ? [tenant] : [],
+        );
+      }
     }
   });
 }
