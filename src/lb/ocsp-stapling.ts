@@ -120,10 +120,12 @@ export class OcspStapler {
         method: 'POST',
         headers: { 'content-type': 'application/ocsp-request', accept: 'application/ocsp-response' },
         body,
+        // A responder answers where it is asked: a redirect is a failed fetch, not a second request.
+        redirect: 'error',
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       if (!res.ok) throw new Error(`the responder answered HTTP ${res.status}`);
-      const der = Buffer.from(await res.arrayBuffer());
+      const der = await boundedBody(res, MAX_OCSP_RESPONSE_BYTES);
       const now = this.clock.now();
       const answer = await checkOcspResponse(der, e.leaf, e.issuer, now);
       if (this.entries.get(sha) !== e) return;
@@ -172,4 +174,28 @@ export class OcspStapler {
       this.schedule(sha, e, wait);
     }
   }
+}
+
+/** An OCSP response is a few KiB (a signature, a certificate or two); anything far larger is refused. */
+export const MAX_OCSP_RESPONSE_BYTES = 64 * 1024;
+
+/** The body of `res`, read until `max` bytes; a longer one is an error (and the rest is not read). */
+async function boundedBody(res: Response, max: number): Promise<Buffer> {
+  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
+  if (declared > max) {
+    await res.body?.cancel();
+    throw new Error(`the response is ${declared} bytes, more than the ${max} an OCSP response may have`);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (res.body) {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      size += chunk.byteLength;
+      // Leaving the loop cancels the stream: the rest is never read.
+      if (size > max)
+        throw new Error(`the response is more than the ${max} bytes an OCSP response may have`);
+      chunks.push(chunk);
+    }
+  }
+  return Buffer.concat(chunks);
 }
