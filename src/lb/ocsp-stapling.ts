@@ -192,8 +192,7 @@ async function boundedBody(res: Response, max: number): Promise<Buffer> {
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       size += chunk.byteLength;
       // Leaving the loop cancels the stream: the rest is never read.
-      if (size > max)
-        throw new Error(`the response is more than the ${max} bytes an OCSP response may have`);
+      if (size > max) throw new Error(`the response is more than the ${max} bytes an OCSP response may have`);
       chunks.push(chunk);
     }
   }
