@@ -99,6 +99,15 @@ test('the renewal page lists the senders in grace with their deadline and the co
     (await page.locator('.path-words').textContent()) ?? '',
     /After T the LB serves the new certificate; the old one to 1 sender in grace until /,
   );
+  // After the exchange the facts speak in the past: the gate decided, postponing is over (from the
+  // renewal's derived actions, not the clock).
+  const facts = ((await page.locator('dl').first().textContent()) ?? '').replace(/\s+/g, ' ');
+  assert.match(facts, /Gate decided at/);
+  assert.doesNotMatch(facts, /Gate decides at/);
+  assert.match(
+    (await page.getByTestId('postpone').textContent()) ?? '',
+    /the exchange has happened: roll back instead/,
+  );
   await screenshot(page, 'grace-renewal-page');
   assert.deepEqual(pageErrors(page), []);
   await page.context().close();

@@ -42,6 +42,10 @@ export function RenewalPage({ id, me }: { id: string; me: Me }) {
   const isLb = me.roles.some((x) => x.role === 'lb-admin');
   const d = r.data;
   const ended = endedWithoutExchange(d?.status?.phase);
+  // From the facts, not the clock: the gate has decided once its step is recorded (or T has passed).
+  const gateDecided =
+    !!d?.exchangedAt || (d?.steps ?? []).some((s) => s.kind === 'gate' || s.kind === 'gate-override');
+  const postpone = d?.status?.actions.postpone;
   return (
     <>
       <h1>Renewal {d ? (d.virtualServers ?? []).map((v) => v.name).join(', ') : id}</h1>
@@ -125,13 +129,19 @@ export function RenewalPage({ id, me }: { id: string; me: Me }) {
               </dd>
               {ended ? null : (
                 <>
-                  <dt>Gate decides at</dt>
+                  <dt>{gateDecided ? 'Gate decided at' : 'Gate decides at'}</dt>
                   <dd>
                     <Time at={d.gateAt} />
                   </dd>
-                  <dt>Postpone possible until</dt>
-                  <dd>
-                    <Time at={d.postponeDeadline} />
+                  <dt>Postpone</dt>
+                  <dd data-testid="postpone">
+                    {postpone?.available === false ? (
+                      <span className="muted">{postpone.reason}</span>
+                    ) : (
+                      <>
+                        possible until <Time at={d.postponeDeadline} />
+                      </>
+                    )}
                   </dd>
                 </>
               )}
