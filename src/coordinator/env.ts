@@ -2,14 +2,13 @@
 import { type Principal, primaryRole } from '../access/roles.js';
 import { fail } from '../shared/errors.js';
 import type { Clock } from '../shared/time.js';
-import type { Store } from '../store/store.js';
 import type { AuditLog } from './ports/audit-log.js';
 import type { PortName, StoreWith } from './ports/unit-of-work.js';
 import type { FailureLimiter } from './rate-limit.js';
 
 /** The use cases' environment (wired once in src/main/server.ts). */
 export interface CoordinatorEnv {
-  store: Store;
+  store: StoreWith<PortName>;
   clock: Clock;
   /** The provider organisation's name (the LB operator). */
   provider: string;

@@ -1114,6 +1114,8 @@ for (const impl of IMPLEMENTATIONS) {
         assert.deepEqual(await inv.virtualServerByRef('www'), vs);
         assert.deepEqual(await inv.virtualServers('lb_1'), [vs]);
         assert.deepEqual(await inv.virtualServers('lb_nope'), []);
+        assert.deepEqual(await inv.virtualServersByIds(['vs_nope', 'vs_1', 'vs_1']), [vs]);
+        assert.deepEqual(await inv.virtualServersByIds([]), []);
         assert.deepEqual(await inv.tenantByRef('ten_2'), {
           id: 'ten_2',
           name: 'ten_2',
@@ -1126,6 +1128,16 @@ for (const impl of IMPLEMENTATIONS) {
           (await inv.tenants()).map((t) => t.id),
           ['ten_1', 'ten_2'],
         );
+        assert.deepEqual(
+          (await inv.tenantsOf(['vs_1'])).map((t) => t.id),
+          ['ten_1', 'ten_2'],
+        );
+        assert.deepEqual(
+          (await inv.tenantsOf(['vs_1'], ['ten_nope', 'ten_2'])).map((t) => t.id),
+          ['ten_2'],
+        );
+        assert.deepEqual(await inv.tenantsOf(['vs_nope']), []);
+        assert.deepEqual(await inv.tenantsOf(['vs_1'], []), []);
         assert.deepEqual(await inv.sender('snd_a'), {
           id: 'snd_a',
           tenantId: 'ten_1',

@@ -16,7 +16,7 @@ export function registerRenewalKitRoute(app: ApiApp, env: RenewalEnv): void {
         facts,
         file,
         new Date(env.clock.now()),
-        `${env.publicUrl}/api/v1/renewals/${facts.r.id}/status.json`,
+        `${env.publicUrl}/api/v1/renewals/${facts.renewal.id}/status.json`,
       );
       return c.body(typeof kit.content === 'string' ? kit.content : Buffer.from(kit.content), 200, {
         'content-type': kit.contentType,

@@ -760,6 +760,9 @@ export class FakeInventory implements InventoryRepo {
   async virtualServers(lbId?: string) {
     return byId(this.virtualServerRows.filter((v) => lbId === undefined || v.lbId === lbId));
   }
+  async virtualServersByIds(ids: readonly string[]) {
+    return byId(this.virtualServerRows.filter((v) => ids.includes(v.id)));
+  }
   async addVirtualServer(vs: New<VirtualServer>) {
     if (!this.loadBalancerRows.some((x) => x.id === vs.lbId)) FakeInventory.inUse('the virtual server');
     const taken = this.virtualServerRows.some((x) => x.name === vs.name);
@@ -785,6 +788,14 @@ export class FakeInventory implements InventoryRepo {
   }
   async tenants() {
     return byId(this.tenantRows);
+  }
+  async tenantsOf(virtualServerIds: readonly string[], only?: readonly string[]) {
+    return byId(
+      this.tenantRows.filter(
+        (t) =>
+          virtualServerIds.includes(t.virtualServerId ?? '') && (only === undefined || only.includes(t.id)),
+      ),
+    );
   }
   async addTenant(t: New<Tenant>) {
     if (t.virtualServerId !== null && !this.virtualServerRows.some((v) => v.id === t.virtualServerId))

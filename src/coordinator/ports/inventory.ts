@@ -115,6 +115,8 @@ export interface InventoryRepo {
   virtualServerByRef(ref: string): Promise<VirtualServer | undefined>;
   /** The virtual servers of one load balancer, or of all. */
   virtualServers(lbId?: string): Promise<VirtualServer[]>;
+  /** The virtual servers with these ids, ordered by id (an unknown id is left out). */
+  virtualServersByIds(ids: readonly string[]): Promise<VirtualServer[]>;
   addVirtualServer(vs: New<VirtualServer>): Promise<VirtualServer>;
   /** Sets the credential a virtual server serves. */
   setActiveCredential(vsId: string, credentialId: string): Promise<void>;
@@ -124,6 +126,8 @@ export interface InventoryRepo {
 
   tenantByRef(ref: string): Promise<Tenant | undefined>;
   tenants(): Promise<Tenant[]>;
+  /** The tenants of these virtual servers (only those with the ids `only`, when given), ordered by id. */
+  tenantsOf(virtualServerIds: readonly string[], only?: readonly string[]): Promise<Tenant[]>;
   addTenant(t: New<Tenant>): Promise<Tenant>;
   removeTenant(id: string): Promise<void>;
 

@@ -33,37 +33,42 @@ export async function notifyTenants(
   f: RenewalFacts,
   tenantIds: readonly string[],
 ): Promise<void> {
-  const seq = Number(f.r.sequence);
+  const seq = Number(f.renewal.sequence);
   const items: OutboxItem[] = [];
-  const subject = `New root for ${f.vss.map((v) => v.name).join(', ')} — exchange at ${readableUtc(f.r.exchange_at!)}`;
+  const subject = `New root for ${f.vss.map((v) => v.name).join(', ')} — exchange at ${readableUtc(f.renewal.exchangeAt!)}`;
   for (const h of await holders(tx, 'tenant-admin', tenantIds)) {
-    const body = { t: 'tenant-announcement' as const, renewalId: f.r.id, tenantId: h.scopeId, sequence: seq };
+    const body = {
+      t: 'tenant-announcement' as const,
+      renewalId: f.renewal.id,
+      tenantId: h.scopeId,
+      sequence: seq,
+    };
     if (h.email)
       items.push({
-        key: `ann:${f.r.id}:${seq}:${h.scopeId}:${h.email}`,
+        key: `ann:${f.renewal.id}:${seq}:${h.scopeId}:${h.email}`,
         channel: 'mail',
         recipient: h.email,
         subject,
         body,
-        renewalId: f.r.id,
+        renewalId: f.renewal.id,
       });
     items.push({
-      key: `ann:${f.r.id}:${seq}:${h.scopeId}:inbox:${h.userId}`,
+      key: `ann:${f.renewal.id}:${seq}:${h.scopeId}:inbox:${h.userId}`,
       channel: 'inbox',
       recipient: h.userId,
       subject,
       body,
-      renewalId: f.r.id,
+      renewalId: f.renewal.id,
     });
   }
   for (const tenantId of await tx.tenantSettings.withWebhook(tenantIds)) {
     items.push({
-      key: `ann:${f.r.id}:${seq}:${tenantId}:webhook`,
+      key: `ann:${f.renewal.id}:${seq}:${tenantId}:webhook`,
       channel: 'webhook',
       recipient: tenantId,
       subject,
       body: { t: 'event', event: announcementEvent(env, f, tenantId) },
-      renewalId: f.r.id,
+      renewalId: f.renewal.id,
     });
   }
   await enqueue(tx, env, items);
@@ -73,24 +78,24 @@ export async function notifyTenants(
 function announcementEvent(env: RenewalEnv, f: RenewalFacts, tenantId: string): Record<string, unknown> {
   return {
     type: 'renewal.announced',
-    renewalId: f.r.id,
+    renewalId: f.renewal.id,
     tenantId,
-    sequence: Number(f.r.sequence),
-    exchangeAt: f.r.exchange_at,
-    safeRemovalAt: f.r.safe_removal_at,
-    newRootSha256: f.r.new_root_fingerprint,
-    oldRootSha256: f.r.old_root_fingerprint,
-    newRootPem: f.newCred.root_pem,
-    announcementUrl: `${env.publicUrl}/api/v1/renewals/${f.r.id}/announcement.jws`,
+    sequence: Number(f.renewal.sequence),
+    exchangeAt: f.renewal.exchangeAt,
+    safeRemovalAt: f.renewal.safeRemovalAt,
+    newRootSha256: f.renewal.newRootSha256,
+    oldRootSha256: f.renewal.oldRootSha256,
+    newRootPem: f.newCred.rootPem,
+    announcementUrl: `${env.publicUrl}/api/v1/renewals/${f.renewal.id}/announcement.jws`,
   };
 }
 
 /** Creates the per-node staging rows for the renewal's current sequence and schedules the staging job. */
 export async function armStaging(tx: RenewalEnv['store'], env: RenewalEnv, f: RenewalFacts): Promise<void> {
-  const seq = Number(f.r.sequence);
+  const seq = Number(f.renewal.sequence);
   const pairs = await nodePairs(tx, f.vss);
   await tx.renewalNodes.arm(
-    f.r.id,
+    f.renewal.id,
     seq,
     pairs.map(({ node, vs }) => ({ nodeId: node.id, virtualServerId: vs.id })),
   );
@@ -98,12 +103,12 @@ export async function armStaging(tx: RenewalEnv['store'], env: RenewalEnv, f: Re
   await reschedule(
     tx,
     'stage',
-    { renewalId: f.r.id, sequence: seq },
+    { renewalId: f.renewal.id, sequence: seq },
     env.clock.now(),
-    `stage:${f.r.id}:${seq}`,
+    `stage:${f.renewal.id}:${seq}`,
   );
   // Watches the nodes' per-client tables until the exchange (passive proof, clients seen before T).
-  await reschedule(tx, 'observe', { renewalId: f.r.id }, env.clock.now(), `observe:${f.r.id}`);
+  await reschedule(tx, 'observe', { renewalId: f.renewal.id }, env.clock.now(), `observe:${f.renewal.id}`);
 }
 
 /** Schedules the time-driven duties of the current sequence: gate, exchange, reminders (due at `reminders`). */
@@ -112,10 +117,16 @@ export async function armTimers(
   f: RenewalFacts,
   reminders: readonly string[],
 ): Promise<void> {
-  const id = f.r.id;
-  const seq = Number(f.r.sequence);
-  await schedule(tx, 'gate', { renewalId: id, sequence: seq }, f.r.gate_at!, `gate:${id}:${seq}`);
-  await schedule(tx, 'exchange', { renewalId: id, sequence: seq }, f.r.exchange_at!, `exchange:${id}:${seq}`);
+  const id = f.renewal.id;
+  const seq = Number(f.renewal.sequence);
+  await schedule(tx, 'gate', { renewalId: id, sequence: seq }, f.renewal.gateAt!, `gate:${id}:${seq}`);
+  await schedule(
+    tx,
+    'exchange',
+    { renewalId: id, sequence: seq },
+    f.renewal.exchangeAt!,
+    `exchange:${id}:${seq}`,
+  );
   for (const [i, at] of reminders.entries()) {
     await schedule(
       tx,
@@ -133,11 +144,11 @@ export async function announceRenewal(env: RenewalEnv, p: Principal, id: string)
   const actor: Actor = actorOf(p);
   await env.store.transaction(async (tx) => {
     const f = await loadFacts(tx, id);
-    if (f.r.state !== 'planned' && f.r.state !== 'cancelled') {
+    if (f.renewal.state !== 'planned' && f.renewal.state !== 'cancelled') {
       // A repeated announce changes nothing and says so.
-      if (f.r.state === 'announced' || f.r.state === 'staged') return;
+      if (f.renewal.state === 'announced' || f.renewal.state === 'staged') return;
     }
-    await transition(tx, env, f.r, 'announce');
+    await transition(tx, env, f.renewal, 'announce');
     for (const vs of f.vss) {
       await tx.inventory.updateVirtualServer(vs.id, {
         stagedCredentialId: f.newCred.id,
@@ -167,7 +178,7 @@ export async function announceRenewal(env: RenewalEnv, p: Principal, id: string)
     await tx.renewals.addForwardings(id, tenantIds, now);
     await notifyTenants(tx, env, f, tenantIds);
     await addStep(tx, env, id, 'announce', actor, {
-      exchangeAt: f.r.exchange_at,
+      exchangeAt: f.renewal.exchangeAt,
       tenants: tenantIds.length,
       announcementUrl: `${env.publicUrl}/api/v1/renewals/${id}/announcement.jws`,
     });

@@ -38,7 +38,7 @@ function world() {
     row('snd_c', 'ten_2', 'notified', []),
   ];
   const facts = {
-    r: { id: 'ren_1', exchange_at: '2026-12-01T00:00:00.000Z' },
+    renewal: { id: 'ren_1', exchangeAt: '2026-12-01T00:00:00.000Z' },
     vss: [{ name: 'www' }, { name: 'api' }],
     tenants: [{ id: 'ten_1' }, { id: 'ten_2' }],
   };

@@ -29,60 +29,60 @@ export async function cancelNotices(
   env: Pick<RenewalEnv, 'clock'>,
   /** What of the renewal the notice names: its id and T, its virtual servers, its tenants. */
   f: {
-    r: Pick<RenewalFacts['r'], 'id' | 'exchange_at'>;
+    renewal: Pick<RenewalFacts['renewal'], 'id' | 'exchangeAt'>;
     vss: ReadonlyArray<{ name: string }>;
     tenants: ReadonlyArray<{ id: string }>;
   },
   reason: string,
   by: string,
 ) {
-  const subject = `Renewal ${f.r.id} cancelled — the exchange at ${readableUtc(f.r.exchange_at!)} will not happen`;
-  const text = `The renewal ${f.r.id} of ${f.vss.map((v) => v.name).join(', ')} was cancelled by ${by} before the exchange: ${reason}\nThe load balancer keeps serving the current credential. Keep the old root in your truststores; the new root may stay or go.`;
-  const body = { t: 'escalation' as const, renewalId: f.r.id, subject, text };
+  const subject = `Renewal ${f.renewal.id} cancelled — the exchange at ${readableUtc(f.renewal.exchangeAt!)} will not happen`;
+  const text = `The renewal ${f.renewal.id} of ${f.vss.map((v) => v.name).join(', ')} was cancelled by ${by} before the exchange: ${reason}\nThe load balancer keeps serving the current credential. Keep the old root in your truststores; the new root may stay or go.`;
+  const body = { t: 'escalation' as const, renewalId: f.renewal.id, subject, text };
   const items: OutboxItem[] = [];
   const tenantIds = f.tenants.map((t) => t.id);
   for (const h of await holders(tx, 'tenant-admin', tenantIds)) {
     if (h.email)
       items.push({
-        key: `cancel:${f.r.id}:${h.scopeId}:${h.email}`,
+        key: `cancel:${f.renewal.id}:${h.scopeId}:${h.email}`,
         channel: 'mail',
         recipient: h.email,
         subject,
         body,
-        renewalId: f.r.id,
+        renewalId: f.renewal.id,
       });
     items.push({
-      key: `cancel:${f.r.id}:${h.scopeId}:inbox:${h.userId}`,
+      key: `cancel:${f.renewal.id}:${h.scopeId}:inbox:${h.userId}`,
       channel: 'inbox',
       recipient: h.userId,
       subject,
       body,
-      renewalId: f.r.id,
+      renewalId: f.renewal.id,
     });
   }
   for (const tenantId of await tx.tenantSettings.withWebhook(tenantIds))
     items.push({
-      key: `cancel:${f.r.id}:${tenantId}:webhook`,
+      key: `cancel:${f.renewal.id}:${tenantId}:webhook`,
       channel: 'webhook',
       recipient: tenantId,
       subject,
       body: {
         t: 'event',
-        event: { type: 'renewal.cancelled', renewalId: f.r.id, tenantId, reason, by },
+        event: { type: 'renewal.cancelled', renewalId: f.renewal.id, tenantId, reason, by },
       },
-      renewalId: f.r.id,
+      renewalId: f.renewal.id,
     });
   // Every sender that was told hears it too.
-  const told = await tx.readiness.told(f.r.id);
+  const told = await tx.readiness.told(f.renewal.id);
   for (const s of told)
     for (const to of s.contacts)
       items.push({
-        key: `cancel:${f.r.id}:${s.senderId}:${to}`,
+        key: `cancel:${f.renewal.id}:${s.senderId}:${to}`,
         channel: 'mail',
         recipient: to,
         subject,
         body,
-        renewalId: f.r.id,
+        renewalId: f.renewal.id,
       });
   await enqueue(tx, env, items);
   return { tenants: tenantIds.length, senders: told.length };
@@ -96,17 +96,17 @@ export async function cancelRenewal(env: RenewalEnv, p: Principal, id: string, r
   let changed = false;
   await env.store.transaction(async (tx) => {
     const f = await loadFacts(tx, id);
-    if (f.r.state === 'cancelled') return;
-    if (!isBeforeExchange(f.r.state as RenewalState))
+    if (f.renewal.state === 'cancelled') return;
+    if (!isBeforeExchange(f.renewal.state as RenewalState))
       fail(
         'WRONG_STATE',
-        `a renewal that is ${f.r.state} cannot be cancelled: ${['exchanged', 'verified'].includes(f.r.state) ? 'the exchange has happened, roll back instead' : 'it is past the exchange'}`,
-        { state: f.r.state },
+        `a renewal that is ${f.renewal.state} cannot be cancelled: ${['exchanged', 'verified'].includes(f.renewal.state) ? 'the exchange has happened, roll back instead' : 'it is past the exchange'}`,
+        { state: f.renewal.state },
       );
-    const announced = f.r.state !== 'planned';
-    await transition(tx, env, f.r, 'cancel');
+    const announced = f.renewal.state !== 'planned';
+    await transition(tx, env, f.renewal, 'cancel');
     for (const vs of f.vss)
-      if (vs.staged_credential_id === f.newCred.id)
+      if (vs.stagedCredentialId === f.newCred.id)
         await tx.inventory.updateVirtualServer(vs.id, { stagedCredentialId: null, activateAt: null });
     const told = announced ? await cancelNotices(tx, env, f, reason, p.name) : { tenants: 0, senders: 0 };
     await addStep(tx, env, id, 'cancel', actorOf(p), { reason, told });
@@ -129,12 +129,12 @@ export async function cancelRenewal(env: RenewalEnv, p: Principal, id: string, r
 export async function unstageJob(env: RenewalEnv, p: { renewalId: string }): Promise<JobResult> {
   const f = await loadFacts(env.store, p.renewalId, false);
   const held =
-    BEFORE_T.includes(f.r.state) && f.renewal.gate?.decision === 'blocked' && !f.renewal.gateOverride;
-  if (f.r.state !== 'cancelled' && !held) return {};
+    BEFORE_T.includes(f.renewal.state) && f.renewal.gate?.decision === 'blocked' && !f.renewal.gateOverride;
+  if (f.renewal.state !== 'cancelled' && !held) return {};
   // A node whose unstage failed may hold the credential although its acknowledgement never came.
-  const rows = (await env.store.renewalNodes.list(f.r.id, held ? Number(f.r.sequence) : undefined)).filter(
-    (n) => n.stagedAckAt !== null || n.lastError?.startsWith('not unstaged yet'),
-  );
+  const rows = (
+    await env.store.renewalNodes.list(f.renewal.id, held ? Number(f.renewal.sequence) : undefined)
+  ).filter((n) => n.stagedAckAt !== null || n.lastError?.startsWith('not unstaged yet'));
   let pending = 0;
   const done: string[] = [];
   for (const row of rows) {
@@ -154,8 +154,8 @@ export async function unstageJob(env: RenewalEnv, p: { renewalId: string }): Pro
   }
   if (done.length)
     await env.store.transaction((tx) =>
-      addStep(tx, env, f.r.id, 'unstaged', systemActor(env), { nodes: done, pending }),
+      addStep(tx, env, f.renewal.id, 'unstaged', systemActor(env), { nodes: done, pending }),
     );
-  if (done.length) env.renewal.changed(f.r.id, f.r.state);
+  if (done.length) env.renewal.changed(f.renewal.id, f.renewal.state);
   return pending ? { retryInMs: Math.min(1000, Math.max(100, env.renewal.retryBaseMs)) } : {};
 }

@@ -7,7 +7,7 @@ import { notifySenders } from './forward.js';
 const NOW = '2026-11-27T10:00:00.000Z';
 const env = { clock: { now: () => Date.parse(NOW) }, renewal: { linkTtlMs: 3_600_000 } };
 const facts = {
-  r: { id: 'ren_1', sequence: 0, exchange_at: '2026-12-01T00:00:00.000Z' },
+  renewal: { id: 'ren_1', sequence: 0, exchangeAt: '2026-12-01T00:00:00.000Z' },
   vss: [{ name: 'www' }],
 };
 

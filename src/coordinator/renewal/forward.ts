@@ -24,7 +24,7 @@ export async function notifySenders(
   env: Pick<RenewalEnv, 'clock'> & { renewal: Pick<RenewalEnv['renewal'], 'linkTtlMs'> },
   /** What of the renewal the notice names: its id, sequence and T, its first virtual server. */
   f: {
-    r: Pick<RenewalFacts['r'], 'id' | 'sequence' | 'exchange_at'>;
+    renewal: Pick<RenewalFacts['renewal'], 'id' | 'sequence' | 'exchangeAt'>;
     vss: ReadonlyArray<{ name: string }>;
   },
   /** Sender ids, or their contacts when the caller has read them already. */
@@ -40,9 +40,9 @@ export async function notifySenders(
   if (senders.length === 0) return;
   const given = typeof senders[0] === 'string' ? undefined : (senders as readonly SenderContacts[]);
   const senderIds = given ? given.map((x) => x.senderId) : (senders as readonly string[]);
-  const links = await issueLinks(tx, env, f.r.id, senderIds, opts.fresh ?? false);
-  const seq = Number(f.r.sequence);
-  const subject = `${opts.reminder ? '[reminder] ' : ''}Add the new root for ${f.vss[0]!.name} before ${readableUtc(f.r.exchange_at!)}`;
+  const links = await issueLinks(tx, env, f.renewal.id, senderIds, opts.fresh ?? false);
+  const seq = Number(f.renewal.sequence);
+  const subject = `${opts.reminder ? '[reminder] ' : ''}Add the new root for ${f.vss[0]!.name} before ${readableUtc(f.renewal.exchangeAt!)}`;
   const admins = new Map<string, string[]>();
   for (const h of await holders(tx, 'sender-admin', senderIds))
     admins.set(h.scopeId, [...(admins.get(h.scopeId) ?? []), h.userId]);
@@ -50,7 +50,7 @@ export async function notifySenders(
   for (const s of given ?? (await tx.inventory.senderContacts(senderIds))) {
     const body = {
       t: 'sender-notice' as const,
-      renewalId: f.r.id,
+      renewalId: f.renewal.id,
       senderId: s.senderId,
       linkId: links.get(s.senderId)!,
       sequence: seq,
@@ -64,7 +64,7 @@ export async function notifySenders(
         recipient: to,
         subject,
         body,
-        renewalId: f.r.id,
+        renewalId: f.renewal.id,
       });
     }
     for (const u of admins.get(s.senderId) ?? []) {
@@ -74,7 +74,7 @@ export async function notifySenders(
         recipient: u,
         subject,
         body,
-        renewalId: f.r.id,
+        renewalId: f.renewal.id,
       });
     }
   }
@@ -103,7 +103,7 @@ export async function forwardTenants(
   const done: string[] = [];
   for (let i = 0; i < tenantIds.length; i += 500) {
     const batch = tenantIds.slice(i, i + 500);
-    const ts = await tx.renewals.markForwarded(f.r.id, batch, {
+    const ts = await tx.renewals.markForwarded(f.renewal.id, batch, {
       actor: actor.name,
       message: message ?? null,
       at: now,
@@ -114,16 +114,16 @@ export async function forwardTenants(
     await notifySenders(tx, env, f, senders, {
       fresh: true,
       message,
-      keyPrefix: `fwd:${f.r.id}:${Number(f.r.sequence)}`,
+      keyPrefix: `fwd:${f.renewal.id}:${Number(f.renewal.sequence)}`,
     });
-    const n = notifiedAlready ? 0 : await tx.readiness.markNotified(f.r.id, ids, now);
-    if (n) await bumpCounts(tx, f.r.id, { pending: -n, notified: n });
+    const n = notifiedAlready ? 0 : await tx.readiness.markNotified(f.renewal.id, ids, now);
+    if (n) await bumpCounts(tx, f.renewal.id, { pending: -n, notified: n });
     forwarded += ts.length;
     senderCount += ids.length;
     if (done.length < 100) done.push(...ts.slice(0, 100 - done.length));
   }
   if (forwarded === 0) return 0;
-  await addStep(tx, env, f.r.id, kind, actor, {
+  await addStep(tx, env, f.renewal.id, kind, actor, {
     ...(forwarded === 1 ? { tenant: done[0] } : { tenants: forwarded, first: done }),
     senders: senderCount,
     ...(message ? { message } : {}),
@@ -147,11 +147,11 @@ export async function forwardRenewal(
     if (!tenant || !can(p, 'read', { kind: 'tenant', tenantId })) notFound('tenant', tenantRef);
     // Visible but read-only (auditor, integration developer): 403, as for every other write.
     if (!can(p, 'update', { kind: 'tenant', tenantId })) forbidden('forward renewals to this tenant');
-    if (!isBeforeExchange(f.r.state as RenewalState) || f.r.state === 'planned') {
+    if (!isBeforeExchange(f.renewal.state as RenewalState) || f.renewal.state === 'planned') {
       fail(
         'WRONG_STATE',
-        `a renewal that is ${f.r.state} cannot be forwarded (announce it first; after T it is too late)`,
-        { state: f.r.state },
+        `a renewal that is ${f.renewal.state} cannot be forwarded (announce it first; after T it is too late)`,
+        { state: f.renewal.state },
       );
     }
     await forwardTenants(tx, env, f, [tenantId], actorOf(p), message, 'forward');

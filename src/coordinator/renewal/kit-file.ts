@@ -19,8 +19,8 @@ export async function kitFile(
 ): Promise<KitFile> {
   if (!(KIT_FILES as readonly string[]).includes(file)) notFound('kit file', file);
   const kit = await buildKit({
-    root: readOneCertificate(f.newCred.root_pem, 'root'),
-    ...(f.oldCred ? { oldRoot: readOneCertificate(f.oldCred.root_pem, 'root') } : {}),
+    root: readOneCertificate(f.newCred.rootPem, 'root'),
+    ...(f.oldCred ? { oldRoot: readOneCertificate(f.oldCred.rootPem, 'root') } : {}),
     password: DEFAULT_STORE_PASSWORD,
     now,
     ...(statusUrl ? { statusUrl } : {}),

@@ -10,6 +10,7 @@ import { renewalTimes } from '../../renewal/timing.js';
 import { fail } from '../../shared/errors.js';
 import { parseInstant } from '../../shared/time.js';
 import { forbidden } from '../env.js';
+import type { Renewal } from '../ports/renewals.js';
 import { armStaging, armTimers, notifyTenants } from './announce.js';
 import { checkBridge } from './bridge.js';
 import { notifySenders } from './forward.js';
@@ -29,30 +30,32 @@ export async function postponeRenewal(env: RenewalEnv, p: Principal, id: string,
   await env.store.transaction(async (tx) => {
     const f = await loadFacts(tx, id);
     const now = env.clock.now();
-    if (f.r.exchange_at === exchangeAt.toISOString()) return; // the same T again: nothing to do
-    if (!['announced', 'staged', 'postponed'].includes(f.r.state)) {
-      fail('WRONG_STATE', `a renewal that is ${f.r.state} cannot be postponed`, { state: f.r.state });
+    if (f.renewal.exchangeAt === exchangeAt.toISOString()) return; // the same T again: nothing to do
+    if (!['announced', 'staged', 'postponed'].includes(f.renewal.state)) {
+      fail('WRONG_STATE', `a renewal that is ${f.renewal.state} cannot be postponed`, {
+        state: f.renewal.state,
+      });
     }
-    if (now >= Date.parse(f.r.postpone_deadline!)) {
+    if (now >= Date.parse(f.renewal.postponeDeadline!)) {
       fail(
         'POSTPONE_TOO_LATE',
-        `postponing was possible until ${f.r.postpone_deadline} (the cut-off before T); it is too late now`,
-        { postponeDeadline: f.r.postpone_deadline },
+        `postponing was possible until ${f.renewal.postponeDeadline} (the cut-off before T); it is too late now`,
+        { postponeDeadline: f.renewal.postponeDeadline },
       );
     }
     const times = renewalTimes({
       exchangeAt,
       plannedAt: new Date(now),
-      rollbackWindowMs: Number(f.r.rollback_window_seconds) * 1000,
+      rollbackWindowMs: Number(f.renewal.rollbackWindowSeconds) * 1000,
       policy: env.renewal.timing,
     });
-    const from = f.r.exchange_at;
-    const seq = Number(f.r.sequence) + 1;
+    const from = f.renewal.exchangeAt;
+    const seq = Number(f.renewal.sequence) + 1;
     // The grace deadline moves with T (never past the old certificate's notAfter minus one hour).
     const g = f.renewal.grace;
     let graceUntil: string | null = null;
     if (g.grace === 'unready' && g.graceUntil && f.oldCred) {
-      const oldNotAfter = readCertificates(f.oldCred.chain_pem)[0]!.notAfter;
+      const oldNotAfter = readCertificates(f.oldCred.chainPem)[0]!.notAfter;
       const shifted = g.graceUntil.getTime() + (times.exchangeAt.getTime() - Date.parse(from!));
       const limit = oldNotAfter.getTime() - GRACE_MARGIN_MS;
       const next = planGrace(
@@ -74,7 +77,7 @@ export async function postponeRenewal(env: RenewalEnv, p: Principal, id: string,
     let bridgeUntil: string | null = null;
     if (b && f.oldCred) {
       const shifted = Date.parse(b.until) + (times.exchangeAt.getTime() - Date.parse(from!));
-      const oldRoot = readOneCertificate(f.oldCred.root_pem, 'root');
+      const oldRoot = readOneCertificate(f.oldCred.rootPem, 'root');
       const limit = Math.min(Date.parse(b.forward.notAfter), oldRoot.notAfter.getTime());
       const next = checkBridge(
         {
@@ -85,7 +88,7 @@ export async function postponeRenewal(env: RenewalEnv, p: Principal, id: string,
         },
         {
           oldRoot,
-          newRoot: readOneCertificate(f.newCred.root_pem, 'root'),
+          newRoot: readOneCertificate(f.newCred.rootPem, 'root'),
           exchangeAt: times.exchangeAt,
           now: new Date(now),
         },
@@ -94,7 +97,7 @@ export async function postponeRenewal(env: RenewalEnv, p: Principal, id: string,
       f.renewal.bridge = next;
       bridgeUntil = next!.until;
     }
-    await transition(tx, env, f.r, 'postpone', {
+    await transition(tx, env, f.renewal, 'postpone', {
       exchangeAt: times.exchangeAt.toISOString(),
       gateAt: times.gateAt.toISOString(),
       postponeDeadline: times.postponeDeadline.toISOString(),
@@ -103,14 +106,14 @@ export async function postponeRenewal(env: RenewalEnv, p: Principal, id: string,
       sequence: seq,
       gate: null,
     });
-    Object.assign(f.r, {
-      exchange_at: times.exchangeAt.toISOString(),
-      gate_at: times.gateAt.toISOString(),
-      postpone_deadline: times.postponeDeadline.toISOString(),
-      safe_removal_at: times.safeRemovalAt.toISOString(),
-      reminders: JSON.stringify(times.reminders.map((d) => d.toISOString())),
+    Object.assign(f.renewal, {
+      exchangeAt: times.exchangeAt.toISOString(),
+      gateAt: times.gateAt.toISOString(),
+      postponeDeadline: times.postponeDeadline.toISOString(),
+      safeRemovalAt: times.safeRemovalAt.toISOString(),
+      reminders: times.reminders.map((d) => d.toISOString()),
       sequence: seq,
-    });
+    } satisfies Partial<Renewal>);
     for (const vs of f.vss)
       await tx.inventory.updateVirtualServer(vs.id, { activateAt: f.renewal.exchangeAt });
     await armStaging(tx, env, f);
@@ -135,7 +138,7 @@ export async function postponeRenewal(env: RenewalEnv, p: Principal, id: string,
     );
     await addStep(tx, env, id, 'postpone', actorOf(p), {
       from,
-      to: f.r.exchange_at,
+      to: f.renewal.exchangeAt,
       sequence: seq,
       ...(graceUntil ? { graceUntil } : {}),
       ...(bridgeUntil ? { bridgeUntil } : {}),
@@ -150,17 +153,19 @@ export async function overrideGate(env: RenewalEnv, p: Principal, id: string, re
   if (!reason.trim()) fail('BAD_ARGUMENT', 'an override needs a reason');
   await env.store.transaction(async (tx) => {
     const f = await loadFacts(tx, id);
-    if (!['announced', 'staged', 'postponed'].includes(f.r.state))
-      fail('WRONG_STATE', `a renewal that is ${f.r.state} has no gate to override`, { state: f.r.state });
+    if (!['announced', 'staged', 'postponed'].includes(f.renewal.state))
+      fail('WRONG_STATE', `a renewal that is ${f.renewal.state} has no gate to override`, {
+        state: f.renewal.state,
+      });
     const at = new Date(env.clock.now()).toISOString();
     await tx.renewals.setGateOverride(id, { by: p.name, reason, at });
     const gate = f.renewal.gate;
     if (gate?.decision !== 'go') {
       // The gate had held the nodes: stage again (at T if it is still ahead, the exchange job then runs).
-      f.r.gate_override = 'set';
+      f.renewal.gateOverride = { by: p.name, reason, at };
       await armStaging(tx, env, f);
-      const seq = Number(f.r.sequence);
-      if (env.clock.now() >= Date.parse(f.r.exchange_at!)) {
+      const seq = Number(f.renewal.sequence);
+      if (env.clock.now() >= Date.parse(f.renewal.exchangeAt!)) {
         await reschedule(
           tx,
           'exchange',
@@ -182,9 +187,11 @@ export async function overrideGate(env: RenewalEnv, p: Principal, id: string, re
 export async function exchangeNow(env: RenewalEnv, p: Principal, id: string) {
   lbAdmin(p, 'exchange now');
   const f = await loadFacts(env.store, id, false);
-  if (f.r.state === 'exchanged' || f.r.state === 'verified') return;
-  if (!['announced', 'staged'].includes(f.r.state))
-    fail('WRONG_STATE', `a renewal that is ${f.r.state} cannot be exchanged now`, { state: f.r.state });
+  if (f.renewal.state === 'exchanged' || f.renewal.state === 'verified') return;
+  if (!['announced', 'staged'].includes(f.renewal.state))
+    fail('WRONG_STATE', `a renewal that is ${f.renewal.state} cannot be exchanged now`, {
+      state: f.renewal.state,
+    });
   const pending = (await env.store.renewalNodes.list(id)).filter((n) => n.stagedAckAt === null);
   if (pending.length)
     fail(
@@ -208,13 +215,17 @@ export async function exchangeNow(env: RenewalEnv, p: Principal, id: string) {
 export async function rollbackRenewal(env: RenewalEnv, p: Principal, id: string) {
   lbAdmin(p, 'roll back');
   const f = await loadFacts(env.store, id, false);
-  if (f.r.state === 'rolled-back') return;
-  if (f.r.state !== 'exchanged' && f.r.state !== 'verified')
-    fail('WRONG_STATE', `a renewal that is ${f.r.state} cannot be rolled back (before T, postpone instead)`, {
-      state: f.r.state,
-    });
-  if (env.clock.now() > Date.parse(f.r.safe_removal_at!))
-    fail('ROLLBACK_WINDOW_CLOSED', `the rollback window closed at ${f.r.safe_removal_at}`);
+  if (f.renewal.state === 'rolled-back') return;
+  if (f.renewal.state !== 'exchanged' && f.renewal.state !== 'verified')
+    fail(
+      'WRONG_STATE',
+      `a renewal that is ${f.renewal.state} cannot be rolled back (before T, postpone instead)`,
+      {
+        state: f.renewal.state,
+      },
+    );
+  if (env.clock.now() > Date.parse(f.renewal.safeRemovalAt!))
+    fail('ROLLBACK_WINDOW_CLOSED', `the rollback window closed at ${f.renewal.safeRemovalAt}`);
   const results: Array<{ node: string; vs: string; served: string }> = [];
   for (const { node, vs } of await nodePairs(env.store, f.vss)) {
     const st = await env.renewal.nodes.rollback(requireEndpoint(env.store, node), vs.name);

@@ -5,9 +5,10 @@
 import { type Principal, primaryRole } from '../../access/roles.js';
 import type { RenewalEvent, RenewalState } from '../../renewal/states.js';
 import { nextState } from '../../renewal/states.js';
-import type { Row, Store } from '../../store/store.js';
 import { notFound } from '../env.js';
 import type { AuditLog } from '../ports/audit-log.js';
+import type { Credential, CredentialRepo } from '../ports/credentials.js';
+import type { InventoryRepo, LbNode, NodeControlRecord, Tenant, VirtualServer } from '../ports/inventory.js';
 import type { Renewal, RenewalRepo, RenewalStateChange } from '../ports/renewals.js';
 import type { StepLog } from '../ports/steps.js';
 import type { RenewalEnv } from './ports.js';
@@ -58,14 +59,17 @@ export const STEP_NUMBER: Record<string, number | null> = {
 
 /** A renewal with everything it touches. */
 export interface RenewalFacts {
-  r: Row<'renewals'>;
-  /** The same renewal as a domain value (typed state, JSON columns parsed). */
+  /** The renewal (typed state, JSON columns parsed); `transition` moves its state in place. */
   renewal: Renewal;
-  vss: Row<'virtual_servers'>[];
-  tenants: Row<'tenants'>[];
-  newCred: Row<'credentials'>;
-  oldCred: Row<'credentials'> | undefined;
+  /** Its virtual servers: the first, then any others. */
+  vss: VirtualServer[];
+  tenants: Tenant[];
+  newCred: Credential;
+  oldCred: Credential | undefined;
 }
+
+/** What loading a renewal's facts reads. */
+export type FactsStore = { renewals: RenewalRepo; inventory: InventoryRepo; credentials: CredentialRepo };
 
 /** The ids of a renewal's virtual servers (the first, then any others). */
 export async function vsIdsOf(store: { renewals: RenewalRepo }, r: { id: string }): Promise<string[]> {
@@ -74,27 +78,22 @@ export async function vsIdsOf(store: { renewals: RenewalRepo }, r: { id: string 
 
 /** Loads a renewal's facts, or NOT_FOUND. */
 export async function loadFacts(
-  store: Store,
+  store: FactsStore,
   id: string,
   /** Which tenants to load: all (default), none, or only these (with 10 000 tenants this matters). */
   tenants: boolean | readonly string[] = true,
 ): Promise<RenewalFacts> {
-  const r = (await store.get('renewals', id)) ?? notFound('renewal', id);
   const renewal = (await store.renewals.get(id)) ?? notFound('renewal', id);
-  const vsIds = await vsIdsOf(store, r);
-  const vss = await store.list('virtual_servers', { column: 'id', values: vsIds });
+  const vsIds = await vsIdsOf(store, renewal);
+  const vss = await store.inventory.virtualServersByIds(vsIds);
   vss.sort((a, b) => vsIds.indexOf(a.id) - vsIds.indexOf(b.id));
-  const tenantRows =
-    tenants === false
-      ? []
-      : tenants === true
-        ? await store.list('tenants', { column: 'virtual_server_id', values: vsIds })
-        : (await store.list('tenants', { column: 'id', values: tenants })).filter((t) =>
-            vsIds.includes(t.virtual_server_id ?? ''),
-          );
-  const newCred = (await store.get('credentials', r.new_credential_id ?? ''))!;
-  const oldCred = r.old_credential_id ? await store.get('credentials', r.old_credential_id) : undefined;
-  return { r, renewal, vss, tenants: tenantRows, newCred, oldCred };
+  const tenantList =
+    tenants === false ? [] : await store.inventory.tenantsOf(vsIds, tenants === true ? undefined : tenants);
+  const newCred = (await store.credentials.credential(renewal.newCredentialId ?? ''))!;
+  const oldCred = renewal.oldCredentialId
+    ? await store.credentials.credential(renewal.oldCredentialId)
+    : undefined;
+  return { renewal, vss, tenants: tenantList, newCred, oldCred };
 }
 
 /** Records a step and its audit event in the caller's transaction. */
@@ -124,27 +123,32 @@ export async function addStep(
 export async function transition(
   tx: { renewals: RenewalRepo },
   env: { clock: { now(): number } },
-  /** The renewal (as a row or a domain value): its state is moved in place. */
-  r: { id: string; state: string },
+  /** The renewal: its state is moved in place. */
+  r: { id: string; state: RenewalState },
   event: RenewalEvent,
   change: RenewalStateChange = {},
 ): Promise<RenewalState> {
-  const next = nextState(r.state as RenewalState, event);
+  const next = nextState(r.state, event);
   await tx.renewals.setState(r.id, next, new Date(env.clock.now()).toISOString(), change);
   r.state = next;
   return next;
 }
 
+/** A node of a load balancer with its control record (where its control API is, the token sealed). */
+export type ControlledNode = LbNode & NodeControlRecord;
+
 /** Every node of the load balancers serving these virtual servers, paired with each virtual server. */
 export async function nodePairs(
-  store: Store,
-  vss: Row<'virtual_servers'>[],
-): Promise<Array<{ node: Row<'lb_nodes'>; vs: Row<'virtual_servers'> }>> {
-  const nodes = await store.list('lb_nodes', {
-    column: 'lb_id',
-    values: [...new Set(vss.map((v) => v.lb_id))],
-  });
-  return vss.flatMap((vs) => nodes.filter((n) => n.lb_id === vs.lb_id).map((node) => ({ node, vs })));
+  store: { inventory: InventoryRepo },
+  vss: VirtualServer[],
+): Promise<Array<{ node: ControlledNode; vs: VirtualServer }>> {
+  const nodes: LbNode[] = [];
+  for (const lbId of [...new Set(vss.map((v) => v.lbId))]) nodes.push(...(await store.inventory.nodes(lbId)));
+  const sealed = new Map(
+    (await store.inventory.nodeControls(nodes.map((n) => n.id))).map((c) => [c.id, c.controlTokenSealed]),
+  );
+  const withControl = nodes.map((n) => ({ ...n, controlTokenSealed: sealed.get(n.id) ?? null }));
+  return vss.flatMap((vs) => withControl.filter((n) => n.lbId === vs.lbId).map((node) => ({ node, vs })));
 }
 
 /** Renewal states in which nothing more happens. */

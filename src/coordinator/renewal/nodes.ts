@@ -29,27 +29,14 @@ export async function setNodeControl(
   return { nodeId: node.id, controlUrl: url };
 }
 
-/** A node's control columns, as rows of the workflow's facts still carry them. */
-export interface NodeControlColumns {
-  id: string;
-  name: string;
-  control_url: string | null;
-  control_token_sealed: string | null;
-}
-
-/** What a control endpoint is read from: the inventory's control record of a node (or its columns). */
-export type NodeControlSource = NodeControlRecord | NodeControlColumns;
-
 /** A node's control endpoint, or undefined when none is recorded. */
-export function endpointOf(store: { secrets: SecretBox }, n: NodeControlSource): NodeEndpoint | undefined {
-  const [url, sealed] =
-    'controlUrl' in n ? [n.controlUrl, n.controlTokenSealed] : [n.control_url, n.control_token_sealed];
-  if (!url || !sealed) return undefined;
-  return { url, token: unsealSecret(store, `node-control:${n.id}`, sealed) };
+export function endpointOf(store: { secrets: SecretBox }, n: NodeControlRecord): NodeEndpoint | undefined {
+  if (!n.controlUrl || !n.controlTokenSealed) return undefined;
+  return { url: n.controlUrl, token: unsealSecret(store, `node-control:${n.id}`, n.controlTokenSealed) };
 }
 
 /** The endpoint, or a CONNECT_FAILED naming what to configure. */
-export function requireEndpoint(store: { secrets: SecretBox }, n: NodeControlSource): NodeEndpoint {
+export function requireEndpoint(store: { secrets: SecretBox }, n: NodeControlRecord): NodeEndpoint {
   return (
     endpointOf(store, n) ??
     fail(

@@ -56,17 +56,17 @@ export async function enqueue(
 
 /** The message facts of a renewal. */
 export function exchangeFacts(env: RenewalEnv, f: RenewalFacts): ExchangeFacts {
-  const newRoot = readOneCertificate(f.newCred.root_pem, 'root');
+  const newRoot = readOneCertificate(f.newCred.rootPem, 'root');
   return {
-    renewalId: f.r.id,
-    exchangeAt: new Date(f.r.exchange_at!),
-    safeRemovalAt: new Date(f.r.safe_removal_at!),
-    hosts: f.vss.flatMap((v) => JSON.parse(v.hosts) as string[]),
+    renewalId: f.renewal.id,
+    exchangeAt: new Date(f.renewal.exchangeAt!),
+    safeRemovalAt: new Date(f.renewal.safeRemovalAt!),
+    hosts: f.vss.flatMap((v) => v.hosts),
     newRootSha256: newRoot.sha256,
-    newRootPem: f.newCred.root_pem,
-    ...(f.r.old_root_fingerprint ? { oldRootSha256: f.r.old_root_fingerprint } : {}),
-    announcementUrl: `${env.publicUrl}/api/v1/renewals/${f.r.id}/announcement.jws`,
-    sequence: Number(f.r.sequence),
+    newRootPem: f.newCred.rootPem,
+    ...(f.renewal.oldRootSha256 ? { oldRootSha256: f.renewal.oldRootSha256 } : {}),
+    announcementUrl: `${env.publicUrl}/api/v1/renewals/${f.renewal.id}/announcement.jws`,
+    sequence: Number(f.renewal.sequence),
     ...(f.renewal.bridge ? { bridgeUntil: new Date(f.renewal.bridge.until) } : {}),
     ...(f.renewal.grace.grace === 'unready' && f.renewal.grace.graceUntil
       ? { graceUntil: f.renewal.grace.graceUntil }
@@ -76,7 +76,7 @@ export function exchangeFacts(env: RenewalEnv, f: RenewalFacts): ExchangeFacts {
 
 /** The preview listener URL of a renewal's first virtual server, when it has one. */
 export function previewUrl(f: RenewalFacts): string | undefined {
-  const p = f.vss[0]?.preview_listen;
+  const p = f.vss[0]?.previewListen;
   return p ? `https://${p}` : undefined;
 }
 
@@ -91,8 +91,8 @@ export function proveTarget(
   inGrace = false,
 ): { url: string; servername: string; exchanged: boolean } {
   const vs = f.vss[0]!;
-  const host = (JSON.parse(vs.hosts) as string[])[0]!;
-  const exchanged = !isBeforeExchange(f.r.state as RenewalState);
+  const host = vs.hosts[0]!;
+  const exchanged = !isBeforeExchange(f.renewal.state as RenewalState);
   const preview = previewUrl(f);
   if ((!exchanged || inGrace) && preview) return { url: preview, servername: host, exchanged };
   // The listener's address when it is a concrete one; a wildcard listener is reached by the host name.
@@ -117,7 +117,7 @@ export function verifyCommand(
     'rollover sender verify --truststore YOUR-TRUSTSTORE',
     `--url ${t.url}`,
     `--servername ${t.servername}`,
-    `--report ${env.publicUrl}/api/v1/renewals/${f.r.id}/evidence`,
+    `--report ${env.publicUrl}/api/v1/renewals/${f.renewal.id}/evidence`,
     `--token ${linkToken(store, linkId)}`,
     `--sender ${senderId}`,
   ].join(' ');
@@ -144,7 +144,7 @@ async function render(
         { ...facts, sequence: b.sequence },
         {
           tenantName: tenant?.name ?? b.tenantId,
-          forwardUrl: `${env.publicUrl}/api/v1/renewals/${f.r.id}/forward`,
+          forwardUrl: `${env.publicUrl}/api/v1/renewals/${f.renewal.id}/forward`,
           now,
         },
       );
@@ -194,7 +194,7 @@ async function render(
         senderName,
         link,
         statusUrl: `${env.publicUrl}/api/v1/links/${linkToken(env.store, b.linkId)}/status.json`,
-        exchangedAt: new Date(f.r.exchanged_at ?? f.r.exchange_at!),
+        exchangedAt: new Date(f.renewal.exchangedAt ?? f.renewal.exchangeAt!),
         removalFrom: mine.status.removal.from ? new Date(mine.status.removal.from) : null,
       });
     }

@@ -22,7 +22,6 @@ import { mayRead, scopeOf, seesAll, type ViewsPort, visibleRenewals, visibleVsId
 import { scopeRenewalFacts } from './view-scope.js';
 
 /** A virtual server's host names. */
-const hostsOf = (vs: { hosts: string }) => JSON.parse(vs.hosts) as string[];
 
 /**
  * A renewal's readiness counts: the kept ones (else counted) for those who see all, else counted over
@@ -63,7 +62,7 @@ export async function summaryOf(
     exchangeAt: f.renewal.exchangeAt,
     virtualServers: f.vss
       .filter((v) => !vsVisible || vsVisible.has(v.id))
-      .map((v) => ({ id: v.id, name: v.name, hosts: hostsOf(v) })),
+      .map((v) => ({ id: v.id, name: v.name, hosts: v.hosts })),
     newRootSha256: f.renewal.newRootSha256 ?? null,
     oldRootSha256: f.renewal.oldRootSha256 ?? null,
     readiness: await readinessCounts(env.store, f.renewal.id, p),
@@ -151,12 +150,12 @@ export async function announcementJws(env: RenewalEnv, id: string): Promise<stri
       safeRemovalAt: r.safeRemovalAt!,
       virtualServers: f.vss.map((v, i) => ({
         id: v.id,
-        hosts: hostsOf(v),
+        hosts: v.hosts,
         ...(i === 0 && preview ? { previewUrl: preview } : {}),
       })),
       newRootSha256: r.newRootSha256!,
       ...(r.oldRootSha256 ? { oldRootSha256: r.oldRootSha256 } : {}),
-      newRootPem: f.newCred.root_pem,
+      newRootPem: f.newCred.rootPem,
       url: `${env.publicUrl}/api/v1/renewals/${id}/announcement.jws`,
       issuedAt: announcedAt ?? r.updatedAt,
       ...(r.sequence > 0 ? { supersedes: `${id}#${r.sequence - 1}` } : {}),
@@ -202,7 +201,7 @@ export async function linkPage(env: RenewalEnv, link: SenderLink) {
       // Only the virtual server serving this sender's tenant: never another tenant's.
       virtualServers: f.vss
         .filter((x) => x.id === senderVs)
-        .map((x) => ({ id: x.id, name: x.name, hosts: hostsOf(x) })),
+        .map((x) => ({ id: x.id, name: x.name, hosts: x.hosts })),
       newRootSha256: f.renewal.newRootSha256 ?? null,
       oldRootSha256: f.renewal.oldRootSha256 ?? null,
     },

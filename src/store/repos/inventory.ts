@@ -199,6 +199,9 @@ export function sqlInventory(db: Kysely<Database>): InventoryRepo {
     async virtualServers(lbId) {
       return (await listRows(db, 'virtual_servers', byLb(lbId))).map(toVirtualServer);
     },
+    async virtualServersByIds(ids) {
+      return (await listRows(db, 'virtual_servers', { column: 'id', values: ids })).map(toVirtualServer);
+    },
     async addVirtualServer(vs) {
       return toVirtualServer(
         await insertRow(db, 'virtual_servers', {
@@ -237,6 +240,15 @@ export function sqlInventory(db: Kysely<Database>): InventoryRepo {
     },
     async tenants() {
       return (await listRows(db, 'tenants')).map(toTenant);
+    },
+    async tenantsOf(virtualServerIds, only) {
+      const rows =
+        only === undefined
+          ? await listRows(db, 'tenants', { column: 'virtual_server_id', values: virtualServerIds })
+          : (await listRows(db, 'tenants', { column: 'id', values: only })).filter((t) =>
+              virtualServerIds.includes(t.virtual_server_id ?? ''),
+            );
+      return rows.map(toTenant);
     },
     async addTenant(t) {
       return toTenant(

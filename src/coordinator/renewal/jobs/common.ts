@@ -38,7 +38,7 @@ export function dialable(listen: string): { host: string; port: number } {
 
 /** Each (node row, node, virtual server) of a renewal. */
 export async function pairsOf(env: RenewalEnv, f: RenewalFacts) {
-  const rows = await env.store.renewalNodes.list(f.r.id);
+  const rows = await env.store.renewalNodes.list(f.renewal.id);
   const nodes = await env.store.inventory.nodeControls(rows.map((r) => r.nodeId));
   return rows.map((row) => ({
     row,
@@ -63,7 +63,7 @@ export async function escalate(
     ...(await holders(tx, 'lb-admin', [''])),
   ];
   for (const h of people) {
-    const body = { t: 'escalation' as const, renewalId: f.r.id, subject, text };
+    const body = { t: 'escalation' as const, renewalId: f.renewal.id, subject, text };
     if (h.email)
       items.push({
         key: `${key}:${h.scopeId}:${h.email}`,
@@ -71,7 +71,7 @@ export async function escalate(
         recipient: h.email,
         subject,
         body,
-        renewalId: f.r.id,
+        renewalId: f.renewal.id,
       });
     items.push({
       key: `${key}:${h.scopeId}:inbox:${h.userId}`,
@@ -79,7 +79,7 @@ export async function escalate(
       recipient: h.userId,
       subject,
       body,
-      renewalId: f.r.id,
+      renewalId: f.renewal.id,
     });
   }
   await enqueue(tx, env, items);

@@ -60,15 +60,15 @@ export async function exceptionsJob(env: RenewalEnv, p: { renewalId: string }): 
     exchanged: AFTER_T.includes(f.renewal.state),
   };
   const now = new Date(env.clock.now());
-  const rows = await env.store.renewalNodes.list(f.r.id, f.renewal.sequence);
+  const rows = await env.store.renewalNodes.list(f.renewal.id, f.renewal.sequence);
   // Nothing was ever sent and nothing is to be sent: a renewal without grace costs no node calls.
   const wants = phase.active && (policy.grace === 'unready' || policy.early === 'proven');
   if (!wants && rows.every((r) => !r.exceptions)) return {};
 
-  const inputs = await inputsOf(env, f.r.id);
+  const inputs = await inputsOf(env, f.renewal.id);
   const memo = memos.get(env.store) ?? new Map<string, ExceptionsMemo>();
   memos.set(env.store, memo);
-  const reuse = mayReuse(memo.get(f.r.id), {
+  const reuse = mayReuse(memo.get(f.renewal.id), {
     inputs,
     rows: rowsKeyOf(rows),
     at: now.getTime(),
@@ -76,11 +76,11 @@ export async function exceptionsJob(env: RenewalEnv, p: { renewalId: string }): 
       .filter((r) => f.vss.some((v) => v.id === r.virtualServerId))
       .map((r) => r.exceptions?.outcome ?? null),
   });
-  memo.delete(f.r.id);
+  memo.delete(f.renewal.id);
 
   const compute = async () => {
     const proven = await senderProvenById(env.store, f.renewal);
-    const senders = await env.store.grace.senders(f.r.id);
+    const senders = await env.store.grace.senders(f.renewal.id);
     const input: GraceSender[] = senders.map((s) => ({
       id: s.senderId,
       name: s.name,
@@ -92,7 +92,7 @@ export async function exceptionsJob(env: RenewalEnv, p: { renewalId: string }): 
     // Unknown clients an lb-admin put into grace ("grace them too"): on every virtual server of the renewal.
     const graced = {
       virtualServerIds: f.vss.map((v) => v.id),
-      addresses: await env.store.clientObservations.graced(f.r.id),
+      addresses: await env.store.clientObservations.graced(f.renewal.id),
     };
     return { senders, desired: desiredGrace(policy, phase, input, now, graced) };
   };
@@ -244,12 +244,12 @@ export async function exceptionsJob(env: RenewalEnv, p: { renewalId: string }): 
     changed = true;
   }
   if (fellBack.length)
-    await reportFallbacks(env, f, senders ?? (await env.store.grace.senders(f.r.id)), fellBack);
+    await reportFallbacks(env, f, senders ?? (await env.store.grace.senders(f.renewal.id)), fellBack);
   if (failed) return retry(env);
   // A readiness change while this ran could not re-arm the running job. Inputs as they were at the
   // start: nothing to look at again, and this run is the one to reuse. Else look once more.
-  if ((await inputsOf(env, f.r.id)) === inputs)
-    memo.set(f.r.id, { inputs, rows: rowsKeyOf(rows), until: memoUntil(policy.graceUntil, now) });
+  if ((await inputsOf(env, f.renewal.id)) === inputs)
+    memo.set(f.renewal.id, { inputs, rows: rowsKeyOf(rows), until: memoUntil(policy.graceUntil, now) });
   else if (!desired) return { retryInMs: 0 };
   else {
     const again = await compute();
@@ -257,7 +257,7 @@ export async function exceptionsJob(env: RenewalEnv, p: { renewalId: string }): 
       if (!same(again.desired.tables.get(vs.id) ?? [], desired.tables.get(vs.id) ?? []))
         return { retryInMs: 0 };
   }
-  if (changed) env.renewal.changed(f.r.id, f.renewal.state);
+  if (changed) env.renewal.changed(f.renewal.id, f.renewal.state);
   return {};
 }
 
@@ -283,7 +283,7 @@ async function reportFallbacks(
             }),
           )
         : [];
-      await addStep(tx, env, f.r.id, 'auto-grace', systemActor(env), {
+      await addStep(tx, env, f.renewal.id, 'auto-grace', systemActor(env), {
         node: x.nodeId,
         cidr: x.cidr,
         until: x.until,
@@ -301,8 +301,8 @@ async function reportFallbacks(
           tx,
           env,
           f,
-          `auto-grace:${f.r.id}:${x.nodeId}:${x.cidr}${tenants.length > 1 ? `:${tenant}` : ''}`,
-          `Renewal ${f.r.id}: ${x.cidr} fell back to the old certificate`,
+          `auto-grace:${f.renewal.id}:${x.nodeId}:${x.cidr}${tenants.length > 1 ? `:${tenant}` : ''}`,
+          `Renewal ${f.renewal.id}: ${x.cidr} fell back to the old certificate`,
           `Node ${x.nodeName} saw a handshake from ${x.cidr} (${who}) fail on the new certificate and serves that address the old one${x.until ? ` until ${x.until}, the grace deadline` : ''}. Add the new root to that client's truststore and prove it before then.`,
           tenant ? [tenant] : [],
         );

@@ -57,7 +57,7 @@ export async function exchangeJob(env: RenewalEnv, p: PayloadOf<'exchange'>): Pr
     (f.renewal.gate?.decision === 'blocked' && !f.renewal.gateOverride) || f.renewal.state === 'postponed';
   if (held) {
     await env.store.transaction((tx) =>
-      addStep(tx, env, f.r.id, 'exchange-held', systemActor(env), {
+      addStep(tx, env, f.renewal.id, 'exchange-held', systemActor(env), {
         reason:
           f.renewal.state === 'postponed'
             ? 'the postponement is not acknowledged by every node'
@@ -68,7 +68,7 @@ export async function exchangeJob(env: RenewalEnv, p: PayloadOf<'exchange'>): Pr
   }
   if (p.now) {
     // An override after T: the nodes were unstaged by the gate; switch them now.
-    for (const row of await env.store.renewalNodes.list(f.r.id)) {
+    for (const row of await env.store.renewalNodes.list(f.renewal.id)) {
       if (!row.stagedAckAt) return retry(env);
       const [node] = await env.store.inventory.nodeControls([row.nodeId]);
       await env.renewal.nodes
@@ -86,7 +86,7 @@ export async function exchangeJob(env: RenewalEnv, p: PayloadOf<'exchange'>): Pr
     baseline[node.id] = b.failed;
     baseline[`ok:${node.id}`] = b.ok;
   }
-  await env.store.renewals.setFailuresBaseline(f.r.id, baseline);
-  env.renewal.changed(f.r.id, 'exchanged');
+  await env.store.renewals.setFailuresBaseline(f.renewal.id, baseline);
+  env.renewal.changed(f.renewal.id, 'exchanged');
   return {};
 }

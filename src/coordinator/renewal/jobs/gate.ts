@@ -13,8 +13,8 @@ import type { PayloadOf } from './payloads.js';
 export async function gateJob(env: RenewalEnv, p: PayloadOf<'gate'>): Promise<JobResult> {
   const f = await loadFacts(env.store, p.renewalId, false);
   if (f.renewal.sequence !== p.sequence || !BEFORE_T.includes(f.renewal.state)) return {};
-  const observed = await observedSenders(env.store.clientObservations, f.r.id);
-  const senders = (await env.store.readiness.states(f.r.id)).map((s) => ({
+  const observed = await observedSenders(env.store.clientObservations, f.renewal.id);
+  const senders = (await env.store.readiness.states(f.renewal.id)).map((s) => ({
     id: s.senderId,
     state: s.state,
     observed: observed.has(s.senderId),
@@ -31,7 +31,7 @@ export async function gateJob(env: RenewalEnv, p: PayloadOf<'gate'>): Promise<Jo
     // Before the decision is recorded, so an override that follows it stages again after this.
     // Hold the exchange: the nodes would otherwise switch at T by themselves. A node that does not
     // answer keeps its acknowledgement (it still holds the credential) and the unstage job retries it.
-    const rows = await env.store.renewalNodes.list(f.r.id);
+    const rows = await env.store.renewalNodes.list(f.renewal.id);
     const nodes = await env.store.inventory.nodeControls(rows.map((r) => r.nodeId));
     for (const row of rows) {
       const node = nodes.find((n) => n.id === row.nodeId)!;
@@ -49,8 +49,8 @@ export async function gateJob(env: RenewalEnv, p: PayloadOf<'gate'>): Promise<Jo
     }
   }
   await env.store.transaction(async (tx) => {
-    await tx.renewals.setGate(f.r.id, g);
-    await addStep(tx, env, f.r.id, 'gate', systemActor(env), {
+    await tx.renewals.setGate(f.renewal.id, g);
+    await addStep(tx, env, f.renewal.id, 'gate', systemActor(env), {
       decision: g.decision,
       notReady: g.notReady.slice(0, 100),
       notReadyCount: g.notReady.length,
@@ -60,24 +60,24 @@ export async function gateJob(env: RenewalEnv, p: PayloadOf<'gate'>): Promise<Jo
       await schedule(
         tx,
         'unstage',
-        { renewalId: f.r.id },
+        { renewalId: f.renewal.id },
         env.clock.now() + 200,
-        `unstage:${f.r.id}:held:${p.sequence}`,
+        `unstage:${f.renewal.id}:held:${p.sequence}`,
       );
     // Senders not proven get grace (and proven ones an early switch) on every node from now on.
-    if (g.decision !== 'blocked') await armExceptions(tx, env, f.r.id);
+    if (g.decision !== 'blocked') await armExceptions(tx, env, f.renewal.id);
     if (g.decision === 'blocked' || g.decision === 'go-with-warning') {
       await escalate(
         tx,
         env,
         f,
-        `gate:${f.r.id}:${p.sequence}`,
-        `Renewal ${f.r.id}: gate ${g.decision}`,
+        `gate:${f.renewal.id}:${p.sequence}`,
+        `Renewal ${f.renewal.id}: gate ${g.decision}`,
         g.reason,
         await tx.readiness.tenantsOf(g.notReady),
       );
     }
   });
-  env.renewal.changed(f.r.id, f.renewal.state);
+  env.renewal.changed(f.renewal.id, f.renewal.state);
   return {};
 }

@@ -21,19 +21,22 @@ export async function reminderJob(env: RenewalEnv, p: PayloadOf<'reminder'>): Pr
   if (!ids.length) return {};
   await env.store.transaction(async (tx) => {
     await notifySenders(tx, env, f, ids, {
-      keyPrefix: `rem:${f.r.id}:${p.sequence}:${p.index}`,
+      keyPrefix: `rem:${f.renewal.id}:${p.sequence}:${p.index}`,
       reminder: true,
     });
     await escalate(
       tx,
       env,
       f,
-      `rem-esc:${f.r.id}:${p.sequence}:${p.index}`,
-      `Renewal ${f.r.id}: ${ids.length} sender(s) not ready`,
+      `rem-esc:${f.renewal.id}:${p.sequence}:${p.index}`,
+      `Renewal ${f.renewal.id}: ${ids.length} sender(s) not ready`,
       `${ids.length} sender(s) have not proven readiness for T ${f.renewal.exchangeAt}.`,
       await tx.readiness.tenantsOf(ids),
     );
-    await addStep(tx, env, f.r.id, 'reminder', systemActor(env), { index: p.index, senders: ids.length });
+    await addStep(tx, env, f.renewal.id, 'reminder', systemActor(env), {
+      index: p.index,
+      senders: ids.length,
+    });
   });
   return {};
 }

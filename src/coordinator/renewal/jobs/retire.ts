@@ -42,6 +42,6 @@ export async function retireJob(env: RenewalEnv, p: PayloadOf<'retire'>): Promis
       senders: senders.length,
     });
   });
-  env.renewal.changed(f.r.id, 'retiring');
+  env.renewal.changed(f.renewal.id, 'retiring');
   return {};
 }

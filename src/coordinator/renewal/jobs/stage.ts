@@ -24,7 +24,7 @@ export async function stageJob(env: RenewalEnv, p: PayloadOf<'stage'>): Promise<
   const f = await loadFacts(env.store, p.renewalId, false);
   if (f.renewal.sequence !== p.sequence || !BEFORE_T.includes(f.renewal.state)) return {};
   if (f.renewal.gate?.decision === 'blocked' && !f.renewal.gateOverride) return {};
-  const rows = await env.store.renewalNodes.list(f.r.id, p.sequence);
+  const rows = await env.store.renewalNodes.list(f.renewal.id, p.sequence);
   const nodes = new Map(
     (await env.store.inventory.nodeControls(rows.map((r) => r.nodeId))).map((n) => [n.id, n]),
   );
@@ -35,8 +35,8 @@ export async function stageJob(env: RenewalEnv, p: PayloadOf<'stage'>): Promise<
     try {
       const st = await env.renewal.nodes.stage(requireEndpoint(env.store, node), vs.name, {
         keyPem,
-        certPem: f.newCred.chain_pem,
-        rootPem: f.newCred.root_pem,
+        certPem: f.newCred.chainPem,
+        rootPem: f.newCred.rootPem,
         activateAt: f.renewal.exchangeAt!,
         validForMs: f.renewal.rollbackWindowSeconds * 1000,
         // Grace is on or off whatever the automatic-fallback setting (the node cannot infer it from that).
@@ -71,6 +71,6 @@ export async function stageJob(env: RenewalEnv, p: PayloadOf<'stage'>): Promise<
       nodes: rows.map((x) => ({ node: x.nodeId, vs: x.virtualServerId, ackAt: x.stagedAckAt })),
     });
   });
-  env.renewal.changed(f.r.id, 'staged');
+  env.renewal.changed(f.renewal.id, 'staged');
   return {};
 }

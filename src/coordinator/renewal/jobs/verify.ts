@@ -69,7 +69,7 @@ export async function verifyJob(env: RenewalEnv, p: PayloadOf<'verify'>): Promis
       endpoint: () => requireEndpoint(env.store, node),
       vsName: vs.name,
       listen: vs.listen,
-      servername: (JSON.parse(vs.hosts) as string[])[0]!,
+      servername: vs.hosts[0]!,
     })),
     expected,
     nodes: env.renewal.nodes,
@@ -89,6 +89,6 @@ export async function verifyJob(env: RenewalEnv, p: PayloadOf<'verify'>): Promis
     }));
     await addStep(tx, env, r.id, 'verify', systemActor(env), { expected, nodes: rows });
   });
-  env.renewal.changed(f.r.id, 'verified');
+  env.renewal.changed(f.renewal.id, 'verified');
   return {};
 }
