@@ -68,6 +68,9 @@ for (const backend of BACKENDS) {
       );
       const st = (await w.node.dataPlane.status()).virtualServers[0]!;
       assert.equal(st.staged?.activateAt, T2);
+      // The virtual server's own record moved too (nodes that pull their state are staged from it).
+      const vs = await co.store.inventory.virtualServerByRef('web');
+      assert.equal(vs?.activateAt, T2);
       // The tenant admin is told twice: the announcement and the postponed one, whose .ics says SEQUENCE:1.
       const mails = await until('two announcements', async () =>
         smtp.to('admin@t0.test').length >= 2 ? smtp.to('admin@t0.test') : undefined,
