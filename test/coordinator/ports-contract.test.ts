@@ -20,11 +20,11 @@ import type { RenewalNodes } from '../../src/coordinator/ports/renewal-nodes.js'
 import type { Renewal, RenewalRepo } from '../../src/coordinator/ports/renewals.js';
 import type { SecretBox } from '../../src/coordinator/ports/secrets.js';
 import type { SenderFactsRepo } from '../../src/coordinator/ports/sender-facts.js';
+import { NO_TRAFFIC } from '../../src/coordinator/ports/sender-facts.js';
 import type { SenderLinks } from '../../src/coordinator/ports/sender-links.js';
 import type { InstallationValues } from '../../src/coordinator/ports/settings.js';
 import type { TenantSettingsRepo } from '../../src/coordinator/ports/tenant-settings.js';
 import type { PortName, StoreWith } from '../../src/coordinator/ports/unit-of-work.js';
-import { NO_TRAFFIC } from '../../src/coordinator/renewal/status-json.js';
 import type { ReadinessState } from '../../src/renewal/readiness.js';
 import { isRolloverError } from '../../src/shared/errors.js';
 import { generateMasterKey } from '../../src/store/seal.js';

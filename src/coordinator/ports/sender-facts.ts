@@ -37,6 +37,21 @@ export interface StoredTraffic {
   failuresBefore: number;
 }
 
+/** No handshakes seen (also what a field missing from an older traffic record reads as). */
+export const NO_TRAFFIC: StoredTraffic = {
+  successesAfter: 0,
+  successesOnNewAfter: 0,
+  failuresAfter: 0,
+  firstFailureAfterAt: null,
+  lastFailureAt: null,
+  lastSuccessOnNewAt: null,
+  lastHandshakeAt: null,
+  lastServed: null,
+  lastServedSha256: null,
+  successesBefore: 0,
+  failuresBefore: 0,
+};
+
 /** One sender of a renewal with the facts its status is derived from. */
 export interface SenderRecord {
   readinessId: string;

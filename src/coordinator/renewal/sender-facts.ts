@@ -18,17 +18,18 @@ import {
 } from '../../renewal/sender-status.js';
 import type { RenewalNodes } from '../ports/renewal-nodes.js';
 import type { Renewal } from '../ports/renewals.js';
-import type {
-  SenderFactsRepo,
-  SenderRecord,
-  StoredProof,
-  StoredRemoval,
-  StoredTraffic,
+import {
+  NO_TRAFFIC,
+  type SenderFactsRepo,
+  type SenderRecord,
+  type StoredProof,
+  type StoredRemoval,
+  type StoredTraffic,
 } from '../ports/sender-facts.js';
-import { NO_TRAFFIC, renewalStatusJson, type SenderStatusJson, senderStatusJson } from './status-json.js';
+import { renewalStatusJson, type SenderStatusJson, senderStatusJson } from './status-json.js';
 
 export type { StoredProof, StoredRemoval, StoredTraffic } from '../ports/sender-facts.js';
-export { NO_TRAFFIC, renewalStatusJson, type SenderStatusJson, senderStatusJson } from './status-json.js';
+export { renewalStatusJson, type SenderStatusJson, senderStatusJson } from './status-json.js';
 
 const date = (s: string | null | undefined) => (s ? new Date(s) : null);
 

@@ -8,6 +8,7 @@
  */
 import { addressMatches, canonicalAddress } from '../../shared/ip.js';
 import type { SenderFactsRepo } from '../ports/sender-facts.js';
+import { NO_TRAFFIC, type StoredTraffic } from '../ports/sender-facts.js';
 import type { JobResult } from './job-runner.js';
 import { armExceptions } from './jobs/exceptions.js';
 import { attributeFailures } from './jobs/failures.js';
@@ -16,7 +17,6 @@ import { FINISHED, loadFacts, type RenewalFacts } from './model.js';
 import type { ClientFailures } from './node-control.js';
 import { endpointOf } from './nodes.js';
 import type { RenewalEnv } from './ports.js';
-import { NO_TRAFFIC, type StoredTraffic } from './sender-facts.js';
 
 /** Per node: failures per client (the historical shape), and under `ok:NODE` completed handshakes per client. */
 type Baseline = Record<string, Record<string, number>>;

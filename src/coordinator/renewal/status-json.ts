@@ -5,7 +5,7 @@
  */
 import type { RenewalStatusView } from '../../renewal/renewal-status.js';
 import type { SenderStatus } from '../../renewal/sender-status.js';
-import type { StoredTraffic } from '../ports/sender-facts.js';
+import { NO_TRAFFIC, type StoredTraffic } from '../ports/sender-facts.js';
 
 /** What is true for one sender now (JSON). */
 export interface SenderStatusJson {
@@ -40,21 +40,6 @@ export interface SenderStatusJson {
 }
 
 const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
-
-/** No handshakes seen. */
-export const NO_TRAFFIC: StoredTraffic = {
-  successesAfter: 0,
-  successesOnNewAfter: 0,
-  failuresAfter: 0,
-  firstFailureAfterAt: null,
-  lastFailureAt: null,
-  lastSuccessOnNewAt: null,
-  lastHandshakeAt: null,
-  lastServed: null,
-  lastServedSha256: null,
-  successesBefore: 0,
-  failuresBefore: 0,
-};
 
 /** A derived sender status as JSON, with its traffic (null: the sender has no addresses). */
 export function senderStatusJson(s: SenderStatus, traffic: StoredTraffic | null): SenderStatusJson {

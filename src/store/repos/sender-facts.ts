@@ -2,30 +2,16 @@
 import type { Kysely } from 'kysely';
 import type { Observation } from '../../coordinator/ports/client-observations.js';
 import type { StoredSenderGrace } from '../../coordinator/ports/grace.js';
-import type {
-  SenderFactsRepo,
-  SenderRecord,
-  StoredProof,
-  StoredRemoval,
-  StoredTraffic,
+import {
+  NO_TRAFFIC,
+  type SenderFactsRepo,
+  type SenderRecord,
+  type StoredProof,
+  type StoredRemoval,
+  type StoredTraffic,
 } from '../../coordinator/ports/sender-facts.js';
 import type { ReadinessState } from '../../renewal/readiness.js';
 import type { Database } from '../schema.js';
-
-/** No handshakes seen (what a field missing from an older traffic record reads as). */
-const NO_TRAFFIC: StoredTraffic = {
-  successesAfter: 0,
-  successesOnNewAfter: 0,
-  failuresAfter: 0,
-  firstFailureAfterAt: null,
-  lastFailureAt: null,
-  lastSuccessOnNewAt: null,
-  lastHandshakeAt: null,
-  lastServed: null,
-  lastServedSha256: null,
-  successesBefore: 0,
-  failuresBefore: 0,
-};
 
 /** The readiness and sender columns a sender's facts are read from. */
 export interface SenderFactsRow {
