@@ -62,6 +62,7 @@ for (const backend of BACKENDS) {
       await rcli('postpone', id, '--exchange-at', T2);
       const afterPostpone = await co.call('GET', `/api/v1/renewals/${id}`);
       assert.equal(afterPostpone.sequence, 1);
+      assert.equal(afterPostpone.gate.decided, false, 'the gate runs again before the new T');
       await until(
         're-staged',
         async () => (await co.call('GET', `/api/v1/renewals/${id}`)).state === 'staged',

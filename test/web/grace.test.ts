@@ -103,6 +103,7 @@ test('the renewal page lists the senders in grace with their deadline and the co
   // renewal's derived actions, not the clock).
   const facts = ((await page.locator('dl').first().textContent()) ?? '').replace(/\s+/g, ' ');
   assert.match(facts, /Gate decided at/);
+  assert.equal(d.gate.decided, true);
   assert.doesNotMatch(facts, /Gate decides at/);
   assert.match(
     (await page.getByTestId('postpone').textContent()) ?? '',

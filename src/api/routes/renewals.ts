@@ -120,6 +120,7 @@ export const RenewalDetail = RenewalSummary.extend({
     .nullable(),
   sequence: z.number(),
   gate: z.object({
+    decided: z.boolean(),
     decision: z.string(),
     notReady: z.array(z.string()),
     reason: z.string(),

@@ -104,6 +104,8 @@ export async function renewalDetail(env: RenewalEnv, p: Principal, id: string) {
     unknownClients: all ? await unknownClientsOfRenewal(env, r) : null,
     sequence: r.sequence,
     gate: {
+      // Recorded when the gate ran (cleared by a postpone); before that `decision` is a preview.
+      decided: r.gate != null,
       decision: ov && gate.decision === 'blocked' ? 'overridden' : gate.decision,
       notReady: myNotReady.slice(0, DETAIL_PAGE),
       reason: scope ? gateReason(myNotReady.length) : gate.reason,

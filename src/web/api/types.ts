@@ -131,6 +131,8 @@ export interface RenewalDetail extends RenewalSummary {
     reverse: { sha256: string; notAfter: string; issuer: string } | null;
   } | null;
   gate: {
+    /** The gate has run (recorded; a postpone re-opens it); before that the decision is a preview. */
+    decided: boolean;
     decision: string;
     notReady: string[];
     reason: string | null;

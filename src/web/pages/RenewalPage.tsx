@@ -42,9 +42,8 @@ export function RenewalPage({ id, me }: { id: string; me: Me }) {
   const isLb = me.roles.some((x) => x.role === 'lb-admin');
   const d = r.data;
   const ended = endedWithoutExchange(d?.status?.phase);
-  // From the facts, not the clock: the gate has decided once its step is recorded (or T has passed).
-  const gateDecided =
-    !!d?.exchangedAt || (d?.steps ?? []).some((s) => s.kind === 'gate' || s.kind === 'gate-override');
+  // From the facts, not the clock: the coordinator says whether the gate has run (a postpone re-opens it).
+  const gateDecided = d?.gate?.decided === true;
   const postpone = d?.status?.actions.postpone;
   return (
     <>
